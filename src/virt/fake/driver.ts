@@ -1,0 +1,515 @@
+// The simulated hypervisor: a per-host table of guests whose every step takes
+// a configurable time and can be made to fail at runtime. It behaves like a
+// real host where the control plane can tell: guests exist only after spawn,
+// power operations need a guest in the right state, a cold-migrated source
+// keeps its guest until confirm, a live migration runs until it completes, is
+// forced, aborted or times out.
+import {
+  PowerState,
+  VirtDriverError,
+  type GuestInfo,
+  type GuestSpec,
+  type HostInventory,
+  type LiveMigrationOptions,
+  type LiveMigrationOutcome,
+  type LiveMigrationProgress,
+  type PowerStateValue,
+  type VirtDriver,
+} from '../driver.js';
+import { parseDelay, sampleSeconds, sleepMs, waitDelay, type DelaySpec } from './delay.js';
+import { faultMessage, type FaultRules, type FaultStep } from './faults.js';
+import { readStateFile, StateFileWriter, type StoredGuest, type StoredHost } from './state-file.js';
+
+export interface FakeDriverDelays {
+  /** Delay specs: seconds ("0.5") or min,max ("0.2,1.5"). */
+  readonly spawn: string;
+  readonly destroy: string;
+  readonly power: string;
+  readonly migrate: string;
+  readonly liveMigration: string;
+  readonly precheck: string;
+}
+
+export interface FakeDriverOptions {
+  readonly inventory: { readonly vcpus: number; readonly memoryMb: number; readonly localGb: number };
+  readonly delays: FakeDriverDelays;
+  /** Keep live migrations running until force-completed, aborted or timed out. */
+  readonly liveMigrationHold: boolean;
+  readonly faults: FaultRules;
+  /** Where the guest table is kept across agent restarts; in memory only when absent. */
+  readonly stateFile?: string;
+  readonly hostIp?: string;
+  /** Milliseconds clock, for uptime. */
+  readonly now?: () => number;
+  /** [0, 1) source for delay sampling. */
+  readonly random?: () => number;
+}
+
+const MIB = 1024 * 1024;
+const GIB = 1024 * MIB;
+/** How often a held live migration reports progress. */
+const HOLD_TICK_MS = 100;
+/** Share of memory a held migration never gets below: the guest keeps dirtying pages. */
+const HOLD_REMAINING_FLOOR = 0.02;
+
+interface Guest {
+  spec: GuestSpec;
+  powerState: PowerStateValue;
+  networkInfo: unknown;
+  networkInjections: number;
+  migratingTo?: string;
+  previousSpec?: GuestSpec;
+}
+
+interface RunningLiveMigration {
+  finish(outcome: LiveMigrationOutcome): void;
+}
+
+const POWER_NAMES: Readonly<Record<number, string>> = {
+  0: 'NOSTATE',
+  1: 'RUNNING',
+  3: 'PAUSED',
+  4: 'SHUTDOWN',
+  6: 'CRASHED',
+  7: 'SUSPENDED',
+};
+
+export class FakeDriver implements VirtDriver {
+  readonly type = 'fake';
+  private host = '';
+  private readonly guests = new Map<string, Guest>();
+  private readonly spawning = new Set<string>();
+  private readonly liveMigrations = new Map<string, RunningLiveMigration>();
+  private readonly delays: Readonly<Record<keyof FakeDriverDelays, DelaySpec>>;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly bootedAt: number;
+  private readonly writer: StateFileWriter | null;
+
+  constructor(private readonly opts: FakeDriverOptions) {
+    this.delays = {
+      spawn: parseDelay(opts.delays.spawn),
+      destroy: parseDelay(opts.delays.destroy),
+      power: parseDelay(opts.delays.power),
+      migrate: parseDelay(opts.delays.migrate),
+      liveMigration: parseDelay(opts.delays.liveMigration),
+      precheck: parseDelay(opts.delays.precheck),
+    };
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+    this.bootedAt = this.now();
+    this.writer = opts.stateFile ? new StateFileWriter(opts.stateFile, () => this.stored()) : null;
+  }
+
+  async init(host: string): Promise<readonly GuestInfo[]> {
+    this.host = host;
+    this.guests.clear();
+    if (this.opts.stateFile) {
+      let stored: StoredHost | null;
+      try {
+        stored = await readStateFile(this.opts.stateFile);
+      } catch (e) {
+        throw new VirtDriverError('init', `cannot read ${this.opts.stateFile}: ${(e as Error).message}`);
+      }
+      if (stored && stored.host !== host) {
+        throw new VirtDriverError('init', `${this.opts.stateFile} belongs to host ${stored.host}, not ${host}`);
+      }
+      for (const g of stored?.guests ?? []) this.guests.set(g.spec.uuid, { ...g });
+    }
+    return this.listGuests();
+  }
+
+  inventory(): HostInventory {
+    const { vcpus, memoryMb, localGb } = this.opts.inventory;
+    const threads = vcpus % 2 === 0 ? 2 : 1;
+    return {
+      vcpus,
+      memoryMb,
+      localGb,
+      hypervisorType: 'fake',
+      hypervisorVersion: 1000,
+      hostIp: this.opts.hostIp ?? '127.0.0.1',
+      cpuInfo: {
+        arch: 'x86_64',
+        model: 'Nehalem',
+        vendor: 'Intel',
+        topology: { cores: Math.max(1, vcpus / threads), threads, sockets: 1 },
+        features: [],
+      },
+    };
+  }
+
+  uptime(): number {
+    return Math.max(0, (this.now() - this.bootedAt) / 1000);
+  }
+
+  listGuests(): readonly GuestInfo[] {
+    return [...this.guests.values()].map(info);
+  }
+
+  getGuest(uuid: string): GuestInfo | undefined {
+    const g = this.guests.get(uuid);
+    return g && info(g);
+  }
+
+  /** Waits until the guest table is on disk (no-op without a state file). */
+  async flush(): Promise<void> {
+    await this.writer?.flush();
+  }
+
+  /** Cancels running live migrations and writes the guest table; for agent shutdown. */
+  async close(): Promise<void> {
+    for (const run of [...this.liveMigrations.values()]) run.finish('cancelled');
+    await this.flush();
+  }
+
+  // ---- guest lifecycle
+
+  async spawn(spec: GuestSpec): Promise<void> {
+    this.requireAbsent('spawn', spec.uuid);
+    if (this.spawning.has(spec.uuid)) throw this.exists('spawn', spec.uuid);
+    this.spawning.add(spec.uuid);
+    try {
+      await this.delayAndFault('spawn', spec.uuid, this.delays.spawn);
+      this.requireAbsent('spawn', spec.uuid);
+      this.guests.set(spec.uuid, { spec, powerState: PowerState.RUNNING, networkInfo: null, networkInjections: 0 });
+      this.changed();
+    } finally {
+      this.spawning.delete(spec.uuid);
+    }
+  }
+
+  /** Idempotent, as on a real hypervisor: destroying a guest that is already gone succeeds. */
+  async destroy(uuid: string): Promise<void> {
+    await this.delayAndFault('destroy', uuid, this.delays.destroy);
+    this.liveMigrations.get(uuid)?.finish('cancelled');
+    if (this.guests.delete(uuid)) this.changed();
+  }
+
+  powerOff(uuid: string): Promise<void> {
+    return this.powerStep('power_off', uuid, null, PowerState.SHUTDOWN);
+  }
+
+  powerOn(uuid: string): Promise<void> {
+    return this.powerStep('power_on', uuid, null, PowerState.RUNNING);
+  }
+
+  reboot(uuid: string, hard: boolean): Promise<void> {
+    // A soft reboot asks the running guest OS; a hard one resets whatever state.
+    return this.powerStep('reboot', uuid, hard ? null : [PowerState.RUNNING], PowerState.RUNNING);
+  }
+
+  pause(uuid: string): Promise<void> {
+    return this.powerStep('pause', uuid, [PowerState.RUNNING], PowerState.PAUSED);
+  }
+
+  unpause(uuid: string): Promise<void> {
+    return this.powerStep('unpause', uuid, [PowerState.PAUSED], PowerState.RUNNING);
+  }
+
+  suspend(uuid: string): Promise<void> {
+    return this.powerStep('suspend', uuid, [PowerState.RUNNING, PowerState.PAUSED], PowerState.SUSPENDED);
+  }
+
+  resume(uuid: string): Promise<void> {
+    return this.powerStep('resume', uuid, [PowerState.SUSPENDED], PowerState.RUNNING);
+  }
+
+  /** New image, same guest; a stopped guest stays stopped, as Nova keeps it. */
+  async rebuild(spec: GuestSpec): Promise<void> {
+    this.require('rebuild', spec.uuid);
+    await this.delayAndFault('rebuild', spec.uuid, this.delays.spawn);
+    const g = this.require('rebuild', spec.uuid);
+    g.spec = spec;
+    if (g.powerState !== PowerState.SHUTDOWN) g.powerState = PowerState.RUNNING;
+    this.changed();
+  }
+
+  async injectNetworkInfo(uuid: string, networkInfo: unknown): Promise<void> {
+    this.require('inject_network_info', uuid);
+    await this.delayAndFault('inject_network_info', uuid, this.delays.power);
+    const g = this.require('inject_network_info', uuid);
+    // A detached JSON copy: what was injected, not what the caller mutates later.
+    g.networkInfo = networkInfo === undefined ? null : (JSON.parse(JSON.stringify(networkInfo)) as unknown);
+    g.networkInjections += 1;
+    this.changed();
+  }
+
+  // ---- cold migration / resize
+
+  async migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<void> {
+    this.require('migrate_disk_and_power_off', uuid);
+    await this.delayAndFault('migrate_disk_and_power_off', uuid, this.delays.migrate);
+    const g = this.require('migrate_disk_and_power_off', uuid);
+    g.powerState = PowerState.SHUTDOWN;
+    g.migratingTo = destHost;
+    this.changed();
+  }
+
+  async finishMigration(spec: GuestSpec, powerOn: boolean): Promise<void> {
+    this.requireArrivable('finish_migration', spec.uuid);
+    await this.delayAndFault('finish_migration', spec.uuid, this.delays.migrate);
+    const existing = this.requireArrivable('finish_migration', spec.uuid);
+    const powerState = powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN;
+    if (existing) {
+      // Resize to the same host: one guest, with the old spec kept for a revert.
+      existing.previousSpec ??= existing.spec;
+      existing.spec = spec;
+      existing.powerState = powerState;
+    } else {
+      this.guests.set(spec.uuid, { spec, powerState, networkInfo: null, networkInjections: 0 });
+    }
+    this.changed();
+  }
+
+  /** Drops the source guest; idempotent when it is already gone. */
+  async confirmMigration(uuid: string): Promise<void> {
+    const before = this.guests.get(uuid);
+    if (before && before.migratingTo === undefined) throw this.notMigrating('confirm_migration', uuid);
+    await this.delayAndFault('confirm_migration', uuid, this.delays.migrate);
+    const g = this.guests.get(uuid);
+    if (!g) return;
+    if (g.migratingTo === undefined) throw this.notMigrating('confirm_migration', uuid);
+    if (g.migratingTo === this.host) {
+      delete g.migratingTo;
+      delete g.previousSpec;
+    } else {
+      this.guests.delete(uuid);
+    }
+    this.changed();
+  }
+
+  /** Drops the destination guest; idempotent when it is already gone. */
+  async revertMigrationAtDestination(uuid: string): Promise<void> {
+    await waitDelay(this.delays.migrate, this.random);
+    const g = this.guests.get(uuid);
+    if (!g) return;
+    if (g.migratingTo === this.host && g.previousSpec) {
+      // Same-host resize: the one guest goes back to its old size, still off.
+      g.spec = g.previousSpec;
+      delete g.previousSpec;
+      g.powerState = PowerState.SHUTDOWN;
+    } else {
+      this.liveMigrations.get(uuid)?.finish('cancelled');
+      this.guests.delete(uuid);
+    }
+    this.changed();
+  }
+
+  async finishRevertMigration(spec: GuestSpec, powerOn: boolean): Promise<void> {
+    this.require('finish_revert_migration', spec.uuid);
+    await this.delayAndFault('finish_revert_migration', spec.uuid, this.delays.migrate);
+    const g = this.require('finish_revert_migration', spec.uuid);
+    g.spec = spec;
+    g.powerState = powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN;
+    delete g.migratingTo;
+    delete g.previousSpec;
+    this.changed();
+  }
+
+  // ---- live migration
+
+  async checkCanLiveMigrateDestination(spec: GuestSpec, sourceHost: string, _blockMigration: boolean): Promise<void> {
+    const step = 'check_can_live_migrate_destination';
+    if (sourceHost === this.host) throw new VirtDriverError(step, `cannot live-migrate ${spec.uuid} to its own host ${this.host}`);
+    this.requireAbsent(step, spec.uuid);
+    await this.delayAndFault(step, spec.uuid, this.delays.precheck);
+  }
+
+  async checkCanLiveMigrateSource(uuid: string, destHost: string): Promise<void> {
+    const step = 'check_can_live_migrate_source';
+    if (destHost === this.host) throw new VirtDriverError(step, `cannot live-migrate ${uuid} to its own host ${this.host}`);
+    this.requireState(step, uuid, [PowerState.RUNNING, PowerState.PAUSED]);
+    await this.delayAndFault(step, uuid, this.delays.precheck);
+    this.requireState(step, uuid, [PowerState.RUNNING, PowerState.PAUSED]);
+  }
+
+  async preLiveMigration(spec: GuestSpec, _sourceHost: string): Promise<void> {
+    this.requireAbsent('pre_live_migration', spec.uuid);
+    await this.delayAndFault('pre_live_migration', spec.uuid, this.delays.precheck);
+  }
+
+  async liveMigration(uuid: string, opts: LiveMigrationOptions): Promise<LiveMigrationOutcome> {
+    const step = 'live_migration';
+    const g = this.require(step, uuid);
+    if (this.liveMigrations.has(uuid)) throw new VirtDriverError(step, `guest ${uuid} is already live-migrating`);
+    if (opts.destHost === this.host) throw new VirtDriverError(step, `cannot live-migrate ${uuid} to its own host ${this.host}`);
+    const durationMs = sampleSeconds(this.delays.liveMigration, this.random) * 1000;
+    const fault = this.opts.faults.take(step, this.host, uuid);
+    if (fault) {
+      await sleepMs(durationMs);
+      throw new VirtDriverError(step, faultMessage(fault, this.host));
+    }
+    const memoryTotal = g.spec.memoryMb * MIB;
+    const diskTotal = opts.blockMigration ? g.spec.rootGb * GIB : 0;
+    const report = (remainingShare: number): void => {
+      if (!opts.onProgress) return;
+      const memRemaining = Math.round(memoryTotal * remainingShare);
+      const diskRemaining = Math.round(diskTotal * remainingShare);
+      opts.onProgress(progress(memoryTotal, memRemaining, diskTotal, diskRemaining));
+    };
+    const hold = this.opts.liveMigrationHold;
+    if (!hold && durationMs <= 0) {
+      report(0);
+      return 'completed';
+    }
+
+    return new Promise<LiveMigrationOutcome>((resolve) => {
+      const started = this.now();
+      let ticks = 0;
+      const timers: NodeJS.Timeout[] = [];
+      const finish = (outcome: LiveMigrationOutcome): void => {
+        if (this.liveMigrations.get(uuid) !== run) return;
+        this.liveMigrations.delete(uuid);
+        for (const t of timers) clearTimeout(t);
+        if (outcome === 'completed') report(0);
+        resolve(outcome);
+      };
+      const run: RunningLiveMigration = { finish };
+      this.liveMigrations.set(uuid, run);
+      if (!hold) timers.push(setTimeout(() => finish('completed'), durationMs));
+      if (opts.completionTimeout > 0) {
+        const onTimeout: LiveMigrationOutcome = opts.timeoutAction === 'force_complete' ? 'completed' : 'cancelled';
+        timers.push(setTimeout(() => finish(onTimeout), opts.completionTimeout * 1000));
+      }
+      const tickMs = hold ? HOLD_TICK_MS : Math.max(1, durationMs / 10);
+      timers.push(
+        setInterval(() => {
+          ticks += 1;
+          // A held migration converges towards a floor it never crosses; a
+          // normal one advances with the time it has run.
+          const remaining = hold
+            ? Math.max(HOLD_REMAINING_FLOOR, 0.8 ** ticks)
+            : Math.max(0, 1 - (this.now() - started) / durationMs);
+          report(remaining);
+        }, tickMs),
+      );
+    });
+  }
+
+  async liveMigrationForceComplete(uuid: string): Promise<void> {
+    this.runningLiveMigration('live_migration_force_complete', uuid).finish('completed');
+  }
+
+  async liveMigrationAbort(uuid: string): Promise<void> {
+    this.runningLiveMigration('live_migration_abort', uuid).finish('cancelled');
+  }
+
+  /** Idempotent: a retried call replaces the guest it created the first time. */
+  async postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void> {
+    await this.delayAndFault('post_live_migration_at_destination', spec.uuid, this.delays.precheck);
+    const prev = this.guests.get(spec.uuid);
+    this.guests.set(spec.uuid, {
+      spec,
+      powerState,
+      networkInfo: prev?.networkInfo ?? null,
+      networkInjections: prev?.networkInjections ?? 0,
+    });
+    this.changed();
+  }
+
+  /** Idempotent: nothing to undo when the guest never arrived. */
+  async rollbackLiveMigrationAtDestination(uuid: string): Promise<void> {
+    await waitDelay(this.delays.destroy, this.random);
+    if (this.guests.delete(uuid)) this.changed();
+  }
+
+  /** Idempotent: the guest may already be gone. */
+  async cleanupAfterLiveMigration(uuid: string): Promise<void> {
+    await waitDelay(this.delays.destroy, this.random);
+    if (this.guests.delete(uuid)) this.changed();
+  }
+
+  // ---- helpers
+
+  private async delayAndFault(step: FaultStep, uuid: string, delay: DelaySpec): Promise<void> {
+    await waitDelay(delay, this.random);
+    const fault = this.opts.faults.take(step, this.host, uuid);
+    if (fault) throw new VirtDriverError(step, faultMessage(fault, this.host));
+  }
+
+  private async powerStep(
+    step: FaultStep,
+    uuid: string,
+    allowed: readonly PowerStateValue[] | null,
+    to: PowerStateValue,
+  ): Promise<void> {
+    this.requireState(step, uuid, allowed);
+    await this.delayAndFault(step, uuid, this.delays.power);
+    const g = this.requireState(step, uuid, allowed);
+    g.powerState = to;
+    this.changed();
+  }
+
+  private require(step: string, uuid: string): Guest {
+    const g = this.guests.get(uuid);
+    if (!g) throw new VirtDriverError(step, `guest ${uuid} not found on host ${this.host}`);
+    return g;
+  }
+
+  private requireState(step: string, uuid: string, allowed: readonly PowerStateValue[] | null): Guest {
+    const g = this.require(step, uuid);
+    if (allowed && !allowed.includes(g.powerState)) {
+      throw new VirtDriverError(
+        step,
+        `cannot ${step} guest ${uuid} in power state ${POWER_NAMES[g.powerState] ?? g.powerState} on host ${this.host}`,
+      );
+    }
+    return g;
+  }
+
+  private requireAbsent(step: string, uuid: string): void {
+    if (this.guests.has(uuid)) throw this.exists(step, uuid);
+  }
+
+  private exists(step: string, uuid: string): VirtDriverError {
+    return new VirtDriverError(step, `guest ${uuid} already exists on host ${this.host}`);
+  }
+
+  /** A guest may arrive unless one is here already — except its own same-host resize. */
+  private requireArrivable(step: string, uuid: string): Guest | undefined {
+    const g = this.guests.get(uuid);
+    if (g && g.migratingTo !== this.host) throw this.exists(step, uuid);
+    return g;
+  }
+
+  private notMigrating(step: string, uuid: string): VirtDriverError {
+    return new VirtDriverError(step, `guest ${uuid} on host ${this.host} is not being migrated`);
+  }
+
+  private runningLiveMigration(step: string, uuid: string): RunningLiveMigration {
+    const run = this.liveMigrations.get(uuid);
+    if (!run) throw new VirtDriverError(step, `no live migration of ${uuid} in progress on host ${this.host}`);
+    return run;
+  }
+
+  private changed(): void {
+    this.writer?.changed();
+  }
+
+  private stored(): StoredHost {
+    const guests: StoredGuest[] = [...this.guests.values()].map((g) => ({ ...g }));
+    return { version: 1, host: this.host, guests };
+  }
+}
+
+function info(g: Guest): GuestInfo {
+  return Object.freeze({
+    uuid: g.spec.uuid,
+    powerState: g.powerState,
+    spec: g.spec,
+    networkInfo: g.networkInfo,
+    networkInjections: g.networkInjections,
+  });
+}
+
+function progress(memTotal: number, memRemaining: number, diskTotal: number, diskRemaining: number): LiveMigrationProgress {
+  return {
+    memoryTotalBytes: memTotal,
+    memoryProcessedBytes: memTotal - memRemaining,
+    memoryRemainingBytes: memRemaining,
+    diskTotalBytes: diskTotal,
+    diskProcessedBytes: diskTotal - diskRemaining,
+    diskRemainingBytes: diskRemaining,
+  };
+}

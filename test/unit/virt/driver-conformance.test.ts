@@ -1,0 +1,293 @@
+// The contract every virt driver keeps, run against each implementation.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { PowerState, VirtDriverError, type GuestSpec, type LiveMigrationProgress, type VirtDriver } from '../../../src/virt/driver.js';
+import { FakeDriver } from '../../../src/virt/fake/driver.js';
+import { FaultRules } from '../../../src/virt/fake/faults.js';
+
+interface DriverFactory {
+  readonly name: string;
+  /** Two hosts of one deployment, initialised, ready for migrations between them. */
+  hosts(): Promise<readonly [VirtDriver, VirtDriver]>;
+}
+
+const ZERO = { spawn: '0', destroy: '0', power: '0', migrate: '0', liveMigration: '0', precheck: '0' };
+
+const factories: readonly DriverFactory[] = [
+  {
+    name: 'fake',
+    async hosts() {
+      const faults = new FaultRules();
+      const make = (): FakeDriver =>
+        new FakeDriver({ inventory: { vcpus: 8, memoryMb: 16384, localGb: 200 }, delays: ZERO, liveMigrationHold: false, faults });
+      const a = make();
+      const b = make();
+      await a.init('host-a');
+      await b.init('host-b');
+      return [a, b];
+    },
+  },
+];
+
+let n = 0;
+const spec = (over: Partial<GuestSpec> = {}): GuestSpec => ({
+  uuid: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+  name: `guest-${n}`,
+  vcpus: 1,
+  memoryMb: 512,
+  rootGb: 1,
+  imageRef: 'cirros',
+  ...over,
+});
+
+const rejectsWithStep = (p: Promise<unknown>, step: string): Promise<void> =>
+  assert.rejects(p, (e: unknown) => e instanceof VirtDriverError && e.step === step);
+
+for (const f of factories) {
+  describe(`virt driver conformance: ${f.name}`, () => {
+    it('starts with no guests and reports a usable inventory', async () => {
+      const [a] = await f.hosts();
+      assert.deepEqual(a.listGuests(), []);
+      const inv = a.inventory();
+      assert.ok(inv.vcpus > 0 && inv.memoryMb > 0 && inv.localGb > 0);
+      assert.equal(typeof inv.hypervisorType, 'string');
+      assert.ok(Number.isInteger(inv.hypervisorVersion));
+      assert.match(inv.hostIp, /^\d+\.\d+\.\d+\.\d+$/);
+      assert.equal(typeof inv.cpuInfo, 'object');
+      assert.ok(a.uptime() >= 0);
+    });
+
+    it('spawn creates a running guest, destroy removes it', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      const g = a.getGuest(s.uuid);
+      assert.equal(g?.powerState, PowerState.RUNNING);
+      assert.deepEqual(g?.spec, s);
+      assert.equal(g?.networkInjections, 0);
+      assert.deepEqual(a.listGuests().map((x) => x.uuid), [s.uuid]);
+      await a.destroy(s.uuid);
+      assert.equal(a.getGuest(s.uuid), undefined);
+      assert.deepEqual(a.listGuests(), []);
+    });
+
+    it('refuses to spawn a guest that already exists', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await rejectsWithStep(a.spawn(s), 'spawn');
+    });
+
+    it('destroying a guest that is gone succeeds', async () => {
+      const [a] = await f.hosts();
+      await a.destroy(spec().uuid);
+    });
+
+    it('operations on an unknown guest fail with VirtDriverError', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await rejectsWithStep(a.powerOff(s.uuid), 'power_off');
+      await rejectsWithStep(a.powerOn(s.uuid), 'power_on');
+      await rejectsWithStep(a.reboot(s.uuid, true), 'reboot');
+      await rejectsWithStep(a.pause(s.uuid), 'pause');
+      await rejectsWithStep(a.unpause(s.uuid), 'unpause');
+      await rejectsWithStep(a.suspend(s.uuid), 'suspend');
+      await rejectsWithStep(a.resume(s.uuid), 'resume');
+      await rejectsWithStep(a.rebuild(s), 'rebuild');
+      await rejectsWithStep(a.injectNetworkInfo(s.uuid, []), 'inject_network_info');
+      await rejectsWithStep(a.migrateDiskAndPowerOff(s.uuid, 'host-b'), 'migrate_disk_and_power_off');
+      await rejectsWithStep(a.finishRevertMigration(s, true), 'finish_revert_migration');
+      await rejectsWithStep(a.checkCanLiveMigrateSource(s.uuid, 'host-b'), 'check_can_live_migrate_source');
+      await rejectsWithStep(
+        a.liveMigration(s.uuid, { destHost: 'host-b', blockMigration: false, completionTimeout: 0, timeoutAction: 'abort' }),
+        'live_migration',
+      );
+    });
+
+    it('power operations move the guest between power states', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      const power = (): number | undefined => a.getGuest(s.uuid)?.powerState;
+      await a.pause(s.uuid);
+      assert.equal(power(), PowerState.PAUSED);
+      await a.unpause(s.uuid);
+      assert.equal(power(), PowerState.RUNNING);
+      await a.suspend(s.uuid);
+      assert.equal(power(), PowerState.SUSPENDED);
+      await a.resume(s.uuid);
+      assert.equal(power(), PowerState.RUNNING);
+      await a.powerOff(s.uuid);
+      assert.equal(power(), PowerState.SHUTDOWN);
+      await a.powerOn(s.uuid);
+      assert.equal(power(), PowerState.RUNNING);
+      await a.reboot(s.uuid, false);
+      assert.equal(power(), PowerState.RUNNING);
+    });
+
+    it('refuses power operations the guest state does not allow', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await rejectsWithStep(a.unpause(s.uuid), 'unpause');
+      await rejectsWithStep(a.resume(s.uuid), 'resume');
+      await a.powerOff(s.uuid);
+      await rejectsWithStep(a.pause(s.uuid), 'pause');
+      await rejectsWithStep(a.reboot(s.uuid, false), 'reboot');
+      assert.equal(a.getGuest(s.uuid)?.powerState, PowerState.SHUTDOWN);
+      await a.reboot(s.uuid, true);
+      assert.equal(a.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
+    });
+
+    it('rebuild replaces the spec and keeps a stopped guest stopped', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await a.rebuild({ ...s, imageRef: 'fedora' });
+      assert.equal(a.getGuest(s.uuid)?.spec.imageRef, 'fedora');
+      assert.equal(a.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
+      await a.powerOff(s.uuid);
+      await a.rebuild({ ...s, imageRef: 'ubuntu' });
+      assert.equal(a.getGuest(s.uuid)?.spec.imageRef, 'ubuntu');
+      assert.equal(a.getGuest(s.uuid)?.powerState, PowerState.SHUTDOWN);
+    });
+
+    it('records injected network info', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      const nw = [{ id: 'port-1', address: 'fa:16:3e:00:00:01' }];
+      await a.injectNetworkInfo(s.uuid, nw);
+      await a.injectNetworkInfo(s.uuid, nw);
+      assert.equal(a.getGuest(s.uuid)?.networkInjections, 2);
+      assert.deepEqual(a.getGuest(s.uuid)?.networkInfo, nw);
+    });
+
+    it('cold migration then confirm leaves the guest only on the destination', async () => {
+      const [a, b] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await a.migrateDiskAndPowerOff(s.uuid, 'host-b');
+      assert.equal(a.getGuest(s.uuid)?.powerState, PowerState.SHUTDOWN, 'source keeps its guest, powered off');
+      const resized = { ...s, vcpus: 2, memoryMb: 1024 };
+      await b.finishMigration(resized, true);
+      assert.equal(b.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
+      assert.deepEqual(b.getGuest(s.uuid)?.spec, resized);
+      await a.confirmMigration(s.uuid);
+      assert.equal(a.getGuest(s.uuid), undefined);
+      assert.equal(b.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
+    });
+
+    it('finishMigration honours powerOn=false', async () => {
+      const [a, b] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await a.migrateDiskAndPowerOff(s.uuid, 'host-b');
+      await b.finishMigration(s, false);
+      assert.equal(b.getGuest(s.uuid)?.powerState, PowerState.SHUTDOWN);
+    });
+
+    it('cold migration then revert brings the source guest back', async () => {
+      const [a, b] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await a.migrateDiskAndPowerOff(s.uuid, 'host-b');
+      await b.finishMigration({ ...s, vcpus: 4 }, true);
+      await b.revertMigrationAtDestination(s.uuid);
+      assert.equal(b.getGuest(s.uuid), undefined);
+      await a.finishRevertMigration(s, true);
+      assert.equal(a.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
+      assert.deepEqual(a.getGuest(s.uuid)?.spec, s);
+    });
+
+    it('resize to the same host keeps one guest through confirm and revert', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await a.migrateDiskAndPowerOff(s.uuid, 'host-a');
+      await a.finishMigration({ ...s, vcpus: 2 }, true);
+      assert.equal(a.getGuest(s.uuid)?.spec.vcpus, 2);
+      await a.revertMigrationAtDestination(s.uuid);
+      await a.finishRevertMigration(s, true);
+      assert.deepEqual(a.getGuest(s.uuid)?.spec, s);
+      assert.equal(a.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
+
+      await a.migrateDiskAndPowerOff(s.uuid, 'host-a');
+      await a.finishMigration({ ...s, vcpus: 4 }, true);
+      await a.confirmMigration(s.uuid);
+      assert.equal(a.getGuest(s.uuid)?.spec.vcpus, 4);
+      assert.equal(a.listGuests().length, 1);
+    });
+
+    it('a migration cannot land on a host that already has the guest', async () => {
+      const [a, b] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await b.spawn(s);
+      await rejectsWithStep(b.finishMigration(s, true), 'finish_migration');
+      await rejectsWithStep(b.checkCanLiveMigrateDestination(s, 'host-a', false), 'check_can_live_migrate_destination');
+      await rejectsWithStep(b.preLiveMigration(s, 'host-a'), 'pre_live_migration');
+    });
+
+    it('confirm refuses a guest that is not being migrated', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await rejectsWithStep(a.confirmMigration(s.uuid), 'confirm_migration');
+      assert.ok(a.getGuest(s.uuid));
+    });
+
+    it('live migration moves the guest and reports progress', async () => {
+      const [a, b] = await f.hosts();
+      const s = spec({ memoryMb: 1024 });
+      await a.spawn(s);
+      await b.checkCanLiveMigrateDestination(s, 'host-a', false);
+      await a.checkCanLiveMigrateSource(s.uuid, 'host-b');
+      await b.preLiveMigration(s, 'host-a');
+      const seen: LiveMigrationProgress[] = [];
+      const outcome = await a.liveMigration(s.uuid, {
+        destHost: 'host-b',
+        blockMigration: false,
+        completionTimeout: 0,
+        timeoutAction: 'abort',
+        onProgress: (p) => seen.push(p),
+      });
+      assert.equal(outcome, 'completed');
+      const last = seen.at(-1);
+      assert.equal(last?.memoryTotalBytes, 1024 * 1024 * 1024);
+      assert.equal(last?.memoryRemainingBytes, 0);
+      await b.postLiveMigrationAtDestination(s, PowerState.RUNNING);
+      await a.cleanupAfterLiveMigration(s.uuid);
+      assert.equal(a.getGuest(s.uuid), undefined);
+      assert.equal(b.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
+    });
+
+    it('rollback at the destination removes a guest that arrived, and tolerates one that did not', async () => {
+      const [, b] = await f.hosts();
+      const s = spec();
+      await b.rollbackLiveMigrationAtDestination(s.uuid);
+      await b.postLiveMigrationAtDestination(s, PowerState.PAUSED);
+      assert.equal(b.getGuest(s.uuid)?.powerState, PowerState.PAUSED);
+      await b.rollbackLiveMigrationAtDestination(s.uuid);
+      assert.equal(b.getGuest(s.uuid), undefined);
+    });
+
+    it('live-migration checks refuse the own host and a stopped guest', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await rejectsWithStep(a.checkCanLiveMigrateSource(s.uuid, 'host-a'), 'check_can_live_migrate_source');
+      await rejectsWithStep(a.checkCanLiveMigrateDestination(spec(), 'host-a', false), 'check_can_live_migrate_destination');
+      await a.powerOff(s.uuid);
+      await rejectsWithStep(a.checkCanLiveMigrateSource(s.uuid, 'host-b'), 'check_can_live_migrate_source');
+    });
+
+    it('force-complete and abort need a running live migration', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await assert.rejects(a.liveMigrationForceComplete(s.uuid), VirtDriverError);
+      await assert.rejects(a.liveMigrationAbort(s.uuid), VirtDriverError);
+    });
+  });
+}
