@@ -1,0 +1,161 @@
+/**
+ * Every policy rule Magnetar checks, with its default check string. An
+ * operator's policy file overrides any of them by name.
+ */
+export interface PolicyDefault {
+  readonly name: string;
+  readonly check: string;
+  readonly description: string;
+  /**
+   * The rule's former name. An override of the former name (and not of this
+   * one) that differs from `deprecatedCheck` applies to this rule too, so old
+   * policy files keep working after a rename or split.
+   */
+  readonly deprecatedName?: string;
+  readonly deprecatedCheck?: string;
+}
+
+const ADMIN = 'rule:context_is_admin';
+const MGR = 'rule:project_manager_or_admin';
+const MEM = 'rule:project_member_or_admin';
+const RDR = 'rule:project_reader_or_admin';
+const KEYPAIR_OWNER = '(rule:context_is_admin) or user_id:%(user_id)s';
+
+/** Former split-out rules that were admin-only. */
+const OLD_ADMIN = 'rule:admin_api';
+const OLD_ADMIN_OR_OWNER = 'rule:admin_or_owner';
+
+function rule(name: string, check: string, description: string, deprecated?: [string, string]): PolicyDefault {
+  return deprecated === undefined
+    ? { name, check, description }
+    : { name, check, description, deprecatedName: deprecated[0], deprecatedCheck: deprecated[1] };
+}
+
+const baseRules: PolicyDefault[] = [
+  rule('context_is_admin', 'role:admin', 'Decides whether a caller is an administrator: admins see and act on every project.'),
+  rule('admin_or_owner', 'is_admin:True or project_id:%(project_id)s', 'Deprecated: an administrator or any user of the owning project. No default uses it.'),
+  rule('admin_api', 'is_admin:True', 'Deprecated: an administrator. No default uses it.'),
+  rule('project_manager_api', 'role:manager and project_id:%(project_id)s', 'A manager of the owning project.'),
+  rule('project_member_api', 'role:member and project_id:%(project_id)s', 'A member of the owning project.'),
+  rule('project_reader_api', 'role:reader and project_id:%(project_id)s', 'A reader of the owning project.'),
+  rule('service_api', 'role:service', 'Another OpenStack service acting with its service role.'),
+  rule('project_manager_or_admin', 'rule:project_manager_api or rule:context_is_admin', 'A manager of the owning project, or an administrator.'),
+  rule('project_member_or_admin', 'rule:project_member_api or rule:context_is_admin', 'A member of the owning project, or an administrator.'),
+  rule('project_reader_or_admin', 'rule:project_reader_api or rule:context_is_admin', 'A reader of the owning project, or an administrator.'),
+  rule('service_or_admin', 'rule:service_api or rule:context_is_admin', 'A service user, or an administrator.'),
+];
+
+const MS = 'os_compute_api:os-migrate-server';
+const MIG = 'os_compute_api:os-migrations:index';
+const SMIG = 'os_compute_api:servers:migrations';
+const IA = 'os_compute_api:os-instance-actions';
+
+const adminActionRules: PolicyDefault[] = [
+  rule('os_compute_api:os-admin-actions:reset_state', ADMIN, 'Reset the state of a server. POST /servers/{server_id}/action (os-resetState)'),
+  rule('os_compute_api:os-admin-actions:inject_network_info', ADMIN, 'Inject network information into a server. POST /servers/{server_id}/action (injectNetworkInfo)'),
+  rule(`${MS}:migrate`, MGR, 'Cold migrate a server, letting the scheduler choose the host. POST /servers/{server_id}/action (migrate)'),
+  rule(`${MS}:migrate:host`, ADMIN, 'Cold migrate a server to a named host. POST /servers/{server_id}/action (migrate)'),
+  rule(`${MS}:migrate_live`, MGR, 'Live migrate a server, letting the scheduler choose the host. POST /servers/{server_id}/action (os-migrateLive)'),
+  rule(`${MS}:migrate_live:host`, ADMIN, 'Live migrate a server to a named host. POST /servers/{server_id}/action (os-migrateLive)', [`${MS}:migrate_live`, OLD_ADMIN]),
+  rule('os_compute_api:os-evacuate', ADMIN, 'Rebuild a server on another host because its own host is down. POST /servers/{server_id}/action (evacuate)'),
+  rule('os_compute_api:servers:resize', MEM, 'Resize a server to another flavor. POST /servers/{server_id}/action (resize)'),
+  rule('os_compute_api:servers:confirm_resize', MEM, 'Confirm a resize or cold migration. POST /servers/{server_id}/action (confirmResize)'),
+  rule('os_compute_api:servers:revert_resize', MEM, 'Revert a resize or cold migration. POST /servers/{server_id}/action (revertResize)'),
+  rule('compute:servers:resize:cross_cell', '!', 'Whether a resize or cold migration may move a server to another cell.'),
+  rule(MIG, MGR, 'List migrations of the caller\'s own project. GET /os-migrations'),
+  rule(`${MIG}:all_projects`, ADMIN, 'List migrations of every project, or of another project. GET /os-migrations', [MIG, OLD_ADMIN]),
+  rule(`${MIG}:host`, ADMIN, 'Show source and destination hosts in migration lists; otherwise they are null. GET /os-migrations', [MIG, OLD_ADMIN]),
+  rule(`${SMIG}:index`, MGR, 'List in-progress live migrations of a server. GET /servers/{server_id}/migrations'),
+  rule(`${SMIG}:index:host`, ADMIN, 'Show host fields in a server\'s migration list; otherwise they are null. GET /servers/{server_id}/migrations', [`${SMIG}:index`, OLD_ADMIN]),
+  rule(`${SMIG}:show`, ADMIN, 'Show an in-progress live migration of a server. GET /servers/{server_id}/migrations/{migration_id}'),
+  rule(`${SMIG}:force_complete`, MGR, 'Force an in-progress live migration to complete. POST /servers/{server_id}/migrations/{migration_id}/action (force_complete)'),
+  rule(`${SMIG}:delete`, MGR, 'Abort an in-progress live migration. DELETE /servers/{server_id}/migrations/{migration_id}'),
+  rule(`${IA}:list`, RDR, 'List the actions taken on a server. GET /servers/{server_id}/os-instance-actions', [IA, OLD_ADMIN_OR_OWNER]),
+  rule(`${IA}:show`, RDR, 'Show one action taken on a server. GET /servers/{server_id}/os-instance-actions/{request_id}', [IA, OLD_ADMIN_OR_OWNER]),
+  rule(`${IA}:events`, ADMIN, 'Show the events of an instance action, with tracebacks and hosts. GET /servers/{server_id}/os-instance-actions/{request_id}'),
+  rule(`${IA}:events:details`, ADMIN, 'Show the failure details of instance action events. GET /servers/{server_id}/os-instance-actions/{request_id}'),
+];
+
+const SVC = 'os_compute_api:os-services';
+const HYP = 'os_compute_api:os-hypervisors';
+
+const infrastructureRules: PolicyDefault[] = [
+  rule(`${SVC}:list`, ADMIN, 'List compute services. GET /os-services', [SVC, OLD_ADMIN]),
+  rule(`${SVC}:update`, ADMIN, 'Enable, disable or force down a compute service. PUT /os-services/{service_id}', [SVC, OLD_ADMIN]),
+  rule(`${SVC}:delete`, ADMIN, 'Delete a compute service. DELETE /os-services/{service_id}', [SVC, OLD_ADMIN]),
+  rule(`${HYP}:list`, ADMIN, 'List hypervisors. GET /os-hypervisors', [HYP, OLD_ADMIN]),
+  rule(`${HYP}:list-detail`, ADMIN, 'List hypervisors with details. GET /os-hypervisors/detail', [HYP, OLD_ADMIN]),
+  rule(`${HYP}:show`, ADMIN, 'Show a hypervisor. GET /os-hypervisors/{hypervisor_id}', [HYP, OLD_ADMIN]),
+  rule(`${HYP}:statistics`, ADMIN, 'Show summed hypervisor statistics. GET /os-hypervisors/statistics', [HYP, OLD_ADMIN]),
+  rule(`${HYP}:uptime`, ADMIN, 'Show a hypervisor\'s uptime. GET /os-hypervisors/{hypervisor_id}/uptime', [HYP, OLD_ADMIN]),
+  rule(`${HYP}:search`, ADMIN, 'Search hypervisors by host name. GET /os-hypervisors/{pattern}/search', [HYP, OLD_ADMIN]),
+  rule(`${HYP}:servers`, ADMIN, 'List the servers on hypervisors. GET /os-hypervisors/{pattern}/servers', [HYP, OLD_ADMIN]),
+  rule('os_compute_api:os-availability-zone:list', '@', 'List availability zones. GET /os-availability-zone'),
+  rule('os_compute_api:os-availability-zone:detail', ADMIN, 'List availability zones with their hosts and services. GET /os-availability-zone/detail'),
+  rule('os_compute_api:os-flavor-manage:create', ADMIN, 'Create a flavor. POST /flavors'),
+  rule('os_compute_api:os-flavor-manage:update', ADMIN, 'Update a flavor\'s description. PUT /flavors/{flavor_id}'),
+  rule('os_compute_api:os-flavor-manage:delete', ADMIN, 'Delete a flavor. DELETE /flavors/{flavor_id}'),
+  rule('os_compute_api:os-flavor-extra-specs:index', RDR, 'List a flavor\'s extra specs, and show them in flavor bodies. GET /flavors/{flavor_id}/os-extra_specs'),
+  rule('os_compute_api:os-flavor-extra-specs:show', RDR, 'Show one extra spec of a flavor. GET /flavors/{flavor_id}/os-extra_specs/{key}'),
+  rule('os_compute_api:os-flavor-extra-specs:create', ADMIN, 'Create extra specs of a flavor. POST /flavors/{flavor_id}/os-extra_specs'),
+  rule('os_compute_api:os-flavor-extra-specs:update', ADMIN, 'Update one extra spec of a flavor. PUT /flavors/{flavor_id}/os-extra_specs/{key}'),
+  rule('os_compute_api:os-flavor-extra-specs:delete', ADMIN, 'Delete one extra spec of a flavor. DELETE /flavors/{flavor_id}/os-extra_specs/{key}'),
+  rule('os_compute_api:os-flavor-access', ADMIN, 'List the projects that may use a private flavor. GET /flavors/{flavor_id}/os-flavor-access'),
+  rule('os_compute_api:os-flavor-access:add_tenant_access', ADMIN, 'Let a project use a private flavor. POST /flavors/{flavor_id}/action (addTenantAccess)'),
+  rule('os_compute_api:os-flavor-access:remove_tenant_access', ADMIN, 'Stop a project from using a private flavor. POST /flavors/{flavor_id}/action (removeTenantAccess)'),
+  rule('os_compute_api:os-keypairs:index', KEYPAIR_OWNER, 'List key pairs. GET /os-keypairs'),
+  rule('os_compute_api:os-keypairs:create', KEYPAIR_OWNER, 'Create or import a key pair. POST /os-keypairs'),
+  rule('os_compute_api:os-keypairs:delete', KEYPAIR_OWNER, 'Delete a key pair. DELETE /os-keypairs/{keypair_name}'),
+  rule('os_compute_api:os-keypairs:show', KEYPAIR_OWNER, 'Show a key pair. GET /os-keypairs/{keypair_name}'),
+];
+
+const S = 'os_compute_api:servers';
+
+const serverRules: PolicyDefault[] = [
+  rule(`${S}:index`, RDR, 'List servers. GET /servers'),
+  rule(`${S}:detail`, RDR, 'List servers with details. GET /servers/detail'),
+  rule(`${S}:index:get_all_tenants`, ADMIN, 'List servers of every project (all_tenants). GET /servers'),
+  rule(`${S}:detail:get_all_tenants`, ADMIN, 'List servers of every project with details (all_tenants). GET /servers/detail'),
+  rule(`${S}:allow_all_filters`, ADMIN, 'Filter server lists by any field; others have unknown filters dropped. GET /servers'),
+  rule(`${S}:show`, RDR, 'Show a server. GET /servers/{server_id}'),
+  rule(`${S}:show:flavor-extra-specs`, RDR, 'Show flavor extra specs in server bodies. GET /servers/{server_id}'),
+  rule(`${S}:show:host_status`, ADMIN, 'Show the host_status of a server. GET /servers/{server_id}'),
+  rule(`${S}:show:host_status:unknown-only`, ADMIN, 'Show host_status only when it is UNKNOWN. GET /servers/{server_id}'),
+  rule('os_compute_api:os-extended-server-attributes', ADMIN, 'Show the OS-EXT-SRV-ATTR fields (host, hypervisor, instance name…) of a server. GET /servers/{server_id}'),
+  rule(`${S}:create`, MEM, 'Create a server. POST /servers'),
+  rule(`${S}:create:forced_host`, ADMIN, 'Create a server on a host or node named in availability_zone. POST /servers'),
+  rule('compute:servers:create:requested_destination', ADMIN, 'Create a server on a requested host or hypervisor_hostname. POST /servers'),
+  rule(`${S}:create:attach_volume`, MEM, 'Create a server with block device mappings. POST /servers'),
+  rule(`${S}:create:attach_network`, MEM, 'Create a server with requested networks. POST /servers'),
+  rule(`${S}:create:trusted_certs`, MEM, 'Create a server with trusted image certificates. POST /servers'),
+  rule(`${S}:create:zero_disk_flavor`, ADMIN, 'Boot an image-backed server with a flavor of zero disk. POST /servers'),
+  rule(`${S}:delete`, MEM, 'Delete a server. DELETE /servers/{server_id}'),
+  rule(`${S}:update`, MEM, 'Update a server. PUT /servers/{server_id}'),
+  rule(`${S}:reboot`, MEM, 'Reboot a server. POST /servers/{server_id}/action (reboot)'),
+  rule(`${S}:start`, MEM, 'Start a stopped server. POST /servers/{server_id}/action (os-start)'),
+  rule(`${S}:stop`, MEM, 'Stop a server. POST /servers/{server_id}/action (os-stop)'),
+  rule(`${S}:rebuild`, MEM, 'Rebuild a server. POST /servers/{server_id}/action (rebuild)'),
+  rule(`${S}:rebuild:trusted_certs`, MEM, 'Rebuild a server with trusted image certificates. POST /servers/{server_id}/action (rebuild)'),
+  rule(`${S}:create_image`, MEM, 'Create an image from a server. POST /servers/{server_id}/action (createImage)'),
+  rule(`${S}:create_image:allow_volume_backed`, MEM, 'Create an image from a volume-backed server. POST /servers/{server_id}/action (createImage)'),
+  rule(`${S}:trigger_crash_dump`, MEM, 'Trigger a crash dump in a server. POST /servers/{server_id}/action (trigger_crash_dump)'),
+  rule('os_compute_api:os-lock-server:lock', MEM, 'Lock a server. POST /servers/{server_id}/action (lock)'),
+  rule('os_compute_api:os-lock-server:unlock', MEM, 'Unlock a server. POST /servers/{server_id}/action (unlock)'),
+  rule('os_compute_api:os-lock-server:unlock:unlock_override', ADMIN, 'Unlock a server that was locked by someone else. POST /servers/{server_id}/action (unlock)'),
+  rule('os_compute_api:os-pause-server:pause', MEM, 'Pause a server. POST /servers/{server_id}/action (pause)'),
+  rule('os_compute_api:os-pause-server:unpause', MEM, 'Unpause a paused server. POST /servers/{server_id}/action (unpause)'),
+  rule('os_compute_api:os-suspend-server:suspend', MEM, 'Suspend a server. POST /servers/{server_id}/action (suspend)'),
+  rule('os_compute_api:os-suspend-server:resume', MEM, 'Resume a suspended server. POST /servers/{server_id}/action (resume)'),
+];
+
+const magnetarRules: PolicyDefault[] = [
+  rule('magnetar:faults', ADMIN, 'Inject or clear faults in the fake virt driver, for testing failure handling.'),
+];
+
+export const POLICY_DEFAULTS: readonly PolicyDefault[] = Object.freeze([
+  ...baseRules,
+  ...adminActionRules,
+  ...infrastructureRules,
+  ...serverRules,
+  ...magnetarRules,
+]);
