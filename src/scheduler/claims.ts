@@ -1,0 +1,89 @@
+// Resource claims. Allocations are keyed by consumer — an instance or a
+// migration — so a migration can hold its source and destination at once and
+// give back exactly one of them at the end.
+import type { Kysely, Transaction } from 'kysely';
+import type { Db } from '../db/connect.js';
+import type { AllocationRow, Database } from '../db/schema.js';
+import { dbTime } from '../db/time.js';
+import { fits, type Resources } from './resources.js';
+
+type Queryable = Kysely<Database> | Transaction<Database>;
+
+async function usageIn(q: Queryable, nodeUuid: string): Promise<Resources> {
+  const row = await q
+    .selectFrom('allocations')
+    .select((eb) => [
+      eb.fn.coalesce(eb.fn.sum<number | string>('vcpus'), eb.lit(0)).as('vcpus'),
+      eb.fn.coalesce(eb.fn.sum<number | string>('memory_mb'), eb.lit(0)).as('memory_mb'),
+      eb.fn.coalesce(eb.fn.sum<number | string>('disk_gb'), eb.lit(0)).as('disk_gb'),
+    ])
+    .where('node_uuid', '=', nodeUuid)
+    .executeTakeFirstOrThrow();
+  // PostgreSQL returns SUM of integers as a bigint string.
+  return { vcpus: Number(row.vcpus), memory_mb: Number(row.memory_mb), disk_gb: Number(row.disk_gb) };
+}
+
+/** Resources allocated on a compute node, summed over all consumers. */
+export function usage(db: Db, nodeUuid: string): Promise<Resources> {
+  return usageIn(db.kysely, nodeUuid);
+}
+
+/**
+ * Allocates `res` on the node to the consumer if it fits next to what is
+ * already allocated there; false when it does not (or the node is gone).
+ * Atomic: concurrent claims on one node are serialised by a lock on its row.
+ */
+export async function claim(db: Db, consumerUuid: string, nodeUuid: string, res: Resources): Promise<boolean> {
+  return db.kysely.transaction().execute(async (trx) => {
+    if (db.dialect === 'sqlite') {
+      // Take SQLite's write lock before reading, so a claim from another
+      // process waits here instead of failing to upgrade its read lock.
+      await trx.updateTable('compute_nodes').set((eb) => ({ id: eb.ref('id') })).where('uuid', '=', nodeUuid).execute();
+    }
+    let q = trx
+      .selectFrom('compute_nodes')
+      .select(['vcpus', 'memory_mb', 'local_gb', 'cpu_allocation_ratio', 'ram_allocation_ratio', 'disk_allocation_ratio'])
+      .where('uuid', '=', nodeUuid)
+      .where('deleted', '=', 0);
+    if (db.dialect === 'postgres') q = q.forUpdate();
+    const node = await q.executeTakeFirst();
+    if (node === undefined) return false;
+    const used = await usageIn(trx, nodeUuid);
+    if (!fits(node, used, res)) return false;
+    await trx
+      .insertInto('allocations')
+      .values({
+        consumer_uuid: consumerUuid,
+        node_uuid: nodeUuid,
+        vcpus: res.vcpus,
+        memory_mb: res.memory_mb,
+        disk_gb: res.disk_gb,
+        created_at: dbTime(new Date()),
+      })
+      .execute();
+    return true;
+  });
+}
+
+/** Hands every allocation of one consumer to another (an instance's to its migration); returns how many moved. */
+export async function moveAllocations(db: Db, fromConsumer: string, toConsumer: string): Promise<number> {
+  const r = await db.kysely
+    .updateTable('allocations')
+    .set({ consumer_uuid: toConsumer })
+    .where('consumer_uuid', '=', fromConsumer)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Frees the consumer's allocations — all of them, or only those on one node; returns how many were removed. */
+export async function release(db: Db, consumerUuid: string, nodeUuid?: string): Promise<number> {
+  let q = db.kysely.deleteFrom('allocations').where('consumer_uuid', '=', consumerUuid);
+  if (nodeUuid !== undefined) q = q.where('node_uuid', '=', nodeUuid);
+  const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+/** The consumer's allocations, oldest first. */
+export function allocationsOf(db: Db, consumerUuid: string): Promise<AllocationRow[]> {
+  return db.kysely.selectFrom('allocations').selectAll().where('consumer_uuid', '=', consumerUuid).orderBy('id').execute();
+}

@@ -1,0 +1,91 @@
+// The scheduler's view of every candidate compute node: inventory, current
+// usage, service status and the instances on its host — loaded in two queries.
+import type { Db } from '../db/connect.js';
+import { serviceIsUp } from '../compute/service-liveness.js';
+import type { NodeInventory, Resources } from './resources.js';
+
+export interface HostState {
+  readonly host: string;
+  readonly nodename: string;
+  readonly nodeUuid: string;
+  readonly hostIp: string;
+  readonly serviceDisabled: boolean;
+  readonly serviceDisabledReason: string | null;
+  /** Not forced down and heard from within service_down_time when loaded. */
+  readonly serviceUp: boolean;
+  readonly inventory: NodeInventory;
+  readonly used: Resources;
+  /** Uuids of the (not deleted) instances whose host is this host. */
+  readonly instanceUuids: ReadonlySet<string>;
+}
+
+export async function loadHostStates(db: Db, now: Date, serviceDownTime: number): Promise<HostState[]> {
+  const usage = db.kysely
+    .selectFrom('allocations')
+    .select((eb) => [
+      'node_uuid',
+      eb.fn.sum<number | string>('vcpus').as('used_vcpus'),
+      eb.fn.sum<number | string>('memory_mb').as('used_memory_mb'),
+      eb.fn.sum<number | string>('disk_gb').as('used_disk_gb'),
+    ])
+    .groupBy('node_uuid')
+    .as('u');
+  const rows = await db.kysely
+    .selectFrom('compute_nodes as n')
+    .innerJoin('services as s', 's.id', 'n.service_id')
+    .leftJoin(usage, 'u.node_uuid', 'n.uuid')
+    .select([
+      'n.uuid', 'n.host', 'n.hypervisor_hostname', 'n.host_ip',
+      'n.vcpus', 'n.memory_mb', 'n.local_gb',
+      'n.cpu_allocation_ratio', 'n.ram_allocation_ratio', 'n.disk_allocation_ratio',
+      's.disabled', 's.disabled_reason', 's.forced_down', 's.last_seen_up', 's.created_at', 's.updated_at',
+      'u.used_vcpus', 'u.used_memory_mb', 'u.used_disk_gb',
+    ])
+    .where('n.deleted', '=', 0)
+    .where('s.deleted', '=', 0)
+    .where('s.binary', '=', 'nova-compute')
+    .orderBy('n.host')
+    .orderBy('n.hypervisor_hostname')
+    .execute();
+  if (rows.length === 0) return [];
+
+  const hosts = [...new Set(rows.map((r) => r.host))];
+  const instances = await db.kysely
+    .selectFrom('instances')
+    .select(['uuid', 'host'])
+    .where('deleted', '=', 0)
+    .where('host', 'in', hosts)
+    .execute();
+  const byHost = new Map<string, Set<string>>();
+  for (const i of instances) {
+    if (i.host === null) continue;
+    let set = byHost.get(i.host);
+    if (set === undefined) byHost.set(i.host, (set = new Set()));
+    set.add(i.uuid);
+  }
+
+  return rows.map((r) => ({
+    host: r.host,
+    nodename: r.hypervisor_hostname,
+    nodeUuid: r.uuid,
+    hostIp: r.host_ip,
+    serviceDisabled: r.disabled !== 0,
+    serviceDisabledReason: r.disabled_reason,
+    serviceUp: serviceIsUp(r, now, serviceDownTime),
+    inventory: {
+      vcpus: r.vcpus,
+      memory_mb: r.memory_mb,
+      local_gb: r.local_gb,
+      cpu_allocation_ratio: Number(r.cpu_allocation_ratio),
+      ram_allocation_ratio: Number(r.ram_allocation_ratio),
+      disk_allocation_ratio: Number(r.disk_allocation_ratio),
+    },
+    // PostgreSQL returns SUM of integers as a bigint string; no allocations is NULL.
+    used: {
+      vcpus: Number(r.used_vcpus ?? 0),
+      memory_mb: Number(r.used_memory_mb ?? 0),
+      disk_gb: Number(r.used_disk_gb ?? 0),
+    },
+    instanceUuids: byHost.get(r.host) ?? new Set<string>(),
+  }));
+}

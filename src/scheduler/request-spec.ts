@@ -1,0 +1,58 @@
+// What the scheduler is asked for and what it answers — plain data, so both
+// cross the bus as JSON unchanged.
+import type { Resources } from './resources.js';
+
+export interface RequestedFlavor {
+  readonly vcpus: number;
+  readonly memory_mb: number;
+  readonly root_gb: number;
+  readonly ephemeral_gb: number;
+  /** MB, as on the flavor. */
+  readonly swap: number;
+}
+
+export interface SchedulerHints {
+  /** Place on a host that runs one of these instances. */
+  readonly same_host?: readonly string[];
+  /** Place on a host that runs none of these instances. */
+  readonly different_host?: readonly string[];
+}
+
+export interface RequestSpec {
+  readonly instanceUuid: string;
+  readonly projectId: string;
+  readonly flavor: RequestedFlavor;
+  readonly availabilityZone: string | null;
+  /** Only this host (a targeted live migration or evacuation). */
+  readonly requestedHost?: string;
+  /** Only this node (hypervisor_hostname). */
+  readonly requestedNode?: string;
+  /** Never these hosts (e.g. the source of a migration). */
+  readonly ignoreHosts?: readonly string[];
+  readonly schedulerHints?: SchedulerHints;
+  /** How many instances to place; default 1, or the length of instanceUuids. */
+  readonly numInstances?: number;
+  /** Consumers for a multi-instance request, one per instance; default [instanceUuid]. */
+  readonly instanceUuids?: readonly string[];
+}
+
+export interface HostRef {
+  readonly host: string;
+  readonly nodename: string;
+  readonly nodeUuid: string;
+}
+
+export interface Selection extends HostRef {
+  readonly hostIp: string;
+  /** Further hosts that passed the filters, best first, for a retry (not claimed). */
+  readonly alternates: readonly HostRef[];
+}
+
+/** What one instance of the flavor allocates; swap counts towards disk, in whole GB. */
+export function resourcesOf(flavor: RequestedFlavor): Resources {
+  return {
+    vcpus: flavor.vcpus,
+    memory_mb: flavor.memory_mb,
+    disk_gb: flavor.root_gb + flavor.ephemeral_gb + Math.ceil(flavor.swap / 1024),
+  };
+}

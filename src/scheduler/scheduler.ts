@@ -1,0 +1,124 @@
+// The scheduler: filter the compute nodes, weigh the survivors, then claim
+// resources on the best one that still has room. The claim is the atomic step
+// — filters work on a snapshot, so a host another request filled in the
+// meantime just fails its claim and the next host is tried.
+import type { Db } from '../db/connect.js';
+import type { Config } from '../config/config.js';
+import { effectiveServiceDownTime } from '../config/config.js';
+import type { Clock } from '../compute/clock.js';
+import { Invalid, NoValidHost } from '../compute/errors.js';
+import { claim, release } from './claims.js';
+import { loadHostStates, type HostState } from './host-state.js';
+import { resourcesOf, type RequestSpec, type Selection } from './request-spec.js';
+import { addResources } from './resources.js';
+import type { HostZone } from './filters/availability-zone-filter.js';
+import { enabledFilters } from './filters/enabled-filters.js';
+import type { Filter } from './filters/filter.js';
+import { ignoreHostsFilter } from './filters/ignore-hosts-filter.js';
+import { requestedDestinationFilter } from './filters/requested-destination-filter.js';
+import { ramWeigher } from './weighers/ram.js';
+import { orderByWeight, type Weigher } from './weighers/weigher.js';
+
+export interface SchedulerOptions {
+  /** A host's availability zone; default: every host is in [DEFAULT] default_availability_zone. */
+  readonly hostZone?: HostZone;
+  /** Where configuration warnings go; default console.warn. */
+  readonly warn?: (message: string) => void;
+}
+
+export interface SelectOptions {
+  /** Consumer the claim is made for (a migration uuid); default the instance. */
+  readonly claimFor?: string;
+}
+
+const NOT_ENOUGH_HOSTS = 'There are not enough hosts available.';
+
+export class Scheduler {
+  private readonly filters: readonly Filter[];
+  private readonly weighers: readonly Weigher[];
+
+  constructor(
+    private readonly db: Db,
+    private readonly conf: Config,
+    private readonly clock: Clock,
+    opts: SchedulerOptions = {},
+  ) {
+    const defaultZone = conf.str('DEFAULT', 'default_availability_zone');
+    const hostZone = opts.hostZone ?? ((): string => defaultZone);
+    const warn = opts.warn ?? ((m: string): void => console.warn(m));
+    // The request's own constraints apply whatever the configured filters are.
+    this.filters = [
+      requestedDestinationFilter,
+      ignoreHostsFilter,
+      ...enabledFilters(conf.list('filter_scheduler', 'enabled_filters'), hostZone, warn),
+    ];
+    this.weighers = [ramWeigher(conf.num('filter_scheduler', 'ram_weight_multiplier'))];
+  }
+
+  /**
+   * One selection per requested instance, each already holding its claim.
+   * All or nothing: when one instance cannot be placed, the claims made for
+   * the others are released and NoValidHost is thrown.
+   */
+  async selectDestinations(spec: RequestSpec, opts: SelectOptions = {}): Promise<Selection[]> {
+    const placements = consumersOf(spec, opts.claimFor);
+    const want = resourcesOf(spec.flavor);
+    const maxAlternates = Math.max(0, this.conf.num('scheduler', 'max_attempts') - 1);
+    let hosts = await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf));
+    const selections: Selection[] = [];
+    const claimed: Array<{ consumer: string; nodeUuid: string }> = [];
+    try {
+      for (const { consumer, instanceUuid } of placements) {
+        const ordered = orderByWeight(
+          hosts.filter((h) => this.filters.every((f) => f.passes(h, spec))),
+          this.weighers,
+        );
+        const full = new Set<HostState>();
+        let chosen: HostState | undefined;
+        for (const h of ordered) {
+          if (await claim(this.db, consumer, h.nodeUuid, want)) {
+            chosen = h;
+            break;
+          }
+          full.add(h);
+        }
+        if (chosen === undefined) throw new NoValidHost(NOT_ENOUGH_HOSTS);
+        claimed.push({ consumer, nodeUuid: chosen.nodeUuid });
+        const picked = chosen;
+        selections.push({
+          host: picked.host,
+          nodename: picked.nodename,
+          nodeUuid: picked.nodeUuid,
+          hostIp: picked.hostIp,
+          alternates: ordered
+            .filter((h) => h !== picked && !full.has(h))
+            .slice(0, maxAlternates)
+            .map((h) => ({ host: h.host, nodename: h.nodename, nodeUuid: h.nodeUuid })),
+        });
+        // The next instance of this request sees what this one took.
+        hosts = hosts.map((h) =>
+          h === picked
+            ? { ...h, used: addResources(h.used, want), instanceUuids: new Set([...h.instanceUuids, instanceUuid]) }
+            : h,
+        );
+      }
+    } catch (err) {
+      for (const c of claimed) await release(this.db, c.consumer, c.nodeUuid);
+      throw err;
+    }
+    return selections;
+  }
+}
+
+/** Which consumer claims for each instance to place. */
+function consumersOf(spec: RequestSpec, claimFor: string | undefined): Array<{ consumer: string; instanceUuid: string }> {
+  const uuids = spec.instanceUuids ?? [spec.instanceUuid];
+  const n = spec.numInstances ?? uuids.length;
+  if (!Number.isInteger(n) || n < 1) throw new Invalid(`numInstances must be a positive integer, not ${n}`);
+  if (claimFor !== undefined) {
+    if (n !== 1) throw new Invalid('claimFor places exactly one instance');
+    return [{ consumer: claimFor, instanceUuid: spec.instanceUuid }];
+  }
+  if (uuids.length !== n) throw new Invalid(`numInstances ${n} needs ${n} instanceUuids, got ${uuids.length}`);
+  return uuids.map((u) => ({ consumer: u, instanceUuid: u }));
+}
