@@ -1,0 +1,52 @@
+// The checks every server operation makes before it starts: lock, state,
+// and that the server's host is alive.
+import type { InstanceRow } from '../db/schema.js';
+import { InstanceInvalidState, InstanceIsLocked, InstanceNotReady, ServiceUnavailable } from './errors.js';
+import type { ComputeService } from './service.js';
+import { serviceIsUp } from './service-liveness.js';
+
+export interface StateGuard {
+  /** Allowed vm_states; undefined = any. */
+  readonly vmStates?: readonly string[];
+  /** Allowed task_states (null = no task); undefined = only null. 'any' = no check. */
+  readonly taskStates?: ReadonlyArray<string | null> | 'any';
+  /** Must have been launched (launched_at set). Default true. */
+  readonly mustBeLaunched?: boolean;
+}
+
+/** 409 with Nova's message when the server is not in a state `action` allows. */
+export function checkState(inst: InstanceRow, action: string, guard: StateGuard): void {
+  if (guard.vmStates && !guard.vmStates.includes(inst.vm_state))
+    throw new InstanceInvalidState(inst.uuid, action, 'vm_state', inst.vm_state);
+  const tasks = guard.taskStates ?? [null];
+  if (tasks !== 'any' && !tasks.includes(inst.task_state))
+    throw new InstanceInvalidState(inst.uuid, action, 'task_state', inst.task_state);
+  if ((guard.mustBeLaunched ?? true) && inst.launched_at === null)
+    throw new InstanceInvalidState(inst.uuid, action, 'launched_at', null);
+}
+
+/** A locked server refuses guarded operations to everyone but admins. */
+export function checkLock(inst: InstanceRow, isAdmin: boolean): void {
+  if (inst.locked_by !== null && !isAdmin) throw new InstanceIsLocked(inst.uuid);
+}
+
+export async function computeServiceOf(svc: ComputeService, host: string) {
+  return svc.db.kysely
+    .selectFrom('services')
+    .selectAll()
+    .where('host', '=', host)
+    .where('binary', '=', 'nova-compute')
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+}
+
+export async function hostIsUp(svc: ComputeService, host: string): Promise<boolean> {
+  const row = await computeServiceOf(svc, host);
+  return row !== undefined && serviceIsUp(row, svc.clock.now(), svc.serviceDownTime);
+}
+
+/** migrate/resize/confirm: the server must have a host whose compute service is up. */
+export async function checkSourceHostUp(svc: ComputeService, inst: InstanceRow): Promise<void> {
+  if (inst.host === null) throw new InstanceNotReady(inst.uuid);
+  if (!(await hostIsUp(svc, inst.host))) throw new ServiceUnavailable();
+}

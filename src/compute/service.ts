@@ -1,0 +1,30 @@
+// The compute service: the rules of a request (guards, compare-and-swap on
+// task_state, records), then a cast to the conductor. Each operation lives in
+// its own file under compute/ and takes this shared context.
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/connect.js';
+import type { Bus } from '../rpc/bus.js';
+import type { Clock } from './clock.js';
+import { effectiveServiceDownTime } from '../config/config.js';
+
+export class ComputeService {
+  readonly serviceDownTime: number;
+  constructor(
+    readonly db: Db,
+    readonly conf: Config,
+    readonly bus: Bus,
+    readonly clock: Clock,
+    readonly log: Logger,
+  ) {
+    this.serviceDownTime = effectiveServiceDownTime(conf);
+  }
+}
+
+/** Who asked: recorded on instance actions and migrations. */
+export interface Requester {
+  readonly requestId: string;
+  readonly userId: string | null;
+  readonly projectId: string | null;
+  readonly isAdmin: boolean;
+}

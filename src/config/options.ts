@@ -1,0 +1,99 @@
+// Every option Magnetar reads. Sections and names follow nova.conf where Nova
+// has the option, so an operator's knowledge carries over; Magnetar's own
+// options live in [magnetar], [identity], [image] and [fake].
+
+export type OptionType = 'string' | 'int' | 'float' | 'bool' | 'list';
+
+export interface OptionDef {
+  readonly section: string;
+  readonly name: string;
+  readonly type: OptionType;
+  readonly default: string | number | boolean | readonly string[] | null;
+  readonly help: string;
+}
+
+const opt = (
+  section: string,
+  name: string,
+  type: OptionType,
+  def: OptionDef['default'],
+  help: string,
+): OptionDef => ({ section, name, type, default: def, help });
+
+export const OPTIONS: readonly OptionDef[] = [
+  // [DEFAULT] — Nova's names
+  opt('DEFAULT', 'host', 'string', 'magnetar', 'Name of this node (the api/conductor/scheduler service host)'),
+  opt('DEFAULT', 'state_path', 'string', './data', 'Directory for the SQLite file, clouds.yaml and other state'),
+  opt('DEFAULT', 'transport_url', 'string', 'local://', 'Message bus: local:// (in-process) or rabbit://user:pass@host:port/vhost'),
+  opt('DEFAULT', 'service_down_time', 'float', 60, 'Seconds without a heartbeat after which a service is down'),
+  opt('DEFAULT', 'report_interval', 'float', 10, 'Seconds between compute service heartbeats'),
+  opt('DEFAULT', 'periodic_interval', 'float', 60, 'Seconds between runs of the compute agent periodic tasks'),
+  opt('DEFAULT', 'resize_confirm_window', 'float', 0, 'Seconds after which a finished resize/migration is confirmed automatically; 0 disables'),
+  opt('DEFAULT', 'allow_resize_to_same_host', 'bool', false, 'Allow resize to pick the source host'),
+  opt('DEFAULT', 'default_availability_zone', 'string', 'nova', 'Availability zone of compute services'),
+  opt('DEFAULT', 'internal_service_availability_zone', 'string', 'internal', 'Availability zone of non-compute services'),
+  opt('DEFAULT', 'password_length', 'int', 12, 'Length of generated admin passwords'),
+  opt('DEFAULT', 'max_concurrent_live_migrations', 'int', 1, 'Live migrations a compute host runs at once (0 = unlimited)'),
+  opt('DEFAULT', 'max_concurrent_builds', 'int', 10, 'Builds a compute host runs at once (0 = unlimited)'),
+  opt('DEFAULT', 'cpu_allocation_ratio', 'float', 4.0, 'Virtual CPU to physical CPU allocation ratio'),
+  opt('DEFAULT', 'ram_allocation_ratio', 'float', 1.0, 'Virtual RAM to physical RAM allocation ratio'),
+  opt('DEFAULT', 'disk_allocation_ratio', 'float', 1.0, 'Virtual disk to physical disk allocation ratio'),
+  opt('DEFAULT', 'rpc_response_timeout', 'float', 60, 'Seconds to wait for the reply to a bus call'),
+  opt('DEFAULT', 'debug', 'bool', false, 'Log at debug level'),
+  opt('DEFAULT', 'live_migration_retry_count', 'int', 30, 'Unused by the fake driver; accepted for nova.conf compatibility'),
+  // [api]
+  opt('api', 'max_limit', 'int', 1000, 'Largest page a paged list returns'),
+  opt('api', 'enable_instance_password', 'bool', true, 'Return adminPass on server create/rebuild and evacuate below 2.14'),
+  opt('api', 'compute_link_prefix', 'string', '', 'Replaces scheme, host and path prefix of compute links'),
+  // [wsgi] / [oslo_middleware]
+  opt('oslo_middleware', 'max_request_body_size', 'int', 114688, 'Largest accepted request body in bytes'),
+  // [database]
+  opt('database', 'connection', 'string', '', 'sqlite:///path/to/file.db or postgresql://user@host/db; empty = SQLite under state_path'),
+  // [conductor]
+  opt('conductor', 'migrate_max_retries', 'int', -1, 'Further hosts a scheduled live migration may try after pre-checks fail; -1 = until none are left'),
+  // [scheduler]
+  opt('scheduler', 'max_attempts', 'int', 3, 'Hosts tried for a build or cold migration'),
+  // [filter_scheduler]
+  opt('filter_scheduler', 'enabled_filters', 'list',
+    ['ComputeFilter', 'AvailabilityZoneFilter', 'ComputeCapabilitiesFilter', 'ImagePropertiesFilter', 'ServerGroupAntiAffinityFilter', 'ServerGroupAffinityFilter', 'SameHostFilter', 'DifferentHostFilter', 'RamFilter', 'DiskFilter', 'CoreFilter'],
+    'Filters a host must pass'),
+  opt('filter_scheduler', 'ram_weight_multiplier', 'float', 1.0, 'Weight of free RAM; positive spreads, negative stacks'),
+  // [compute]
+  opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken; 0 = no timeout'),
+  opt('compute', 'live_migration_timeout_action', 'string', 'abort', 'What to do when a live migration times out: abort or force_complete'),
+  // [oslo_policy]
+  opt('oslo_policy', 'policy_file', 'string', 'policy.yaml', 'Policy override file (relative to the config file directory)'),
+  opt('oslo_policy', 'policy_dirs', 'list', ['policy.d'], 'Directories of further policy override files'),
+  opt('oslo_policy', 'enforce_new_defaults', 'bool', true, 'Use only the new default rules'),
+  opt('oslo_policy', 'enforce_scope', 'bool', true, 'Deny tokens whose scope a rule does not allow'),
+  // [magnetar] — the all-in-one process and listeners
+  opt('magnetar', 'bind_host', 'string', '127.0.0.1', 'Address the API listeners bind to'),
+  opt('magnetar', 'compute_port', 'int', 8774, 'Port of the compute API'),
+  opt('magnetar', 'identity_port', 'int', 5000, 'Port of the embedded identity API'),
+  opt('magnetar', 'image_port', 'int', 9292, 'Port of the embedded image API'),
+  opt('magnetar', 'public_host', 'string', '', 'Host name used in URLs and the catalog; default bind_host'),
+  opt('magnetar', 'compute_hosts', 'list', ['compute1', 'compute2', 'compute3'], 'Simulated compute hosts started by `serve`'),
+  opt('magnetar', 'region', 'string', 'RegionOne', 'Region name in the service catalog'),
+  // [identity] — embedded Keystone subset
+  opt('identity', 'token_expiration', 'int', 3600, 'Token lifetime in seconds'),
+  opt('identity', 'token_secret', 'string', '', 'Secret that signs tokens; empty = generated and kept under state_path'),
+  opt('identity', 'admin_password', 'string', 'admin', 'Password of user admin'),
+  opt('identity', 'demo_password', 'string', 'demo', 'Password of user demo'),
+  opt('identity', 'alt_demo_password', 'string', 'alt_demo', 'Password of user alt_demo'),
+  opt('identity', 'demo_manager_password', 'string', 'demo_manager', 'Password of user demo_manager'),
+  opt('identity', 'demo_reader_password', 'string', 'demo_reader', 'Password of user demo_reader'),
+  opt('identity', 'extra_users', 'list', [], 'More users: name:password:project:role[+role...] entries'),
+  opt('identity', 'external_url', 'string', '', 'Validate tokens against this external Keystone instead of the embedded one'),
+  // [fake] — the simulated hypervisor
+  opt('fake', 'vcpus', 'int', 16, 'vCPUs each simulated host reports'),
+  opt('fake', 'memory_mb', 'int', 32768, 'RAM (MB) each simulated host reports'),
+  opt('fake', 'local_gb', 'int', 500, 'Disk (GB) each simulated host reports'),
+  opt('fake', 'spawn_delay', 'string', '0.5', 'Seconds a build takes: fixed value or min,max'),
+  opt('fake', 'destroy_delay', 'string', '0.1', 'Seconds a guest destroy takes'),
+  opt('fake', 'power_delay', 'string', '0.1', 'Seconds a power on/off/pause/suspend takes'),
+  opt('fake', 'migrate_delay', 'string', '0.5', 'Seconds each cold-migration step takes'),
+  opt('fake', 'live_migration_delay', 'string', '1', 'Seconds a live migration runs before it completes'),
+  opt('fake', 'live_migration_hold', 'bool', false, 'Hold live migrations running until force-completed, aborted or timed out'),
+  opt('fake', 'precheck_delay', 'string', '0.05', 'Seconds each live-migration pre-check takes'),
+  opt('fake', 'faults', 'list', [], 'Injected failures: step[@host][#server][*count] entries, e.g. spawn@compute2, live_migration#<uuid>*1'),
+];

@@ -1,0 +1,77 @@
+// Opens the database named by [database] connection — SQLite or PostgreSQL —
+// and brings its schema up to date.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Kysely, SqliteDialect, PostgresDialect, sql } from 'kysely';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import type { Database } from './schema.js';
+import * as m001 from './migrations/001_initial.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface Db {
+  readonly kysely: Kysely<Database>;
+  readonly dialect: DialectName;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: DialectName) => Promise<void> }> = [
+  { name: '001_initial', up: m001.up },
+];
+
+/** `sqlite:///rel/path`, `sqlite:////abs/path`, `postgresql[+driver]://user:pw@host:port/db`. */
+export function parseConnection(url: string, statePath: string): { dialect: DialectName; target: string } {
+  if (url === '') return { dialect: 'sqlite', target: resolve(statePath, 'magnetar.sqlite') };
+  const m = /^([a-z]+)(\+[a-z0-9_]+)?:\/\/(.*)$/i.exec(url);
+  if (!m) throw new Error(`[database] connection '${url}' is not a database URL`);
+  const scheme = m[1]!.toLowerCase();
+  if (scheme === 'sqlite') {
+    const rest = m[3]!;
+    if (rest === '/:memory:' || rest === ':memory:') return { dialect: 'sqlite', target: ':memory:' };
+    if (!rest.startsWith('/')) throw new Error(`[database] connection '${url}': use sqlite:///path`);
+    return { dialect: 'sqlite', target: rest.slice(1) === '' ? ':memory:' : resolve(rest.slice(1)) };
+  }
+  if (scheme === 'postgresql' || scheme === 'postgres') return { dialect: 'postgres', target: `postgresql://${m[3]}` };
+  throw new Error(`[database] connection '${url}': only sqlite and postgresql are supported`);
+}
+
+export async function openDb(url: string, statePath: string, opts: { migrate?: boolean } = {}): Promise<Db> {
+  const { dialect, target } = parseConnection(url, statePath);
+  let kysely: Kysely<Database>;
+  if (dialect === 'sqlite') {
+    if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
+    const raw = new SqliteDatabase(target);
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = NORMAL');
+    raw.pragma('busy_timeout = 5000');
+    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  } else {
+    const pool = new pg.Pool({ connectionString: target, max: 10 });
+    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  if (opts.migrate !== false) await migrate(kysely, dialect);
+  return { kysely, dialect, close: () => kysely.destroy() };
+}
+
+async function migrate(db: Kysely<Database>, dialect: DialectName): Promise<void> {
+  const run = async (trx: Kysely<Database>): Promise<void> => {
+    await sql`CREATE TABLE IF NOT EXISTS magnetar_migrations (name varchar(255) PRIMARY KEY, applied_at varchar(32) NOT NULL)`.execute(trx);
+    const done = await sql<{ name: string }>`SELECT name FROM magnetar_migrations`.execute(trx);
+    const applied = new Set(done.rows.map((r) => r.name));
+    for (const mig of MIGRATIONS) {
+      if (applied.has(mig.name)) continue;
+      await mig.up(trx as unknown as Kysely<unknown>, dialect);
+      await sql`INSERT INTO magnetar_migrations (name, applied_at) VALUES (${mig.name}, ${new Date().toISOString()})`.execute(trx);
+    }
+  };
+  if (dialect === 'postgres') {
+    // Several processes may start at once against one PostgreSQL: serialise.
+    await db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(7405331)`.execute(trx);
+      await run(trx);
+    });
+  } else {
+    await db.transaction().execute(run);
+  }
+}

@@ -1,0 +1,60 @@
+// Instances: lookup, compare-and-swap updates, listing.
+import type { Kysely } from 'kysely';
+import type { Database, InstanceRow, InstanceUpdate, NewInstance, InstanceFlavor } from './schema.js';
+import { dbTime } from './time.js';
+
+export async function getInstance(db: Kysely<Database>, uuid: string, opts: { readDeleted?: boolean } = {}): Promise<InstanceRow | undefined> {
+  let q = db.selectFrom('instances').selectAll().where('uuid', '=', uuid);
+  if (!opts.readDeleted) q = q.where('deleted', '=', 0);
+  return q.executeTakeFirst();
+}
+
+export async function insertInstance(db: Kysely<Database>, row: NewInstance): Promise<void> {
+  await db.insertInto('instances').values(row).execute();
+}
+
+export interface Expected {
+  /** Allowed task_state values (null = no task). */
+  readonly taskState?: ReadonlyArray<string | null>;
+  readonly vmState?: readonly string[];
+}
+
+/**
+ * Conditional update: applies only while the row still has the expected
+ * states. Returns false when another request changed them first — the
+ * caller answers 409 instead of overwriting.
+ */
+export async function updateInstance(
+  db: Kysely<Database>,
+  uuid: string,
+  values: InstanceUpdate,
+  now: Date,
+  expected: Expected = {},
+): Promise<boolean> {
+  let q = db.updateTable('instances').set({ ...values, updated_at: dbTime(now) }).where('uuid', '=', uuid).where('deleted', '=', 0);
+  if (expected.taskState) {
+    const tasks = expected.taskState.filter((t): t is string => t !== null);
+    const allowNull = expected.taskState.includes(null);
+    q = q.where((eb) => {
+      const ors = [];
+      if (tasks.length) ors.push(eb('task_state', 'in', tasks));
+      if (allowNull) ors.push(eb('task_state', 'is', null));
+      return eb.or(ors);
+    });
+  }
+  if (expected.vmState) q = q.where('vm_state', 'in', [...expected.vmState]);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export function flavorOf(row: Pick<InstanceRow, 'flavor'>): InstanceFlavor {
+  return JSON.parse(row.flavor) as InstanceFlavor;
+}
+
+export async function addFault(db: Kysely<Database>, uuid: string, code: number, message: string, details: string | null, host: string | null, now: Date): Promise<void> {
+  await db.insertInto('instance_faults').values({ instance_uuid: uuid, code, message, details, host, created_at: dbTime(now) }).execute();
+}
+
+export async function latestFault(db: Kysely<Database>, uuid: string) {
+  return db.selectFrom('instance_faults').selectAll().where('instance_uuid', '=', uuid).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}

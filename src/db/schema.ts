@@ -1,0 +1,242 @@
+// Row types of every table. Booleans are stored as 0/1 integers and
+// timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' UTC text, so one migration set
+// serves SQLite and PostgreSQL and string order is time order.
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface ServicesTable {
+  id: Generated<number>;
+  uuid: string;
+  host: string;
+  binary: string;
+  topic: string | null;
+  report_count: number;
+  disabled: number;
+  disabled_reason: string | null;
+  forced_down: number;
+  last_seen_up: string | null;
+  version: number;
+  created_at: string;
+  updated_at: string | null;
+  deleted: number;
+}
+
+export interface ComputeNodesTable {
+  id: Generated<number>;
+  uuid: string;
+  service_id: number;
+  host: string;
+  hypervisor_hostname: string;
+  hypervisor_type: string;
+  hypervisor_version: number;
+  host_ip: string;
+  cpu_info: string;
+  vcpus: number;
+  memory_mb: number;
+  local_gb: number;
+  cpu_allocation_ratio: number;
+  ram_allocation_ratio: number;
+  disk_allocation_ratio: number;
+  created_at: string;
+  updated_at: string | null;
+  deleted: number;
+}
+
+/** Resources held by a consumer (an instance or a migration) on a compute node. */
+export interface AllocationsTable {
+  id: Generated<number>;
+  consumer_uuid: string;
+  node_uuid: string;
+  vcpus: number;
+  memory_mb: number;
+  disk_gb: number;
+  created_at: string;
+}
+
+export interface FlavorsTable {
+  id: Generated<number>;
+  flavorid: string;
+  name: string;
+  memory_mb: number;
+  vcpus: number;
+  root_gb: number;
+  ephemeral_gb: number;
+  swap: number;
+  rxtx_factor: number;
+  is_public: number;
+  disabled: number;
+  description: string | null;
+  created_at: string;
+  updated_at: string | null;
+  deleted: number;
+}
+
+export interface FlavorExtraSpecsTable {
+  flavor_id: number;
+  key: string;
+  value: string;
+}
+
+export interface FlavorProjectsTable {
+  flavor_id: number;
+  project_id: string;
+}
+
+export interface InstancesTable {
+  id: Generated<number>;
+  uuid: string;
+  project_id: string;
+  user_id: string;
+  display_name: string;
+  display_description: string | null;
+  hostname: string;
+  vm_state: string;
+  task_state: string | null;
+  power_state: number;
+  host: string | null;
+  node: string | null;
+  availability_zone: string | null;
+  /** JSON of the current flavor snapshot (see InstanceFlavor). */
+  flavor: string;
+  old_flavor: string | null;
+  new_flavor: string | null;
+  image_ref: string;
+  key_name: string | null;
+  metadata: string;
+  tags: string;
+  access_ip_v4: string | null;
+  access_ip_v6: string | null;
+  locked_by: string | null;
+  locked_reason: string | null;
+  progress: number;
+  config_drive: string;
+  user_data: string | null;
+  reservation_id: string;
+  launch_index: number;
+  admin_pass: string | null;
+  scheduler_hints: string;
+  requested_networks: string;
+  launched_at: string | null;
+  terminated_at: string | null;
+  created_at: string;
+  updated_at: string | null;
+  deleted_at: string | null;
+  deleted: number;
+}
+
+export interface InstanceFaultsTable {
+  id: Generated<number>;
+  instance_uuid: string;
+  code: number;
+  message: string;
+  details: string | null;
+  host: string | null;
+  created_at: string;
+}
+
+export interface InstanceActionsTable {
+  id: Generated<number>;
+  action: string;
+  instance_uuid: string;
+  request_id: string;
+  user_id: string | null;
+  project_id: string | null;
+  start_time: string;
+  finish_time: string | null;
+  message: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface InstanceActionEventsTable {
+  id: Generated<number>;
+  action_id: number;
+  event: string;
+  start_time: string;
+  finish_time: string | null;
+  result: string | null;
+  traceback: string | null;
+  host: string | null;
+  details: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface MigrationsTable {
+  id: Generated<number>;
+  uuid: string;
+  instance_uuid: string;
+  migration_type: string;
+  status: string;
+  source_compute: string | null;
+  source_node: string | null;
+  dest_compute: string | null;
+  dest_node: string | null;
+  dest_host: string | null;
+  old_instance_type_id: number | null;
+  new_instance_type_id: number | null;
+  user_id: string | null;
+  project_id: string | null;
+  hidden: number;
+  memory_total: number | null;
+  memory_processed: number | null;
+  memory_remaining: number | null;
+  disk_total: number | null;
+  disk_processed: number | null;
+  disk_remaining: number | null;
+  created_at: string;
+  updated_at: string | null;
+  deleted: number;
+}
+
+export interface KeyPairsTable {
+  id: Generated<number>;
+  name: string;
+  user_id: string;
+  fingerprint: string;
+  public_key: string;
+  type: string;
+  created_at: string;
+  deleted: number;
+}
+
+export interface Database {
+  services: ServicesTable;
+  compute_nodes: ComputeNodesTable;
+  allocations: AllocationsTable;
+  flavors: FlavorsTable;
+  flavor_extra_specs: FlavorExtraSpecsTable;
+  flavor_projects: FlavorProjectsTable;
+  instances: InstancesTable;
+  instance_faults: InstanceFaultsTable;
+  instance_actions: InstanceActionsTable;
+  instance_actions_events: InstanceActionEventsTable;
+  migrations: MigrationsTable;
+  key_pairs: KeyPairsTable;
+}
+
+export type ServiceRow = Selectable<ServicesTable>;
+export type ComputeNodeRow = Selectable<ComputeNodesTable>;
+export type AllocationRow = Selectable<AllocationsTable>;
+export type FlavorRow = Selectable<FlavorsTable>;
+export type InstanceRow = Selectable<InstancesTable>;
+export type NewInstance = Insertable<InstancesTable>;
+export type InstanceUpdate = Updateable<InstancesTable>;
+export type InstanceFaultRow = Selectable<InstanceFaultsTable>;
+export type InstanceActionRow = Selectable<InstanceActionsTable>;
+export type InstanceActionEventRow = Selectable<InstanceActionEventsTable>;
+export type MigrationRow = Selectable<MigrationsTable>;
+export type MigrationUpdate = Updateable<MigrationsTable>;
+export type KeyPairRow = Selectable<KeyPairsTable>;
+
+/** The flavor as copied into an instance at boot/resize time. */
+export interface InstanceFlavor {
+  readonly id: number;
+  readonly flavorid: string;
+  readonly name: string;
+  readonly memory_mb: number;
+  readonly vcpus: number;
+  readonly root_gb: number;
+  readonly ephemeral_gb: number;
+  readonly swap: number;
+  readonly extra_specs: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,12 @@
+// What the compute API needs to know about images: does one exist, and its name.
+export interface ImageInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly minDisk: number;
+  readonly minRam: number;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
+export interface ImageLookup {
+  get(id: string): ImageInfo | undefined;
+}

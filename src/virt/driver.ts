@@ -1,0 +1,123 @@
+// The hypervisor seam. A driver manages the guests of one host and never
+// touches the database: the compute agent tells it what to do and records
+// the outcome. Every method may take time and may fail (throw).
+
+export const PowerState = {
+  NOSTATE: 0,
+  RUNNING: 1,
+  PAUSED: 3,
+  SHUTDOWN: 4,
+  CRASHED: 6,
+  SUSPENDED: 7,
+} as const;
+export type PowerStateValue = (typeof PowerState)[keyof typeof PowerState];
+
+export interface HostInventory {
+  readonly vcpus: number;
+  readonly memoryMb: number;
+  readonly localGb: number;
+  readonly hypervisorType: string;
+  readonly hypervisorVersion: number;
+  readonly hostIp: string;
+  readonly cpuInfo: Readonly<Record<string, unknown>>;
+}
+
+/** What a driver needs to know about a guest it creates or moves. */
+export interface GuestSpec {
+  readonly uuid: string;
+  readonly name: string;
+  readonly vcpus: number;
+  readonly memoryMb: number;
+  readonly rootGb: number;
+  readonly imageRef: string | null;
+}
+
+export interface GuestInfo {
+  readonly uuid: string;
+  readonly powerState: PowerStateValue;
+  readonly spec: GuestSpec;
+  /** Network info most recently applied by injectNetworkInfo, or null. */
+  readonly networkInfo: unknown;
+  /** How often network info was injected into this guest. */
+  readonly networkInjections: number;
+}
+
+export interface LiveMigrationProgress {
+  readonly memoryTotalBytes: number;
+  readonly memoryProcessedBytes: number;
+  readonly memoryRemainingBytes: number;
+  readonly diskTotalBytes: number;
+  readonly diskProcessedBytes: number;
+  readonly diskRemainingBytes: number;
+}
+
+export type LiveMigrationOutcome = 'completed' | 'cancelled';
+
+export interface LiveMigrationOptions {
+  readonly destHost: string;
+  readonly blockMigration: boolean;
+  /** Called as the transfer advances (for migration progress counters). */
+  readonly onProgress?: (p: LiveMigrationProgress) => void;
+  /** Seconds after which the driver gives up (0 = never). */
+  readonly completionTimeout: number;
+  /** 'abort' cancels at the timeout; 'force_complete' finishes at once. */
+  readonly timeoutAction: 'abort' | 'force_complete';
+}
+
+/** Failure raised by a driver; `step` names what failed (e.g. 'spawn'). */
+export class VirtDriverError extends Error {
+  constructor(
+    readonly step: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VirtDriverError';
+  }
+}
+
+export interface VirtDriver {
+  readonly type: string;
+  /** Set up for `host`; returns the guests that already exist (for start-up reconciliation). */
+  init(host: string): Promise<readonly GuestInfo[]>;
+  inventory(): HostInventory;
+  /** Seconds since the simulated host booted. */
+  uptime(): number;
+  listGuests(): readonly GuestInfo[];
+  getGuest(uuid: string): GuestInfo | undefined;
+
+  spawn(spec: GuestSpec): Promise<void>;
+  destroy(uuid: string): Promise<void>;
+  powerOff(uuid: string): Promise<void>;
+  powerOn(uuid: string): Promise<void>;
+  reboot(uuid: string, hard: boolean): Promise<void>;
+  pause(uuid: string): Promise<void>;
+  unpause(uuid: string): Promise<void>;
+  suspend(uuid: string): Promise<void>;
+  resume(uuid: string): Promise<void>;
+  rebuild(spec: GuestSpec): Promise<void>;
+  injectNetworkInfo(uuid: string, networkInfo: unknown): Promise<void>;
+
+  // cold migration / resize: source then destination
+  migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<void>;
+  finishMigration(spec: GuestSpec, powerOn: boolean): Promise<void>;
+  /** Source side of confirm: drop the old guest. */
+  confirmMigration(uuid: string): Promise<void>;
+  /** Destination side of revert: drop the new guest. */
+  revertMigrationAtDestination(uuid: string): Promise<void>;
+  /** Source side of revert: bring the old guest back. */
+  finishRevertMigration(spec: GuestSpec, powerOn: boolean): Promise<void>;
+
+  // live migration
+  checkCanLiveMigrateDestination(spec: GuestSpec, sourceHost: string, blockMigration: boolean): Promise<void>;
+  checkCanLiveMigrateSource(uuid: string, destHost: string): Promise<void>;
+  preLiveMigration(spec: GuestSpec, sourceHost: string): Promise<void>;
+  /** Runs on the source; resolves when the transfer ends. */
+  liveMigration(uuid: string, opts: LiveMigrationOptions): Promise<LiveMigrationOutcome>;
+  liveMigrationForceComplete(uuid: string): Promise<void>;
+  liveMigrationAbort(uuid: string): Promise<void>;
+  /** On the destination, after a completed transfer: the guest now lives here. */
+  postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void>;
+  rollbackLiveMigrationAtDestination(uuid: string): Promise<void>;
+  /** On the source, after a completed transfer: forget the guest. */
+  cleanupAfterLiveMigration(uuid: string): Promise<void>;
+}
