@@ -26,6 +26,8 @@ export interface AmqpBusOptions extends BusOptions {
   readonly durableQueues?: boolean;
   /** Delete a topic queue after it has been unused this long (RabbitMQ x-expires); unset keeps it forever. */
   readonly queueExpiresMs?: number;
+  /** Shown for this connection by rabbitmqctl and the management UI, e.g. `magnetar-compute:host1`. */
+  readonly connectionName?: string;
 }
 
 const DEFAULT_QUEUE_PREFIX = 'magnetar';
@@ -39,9 +41,6 @@ interface PendingCall {
 }
 
 interface Server {
-  readonly channel: Channel;
-  readonly consumerTag: string;
-  readonly inFlight: Set<Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -86,7 +85,10 @@ export class AmqpBus implements Bus {
     let lastError: unknown;
     for (const url of urls) {
       try {
-        model = await amqp.connect(url);
+        model = await amqp.connect(
+          url,
+          opts.connectionName === undefined ? {} : { clientProperties: { connection_name: opts.connectionName } },
+        );
         brokerUrl = redactTransportUrl(url);
         break;
       } catch (err) {
@@ -165,9 +167,6 @@ export class AmqpBus implements Bus {
     });
     let closed: Promise<void> | undefined;
     const server: Server = {
-      channel,
-      consumerTag,
-      inFlight,
       close: () => {
         closed ??= (async () => {
           this.servers.delete(server);

@@ -152,6 +152,42 @@ for (const impl of [local, rabbit()]) {
       assert.deepEqual(err.fields, { code: 404, details: { tried: ['host1', 'host2'], retry: false }, instanceUuid: 'abc' });
     });
 
+    it('an error passed on from a further hop keeps its original name and fields', async () => {
+      const { client, server, peer } = await start();
+      const conductor = topicFor('conductor');
+      const scheduler = topicFor('scheduler');
+      await peer.serve(scheduler, {
+        select: () => {
+          throw Object.assign(new Error('No valid host was found.'), { name: 'NoValidHost', reason: 'ram' });
+        },
+      });
+      // The conductor lets the scheduler's error go through unchanged.
+      await server.serve(conductor, { migrate: () => server.call(scheduler, 'select', {}, { timeoutMs: 3000 }) });
+      await assert.rejects(client.call(conductor, 'migrate', {}, { timeoutMs: 3000 }), (err: unknown) => {
+        assert.ok(err instanceof RemoteError);
+        assert.equal(err.remoteName, 'NoValidHost');
+        assert.equal(err.message, 'No valid host was found.');
+        assert.deepEqual(err.fields, { reason: 'ram' });
+        return true;
+      });
+    });
+
+    it('an error class that sets no name is known by its class; a thrown non-Error by its text', async () => {
+      const { client, server } = await start();
+      const topic = topicFor('conductor');
+      class ComputeHostNotFound extends Error {}
+      await server.serve(topic, {
+        unnamed: () => {
+          throw new ComputeHostNotFound('host1');
+        },
+        text: () => {
+          throw 'plain text';
+        },
+      });
+      await assert.rejects(client.call(topic, 'unnamed', {}, { timeoutMs: 3000 }), { remoteName: 'ComputeHostNotFound', message: 'host1' });
+      await assert.rejects(client.call(topic, 'text', {}, { timeoutMs: 3000 }), { remoteName: 'Error', message: 'plain text' });
+    });
+
     it('the error factory of the options rebuilds the caller its own error class', async () => {
       const { client, server } = await start({
         rebuildError: (name, message, fields) =>
