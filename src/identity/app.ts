@@ -1,0 +1,234 @@
+// The embedded identity API: the Keystone v3 subset that keystoneauth1, the
+// `openstack` CLI and Tempest need to get, check and revoke tokens and to
+// read the catalog, projects, users, roles and domains.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { authenticate } from './authenticate.js';
+import type { CatalogEntry } from './catalog.js';
+import type { TokenPayload, TokenSigner } from './tokens.js';
+import type { IdentityStore } from './users.js';
+import {
+  UNAUTHORIZED_MESSAGE,
+  collection,
+  domainView,
+  errorBody,
+  projectView,
+  roleView,
+  tokenBody,
+  userView,
+  versionDocument,
+} from './views.js';
+
+export interface IdentityAppOptions {
+  readonly store: IdentityStore;
+  readonly signer: TokenSigner;
+  readonly catalog: () => CatalogEntry[];
+  readonly logger?: FastifyBaseLogger;
+}
+
+type IdParams = { Params: { id: string } };
+type NameQuery = { Querystring: { name?: string; domain_id?: string } };
+
+const baseUrl = (req: FastifyRequest): string => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+const selfUrl = (req: FastifyRequest): string => `${baseUrl(req)}${req.url}`;
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+};
+const wantsCatalog = (req: FastifyRequest): boolean => !Object.hasOwn(req.query as object, 'nocatalog');
+const isAdmin = (t: TokenPayload): boolean => t.roles.includes('admin');
+
+export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
+  const { store, signer } = opts;
+  const app: FastifyInstance = opts.logger ? Fastify({ loggerInstance: opts.logger }) : Fastify({ logger: false });
+
+  const fail = (reply: FastifyReply, code: number, message: string): FastifyReply =>
+    reply.code(code).type('application/json').send(errorBody(code, message));
+  const forbidden = (reply: FastifyReply, action: string): FastifyReply =>
+    fail(reply, 403, `You are not authorized to perform the requested action: identity:${action}.`);
+
+  /** The caller's token, or null after answering 401. */
+  const caller = (req: FastifyRequest, reply: FastifyReply): TokenPayload | null => {
+    const token = header(req, 'x-auth-token');
+    const payload = token ? signer.validate(token) : null;
+    if (!payload) {
+      void fail(reply, 401, UNAUTHORIZED_MESSAGE);
+      return null;
+    }
+    return payload;
+  };
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const code = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (code === 500) req.log.error({ err }, 'identity request failed');
+    const message =
+      code === 500
+        ? 'An unexpected error prevented the server from fulfilling your request.'
+        : code === 400
+          ? 'The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.'
+          : err.message;
+    return fail(reply, code, message);
+  });
+  app.setNotFoundHandler((req, reply) => fail(reply, 404, 'The resource could not be found.'));
+
+  // Version discovery: "/" lists versions as multiple choices, "/v3" describes v3.
+  app.get('/', async (req, reply) =>
+    reply.code(300).send({ versions: { values: [versionDocument(baseUrl(req))] } }),
+  );
+  app.get('/v3', async (req) => ({ version: versionDocument(baseUrl(req)) }));
+  app.get('/v3/', async (req) => ({ version: versionDocument(baseUrl(req)) }));
+
+  app.post('/v3/auth/tokens', async (req, reply) => {
+    const outcome = authenticate(store, signer, req.body);
+    if (!outcome.ok) return fail(reply, outcome.code, outcome.message);
+    const { token, payload } = signer.issue(outcome.issue);
+    const body = tokenBody(payload, store, wantsCatalog(req) ? opts.catalog() : null);
+    return reply.code(201).header('X-Subject-Token', token).send(body);
+  });
+
+  /** The subject token with the caller allowed to see it, or null after answering. */
+  const subject = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    action: string,
+  ): { token: string; payload: TokenPayload } | null => {
+    const auth = caller(req, reply);
+    if (!auth) return null;
+    const token = header(req, 'x-subject-token');
+    const payload = token ? signer.validate(token) : null;
+    if (!token || !payload) {
+      void fail(reply, 404, `Could not find token: ${token ?? ''}.`);
+      return null;
+    }
+    if (!isAdmin(auth) && auth.userId !== payload.userId) {
+      void forbidden(reply, action);
+      return null;
+    }
+    return { token, payload };
+  };
+
+  // HEAD is derived from this route by fastify: same status and headers, no body.
+  app.get('/v3/auth/tokens', async (req, reply) => {
+    const s = subject(req, reply, 'validate_token');
+    if (!s) return reply;
+    const body = tokenBody(s.payload, store, wantsCatalog(req) ? opts.catalog() : null);
+    if (!body) return fail(reply, 404, `Could not find token: ${s.token}.`);
+    return reply.code(200).header('X-Subject-Token', s.token).send(body);
+  });
+
+  app.delete('/v3/auth/tokens', async (req, reply) => {
+    const s = subject(req, reply, 'revoke_token');
+    if (!s) return reply;
+    signer.revoke(s.payload);
+    return reply.code(204).send();
+  });
+
+  app.get('/v3/auth/catalog', async (req, reply) => {
+    if (!caller(req, reply)) return reply;
+    return collection('catalog', opts.catalog(), selfUrl(req));
+  });
+
+  app.get('/v3/auth/projects', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    const projects = store.projectsOf(auth.userId).map((p) => projectView(p, baseUrl(req)));
+    return collection('projects', projects, selfUrl(req));
+  });
+
+  app.get('/v3/auth/domains', async (req, reply) => {
+    if (!caller(req, reply)) return reply;
+    return collection('domains', [], selfUrl(req));
+  });
+
+  app.get<NameQuery>('/v3/projects', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth)) return forbidden(reply, 'list_projects');
+    const { name, domain_id } = req.query;
+    const projects = store
+      .listProjects()
+      .filter((p) => (name === undefined || p.name === name) && (domain_id === undefined || p.domainId === domain_id))
+      .map((p) => projectView(p, baseUrl(req)));
+    return collection('projects', projects, selfUrl(req));
+  });
+
+  app.get<IdParams>('/v3/projects/:id', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    const project = store.projectById(req.params.id);
+    if (!project) return fail(reply, 404, `Could not find project: ${req.params.id}.`);
+    if (!isAdmin(auth) && auth.projectId !== project.id) return forbidden(reply, 'get_project');
+    return { project: projectView(project, baseUrl(req)) };
+  });
+
+  app.get<NameQuery>('/v3/users', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth)) return forbidden(reply, 'list_users');
+    const { name, domain_id } = req.query;
+    const users = store
+      .listUsers()
+      .filter((u) => (name === undefined || u.name === name) && (domain_id === undefined || u.domainId === domain_id))
+      .map((u) => userView(u, baseUrl(req)));
+    return collection('users', users, selfUrl(req));
+  });
+
+  app.get<IdParams>('/v3/users/:id', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    const user = store.userById(req.params.id);
+    if (!isAdmin(auth) && auth.userId !== req.params.id) return forbidden(reply, 'get_user');
+    if (!user) return fail(reply, 404, `Could not find user: ${req.params.id}.`);
+    return { user: userView(user, baseUrl(req)) };
+  });
+
+  app.get<IdParams>('/v3/users/:id/projects', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth) && auth.userId !== req.params.id) return forbidden(reply, 'list_user_projects');
+    if (!store.userById(req.params.id)) return fail(reply, 404, `Could not find user: ${req.params.id}.`);
+    const projects = store.projectsOf(req.params.id).map((p) => projectView(p, baseUrl(req)));
+    return collection('projects', projects, selfUrl(req));
+  });
+
+  app.get<NameQuery>('/v3/roles', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth)) return forbidden(reply, 'list_roles');
+    const { name } = req.query;
+    const roles = store
+      .listRoles()
+      .filter((r) => name === undefined || r.name === name)
+      .map((r) => roleView(r, baseUrl(req)));
+    return collection('roles', roles, selfUrl(req));
+  });
+
+  app.get<IdParams>('/v3/roles/:id', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth)) return forbidden(reply, 'get_role');
+    const role = store.roleById(req.params.id);
+    if (!role) return fail(reply, 404, `Could not find role: ${req.params.id}.`);
+    return { role: roleView(role, baseUrl(req)) };
+  });
+
+  app.get<NameQuery>('/v3/domains', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth)) return forbidden(reply, 'list_domains');
+    const { name } = req.query;
+    const domains = store.domains.filter((d) => name === undefined || d.name === name).map((d) => domainView(d, baseUrl(req)));
+    return collection('domains', domains, selfUrl(req));
+  });
+
+  app.get<IdParams>('/v3/domains/:id', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    const domain = store.domainById(req.params.id);
+    if (!domain) return fail(reply, 404, `Could not find domain: ${req.params.id}.`);
+    const tokenDomain = store.projectById(auth.projectId)?.domainId;
+    if (!isAdmin(auth) && tokenDomain !== domain.id) return forbidden(reply, 'get_domain');
+    return { domain: domainView(domain, baseUrl(req)) };
+  });
+
+  return app;
+}

@@ -1,0 +1,76 @@
+// The embedded image API: the read-only Glance v2 subset clients use to find
+// an image by name or id before booting a server from it.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { wwwAuthenticate, type TokenValidator } from '../identity/validator.js';
+import type { ImageCatalog } from './catalog.js';
+import { ImageQueryError, queryImages, type ImageQuery } from './list-query.js';
+import { IMAGES_SCHEMA, IMAGE_SCHEMA, imageView, plainError, versionsDocument } from './views.js';
+
+export interface ImageAppOptions {
+  readonly images: ImageCatalog;
+  readonly validator: TokenValidator;
+  /** Identity endpoint named in WWW-Authenticate on a 401. */
+  readonly identityUrl: string;
+  readonly logger?: FastifyBaseLogger;
+}
+
+export function buildImageApp(opts: ImageAppOptions): FastifyInstance {
+  const app: FastifyInstance = opts.logger ? Fastify({ loggerInstance: opts.logger }) : Fastify({ logger: false });
+
+  const plain = (reply: FastifyReply, code: number, title: string, detail: string): FastifyReply =>
+    reply.code(code).type('text/plain; charset=UTF-8').send(plainError(code, title, detail));
+
+  // Version documents are public; everything under /v2 needs a token, as
+  // keystonemiddleware in front of Glance enforces.
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/v2')) return;
+    const token = req.headers['x-auth-token'];
+    const ctx = typeof token === 'string' && token !== '' ? await opts.validator.validate(token) : null;
+    if (!ctx) {
+      return reply
+        .code(401)
+        .header('WWW-Authenticate', wwwAuthenticate(opts.identityUrl))
+        .type('application/json')
+        .send({ error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+    }
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const code = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (code === 500) req.log.error({ err }, 'image request failed');
+    return code === 500
+      ? plain(reply, 500, 'Internal Server Error', 'The server has either erred or is incapable of performing the requested operation.')
+      : plain(reply, code, 'Bad Request', err.message);
+  });
+  app.setNotFoundHandler((req, reply) => plain(reply, 404, 'Not Found', 'The resource could not be found.'));
+
+  const base = (host: string | undefined, protocol: string): string => `${protocol}://${host ?? 'localhost'}`;
+  app.get('/', async (req, reply) => reply.code(300).send(versionsDocument(base(req.headers.host, req.protocol))));
+  app.get('/versions', async (req) => versionsDocument(base(req.headers.host, req.protocol)));
+
+  app.get<{ Querystring: ImageQuery }>('/v2/images', async (req, reply) => {
+    try {
+      const page = queryImages(opts.images.images, req.query);
+      return {
+        images: page.images.map(imageView),
+        first: page.firstQuery === '' ? '/v2/images' : `/v2/images?${page.firstQuery}`,
+        schema: '/v2/schemas/images',
+        ...(page.nextQuery !== undefined ? { next: `/v2/images?${page.nextQuery}` } : {}),
+      };
+    } catch (err) {
+      if (err instanceof ImageQueryError) return plain(reply, 400, 'Bad Request', err.message);
+      throw err;
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/v2/images/:id', async (req, reply) => {
+    const image = opts.images.byId(req.params.id);
+    if (!image) return plain(reply, 404, 'Not Found', `No image found with ID ${req.params.id}`);
+    return imageView(image);
+  });
+
+  app.get('/v2/schemas/image', async () => IMAGE_SCHEMA);
+  app.get('/v2/schemas/images', async () => IMAGES_SCHEMA);
+
+  return app;
+}

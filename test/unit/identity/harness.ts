@@ -1,0 +1,46 @@
+// Starts the identity app on a free port with a fresh store and signer.
+import type { FastifyInstance } from 'fastify';
+import { buildIdentityApp } from '../../../src/identity/app.js';
+import { catalogEntry, type CatalogEntry } from '../../../src/identity/catalog.js';
+import { TokenSigner } from '../../../src/identity/tokens.js';
+import { IdentityStore } from '../../../src/identity/users.js';
+import { ManualClock } from '../../../src/compute/clock.js';
+
+export interface IdentityHarness {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly store: IdentityStore;
+  readonly signer: TokenSigner;
+  readonly clock: ManualClock;
+  readonly catalog: CatalogEntry[];
+  close(): Promise<void>;
+}
+
+export async function startIdentity(store = new IdentityStore(), ttlSeconds = 3600): Promise<IdentityHarness> {
+  const clock = new ManualClock();
+  const signer = new TokenSigner('test-secret', { ttlSeconds, clock });
+  const catalog = [catalogEntry('compute', 'nova', 'http://127.0.0.1:8774/v2.1', 'RegionOne')];
+  const app = buildIdentityApp({ store, signer, catalog: () => catalog });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { url: address, app, store, signer, clock, catalog, close: () => app.close() };
+}
+
+export function passwordAuth(user: Record<string, unknown>, scope?: unknown): Record<string, unknown> {
+  return {
+    auth: {
+      identity: { methods: ['password'], password: { user } },
+      ...(scope !== undefined ? { scope } : {}),
+    },
+  };
+}
+
+export async function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** Issues a token over HTTP for a default-domain user by name, scoped to its default project. */
+export async function login(url: string, name: string, password = name): Promise<string> {
+  const res = await post(`${url}/v3/auth/tokens`, passwordAuth({ name, domain: { id: 'default' }, password }));
+  if (res.status !== 201) throw new Error(`login ${name}: ${res.status}`);
+  return res.headers.get('x-subject-token') ?? '';
+}
