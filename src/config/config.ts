@@ -75,7 +75,9 @@ export class Config {
   }
   /** A path option resolved against the config file's directory. */
   path(section: string, name: string): string {
-    const p = this.str(section, name);
+    return this.resolvePath(this.str(section, name));
+  }
+  resolvePath(p: string): string {
     return isAbsolute(p) ? p : resolve(this.configDir, p);
   }
 

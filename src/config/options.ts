@@ -55,7 +55,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('scheduler', 'max_attempts', 'int', 3, 'Hosts tried for a build or cold migration'),
   // [filter_scheduler]
   opt('filter_scheduler', 'enabled_filters', 'list',
-    ['ComputeFilter', 'AvailabilityZoneFilter', 'ComputeCapabilitiesFilter', 'ImagePropertiesFilter', 'ServerGroupAntiAffinityFilter', 'ServerGroupAffinityFilter', 'SameHostFilter', 'DifferentHostFilter', 'RamFilter', 'DiskFilter', 'CoreFilter'],
+    ['ComputeFilter', 'AvailabilityZoneFilter', 'RamFilter', 'DiskFilter', 'CoreFilter', 'SameHostFilter', 'DifferentHostFilter'],
     'Filters a host must pass'),
   opt('filter_scheduler', 'ram_weight_multiplier', 'float', 1.0, 'Weight of free RAM; positive spreads, negative stacks'),
   // [compute]

@@ -1,0 +1,40 @@
+// What every part of a compute agent shares: its host, its driver, the
+// database, the bus and the clock.
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/connect.js';
+import type { Bus } from '../rpc/bus.js';
+import type { Clock } from '../compute/clock.js';
+import type { VirtDriver, GuestSpec } from '../virt/driver.js';
+import type { InstanceRow, InstanceFlavor } from '../db/schema.js';
+import { withEvent } from '../db/instance-actions.js';
+
+export interface AgentContext {
+  readonly host: string;
+  readonly nodeName: string;
+  nodeUuid: string;
+  readonly hostIp: string;
+  readonly driver: VirtDriver;
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly conf: Config;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export function guestSpec(inst: Pick<InstanceRow, 'uuid' | 'display_name' | 'image_ref'>, flavor: InstanceFlavor): GuestSpec {
+  return {
+    uuid: inst.uuid,
+    name: inst.display_name,
+    vcpus: flavor.vcpus,
+    memoryMb: flavor.memory_mb,
+    rootGb: flavor.root_gb,
+    imageRef: inst.image_ref || null,
+  };
+}
+
+/** Runs a step on this host as an instance-action event named `compute_<name>`. */
+export function hostEvent<T>(ctx: AgentContext, instanceUuid: string, requestId: string | undefined, name: string, fn: () => Promise<T>): Promise<T> {
+  if (!requestId) return fn();
+  return withEvent(ctx.db.kysely, ctx.clock, instanceUuid, requestId, `compute_${name}`, ctx.host, fn);
+}

@@ -1,0 +1,11 @@
+// The parts of a compute agent beyond building and deleting: each operation
+// family adds its bus handlers, periodic tasks and start-up tasks here.
+import type { Handlers } from '../rpc/bus.js';
+import type { AgentContext } from './context.js';
+
+export type HandlerModule = (ctx: AgentContext) => Handlers;
+export type AgentTask = (ctx: AgentContext) => Promise<void>;
+
+export const AGENT_HANDLER_MODULES: HandlerModule[] = [];
+export const AGENT_PERIODIC_TASKS: AgentTask[] = [];
+export const AGENT_STARTUP_TASKS: AgentTask[] = [];

@@ -1,0 +1,146 @@
+// Starting each role of Magnetar. The all-in-one `serve` starts them all in
+// one process on the in-process bus; the distributed commands start one each.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import { openDb, type Db } from '../db/connect.js';
+import { createBus } from '../rpc/create.js';
+import type { Bus, Subscription } from '../rpc/bus.js';
+import { rebuildError } from '../compute/errors.js';
+import { systemClock, type Clock } from '../compute/clock.js';
+import { PolicyEnforcer } from '../policy/enforcer.js';
+import { IdentityStore } from '../identity/users.js';
+import { TokenSigner, loadTokenSecret } from '../identity/tokens.js';
+import { tokenValidatorFromConfig, type TokenValidator } from '../identity/validator.js';
+import { buildCatalog, identityUrl } from '../identity/catalog.js';
+import { buildIdentityApp } from '../identity/app.js';
+import { buildImageApp } from '../image/app.js';
+import { ImageCatalog } from '../image/catalog.js';
+import type { ImageLookup } from '../image/lookup.js';
+import { buildComputeApp } from '../api/server.js';
+import { ALL_ROUTES } from '../api/routes/index.js';
+import { ComputeService } from '../compute/service.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { schedulerHandlers } from '../scheduler/rpc-handlers.js';
+import { startConductor } from '../conductor/manager.js';
+import { ComputeAgent } from '../agent/manager.js';
+import { createVirtDriver } from '../virt/create.js';
+import { FaultRules } from '../virt/fake/faults.js';
+import { faultControlHandlers } from '../agent/fault-control.js';
+import { seedFlavors } from '../db/seed.js';
+
+export interface Base {
+  readonly conf: Config;
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export function makeLogger(conf: Config, name: string): Logger {
+  const level = process.env['MAGNETAR_LOG_LEVEL'] ?? (conf.bool('DEFAULT', 'debug') ? 'debug' : 'warn');
+  return pino({ name, level, base: { role: name } });
+}
+
+export async function openBase(conf: Config, role: string, clock: Clock = systemClock): Promise<Base> {
+  const log = makeLogger(conf, role);
+  const db = await openDb(conf.str('database', 'connection'), conf.path('DEFAULT', 'state_path'));
+  const bus = await createBus(conf.str('DEFAULT', 'transport_url'), {
+    rebuildError,
+    logger: log,
+    defaultTimeoutMs: conf.num('DEFAULT', 'rpc_response_timeout') * 1000,
+  });
+  return { conf, db, bus, clock, log };
+}
+
+export function imageLookup(images: ImageCatalog): ImageLookup {
+  return {
+    get(id) {
+      const i = images.byId(id);
+      return i ? { id: i.id, name: i.name, minDisk: i.min_disk, minRam: i.min_ram, properties: {} } : undefined;
+    },
+  };
+}
+
+async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  await app.listen({ host, port });
+  return (app.server.address() as AddressInfo).port;
+}
+
+export interface ApiListeners {
+  readonly computePort: number;
+  readonly identityPort: number | null;
+  readonly imagePort: number;
+  readonly validator: TokenValidator;
+  close(): Promise<void>;
+}
+
+/** The HTTP side: compute API, plus embedded identity (unless external) and image APIs. */
+export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } = {}): Promise<ApiListeners> {
+  const { conf } = base;
+  await seedFlavors(base.db.kysely, base.clock.now());
+  const store = IdentityStore.fromConfig(conf);
+  const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: base.clock });
+  const validator = tokenValidatorFromConfig(conf, signer, store);
+  const policy = new PolicyEnforcer({
+    policyFile: conf.path('oslo_policy', 'policy_file'),
+    policyDirs: conf.list('oslo_policy', 'policy_dirs').map((d) => conf.resolvePath(d)),
+    enforceScope: conf.bool('oslo_policy', 'enforce_scope'),
+    onReloadError: (err) => base.log.error({ err }, 'policy file could not be reloaded; keeping the previous rules'),
+  });
+  const images = new ImageCatalog();
+  const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log);
+  const idUrl = identityUrl(conf);
+  const computeApp = buildComputeApp(
+    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), identityUrl: idUrl },
+    ALL_ROUTES,
+  );
+  const bind = conf.str('magnetar', 'bind_host');
+  const apps: FastifyInstance[] = [computeApp];
+  const computePort = await listen(computeApp, bind, conf.num('magnetar', 'compute_port'));
+  let identityPort: number | null = null;
+  if (opts.embeddedIdentity !== false && conf.str('identity', 'external_url') === '') {
+    const idApp = buildIdentityApp({ store, signer, catalog: () => buildCatalog(conf) });
+    apps.push(idApp);
+    identityPort = await listen(idApp, bind, conf.num('magnetar', 'identity_port'));
+  }
+  const imgApp = buildImageApp({ images, validator, identityUrl: idUrl });
+  apps.push(imgApp);
+  const imagePort = await listen(imgApp, bind, conf.num('magnetar', 'image_port'));
+  return {
+    computePort,
+    identityPort,
+    imagePort,
+    validator,
+    close: async () => {
+      await Promise.all(apps.map((a) => a.close()));
+    },
+  };
+}
+
+export async function startScheduler(base: Base): Promise<Subscription> {
+  const scheduler = new Scheduler(base.db, base.conf, base.clock, { warn: (m) => base.log.warn(m) });
+  return base.bus.serve('scheduler', schedulerHandlers(scheduler));
+}
+
+export async function startConductorRole(base: Base): Promise<Subscription> {
+  return startConductor({ db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log });
+}
+
+/** One compute agent with a fake driver; `faults` is shared by every agent of the process. */
+export async function startCompute(base: Base, host: string, faults: FaultRules): Promise<ComputeAgent> {
+  const driver = createVirtDriver('fake', base.conf, host, faults, base.conf.path('DEFAULT', 'state_path'));
+  const agent = new ComputeAgent({
+    host,
+    driver,
+    db: base.db,
+    bus: base.bus,
+    conf: base.conf,
+    clock: base.clock,
+    log: base.log,
+    extraHandlers: faultControlHandlers(faults),
+  });
+  await agent.start();
+  return agent;
+}

@@ -1,0 +1,31 @@
+// What the conductor's tasks share.
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Db } from '../db/connect.js';
+import type { Bus, Handlers } from '../rpc/bus.js';
+import type { Clock } from '../compute/clock.js';
+import type { RequestSpec, Selection } from '../scheduler/request-spec.js';
+import { parseSelections, requestSpecToJson } from '../scheduler/request-spec-json.js';
+import { withEvent } from '../db/instance-actions.js';
+
+export interface ConductorContext {
+  readonly db: Db;
+  readonly bus: Bus;
+  readonly conf: Config;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+export type ConductorModule = (ctx: ConductorContext) => Handlers;
+
+/** Asks the scheduler (over the bus) for destinations; claims are made for `claimFor` or the instance. */
+export async function selectDestinations(ctx: ConductorContext, spec: RequestSpec, claimFor?: string, requestId?: string): Promise<Selection[]> {
+  const reply = await ctx.bus.call('scheduler', 'select_destinations', { spec: requestSpecToJson(spec), claimFor }, { requestId });
+  return parseSelections(reply);
+}
+
+/** Runs a conductor step as an instance-action event (Nova's conductor events carry no host). */
+export function conductorEvent<T>(ctx: ConductorContext, instanceUuid: string, requestId: string | undefined, name: string, fn: () => Promise<T>): Promise<T> {
+  if (!requestId) return fn();
+  return withEvent(ctx.db.kysely, ctx.clock, instanceUuid, requestId, name, null, fn);
+}

@@ -1,0 +1,4 @@
+// Conductor task modules beyond build; each operation family adds its own.
+import type { ConductorModule } from './context.js';
+
+export const CONDUCTOR_TASK_MODULES: ConductorModule[] = [];

@@ -1,0 +1,192 @@
+// A whole Magnetar in the test process: real HTTP listeners on free ports, a
+// real database (SQLite in a temp dir, or a fresh PostgreSQL database when
+// MAGNETAR_TEST_DB=postgres), the in-process bus, simulated hosts with short
+// delays. Tests talk to it only over HTTP, as a client would.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { loadConfig } from '../../src/config/config.js';
+import { startAllInOne, type AllInOne } from '../../src/cli/all-in-one.js';
+
+export interface CloudOptions {
+  /** `section.name=value` overrides on top of the test defaults. */
+  readonly overrides?: readonly string[];
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+  readonly text: string;
+}
+
+export interface RequestOptions {
+  readonly body?: unknown;
+  /** Raw body text (sent as is). */
+  readonly raw?: string;
+  /** Microversion sent in OpenStack-API-Version. */
+  readonly version?: string;
+  readonly headers?: Record<string, string>;
+  /** Token to use instead of the user's. */
+  readonly token?: string | null;
+}
+
+export interface Cloud {
+  readonly aio: AllInOne;
+  readonly computeUrl: string;
+  readonly identityUrl: string;
+  readonly imageUrl: string;
+  readonly stateDir: string;
+  token(user: string): Promise<string>;
+  projectId(user: string): Promise<string>;
+  /** An HTTP request to the compute API (path below /v2.1) as `user`. */
+  req(user: string, method: string, path: string, opts?: RequestOptions): Promise<Reply>;
+  /** Polls a server until `pred` holds (or fails after `ms`). */
+  waitServer(id: string, pred: (s: any) => boolean, ms?: number): Promise<any>;
+  /** Creates a server as `user` and waits for ACTIVE. */
+  bootServer(user: string, extra?: Record<string, unknown>): Promise<any>;
+  stop(): Promise<void>;
+}
+
+const FAST = [
+  'fake.spawn_delay=0.02',
+  'fake.destroy_delay=0.01',
+  'fake.power_delay=0.01',
+  'fake.migrate_delay=0.02',
+  'fake.live_migration_delay=0.05',
+  'fake.precheck_delay=0.01',
+  'DEFAULT.report_interval=0.2',
+  'DEFAULT.service_down_time=1',
+  'DEFAULT.periodic_interval=0.2',
+  'DEFAULT.rpc_response_timeout=10',
+];
+
+async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `magnetar_t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  return {
+    url: `postgresql://postgres@127.0.0.1:5432/${name}`,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export const TEST_DIALECT = process.env['MAGNETAR_TEST_DB'] === 'postgres' ? 'postgres' : 'sqlite';
+
+export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
+  const stateDir = mkdtempSync(join(tmpdir(), 'magnetar-test-'));
+  const pgdb = TEST_DIALECT === 'postgres' ? await freshPostgres() : null;
+  const conf = loadConfig({
+    env: {},
+    overrides: [
+      `DEFAULT.state_path=${stateDir}`,
+      'magnetar.compute_port=0',
+      'magnetar.identity_port=0',
+      'magnetar.image_port=0',
+      ...(pgdb ? [`database.connection=${pgdb.url}`] : []),
+      ...FAST,
+      ...(opts.overrides ?? []),
+    ],
+  });
+  const aio = await startAllInOne(conf);
+  const computeUrl = `http://127.0.0.1:${aio.api.computePort}`;
+  const identityUrl = `http://127.0.0.1:${aio.api.identityPort}`;
+  const imageUrl = `http://127.0.0.1:${aio.api.imagePort}`;
+  const tokens = new Map<string, { token: string; projectId: string }>();
+
+  const login = async (user: string) => {
+    let t = tokens.get(user);
+    if (t) return t;
+    const r = await fetch(`${identityUrl}/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password: user } } },
+        },
+      }),
+    });
+    if (r.status !== 201) throw new Error(`login of ${user} failed: ${r.status} ${await r.text()}`);
+    const body = (await r.json()) as { token: { project: { id: string } } };
+    t = { token: r.headers.get('x-subject-token')!, projectId: body.token.project.id };
+    tokens.set(user, t);
+    return t;
+  };
+
+  const req = async (user: string, method: string, path: string, o: RequestOptions = {}): Promise<Reply> => {
+    const headers: Record<string, string> = { ...(o.headers ?? {}) };
+    const token = o.token !== undefined ? o.token : (await login(user)).token;
+    if (token !== null) headers['X-Auth-Token'] = token;
+    if (o.version) headers['OpenStack-API-Version'] = `compute ${o.version}`;
+    let body: string | undefined;
+    if (o.raw !== undefined) body = o.raw;
+    else if (o.body !== undefined) body = JSON.stringify(o.body);
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+    const url = path.startsWith('http') ? path : `${computeUrl}${path.startsWith('/v2') || path === '/' ? '' : '/v2.1'}${path}`;
+    const r = await fetch(url, { method, headers, body });
+    const text = await r.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    return { status: r.status, headers: r.headers, body: parsed, text };
+  };
+
+  const waitServer = async (id: string, pred: (s: any) => boolean, ms = 10_000): Promise<any> => {
+    const end = Date.now() + ms;
+    let last: any;
+    while (Date.now() < end) {
+      const r = await req('admin', 'GET', `/servers/${id}`, { version: 'latest' });
+      last = r.status === 404 ? { status: 'DELETED', gone: true } : r.body?.server;
+      if (last && pred(last)) return last;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    throw new Error(`server ${id} did not reach the expected state; last: ${JSON.stringify(last)}`);
+  };
+
+  const bootServer = async (user: string, extra: Record<string, unknown> = {}): Promise<any> => {
+    const imageId = '' + (await imageIdOf('cirros'));
+    const r = await req(user, 'POST', '/servers', {
+      version: '2.37',
+      body: { server: { name: `vm-${randomBytes(3).toString('hex')}`, flavorRef: '1', imageRef: imageId, networks: 'none', ...extra } },
+    });
+    if (r.status !== 202) throw new Error(`boot failed: ${r.status} ${r.text}`);
+    return waitServer(r.body.server.id, (s) => s.status === 'ACTIVE' || s.status === 'ERROR');
+  };
+
+  const imageIdOf = async (name: string): Promise<string> => {
+    const t = (await login('admin')).token;
+    const r = await fetch(`${imageUrl}/v2/images?name=${name}`, { headers: { 'X-Auth-Token': t } });
+    const b = (await r.json()) as { images: Array<{ id: string }> };
+    return b.images[0]!.id;
+  };
+
+  return {
+    aio,
+    computeUrl,
+    identityUrl,
+    imageUrl,
+    stateDir,
+    token: async (u) => (await login(u)).token,
+    projectId: async (u) => (await login(u)).projectId,
+    req,
+    waitServer,
+    bootServer,
+    async stop() {
+      await aio.stop();
+      if (pgdb) await pgdb.drop();
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
