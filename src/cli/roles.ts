@@ -91,23 +91,29 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   });
   const images = new ImageCatalog();
   const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log);
-  const idUrl = identityUrl(conf);
-  const computeApp = buildComputeApp(
-    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), identityUrl: idUrl },
-    ALL_ROUTES,
-  );
   const bind = conf.str('magnetar', 'bind_host');
-  const apps: FastifyInstance[] = [computeApp];
-  const computePort = await listen(computeApp, bind, conf.num('magnetar', 'compute_port'));
+  const apps: FastifyInstance[] = [];
+  // Identity and image listen first: with port 0 (tests) their real ports
+  // must be known before URLs for the catalog and WWW-Authenticate are made.
   let identityPort: number | null = null;
   if (opts.embeddedIdentity !== false && conf.str('identity', 'external_url') === '') {
     const idApp = buildIdentityApp({ store, signer, catalog: () => buildCatalog(conf) });
     apps.push(idApp);
     identityPort = await listen(idApp, bind, conf.num('magnetar', 'identity_port'));
+    conf.set('magnetar', 'identity_port', identityPort);
   }
+  const idUrl = identityUrl(conf);
   const imgApp = buildImageApp({ images, validator, identityUrl: idUrl });
   apps.push(imgApp);
   const imagePort = await listen(imgApp, bind, conf.num('magnetar', 'image_port'));
+  conf.set('magnetar', 'image_port', imagePort);
+  const computeApp = buildComputeApp(
+    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), identityUrl: idUrl },
+    ALL_ROUTES,
+  );
+  apps.push(computeApp);
+  const computePort = await listen(computeApp, bind, conf.num('magnetar', 'compute_port'));
+  conf.set('magnetar', 'compute_port', computePort);
   return {
     computePort,
     identityPort,

@@ -1,0 +1,43 @@
+#!/bin/bash
+# Runs every test: unit, HTTP contract tests on SQLite and on PostgreSQL,
+# and end-to-end tests with the real OpenStack clients. Ends with
+# "N passed, N failed" and exits non-zero on any failure.
+set -u
+cd "$(dirname "$0")/.."
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error || exit 1
+fi
+sh scripts/ensure-services.sh || exit 1
+sh scripts/install-clients.sh || exit 1
+rm -rf dist
+npx tsc -p tsconfig.json || exit 1
+
+results=$(mktemp -d)
+total_pass=0
+total_fail=0
+run() {
+  label=$1; shift
+  files=$(find "$@" -name '*.test.js' 2>/dev/null | sort)
+  [ -z "$files" ] && return 0
+  echo "=== $label"
+  # shellcheck disable=SC2086
+  node --test --test-concurrency=2 --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$results/$label.tap" $files
+  p=$(grep -E '^# pass ' "$results/$label.tap" | tail -n 1 | awk '{print $3}')
+  f=$(grep -E '^# fail ' "$results/$label.tap" | tail -n 1 | awk '{print $3}')
+  c=$(grep -E '^# cancelled ' "$results/$label.tap" | tail -n 1 | awk '{print $3}')
+  total_pass=$((total_pass + ${p:-0}))
+  total_fail=$((total_fail + ${f:-0} + ${c:-0}))
+  echo "--- $label: ${p:-0} passed, ${f:-0} failed, ${c:-0} cancelled"
+}
+
+run unit dist/test/unit
+run api-sqlite dist/test/api
+export MAGNETAR_TEST_DB=postgres
+run api-postgres dist/test/api
+unset MAGNETAR_TEST_DB
+run e2e dist/test/e2e
+
+echo
+echo "${total_pass} passed, ${total_fail} failed"
+[ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]

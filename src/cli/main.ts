@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// The `magnetar` command.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { loadConfig, type Config } from '../config/config.js';
+import { policySampleYaml } from '../policy/sample.js';
+import { openDb } from '../db/connect.js';
+import { startAllInOne } from './all-in-one.js';
+import { openBase, startApi, startScheduler, startConductorRole, startCompute } from './roles.js';
+import { cloudsYaml } from './clouds-yaml.js';
+import { identityUrl } from '../identity/catalog.js';
+import { FaultRules } from '../virt/fake/faults.js';
+
+interface CommonOpts {
+  config?: string;
+  set: string[];
+  dataDir?: string;
+  bind?: string;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'nova.conf-style configuration file (env MAGNETAR_CONFIG)')
+    .option('--set <section.name=value>', 'override a configuration option (repeatable)', collect, [])
+    .option('--data-dir <dir>', 'state directory: SQLite file, clouds.yaml, simulated hosts ([DEFAULT] state_path)')
+    .option('--bind <host>', 'address the APIs listen on ([magnetar] bind_host)');
+}
+
+function configFrom(o: CommonOpts): Config {
+  const overrides = [...o.set];
+  if (o.dataDir) overrides.push(`DEFAULT.state_path=${o.dataDir}`);
+  if (o.bind) overrides.push(`magnetar.bind_host=${o.bind}`);
+  return loadConfig({ configFile: o.config ?? process.env['MAGNETAR_CONFIG'], overrides });
+}
+
+const LOOPBACK = /^(127\.|localhost$|::1$)/;
+const DEFAULT_PASSWORD_USERS = ['admin', 'demo', 'alt_demo', 'demo_manager', 'demo_reader'];
+
+function warnIfExposed(conf: Config): void {
+  const bind = conf.str('magnetar', 'bind_host');
+  if (LOOPBACK.test(bind)) return;
+  const defaults = DEFAULT_PASSWORD_USERS.filter((u) => conf.str('identity', `${u}_password`) === u);
+  if (defaults.length === 0) return;
+  const bar = '!'.repeat(78);
+  process.stderr.write(
+    `${bar}\n!! WARNING: listening on ${bind}, beyond loopback, while users ${defaults.join(', ')}\n` +
+      `!! still have their default passwords (password = user name). Anyone who can reach\n` +
+      `!! this machine can act as admin. Set [identity] <user>_password before exposing it.\n${bar}\n`,
+  );
+}
+
+function onSignals(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (): void => {
+    if (stopping) return;
+    stopping = true;
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+const program = new Command();
+program.name('magnetar').description('An OpenStack Compute (Nova) API-compatible control plane').showHelpAfterError();
+
+withCommon(program.command('serve').description('run everything in one process: APIs, scheduler, conductor and simulated compute hosts')).action(
+  async (o: CommonOpts) => {
+    const started = Date.now();
+    const conf = configFrom(o);
+    warnIfExposed(conf);
+    const aio = await startAllInOne(conf);
+    const clouds = cloudsYaml(conf);
+    const dir = conf.path('DEFAULT', 'state_path');
+    mkdirSync(dir, { recursive: true });
+    const cloudsFile = join(dir, 'clouds.yaml');
+    writeFileSync(cloudsFile, clouds, { mode: 0o600 });
+    const host = conf.str('magnetar', 'public_host') || conf.str('magnetar', 'bind_host');
+    process.stdout.write(
+      `Magnetar is ready (${Date.now() - started} ms)\n` +
+        `  identity  ${identityUrl(conf)}\n` +
+        `  compute   http://${host}:${aio.api.computePort}/v2.1\n` +
+        `  image     http://${host}:${aio.api.imagePort}/v2\n` +
+        `  hosts     ${[...aio.agents.keys()].join(', ')} (simulated, zone ${conf.str('DEFAULT', 'default_availability_zone')})\n` +
+        `  data      ${dir}\n\n` +
+        `clouds.yaml (also written to ${cloudsFile}):\n\n${clouds}\n` +
+        `Try: OS_CLIENT_CONFIG_FILE=${cloudsFile} openstack --os-cloud magnetar-admin server list\n`,
+    );
+    onSignals(() => aio.stop());
+  },
+);
+
+withCommon(program.command('api').description('run the compute API (with the embedded identity and image APIs)')).action(async (o: CommonOpts) => {
+  const conf = configFrom(o);
+  warnIfExposed(conf);
+  const base = await openBase(conf, 'api');
+  const api = await startApi(base);
+  process.stdout.write(`compute API on port ${api.computePort}\n`);
+  onSignals(async () => {
+    await api.close();
+    await base.bus.close();
+    await base.db.close();
+  });
+});
+
+withCommon(program.command('scheduler').description('run the scheduler')).action(async (o: CommonOpts) => {
+  const base = await openBase(configFrom(o), 'scheduler');
+  const sub = await startScheduler(base);
+  process.stdout.write('scheduler running\n');
+  onSignals(async () => {
+    await sub.close();
+    await base.bus.close();
+    await base.db.close();
+  });
+});
+
+withCommon(program.command('conductor').description('run the conductor')).action(async (o: CommonOpts) => {
+  const base = await openBase(configFrom(o), 'conductor');
+  const sub = await startConductorRole(base);
+  process.stdout.write('conductor running\n');
+  onSignals(async () => {
+    await sub.close();
+    await base.bus.close();
+    await base.db.close();
+  });
+});
+
+withCommon(program.command('compute').description('run the compute agent of one host (simulated hypervisor)'))
+  .requiredOption('--host <name>', 'host name of this compute service')
+  .action(async (o: CommonOpts & { host: string }) => {
+    const base = await openBase(configFrom(o), `compute-${o.host}`);
+    const agent = await startCompute(base, o.host, new FaultRules());
+    process.stdout.write(`compute agent ${o.host} running\n`);
+    onSignals(async () => {
+      await agent.stop();
+      await base.bus.close();
+      await base.db.close();
+    });
+  });
+
+withCommon(program.command('db').description('database maintenance'))
+  .command('sync')
+  .description('create or upgrade the database schema')
+  .action(async () => {
+    const o = program.commands.find((c) => c.name() === 'db')!.opts<CommonOpts>();
+    const conf = configFrom({ ...o, set: o.set ?? [] });
+    const db = await openDb(conf.str('database', 'connection'), conf.path('DEFAULT', 'state_path'));
+    await db.close();
+    process.stdout.write('database schema is up to date\n');
+  });
+
+program
+  .command('policy')
+  .description('policy tools')
+  .command('sample')
+  .description('print every default policy rule as policy.yaml')
+  .action(() => {
+    process.stdout.write(policySampleYaml());
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`magnetar: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
