@@ -1,0 +1,63 @@
+// Paged lists and resource links, as every Nova collection builds them:
+// `limit` is capped at [api] max_limit, and a `next` link (the request's
+// query with `marker` replaced by the last item's key) is added only when
+// the page came back full.
+import type { Config } from '../../config/config.js';
+import type { RequestContext } from '../context.js';
+import type { Query } from '../query.js';
+import { badRequest } from '../faults.js';
+
+export interface Link {
+  readonly rel: string;
+  readonly href: string;
+}
+
+export interface PageParams {
+  /** Effective page size: min(limit, max_limit); max_limit when absent. */
+  readonly limit: number;
+  readonly marker: string | undefined;
+}
+
+/** `limit` and `marker` of a request; a `limit` that is not a non-negative integer is 400. */
+export function pageParams(conf: Config, query: Query): PageParams {
+  const max = conf.num('api', 'max_limit');
+  const raw = query.get('limit');
+  let limit = max;
+  if (raw !== undefined) {
+    if (!/^\s*\+?\d+\s*$/.test(raw)) throw badRequest('Invalid input received: limit must be an integer');
+    limit = Math.min(Number(raw), max);
+  }
+  return { limit, marker: query.get('marker') };
+}
+
+/**
+ * The `*_links` list of a collection: one `next` link when the page is full,
+ * else empty. `collectionPath` is relative to the versioned base, e.g.
+ * `os-hypervisors/detail`.
+ */
+export function nextLinks(ctx: RequestContext, conf: Config, collectionPath: string, itemCount: number, lastKey: string | number | undefined): Link[] {
+  const max = conf.num('api', 'max_limit');
+  const raw = ctx.rawQuery['limit'];
+  const requested = raw !== undefined ? Number(raw[raw.length - 1]) : max;
+  const pageSize = Math.min(Number.isFinite(requested) ? requested : max, max);
+  if (!pageSize || pageSize !== itemCount || lastKey === undefined) return [];
+  // The request's parameters, sorted by name, one (the last) value each, marker replaced.
+  const params = new URLSearchParams();
+  const names = Object.keys(ctx.rawQuery).filter((n) => n !== 'marker');
+  const entries: Array<[string, string]> = names.map((n) => {
+    const v = ctx.rawQuery[n]!;
+    return [n, v[v.length - 1] ?? ''];
+  });
+  entries.push(['marker', String(lastKey)]);
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  for (const [k, v] of entries) params.append(k, v);
+  return [{ rel: 'next', href: `${ctx.selfBase}/${collectionPath}?${params.toString()}` }];
+}
+
+/** `self` and `bookmark` links of one resource of a collection. */
+export function resourceLinks(ctx: RequestContext, collection: string, id: string | number): Link[] {
+  return [
+    { rel: 'self', href: `${ctx.selfBase}/${collection}/${id}` },
+    { rel: 'bookmark', href: `${ctx.bookmarkBase}/${collection}/${id}` },
+  ];
+}
