@@ -49,6 +49,7 @@ export async function openBase(conf: Config, role: string, clock: Clock = system
   const bus = await createBus(conf.str('DEFAULT', 'transport_url'), {
     rebuildError,
     logger: log,
+    queuePrefix: conf.str('DEFAULT', 'control_exchange'),
     defaultTimeoutMs: conf.num('DEFAULT', 'rpc_response_timeout') * 1000,
   });
   return { conf, db, bus, clock, log };

@@ -25,6 +25,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'host', 'string', 'magnetar', 'Name of this node (the api/conductor/scheduler service host)'),
   opt('DEFAULT', 'state_path', 'string', './data', 'Directory for the SQLite file, clouds.yaml and other state'),
   opt('DEFAULT', 'transport_url', 'string', 'local://', 'Message bus: local:// (in-process) or rabbit://user:pass@host:port/vhost'),
+  opt('DEFAULT', 'control_exchange', 'string', 'magnetar', 'Prefix of the message queues on the bus, so deployments can share a broker'),
   opt('DEFAULT', 'service_down_time', 'float', 60, 'Seconds without a heartbeat after which a service is down'),
   opt('DEFAULT', 'report_interval', 'float', 10, 'Seconds between compute service heartbeats'),
   opt('DEFAULT', 'periodic_interval', 'float', 60, 'Seconds between runs of the compute agent periodic tasks'),
