@@ -1,0 +1,210 @@
+// Migration records (cold migration, resize, live migration, evacuation):
+// created when a move starts, advanced by the hosts that do the work, read by
+// the migrations APIs. A status change that can race with another request is
+// a compare-and-swap on the current status, like task_state on instances.
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Db } from './connect.js';
+import type { Database, MigrationRow, MigrationUpdate } from './schema.js';
+import { dbTime } from './time.js';
+
+export type MigrationType = 'migration' | 'resize' | 'live-migration' | 'evacuation';
+
+/** What the server-migrations API counts as "in progress". */
+export const IN_PROGRESS_STATUSES: readonly string[] = ['queued', 'preparing', 'running', 'post-migrating'];
+
+/**
+ * Statuses of a move that is still under way. While one of these exists for a
+ * server no other move may start (`finished` awaits a confirm/revert that
+ * goes through its own guards, and `done` evacuations are only waiting for
+ * the old host to clean up, so neither blocks).
+ */
+export const UNFINISHED_STATUSES: readonly string[] = [
+  'accepted',
+  'pre-migrating',
+  'migrating',
+  'post-migrating',
+  'queued',
+  'preparing',
+  'running',
+  'running (post-copy)',
+  'confirming',
+  'reverting',
+];
+
+export interface NewMigration {
+  readonly instanceUuid: string;
+  readonly migrationType: MigrationType;
+  readonly status: string;
+  readonly sourceCompute: string | null;
+  readonly sourceNode: string | null;
+  readonly destCompute?: string | null;
+  readonly destNode?: string | null;
+  readonly destHost?: string | null;
+  /** Internal flavor row ids (equal for a plain migration, null for evacuations). */
+  readonly oldInstanceTypeId: number | null;
+  readonly newInstanceTypeId: number | null;
+  /** The user and project who asked for the move (not the server's owner). */
+  readonly userId: string | null;
+  readonly projectId: string | null;
+  /** Default: a fresh uuid. */
+  readonly uuid?: string;
+  /** Creation time; default now. */
+  readonly now?: Date;
+}
+
+export interface CreateOptions {
+  /**
+   * Refuse (return undefined) when the server already has a migration in an
+   * unfinished status, or is gone. The check and the insert are one atomic
+   * step against concurrent creators, in any process.
+   */
+  readonly exclusive?: boolean;
+}
+
+type Queryable = Kysely<Database> | Transaction<Database>;
+
+async function insert(q: Queryable, m: NewMigration): Promise<MigrationRow> {
+  const t = dbTime(m.now ?? new Date());
+  const uuid = m.uuid ?? randomUUID();
+  await q
+    .insertInto('migrations')
+    .values({
+      uuid,
+      instance_uuid: m.instanceUuid,
+      migration_type: m.migrationType,
+      status: m.status,
+      source_compute: m.sourceCompute,
+      source_node: m.sourceNode,
+      dest_compute: m.destCompute ?? null,
+      dest_node: m.destNode ?? null,
+      dest_host: m.destHost ?? null,
+      old_instance_type_id: m.oldInstanceTypeId,
+      new_instance_type_id: m.newInstanceTypeId,
+      user_id: m.userId,
+      project_id: m.projectId,
+      hidden: 0,
+      memory_total: null,
+      memory_processed: null,
+      memory_remaining: null,
+      disk_total: null,
+      disk_processed: null,
+      disk_remaining: null,
+      created_at: t,
+      updated_at: t,
+      deleted: 0,
+    })
+    .execute();
+  return q.selectFrom('migrations').selectAll().where('uuid', '=', uuid).executeTakeFirstOrThrow();
+}
+
+export async function createMigration(db: Db, m: NewMigration, opts: CreateOptions = {}): Promise<MigrationRow | undefined> {
+  if (!opts.exclusive) return insert(db.kysely, m);
+  return db.kysely.transaction().execute(async (trx) => {
+    // Serialise creators per server: a row lock on the instance (PostgreSQL),
+    // SQLite's write lock taken before reading (as claims do).
+    let found: unknown;
+    if (db.dialect === 'sqlite') {
+      const r = await trx
+        .updateTable('instances')
+        .set((eb) => ({ id: eb.ref('id') }))
+        .where('uuid', '=', m.instanceUuid)
+        .where('deleted', '=', 0)
+        .executeTakeFirst();
+      found = Number(r.numUpdatedRows) > 0 ? true : undefined;
+    } else {
+      found = await trx.selectFrom('instances').select('id').where('uuid', '=', m.instanceUuid).where('deleted', '=', 0).forUpdate().executeTakeFirst();
+    }
+    if (found === undefined) return undefined;
+    const busy = await trx
+      .selectFrom('migrations')
+      .select('id')
+      .where('instance_uuid', '=', m.instanceUuid)
+      .where('deleted', '=', 0)
+      .where('status', 'in', [...UNFINISHED_STATUSES])
+      .limit(1)
+      .executeTakeFirst();
+    if (busy) return undefined;
+    return insert(trx, m);
+  });
+}
+
+/** By internal id (number) or uuid (string). Deleted records are not found. */
+export async function getMigration(db: Db, idOrUuid: number | string): Promise<MigrationRow | undefined> {
+  let q = db.kysely.selectFrom('migrations').selectAll().where('deleted', '=', 0);
+  q = typeof idOrUuid === 'number' ? q.where('id', '=', idOrUuid) : q.where('uuid', '=', idOrUuid);
+  return q.executeTakeFirst();
+}
+
+export interface UpdateOptions {
+  /** Apply only while the status is one of these; false is returned otherwise. */
+  readonly expectStatus?: readonly string[];
+  /** Time stamped as updated_at; default now. */
+  readonly now?: Date;
+}
+
+/** Updates one migration; false when it does not exist or its status was not as expected. */
+export async function updateMigration(db: Db, id: number, values: MigrationUpdate, opts: UpdateOptions = {}): Promise<boolean> {
+  let q = db.kysely
+    .updateTable('migrations')
+    .set({ ...values, updated_at: dbTime(opts.now ?? new Date()) })
+    .where('id', '=', id)
+    .where('deleted', '=', 0);
+  if (opts.expectStatus) {
+    if (opts.expectStatus.length === 0) return false;
+    q = q.where('status', 'in', [...opts.expectStatus]);
+  }
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The newest migration of a server in one of the statuses (e.g. the `finished` one a confirm acts on). */
+export async function migrationOfInstanceByStatus(db: Db, instanceUuid: string, statuses: readonly string[]): Promise<MigrationRow | undefined> {
+  if (statuses.length === 0) return undefined;
+  return db.kysely
+    .selectFrom('migrations')
+    .selectAll()
+    .where('instance_uuid', '=', instanceUuid)
+    .where('deleted', '=', 0)
+    .where('status', 'in', [...statuses])
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export interface MigrationFilter {
+  readonly instanceUuid?: string;
+  /** Source or destination compute host. */
+  readonly host?: string;
+  readonly types?: readonly MigrationType[];
+  /** Default UNFINISHED_STATUSES. */
+  readonly statuses?: readonly string[];
+}
+
+/** Migrations still under way (or in the given statuses), oldest first. */
+export async function unfinishedMigrations(db: Db, f: MigrationFilter = {}): Promise<MigrationRow[]> {
+  const statuses = f.statuses ?? UNFINISHED_STATUSES;
+  if (statuses.length === 0) return [];
+  let q = db.kysely.selectFrom('migrations').selectAll().where('deleted', '=', 0).where('status', 'in', [...statuses]);
+  if (f.instanceUuid !== undefined) q = q.where('instance_uuid', '=', f.instanceUuid);
+  if (f.host !== undefined) {
+    const host = f.host;
+    q = q.where((eb) => eb.or([eb('source_compute', '=', host), eb('dest_compute', '=', host)]));
+  }
+  if (f.types && f.types.length > 0) q = q.where('migration_type', 'in', [...f.types]);
+  return q.orderBy('id').execute();
+}
+
+/** Cold migrations/resizes that arrived on `destCompute` and have waited unconfirmed since before `cutoff`. */
+export async function unconfirmedMigrations(db: Db, destCompute: string, cutoff: Date): Promise<MigrationRow[]> {
+  return db.kysely
+    .selectFrom('migrations')
+    .selectAll()
+    .where('deleted', '=', 0)
+    .where('status', '=', 'finished')
+    .where('dest_compute', '=', destCompute)
+    .where('migration_type', 'in', ['migration', 'resize'])
+    .where('updated_at', '<=', dbTime(cutoff))
+    .orderBy('id')
+    .execute();
+}
