@@ -2,10 +2,13 @@
 // family adds its bus handlers, periodic tasks and start-up tasks here.
 import type { Handlers } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
+import { powerHandlers } from './power.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
 
-export const AGENT_HANDLER_MODULES: HandlerModule[] = [];
+export const AGENT_HANDLER_MODULES: HandlerModule[] = [
+  powerHandlers,
+];
 export const AGENT_PERIODIC_TASKS: AgentTask[] = [];
 export const AGENT_STARTUP_TASKS: AgentTask[] = [];

@@ -70,8 +70,7 @@ export function buildComputeApp(deps: ApiDeps, registrars: readonly Registrar[])
   const app = Fastify({
     logger: false,
     bodyLimit: maxBody,
-    ignoreTrailingSlash: true,
-    maxParamLength: 1000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     return503OnClosing: false,
   });
 

@@ -1,4 +1,7 @@
 // Every route module of the compute API.
 import type { Registrar } from '../server.js';
+import { registerServerPowerRoutes } from './server-power.js';
 
-export const ALL_ROUTES: Registrar[] = [];
+export const ALL_ROUTES: Registrar[] = [
+  registerServerPowerRoutes,
+];
