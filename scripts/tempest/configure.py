@@ -1,0 +1,238 @@
+#!/usr/bin/python3
+"""Writes the files a Tempest run against Magnetar needs.
+
+  configure.py magnetar <workdir>   choose ports; write magnetar.conf and
+                                    accounts.yaml (the pre-provisioned users
+                                    Magnetar seeds and Tempest logs in as)
+  configure.py tempest <workdir>    once Magnetar answers: look up the two
+                                    seeded images and write etc/tempest.conf
+
+State shared between the two steps lives in <workdir>/ports.json.
+"""
+import json
+import os
+import socket
+import sys
+import urllib.request
+
+# Tempest locks one account per credential type per test class; two workers
+# each holding primary + alt (+ admin) need at least 4 non-admin and 2 admin
+# accounts. A few spare ones keep a slow teardown from starving a worker.
+MEMBERS = 8
+ADMINS = 4
+PASSWORD = 'tempest-secret'
+STANDARD_PORTS = {'identity': 5000, 'compute': 8774, 'image': 9292}
+
+
+def port_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(('127.0.0.1', port))
+            return True
+        except OSError:
+            return False
+
+
+def any_free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def choose_ports():
+    """The standard ports when all are free, else free ephemeral ones."""
+    if all(port_free(p) for p in STANDARD_PORTS.values()):
+        return dict(STANDARD_PORTS)
+    ports = {}
+    while len(set(ports.values())) < len(STANDARD_PORTS):
+        ports = {name: any_free_port() for name in STANDARD_PORTS}
+    return ports
+
+
+def accounts():
+    """(name, project, roles, is_admin) of every account Tempest may use.
+
+    Each account has its own project: tests check isolation between the
+    primary and alt users, and admin must not share the member's project.
+    """
+    out = []
+    for i in range(1, MEMBERS + 1):
+        out.append((f'tempest-member{i}', f'tempest-project{i}', ['member'], False))
+    for i in range(1, ADMINS + 1):
+        out.append((f'tempest-admin{i}', f'tempest-admin-project{i}', ['admin'], True))
+    return out
+
+
+def write_magnetar(workdir):
+    ports = choose_ports()
+    with open(os.path.join(workdir, 'ports.json'), 'w') as f:
+        json.dump(ports, f)
+    extra = ','.join(f'{n}:{PASSWORD}:{p}:{"+".join(r)}' for n, p, r, _ in accounts())
+    conf = f"""[DEFAULT]
+state_path = {os.path.join(workdir, 'data')}
+# Tempest confirms resizes itself and expects VERIFY_RESIZE to stay.
+resize_confirm_window = 0
+
+[magnetar]
+bind_host = 127.0.0.1
+identity_port = {ports['identity']}
+compute_port = {ports['compute']}
+image_port = {ports['image']}
+compute_hosts = compute1,compute2,compute3
+
+[filter_scheduler]
+enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,DiskFilter,CoreFilter,SameHostFilter,DifferentHostFilter
+
+[identity]
+extra_users = {extra}
+
+[fake]
+# Short simulated delays: Tempest polls every second, longer ones only slow it.
+spawn_delay = 0.2
+destroy_delay = 0.05
+power_delay = 0.05
+migrate_delay = 0.2
+live_migration_delay = 0.3
+precheck_delay = 0.02
+"""
+    with open(os.path.join(workdir, 'magnetar.conf'), 'w') as f:
+        f.write(conf)
+    lines = []
+    for name, project, roles, is_admin in accounts():
+        lines += [f"- username: '{name}'", f"  project_name: '{project}'", f"  password: '{PASSWORD}'",
+                  "  user_domain_name: 'Default'", "  project_domain_name: 'Default'"]
+        lines.append("  types: ['admin']" if is_admin else f"  roles: {json.dumps(roles)}")
+    with open(os.path.join(workdir, 'accounts.yaml'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    print(json.dumps(ports))
+
+
+def http_json(url, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={'Content-Type': 'application/json', **(headers or {})})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return resp.headers, json.loads(resp.read() or b'null')
+
+
+def seeded_images(ports):
+    """Ids of the seeded images, cirros first, as an admin sees them."""
+    identity = f"http://127.0.0.1:{ports['identity']}/v3"
+    auth = {'auth': {'identity': {'methods': ['password'], 'password': {'user': {
+        'name': 'tempest-admin1', 'domain': {'id': 'default'}, 'password': PASSWORD}}},
+        'scope': {'project': {'name': 'tempest-admin-project1', 'domain': {'id': 'default'}}}}}
+    headers, _ = http_json(f'{identity}/auth/tokens', auth)
+    token = headers['X-Subject-Token']
+    _, body = http_json(f"http://127.0.0.1:{ports['image']}/v2/images", headers={'X-Auth-Token': token})
+    images = sorted(body['images'], key=lambda i: (not i['name'].startswith('cirros'), i['name']))
+    if len(images) < 2:
+        sys.exit(f'expected two seeded images, found {[i["name"] for i in images]}')
+    return images[0]['id'], images[1]['id']
+
+
+def write_tempest(workdir):
+    with open(os.path.join(workdir, 'ports.json')) as f:
+        ports = json.load(f)
+    image, image_alt = seeded_images(ports)
+    ws = os.path.join(workdir, 'workspace')
+    conf = f"""[DEFAULT]
+debug = true
+log_dir = {ws}
+log_file = tempest.log
+
+[auth]
+use_dynamic_credentials = false
+test_accounts_file = {os.path.join(workdir, 'accounts.yaml')}
+default_credentials_domain_name = Default
+admin_domain_name = Default
+create_isolated_networks = false
+
+[identity]
+uri_v3 = http://127.0.0.1:{ports['identity']}/v3
+auth_version = v3
+region = RegionOne
+admin_role = admin
+
+[identity-feature-enabled]
+api_v2 = false
+api_v3 = true
+
+[compute]
+image_ref = {image}
+image_ref_alt = {image_alt}
+flavor_ref = 1
+flavor_ref_alt = 2
+build_interval = 1
+build_timeout = 60
+ready_wait = 0
+min_compute_nodes = 3
+min_microversion = 2.1
+max_microversion = latest
+region = RegionOne
+
+[compute-feature-enabled]
+live_migration = true
+live_migrate_back_and_forth = true
+block_migration_for_live_migration = true
+can_migrate_between_any_hosts = true
+cold_migration = true
+resize = true
+pause = true
+suspend = true
+enable_instance_password = true
+disk_config = true
+scheduler_enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,DiskFilter,CoreFilter,SameHostFilter,DifferentHostFilter
+# Outside Magnetar's scope (no guest consoles, image uploads, rescue,
+# shelve, volumes or networking of its own).
+console_output = false
+vnc_console = false
+spice_console = false
+serial_console = false
+change_password = false
+shelve = false
+shelve_migrate = false
+rescue = false
+snapshot = false
+interface_attach = false
+metadata_service = false
+config_drive = false
+personality = false
+attach_encrypted_volume = false
+swap_volume = false
+volume_backed_live_migration = false
+volume_multiattach = false
+block_migrate_cinder_iscsi = false
+hostname_fqdn_sanitization = false
+
+[image]
+region = RegionOne
+build_interval = 1
+build_timeout = 60
+
+[image-feature-enabled]
+api_v2 = true
+api_v1 = false
+import_image = false
+
+[service_available]
+nova = true
+glance = true
+neutron = false
+cinder = false
+swift = false
+heat = false
+horizon = false
+
+[validation]
+run_validation = false
+"""
+    os.makedirs(os.path.join(ws, 'etc'), exist_ok=True)
+    with open(os.path.join(ws, 'etc', 'tempest.conf'), 'w') as f:
+        f.write(conf)
+    print(f'image_ref={image} image_ref_alt={image_alt}')
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 3 or sys.argv[1] not in ('magnetar', 'tempest'):
+        sys.exit(__doc__)
+    os.makedirs(sys.argv[2], exist_ok=True)
+    (write_magnetar if sys.argv[1] == 'magnetar' else write_tempest)(sys.argv[2])
