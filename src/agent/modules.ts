@@ -3,12 +3,14 @@
 import type { Handlers } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
 import { powerHandlers } from './power.js';
+import { hostInfoHandlers } from './host-info.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
 
 export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   powerHandlers,
+  hostInfoHandlers,
 ];
 export const AGENT_PERIODIC_TASKS: AgentTask[] = [];
 export const AGENT_STARTUP_TASKS: AgentTask[] = [];

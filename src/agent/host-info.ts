@@ -1,0 +1,26 @@
+// What a host tells about itself on request: `get_host_uptime` answers in
+// the shape of the `uptime` command, which is what Nova's API passes on.
+import type { Handlers } from '../rpc/bus.js';
+import type { AgentContext } from './context.js';
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** ` HH:MM:SS up <duration>,  1 user,  load average: 0.00, 0.00, 0.00` */
+export function uptimeText(now: Date, upSeconds: number): string {
+  const clock = `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}`;
+  const totalMin = Math.floor(upSeconds / 60);
+  const days = Math.floor(totalMin / 1440);
+  const hours = Math.floor((totalMin % 1440) / 60);
+  const mins = totalMin % 60;
+  const dayPart = days > 0 ? `${days} day${days === 1 ? '' : 's'}, ` : '';
+  const timePart = hours > 0 ? `${hours}:${pad(mins)}` : `${mins} min`;
+  return ` ${clock} up ${dayPart}${timePart},  1 user,  load average: 0.00, 0.00, 0.00`;
+}
+
+export function hostInfoHandlers(ctx: AgentContext): Handlers {
+  return {
+    get_host_uptime() {
+      return uptimeText(ctx.clock.now(), ctx.driver.uptime());
+    },
+  };
+}
