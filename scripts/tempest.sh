@@ -74,8 +74,10 @@ if [ -z "$passed" ]; then
   echo "Tempest produced no summary (see $work/tempest-run.log)" >&2
   failed=$((failed > 0 ? failed : 1))
 fi
-PYTHON=$py stestr failing --list 2>/dev/null | sed 's/\[.*//' | sort -u >"$work/failing.txt"
+stestr failing --list 2>/dev/null | sed 's/\[.*//' | sort -u >"$work/failing.txt"
+stestr last --subunit 2>/dev/null | $py "$here/digest.py" >"$work/digest.txt" 2>&1
 echo
-echo "logs: $work/tempest-run.log, $ws/tempest.log, $work/magnetar.log; failing tests: $work/failing.txt"
+echo "logs: $work/tempest-run.log, $ws/tempest.log, $work/magnetar.log"
+echo "failing tests: $work/failing.txt; grouped by cause: $work/digest.txt"
 echo "${passed:-0} passed, ${failed} failed, ${skipped:-0} skipped"
 [ "$status" -eq 0 ] && [ "$failed" -eq 0 ] && [ "${passed:-0}" -gt 0 ]
