@@ -1,0 +1,49 @@
+// Runs the load generator process against a URL and returns its figures;
+// starts and stops the plain node:http baseline server.
+import { LOAD_GENERATOR, PLAIN_SERVER } from './paths.js';
+import { firstJsonLine, spawnNode, stopChild } from './processes.js';
+
+export interface LoadSpec {
+  /** Origin, e.g. http://127.0.0.1:8774 */
+  readonly url: string;
+  /** Paths requested in turn. */
+  readonly paths: readonly string[];
+  readonly headers: Record<string, string>;
+  readonly connections: number;
+  readonly warmupSeconds: number;
+  readonly durationSeconds: number;
+}
+
+export interface LoadResult {
+  readonly requestsPerSecond: number;
+  readonly latencyMs: { avg: number; p50: number; p90: number; p99: number; max: number };
+  readonly requests: number;
+  readonly durationSeconds: number;
+  readonly bytesPerSecond: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly non2xx: number;
+  readonly statusCodes: Record<string, number>;
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const gen = spawnNode([LOAD_GENERATOR, JSON.stringify(spec)]);
+  try {
+    return await firstJsonLine<LoadResult>(gen.child, (spec.warmupSeconds + spec.durationSeconds) * 1000 + 60_000);
+  } catch (e) {
+    throw new Error(`load generator failed: ${e instanceof Error ? e.message : String(e)}\n${gen.output()}`);
+  } finally {
+    await stopChild(gen.child);
+  }
+}
+
+/** Runs `fn` against a plain node:http server answering `bodyBytes` of JSON. */
+export async function withPlainServer<T>(bodyBytes: number, fn: (origin: string) => Promise<T>): Promise<T> {
+  const srv = spawnNode([PLAIN_SERVER, String(bodyBytes)]);
+  try {
+    const { port } = await firstJsonLine<{ port: number }>(srv.child);
+    return await fn(`http://127.0.0.1:${port}`);
+  } finally {
+    await stopChild(srv.child);
+  }
+}

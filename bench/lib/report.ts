@@ -1,0 +1,118 @@
+// Renders bench/RESULTS.md from the recorded results in bench/results/.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ReadyResult } from '../ready.js';
+import type { ReadResult } from '../read.js';
+import type { AdminActionsResult, PhaseResult } from '../admin-actions.js';
+
+interface Recorded<T> {
+  readonly benchmark: string;
+  readonly recordedAt: string;
+  readonly commit: string;
+  readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
+  readonly result: T;
+}
+interface Unavailable {
+  readonly available: false;
+  readonly note: string;
+}
+
+function load<T>(dir: string, name: string): Recorded<T> | null {
+  const f = join(dir, `${name}.json`);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Recorded<T>) : null;
+}
+
+const yes = (b: boolean | null | undefined): string => (b === true ? '**met**' : b === false ? '**not met**' : 'n/a');
+const num = (x: number | null | undefined, unit = ''): string => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : `${x}${unit}`);
+const stamp = (r: Recorded<unknown>): string =>
+  `_Recorded ${r.recordedAt} at commit \`${r.commit}\` on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}._`;
+
+function readySection(r: Recorded<ReadyResult> | null): string {
+  const head = '## 1. Ready time\n\n';
+  if (!r) return `${head}Not recorded yet.\n`;
+  const x = r.result;
+  return (
+    head +
+    `${stamp(r)}\n\n` +
+    '| process | median | runs (ms) |\n|---|---:|---|\n' +
+    `| \`magnetar serve\`, fresh data dir: spawn → token issued and \`GET /v2.1\` = 200 | **${x.magnetarMedianMs} ms** | ${x.magnetarMs.join(', ')} |\n` +
+    `| baseline: \`node -e\` opening a plain node:http server: spawn → first 200 | ${x.baselineMedianMs} ms | ${x.baselineMs.join(', ')} |\n\n` +
+    `Ratio magnetar ÷ baseline: **${x.ratio}**. ` +
+    (x.selfReportedMedianMs !== null ? `\`serve\` itself reports ready after ${x.selfReportedMedianMs} ms (median) of its own run time, i.e. after Node has loaded. ` : '') +
+    `Aim < ${x.aimMs} ms: ${yes(x.meetsAim)}.\n`
+  );
+}
+
+function readSection(r: Recorded<ReadResult | Unavailable> | null): string {
+  const head = '## 2. Read throughput with 1,000 servers\n\n';
+  if (!r) return `${head}Not recorded yet.\n`;
+  const x = r.result;
+  if (!x.available) return `${head}${stamp(r)}\n\nNot available yet: ${x.note}.\n`;
+  const rows = x.cases
+    .map(
+      (c) =>
+        `| \`${c.name}\` | ${c.bodyBytes} | ${c.magnetar.requestsPerSecond} | ${c.magnetar.p99Ms} | ${c.plain.requestsPerSecond} | ${c.plain.p99Ms} | **${c.rateRatio}** | ${c.p99Ratio} |` +
+        (c.magnetar.non2xx + c.magnetar.errors > 0 ? ` ${c.magnetar.non2xx} non-2xx, ${c.magnetar.errors} errors |` : ' |'),
+    )
+    .join('\n');
+  return (
+    head +
+    `${stamp(r)}\n\n` +
+    `${x.servers} servers, ${x.population}. Load: autocannon in its own process, ${x.connections} connections, ` +
+    `1 s warm-up then ${x.durationSeconds} s, microversion \`${x.microversion}\`, one token; \`/servers/{id}\` rotates over every server. ` +
+    'The baseline is a plain node:http server (its own process) answering a fixed JSON body of the same size, loaded the same way right after.\n\n' +
+    '| request | body bytes | magnetar req/s | magnetar p99 ms | plain req/s | plain p99 ms | rate ratio | p99 ratio | |\n' +
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|\n' +
+    `${rows}\n\n` +
+    `Aim (${x.aim}): ${yes(x.meetsAim)}. The p99 ratio divides by at least 1 ms.\n`
+  );
+}
+
+function phaseRow(name: string, p: PhaseResult, vsHttp: number | null, vsDb: number | null): string {
+  if (!p.available) return `| ${name} | not available yet: ${p.note} | | | | | |`;
+  return `| ${name} | ${p.completed} / ${p.requested} | ${p.seconds} | **${p.perSecond}** | ${num(vsHttp)} | ${num(vsDb)} | ${JSON.stringify(p.endStatuses)}${p.finishedInTime ? '' : ' (deadline passed)'} |`;
+}
+
+function adminSection(r: Recorded<AdminActionsResult | Unavailable> | null): string {
+  const head = '## 3. Administrative actions at size\n\n';
+  if (!r) return `${head}Not recorded yet.\n`;
+  const x = r.result;
+  if (!('hosts' in x)) return `${head}${stamp(r)}\n\nNot available yet: ${x.note}.\n`;
+  const mem = x.memory.map((m) => `| ${m.at} | ${m.rssMb} | ${m.peakRssMb} |`).join('\n');
+  const cold = x.coldMigrateConfirm;
+  return (
+    head +
+    `${stamp(r)}\n\n` +
+    `All-in-one \`magnetar serve\` on SQLite, ${x.hosts} simulated hosts, every \`fake.*_delay\` = 0, ${x.servers} servers. ` +
+    `Every action is fired through the HTTP API as admin (microversion latest, ${x.clientConcurrency} requests in flight), ` +
+    'then the client polls `GET /servers/detail?status=…&limit=1&all_tenants=1` until no server is left in the in-progress status. ' +
+    'A completion is a server that ends ACTIVE on a different host than before. Rate = completions ÷ wall time from the first request to the last completion. ' +
+    'Live migrations: `os-migrateLive` `{"host": null, "block_migration": "auto"}` on every server at once. ' +
+    'Cold: `migrate` on every server, wait until none is in RESIZE, then `confirmResize` on every server in VERIFY_RESIZE, wait until none is left; a cycle is both steps.\n\n' +
+    '| operation | completed | seconds | per second | ÷ plain HTTP req/s | ÷ SQLite updates/s | end statuses |\n|---|---:|---:|---:|---:|---:|---|\n' +
+    `${phaseRow('live migration', x.liveMigration, x.ratios.liveVsPlainHttp, x.ratios.liveVsSqliteUpdate)}\n` +
+    `${phaseRow('cold migrate + confirm', cold, x.ratios.coldCycleVsPlainHttp, x.ratios.coldCycleVsSqliteUpdate)}\n\n` +
+    (cold.available && cold.detail ? `Cold phases: migrate ${cold.detail['migratePhaseSeconds']} s, confirm ${cold.detail['confirmPhaseSeconds']} s.\n\n` : '') +
+    (x.migrationRecords ? `Migration records afterwards (\`GET /os-migrations\`): ${Object.entries(x.migrationRecords).map(([k, v]) => `${k}: ${v}`).join(', ')}.\n\n` : '') +
+    `Baselines of the same run: plain node:http server ${num(x.baselines.plainHttpRequestsPerSecond)} req/s (benchmark 2's yardstick); ` +
+    `${x.baselines.sqliteUpdatesPerSecond} trivial single-row SQLite UPDATEs/s (one autocommit each, WAL, synchronous=NORMAL, in the bench process). ` +
+    'A ratio of 0.01 against the plain server means one complete operation costs about as much server time as 100 trivial HTTP requests; against SQLite, as 1/ratio trivial writes.\n\n' +
+    '| RSS of the all-in-one process | RSS MB | peak RSS MB |\n|---|---:|---:|\n' +
+    `${mem}\n\n` +
+    `Aims: ≥ ${x.aims.liveMigrationsPerSecond} live migrations/s: ${yes(x.meetsAims.live)}; peak RSS < ${x.aims.rssMb} MB: ${yes(x.meetsAims.rss)}.\n`
+  );
+}
+
+export function renderResults(dir: string): string {
+  return [
+    '# Magnetar benchmarks\n',
+    'Recorded by `npm run bench` (`scripts/bench.sh`: installs and builds if needed, then runs `dist/bench/main.js`; ' +
+      '`npm run bench -- ready|read|admin` runs a subset). Raw figures are in `bench/results/*.json`. ' +
+      'The machine these run on is shared and noisy, so every figure stands next to a baseline measured in the same run ' +
+      'on the same machine; the ratio is the number to compare between runs. The server under test, the baseline server and ' +
+      'the load generator are separate processes.\n',
+    readySection(load<ReadyResult>(dir, 'ready')),
+    readSection(load<ReadResult | Unavailable>(dir, 'read')),
+    adminSection(load<AdminActionsResult | Unavailable>(dir, 'admin-actions')),
+  ].join('\n');
+}

@@ -1,0 +1,114 @@
+// `npm run bench`: runs the benchmarks, writes bench/results/<name>.json and
+// regenerates bench/RESULTS.md from every recorded result. Arguments pick a
+// subset: ready, read, admin (default: all). Not a test.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { benchReady } from './ready.js';
+import { benchRead } from './read.js';
+import { benchAdminActions } from './admin-actions.js';
+import { startCloudAtSize, type CloudAtSize } from './lib/cloud-at-size.js';
+import { runLoad, withPlainServer } from './lib/load.js';
+import { REPO, RESULTS_DIR, RESULTS_MD } from './lib/paths.js';
+import { renderResults } from './lib/report.js';
+
+const log = (s: string): void => {
+  process.stdout.write(`${s}\n`);
+};
+
+function commit(): string {
+  try {
+    const head = execFileSync('git', ['-C', REPO, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    return head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface Recorded<T> {
+  readonly benchmark: string;
+  readonly recordedAt: string;
+  readonly commit: string;
+  readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
+  readonly result: T;
+}
+
+function record<T>(name: string, result: T): void {
+  const rec: Recorded<T> = {
+    benchmark: name,
+    recordedAt: new Date().toISOString(),
+    commit: commit(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+    },
+    result,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(rec, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
+  const wanted = new Set(process.argv.slice(2));
+  const want = (n: string): boolean => wanted.size === 0 || wanted.has(n);
+  const started = performance.now();
+
+  if (want('ready')) {
+    log('== ready time (magnetar serve vs a plain node:http process)');
+    record('ready', await benchReady(log));
+  }
+
+  if (want('read') || want('admin')) {
+    log('== starting the cloud at size (100 simulated hosts, 1,000 servers, zero delays)');
+    let cloud: CloudAtSize | null = null;
+    try {
+      try {
+        cloud = await startCloudAtSize(log);
+      } catch (e) {
+        // Record why, keep going: the other benchmarks and the summary still count.
+        const note = `the cloud at size could not be set up: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+        log(`  ${note}`);
+        if (want('read')) record('read', { available: false, note });
+        if (want('admin')) record('admin-actions', { available: false, note });
+        process.exitCode = 1;
+        return finish(started);
+      }
+      let plainRate: number | null = null;
+      if (want('read')) {
+        log('== read throughput (autocannon in its own process)');
+        const read = await benchRead(cloud, log);
+        record('read', read);
+        plainRate = read.cases[0]?.plain.requestsPerSecond ?? null;
+      }
+      if (want('admin')) {
+        if (plainRate === null) {
+          // The same yardstick the read benchmark would have measured.
+          const p = await withPlainServer(1500, (origin) =>
+            runLoad({ url: origin, paths: ['/'], headers: {}, connections: 10, warmupSeconds: 1, durationSeconds: 3 }),
+          );
+          plainRate = Math.round(p.requestsPerSecond);
+        }
+        log('== administrative actions at size');
+        record('admin-actions', await benchAdminActions(cloud, plainRate, log));
+      }
+    } finally {
+      await cloud?.stop();
+    }
+  }
+
+  finish(started);
+}
+
+function finish(started: number): void {
+  writeFileSync(RESULTS_MD, renderResults(RESULTS_DIR));
+  log(`== done in ${((performance.now() - started) / 1000).toFixed(0)} s; results in bench/results/, summary in bench/RESULTS.md`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+// Benchmark 2 — read throughput with 1,000 servers: requests/s and p99 of
+// `GET /v2.1/servers/{id}` (rotating over every server) and
+// `GET /v2.1/servers/detail` (default page), each next to a plain node:http
+// server answering a fixed JSON body of the same size, measured in the same
+// run by the same load generator (a separate process).
+import type { CloudAtSize } from './lib/cloud-at-size.js';
+import { runLoad, withPlainServer, type LoadResult } from './lib/load.js';
+import { ratio, round } from './lib/stats.js';
+
+const CONNECTIONS = 10;
+const WARMUP_S = 1;
+const DURATION_S = 5;
+const VERSION = 'latest';
+
+export interface ReadCase {
+  readonly name: string;
+  readonly path: string;
+  readonly bodyBytes: number;
+  readonly magnetar: LoadFigures;
+  readonly plain: LoadFigures;
+  /** Magnetar requests/s ÷ plain server requests/s. */
+  readonly rateRatio: number;
+  /** Magnetar p99 ÷ plain server p99. */
+  readonly p99Ratio: number;
+}
+
+export interface LoadFigures {
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+export interface ReadResult {
+  readonly available: boolean;
+  readonly note?: string;
+  readonly servers: number;
+  readonly population: string;
+  readonly microversion: string;
+  readonly connections: number;
+  readonly durationSeconds: number;
+  readonly cases: ReadCase[];
+  readonly aim: string;
+  readonly meetsAim: boolean | null;
+}
+
+const figures = (r: LoadResult): LoadFigures => ({
+  requestsPerSecond: round(r.requestsPerSecond, 1),
+  p50Ms: r.latencyMs.p50,
+  p99Ms: r.latencyMs.p99,
+  requests: r.requests,
+  errors: r.errors,
+  non2xx: r.non2xx,
+});
+
+export async function benchRead(cloud: CloudAtSize, log: (s: string) => void): Promise<ReadResult> {
+  const common = {
+    servers: cloud.serverIds.length,
+    population:
+      'created through the compute API (POST /servers as demo, m1.tiny, networks none) with zero simulated delays on 100 simulated hosts; reads as demo, the owner',
+    microversion: VERSION,
+    connections: CONNECTIONS,
+    durationSeconds: DURATION_S,
+    aim: 'GET /servers/{id} at least 0.25 of the plain server rate',
+  };
+  if (cloud.unavailable) return { ...common, available: false, note: cloud.unavailable, cases: [], meetsAim: null };
+
+  const { token } = await cloud.client.login('demo');
+  const headers = { 'X-Auth-Token': token, 'OpenStack-API-Version': `compute ${VERSION}` };
+  const ids = cloud.serverIds;
+  const defs = [
+    { name: 'GET /v2.1/servers/{id}', paths: ids.map((id) => `/v2.1/servers/${id}`) },
+    { name: 'GET /v2.1/servers/detail', paths: ['/v2.1/servers/detail'] },
+  ];
+  const cases: ReadCase[] = [];
+  for (const d of defs) {
+    const sample = await cloud.client.req('demo', 'GET', d.paths[0]!.replace('/v2.1', ''), { version: VERSION });
+    if (sample.status !== 200) throw new Error(`${d.name}: ${sample.status} ${sample.text.slice(0, 300)}`);
+    const bodyBytes = Buffer.byteLength(sample.text);
+    const spec = { paths: d.paths, headers, connections: CONNECTIONS, warmupSeconds: WARMUP_S, durationSeconds: DURATION_S };
+    const m = await runLoad({ url: cloud.proc.computeUrl, ...spec });
+    const p = await withPlainServer(bodyBytes, (origin) => runLoad({ url: origin, ...spec, paths: ['/'] }));
+    const c: ReadCase = {
+      name: d.name,
+      path: d.paths[0]!,
+      bodyBytes,
+      magnetar: figures(m),
+      plain: figures(p),
+      rateRatio: ratio(m.requestsPerSecond, p.requestsPerSecond),
+      p99Ratio: ratio(m.latencyMs.p99, Math.max(p.latencyMs.p99, 1)),
+    };
+    cases.push(c);
+    log(
+      `  ${d.name} (${bodyBytes} B): magnetar ${c.magnetar.requestsPerSecond} req/s p99 ${c.magnetar.p99Ms} ms` +
+        ` | plain ${c.plain.requestsPerSecond} req/s p99 ${c.plain.p99Ms} ms | ratio ${c.rateRatio}` +
+        (m.non2xx + m.errors > 0 ? ` | ${m.non2xx} non-2xx, ${m.errors} errors ${JSON.stringify(m.statusCodes)}` : ''),
+    );
+  }
+  cloud.sampleMemory('after the read benchmark');
+  return { ...common, available: true, cases, meetsAim: cases[0]!.rateRatio >= 0.25 };
+}
