@@ -41,7 +41,11 @@ export function nextLinks(ctx: RequestContext, conf: Config, collectionPath: str
   const requested = raw !== undefined ? Number(raw[raw.length - 1]) : max;
   const pageSize = Math.min(Number.isFinite(requested) ? requested : max, max);
   if (!pageSize || pageSize !== itemCount || lastKey === undefined) return [];
-  // The request's parameters, sorted by name, one (the last) value each, marker replaced.
+  return [{ rel: 'next', href: nextHref(ctx, collectionPath, lastKey) }];
+}
+
+/** The request's URL for `collectionPath` with its parameters sorted by name, one (the last) value each, marker replaced. */
+export function nextHref(ctx: RequestContext, collectionPath: string, lastKey: string | number): string {
   const params = new URLSearchParams();
   const names = Object.keys(ctx.rawQuery).filter((n) => n !== 'marker');
   const entries: Array<[string, string]> = names.map((n) => {
@@ -51,7 +55,7 @@ export function nextLinks(ctx: RequestContext, conf: Config, collectionPath: str
   entries.push(['marker', String(lastKey)]);
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (const [k, v] of entries) params.append(k, v);
-  return [{ rel: 'next', href: `${ctx.selfBase}/${collectionPath}?${params.toString()}` }];
+  return `${ctx.selfBase}/${collectionPath}?${params.toString()}`;
 }
 
 /** `self` and `bookmark` links of one resource of a collection. */
@@ -60,4 +64,16 @@ export function resourceLinks(ctx: RequestContext, collection: string, id: strin
     { rel: 'self', href: `${ctx.selfBase}/${collection}/${id}` },
     { rel: 'bookmark', href: `${ctx.bookmarkBase}/${collection}/${id}` },
   ];
+}
+
+/** Page size alone: min(limit, [api] max_limit); limit absent → max_limit. */
+export function pageLimit(conf: Config, query: Query): number {
+  return pageParams(conf, query).limit;
+}
+
+/** `[{rel: 'next', href}]` when the page of `items` is full (items == limit), else `[]`. */
+export function collectionLinks<T>(ctx: RequestContext, collectionPath: string, items: readonly T[], limit: number, keyOf: (last: T) => string | number): Link[] {
+  const last = items[items.length - 1];
+  if (last === undefined || items.length !== limit) return [];
+  return [{ rel: 'next', href: nextHref(ctx, collectionPath, keyOf(last)) }];
 }

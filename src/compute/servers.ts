@@ -1,0 +1,316 @@
+// The rules of creating, updating and deleting servers: what is checked
+// before anything changes, the rows written, and the cast that starts the
+// long work (build on the conductor, terminate on the server's host).
+import { randomInt, randomUUID } from 'node:crypto';
+import type { FlavorRow, InstanceFlavor, InstanceRow, InstanceUpdate } from '../db/schema.js';
+import { insertInstance, updateInstance, getInstance } from '../db/instances.js';
+import { recordAction } from '../db/instance-actions.js';
+import { dbTime } from '../db/time.js';
+import { release } from '../scheduler/claims.js';
+import { requestSpecToJson } from '../scheduler/request-spec-json.js';
+import type { RequestSpec, SchedulerHints } from '../scheduler/request-spec.js';
+import { finishDelete } from '../agent/build.js';
+import { POWER_STATE, TaskState, VmState } from './states.js';
+import { Invalid, InstanceInvalidState } from './errors.js';
+import { checkLock, hostIsUp } from './guards.js';
+import type { ComputeService, Requester } from './service.js';
+
+export interface CreateServers {
+  readonly name: string;
+  /** Below 2.19 Nova keeps the name as the description. */
+  readonly description: string | null;
+  /** Requested hostname (2.90); null = derived from the name. */
+  readonly hostname: string | null;
+  readonly flavor: FlavorRow;
+  readonly extraSpecs: Readonly<Record<string, string>>;
+  /** Image id ('' for a volume-backed server). */
+  readonly imageRef: string;
+  /** The zone asked for (pinned), without any host/node part. */
+  readonly availabilityZone: string | null;
+  readonly requestedHost?: string;
+  readonly requestedNode?: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly adminPass: string | null;
+  readonly userData: string | null;
+  readonly keyName: string | null;
+  readonly configDrive: boolean;
+  readonly accessIPv4: string | null;
+  readonly accessIPv6: string | null;
+  readonly tags: readonly string[];
+  /** As given, normalised to lists of strings. */
+  readonly schedulerHints: Readonly<Record<string, readonly string[]>>;
+  readonly requestedNetworks: unknown;
+  readonly minCount: number;
+  readonly maxCount: number;
+}
+
+export interface CreatedServers {
+  readonly uuids: readonly string[];
+  readonly reservationId: string;
+}
+
+const RESERVATION_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/** `r-` and eight random lower-case letters or digits, as Nova's generate_uid. */
+export function newReservationId(): string {
+  let s = 'r-';
+  for (let i = 0; i < 8; i++) s += RESERVATION_CHARS[randomInt(RESERVATION_CHARS.length)];
+  return s;
+}
+
+// Nova's default password symbols: no look-alike characters (0/O, 1/l/I).
+const PASSWORD_GROUPS = ['23456789', 'ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz'];
+
+/** A 12-character password with at least one character of each group, shuffled. */
+export function generatePassword(length = 12): string {
+  const chars = PASSWORD_GROUPS.map((g) => g[randomInt(g.length)]!);
+  const all = PASSWORD_GROUPS.join('');
+  while (chars.length < length) chars.push(all[randomInt(all.length)]!);
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [chars[i], chars[j]] = [chars[j]!, chars[i]!];
+  }
+  return chars.join('');
+}
+
+/** Nova's sanitize_hostname: a DNS label from a display name, or `fallback` when nothing is left. */
+export function sanitizeHostname(name: string, fallback: string): string {
+  let h = [...name].filter((c) => c.charCodeAt(0) < 256).join('');
+  h = h.slice(0, 63);
+  h = h.replace(/[ _.]/g, '-');
+  h = h.replace(/[^\w.-]+/g, '');
+  h = h.toLowerCase();
+  h = h.replace(/^[.-]+|[.-]+$/g, '');
+  return h === '' ? fallback.slice(0, 63) : h;
+}
+
+function instanceFlavor(f: FlavorRow, extraSpecs: Readonly<Record<string, string>>): InstanceFlavor {
+  return {
+    id: f.id,
+    flavorid: f.flavorid,
+    name: f.name,
+    memory_mb: f.memory_mb,
+    vcpus: f.vcpus,
+    root_gb: f.root_gb,
+    ephemeral_gb: f.ephemeral_gb,
+    swap: f.swap,
+    extra_specs: { ...extraSpecs },
+  };
+}
+
+/**
+ * Writes the instance rows (vm_state building, task scheduling), records a
+ * `create` action for each and asks the conductor to schedule and build them.
+ * Nothing is checked here that the API must check first (flavor, image, zone).
+ */
+export async function createServers(svc: ComputeService, who: Requester & { projectId: string; userId: string }, req: CreateServers): Promise<CreatedServers> {
+  if (req.minCount > req.maxCount) throw new Invalid('min_count must be <= max_count');
+  if (req.hostname !== null && req.maxCount > 1) throw new Invalid('Unable to allocate a single hostname to multiple instances');
+  const count = req.maxCount;
+  const reservationId = newReservationId();
+  const now = svc.clock.now();
+  const t = dbTime(now);
+  const flavor = instanceFlavor(req.flavor, req.extraSpecs);
+  const uuids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const uuid = randomUUID();
+    // Several servers from one request are named `<name>-<n>`.
+    const displayName = count > 1 ? `${req.name}-${i + 1}` : req.name;
+    await insertInstance(svc.db.kysely, {
+      uuid,
+      project_id: who.projectId,
+      user_id: who.userId,
+      display_name: displayName,
+      display_description: req.description,
+      hostname: req.hostname ?? sanitizeHostname(displayName, `Server-${uuid}`),
+      vm_state: VmState.BUILDING,
+      task_state: TaskState.SCHEDULING,
+      power_state: POWER_STATE.NOSTATE,
+      host: null,
+      node: null,
+      availability_zone: req.availabilityZone,
+      flavor: JSON.stringify(flavor),
+      old_flavor: null,
+      new_flavor: null,
+      image_ref: req.imageRef,
+      key_name: req.keyName,
+      metadata: JSON.stringify(req.metadata),
+      tags: JSON.stringify([...new Set(req.tags)]),
+      access_ip_v4: req.accessIPv4,
+      access_ip_v6: req.accessIPv6,
+      locked_by: null,
+      locked_reason: null,
+      progress: 0,
+      config_drive: req.configDrive ? 'True' : '',
+      user_data: req.userData,
+      reservation_id: reservationId,
+      launch_index: i,
+      admin_pass: req.adminPass,
+      scheduler_hints: JSON.stringify(req.schedulerHints),
+      requested_networks: JSON.stringify(req.requestedNetworks ?? []),
+      launched_at: null,
+      terminated_at: null,
+      created_at: t,
+      updated_at: t,
+      deleted_at: null,
+      deleted: 0,
+    });
+    await recordAction(svc.db.kysely, { action: 'create', instanceUuid: uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
+    uuids.push(uuid);
+  }
+  const hints: SchedulerHints = {
+    ...(req.schedulerHints['same_host'] && { same_host: req.schedulerHints['same_host'] }),
+    ...(req.schedulerHints['different_host'] && { different_host: req.schedulerHints['different_host'] }),
+  };
+  const spec: RequestSpec = {
+    instanceUuid: uuids[0]!,
+    projectId: who.projectId,
+    flavor: { vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb, swap: flavor.swap },
+    availabilityZone: req.availabilityZone,
+    ...(req.requestedHost !== undefined && { requestedHost: req.requestedHost }),
+    ...(req.requestedNode !== undefined && { requestedNode: req.requestedNode }),
+    ...(Object.keys(hints).length > 0 && { schedulerHints: hints }),
+    ...(uuids.length > 1 && { numInstances: uuids.length, instanceUuids: uuids }),
+  };
+  await svc.bus.cast('conductor', 'build_instances', { spec: requestSpecToJson(spec) }, { requestId: who.requestId });
+  return { uuids, reservationId };
+}
+
+export interface ServerUpdate {
+  readonly name?: string;
+  readonly description?: string | null;
+  readonly hostname?: string;
+  readonly accessIPv4?: string;
+  readonly accessIPv6?: string;
+}
+
+/** PUT /servers/{id}: the fields a user may rename. No lock or state check, as in Nova. */
+export async function updateServer(svc: ComputeService, inst: InstanceRow, u: ServerUpdate): Promise<InstanceRow> {
+  const values: InstanceUpdate = {
+    ...(u.name !== undefined && { display_name: u.name }),
+    ...(u.description !== undefined && { display_description: u.description }),
+    ...(u.hostname !== undefined && { hostname: u.hostname }),
+    ...(u.accessIPv4 !== undefined && { access_ip_v4: u.accessIPv4 }),
+    ...(u.accessIPv6 !== undefined && { access_ip_v6: u.accessIPv6 }),
+  };
+  await updateInstance(svc.db.kysely, inst.uuid, values, svc.clock.now());
+  return (await getInstance(svc.db.kysely, inst.uuid)) ?? inst;
+}
+
+/**
+ * A server waiting for its resize to be confirmed is confirmed first: the
+ * source host's room (held by the migration) is given back.
+ */
+async function confirmResizeOnDelete(svc: ComputeService, inst: InstanceRow): Promise<void> {
+  const db = svc.db.kysely;
+  const mig = await db
+    .selectFrom('migrations')
+    .selectAll()
+    .where('instance_uuid', '=', inst.uuid)
+    .where('status', 'in', ['finished', 'confirming'])
+    .where('deleted', '=', 0)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!mig) return;
+  await release(svc.db, mig.uuid);
+  await db.updateTable('migrations').set({ status: 'confirmed', updated_at: dbTime(svc.clock.now()) }).where('id', '=', mig.id).execute();
+}
+
+/**
+ * DELETE /servers/{id}. Servers without a host, or whose host's compute
+ * service is down, are deleted here at once; others get task_state
+ * `deleting` and their host terminates them.
+ */
+export async function deleteServer(svc: ComputeService, who: Requester, inst: InstanceRow): Promise<void> {
+  checkLock(inst, who.isAdmin);
+  const db = svc.db.kysely;
+  const record = () =>
+    recordAction(db, { action: 'delete', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, svc.clock.now());
+  if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(svc, inst);
+  const local = inst.host === null || !(await hostIsUp(svc, inst.host));
+  if (local) {
+    await record();
+    await finishDelete(svc, inst.uuid);
+    return;
+  }
+  // A delete already under way on the host is not started twice.
+  if (inst.task_state === TaskState.DELETING) return;
+  const ok = await updateInstance(db, inst.uuid, { task_state: TaskState.DELETING, progress: 0 }, svc.clock.now(), { taskState: [inst.task_state] });
+  if (!ok) {
+    const now = await getInstance(db, inst.uuid);
+    if (!now || now.task_state === TaskState.DELETING) return;
+    throw new InstanceInvalidState(inst.uuid, 'delete', 'task_state', now.task_state);
+  }
+  await record();
+  await svc.bus.cast(`compute.${inst.host}`, 'terminate_instance', { instance_uuid: inst.uuid }, { requestId: who.requestId });
+}
+
+/** `forced_host` and friends: a zone string may carry a host and node (`az:host:node`, `az::node`, `az:host`). */
+export function parseAvailabilityZone(az: string | null): { zone: string | null; host: string | null; node: string | null } {
+  if (az === null || !az.includes(':')) return { zone: az || null, host: null, node: null };
+  const parts = az.split(':');
+  if (parts.length === 2) return { zone: parts[0] || null, host: parts[1] || null, node: null };
+  if (parts.length === 3) {
+    if (az.includes('::')) return { zone: parts[0] || null, host: null, node: parts[2] || null };
+    return { zone: parts[0] || null, host: parts[1] || null, node: parts[2] || null };
+  }
+  throw new Invalid('Invalid input received: Unable to parse availability_zone');
+}
+
+
+/** `flavorRef` may be an id, an href ending in the id, or an integer. */
+export function idFromRef(ref: string | number): string {
+  const s = String(ref);
+  const path = s.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '').split(/[?#]/, 1)[0]!;
+  return path.split('/').pop() ?? '';
+}
+
+/**
+ * The flavor a create asks for, as the caller may use it: a private flavor
+ * needs access for the caller's project (admins see all), and a disabled
+ * flavor does not exist for booting. Unknown → 400 `Flavor <id> could not be found.`
+ */
+export async function flavorForBoot(svc: ComputeService, who: { projectId: string; isAdmin: boolean }, flavorId: string): Promise<{ flavor: FlavorRow; extraSpecs: Record<string, string> }> {
+  const db = svc.db.kysely;
+  const flavor = await db.selectFrom('flavors').selectAll().where('flavorid', '=', flavorId).where('deleted', '=', 0).executeTakeFirst();
+  const notFound = new Invalid(`Flavor ${flavorId} could not be found.`);
+  if (!flavor || flavor.disabled) throw notFound;
+  if (!flavor.is_public && !who.isAdmin) {
+    const access = await db.selectFrom('flavor_projects').select('project_id').where('flavor_id', '=', flavor.id).where('project_id', '=', who.projectId).executeTakeFirst();
+    if (!access) throw notFound;
+  }
+  const specs = await db.selectFrom('flavor_extra_specs').select(['key', 'value']).where('flavor_id', '=', flavor.id).execute();
+  return { flavor, extraSpecs: Object.fromEntries(specs.map((s) => [s.key, s.value])) };
+}
+
+/** Zones a server may ask for: those of enabled compute services (all in the default zone). */
+export async function availableZones(svc: ComputeService): Promise<Set<string>> {
+  const enabled = await svc.db.kysely
+    .selectFrom('services')
+    .select('binary')
+    .where('disabled', '=', 0)
+    .where('deleted', '=', 0)
+    .execute();
+  const zones = new Set<string>();
+  for (const s of enabled) {
+    zones.add(s.binary === 'nova-compute' ? svc.conf.str('DEFAULT', 'default_availability_zone') : svc.conf.str('DEFAULT', 'internal_service_availability_zone'));
+  }
+  return zones;
+}
+
+/** 2.74 `host`/`hypervisor_hostname`: the named compute node must exist → else 400. */
+export async function checkRequestedDestination(svc: ComputeService, host: string | undefined, node: string | undefined): Promise<void> {
+  if (host === undefined && node === undefined) return;
+  let q = svc.db.kysely.selectFrom('compute_nodes').select('id').where('deleted', '=', 0);
+  if (host !== undefined) q = q.where('host', '=', host);
+  if (node !== undefined) q = q.where('hypervisor_hostname', '=', node);
+  const found = await q.executeTakeFirst();
+  if (!found) throw new Invalid(`Compute host ${host ?? node} could not be found.`);
+}
+
+/** key_name must name a keypair of the calling user. */
+export async function checkKeyName(svc: ComputeService, userId: string, keyName: string): Promise<void> {
+  const kp = await svc.db.kysely.selectFrom('key_pairs').select('id').where('user_id', '=', userId).where('name', '=', keyName).where('deleted', '=', 0).executeTakeFirst();
+  if (!kp) throw new Invalid('Invalid key_name provided.');
+}

@@ -1,0 +1,178 @@
+// Listing instances with Nova's filters, sort keys and keyset paging. Exact
+// filters go to SQL; regular-expression filters (Nova's `REGEXP`, which SQLite
+// lacks) and tag filters are applied to the rows SQL returns, then the page is
+// cut after the marker by comparing sort-key values, as Nova's paginate does.
+import type { Kysely } from 'kysely';
+import type { Database, InstanceRow } from './schema.js';
+import { dbTime } from './time.js';
+
+export interface StatePair {
+  readonly vmState: string;
+  /** null = any task state except `excludeTasks`. */
+  readonly taskStates: readonly string[] | null;
+  readonly excludeTasks: readonly string[];
+}
+
+export interface InstanceFilters {
+  /** Only these projects' servers; undefined = every project. */
+  readonly projectId?: string;
+  readonly userId?: string;
+  /** true = only deleted rows, false = only live rows, undefined = both. */
+  readonly deleted?: boolean;
+  readonly uuid?: readonly string[];
+  readonly imageRef?: readonly string[];
+  readonly host?: readonly string[];
+  readonly vmState?: readonly string[];
+  readonly taskState?: readonly string[];
+  /** Rows must show one of these (vm_state, task_state) pairs (a `status` filter). */
+  readonly statePairs?: readonly StatePair[];
+  /** Internal flavor row id the server runs with. */
+  readonly flavorRowId?: number;
+  readonly locked?: boolean;
+  readonly changesSince?: Date;
+  readonly changesBefore?: Date;
+  /** Column → regular expression (Python `re.search` semantics). */
+  readonly regex?: Readonly<Partial<Record<RegexColumn, string>>>;
+  readonly tags?: readonly string[];
+  readonly tagsAny?: readonly string[];
+  readonly notTags?: readonly string[];
+  readonly notTagsAny?: readonly string[];
+  /** Matches nothing (a filter on something no server has, e.g. an IP). */
+  readonly none?: boolean;
+}
+
+export const REGEX_COLUMNS = [
+  'display_name', 'display_description', 'hostname', 'node', 'key_name', 'reservation_id', 'availability_zone',
+  'config_drive', 'access_ip_v4', 'access_ip_v6', 'locked_by', 'launched_at', 'terminated_at', 'created_at',
+  'power_state', 'progress', 'launch_index',
+] as const;
+export type RegexColumn = (typeof REGEX_COLUMNS)[number];
+
+/** Sortable columns (API sort keys that name a real column). */
+export const SORT_COLUMNS = [
+  'access_ip_v4', 'access_ip_v6', 'availability_zone', 'config_drive', 'created_at', 'display_description',
+  'display_name', 'host', 'hostname', 'image_ref', 'key_name', 'launch_index', 'launched_at', 'locked_by', 'node',
+  'power_state', 'progress', 'project_id', 'task_state', 'terminated_at', 'updated_at', 'user_id', 'uuid', 'vm_state',
+  'id',
+] as const;
+export type SortColumn = (typeof SORT_COLUMNS)[number];
+
+export interface SortSpec {
+  readonly key: SortColumn;
+  readonly dir: 'asc' | 'desc';
+}
+
+export class MarkerNotFound extends Error {
+  constructor(readonly marker: string) {
+    super(`marker [${marker}] not found`);
+    this.name = 'MarkerNotFound';
+  }
+}
+
+function matches(re: RegExp, v: unknown): boolean {
+  if (v === null || v === undefined) return false;
+  return re.test(String(v));
+}
+
+function tagsOf(row: InstanceRow): string[] {
+  try {
+    const t = JSON.parse(row.tags) as unknown;
+    return Array.isArray(t) ? t.map(String) : [];
+  } catch {
+    return [];
+  }
+}
+
+function compileRegex(pattern: string): RegExp {
+  try {
+    return new RegExp(pattern);
+  } catch {
+    // Not a valid expression: match it literally.
+    return new RegExp(pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  }
+}
+
+function passesMemoryFilters(row: InstanceRow, f: InstanceFilters, regex: ReadonlyArray<[RegexColumn, RegExp]>): boolean {
+  for (const [col, re] of regex) if (!matches(re, row[col])) return false;
+  if (f.flavorRowId !== undefined) {
+    try {
+      if ((JSON.parse(row.flavor) as { id?: number }).id !== f.flavorRowId) return false;
+    } catch {
+      return false;
+    }
+  }
+  if (f.statePairs) {
+    const ok = f.statePairs.some(
+      (p) =>
+        p.vmState === row.vm_state &&
+        (p.taskStates ? row.task_state !== null && p.taskStates.includes(row.task_state) : row.task_state === null || !p.excludeTasks.includes(row.task_state)),
+    );
+    if (!ok) return false;
+  }
+  if (f.tags || f.tagsAny || f.notTags || f.notTagsAny) {
+    const have = new Set(tagsOf(row));
+    if (f.tags && !f.tags.every((t) => have.has(t))) return false;
+    if (f.tagsAny && !f.tagsAny.some((t) => have.has(t))) return false;
+    if (f.notTags && f.notTags.length > 0 && f.notTags.every((t) => have.has(t))) return false;
+    if (f.notTagsAny && f.notTagsAny.some((t) => have.has(t))) return false;
+  }
+  return true;
+}
+
+function compare(a: InstanceRow, b: InstanceRow, sort: readonly SortSpec[]): number {
+  for (const s of sort) {
+    const x = a[s.key] as string | number | null;
+    const y = b[s.key] as string | number | null;
+    let c = 0;
+    if (x === y) c = 0;
+    else if (x === null) c = -1; // nulls sort first ascending
+    else if (y === null) c = 1;
+    else c = x < y ? -1 : 1;
+    if (c !== 0) return s.dir === 'asc' ? c : -c;
+  }
+  return 0;
+}
+
+/**
+ * Instances matching `f`, sorted by `sort` (id is always the last tie-breaker),
+ * starting after the instance `marker` (any project, deleted or not), at most `limit`.
+ */
+export async function listInstances(
+  db: Kysely<Database>,
+  f: InstanceFilters,
+  sort: readonly SortSpec[],
+  page: { limit: number; marker?: string },
+): Promise<InstanceRow[]> {
+  const keys = [...sort];
+  if (!keys.some((k) => k.key === 'id')) keys.push({ key: 'id', dir: keys[keys.length - 1]?.dir ?? 'desc' });
+  let markerRow: InstanceRow | undefined;
+  if (page.marker !== undefined) {
+    markerRow = await db.selectFrom('instances').selectAll().where('uuid', '=', page.marker).executeTakeFirst();
+    if (!markerRow) throw new MarkerNotFound(page.marker);
+  }
+  if (f.none || page.limit === 0) return [];
+
+  let q = db.selectFrom('instances').selectAll();
+  if (f.projectId !== undefined) q = q.where('project_id', '=', f.projectId);
+  if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
+  // Soft-deleted servers count as deleted here, as in Nova.
+  if (f.deleted === true) q = q.where((eb) => eb.or([eb('deleted', '!=', 0), eb('vm_state', '=', 'soft-delete')]));
+  if (f.deleted === false) q = q.where('deleted', '=', 0).where('vm_state', '!=', 'soft-delete');
+  if (f.uuid) q = q.where('uuid', 'in', f.uuid.length ? [...f.uuid] : ['']);
+  if (f.imageRef) q = q.where('image_ref', 'in', f.imageRef.length ? [...f.imageRef] : ['']);
+  if (f.host) q = q.where('host', 'in', f.host.length ? [...f.host] : ['']);
+  if (f.vmState) q = q.where('vm_state', 'in', f.vmState.length ? [...f.vmState] : ['']);
+  if (f.taskState) q = q.where('task_state', 'in', f.taskState.length ? [...f.taskState] : ['']);
+  if (f.locked === true) q = q.where('locked_by', 'is not', null);
+  if (f.locked === false) q = q.where('locked_by', 'is', null);
+  if (f.changesSince) q = q.where('updated_at', '>=', dbTime(f.changesSince));
+  if (f.changesBefore) q = q.where('updated_at', '<=', dbTime(f.changesBefore));
+  const rows = await q.execute();
+
+  const regex = Object.entries(f.regex ?? {})
+    .filter((e): e is [RegexColumn, string] => e[1] !== undefined)
+    .map(([c, p]) => [c, compileRegex(p)] as [RegexColumn, RegExp]);
+  const kept = rows.filter((r) => passesMemoryFilters(r, f, regex)).sort((a, b) => compare(a, b, keys));
+  const after = markerRow ? kept.filter((r) => compare(r, markerRow!, keys) > 0) : kept;
+  return after.slice(0, page.limit);
+}
