@@ -2,8 +2,16 @@
 import type { Registrar } from '../server.js';
 import { registerServersRoutes } from './servers.js';
 import { registerServerPowerRoutes } from './server-power.js';
+import { registerFlavorRoutes } from './flavors.js';
+import { registerFlavorManageRoutes } from './flavor-manage.js';
+import { registerFlavorAccessRoutes } from './flavor-access.js';
+import { registerFlavorExtraSpecsRoutes } from './flavor-extra-specs.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
   registerServerPowerRoutes,
+  registerFlavorRoutes,
+  registerFlavorManageRoutes,
+  registerFlavorAccessRoutes,
+  registerFlavorExtraSpecsRoutes,
 ];
