@@ -4,6 +4,8 @@ import type { Handlers } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
 import { powerHandlers } from './power.js';
 import { hostInfoHandlers } from './host-info.js';
+import { evacuationHandlers, cleanUpEvacuations } from './evacuation.js';
+import { recoverInterruptedWork } from './recovery.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -11,6 +13,10 @@ export type AgentTask = (ctx: AgentContext) => Promise<void>;
 export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   powerHandlers,
   hostInfoHandlers,
+  evacuationHandlers,
 ];
 export const AGENT_PERIODIC_TASKS: AgentTask[] = [];
-export const AGENT_STARTUP_TASKS: AgentTask[] = [];
+export const AGENT_STARTUP_TASKS: AgentTask[] = [
+  cleanUpEvacuations,
+  recoverInterruptedWork,
+];

@@ -1,4 +1,7 @@
 // Conductor task modules beyond build; each operation family adds its own.
 import type { ConductorModule } from './context.js';
+import { evacuateTask } from './evacuate.js';
 
-export const CONDUCTOR_TASK_MODULES: ConductorModule[] = [];
+export const CONDUCTOR_TASK_MODULES: ConductorModule[] = [
+  evacuateTask,
+];

@@ -6,6 +6,7 @@ import { registerFlavorRoutes } from './flavors.js';
 import { registerFlavorManageRoutes } from './flavor-manage.js';
 import { registerFlavorAccessRoutes } from './flavor-access.js';
 import { registerFlavorExtraSpecsRoutes } from './flavor-extra-specs.js';
+import { registerEvacuateRoutes } from './evacuate.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -14,4 +15,5 @@ export const ALL_ROUTES: Registrar[] = [
   registerFlavorManageRoutes,
   registerFlavorAccessRoutes,
   registerFlavorExtraSpecsRoutes,
+  registerEvacuateRoutes,
 ];

@@ -1,0 +1,127 @@
+// evacuate: rebuild a server of a failed host on another host. The rules of
+// the request (state guard, the source host must be down), the compare-and-swap
+// to task `rebuilding`, the `evacuate` instance action and the `evacuation`
+// migration record that the failed host finds and cleans up when it returns;
+// then the conductor.
+import type { InstanceRow, MigrationRow } from '../db/schema.js';
+import { getInstance, updateInstance } from '../db/instances.js';
+import { recordAction } from '../db/instance-actions.js';
+import { createMigration } from '../db/migrations-repo.js';
+import { ComputeHostNotFound, InstanceInvalidState, MagnetarError } from './errors.js';
+import { checkState, computeServiceOf } from './guards.js';
+import { serviceIsUp } from './service-liveness.js';
+import type { ComputeService, Requester } from './service.js';
+import { TaskState, VmState } from './states.js';
+
+export const EVACUATE_ACTION = 'evacuate';
+const ALLOWED_VM_STATES = [VmState.ACTIVE, VmState.STOPPED, VmState.ERROR];
+
+/** Compute services must be this new for an evacuation that ends stopped (2.95). */
+export const MIN_COMPUTE_VERSION_EVACUATE_STOPPED = 62;
+
+/** The source host still heartbeats (or is not forced down): evacuating would run the server twice. */
+export class ComputeServiceInUse extends MagnetarError {
+  constructor(readonly host: string) {
+    super('Invalid', `Compute service of ${host} is still in use.`);
+  }
+}
+
+/** Some compute service is too old for 2.95's "end stopped" evacuation. */
+export class NotSupportedComputeForEvacuateV295 extends MagnetarError {
+  constructor(current: number) {
+    super(
+      'Invalid',
+      'Starting with microversion 2.95, evacuate API will stop instance on destination. To evacuate before upgrades are complete ' +
+        `please use an older microversion. Required version for compute ${MIN_COMPUTE_VERSION_EVACUATE_STOPPED}, current version ${current}`,
+    );
+  }
+}
+
+export interface EvacuateRequest {
+  /** Requested destination host, or null to let the scheduler choose. */
+  readonly host: string | null;
+  /** Use `host` as given, without the scheduler (below 2.29, or force at 2.29–2.67). */
+  readonly forced: boolean;
+  /** `stopped` from 2.95: the server ends powered off unless it was in error. */
+  readonly targetState: 'stopped' | null;
+}
+
+/** The bus message of the conductor's `rebuild_instance` handler (evacuation only). */
+export interface RebuildInstanceMessage {
+  readonly instance_uuid: string;
+  readonly migration_uuid: string;
+  /** Always true: the server is re-created on another host. */
+  readonly recreate: true;
+  /** A destination used without the scheduler. */
+  readonly host: string | null;
+  /** A destination the scheduler must pick (its filters still apply). */
+  readonly requested_host: string | null;
+  readonly target_state: 'stopped' | null;
+}
+
+/** 2.95 refuses while any compute service is older than the version that can end an evacuation stopped. */
+export async function checkComputesSupportStoppedEvacuate(svc: ComputeService): Promise<void> {
+  const row = await svc.db.kysely
+    .selectFrom('services')
+    .select((eb) => eb.fn.min<number>('version').as('v'))
+    .where('binary', '=', 'nova-compute')
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  const min = row?.v === null || row?.v === undefined ? null : Number(row.v);
+  if (min !== null && min < MIN_COMPUTE_VERSION_EVACUATE_STOPPED) throw new NotSupportedComputeForEvacuateV295(min);
+}
+
+/** Whether `host` runs a compute service (the API's 404 check of a requested destination). */
+export async function isComputeHost(svc: ComputeService, host: string): Promise<boolean> {
+  return (await computeServiceOf(svc, host)) !== undefined;
+}
+
+export async function evacuate(svc: ComputeService, who: Requester, inst: InstanceRow, req: EvacuateRequest): Promise<MigrationRow> {
+  checkState(inst, EVACUATE_ACTION, { vmStates: ALLOWED_VM_STATES });
+  const source = inst.host;
+  const service = source === null ? undefined : await computeServiceOf(svc, source);
+  if (source === null || service === undefined) throw new ComputeHostNotFound(source ?? 'None');
+  if (serviceIsUp(service, svc.clock.now(), svc.serviceDownTime)) throw new ComputeServiceInUse(source);
+
+  const db = svc.db.kysely;
+  const now = svc.clock.now();
+  const won = await updateInstance(db, inst.uuid, { task_state: TaskState.REBUILDING }, now, {
+    taskState: [null],
+    vmState: ALLOWED_VM_STATES,
+  });
+  if (!won) {
+    // Another request got there first: answer with the state it left behind.
+    const seen = (await getInstance(db, inst.uuid)) ?? inst;
+    checkState(seen, EVACUATE_ACTION, { vmStates: ALLOWED_VM_STATES });
+    throw new InstanceInvalidState(inst.uuid, EVACUATE_ACTION, null, null);
+  }
+  await recordAction(
+    db,
+    { action: EVACUATE_ACTION, instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },
+    now,
+  );
+  // The record is also the tombstone the failed host looks for when it comes back.
+  const migration = (await createMigration(svc.db, {
+    instanceUuid: inst.uuid,
+    migrationType: 'evacuation',
+    status: 'accepted',
+    sourceCompute: source,
+    sourceNode: inst.node,
+    destCompute: req.host,
+    oldInstanceTypeId: null,
+    newInstanceTypeId: null,
+    userId: who.userId,
+    projectId: who.projectId,
+    now,
+  }))!;
+  const msg: RebuildInstanceMessage = {
+    instance_uuid: inst.uuid,
+    migration_uuid: migration.uuid,
+    recreate: true,
+    host: req.forced ? req.host : null,
+    requested_host: req.forced ? null : req.host,
+    target_state: req.targetState,
+  };
+  await svc.bus.cast('conductor', 'rebuild_instance', { ...msg }, { requestId: who.requestId });
+  return migration;
+}

@@ -1,0 +1,113 @@
+// Evacuation, the conductor's part (`rebuild_instance` with recreate): find
+// the destination — the scheduler, with the failed source excluded, or a
+// forced host claimed directly — then hand the rebuild to that host's agent.
+// The source's resources stay held under the migration record until the
+// failed host comes back and cleans up; the destination is claimed under the
+// instance, where the server will live.
+import type { Handlers, MessageArgs } from '../rpc/bus.js';
+import type { ConductorContext } from './context.js';
+import { conductorEvent, selectDestinations } from './context.js';
+import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
+import { getMigration, updateMigration } from '../db/migrations-repo.js';
+import { claim, moveAllocations } from '../scheduler/claims.js';
+import { resourcesOf, type RequestSpec } from '../scheduler/request-spec.js';
+import { MagnetarError, NoValidHost } from '../compute/errors.js';
+import { TaskState, VmState } from '../compute/states.js';
+import type { InstanceRow } from '../db/schema.js';
+
+/** The agent handler that rebuilds an evacuated server on its new host. */
+export const REBUILD_ON_DESTINATION = 'rebuild_evacuated_instance';
+
+/** A forced destination that cannot take the server (no room, or no compute node). */
+export class AllocationUpdateFailed extends MagnetarError {
+  constructor(consumer: string, error: string) {
+    super('Conflict', `Failed to update allocations for consumer ${consumer}. Error: ${error}`);
+  }
+}
+
+interface Destination {
+  readonly host: string;
+  readonly nodename: string;
+  readonly nodeUuid: string;
+}
+
+const optStr = (a: MessageArgs, k: string): string | null => (typeof a[k] === 'string' ? (a[k] as string) : null);
+
+async function claimForcedHost(ctx: ConductorContext, inst: InstanceRow, host: string): Promise<Destination> {
+  const node = await ctx.db.kysely
+    .selectFrom('compute_nodes')
+    .select(['uuid', 'hypervisor_hostname'])
+    .where('host', '=', host)
+    .where('deleted', '=', 0)
+    .orderBy('id')
+    .executeTakeFirst();
+  if (!node) throw new NoValidHost(`Compute host ${host} could not be found.`);
+  // A forced host skips the filters, not the accounting.
+  if (!(await claim(ctx.db, inst.uuid, node.uuid, resourcesOf(flavorOf(inst)))))
+    throw new AllocationUpdateFailed(inst.uuid, `Unable to allocate inventory on ${host}: not enough resources`);
+  return { host, nodename: node.hypervisor_hostname, nodeUuid: node.uuid };
+}
+
+async function scheduleDestination(ctx: ConductorContext, inst: InstanceRow, requestedHost: string | null, requestId: string | undefined): Promise<Destination> {
+  const f = flavorOf(inst);
+  const spec: RequestSpec = {
+    instanceUuid: inst.uuid,
+    projectId: inst.project_id,
+    flavor: { vcpus: f.vcpus, memory_mb: f.memory_mb, root_gb: f.root_gb, ephemeral_gb: f.ephemeral_gb, swap: f.swap },
+    availabilityZone: inst.availability_zone,
+    // The failed host is never a candidate, whatever the filters say.
+    ignoreHosts: inst.host !== null ? [inst.host] : [],
+    ...(requestedHost !== null ? { requestedHost } : {}),
+  };
+  const [sel] = await selectDestinations(ctx, spec, undefined, requestId);
+  if (!sel) throw new NoValidHost('There are not enough hosts available.');
+  return sel;
+}
+
+export function evacuateTask(ctx: ConductorContext): Handlers {
+  const db = ctx.db.kysely;
+  return {
+    async rebuild_instance(args, mctx) {
+      const uuid = String(args['instance_uuid']);
+      const migrationUuid = String(args['migration_uuid']);
+      const forcedHost = optStr(args, 'host');
+      const requestedHost = optStr(args, 'requested_host');
+      const inst = await getInstance(db, uuid);
+      const migration = await getMigration(ctx.db, migrationUuid);
+      // Deleted or reset while queued: nothing left to evacuate.
+      if (!inst || !migration || inst.task_state !== TaskState.REBUILDING) return;
+      try {
+        await conductorEvent(ctx, uuid, mctx.requestId, 'rebuild_server', async () => {
+          await moveAllocations(ctx.db, uuid, migration.uuid);
+          let dest: Destination;
+          try {
+            dest = forcedHost !== null ? await claimForcedHost(ctx, inst, forcedHost) : await scheduleDestination(ctx, inst, requestedHost, mctx.requestId);
+          } catch (err) {
+            // Nowhere to go: the server stays where it was, in ERROR, holding its old resources.
+            const now = ctx.clock.now();
+            await moveAllocations(ctx.db, migration.uuid, uuid);
+            await updateMigration(ctx.db, migration.id, { status: 'error' }, { expectStatus: ['accepted'], now });
+            const errored = await updateInstance(db, uuid, { vm_state: VmState.ERROR, task_state: null }, now, { taskState: [TaskState.REBUILDING] });
+            if (errored) await addFault(db, uuid, 500, err instanceof Error ? err.message : String(err), null, null, now);
+            throw err;
+          }
+          await ctx.bus.cast(
+            `compute.${dest.host}`,
+            REBUILD_ON_DESTINATION,
+            {
+              instance_uuid: uuid,
+              migration_uuid: migration.uuid,
+              node: dest.nodename,
+              node_uuid: dest.nodeUuid,
+              target_state: optStr(args, 'target_state'),
+            },
+            { requestId: mctx.requestId },
+          );
+        });
+      } catch (err) {
+        // Recorded on the server (fault) and its action (event Error); nothing to reply to.
+        ctx.log.info({ err, instance: uuid, requestId: mctx.requestId }, 'evacuation could not be scheduled');
+      }
+    },
+  };
+}
