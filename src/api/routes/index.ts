@@ -7,6 +7,7 @@ import { registerFlavorManageRoutes } from './flavor-manage.js';
 import { registerFlavorAccessRoutes } from './flavor-access.js';
 import { registerFlavorExtraSpecsRoutes } from './flavor-extra-specs.js';
 import { registerEvacuateRoutes } from './evacuate.js';
+import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -16,4 +17,5 @@ export const ALL_ROUTES: Registrar[] = [
   registerFlavorAccessRoutes,
   registerFlavorExtraSpecsRoutes,
   registerEvacuateRoutes,
+  registerMagnetarFaultRoutes,
 ];
