@@ -6,6 +6,8 @@ import { powerHandlers } from './power.js';
 import { hostInfoHandlers } from './host-info.js';
 import { evacuationHandlers, cleanUpEvacuations } from './evacuation.js';
 import { recoverInterruptedWork } from './recovery.js';
+import { coldMigrationHandlers } from './cold-migration.js';
+import { autoConfirmResizes } from './auto-confirm.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -14,8 +16,11 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   powerHandlers,
   hostInfoHandlers,
   evacuationHandlers,
+  coldMigrationHandlers,
 ];
-export const AGENT_PERIODIC_TASKS: AgentTask[] = [];
+export const AGENT_PERIODIC_TASKS: AgentTask[] = [
+  autoConfirmResizes,
+];
 export const AGENT_STARTUP_TASKS: AgentTask[] = [
   cleanUpEvacuations,
   recoverInterruptedWork,

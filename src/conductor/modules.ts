@@ -1,7 +1,9 @@
 // Conductor task modules beyond build; each operation family adds its own.
 import type { ConductorModule } from './context.js';
 import { evacuateTask } from './evacuate.js';
+import { migrateTask } from './migrate.js';
 
 export const CONDUCTOR_TASK_MODULES: ConductorModule[] = [
   evacuateTask,
+  migrateTask,
 ];

@@ -1,0 +1,50 @@
+// revertResize: go back to the source host and the old flavor. The API
+// claims the server (task `resize_reverting`) and the migration (`reverting`);
+// the destination tears down, then the source brings the old guest back.
+import type { InstanceRow } from '../db/schema.js';
+import { getInstance, updateInstance } from '../db/instances.js';
+import { recordAction } from '../db/instance-actions.js';
+import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
+import { FlavorNotFound, InstanceInvalidState, InstanceNotFound, MigrationNotFound } from './errors.js';
+import { checkLock, checkState, type StateGuard } from './guards.js';
+import { NOT_RESIZED } from './confirm-resize.js';
+import type { ComputeService, Requester } from './service.js';
+import { TaskState, VmState } from './states.js';
+
+const REVERT_GUARD: StateGuard = { vmStates: [VmState.RESIZED] };
+
+export async function revertResize(svc: ComputeService, who: Requester, inst: InstanceRow): Promise<void> {
+  checkLock(inst, who.isAdmin);
+  checkState(inst, 'revertResize', REVERT_GUARD);
+  const migration = await migrationOfInstanceByStatus(svc.db, inst.uuid, ['finished']);
+  if (!migration) throw new MigrationNotFound(NOT_RESIZED);
+  if (inst.old_flavor === null) throw new FlavorNotFound('');
+  const db = svc.db.kysely;
+  const now = svc.clock.now();
+  const won = await updateInstance(db, inst.uuid, { task_state: TaskState.RESIZE_REVERTING }, now, {
+    taskState: [null],
+    vmState: REVERT_GUARD.vmStates,
+  });
+  if (!won) {
+    const seen = await getInstance(db, inst.uuid);
+    if (!seen) throw new InstanceNotFound(inst.uuid);
+    checkState(seen, 'revertResize', REVERT_GUARD);
+    throw new InstanceInvalidState(inst.uuid, 'revertResize', 'task_state', seen.task_state);
+  }
+  if (!(await updateMigration(svc.db, migration.id, { status: 'reverting' }, { expectStatus: ['finished'], now }))) {
+    // A concurrent confirm took the migration: give the server back untouched.
+    await updateInstance(db, inst.uuid, { task_state: null }, svc.clock.now(), { taskState: [TaskState.RESIZE_REVERTING] });
+    throw new MigrationNotFound(NOT_RESIZED);
+  }
+  await recordAction(
+    db,
+    { action: 'revertResize', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },
+    now,
+  );
+  await svc.bus.cast(
+    `compute.${migration.dest_compute}`,
+    'revert_resize',
+    { instance_uuid: inst.uuid, migration_id: migration.id },
+    { requestId: who.requestId },
+  );
+}
