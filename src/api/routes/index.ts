@@ -8,6 +8,9 @@ import { registerFlavorAccessRoutes } from './flavor-access.js';
 import { registerFlavorExtraSpecsRoutes } from './flavor-extra-specs.js';
 import { registerEvacuateRoutes } from './evacuate.js';
 import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
+import { registerAdminActionRoutes } from './admin-actions.js';
+import { registerMigrateServerRoutes } from './migrate-server.js';
+import { registerResizeRoutes } from './resize.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -18,4 +21,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerFlavorExtraSpecsRoutes,
   registerEvacuateRoutes,
   registerMagnetarFaultRoutes,
+  registerAdminActionRoutes,
+  registerMigrateServerRoutes,
+  registerResizeRoutes,
 ];
