@@ -29,6 +29,7 @@ import { createVirtDriver } from '../virt/create.js';
 import { FaultRules } from '../virt/fake/faults.js';
 import { faultControlHandlers } from '../agent/fault-control.js';
 import { seedFlavors } from '../db/seed.js';
+import { withServiceRecord } from './service-record.js';
 
 export interface Base {
   readonly conf: Config;
@@ -128,11 +129,12 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
 
 export async function startScheduler(base: Base): Promise<Subscription> {
   const scheduler = new Scheduler(base.db, base.conf, base.clock, { warn: (m) => base.log.warn(m) });
-  return base.bus.serve('scheduler', schedulerHandlers(scheduler));
+  return withServiceRecord(base, 'nova-scheduler', 'scheduler', await base.bus.serve('scheduler', schedulerHandlers(scheduler)));
 }
 
 export async function startConductorRole(base: Base): Promise<Subscription> {
-  return startConductor({ db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log });
+  const sub = await startConductor({ db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log });
+  return withServiceRecord(base, 'nova-conductor', 'conductor', sub);
 }
 
 /** One compute agent with a fake driver; `faults` is shared by every agent of the process. */

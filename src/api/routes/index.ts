@@ -11,6 +11,8 @@ import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
 import { registerAdminActionRoutes } from './admin-actions.js';
 import { registerMigrateServerRoutes } from './migrate-server.js';
 import { registerResizeRoutes } from './resize.js';
+import { registerServiceRoutes } from './services.js';
+import { registerHypervisorRoutes } from './hypervisors.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -24,4 +26,6 @@ export const ALL_ROUTES: Registrar[] = [
   registerAdminActionRoutes,
   registerMigrateServerRoutes,
   registerResizeRoutes,
+  registerServiceRoutes,
+  registerHypervisorRoutes,
 ];
