@@ -13,6 +13,7 @@ import { registerMigrateServerRoutes } from './migrate-server.js';
 import { registerResizeRoutes } from './resize.js';
 import { registerServiceRoutes } from './services.js';
 import { registerHypervisorRoutes } from './hypervisors.js';
+import { registerAvailabilityZoneRoutes } from './availability-zones.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -28,4 +29,5 @@ export const ALL_ROUTES: Registrar[] = [
   registerResizeRoutes,
   registerServiceRoutes,
   registerHypervisorRoutes,
+  registerAvailabilityZoneRoutes,
 ];
