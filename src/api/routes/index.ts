@@ -14,6 +14,7 @@ import { registerResizeRoutes } from './resize.js';
 import { registerServiceRoutes } from './services.js';
 import { registerHypervisorRoutes } from './hypervisors.js';
 import { registerAvailabilityZoneRoutes } from './availability-zones.js';
+import { registerInstanceActionRoutes } from './instance-actions.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -30,4 +31,5 @@ export const ALL_ROUTES: Registrar[] = [
   registerServiceRoutes,
   registerHypervisorRoutes,
   registerAvailabilityZoneRoutes,
+  registerInstanceActionRoutes,
 ];
