@@ -11,7 +11,7 @@ import { requestSpecToJson } from '../scheduler/request-spec-json.js';
 import type { RequestSpec, SchedulerHints } from '../scheduler/request-spec.js';
 import { finishDelete } from '../agent/build.js';
 import { POWER_STATE, TaskState, VmState } from './states.js';
-import { Invalid, InstanceInvalidState } from './errors.js';
+import { Conflict, Invalid, InstanceInvalidState } from './errors.js';
 import { checkLock, hostIsUp } from './guards.js';
 import type { ComputeService, Requester } from './service.js';
 
@@ -182,11 +182,29 @@ export interface ServerUpdate {
   readonly hostname?: string;
   readonly accessIPv4?: string;
   readonly accessIPv6?: string;
+  /** 2.104: pin to the server's current zone, or unpin (null). */
+  readonly pinnedAvailabilityZone?: string | null;
+}
+
+/**
+ * A server is pinned to the zone it asked for. It may be unpinned, or pinned
+ * to the zone it is in now, but not moved to another zone by a rename.
+ */
+function pinnedZoneUpdate(svc: ComputeService, inst: InstanceRow, requested: string | null): string | null {
+  if (requested === null) return null;
+  const current = inst.availability_zone;
+  if (current !== null && current !== requested)
+    throw new Conflict('Cannot change pinned availability zone directly. Unpin first by setting pinned_availability_zone to null.');
+  const actual = inst.host ? svc.conf.str('DEFAULT', 'default_availability_zone') : (inst.availability_zone ?? '');
+  if (current === null && requested !== actual)
+    throw new Conflict(`Server can only be pinned to its current availability zone '${actual}', but '${requested}' was requested.`);
+  return requested;
 }
 
 /** PUT /servers/{id}: the fields a user may rename. No lock or state check, as in Nova. */
 export async function updateServer(svc: ComputeService, inst: InstanceRow, u: ServerUpdate): Promise<InstanceRow> {
   const values: InstanceUpdate = {
+    ...(u.pinnedAvailabilityZone !== undefined && { availability_zone: pinnedZoneUpdate(svc, inst, u.pinnedAvailabilityZone) }),
     ...(u.name !== undefined && { display_name: u.name }),
     ...(u.description !== undefined && { display_description: u.description }),
     ...(u.hostname !== undefined && { hostname: u.hostname }),

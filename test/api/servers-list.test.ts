@@ -166,7 +166,13 @@ describe('sorting and paging', () => {
     assert.equal(host.status, 403);
     assert.equal(host.body.forbidden.message, 'Only administrators can sort servers by host');
     assert.equal((await c.req('admin', 'GET', '/servers?sort_key=host')).status, 200);
-    assert.equal((await c.req('demo', 'GET', '/servers?sort_dir=sideways')).status, 400);
+    assert.equal((await c.req('demo', 'GET', '/servers?sort_key=display_name&sort_dir=sideways')).status, 400);
+    // More directions than keys is 400 (a direction alone, too).
+    const extra = await c.req('demo', 'GET', '/servers?sort_dir=asc');
+    assert.equal(extra.status, 400);
+    assert.equal(extra.body.badRequest.message, 'Invalid input received: Sort direction size exceeds sort key size');
+    // The first direction also orders the created_at/id tie-breakers.
+    assert.deepEqual(ids(await c.req('demo', 'GET', '/servers?sort_key=vm_state&sort_dir=asc')), [a.id, b.id]);
     assert.equal((await c.req('demo', 'GET', '/servers?sort_key=bogus')).status, 400);
     // Ignored keys are fine below 2.75 and 400 from 2.75.
     assert.equal((await c.req('demo', 'GET', '/servers?sort_key=vcpus', { version: '2.74' })).status, 200);

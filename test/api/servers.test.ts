@@ -342,6 +342,17 @@ describe('GET /servers/{id}', () => {
   });
 });
 
+describe('routes', () => {
+  it('methods a path does not have are 404; an unknown action is 400', async () => {
+    assert.equal((await c.req('demo', 'PATCH', `/servers/${demoServer.id}`, { body: {} })).status, 404);
+    assert.equal((await c.req('demo', 'POST', `/servers/${demoServer.id}`, { body: {} })).status, 404);
+    assert.equal((await c.req('demo', 'DELETE', '/servers')).status, 404);
+    const act = await c.req('demo', 'POST', `/servers/${demoServer.id}/action`, { body: { frobnicate: null } });
+    assert.equal(act.status, 400);
+    assert.equal(act.body.badRequest.message, 'There is no such action: frobnicate');
+  });
+});
+
 describe('PUT /servers/{id}', () => {
   it('renames and answers with the short body below 2.75', async () => {
     const s = await c.bootServer('demo');
@@ -364,6 +375,21 @@ describe('PUT /servers/{id}', () => {
     const admin = await c.req('admin', 'PUT', `/servers/${s.id}`, { version: '2.75', body: { server: { description: null } } });
     assert.deepEqual(keys(admin.body.server), keys((await c.req('admin', 'GET', `/servers/${s.id}`, { version: '2.75' })).body.server));
     assert.equal(admin.body.server.description, null);
+  });
+
+  it('pins to the current zone or unpins (2.104); another zone is 409', async () => {
+    const s = await c.bootServer('demo');
+    const pin = (zone: string | null) => c.req('demo', 'PUT', `/servers/${s.id}`, { version: '2.104', body: { server: { pinned_availability_zone: zone } } });
+    const other = await pin('mars');
+    assert.equal(other.status, 409);
+    assert.equal(other.body.conflictingRequest.message, "Server can only be pinned to its current availability zone 'nova', but 'mars' was requested.");
+    const ok = await pin('nova');
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.body.server.pinned_availability_zone, 'nova');
+    assert.equal((await pin('elsewhere')).status, 409);
+    const un = await pin(null);
+    assert.equal(un.body.server.pinned_availability_zone, null);
+    assert.equal((await c.req('demo', 'PUT', `/servers/${s.id}`, { version: '2.103', body: { server: { pinned_availability_zone: null } } })).status, 400);
   });
 
   it('refuses bad bodies, readers and other projects', async () => {

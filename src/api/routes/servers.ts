@@ -72,10 +72,10 @@ async function factsFor(deps: ApiDeps, rows: readonly InstanceRow[], withHostSta
   return out;
 }
 
-async function showBody(deps: ApiDeps, ctx: RequestContext, inst: InstanceRow, kind: 'show' | 'update'): Promise<unknown> {
+export async function showBody(deps: ApiDeps, ctx: RequestContext, inst: InstanceRow, kind: 'show' | 'update', extra: Record<string, unknown> = {}): Promise<unknown> {
   const o = showOptions(ctx, inst, kind);
   const facts = (await factsFor(deps, [inst], o.hostStatus !== 'none')).get(inst.uuid)!;
-  return { server: serverFull(ctx, inst, facts, o) };
+  return { server: { ...serverFull(ctx, inst, facts, o), ...extra } };
 }
 
 // ---------------------------------------------------------------- list
@@ -253,19 +253,36 @@ async function listServers(deps: ApiDeps, ctx: RequestContext, query: Query, det
 const SORT_ALIASES: Readonly<Record<string, SortColumn>> = { locked: 'locked_by' };
 
 function sortSpec(ctx: RequestContext, query: Query): SortSpec[] {
-  const keys = query.all('sort_key');
-  const dirs = query.all('sort_dir');
-  for (const d of dirs) if (d !== 'asc' && d !== 'desc') throw badRequest("Unknown sort direction, must be one of: asc, desc");
+  const keys = [...query.all('sort_key')];
+  const dirs = [...query.all('sort_dir')];
+  // Keys Nova accepts but ignores go, with the direction at the same place.
   const ignored = ignoredSortKeys(ctx.version.atLeast('2.73'), ctx.version.atLeast('2.75'));
+  for (const k of [...keys]) {
+    if (ignored.includes(k)) {
+      const i = keys.indexOf(k);
+      if (dirs.length > i) dirs.splice(i, 1);
+      keys.splice(i, 1);
+    } else if ((k === 'host' || k === 'node') && !ctx.isAdmin) {
+      throw forbidden(`Only administrators can sort servers by ${k}`);
+    }
+  }
+  for (const d of dirs) if (d !== 'asc' && d !== 'desc') throw badRequest("Invalid input received: Unknown sort direction, must be 'desc' or 'asc'");
+  const dflt = (dirs[0] ?? 'desc') as 'asc' | 'desc';
+  while (dirs.length < keys.length) dirs.push(dflt);
+  if (dirs.length > keys.length) throw badRequest('Invalid input received: Sort direction size exceeds sort key size');
+  // created_at and id always end the order, in the first direction given.
+  for (const k of ['created_at', 'id']) {
+    if (!keys.includes(k)) {
+      keys.push(k);
+      dirs.push(dflt);
+    }
+  }
   const out: SortSpec[] = [];
   keys.forEach((k, i) => {
-    if (ignored.includes(k)) return;
-    if ((k === 'host' || k === 'node') && !ctx.isAdmin) throw forbidden(`Only administrators can sort servers by ${k}`);
     const col = SORT_ALIASES[k] ?? ((SORT_COLUMNS as readonly string[]).includes(k) ? (k as SortColumn) : undefined);
-    const dir = (dirs[i] ?? dirs[0] ?? 'desc') as 'asc' | 'desc';
-    if (col) out.push({ key: col, dir });
+    // Keys without a column here (kernel_id, instance_type_id…) order nothing.
+    if (col) out.push({ key: col, dir: dirs[i] as 'asc' | 'desc' });
   });
-  if (out.length === 0) return [{ key: 'created_at', dir: (dirs[0] as 'asc' | 'desc' | undefined) ?? 'desc' }, { key: 'id', dir: (dirs[0] as 'asc' | 'desc' | undefined) ?? 'desc' }];
   return out;
 }
 
@@ -466,6 +483,7 @@ export function registerServersRoutes(routes: RouteTable, deps: ApiDeps): void {
         ...(s['hostname'] !== undefined && { hostname: s['hostname'] }),
         ...(s['accessIPv4'] !== undefined && { accessIPv4: s['accessIPv4'] }),
         ...(s['accessIPv6'] !== undefined && { accessIPv6: s['accessIPv6'] }),
+        ...('pinned_availability_zone' in s && { pinnedAvailabilityZone: s['pinned_availability_zone'] }),
       });
       return showBody(deps, ctx, updated, 'update');
     },
