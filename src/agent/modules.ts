@@ -8,6 +8,7 @@ import { evacuationHandlers, cleanUpEvacuations } from './evacuation.js';
 import { recoverInterruptedWork } from './recovery.js';
 import { coldMigrationHandlers } from './cold-migration.js';
 import { autoConfirmResizes } from './auto-confirm.js';
+import { liveMigrationHandlers, recoverInterruptedLiveMigrations } from './live-migration.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -17,6 +18,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   hostInfoHandlers,
   evacuationHandlers,
   coldMigrationHandlers,
+  liveMigrationHandlers,
 ];
 export const AGENT_PERIODIC_TASKS: AgentTask[] = [
   autoConfirmResizes,
@@ -24,4 +26,5 @@ export const AGENT_PERIODIC_TASKS: AgentTask[] = [
 export const AGENT_STARTUP_TASKS: AgentTask[] = [
   cleanUpEvacuations,
   recoverInterruptedWork,
+  recoverInterruptedLiveMigrations,
 ];

@@ -2,8 +2,10 @@
 import type { ConductorModule } from './context.js';
 import { evacuateTask } from './evacuate.js';
 import { migrateTask } from './migrate.js';
+import { liveMigrateTask } from './live-migrate.js';
 
 export const CONDUCTOR_TASK_MODULES: ConductorModule[] = [
   evacuateTask,
   migrateTask,
+  liveMigrateTask,
 ];

@@ -15,6 +15,9 @@ import { registerServiceRoutes } from './services.js';
 import { registerHypervisorRoutes } from './hypervisors.js';
 import { registerAvailabilityZoneRoutes } from './availability-zones.js';
 import { registerInstanceActionRoutes } from './instance-actions.js';
+import { registerMigrateLiveRoutes } from './migrate-live.js';
+import { registerServerMigrationsRoutes } from './server-migrations.js';
+import { registerMigrationsRoutes } from './migrations.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -32,4 +35,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerHypervisorRoutes,
   registerAvailabilityZoneRoutes,
   registerInstanceActionRoutes,
+  registerMigrateLiveRoutes,
+  registerServerMigrationsRoutes,
+  registerMigrationsRoutes,
 ];
