@@ -2,40 +2,42 @@
 import type { Registrar } from '../server.js';
 import { registerServersRoutes } from './servers.js';
 import { registerServerPowerRoutes } from './server-power.js';
+import { registerServerRebuildRoutes } from './server-rebuild.js';
+import { registerMigrateLiveRoutes } from './migrate-live.js';
+import { registerServerMigrationsRoutes } from './server-migrations.js';
+import { registerMigrationsRoutes } from './migrations.js';
 import { registerFlavorRoutes } from './flavors.js';
 import { registerFlavorManageRoutes } from './flavor-manage.js';
 import { registerFlavorAccessRoutes } from './flavor-access.js';
 import { registerFlavorExtraSpecsRoutes } from './flavor-extra-specs.js';
-import { registerEvacuateRoutes } from './evacuate.js';
-import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
+import { registerAvailabilityZoneRoutes } from './availability-zones.js';
+import { registerServiceRoutes } from './services.js';
+import { registerHypervisorRoutes } from './hypervisors.js';
+import { registerInstanceActionRoutes } from './instance-actions.js';
 import { registerAdminActionRoutes } from './admin-actions.js';
 import { registerMigrateServerRoutes } from './migrate-server.js';
 import { registerResizeRoutes } from './resize.js';
-import { registerServiceRoutes } from './services.js';
-import { registerHypervisorRoutes } from './hypervisors.js';
-import { registerAvailabilityZoneRoutes } from './availability-zones.js';
-import { registerInstanceActionRoutes } from './instance-actions.js';
-import { registerMigrateLiveRoutes } from './migrate-live.js';
-import { registerServerMigrationsRoutes } from './server-migrations.js';
-import { registerMigrationsRoutes } from './migrations.js';
+import { registerEvacuateRoutes } from './evacuate.js';
+import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
+  registerMigrateLiveRoutes,
+  registerServerMigrationsRoutes,
+  registerMigrationsRoutes,
   registerServerPowerRoutes,
+  registerServerRebuildRoutes,
   registerFlavorRoutes,
   registerFlavorManageRoutes,
   registerFlavorAccessRoutes,
   registerFlavorExtraSpecsRoutes,
-  registerEvacuateRoutes,
-  registerMagnetarFaultRoutes,
+  registerAvailabilityZoneRoutes,
+  registerServiceRoutes,
+  registerHypervisorRoutes,
+  registerInstanceActionRoutes,
   registerAdminActionRoutes,
   registerMigrateServerRoutes,
   registerResizeRoutes,
-  registerServiceRoutes,
-  registerHypervisorRoutes,
-  registerAvailabilityZoneRoutes,
-  registerInstanceActionRoutes,
-  registerMigrateLiveRoutes,
-  registerServerMigrationsRoutes,
-  registerMigrationsRoutes,
+  registerEvacuateRoutes,
+  registerMagnetarFaultRoutes,
 ];

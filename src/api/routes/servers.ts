@@ -176,13 +176,14 @@ async function listServers(deps: ApiDeps, ctx: RequestContext, query: Query, det
   } else {
     f.deleted = boolFromString(last('deleted')!, false);
   }
-  const vmStates = opts.get('vm_state');
+  // A status filter stands for the vm_states it maps to (DELETED → deleted).
+  const vmStates = f.statePairs ? [...new Set(f.statePairs.map((p) => p.vmState))] : opts.get('vm_state');
   if (vmStates) {
     if (vmStates.length === 1 && vmStates[0] === 'deleted') {
       if (!ctx.isAdmin) throw forbidden('Only administrators may list deleted instances');
       f.deleted = true;
     }
-    f.vmState = vmStates;
+    if (!f.statePairs) f.vmState = vmStates;
   }
   if (opts.has('task_state')) f.taskState = opts.get('task_state')!;
 
@@ -370,6 +371,11 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   const networks = s['networks'];
   checkNetworks(networks);
   if (Array.isArray(networks) && networks.length > 0) authorize(ctx, `${S}:create:attach_network`, target);
+
+  // Every project has exactly one security group, `default`.
+  for (const g of (s['security_groups'] ?? []) as Array<{ name?: string }>) {
+    if (g.name !== undefined && g.name !== 'default') throw badRequest(`Security group ${g.name} not found.`);
+  }
 
   const flavorId = idFromRef(s['flavorRef']);
   const { flavor, extraSpecs } = await flavorForBoot(deps.compute, ctx, flavorId);

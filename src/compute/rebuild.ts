@@ -1,0 +1,51 @@
+// Rebuild: the same server, on the same host, from an image (the same or a
+// new one), optionally renamed and with new metadata.
+import type { InstanceRow } from '../db/schema.js';
+import { getInstance, updateInstance } from '../db/instances.js';
+import { recordAction } from '../db/instance-actions.js';
+import type { ImageLookup } from '../image/lookup.js';
+import { checkLock, checkState } from './guards.js';
+import { Invalid, InstanceInvalidState, InstanceNotReady } from './errors.js';
+import type { ComputeService, Requester } from './service.js';
+
+export interface RebuildRequest {
+  readonly imageRef: string;
+  readonly name?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly description?: string | null;
+  readonly accessIPv4?: string;
+  readonly accessIPv6?: string;
+  readonly userData?: string | null;
+  readonly hostname?: string;
+}
+
+export async function rebuildServer(svc: ComputeService, images: ImageLookup, inst: InstanceRow, req: RebuildRequest, who: Requester): Promise<InstanceRow> {
+  checkLock(inst, who.isAdmin);
+  checkState(inst, 'rebuild', { vmStates: ['active', 'stopped', 'error'] });
+  const imageId = req.imageRef.split('/').pop() ?? '';
+  if (!images.get(imageId)) throw new Invalid('Cannot find requested image');
+  if (inst.host === null) throw new InstanceNotReady(inst.uuid);
+  const now = svc.clock.now();
+  const ok = await updateInstance(
+    svc.db.kysely,
+    inst.uuid,
+    {
+      task_state: 'rebuilding',
+      image_ref: imageId,
+      progress: 0,
+      ...(req.name !== undefined && { display_name: req.name }),
+      ...(req.metadata !== undefined && { metadata: JSON.stringify(req.metadata) }),
+      ...(req.description !== undefined && { display_description: req.description }),
+      ...(req.accessIPv4 !== undefined && { access_ip_v4: req.accessIPv4 || null }),
+      ...(req.accessIPv6 !== undefined && { access_ip_v6: req.accessIPv6 || null }),
+      ...(req.userData !== undefined && { user_data: req.userData }),
+      ...(req.hostname !== undefined && { hostname: req.hostname }),
+    },
+    now,
+    { taskState: [null], vmState: [inst.vm_state] },
+  );
+  if (!ok) throw new InstanceInvalidState(inst.uuid, 'rebuild', 'task_state', 'rebuilding');
+  await recordAction(svc.db.kysely, { action: 'rebuild', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
+  await svc.bus.cast(`compute.${inst.host}`, 'rebuild_instance', { instance_uuid: inst.uuid, previous_vm_state: inst.vm_state }, { requestId: who.requestId });
+  return (await getInstance(svc.db.kysely, inst.uuid))!;
+}

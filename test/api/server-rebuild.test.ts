@@ -1,0 +1,65 @@
+// Rebuild as a client sees it: the 202 body, the rebuild task states, the
+// image and name changed, a stopped server staying stopped, guards and errors.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCloud, type Cloud } from '../support/cloud.js';
+
+describe('server rebuild', () => {
+  let c: Cloud;
+  let ubuntu = '';
+  before(async () => {
+    c = await startCloud();
+    const r = await fetch(`${c.imageUrl}/v2/images?name=ubuntu-24.04`, { headers: { 'X-Auth-Token': await c.token('admin') } });
+    ubuntu = ((await r.json()) as any).images[0].id;
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  it('rebuilds from another image with a new name and answers the server body with adminPass', async () => {
+    const s = await c.bootServer('demo');
+    const r = await c.req('demo', 'POST', `/servers/${s.id}/action`, {
+      body: { rebuild: { imageRef: ubuntu, name: 'renamed', metadata: { k: 'v' }, adminPass: 'secret' } },
+    });
+    assert.equal(r.status, 202, r.text);
+    assert.equal(r.body.server.id, s.id);
+    assert.equal(r.body.server.adminPass, 'secret');
+    assert.equal(r.body.server.name, 'renamed');
+    assert.equal(r.body.server.status, 'REBUILD');
+    assert.equal(r.body.server.image.id, ubuntu);
+    assert.deepEqual(r.body.server.metadata, { k: 'v' });
+    const after = await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
+    assert.equal(after.image.id, ubuntu);
+    const acts = await c.req('demo', 'GET', `/servers/${s.id}/os-instance-actions`);
+    assert.equal(acts.body.instanceActions[0].action, 'rebuild');
+  });
+
+  it('keeps a stopped server stopped', async () => {
+    const s = await c.bootServer('demo');
+    await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { 'os-stop': null } });
+    await c.waitServer(s.id, (x) => x.status === 'SHUTOFF');
+    const r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu } } });
+    assert.equal(r.status, 202);
+    const after = await c.waitServer(s.id, (x) => x.status === 'SHUTOFF' && x['OS-EXT-STS:task_state'] === null);
+    assert.equal(after['OS-EXT-STS:power_state'], 4);
+  });
+
+  it('rejects bad bodies, unknown images, versions and states', async () => {
+    const s = await c.bootServer('demo');
+    let r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: {} } });
+    assert.equal(r.status, 400);
+    assert.match(r.body.badRequest.message, /'imageRef' is a required property/);
+    r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu, user_data: 'x' } }, version: '2.56' });
+    assert.equal(r.status, 400, 'user_data arrives in 2.57');
+    r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: 'no-such-image' } } });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.badRequest.message, 'Cannot find requested image');
+    await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { pause: null } });
+    await c.waitServer(s.id, (x) => x.status === 'PAUSED');
+    r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu } } });
+    assert.equal(r.status, 409);
+    assert.equal(r.body.conflictingRequest.message, `Cannot 'rebuild' instance ${s.id} while it is in vm_state paused`);
+    r = await c.req('demo_reader', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu } } });
+    assert.equal(r.status, 403);
+  });
+});
