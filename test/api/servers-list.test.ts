@@ -152,6 +152,10 @@ describe('filters', () => {
     const item = r.body.servers.find((x: any) => x.id === s.id);
     assert.equal(item.status, 'DELETED');
     assert.equal((await c.req('demo', 'GET', '/servers?vm_state=deleted', { version: '2.83' })).status, 403);
+    const byStatus = await c.req('demo', 'GET', '/servers?status=DELETED');
+    assert.equal(byStatus.status, 403);
+    assert.equal(byStatus.body.forbidden.message, 'Only administrators may list deleted instances');
+    assert.ok(ids(await c.req('admin', 'GET', '/servers?all_tenants=1&status=DELETED')).includes(s.id));
     // changes-since also returns recently deleted servers.
     assert.ok(ids(await c.req('demo', 'GET', '/servers?changes-since=2000-01-01T00:00:00Z')).includes(s.id));
     assert.equal(ids(await c.req('demo', 'GET', '/servers')).includes(s.id), false);

@@ -75,9 +75,10 @@ describe('POST /servers', () => {
   });
 
   it('echoes a given adminPass and takes flavorRef as an href or an integer', async () => {
-    const a = await create('demo', { adminPass: 'sekrit', flavorRef: `${c.computeUrl}/v2.1/flavors/1` });
+    const a = await create('demo', { adminPass: 'sekrit', flavorRef: `${c.computeUrl}/v2.1/flavors/1`, security_groups: [{ name: 'default' }] });
     assert.equal(a.status, 202, a.text);
     assert.equal(a.body.server.adminPass, 'sekrit');
+    assert.deepEqual(a.body.server.security_groups, [{ name: 'default' }]);
     const b = await create('demo', { flavorRef: 2 });
     assert.equal(b.status, 202, b.text);
     const s = await c.waitServer(b.body.server.id, (x) => x.status !== 'BUILD');
@@ -196,6 +197,7 @@ describe('POST /servers', () => {
       [{ availability_zone: 'a:b:c:d' }, '2.37', /availability_zone/],
       [{ accessIPv4: '1.2.3' }, '2.37', /accessIPv4/],
       [{ 'OS-DCF:diskConfig': 'SOMETIMES' }, '2.37', /diskConfig/],
+      [{ security_groups: [{ name: 'web' }] }, '2.37', /^Security group web not found\.$/],
     ];
     for (const [server, version, rx] of cases) {
       const r = await create('demo', server, version);
