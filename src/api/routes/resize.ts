@@ -26,7 +26,7 @@ export function registerResizeRoutes(routes: RouteTable, deps: ApiDeps): void {
       const inst = await getServer(deps.compute, req.ctx, serverId);
       authorize(req.ctx, 'os_compute_api:servers:resize', serverUserTarget(inst));
       try {
-        await resize(deps.compute, who(req.ctx), inst, flavorRef, deps.images);
+        await resize(deps.compute, who(req.ctx), inst, flavorRef);
       } catch (err) {
         if (err instanceof FlavorNotFound) throw badRequest(err.message);
         throw withServerIdAsGiven(err, serverId);
