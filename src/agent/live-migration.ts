@@ -159,17 +159,21 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         return;
       }
       run.phase = 'running';
-      await setMigration(mig, { status: 'running' });
       const progress = progressWriter(ctx, mig);
+      // The driver takes the transfer on before the record says `running`, so a
+      // force-complete or abort sent on seeing `running` always finds it.
+      const transferring = ctx.driver.liveMigration(uuid, {
+        destHost: dest,
+        blockMigration,
+        onProgress: (p) => progress.report(p),
+        completionTimeout: ctx.conf.num('compute', 'live_migration_completion_timeout'),
+        timeoutAction: ctx.conf.str('compute', 'live_migration_timeout_action') === 'force_complete' ? 'force_complete' : 'abort',
+      });
+      transferring.catch(() => undefined);
       let outcome;
       try {
-        outcome = await ctx.driver.liveMigration(uuid, {
-          destHost: dest,
-          blockMigration,
-          onProgress: (p) => progress.report(p),
-          completionTimeout: ctx.conf.num('compute', 'live_migration_completion_timeout'),
-          timeoutAction: ctx.conf.str('compute', 'live_migration_timeout_action') === 'force_complete' ? 'force_complete' : 'abort',
-        });
+        await setMigration(mig, { status: 'running' });
+        outcome = await transferring;
       } catch (err) {
         await progress.done();
         // The transfer broke before the guest switched over: it still runs on the source.

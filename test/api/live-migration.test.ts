@@ -463,6 +463,10 @@ describe('os-migrateLive does not overbook a destination', () => {
     const hosts = await Promise.all(servers.map((s) => c.waitServer(s.id, done).then((x) => x[HOST])));
     const count = (h: string) => hosts.filter((x) => x === h).length;
     assert.deepEqual([count('compute1'), count('compute2')].sort(), [1, 2]);
+    // Usage follows the servers: the source freed, the destination claim now the server's, the loser's claim gone.
+    const hv = await c.req('admin', 'GET', '/os-hypervisors/detail', { version: '2.1' });
+    assert.equal(hv.status, 200, hv.text);
+    for (const h of hv.body.hypervisors) assert.equal(h.memory_mb_used, 512 * count(h.hypervisor_hostname), h.hypervisor_hostname);
   });
 });
 

@@ -167,7 +167,14 @@ describe('server migrations of held live migrations', () => {
 
   it('DELETE aborts a running migration: cancelled, the server stays on its source', async () => {
     const s = await c.bootServer('demo');
+    const dest = hosts.find((h) => h !== s[HOST])!;
+    const usedOn = async (h: string): Promise<number> => {
+      const r = await c.req('admin', 'GET', '/os-hypervisors/detail', { version: '2.1' });
+      return r.body.hypervisors.find((x: any) => x.hypervisor_hostname === h).memory_mb_used;
+    };
+    const before = await usedOn(dest);
     const m = await startLive(c, s.id);
+    assert.equal(await usedOn(dest), before + 512, 'the migration holds room on the destination while it runs');
     const r = await abort(c, 'demo_manager', s.id, m.id);
     assert.equal(r.status, 202, r.text);
     assert.equal(r.text, '');
@@ -175,6 +182,7 @@ describe('server migrations of held live migrations', () => {
     const after = await c.waitServer(s.id, done);
     assert.equal(after.status, 'ACTIVE');
     assert.equal(after[HOST], s[HOST]);
+    assert.equal(await usedOn(dest), before, 'and gives it back when cancelled');
     const action = await until(
       'abort action',
       () => c.req('admin', 'GET', `/servers/${s.id}/os-instance-actions/${rid(r)}`, { version: '2.84' }),
@@ -364,6 +372,25 @@ describe('held live migrations that end without a client', () => {
   });
   after(async () => {
     await c.stop();
+  });
+
+  it('a compute host that restarts finds its interrupted transfer: migration error, task cleared', async () => {
+    const s = await c.bootServer('demo');
+    const m = await startLive(c, s.id);
+    await c.req('admin', 'DELETE', `/servers/${s.id}/migrations/${m.id}`, { version: '2.24' });
+    await newest(c, s.id, (x) => x.status === 'cancelled');
+    await c.waitServer(s.id, done);
+    // What a crash mid-transfer leaves behind (a clean stop would cancel the transfer first).
+    const db = c.aio.base.db.kysely;
+    await db.updateTable('migrations').set({ status: 'running' }).where('id', '=', m.id).execute();
+    await db.updateTable('instances').set({ task_state: 'migrating' }).where('uuid', '=', s.id).execute();
+    await c.aio.stopHost(s[HOST]);
+    await c.aio.startHost(s[HOST]);
+    assert.equal((await newest(c, s.id, () => true)).status, 'error');
+    const after = await c.waitServer(s.id, () => true);
+    assert.equal(after['OS-EXT-STS:task_state'], null);
+    assert.equal(after.status, 'ACTIVE');
+    assert.equal(after[HOST], s[HOST]);
   });
 
   it('the completion timeout aborts the transfer: cancelled, server ACTIVE on its source', async () => {
