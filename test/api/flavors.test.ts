@@ -97,6 +97,11 @@ describe('flavors', () => {
       assert.deepEqual(r.body.flavors.map((f: any) => f.id), ['3', '4']);
       r = await c.req('demo', 'GET', '/flavors?minDisk=20&minRam=2048');
       assert.deepEqual(r.body.flavors.map((f: any) => f.id), ['2', '3', '4']);
+      r = await c.req('demo', 'GET', '/flavors?minRam=99999999999');
+      assert.equal(r.status, 200);
+      assert.deepEqual(r.body.flavors, []);
+      r = await c.req('demo', 'GET', '/flavors?minDisk=-99999999999&minRam=4096');
+      assert.deepEqual(r.body.flavors.map((f: any) => f.id), ['3', '4']);
       r = await c.req('demo', 'GET', '/flavors?minRam=big');
       assert.equal(r.status, 400);
       assert.equal(r.body.badRequest.message, 'Invalid minRam filter [big]');

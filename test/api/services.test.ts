@@ -336,6 +336,9 @@ describe('os-services', () => {
       r = await c.req('admin', 'DELETE', '/os-services/4242', { version: '2.52' });
       assert.equal(r.status, 404);
       assert.equal(r.body.itemNotFound.message, 'Service 4242 not found.');
+      r = await c.req('admin', 'DELETE', '/os-services/99999999999', { version: '2.52' });
+      assert.equal(r.status, 404);
+      assert.equal(r.body.itemNotFound.message, 'Service 99999999999 not found.');
       const missing = randomUUID();
       r = await c.req('admin', 'DELETE', `/os-services/${missing}`, { version: '2.53' });
       assert.equal(r.status, 404);

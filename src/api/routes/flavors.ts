@@ -15,6 +15,9 @@ import { collectionLinks, pageLimit } from '../views/paging.js';
 
 const EXTRA_SPECS_INDEX = 'os_compute_api:os-flavor-extra-specs:index';
 
+/** Sizes are 32-bit columns. */
+const MAX_INT = 0x7fffffff;
+
 const TRUE_STRINGS = ['1', 't', 'true', 'on', 'y', 'yes'];
 const FALSE_STRINGS = ['0', 'f', 'false', 'off', 'n', 'no'];
 
@@ -53,13 +56,17 @@ export function showsExtraSpecs(ctx: RequestContext): boolean {
 }
 
 async function flavorsPage(deps: ApiDeps, ctx: RequestContext, query: Query): Promise<FlavorWithSpecs[]> {
-  const filters: FlavorFilters = {
+  let filters: FlavorFilters = {
     isPublic: isPublicFilter(ctx, query),
     ...(ctx.isAdmin ? {} : { disabled: false }),
     minMemoryMb: intFilter(query, 'minRam'),
     minRootGb: intFilter(query, 'minDisk'),
     name: ctx.version.atLeast('2.102') ? nameFilter(query.get('name')) : undefined,
   };
+  // Beyond a 32-bit column's range a minimum matches nothing (above) or everything (below).
+  const outOfRange = (n: number | undefined) => (n !== undefined && n < -MAX_INT ? undefined : n);
+  if ((filters.minMemoryMb ?? 0) > MAX_INT || (filters.minRootGb ?? 0) > MAX_INT) return [];
+  filters = { ...filters, minMemoryMb: outOfRange(filters.minMemoryMb), minRootGb: outOfRange(filters.minRootGb) };
   const sortKey = (query.get('sort_key') || 'flavorid') as SortKey;
   const sortDir = query.get('sort_dir') === 'desc' ? 'desc' : 'asc';
   const page = { limit: pageLimit(deps.conf, query), marker: query.get('marker') };

@@ -167,7 +167,8 @@ export function registerServiceRoutes(routes: RouteTable, deps: ApiDeps): void {
       } else {
         if (!/^\s*[+-]?\d+\s*$/.test(id)) throw badRequest('Invalid input received: id must be an integer');
         const n = Number(id);
-        svc = Number.isSafeInteger(n) ? await serviceById(deps.db.kysely, n) : undefined;
+        // Beyond the integer column's range nothing can match (and PostgreSQL would refuse the query).
+        svc = Math.abs(n) <= 0x7fffffff ? await serviceById(deps.db.kysely, n) : undefined;
       }
       if (!svc) throw notFound(`Service ${id} not found.`);
       if (svc.binary === 'nova-compute') {
