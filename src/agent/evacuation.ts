@@ -61,8 +61,10 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
   const inst = await getInstance(db, uuid);
   if (!migration) return;
   if (!inst || !REBUILD_TASKS.includes(inst.task_state as (typeof REBUILD_TASKS)[number])) {
-    // Deleted or reset while the message waited: this host's claim is not needed.
+    // Deleted or reset while the message waited: this host's claim is not
+    // needed, and a server that is still there keeps its old host's share.
     await release(ctx.db, uuid, ctx.nodeUuid);
+    if (inst) await moveAllocations(ctx.db, migration.uuid, uuid);
     await updateMigration(ctx.db, migration.id, { status: 'failed' }, { expectStatus: ['accepted'], now: ctx.clock.now() });
     return;
   }

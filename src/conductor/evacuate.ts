@@ -74,8 +74,12 @@ export function evacuateTask(ctx: ConductorContext): Handlers {
       const requestedHost = optStr(args, 'requested_host');
       const inst = await getInstance(db, uuid);
       const migration = await getMigration(ctx.db, migrationUuid);
-      // Deleted or reset while queued: nothing left to evacuate.
-      if (!inst || !migration || inst.task_state !== TaskState.REBUILDING) return;
+      if (!migration) return;
+      if (!inst || inst.task_state !== TaskState.REBUILDING) {
+        // Deleted or reset while queued: nothing left to evacuate.
+        await updateMigration(ctx.db, migration.id, { status: 'error' }, { expectStatus: ['accepted'], now: ctx.clock.now() });
+        return;
+      }
       try {
         await conductorEvent(ctx, uuid, mctx.requestId, 'rebuild_server', async () => {
           await moveAllocations(ctx.db, uuid, migration.uuid);

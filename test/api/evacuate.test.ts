@@ -402,6 +402,53 @@ describe('evacuate: the server is rebuilt on another host', () => {
   });
 });
 
+describe('evacuate: a forced destination that is down', () => {
+  it('the rebuild waits for that host (server stays REBUILD) and goes on when it starts', async () => {
+    const { s, host } = await serverOnDownHost();
+    const target = otherHost(host);
+    await c.aio.stopHost(target);
+    try {
+      const r = await evacuate(s.id, { host: target, force: true }, '2.29');
+      assert.equal(r.status, 200, r.text);
+      await new Promise((res) => setTimeout(res, 150));
+      const waiting = await c.waitServer(s.id, () => true);
+      assert.equal(waiting.status, 'REBUILD');
+      assert.equal(waiting[HOST], host);
+      assert.equal((await waitMigration(s.id, () => true)).status, 'accepted');
+    } finally {
+      await c.aio.startHost(target);
+    }
+    await c.waitServer(s.id, (x) => x.status === 'ACTIVE' && x[HOST] === target);
+    assert.equal((await waitMigration(s.id, () => true)).status, 'done');
+    await recover(host);
+  });
+
+  it('a server reset while the rebuild waits is left alone when the host starts; its claims go back', async () => {
+    const { s, host } = await serverOnDownHost();
+    const target = otherHost(host);
+    await c.aio.stopHost(target);
+    try {
+      const r = await evacuate(s.id, { host: target, force: true }, '2.29');
+      assert.equal(r.status, 200, r.text);
+      await new Promise((res) => setTimeout(res, 150));
+      const reset = await c.req('admin', 'POST', `/servers/${s.id}/action`, { body: { 'os-resetState': { state: 'active' } } });
+      assert.equal(reset.status, 202, reset.text);
+    } finally {
+      await c.aio.startHost(target);
+    }
+    const m = await waitMigration(s.id, (x) => x.status === 'failed');
+    const end = await c.waitServer(s.id, () => true);
+    assert.equal(end.status, 'ACTIVE');
+    assert.equal(end[HOST], host);
+    assert.equal(guestOn(target, s.id), undefined);
+    assert.deepEqual((await allocations(s.id)).map((a) => a.host), [host]);
+    assert.deepEqual(await allocations(m.uuid), []);
+    // The old host coming back keeps its guest: the server still lives there.
+    await recover(host);
+    assert.ok(guestOn(host, s.id));
+  });
+});
+
 describe('evacuate: failures', () => {
   it('scheduler rejects the requested host (disabled): migration error, server ERROR with a fault, still on its host', async () => {
     const { s, host } = await serverOnDownHost();

@@ -122,8 +122,8 @@ describe('magnetar faults', () => {
 
   it('works while a host is stopped or forced down (any running agent reaches the shared rules)', async () => {
     await c.aio.stopHost('compute1');
-    // A few missed heartbeats and the API stops asking that agent.
-    await new Promise((r) => setTimeout(r, 600));
+    // Once it counts as down the API stops asking (and waiting for) that agent.
+    await new Promise((r) => setTimeout(r, 1100));
     await c.aio.base.db.kysely.updateTable('services').set({ forced_down: 1 }).where('host', '=', 'compute2').execute();
     try {
       const r = await addFault({ step: 'rebuild', host: 'compute1' });

@@ -80,8 +80,7 @@ export function registerMagnetarFaultRoutes(routes: RouteTable, deps: ApiDeps): 
       .orderBy('host')
       .execute();
     const now = deps.clock.now().getTime();
-    // A few missed heartbeats are enough to stop asking (and waiting for) an agent.
-    const limit = Math.min(deps.compute.serviceDownTime, 2.5 * deps.conf.num('DEFAULT', 'report_interval')) * 1000;
+    const limit = deps.compute.serviceDownTime * 1000;
     return rows.filter((r) => r.last_seen_up !== null && Math.abs(now - parseDbTime(r.last_seen_up).getTime()) <= limit).map((r) => r.host);
   }
 
