@@ -402,3 +402,36 @@ describe('held live migrations that end without a client', () => {
     assert.equal(after[HOST], s[HOST]);
   });
 });
+
+describe('live migrations with timeout action force_complete and no per-host limit', () => {
+  let c: Cloud;
+  before(async () => {
+    c = await startCloud({
+      overrides: [
+        'fake.live_migration_hold=true',
+        'compute.live_migration_completion_timeout=1.5',
+        'compute.live_migration_timeout_action=force_complete',
+        'DEFAULT.max_concurrent_live_migrations=0',
+        'magnetar.compute_hosts=compute1,compute2',
+      ],
+    });
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  it('two transfers from one host run at once, and the timeout completes them', async () => {
+    const servers = [await c.bootServer('demo'), await c.bootServer('demo'), await c.bootServer('demo')];
+    const shared = servers.find((x) => servers.filter((y) => y[HOST] === x[HOST]).length >= 2)![HOST];
+    const [a, b] = servers.filter((x) => x[HOST] === shared);
+    await Promise.all([liveMigrate(c, 'admin', a.id), liveMigrate(c, 'admin', b.id)]);
+    const [ma, mb] = await Promise.all([newest(c, a.id, (m) => m.status === 'running'), newest(c, b.id, (m) => m.status === 'running')]);
+    assert.equal((await newest(c, a.id, () => true)).status, 'running', 'not queued behind the other');
+    for (const [s, m] of [[a, ma], [b, mb]] as const) {
+      await newest(c, s.id, (x) => x.id === m.id && x.status === 'completed');
+      const after = await c.waitServer(s.id, done);
+      assert.equal(after.status, 'ACTIVE');
+      assert.notEqual(after[HOST], shared);
+    }
+  });
+});
