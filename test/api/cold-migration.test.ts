@@ -289,6 +289,23 @@ describe('cold migration (migrate)', () => {
     assert.equal((await act(c, 'admin', s.id, { confirmResize: null })).status, 204);
     await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
 
+    // Named by the id the client sent.
+    await act(c, 'admin', s.id, { migrate: null });
+    r = await act(c, 'admin', s.id.toUpperCase(), { migrate: null });
+    assert.equal(r.status, 409);
+    assert.match(r.body.conflictingRequest.message, new RegExp(`^Cannot 'migrate' instance ${s.id.toUpperCase()} while it is in`));
+    await verifyResize(s.id);
+    assert.equal((await act(c, 'admin', s.id, { confirmResize: null })).status, 204);
+    await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
+
+    // No host to move from.
+    const host = hostOf(await c.waitServer(s.id, () => true));
+    await c.aio.base.db.kysely.updateTable('instances').set({ host: null }).where('uuid', '=', s.id).execute();
+    r = await act(c, 'admin', s.id, { migrate: null });
+    assert.equal(r.status, 409);
+    assert.equal(r.body.conflictingRequest.message, `Instance ${s.id} is not ready`);
+    await c.aio.base.db.kysely.updateTable('instances').set({ host }).where('uuid', '=', s.id).execute();
+
     // A server that never launched (still building) is not migrated.
     await c.aio.base.db.kysely.updateTable('instances').set({ launched_at: null }).where('uuid', '=', s.id).execute();
     r = await act(c, 'admin', s.id, { migrate: null });
@@ -433,6 +450,19 @@ describe('cold migration (migrate)', () => {
     }
   });
 
+  it('revertResize needs the old flavor (400); confirm does not', async () => {
+    const s = await c.bootServer('demo');
+    await act(c, 'admin', s.id, { migrate: null });
+    await verifyResize(s.id);
+    await c.aio.base.db.kysely.updateTable('instances').set({ old_flavor: null }).where('uuid', '=', s.id).execute();
+    const r = await act(c, 'demo', s.id, { revertResize: null });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.badRequest.message, 'Flavor used by the instance could not be found.');
+    assert.equal((await migrationsOf(c, s.id))[0]!.status, 'finished');
+    assert.equal((await act(c, 'demo', s.id, { confirmResize: null })).status, 204);
+    assert.equal((await c.waitServer(s.id, (x) => x.status !== 'VERIFY_RESIZE')).status, 'ACTIVE');
+  });
+
   it('confirm and revert of one migration race: exactly one wins', async () => {
     const s = await c.bootServer('demo');
     await act(c, 'admin', s.id, { migrate: null });
@@ -549,5 +579,13 @@ describe('resize_confirm_window auto-confirm', () => {
     assert.equal((await act(c, 'admin', e.id, { 'os-resetState': { state: 'error' } })).status, 202);
     await until('migration error', () => migrationsOf(c, e.id), (x) => x[0]?.status === 'error', 5000);
     assert.equal((await c.req('admin', 'GET', `/servers/${e.id}`)).body.server.status, 'ERROR');
+
+    // Reset to active while waiting: no longer RESIZED/None, so the migration fails and the server is left alone.
+    const a = await c.bootServer('demo');
+    await act(c, 'admin', a.id, { migrate: null });
+    await c.waitServer(a.id, (x) => x.status === 'VERIFY_RESIZE');
+    assert.equal((await act(c, 'admin', a.id, { 'os-resetState': { state: 'active' } })).status, 202);
+    await until('migration error', () => migrationsOf(c, a.id), (x) => x[0]?.status === 'error', 5000);
+    assert.equal((await c.req('admin', 'GET', `/servers/${a.id}`)).body.server.status, 'ACTIVE');
   });
 });
