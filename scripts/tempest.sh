@@ -8,7 +8,7 @@
 #
 # Environment: TEMPEST_WORKDIR (keep everything there instead of a temporary
 # directory), TEMPEST_REGEX (run the tests matching it instead of the selection),
-# TEMPEST_CONCURRENCY (default 2), MAGNETAR_TEMPEST_NO_BUILD=1 (use dist/ as is).
+# TEMPEST_CONCURRENCY (default 2), MAGNETAR_TEMPEST_NO_BUILD=1 (run the repo's dist/ as is instead of a private build).
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"  # npm runs it with sh
 set -u
 cd "$(dirname "$0")/.."
@@ -25,18 +25,27 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error || exit 1
 fi
-if [ "${MAGNETAR_TEMPEST_NO_BUILD:-}" != 1 ]; then
-  npx tsc -p tsconfig.json || echo "warning: TypeScript reported errors; running with what was emitted" >&2
-fi
-[ -f dist/src/cli/main.js ] || { echo "dist/src/cli/main.js missing: build failed" >&2; exit 1; }
-
 work=${TEMPEST_WORKDIR:-$(mktemp -d /tmp/magnetar-tempest.XXXXXX)}
 rm -rf "$work/data" "$work/workspace" "$work/workspaces.yaml"
 mkdir -p "$work"
 echo "work directory: $work"
 
+# A private build: other runs (scripts/test.sh) delete and rebuild dist/ at will.
+main="$root/dist/src/cli/main.js"
+if [ "${MAGNETAR_TEMPEST_NO_BUILD:-}" != 1 ]; then
+  build="$work/build"
+  rm -rf "$build/dist"
+  mkdir -p "$build"
+  cp package.json "$build/package.json"
+  ln -sfn "$root/node_modules" "$build/node_modules"
+  npx tsc -p tsconfig.json --outDir "$build/dist" ||
+    echo "warning: TypeScript reported errors; running with what was emitted" >&2
+  main="$build/dist/src/cli/main.js"
+fi
+[ -f "$main" ] || { echo "$main missing: build failed" >&2; exit 1; }
+
 $py "$here/configure.py" magnetar "$work" >/dev/null || exit 1
-node dist/src/cli/main.js serve --config "$work/magnetar.conf" >"$work/magnetar.log" 2>&1 &
+node "$main" serve --config "$work/magnetar.conf" >"$work/magnetar.log" 2>&1 &
 magnetar_pid=$!
 stop_magnetar() {
   kill "$magnetar_pid" 2>/dev/null && wait "$magnetar_pid" 2>/dev/null
