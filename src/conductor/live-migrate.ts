@@ -5,11 +5,12 @@
 // the migration's uuid, then hand the transfer to the source host.
 // Failures before the hand-over leave the server where it is with task null
 // and the migration in `error`.
+import type { Kysely } from 'kysely';
 import type { Handlers, MessageArgs } from '../rpc/bus.js';
 import { MessagingTimeout } from '../rpc/bus.js';
 import type { ConductorContext } from './context.js';
 import { conductorEvent, selectDestinations } from './context.js';
-import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
+import type { Database, InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { createMigration, updateMigration } from '../db/migrations-repo.js';
 import { claim, release, usage } from '../scheduler/claims.js';
@@ -69,7 +70,7 @@ function isPreCheckFailure(err: unknown): boolean {
 }
 
 class LiveMigrationTask {
-  private readonly db;
+  private readonly db: Kysely<Database>;
   private migration!: MigrationRow;
 
   constructor(
@@ -125,7 +126,12 @@ class LiveMigrationTask {
     await this.checkHostIsUp(host);
     const node = await this.nodeOf(host);
     if (!node) throw new ComputeServiceUnavailable(host);
-    const cap = capacityOf({ ...node, cpu_allocation_ratio: Number(node.cpu_allocation_ratio), ram_allocation_ratio: Number(node.ram_allocation_ratio), disk_allocation_ratio: Number(node.disk_allocation_ratio) });
+    const cap = capacityOf({
+      ...node,
+      cpu_allocation_ratio: Number(node.cpu_allocation_ratio),
+      ram_allocation_ratio: Number(node.ram_allocation_ratio),
+      disk_allocation_ratio: Number(node.disk_allocation_ratio),
+    });
     const used = await usage(this.ctx.db, node.uuid);
     const avail = cap.memory_mb - used.memory_mb;
     if (avail < flavor.memory_mb)

@@ -467,6 +467,13 @@ describe('os-migrateLive does not overbook a destination', () => {
     const hv = await c.req('admin', 'GET', '/os-hypervisors/detail', { version: '2.1' });
     assert.equal(hv.status, 200, hv.text);
     for (const h of hv.body.hypervisors) assert.equal(h.memory_mb_used, 512 * count(h.hypervisor_hostname), h.hypervisor_hostname);
+
+    // A forced host is checked for room before it is claimed.
+    const fullHost = count('compute1') === 2 ? 'compute1' : 'compute2';
+    const loner = servers[hosts.findIndex((h) => h !== fullHost)]!;
+    const r = await liveMigrate(c, 'admin', loner.id, { block_migration: 'auto', host: fullHost, force: true }, '2.30');
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.body.badRequest.message, `Migration pre-check error: Unable to migrate ${loner.id} to ${fullHost}: Lack of memory(host:0.0 <= instance:512)`);
   });
 });
 
