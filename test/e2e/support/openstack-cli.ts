@@ -49,6 +49,13 @@ export function describe(r: CliResult): string {
   return `\$ ${r.command}\nexit ${r.code}\nstdout: ${r.stdout.slice(0, 2000)}\n--- client debug log (excerpt):\n${exchange(r)}`;
 }
 
+/** Asserts that a command failed (exit code not 0) with stderr matching `pattern`. */
+export function assertRefused(r: CliResult, pattern: RegExp): void {
+  if (r.code === 0 || !pattern.test(r.stderr)) {
+    throw new Error(`expected the command to fail with ${pattern}\n${describe(r)}`);
+  }
+}
+
 export class CliRunner {
   private readonly clouds: Record<string, { auth: CloudAuth }>;
 
