@@ -28,8 +28,11 @@ function stepArgs(a: MessageArgs): StepArgs {
   return { instanceUuid: String(a['instance_uuid']), migrationId: Number(a['migration_id']) };
 }
 
-const cast = (ctx: AgentContext, host: string, method: string, s: StepArgs, requestId: string | undefined): Promise<void> =>
-  ctx.bus.cast(`compute.${host}`, method, { instance_uuid: s.instanceUuid, migration_id: s.migrationId }, { requestId });
+/** Hands the move to the next host; a migration that does not name it cannot go on. */
+async function cast(ctx: AgentContext, host: string | null, method: string, s: StepArgs, requestId: string | undefined): Promise<void> {
+  if (host === null) throw new Conflict(`Migration ${s.migrationId} names no host for ${method}`);
+  await ctx.bus.cast(`compute.${host}`, method, { instance_uuid: s.instanceUuid, migration_id: s.migrationId }, { requestId });
+}
 
 /** Compare-and-swap on task_state; a lost race (reset-state, delete) fails the step. */
 async function advance(ctx: AgentContext, uuid: string, values: InstanceUpdate, expected: ReadonlyArray<string | null>): Promise<void> {
@@ -109,7 +112,6 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       const { inst, m } = rec;
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'prep_resize', async () => {
-          if (m.source_compute === null) throw new Conflict(`Instance ${inst.uuid} has no source host`);
           await setMigration(ctx, m, { dest_compute: ctx.host, dest_node: ctx.nodeName, dest_host: ctx.hostIp }, ['pre-migrating']);
           await advance(ctx, inst.uuid, { new_flavor: JSON.stringify(flavor) }, [TaskState.RESIZE_PREP]);
           await cast(ctx, m.source_compute, 'resize_instance', s, mctx.requestId);
@@ -145,7 +147,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
             },
             [TaskState.RESIZE_MIGRATING],
           );
-          await cast(ctx, m.dest_compute ?? '', 'finish_resize', s, mctx.requestId);
+          await cast(ctx, m.dest_compute, 'finish_resize', s, mctx.requestId);
         });
       } catch (err) {
         await settleAllocations(ctx, inst.uuid, m, 'source');
@@ -231,7 +233,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
           await release(ctx.db, inst.uuid);
           await moveAllocations(ctx.db, m.uuid, inst.uuid);
           await setMigration(ctx, m, { status: 'reverted' }, ['reverting']);
-          await cast(ctx, m.source_compute ?? '', 'finish_revert_resize', s, mctx.requestId);
+          await cast(ctx, m.source_compute, 'finish_revert_resize', s, mctx.requestId);
         });
       } catch (err) {
         // Still recorded on this host: keep its allocation, drop the source's.
