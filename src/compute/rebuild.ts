@@ -5,6 +5,7 @@ import { getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import type { ImageLookup } from '../image/lookup.js';
 import { checkLock, checkState } from './guards.js';
+import { normalizeIPv6 } from './ip-address.js';
 import { Invalid, InstanceInvalidState, InstanceNotReady } from './errors.js';
 import type { ComputeService, Requester } from './service.js';
 
@@ -37,7 +38,7 @@ export async function rebuildServer(svc: ComputeService, images: ImageLookup, in
       ...(req.metadata !== undefined && { metadata: JSON.stringify(req.metadata) }),
       ...(req.description !== undefined && { display_description: req.description }),
       ...(req.accessIPv4 !== undefined && { access_ip_v4: req.accessIPv4 || null }),
-      ...(req.accessIPv6 !== undefined && { access_ip_v6: req.accessIPv6 || null }),
+      ...(req.accessIPv6 !== undefined && { access_ip_v6: req.accessIPv6 ? normalizeIPv6(req.accessIPv6) : null }),
       ...(req.userData !== undefined && { user_data: req.userData }),
       ...(req.hostname !== undefined && { hostname: req.hostname }),
     },

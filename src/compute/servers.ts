@@ -2,6 +2,7 @@
 // before anything changes, the rows written, and the cast that starts the
 // long work (build on the conductor, terminate on the server's host).
 import { randomInt, randomUUID } from 'node:crypto';
+import { normalizeIPv6 } from './ip-address.js';
 import type { FlavorRow, InstanceFlavor, InstanceRow, InstanceUpdate } from '../db/schema.js';
 import { insertInstance, updateInstance, getInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
@@ -137,7 +138,7 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
       metadata: JSON.stringify(req.metadata),
       tags: JSON.stringify([...new Set(req.tags)]),
       access_ip_v4: req.accessIPv4,
-      access_ip_v6: req.accessIPv6,
+      access_ip_v6: req.accessIPv6 === null ? null : normalizeIPv6(req.accessIPv6),
       locked_by: null,
       locked_reason: null,
       progress: 0,
@@ -209,7 +210,7 @@ export async function updateServer(svc: ComputeService, inst: InstanceRow, u: Se
     ...(u.description !== undefined && { display_description: u.description }),
     ...(u.hostname !== undefined && { hostname: u.hostname }),
     ...(u.accessIPv4 !== undefined && { access_ip_v4: u.accessIPv4 }),
-    ...(u.accessIPv6 !== undefined && { access_ip_v6: u.accessIPv6 }),
+    ...(u.accessIPv6 !== undefined && { access_ip_v6: u.accessIPv6 === '' ? null : normalizeIPv6(u.accessIPv6) }),
   };
   await updateInstance(svc.db.kysely, inst.uuid, values, svc.clock.now());
   return (await getInstance(svc.db.kysely, inst.uuid)) ?? inst;

@@ -19,7 +19,7 @@ describe('server rebuild', () => {
   it('rebuilds from another image with a new name and answers the server body with adminPass', async () => {
     const s = await c.bootServer('demo');
     const r = await c.req('demo', 'POST', `/servers/${s.id}/action`, {
-      body: { rebuild: { imageRef: ubuntu, name: 'renamed', metadata: { k: 'v' }, adminPass: 'secret' } },
+      body: { rebuild: { imageRef: ubuntu, name: 'renamed', metadata: { k: 'v' }, adminPass: 'secret', accessIPv6: '0:0:0:0:0:babe:220.12.22.2' } },
     });
     assert.equal(r.status, 202, r.text);
     assert.equal(r.body.server.id, s.id);
@@ -28,10 +28,23 @@ describe('server rebuild', () => {
     assert.equal(r.body.server.status, 'REBUILD');
     assert.equal(r.body.server.image.id, ubuntu);
     assert.deepEqual(r.body.server.metadata, { k: 'v' });
+    assert.equal(r.body.server.accessIPv6, '::babe:dc0c:1602');
     const after = await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
     assert.equal(after.image.id, ubuntu);
     const acts = await c.req('demo', 'GET', `/servers/${s.id}/os-instance-actions`);
     assert.equal(acts.body.instanceActions[0].action, 'rebuild');
+  });
+
+  it('shows user_data at the top level of the answer from 2.57', async () => {
+    const s = await c.bootServer('demo');
+    let r = await c.req('admin', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu, user_data: 'aGVsbG8=' } }, version: '2.75' });
+    assert.equal(r.status, 202, r.text);
+    assert.equal(r.body.server.user_data, 'aGVsbG8=');
+    assert.equal('OS-EXT-SRV-ATTR:user_data' in r.body.server, false);
+    await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
+    r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu } }, version: '2.56' });
+    assert.equal('user_data' in r.body.server, false);
+    await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
   });
 
   it('keeps a stopped server stopped', async () => {

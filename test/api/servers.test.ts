@@ -64,6 +64,15 @@ describe('POST /servers', () => {
     assert.equal(done['OS-EXT-STS:task_state'], null);
   });
 
+  it('stores accessIPv6 in its canonical form on create and update', async () => {
+    const r = await create('demo', { accessIPv6: '0000:0000:0000:0000:0000:babe:220.12.22.2' });
+    assert.equal(r.status, 202, r.text);
+    const shown = await c.req('demo', 'GET', `/servers/${r.body.server.id}`);
+    assert.equal(shown.body.server.accessIPv6, '::babe:dc0c:1602');
+    const upd = await c.req('demo', 'PUT', `/servers/${r.body.server.id}`, { body: { server: { accessIPv6: '2001:DB8:0:0:1:0:0:1' } } });
+    assert.equal(upd.body.server.accessIPv6, '2001:db8::1:0:0:1');
+  });
+
   it('records a create action with the request id', async () => {
     const r = await create('demo', {});
     assert.equal(r.status, 202);

@@ -89,7 +89,13 @@ export function registerServerRebuildRoutes(routes: RouteTable, deps: ApiDeps): 
       const extra: Record<string, unknown> = {};
       if (deps.conf.bool('api', 'enable_instance_password'))
         extra['adminPass'] = typeof r['adminPass'] === 'string' ? r['adminPass'] : generatePassword(deps.conf.num('DEFAULT', 'password_length'));
-      return showBody(deps, ctx, rebuilt, 'update', extra);
+      const out = (await showBody(deps, ctx, rebuilt, 'update', extra)) as { server: Record<string, unknown> };
+      // From 2.57 rebuild can set user_data, and its answer shows it at the top level.
+      if (ctx.version.atLeast('2.57')) {
+        delete out.server['OS-EXT-SRV-ATTR:user_data'];
+        out.server['user_data'] = rebuilt.user_data;
+      }
+      return out;
     },
   });
 }
