@@ -44,12 +44,18 @@ async function actionOf(c: Cloud, id: string, requestId: string): Promise<any> {
   return r.body.instanceAction;
 }
 
-/** The action once its events have all finished (conductor and hosts record them as they go). */
+/**
+ * The action once the named events have finished (conductor and hosts record
+ * them as they go) and, when one failed, the action's message says so (it is
+ * written just after the event).
+ */
 async function settledAction(c: Cloud, id: string, requestId: string, names: readonly string[]): Promise<any> {
   return until(
     `action ${requestId}`,
     () => actionOf(c, id, requestId),
-    (a) => names.every((n) => a.events.some((e: any) => e.event === n && e.finish_time !== null)),
+    (a) =>
+      names.every((n) => a.events.some((e: any) => e.event === n && e.finish_time !== null)) &&
+      (a.message !== null || a.events.every((e: any) => e.result !== 'Error')),
   );
 }
 
@@ -87,7 +93,7 @@ describe('os-migrateLive', () => {
       assert.equal(m.user_id, await userIdOf(c, 'admin'));
       assert.equal(m.project_id, await c.projectId('admin'));
       // Below 2.34 the conductor's event keeps the name of Nova's migrate_server.
-      const a = await settledAction(c, s.id, rid(r), ['conductor_migrate_server', 'compute_post_live_migration_at_destination']);
+      const a = await settledAction(c, s.id, rid(r), ['conductor_migrate_server', 'compute_live_migration', 'compute_post_live_migration_at_destination']);
       assert.equal(a.action, 'live-migration');
       assert.equal(a.message, null);
       assert.ok(!a.events.some((e: any) => e.event === 'conductor_live_migrate_instance'));
