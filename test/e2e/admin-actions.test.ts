@@ -34,6 +34,7 @@ describe('openstack client: server administrative actions', () => {
     // Members own most servers; the evacuation ones are pinned to one host by an admin.
     const plan: Array<[string, string, string[]]> = [
       ['state', DEMO, []],
+      ['refusals', DEMO, []],
       ['cold', DEMO, []],
       ['revert', DEMO, []],
       ['live', DEMO, []],
@@ -91,6 +92,29 @@ describe('openstack client: server administrative actions', () => {
       assertRefused(r, /This resource is no longer available\. No forwarding address is given\. \(HTTP 410\)/);
     });
 
+    it('refusals reach the clients with the status and message a client of Nova gets', async () => {
+      const s = server('refusals');
+      const [member, sameHost, unknownHost, evacUnknown, forceComplete, managerWithHost] = await Promise.all([
+        m.cli.openstack(DEMO, ['server', 'migrate', s.id]),
+        m.cli.openstack(ADMIN, ['server', 'migrate', '--host', s.host, s.id], { version: '2.56' }),
+        m.cli.openstack(ADMIN, ['server', 'migrate', '--host', 'nosuch', s.id], { version: '2.56' }),
+        m.cli.nova(ADMIN, ['evacuate', s.id, 'nosuch'], { version: '2.29' }),
+        m.cli.openstack(ADMIN, ['server', 'migration', 'force', 'complete', s.id, '1'], { version: '2.22' }),
+        m.cli.openstack(MANAGER, ['server', 'migrate', '--live-migration', '--host', otherHost(s.host), s.id], { version: '2.30' }),
+      ]);
+      assertRefused(member, /Policy doesn't allow os_compute_api:os-migrate-server:migrate to be performed\. \(HTTP 403\)/);
+      assertRefused(sameHost, /Cannot migrate to the host where the server exists\. \(HTTP 400\)/);
+      assertRefused(unknownHost, /Compute host nosuch could not be found\. \(HTTP 400\)/);
+      assertRefused(evacUnknown, /ERROR \(NotFound\): Compute host nosuch not found\. \(HTTP 404\)/);
+      assertRefused(forceComplete, new RegExp(`Instance ${s.id} is in an invalid state for 'force_complete' \\(HTTP 409\\)`));
+      assertRefused(managerWithHost, /Policy doesn't allow os_compute_api:os-migrate-server:migrate_live:host to be performed\. \(HTTP 403\)/);
+      // None of them changed anything.
+      const after = await m.http.waitServer(s.id, () => true);
+      assert.equal(after.status, 'ACTIVE');
+      assert.equal(after[HOST], s.host);
+      assert.deepEqual((await m.http.get(ADMIN, `/os-migrations?instance_uuid=${s.id}`)).body.migrations, []);
+    });
+
     it('openstack server migrate --wait (by a project manager), then server migration confirm', async () => {
       const s = server('cold');
       const r = await m.cli.ok(MANAGER, ['server', 'migrate', '--wait', s.id]);
@@ -117,6 +141,14 @@ describe('openstack client: server administrative actions', () => {
       assert.equal(mig['Dest Compute'], migrated[HOST]);
       assert.equal(mig['Server UUID'], s.id);
       assert.equal(mig['Old Flavor'], mig['New Flavor'], 'a migration keeps the flavor');
+
+      // 2.80 filters by the requester (names resolved through the identity API): the
+      // record belongs to the manager who asked, not to the server's owner.
+      const mine: any[] = await m.cli.json(ADMIN, ['server', 'migration', 'list', '--server', s.id, '--project', 'demo', '--user', 'demo_manager'], { version: '2.80' });
+      assert.equal(mine.length, 1, JSON.stringify(mine));
+      assert.equal(mine[0].Project, s.project_id);
+      assert.match(mine[0].User, /^[0-9a-f]{32}$/);
+      assert.notEqual(mine[0].User, s.user_id);
     });
 
     it('openstack server migrate --host H --wait (2.56), then server migration revert', async () => {
