@@ -3,7 +3,7 @@
 // subset: ready, read, admin (default: all). Not a test.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchReady } from './ready.js';
 import { benchRead } from './read.js';
@@ -31,14 +31,22 @@ export interface Recorded<T> {
   readonly recordedAt: string;
   readonly commit: string;
   readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
+  /** 1-minute load average when the benchmark started and ended: how busy the shared machine was. */
+  readonly loadAverage: { readonly start: number; readonly end: number };
   readonly result: T;
 }
+
+let loadAtStart = loadavg()[0]!;
+const markStart = (): void => {
+  loadAtStart = loadavg()[0]!;
+};
 
 function record<T>(name: string, result: T): void {
   const rec: Recorded<T> = {
     benchmark: name,
     recordedAt: new Date().toISOString(),
     commit: commit(),
+    loadAverage: { start: Math.round(loadAtStart * 100) / 100, end: Math.round(loadavg()[0]! * 100) / 100 },
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
@@ -59,11 +67,13 @@ async function main(): Promise<void> {
 
   if (want('ready')) {
     log('== ready time (magnetar serve vs a plain node:http process)');
+    markStart();
     record('ready', await benchReady(log));
   }
 
   if (want('read') || want('admin')) {
     log('== starting the cloud at size (100 simulated hosts, 1,000 servers, zero delays)');
+    markStart();
     let cloud: CloudAtSize | null = null;
     try {
       try {
@@ -80,6 +90,7 @@ async function main(): Promise<void> {
       let plainRate: number | null = null;
       if (want('read')) {
         log('== read throughput (autocannon in its own process)');
+        markStart();
         const read = await benchRead(cloud, log);
         record('read', read);
         plainRate = read.cases[0]?.plain.requestsPerSecond ?? null;
@@ -93,6 +104,7 @@ async function main(): Promise<void> {
           plainRate = Math.round(p.requestsPerSecond);
         }
         log('== administrative actions at size');
+        markStart();
         record('admin-actions', await benchAdminActions(cloud, plainRate, log));
       }
     } finally {

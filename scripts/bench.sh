@@ -2,12 +2,25 @@
 # Runs the benchmarks (not tests): ready time, read throughput and the
 # administrative actions at size. Results go to bench/results/*.json and
 # bench/RESULTS.md. Arguments pick a subset: ready, read, admin.
+#
+# Builds privately (tsc into a temporary directory, as dist/ is laid out) so a
+# concurrent test run that deletes and rebuilds dist/ cannot break a run.
+# MAGNETAR_BENCH_NO_BUILD=1 runs the repository's dist/ as it is instead.
 set -u
 cd "$(dirname "$0")/.."
+root=$(pwd)
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error || exit 1
 fi
-# Build; errors reported in files a benchmark does not load do not stop it.
-npx tsc -p tsconfig.json || echo "bench: tsc reported errors; running what it emitted" >&2
-[ -f dist/bench/main.js ] && [ -f dist/src/cli/main.js ] || { echo "bench: build output missing" >&2; exit 1; }
-exec node dist/bench/main.js "$@"
+out="$root"
+if [ "${MAGNETAR_BENCH_NO_BUILD:-}" != 1 ]; then
+  out=$(mktemp -d /tmp/magnetar-bench-build.XXXXXX)
+  trap 'rm -rf "$out"' EXIT
+  cp package.json "$out/package.json"
+  ln -s "$root/node_modules" "$out/node_modules"
+  # Errors reported in files a benchmark does not load do not stop it.
+  npx tsc -p tsconfig.json --outDir "$out/dist" --tsBuildInfoFile "$out/tsbuildinfo" ||
+    echo "bench: TypeScript reported errors; running what it emitted" >&2
+fi
+[ -f "$out/dist/bench/main.js" ] && [ -f "$out/dist/src/cli/main.js" ] || { echo "bench: build output missing in $out/dist" >&2; exit 1; }
+MAGNETAR_BENCH_REPO="$root" node "$out/dist/bench/main.js" "$@"

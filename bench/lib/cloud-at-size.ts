@@ -9,6 +9,11 @@ export const HOSTS = 100;
 export const SERVERS = 1000;
 /** Requests a client keeps in flight when it fires many at once. */
 export const CLIENT_CONCURRENCY = 32;
+/**
+ * Pause between two polls for completion. A poll is itself work for the
+ * server (a list request), so polling faster would slow down what it measures.
+ */
+export const POLL_MS = 100;
 
 const ZERO_DELAYS = ['spawn', 'destroy', 'power', 'migrate', 'live_migration', 'precheck'].map((s) => `fake.${s}_delay=0`);
 export const HOST_NAMES = Array.from({ length: HOSTS }, (_, i) => `compute${i + 1}`);
@@ -78,7 +83,14 @@ export function countBy<T>(xs: readonly T[], key: (x: T) => string): Record<stri
  * deadline passes). Polls cheaply with `?status=S&limit=1`; if the API does
  * not honour the status filter it counts the full list instead.
  */
-export async function waitNoneIn(c: ComputeClient, user: string, statuses: readonly string[], deadlineMs: number, extraQuery = ''): Promise<boolean> {
+export async function waitNoneIn(
+  c: ComputeClient,
+  user: string,
+  statuses: readonly string[],
+  deadlineMs: number,
+  extraQuery = '',
+  pollMs = POLL_MS,
+): Promise<boolean> {
   const end = Date.now() + deadlineMs;
   let filterWorks = true;
   for (;;) {
@@ -103,7 +115,7 @@ export async function waitNoneIn(c: ComputeClient, user: string, statuses: reado
     }
     if (!busy) return true;
     if (Date.now() > end) return false;
-    await sleep(25);
+    await sleep(pollMs);
   }
 }
 

@@ -58,7 +58,10 @@ export interface MagnetarProcess {
 export async function spawnMagnetar(sets: readonly string[] = []): Promise<MagnetarProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-bench-'));
   const [identityPort, computePort, imagePort] = [await freePort(), await freePort(), await freePort()];
+  // BENCH_PROFILE_DIR=<dir>: the server writes a V8 CPU profile there when it stops.
+  const profileDir = process.env['BENCH_PROFILE_DIR'];
   const args = [
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     MAGNETAR_MAIN,
     'serve',
     '--data-dir',

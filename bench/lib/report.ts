@@ -10,6 +10,7 @@ interface Recorded<T> {
   readonly recordedAt: string;
   readonly commit: string;
   readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
+  readonly loadAverage?: { readonly start: number; readonly end: number };
   readonly result: T;
 }
 interface Unavailable {
@@ -25,7 +26,8 @@ function load<T>(dir: string, name: string): Recorded<T> | null {
 const yes = (b: boolean | null | undefined): string => (b === true ? '**met**' : b === false ? '**not met**' : 'n/a');
 const num = (x: number | null | undefined, unit = ''): string => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : `${x}${unit}`);
 const stamp = (r: Recorded<unknown>): string =>
-  `_Recorded ${r.recordedAt} at commit \`${r.commit}\` on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}._`;
+  `_Recorded ${r.recordedAt} at commit \`${r.commit}\` on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}` +
+  (r.loadAverage ? `; 1-min load average ${r.loadAverage.start} at start, ${r.loadAverage.end} at end (other work on the machine)._` : '._');
 
 function readySection(r: Recorded<ReadyResult> | null): string {
   const head = '## 1. Ready time\n\n';
@@ -59,12 +61,15 @@ function readSection(r: Recorded<ReadResult | Unavailable> | null): string {
     head +
     `${stamp(r)}\n\n` +
     `${x.servers} servers, ${x.population}. Load: autocannon in its own process, ${x.connections} connections, ` +
-    `1 s warm-up then ${x.durationSeconds} s, microversion \`${x.microversion}\`, one token; \`/servers/{id}\` rotates over every server. ` +
-    'The baseline is a plain node:http server (its own process) answering a fixed JSON body of the same size, loaded the same way right after.\n\n' +
+    `${x.rounds ?? 1} rounds of 1 s warm-up then ${x.durationSeconds} s, taking turns with the baseline (medians shown), microversion \`${x.microversion}\`, one token; \`/servers/{id}\` rotates over every server. ` +
+    'The baseline is a plain node:http server (its own process) answering a fixed JSON body of the same size, loaded the same way.\n\n' +
     '| request | body bytes | magnetar req/s | magnetar p99 ms | plain req/s | plain p99 ms | rate ratio | p99 ratio | |\n' +
     '|---|---:|---:|---:|---:|---:|---:|---:|---|\n' +
     `${rows}\n\n` +
-    `Aim (${x.aim}): ${yes(x.meetsAim)}. The p99 ratio divides by at least 1 ms.\n`
+    `Aim (${x.aim}): ${yes(x.meetsAim)}. The p99 ratio divides by at least 1 ms.\n` +
+    (x.setup
+      ? `\nSetting up: creating the ${x.servers} servers (32 requests in flight) until none was in BUILD took ${x.setup.seconds} s, ${x.setup.serversPerSecond} servers/s; end statuses ${JSON.stringify(x.setup.statuses)}.\n`
+      : '')
   );
 }
 
@@ -92,7 +97,12 @@ function adminSection(r: Recorded<AdminActionsResult | Unavailable> | null): str
     '| operation | completed | seconds | per second | ÷ plain HTTP req/s | ÷ SQLite updates/s | end statuses |\n|---|---:|---:|---:|---:|---:|---|\n' +
     `${phaseRow('live migration', x.liveMigration, x.ratios.liveVsPlainHttp, x.ratios.liveVsSqliteUpdate)}\n` +
     `${phaseRow('cold migrate + confirm', cold, x.ratios.coldCycleVsPlainHttp, x.ratios.coldCycleVsSqliteUpdate)}\n\n` +
-    (cold.available && cold.detail ? `Cold phases: migrate ${cold.detail['migratePhaseSeconds']} s, confirm ${cold.detail['confirmPhaseSeconds']} s.\n\n` : '') +
+    (x.liveMigration.available && x.liveMigration.detail
+      ? `Live: the last of the ${x.liveMigration.requested} requests was answered (202) after ${x.liveMigration.detail['allAcceptedAfterSeconds']} s. `
+      : '') +
+    (cold.available && cold.detail
+      ? `Cold: every \`migrate\` answered after ${cold.detail['migratesAcceptedAfterSeconds']} s, all in VERIFY_RESIZE after ${cold.detail['migratePhaseSeconds']} s, then the confirm phase took ${cold.detail['confirmPhaseSeconds']} s.\n\n`
+      : '\n\n') +
     (x.migrationRecords ? `Migration records afterwards (\`GET /os-migrations\`): ${Object.entries(x.migrationRecords).map(([k, v]) => `${k}: ${v}`).join(', ')}.\n\n` : '') +
     `Baselines of the same run: plain node:http server ${num(x.baselines.plainHttpRequestsPerSecond)} req/s (benchmark 2's yardstick); ` +
     `${x.baselines.sqliteUpdatesPerSecond} trivial single-row SQLite UPDATEs/s (one autocommit each, WAL, synchronous=NORMAL, in the bench process). ` +
