@@ -1,6 +1,7 @@
 // The embedded identity API: the Keystone v3 subset that keystoneauth1, the
 // `openstack` CLI and Tempest need to get, check and revoke tokens and to
-// read the catalog, projects, users, roles and domains.
+// read the catalog (also as services, endpoints and regions), projects, users,
+// roles and domains.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { authenticate } from './authenticate.js';
 import type { CatalogEntry } from './catalog.js';
@@ -10,9 +11,12 @@ import {
   UNAUTHORIZED_MESSAGE,
   collection,
   domainView,
+  endpointView,
   errorBody,
   projectView,
+  regionView,
   roleView,
+  serviceView,
   tokenBody,
   userView,
   versionDocument,
@@ -27,6 +31,8 @@ export interface IdentityAppOptions {
 
 type IdParams = { Params: { id: string } };
 type NameQuery = { Querystring: { name?: string; domain_id?: string } };
+type ServiceQuery = { Querystring: { name?: string; type?: string } };
+type EndpointQuery = { Querystring: { interface?: string; service_id?: string; region_id?: string } };
 
 const baseUrl = (req: FastifyRequest): string => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
 const selfUrl = (req: FastifyRequest): string => `${baseUrl(req)}${req.url}`;
@@ -228,6 +234,71 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
     const tokenDomain = store.projectById(auth.projectId)?.domainId;
     if (!isAdmin(auth) && tokenDomain !== domain.id) return forbidden(reply, 'get_domain');
     return { domain: domainView(domain, baseUrl(req)) };
+  });
+
+  // The catalog as Keystone's catalog resources (read-only): `openstack service
+  // list`, `endpoint list` and `region list` read these.
+  const endpoints = (): Array<{ endpoint: CatalogEntry['endpoints'][number]; serviceId: string }> =>
+    opts.catalog().flatMap((c) => c.endpoints.map((endpoint) => ({ endpoint, serviceId: c.id })));
+
+  app.get<ServiceQuery>('/v3/services', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth)) return forbidden(reply, 'list_services');
+    const { name, type } = req.query;
+    const services = opts
+      .catalog()
+      .filter((c) => (name === undefined || c.name === name) && (type === undefined || c.type === type))
+      .map((c) => serviceView(c, baseUrl(req)));
+    return collection('services', services, selfUrl(req));
+  });
+
+  app.get<IdParams>('/v3/services/:id', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth)) return forbidden(reply, 'get_service');
+    const service = opts.catalog().find((c) => c.id === req.params.id);
+    if (!service) return fail(reply, 404, `Could not find service: ${req.params.id}.`);
+    return { service: serviceView(service, baseUrl(req)) };
+  });
+
+  app.get<EndpointQuery>('/v3/endpoints', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth)) return forbidden(reply, 'list_endpoints');
+    const q = req.query;
+    const list = endpoints()
+      .filter(
+        ({ endpoint: e, serviceId }) =>
+          (q.interface === undefined || e.interface === q.interface) &&
+          (q.service_id === undefined || serviceId === q.service_id) &&
+          (q.region_id === undefined || e.region_id === q.region_id),
+      )
+      .map(({ endpoint, serviceId }) => endpointView(endpoint, serviceId, baseUrl(req)));
+    return collection('endpoints', list, selfUrl(req));
+  });
+
+  app.get<IdParams>('/v3/endpoints/:id', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth)) return forbidden(reply, 'get_endpoint');
+    const found = endpoints().find(({ endpoint }) => endpoint.id === req.params.id);
+    if (!found) return fail(reply, 404, `Could not find endpoint: ${req.params.id}.`);
+    return { endpoint: endpointView(found.endpoint, found.serviceId, baseUrl(req)) };
+  });
+
+  // Keystone lets any authenticated user read regions.
+  const regionIds = (): string[] => [...new Set(endpoints().map(({ endpoint }) => endpoint.region_id))];
+
+  app.get('/v3/regions', async (req, reply) => {
+    if (!caller(req, reply)) return reply;
+    return collection('regions', regionIds().map((id) => regionView(id, baseUrl(req))), selfUrl(req));
+  });
+
+  app.get<IdParams>('/v3/regions/:id', async (req, reply) => {
+    if (!caller(req, reply)) return reply;
+    if (!regionIds().includes(req.params.id)) return fail(reply, 404, `Could not find region: ${req.params.id}.`);
+    return { region: regionView(req.params.id, baseUrl(req)) };
   });
 
   return app;

@@ -1,6 +1,6 @@
 // Keystone v3 JSON shapes: version documents, tokens, projects, users, roles,
 // domains and error bodies, exactly as keystoneauth1 and Tempest parse them.
-import type { CatalogEntry } from './catalog.js';
+import type { CatalogEndpoint, CatalogEntry } from './catalog.js';
 import type { TokenPayload } from './tokens.js';
 import type { Domain, IdentityStore, Project, Role, User } from './users.js';
 
@@ -132,6 +132,34 @@ export function domainView(d: Domain, baseUrl: string): Record<string, unknown> 
     options: {},
     links: { self: `${baseUrl}/v3/domains/${d.id}` },
   };
+}
+
+export function serviceView(c: CatalogEntry, baseUrl: string): Record<string, unknown> {
+  return {
+    id: c.id,
+    type: c.type,
+    name: c.name,
+    description: null,
+    enabled: true,
+    links: { self: `${baseUrl}/v3/services/${c.id}` },
+  };
+}
+
+export function endpointView(e: CatalogEndpoint, serviceId: string, baseUrl: string): Record<string, unknown> {
+  return {
+    id: e.id,
+    interface: e.interface,
+    region: e.region,
+    region_id: e.region_id,
+    service_id: serviceId,
+    url: e.url,
+    enabled: true,
+    links: { self: `${baseUrl}/v3/endpoints/${e.id}` },
+  };
+}
+
+export function regionView(id: string, baseUrl: string): Record<string, unknown> {
+  return { id, description: '', parent_region_id: null, links: { self: `${baseUrl}/v3/regions/${id}` } };
 }
 
 /** A collection body: `{<key>: [...], links: {self, previous, next}}`. */
