@@ -4,6 +4,7 @@
 // roles and domains.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { authenticate } from './authenticate.js';
+import { invalidCombination, listRoleAssignments } from './role-assignments.js';
 import type { CatalogEntry } from './catalog.js';
 import type { TokenPayload, TokenSigner } from './tokens.js';
 import type { IdentityStore } from './users.js';
@@ -32,6 +33,7 @@ export interface IdentityAppOptions {
 type IdParams = { Params: { id: string } };
 type NameQuery = { Querystring: { name?: string; domain_id?: string } };
 type ServiceQuery = { Querystring: { name?: string; type?: string } };
+type AssignmentQuery = { Querystring: Record<string, string | undefined> };
 type EndpointQuery = { Querystring: { interface?: string; service_id?: string; region_id?: string } };
 
 const baseUrl = (req: FastifyRequest): string => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
@@ -42,6 +44,8 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 };
 const wantsCatalog = (req: FastifyRequest): boolean => !Object.hasOwn(req.query as object, 'nocatalog');
 const isAdmin = (t: TokenPayload): boolean => t.roles.includes('admin');
+/** Keystone's query booleans: present with any value but "0" is true. */
+const queryTrue = (v: string | undefined): boolean => v !== undefined && v !== '0';
 
 export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   const { store, signer } = opts;
@@ -234,6 +238,26 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
     const tokenDomain = store.projectById(auth.projectId)?.domainId;
     if (!isAdmin(auth) && tokenDomain !== domain.id) return forbidden(reply, 'get_domain');
     return { domain: domainView(domain, baseUrl(req)) };
+  });
+
+  app.get<AssignmentQuery>('/v3/role_assignments', async (req, reply) => {
+    const auth = caller(req, reply);
+    if (!auth) return reply;
+    if (!isAdmin(auth)) return forbidden(reply, 'list_role_assignments');
+    const p = req.query;
+    const query = {
+      userId: p['user.id'],
+      groupId: p['group.id'],
+      roleId: p['role.id'],
+      projectId: p['scope.project.id'],
+      domainId: p['scope.domain.id'],
+      system: p['scope.system'],
+      effective: queryTrue(p['effective']),
+      includeNames: queryTrue(p['include_names']),
+    };
+    const invalid = invalidCombination(query);
+    if (invalid) return fail(reply, 400, invalid);
+    return collection('role_assignments', listRoleAssignments(store, query, `${baseUrl(req)}/v3`), selfUrl(req));
   });
 
   // The catalog as Keystone's catalog resources (read-only): `openstack service

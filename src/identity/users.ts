@@ -56,6 +56,11 @@ const IMPLIES: Readonly<Record<string, readonly string[]>> = {
   member: ['reader'],
 };
 
+/** The roles `name` directly implies. */
+export function impliedRoles(name: string): readonly string[] {
+  return IMPLIES[name] ?? [];
+}
+
 const DEFAULT_ROLES = ['admin', 'manager', 'member', 'reader'] as const;
 
 /** The role names plus everything they imply, each once, in a stable order. */
