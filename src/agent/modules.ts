@@ -10,6 +10,7 @@ import { autoConfirmResizes } from './auto-confirm.js';
 import { liveMigrationHandlers, recoverInterruptedLiveMigrations } from './live-migration.js';
 import { evacuationHandlers, cleanUpEvacuations } from './evacuation.js';
 import { recoverInterruptedWork } from './recovery.js';
+import { consoleOutputHandlers } from './console-output.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -21,6 +22,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   hostInfoHandlers,
   coldMigrationHandlers,
   evacuationHandlers,
+  consoleOutputHandlers,
 ];
 export const AGENT_PERIODIC_TASKS: AgentTask[] = [
   autoConfirmResizes,

@@ -91,7 +91,8 @@ export function validateBody(schema: JsonSchema, body: unknown): void {
   let leaf = parts[parts.length - 1]!.replace(/~1/g, '/').replace(/~0/g, '~');
   // Array items are reported by their containing property's name.
   for (let i = parts.length - 1; i > 0 && /^\d+$/.test(leaf); i--) leaf = parts[i - 1]!;
-  throw badRequest(`Invalid input for field/attribute ${leaf}. Value: ${pyRepr(value)}. ${msg}`);
+  // The value is shown as Python's str() shows it: strings bare, everything else as its repr.
+  throw badRequest(`Invalid input for field/attribute ${leaf}. Value: ${typeof value === 'string' ? value : pyRepr(value)}. ${msg}`);
 }
 
 // Shared parameter types, as Nova's schemas define them.

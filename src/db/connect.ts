@@ -7,6 +7,7 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import * as m001 from './migrations/001_initial.js';
+import * as m002 from './migrations/002_key_pairs_unique.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -18,6 +19,7 @@ export interface Db {
 
 const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: DialectName) => Promise<void> }> = [
   { name: '001_initial', up: m001.up },
+  { name: '002_key_pairs_unique', up: m002.up },
 ];
 
 /** `sqlite:///rel/path`, `sqlite:////abs/path`, `postgresql[+driver]://user:pw@host:port/db`. */

@@ -107,6 +107,11 @@ const infrastructureRules: PolicyDefault[] = [
   rule('os_compute_api:os-keypairs:create', KEYPAIR_OWNER, 'Create or import a key pair. POST /os-keypairs'),
   rule('os_compute_api:os-keypairs:delete', KEYPAIR_OWNER, 'Delete a key pair. DELETE /os-keypairs/{keypair_name}'),
   rule('os_compute_api:os-keypairs:show', KEYPAIR_OWNER, 'Show a key pair. GET /os-keypairs/{keypair_name}'),
+  rule('os_compute_api:os-quota-sets:show', RDR, 'Show the quotas of a project. GET /os-quota-sets/{project_id}'),
+  rule('os_compute_api:os-quota-sets:detail', RDR, 'Show the quotas of a project with their usage. GET /os-quota-sets/{project_id}/detail'),
+  rule('os_compute_api:os-quota-sets:defaults', '@', 'List the default quotas. GET /os-quota-sets/{project_id}/defaults'),
+  rule('os_compute_api:os-quota-sets:update', ADMIN, 'Update the quotas of a project. PUT /os-quota-sets/{project_id}'),
+  rule('os_compute_api:os-quota-sets:delete', ADMIN, 'Revert the quotas of a project to the defaults. DELETE /os-quota-sets/{project_id}'),
 ];
 
 const S = 'os_compute_api:servers';
@@ -146,6 +151,9 @@ const serverRules: PolicyDefault[] = [
   rule('os_compute_api:os-pause-server:unpause', MEM, 'Unpause a paused server. POST /servers/{server_id}/action (unpause)'),
   rule('os_compute_api:os-suspend-server:suspend', MEM, 'Suspend a server. POST /servers/{server_id}/action (suspend)'),
   rule('os_compute_api:os-suspend-server:resume', MEM, 'Resume a suspended server. POST /servers/{server_id}/action (resume)'),
+  rule('os_compute_api:os-deferred-delete:restore', MEM, 'Restore a soft-deleted server. POST /servers/{server_id}/action (restore)', ['os_compute_api:os-deferred-delete', OLD_ADMIN_OR_OWNER]),
+  rule('os_compute_api:os-deferred-delete:force', MEM, 'Delete a server at once, before any deferred clean-up. POST /servers/{server_id}/action (forceDelete)', ['os_compute_api:os-deferred-delete', OLD_ADMIN_OR_OWNER]),
+  rule('os_compute_api:os-console-output', MEM, 'Show the console output of a server. POST /servers/{server_id}/action (os-getConsoleOutput)'),
 ];
 
 const magnetarRules: PolicyDefault[] = [

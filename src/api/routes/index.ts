@@ -19,6 +19,10 @@ import { registerMigrateServerRoutes } from './migrate-server.js';
 import { registerResizeRoutes } from './resize.js';
 import { registerEvacuateRoutes } from './evacuate.js';
 import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
+import { registerKeypairRoutes } from './keypairs.js';
+import { registerQuotaSetRoutes } from './quota-sets.js';
+import { registerDeferredDeleteRoutes } from './deferred-delete.js';
+import { registerConsoleOutputRoutes } from './console-output.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -40,4 +44,8 @@ export const ALL_ROUTES: Registrar[] = [
   registerResizeRoutes,
   registerEvacuateRoutes,
   registerMagnetarFaultRoutes,
+  registerKeypairRoutes,
+  registerQuotaSetRoutes,
+  registerDeferredDeleteRoutes,
+  registerConsoleOutputRoutes,
 ];

@@ -1,0 +1,39 @@
+// Deferred delete actions on a server: `restore` (of a soft-deleted server)
+// and `forceDelete`. Both take any value under their key.
+import type { RouteTable } from '../router.js';
+import type { ApiDeps } from '../deps.js';
+import { authorize, type RequestContext } from '../context.js';
+import { getServer, serverTarget, serverUserTarget } from '../../compute/lookup.js';
+import type { Requester } from '../../compute/service.js';
+import { forceDeleteServer, restoreServer } from '../../compute/deferred-delete.js';
+
+const who = (ctx: RequestContext): Requester => ({ requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin });
+const POLICY = 'os_compute_api:os-deferred-delete';
+
+const bodyOf = (key: string) => ({ type: 'object', properties: { [key]: {} }, required: [key], additionalProperties: false });
+
+export function registerDeferredDeleteRoutes(routes: RouteTable, deps: ApiDeps): void {
+  routes.action('/servers/:server_id', {
+    name: 'restore',
+    status: 202,
+    body: [{ schema: bodyOf('restore') }],
+    handler: async ({ ctx, params }) => {
+      const id = params['server_id']!;
+      const inst = await getServer(deps.compute, ctx, id);
+      authorize(ctx, `${POLICY}:restore`, serverTarget(inst));
+      restoreServer(who(ctx), inst, id);
+    },
+  });
+
+  routes.action('/servers/:server_id', {
+    name: 'forceDelete',
+    status: 202,
+    body: [{ schema: bodyOf('forceDelete') }],
+    handler: async ({ ctx, params }) => {
+      const inst = await getServer(deps.compute, ctx, params['server_id']!);
+      authorize(ctx, `${POLICY}:force`, serverUserTarget(inst));
+      await forceDeleteServer(deps.compute, who(ctx), inst);
+      return undefined;
+    },
+  });
+}
