@@ -109,6 +109,11 @@ export async function startMagnetar(opts: MagnetarOptions = {}): Promise<Magneta
   const env = { ...process.env };
   delete env['MAGNETAR_CONFIG'];
   const child = spawn(process.execPath, args, { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never leave a Magnetar behind if the test process ends without stop().
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -117,6 +122,7 @@ export async function startMagnetar(opts: MagnetarOptions = {}): Promise<Magneta
     await waitForOutput(child, () => stdout, /Magnetar is ready/, 30_000);
   } catch (e) {
     await stopChild(child);
+    process.off('exit', killOnExit);
     rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`${(e as Error).message}\nstderr:\n${stderr.slice(-4000)}`);
   }
@@ -133,6 +139,7 @@ export async function startMagnetar(opts: MagnetarOptions = {}): Promise<Magneta
     logs: () => stderr,
     async stop() {
       await stopChild(child);
+      process.off('exit', killOnExit);
       if (process.env['MAGNETAR_E2E_KEEP'] !== '1') rmSync(dataDir, { recursive: true, force: true });
     },
   };
