@@ -181,9 +181,10 @@ suspend = true
 enable_instance_password = true
 disk_config = true
 scheduler_enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,DiskFilter,CoreFilter,SameHostFilter,DifferentHostFilter
-# Outside Magnetar's scope (no guest consoles, image uploads, rescue,
+# The fake guests keep a serial console log.
+console_output = true
+# Outside Magnetar's scope (no remote consoles, image uploads, rescue,
 # shelve, volumes or networking of its own).
-console_output = false
 vnc_console = false
 spice_console = false
 serial_console = false
