@@ -46,7 +46,9 @@ export function makeLogger(conf: Config, name: string): Logger {
 
 export async function openBase(conf: Config, role: string, clock: Clock = systemClock): Promise<Base> {
   const log = makeLogger(conf, role);
-  const db = await openDb(conf.str('database', 'connection'), conf.path('DEFAULT', 'state_path'));
+  const db = await openDb(conf.str('database', 'connection'), conf.path('DEFAULT', 'state_path'), {
+    onConnectionError: (err) => log.warn({ err }, 'database connection lost; it is reopened on the next query'),
+  });
   const bus = await createBus(conf.str('DEFAULT', 'transport_url'), {
     rebuildError,
     logger: log,

@@ -38,7 +38,13 @@ export function parseConnection(url: string, statePath: string): { dialect: Dial
   throw new Error(`[database] connection '${url}': only sqlite and postgresql are supported`);
 }
 
-export async function openDb(url: string, statePath: string, opts: { migrate?: boolean } = {}): Promise<Db> {
+export interface OpenOptions {
+  readonly migrate?: boolean;
+  /** Told about connections the database server dropped. */
+  readonly onConnectionError?: (err: Error) => void;
+}
+
+export async function openDb(url: string, statePath: string, opts: OpenOptions = {}): Promise<Db> {
   const { dialect, target } = parseConnection(url, statePath);
   let kysely: Kysely<Database>;
   if (dialect === 'sqlite') {
@@ -50,6 +56,9 @@ export async function openDb(url: string, statePath: string, opts: { migrate?: b
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
   } else {
     const pool = new pg.Pool({ connectionString: target, max: 10 });
+    // An idle connection the server drops (restart, admin command) must not
+    // take the process down; the pool opens a new one on the next query.
+    pool.on('error', (err) => opts.onConnectionError?.(err));
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (opts.migrate !== false) await migrate(kysely, dialect);

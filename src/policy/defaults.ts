@@ -90,6 +90,7 @@ const infrastructureRules: PolicyDefault[] = [
   rule(`${HYP}:uptime`, ADMIN, 'Show a hypervisor\'s uptime. GET /os-hypervisors/{hypervisor_id}/uptime', [HYP, OLD_ADMIN]),
   rule(`${HYP}:search`, ADMIN, 'Search hypervisors by host name. GET /os-hypervisors/{pattern}/search', [HYP, OLD_ADMIN]),
   rule(`${HYP}:servers`, ADMIN, 'List the servers on hypervisors. GET /os-hypervisors/{pattern}/servers', [HYP, OLD_ADMIN]),
+  rule('os_compute_api:os-aggregates:index', ADMIN, 'List host aggregates. GET /os-aggregates'),
   rule('os_compute_api:os-availability-zone:list', '@', 'List availability zones. GET /os-availability-zone'),
   rule('os_compute_api:os-availability-zone:detail', ADMIN, 'List availability zones with their hosts and services. GET /os-availability-zone/detail'),
   rule('os_compute_api:os-flavor-manage:create', ADMIN, 'Create a flavor. POST /flavors'),

@@ -2,6 +2,7 @@
 import type { Registrar } from '../server.js';
 import { registerServersRoutes } from './servers.js';
 import { registerServerPowerRoutes } from './server-power.js';
+import { registerAggregateRoutes } from './aggregates.js';
 import { registerServerRebuildRoutes } from './server-rebuild.js';
 import { registerMigrateLiveRoutes } from './migrate-live.js';
 import { registerServerMigrationsRoutes } from './server-migrations.js';
@@ -30,6 +31,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerServerMigrationsRoutes,
   registerMigrationsRoutes,
   registerServerPowerRoutes,
+  registerAggregateRoutes,
   registerServerRebuildRoutes,
   registerFlavorRoutes,
   registerFlavorManageRoutes,
