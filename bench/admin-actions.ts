@@ -6,6 +6,7 @@
 import { notImplemented, type ComputeClient } from './lib/client.js';
 import { CLIENT_CONCURRENCY, countBy, listAllServers, waitNoneIn, type CloudAtSize, type MemorySample } from './lib/cloud-at-size.js';
 import { sqliteUpdatesPerSecond } from './lib/db-baseline.js';
+import { cpuSecondsOf } from './lib/processes.js';
 import { inPool, ratio, round } from './lib/stats.js';
 
 const PHASE_DEADLINE_MS = 180_000;
@@ -25,7 +26,17 @@ export interface PhaseResult {
   readonly seconds?: number;
   readonly perSecond?: number;
   readonly finishedInTime?: boolean;
+  /** CPU time of the all-in-one process during the phase, per completed operation. */
+  readonly serverCpuMsPerOperation?: number;
+  /** Completions per second of server CPU: the rate one fully available core would give. */
+  readonly perCpuSecond?: number;
   readonly detail?: Record<string, number>;
+}
+
+/** The plain node:http server of the same run: the yardstick for ratios. */
+export interface Yardstick {
+  readonly plainRequestsPerSecond: number;
+  readonly plainCpuMsPerRequest: number;
 }
 
 export interface AdminActionsResult {
@@ -41,13 +52,20 @@ export interface AdminActionsResult {
   readonly peakRssMb: number | null;
   readonly baselines: {
     readonly plainHttpRequestsPerSecond: number | null;
+    readonly plainHttpCpuMsPerRequest: number | null;
     readonly sqliteUpdatesPerSecond: number;
   };
+  /**
+   * Operations/s ÷ plain requests/s and ÷ SQLite updates/s (wall time), and
+   * plain CPU ms per request ÷ CPU ms per operation (CPU time).
+   */
   readonly ratios: {
     readonly liveVsPlainHttp: number | null;
     readonly liveVsSqliteUpdate: number | null;
+    readonly liveCpuVsPlainHttp: number | null;
     readonly coldCycleVsPlainHttp: number | null;
     readonly coldCycleVsSqliteUpdate: number | null;
+    readonly coldCycleCpuVsPlainHttp: number | null;
   };
   readonly aims: { readonly liveMigrationsPerSecond: number; readonly rssMb: number };
   readonly meetsAims: { readonly live: boolean | null; readonly rss: boolean | null };
@@ -96,6 +114,7 @@ async function coldMigrateConfirm(cloud: CloudAtSize, log: (s: string) => void):
   const before = await snapshot(c, cloud.serverIds);
   const ids = before.active;
   if (ids.length === 0) return { available: false, note: 'no ACTIVE server to migrate' };
+  const cpu0 = cpuSecondsOf(cloud.proc.pid);
   const t0 = performance.now();
   const mig = await fire(c, ids, { migrate: null }, 'latest');
   if (!mig.available) return { available: false, note: `migrate is not available yet (${mig.sample})` };
@@ -117,6 +136,7 @@ async function coldMigrateConfirm(cloud: CloudAtSize, log: (s: string) => void):
   }
   const confirmed = await waitNoneIn(c, 'admin', ['VERIFY_RESIZE', 'RESIZE'], PHASE_DEADLINE_MS, '&all_tenants=1');
   const t1 = performance.now();
+  const cpu = cpuSecondsOf(cloud.proc.pid) - cpu0;
   const after = await listAllServers(c, 'admin', '&all_tenants=1');
   const completed = movedAndActive(before.hosts, after, ids);
   const seconds = (t1 - t0) / 1000;
@@ -129,6 +149,8 @@ async function coldMigrateConfirm(cloud: CloudAtSize, log: (s: string) => void):
     seconds: round(seconds, 2),
     perSecond: round(completed / seconds, 1),
     finishedInTime: migrated && confirmed,
+    serverCpuMsPerOperation: round((cpu * 1000) / completed, 3),
+    perCpuSecond: round(completed / cpu, 1),
     detail: {
       migratesAcceptedAfterSeconds: round((tAccepted - t0) / 1000, 2),
       migratePhaseSeconds: round((tMigrated - t0) / 1000, 2),
@@ -142,12 +164,14 @@ async function liveMigrate(cloud: CloudAtSize): Promise<PhaseResult> {
   const before = await snapshot(c, cloud.serverIds);
   const targets = before.active;
   if (targets.length === 0) return { available: false, note: 'no ACTIVE server to live-migrate' };
+  const cpu0 = cpuSecondsOf(cloud.proc.pid);
   const t0 = performance.now();
   const live = await fire(c, targets, { 'os-migrateLive': { host: null, block_migration: 'auto' } }, 'latest');
   if (!live.available) return { available: false, note: `os-migrateLive is not available yet (${live.sample})` };
   const tAccepted = performance.now();
   const done = await waitNoneIn(c, 'admin', ['MIGRATING'], PHASE_DEADLINE_MS, '&all_tenants=1');
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSecondsOf(cloud.proc.pid) - cpu0;
   const after = await listAllServers(c, 'admin', '&all_tenants=1');
   const completed = movedAndActive(before.hosts, after, targets);
   return {
@@ -159,6 +183,8 @@ async function liveMigrate(cloud: CloudAtSize): Promise<PhaseResult> {
     seconds: round(seconds, 2),
     perSecond: round(completed / seconds, 1),
     finishedInTime: done,
+    serverCpuMsPerOperation: round((cpu * 1000) / completed, 3),
+    perCpuSecond: round(completed / cpu, 1),
     detail: { allAcceptedAfterSeconds: round((tAccepted - t0) / 1000, 2) },
   };
 }
@@ -179,7 +205,9 @@ async function migrationRecords(c: ComputeClient): Promise<Record<string, number
   return countBy(out, (m) => `${m.migration_type} ${m.status}`);
 }
 
-export async function benchAdminActions(cloud: CloudAtSize, plainHttpRate: number | null, log: (s: string) => void): Promise<AdminActionsResult> {
+export async function benchAdminActions(cloud: CloudAtSize, yardstick: Yardstick | null, log: (s: string) => void): Promise<AdminActionsResult> {
+  const plainHttpRate = yardstick?.plainRequestsPerSecond ?? null;
+  const plainCpuMs = yardstick?.plainCpuMsPerRequest ?? null;
   const dbRate = round(sqliteUpdatesPerSecond(), 0);
   log(`  baseline: ${dbRate} trivial SQLite updates/s`);
   const common = {
@@ -188,7 +216,7 @@ export async function benchAdminActions(cloud: CloudAtSize, plainHttpRate: numbe
     clientConcurrency: CLIENT_CONCURRENCY,
     aims: { liveMigrationsPerSecond: 200, rssMb: 300 },
   };
-  const baselines = { plainHttpRequestsPerSecond: plainHttpRate, sqliteUpdatesPerSecond: dbRate };
+  const baselines = { plainHttpRequestsPerSecond: plainHttpRate, plainHttpCpuMsPerRequest: plainCpuMs, sqliteUpdatesPerSecond: dbRate };
   if (cloud.unavailable) {
     const na = { available: false, note: cloud.unavailable };
     return {
@@ -201,22 +229,30 @@ export async function benchAdminActions(cloud: CloudAtSize, plainHttpRate: numbe
       memory: cloud.memory,
       peakRssMb: null,
       baselines,
-      ratios: { liveVsPlainHttp: null, liveVsSqliteUpdate: null, coldCycleVsPlainHttp: null, coldCycleVsSqliteUpdate: null },
+      ratios: {
+        liveVsPlainHttp: null,
+        liveVsSqliteUpdate: null,
+        liveCpuVsPlainHttp: null,
+        coldCycleVsPlainHttp: null,
+        coldCycleVsSqliteUpdate: null,
+        coldCycleCpuVsPlainHttp: null,
+      },
       meetsAims: { live: null, rss: null },
     };
   }
   // Live migrations first: they are the headline figure, and a cold phase
   // that cannot confirm would leave servers that cannot live-migrate.
   const live = await liveMigrate(cloud);
-  log(`  live migration: ${live.available ? `${live.completed}/${live.requested} in ${live.seconds} s = ${live.perSecond}/s ${JSON.stringify(live.endStatuses)}` : live.note}`);
+  log(`  live migration: ${live.available ? `${live.completed}/${live.requested} in ${live.seconds} s = ${live.perSecond}/s, server CPU ${live.serverCpuMsPerOperation} ms each ${JSON.stringify(live.endStatuses)}` : live.note}`);
   cloud.sampleMemory('after live migrations');
   const cold = await coldMigrateConfirm(cloud, log);
-  log(`  cold migrate+confirm: ${cold.available ? `${cold.completed}/${cold.requested} in ${cold.seconds} s = ${cold.perSecond}/s ${JSON.stringify(cold.endStatuses)}` : cold.note}`);
+  log(`  cold migrate+confirm: ${cold.available ? `${cold.completed}/${cold.requested} in ${cold.seconds} s = ${cold.perSecond}/s, server CPU ${cold.serverCpuMsPerOperation} ms each ${JSON.stringify(cold.endStatuses)}` : cold.note}`);
   const mem = cloud.sampleMemory('after cold migrate + confirm');
   const records = await migrationRecords(cloud.client);
   if (records) log(`  migration records: ${JSON.stringify(records)}`);
   const perSec = (p: PhaseResult): number | null => (p.available && p.perSecond !== undefined ? p.perSecond : null);
   const rel = (v: number | null, base: number | null): number | null => (v === null || base === null ? null : ratio(v, base));
+  const cpuMs = (p: PhaseResult): number | null => (p.available && p.serverCpuMsPerOperation !== undefined ? p.serverCpuMsPerOperation : null);
   return {
     ...common,
     available: cold.available || live.available,
@@ -229,8 +265,10 @@ export async function benchAdminActions(cloud: CloudAtSize, plainHttpRate: numbe
     ratios: {
       liveVsPlainHttp: rel(perSec(live), plainHttpRate),
       liveVsSqliteUpdate: rel(perSec(live), dbRate),
+      liveCpuVsPlainHttp: rel(plainCpuMs, cpuMs(live)),
       coldCycleVsPlainHttp: rel(perSec(cold), plainHttpRate),
       coldCycleVsSqliteUpdate: rel(perSec(cold), dbRate),
+      coldCycleCpuVsPlainHttp: rel(plainCpuMs, cpuMs(cold)),
     },
     meetsAims: { live: perSec(live) === null ? null : perSec(live)! >= 200, rss: mem.peakRssMb < 300 },
   };

@@ -7,9 +7,9 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchReady } from './ready.js';
 import { benchRead } from './read.js';
-import { benchAdminActions } from './admin-actions.js';
+import { benchAdminActions, type Yardstick } from './admin-actions.js';
 import { startCloudAtSize, type CloudAtSize } from './lib/cloud-at-size.js';
-import { runLoad, withPlainServer } from './lib/load.js';
+import { runMeasuredLoad, withPlainServer } from './lib/load.js';
 import { REPO, RESULTS_DIR, RESULTS_MD } from './lib/paths.js';
 import { renderResults } from './lib/report.js';
 
@@ -87,25 +87,24 @@ async function main(): Promise<void> {
         process.exitCode = 1;
         return finish(started);
       }
-      let plainRate: number | null = null;
+      let yardstick: Yardstick | null = null;
       if (want('read')) {
         log('== read throughput (autocannon in its own process)');
         markStart();
         const read = await benchRead(cloud, log);
         record('read', read);
-        plainRate = read.cases[0]?.plain.requestsPerSecond ?? null;
+        const plain = read.cases[0]?.plain;
+        if (plain) yardstick = { plainRequestsPerSecond: plain.requestsPerSecond, plainCpuMsPerRequest: plain.cpuMsPerRequest };
       }
       if (want('admin')) {
-        if (plainRate === null) {
-          // The same yardstick the read benchmark would have measured.
-          const p = await withPlainServer(1500, (origin) =>
-            runLoad({ url: origin, paths: ['/'], headers: {}, connections: 10, warmupSeconds: 1, durationSeconds: 3 }),
-          );
-          plainRate = Math.round(p.requestsPerSecond);
-        }
+        // The same yardstick the read benchmark measures: a plain server answering a body the size of one server.
+        yardstick ??= await withPlainServer(1500, async (origin, pid) => {
+          const p = await runMeasuredLoad({ url: origin, paths: ['/'], headers: {}, connections: 10, warmupSeconds: 1, durationSeconds: 3 }, pid);
+          return { plainRequestsPerSecond: Math.round(p.requestsPerSecond), plainCpuMsPerRequest: p.serverCpuMsPerRequest };
+        });
         log('== administrative actions at size');
         markStart();
-        record('admin-actions', await benchAdminActions(cloud, plainRate, log));
+        record('admin-actions', await benchAdminActions(cloud, yardstick, log));
       }
     } finally {
       await cloud?.stop();

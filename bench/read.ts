@@ -4,7 +4,7 @@
 // server answering a fixed JSON body of the same size, measured in the same
 // run by the same load generator (a separate process).
 import type { CloudAtSize } from './lib/cloud-at-size.js';
-import { runLoad, withPlainServer, type LoadResult } from './lib/load.js';
+import { runMeasuredLoad, withPlainServer, type MeasuredLoad } from './lib/load.js';
 import { median, ratio, round } from './lib/stats.js';
 
 const CONNECTIONS = 10;
@@ -24,6 +24,8 @@ export interface ReadCase {
   readonly rateRatio: number;
   /** Magnetar p99 ÷ plain server p99. */
   readonly p99Ratio: number;
+  /** Server CPU time per request: plain ÷ Magnetar (comparable to rateRatio, less disturbed by other work). */
+  readonly cpuRatio: number;
 }
 
 export interface LoadFigures {
@@ -33,6 +35,8 @@ export interface LoadFigures {
   readonly requests: number;
   readonly errors: number;
   readonly non2xx: number;
+  /** CPU time the server process spent per request. */
+  readonly cpuMsPerRequest: number;
 }
 
 export interface ReadResult {
@@ -52,7 +56,7 @@ export interface ReadResult {
 }
 
 /** The median round by rate, with errors summed over every round. */
-function figures(rounds: readonly LoadResult[]): LoadFigures {
+function figures(rounds: readonly MeasuredLoad[]): LoadFigures {
   const byRate = [...rounds].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
   const mid = byRate[Math.floor(byRate.length / 2)]!;
   return {
@@ -62,6 +66,7 @@ function figures(rounds: readonly LoadResult[]): LoadFigures {
     requests: mid.requests,
     errors: rounds.reduce((n, r) => n + r.errors, 0),
     non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    cpuMsPerRequest: round(median(rounds.map((r) => r.serverCpuMsPerRequest)), 4),
   };
 }
 
@@ -92,13 +97,13 @@ export async function benchRead(cloud: CloudAtSize, log: (s: string) => void): P
     if (sample.status !== 200) throw new Error(`${d.name}: ${sample.status} ${sample.text.slice(0, 300)}`);
     const bodyBytes = Buffer.byteLength(sample.text);
     const spec = { paths: d.paths, headers, connections: CONNECTIONS, warmupSeconds: WARMUP_S, durationSeconds: DURATION_S };
-    const mr: LoadResult[] = [];
-    const pr: LoadResult[] = [];
+    const mr: MeasuredLoad[] = [];
+    const pr: MeasuredLoad[] = [];
     // Taking turns, so a noisy moment on the shared machine hits both sides alike.
-    await withPlainServer(bodyBytes, async (origin) => {
+    await withPlainServer(bodyBytes, async (origin, plainPid) => {
       for (let i = 0; i < ROUNDS; i++) {
-        mr.push(await runLoad({ url: cloud.proc.computeUrl, ...spec }));
-        pr.push(await runLoad({ url: origin, ...spec, paths: ['/'] }));
+        mr.push(await runMeasuredLoad({ url: cloud.proc.computeUrl, ...spec }, cloud.proc.pid));
+        pr.push(await runMeasuredLoad({ url: origin, ...spec, paths: ['/'] }, plainPid));
       }
     });
     const magnetar = figures(mr);
@@ -111,11 +116,13 @@ export async function benchRead(cloud: CloudAtSize, log: (s: string) => void): P
       plain,
       rateRatio: ratio(magnetar.requestsPerSecond, plain.requestsPerSecond),
       p99Ratio: ratio(magnetar.p99Ms, Math.max(plain.p99Ms, 1)),
+      cpuRatio: ratio(plain.cpuMsPerRequest, magnetar.cpuMsPerRequest),
     };
     cases.push(c);
     log(
       `  ${d.name} (${bodyBytes} B): magnetar ${c.magnetar.requestsPerSecond} req/s p99 ${c.magnetar.p99Ms} ms` +
         ` | plain ${c.plain.requestsPerSecond} req/s p99 ${c.plain.p99Ms} ms | ratio ${c.rateRatio}` +
+        ` | CPU ms/request ${c.magnetar.cpuMsPerRequest} vs ${c.plain.cpuMsPerRequest} (ratio ${c.cpuRatio})` +
         (magnetar.non2xx + magnetar.errors > 0 ? ` | ${magnetar.non2xx} non-2xx, ${magnetar.errors} errors` : ''),
     );
   }

@@ -1,7 +1,7 @@
 // Runs the load generator process against a URL and returns its figures;
 // starts and stops the plain node:http baseline server.
 import { LOAD_GENERATOR, PLAIN_SERVER } from './paths.js';
-import { firstJsonLine, spawnNode, stopChild } from './processes.js';
+import { cpuSecondsOf, firstJsonLine, spawnNode, stopChild } from './processes.js';
 
 export interface LoadSpec {
   /** Origin, e.g. http://127.0.0.1:8774 */
@@ -37,12 +37,29 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   }
 }
 
+export interface MeasuredLoad extends LoadResult {
+  /** CPU time the server process used during the measured run, per request. */
+  readonly serverCpuMsPerRequest: number;
+}
+
+/**
+ * A warm-up run, then the measured run with the server's CPU time taken
+ * around it (the warm-up is a separate run so its requests are not counted).
+ */
+export async function runMeasuredLoad(spec: LoadSpec, serverPid: number): Promise<MeasuredLoad> {
+  if (spec.warmupSeconds > 0) await runLoad({ ...spec, durationSeconds: spec.warmupSeconds, warmupSeconds: 0 });
+  const cpu0 = cpuSecondsOf(serverPid);
+  const r = await runLoad({ ...spec, warmupSeconds: 0 });
+  const cpu = cpuSecondsOf(serverPid) - cpu0;
+  return { ...r, serverCpuMsPerRequest: r.requests > 0 ? (cpu * 1000) / r.requests : NaN };
+}
+
 /** Runs `fn` against a plain node:http server answering `bodyBytes` of JSON. */
-export async function withPlainServer<T>(bodyBytes: number, fn: (origin: string) => Promise<T>): Promise<T> {
+export async function withPlainServer<T>(bodyBytes: number, fn: (origin: string, pid: number) => Promise<T>): Promise<T> {
   const srv = spawnNode([PLAIN_SERVER, String(bodyBytes)]);
   try {
     const { port } = await firstJsonLine<{ port: number }>(srv.child);
-    return await fn(`http://127.0.0.1:${port}`);
+    return await fn(`http://127.0.0.1:${port}`, srv.child.pid!);
   } finally {
     await stopChild(srv.child);
   }
