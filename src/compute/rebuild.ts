@@ -6,6 +6,7 @@ import { recordAction } from '../db/instance-actions.js';
 import type { ImageLookup } from '../image/lookup.js';
 import { checkLock, checkState } from './guards.js';
 import { normalizeIPv6 } from './ip-address.js';
+import { checkKeyName } from './servers.js';
 import { Invalid, InstanceInvalidState, InstanceNotReady } from './errors.js';
 import type { ComputeService, Requester } from './service.js';
 
@@ -18,6 +19,8 @@ export interface RebuildRequest {
   readonly accessIPv6?: string;
   readonly userData?: string | null;
   readonly hostname?: string;
+  /** From 2.54: a keypair of the caller, or null to drop the server's key. */
+  readonly keyName?: string | null;
 }
 
 export async function rebuildServer(svc: ComputeService, images: ImageLookup, inst: InstanceRow, req: RebuildRequest, who: Requester): Promise<InstanceRow> {
@@ -25,6 +28,7 @@ export async function rebuildServer(svc: ComputeService, images: ImageLookup, in
   checkState(inst, 'rebuild', { vmStates: ['active', 'stopped', 'error'] });
   const imageId = req.imageRef.split('/').pop() ?? '';
   if (!images.get(imageId)) throw new Invalid('Cannot find requested image');
+  if (req.keyName) await checkKeyName(svc, who.userId ?? '', req.keyName);
   if (inst.host === null) throw new InstanceNotReady(inst.uuid);
   const now = svc.clock.now();
   const ok = await updateInstance(
@@ -41,6 +45,7 @@ export async function rebuildServer(svc: ComputeService, images: ImageLookup, in
       ...(req.accessIPv6 !== undefined && { access_ip_v6: req.accessIPv6 ? normalizeIPv6(req.accessIPv6) : null }),
       ...(req.userData !== undefined && { user_data: req.userData }),
       ...(req.hostname !== undefined && { hostname: req.hostname }),
+      ...(req.keyName !== undefined && { key_name: req.keyName }),
     },
     now,
     { taskState: [null], vmState: [inst.vm_state] },

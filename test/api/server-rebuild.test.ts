@@ -47,6 +47,22 @@ describe('server rebuild', () => {
     await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
   });
 
+  it('sets or drops the key from 2.54 and refuses a keypair the caller does not have', async () => {
+    const s = await c.bootServer('demo');
+    const kp = await c.req('demo', 'POST', '/os-keypairs', { body: { keypair: { name: 'rk' } } });
+    assert.equal(kp.status, 200, kp.text);
+    let r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu, key_name: 'nope' } }, version: '2.54' });
+    assert.equal(r.status, 400);
+    assert.equal(r.body.badRequest.message, 'Invalid key_name provided.');
+    r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu, key_name: 'rk' } }, version: '2.54' });
+    assert.equal(r.status, 202, r.text);
+    assert.equal('key_name' in r.body.server, false, 'below 2.75 the rebuild answer leaves key_name out');
+    assert.equal((await c.waitServer(s.id, (x) => x.status === 'ACTIVE')).key_name, 'rk');
+    r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu, key_name: null } }, version: '2.75' });
+    assert.equal(r.body.server.key_name, null);
+    await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
+  });
+
   it('keeps a stopped server stopped', async () => {
     const s = await c.bootServer('demo');
     await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { 'os-stop': null } });

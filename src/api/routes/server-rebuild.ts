@@ -83,6 +83,7 @@ export function registerServerRebuildRoutes(routes: RouteTable, deps: ApiDeps): 
           ...(r['accessIPv6'] !== undefined && { accessIPv6: r['accessIPv6'] }),
           ...('user_data' in r && { userData: r['user_data'] }),
           ...(r['hostname'] !== undefined && { hostname: r['hostname'] }),
+          ...('key_name' in r && { keyName: r['key_name'] }),
         },
         { requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin },
       );
