@@ -73,3 +73,34 @@ test('magnetar policy sample is YAML whose rules, uncommented, form policy.yaml'
     assert.equal(typeof rules[rule], 'string', `${rule} is in the sample`);
   }
 });
+
+async function serveOutput(extra: string[]): Promise<{ out: string; err: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-e2e-bind-'));
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [MAIN_JS, 'serve', '--data-dir', dataDir, '--bind', '0.0.0.0',
+      ...['compute_port', 'identity_port', 'image_port'].flatMap((p, i) => ['--set', `magnetar.${p}=${ports[i]}`]), ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  try {
+    await waitForOutput(child, () => out, /Magnetar is ready/, 30_000);
+    return { out, err };
+  } finally {
+    await stopChild(child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+test('serve warns loudly when it listens beyond loopback with default passwords, and not once they are set', async () => {
+  const exposed = await serveOutput([]);
+  assert.match(exposed.err, /WARNING: listening on 0\.0\.0\.0, beyond loopback/);
+  assert.match(exposed.err, /admin, demo, alt_demo, demo_manager, demo_reader/);
+  const names = ['admin', 'demo', 'alt_demo', 'demo_manager', 'demo_reader'];
+  const guarded = await serveOutput(names.flatMap((n) => ['--set', `identity.${n}_password=s3cret-${n}`]));
+  assert.doesNotMatch(guarded.err, /WARNING/);
+});
