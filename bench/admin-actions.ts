@@ -4,7 +4,7 @@
 // concurrently through the HTTP API and polled until done; plus the RSS of
 // the all-in-one process.
 import { notImplemented, type ComputeClient } from './lib/client.js';
-import { CLIENT_CONCURRENCY, countBy, listAllServers, waitNoneIn, type CloudAtSize, type MemorySample } from './lib/cloud-at-size.js';
+import { CLIENT_CONCURRENCY, HOSTS, countBy, listAllServers, waitNoneIn, type CloudAtSize, type MemorySample } from './lib/cloud-at-size.js';
 import { sqliteUpdatesPerSecond } from './lib/db-baseline.js';
 import { cpuSecondsOf } from './lib/processes.js';
 import { inPool, ratio, round } from './lib/stats.js';
@@ -28,7 +28,7 @@ export interface PhaseResult {
   readonly finishedInTime?: boolean;
   /** CPU time of the all-in-one process during the phase, per completed operation. */
   readonly serverCpuMsPerOperation?: number;
-  /** Completions per second of server CPU: the rate one fully available core would give. */
+  /** Completions per second of the process's CPU time: the rate if it never waited for a core. */
   readonly perCpuSecond?: number;
   readonly detail?: Record<string, number>;
 }
@@ -211,7 +211,7 @@ export async function benchAdminActions(cloud: CloudAtSize, yardstick: Yardstick
   const dbRate = round(sqliteUpdatesPerSecond(), 0);
   log(`  baseline: ${dbRate} trivial SQLite updates/s`);
   const common = {
-    hosts: 100,
+    hosts: HOSTS,
     servers: cloud.serverIds.length,
     clientConcurrency: CLIENT_CONCURRENCY,
     aims: { liveMigrationsPerSecond: 200, rssMb: 300 },
