@@ -134,7 +134,7 @@ function adminSection(r: Recorded<AdminActionsResult | Unavailable> | null): str
 export function renderResults(dir: string): string {
   return [
     '# Magnetar benchmarks\n',
-    'Recorded by `npm run bench` (`scripts/bench.sh`: installs and builds if needed, then runs `dist/bench/main.js`; ' +
+    'Recorded by `npm run bench` (`scripts/bench.sh`: installs if needed, builds with tsc into a private directory, runs `dist/bench/main.js` from it; ' +
       '`npm run bench -- ready|read|admin` runs a subset). Raw figures are in `bench/results/*.json`. ' +
       'The machine these run on is shared and noisy, so every figure stands next to a baseline measured in the same run ' +
       'on the same machine; the ratio is the number to compare between runs. The server under test, the baseline server and ' +
