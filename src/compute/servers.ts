@@ -59,21 +59,6 @@ export function newReservationId(): string {
   return s;
 }
 
-// Nova's default password symbols: no look-alike characters (0/O, 1/l/I).
-const PASSWORD_GROUPS = ['23456789', 'ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnopqrstuvwxyz'];
-
-/** A 12-character password with at least one character of each group, shuffled. */
-export function generatePassword(length = 12): string {
-  const chars = PASSWORD_GROUPS.map((g) => g[randomInt(g.length)]!);
-  const all = PASSWORD_GROUPS.join('');
-  while (chars.length < length) chars.push(all[randomInt(all.length)]!);
-  for (let i = chars.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
-    [chars[i], chars[j]] = [chars[j]!, chars[i]!];
-  }
-  return chars.join('');
-}
-
 /** Nova's sanitize_hostname: a DNS label from a display name, or `fallback` when nothing is left. */
 export function sanitizeHostname(name: string, fallback: string): string {
   let h = [...name].filter((c) => c.charCodeAt(0) < 256).join('');

@@ -20,11 +20,11 @@ import {
   createServers,
   deleteServer,
   flavorForBoot,
-  generatePassword,
   idFromRef,
   parseAvailabilityZone,
   updateServer,
 } from '../../compute/servers.js';
+import { generatePassword } from '../../compute/password.js';
 import { isExpectedLocker, lockServer, unlockServer } from '../../compute/lock.js';
 import { CREATE_BODY, LIST_QUERY, LOCK_BODY, SHOW_QUERY, UNLOCK_BODY, UPDATE_BODY, ignoredSortKeys } from '../schemas/servers.js';
 import { serverBasic, serverCreated, serverFull, showOptions, type ServerFacts } from '../views/servers.js';
@@ -328,7 +328,7 @@ function normaliseHints(h: unknown): Record<string, string[]> {
 async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, any>): Promise<unknown> {
   const v = ctx.version;
   const s = body['server'] as Record<string, any>;
-  const password: string = s['adminPass'] ?? generatePassword();
+  const password: string = s['adminPass'] ?? generatePassword(deps.conf.num('DEFAULT', 'password_length'));
   const name: string = s['name'];
   const description: string | null = v.atLeast('2.19') ? (s['description'] ?? null) : name;
   const hostname: string | null = v.atLeast('2.90') ? (s['hostname'] ?? null) : null;
