@@ -39,7 +39,7 @@ export function unfinishedLiveMigrationsFrom(db: Kysely<Database>, host: string)
     .selectAll()
     .where('source_compute', '=', host)
     .where('migration_type', '=', 'live-migration')
-    .where('status', 'in', ['queued', 'preparing', 'running', 'post-migrating'])
+    .where('status', 'in', [...IN_PROGRESS_STATUSES])
     .where('deleted', '=', 0)
     .execute();
 }
