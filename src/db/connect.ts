@@ -53,7 +53,7 @@ export async function openDb(url: string, statePath: string, opts: OpenOptions =
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
     raw.pragma('busy_timeout = 5000');
-    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   } else {
     const pool = new pg.Pool({ connectionString: target, max: 10 });
     // An idle connection the server drops (restart, admin command) must not
@@ -63,6 +63,27 @@ export async function openDb(url: string, statePath: string, opts: OpenOptions =
   }
   if (opts.migrate !== false) await migrate(kysely, dialect);
   return { kysely, dialect, close: () => kysely.destroy() };
+}
+
+/**
+ * Compiling SQL costs more than running it for Magnetar's small queries, and
+ * the same few hundred statements run over and over: keep them prepared.
+ * Bounded, since IN lists make some statement texts vary.
+ */
+function withStatementCache(raw: SqliteDatabase.Database): { close(): void; prepare(sql: string): SqliteDatabase.Statement } {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        if (cache.size >= 1000) cache.clear();
+        stmt = raw.prepare(sql);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 async function migrate(db: Kysely<Database>, dialect: DialectName): Promise<void> {

@@ -47,14 +47,34 @@ async function actionId(db: Kysely<Database>, instanceUuid: string, requestId: s
 }
 
 export async function startEvent(db: Kysely<Database>, instanceUuid: string, requestId: string, event: string, host: string | null, now: Date): Promise<void> {
-  const id = await actionId(db, instanceUuid, requestId);
-  if (id === undefined) return;
   const t = dbTime(now);
-  await db
+  // One statement finds the action and adds the event to it; a second marks the action updated.
+  const row = await db
     .insertInto('instance_actions_events')
-    .values({ action_id: id, event, start_time: t, finish_time: null, result: null, traceback: null, host, details: null, created_at: t, updated_at: t })
-    .execute();
-  await db.updateTable('instance_actions').set({ updated_at: t }).where('id', '=', id).execute();
+    .columns(['action_id', 'event', 'start_time', 'finish_time', 'result', 'traceback', 'host', 'details', 'created_at', 'updated_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('instance_actions')
+        .select([
+          'id',
+          eb.val(event).as('event'),
+          eb.val(t).as('start_time'),
+          eb.val<string | null>(null).as('finish_time'),
+          eb.val<string | null>(null).as('result'),
+          eb.val<string | null>(null).as('traceback'),
+          eb.val(host).as('host'),
+          eb.val<string | null>(null).as('details'),
+          eb.val(t).as('created_at'),
+          eb.val(t).as('updated_at'),
+        ])
+        .where('instance_uuid', '=', instanceUuid)
+        .where('request_id', '=', requestId)
+        .orderBy('id', 'desc')
+        .limit(1),
+    )
+    .returning('action_id')
+    .executeTakeFirst();
+  if (row) await db.updateTable('instance_actions').set({ updated_at: t }).where('id', '=', row.action_id).execute();
 }
 
 /** Finishes the newest open event of that name; a failure also marks the action's message `Error`. */
@@ -66,31 +86,32 @@ export async function finishEvent(
   error: { message: string; traceback?: string } | null,
   now: Date,
 ): Promise<void> {
-  const id = await actionId(db, instanceUuid, requestId);
-  if (id === undefined) return;
   const t = dbTime(now);
-  const ev = await db
-    .selectFrom('instance_actions_events')
-    .select('id')
-    .where('action_id', '=', id)
-    .where('event', '=', event)
-    .where('finish_time', 'is', null)
-    .orderBy('id', 'desc')
-    .limit(1)
+  const finished = await db
+    .updateTable('instance_actions_events')
+    .set({
+      finish_time: t,
+      result: error ? 'Error' : 'Success',
+      traceback: error ? (error.traceback ?? `Traceback (most recent call last):\n  ${error.message}`) : null,
+      details: error ? error.message : null,
+      updated_at: t,
+    })
+    .where('id', '=', (eb) =>
+      eb
+        .selectFrom('instance_actions_events as e')
+        .innerJoin('instance_actions as a', 'a.id', 'e.action_id')
+        .select('e.id')
+        .where('a.instance_uuid', '=', instanceUuid)
+        .where('a.request_id', '=', requestId)
+        .where('e.event', '=', event)
+        .where('e.finish_time', 'is', null)
+        .orderBy('e.id', 'desc')
+        .limit(1),
+    )
+    .returning('action_id')
     .executeTakeFirst();
-  if (ev) {
-    await db
-      .updateTable('instance_actions_events')
-      .set({
-        finish_time: t,
-        result: error ? 'Error' : 'Success',
-        traceback: error ? (error.traceback ?? `Traceback (most recent call last):\n  ${error.message}`) : null,
-        details: error ? error.message : null,
-        updated_at: t,
-      })
-      .where('id', '=', ev.id)
-      .execute();
-  }
+  const id = finished?.action_id ?? (await actionId(db, instanceUuid, requestId));
+  if (id === undefined) return;
   await db
     .updateTable('instance_actions')
     .set(error ? { updated_at: t, message: 'Error' } : { updated_at: t })
