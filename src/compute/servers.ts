@@ -3,7 +3,8 @@
 // long work (build on the conductor, terminate on the server's host).
 import { randomInt, randomUUID } from 'node:crypto';
 import { normalizeIPv6 } from './ip-address.js';
-import type { FlavorRow, InstanceFlavor, InstanceRow, InstanceUpdate } from '../db/schema.js';
+import type { InstanceRow, InstanceUpdate } from '../db/schema.js';
+import { getFlavor, instanceFlavorOf, type FlavorViewer, type FlavorWithSpecs } from '../db/flavors.js';
 import { insertInstance, updateInstance, getInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import { dbTime } from '../db/time.js';
@@ -22,8 +23,7 @@ export interface CreateServers {
   readonly description: string | null;
   /** Requested hostname (2.90); null = derived from the name. */
   readonly hostname: string | null;
-  readonly flavor: FlavorRow;
-  readonly extraSpecs: Readonly<Record<string, string>>;
+  readonly flavor: FlavorWithSpecs;
   /** Image id ('' for a volume-backed server). */
   readonly imageRef: string;
   /** The zone asked for (pinned), without any host/node part. */
@@ -70,20 +70,6 @@ export function sanitizeHostname(name: string, fallback: string): string {
   return h === '' ? fallback.slice(0, 63) : h;
 }
 
-function instanceFlavor(f: FlavorRow, extraSpecs: Readonly<Record<string, string>>): InstanceFlavor {
-  return {
-    id: f.id,
-    flavorid: f.flavorid,
-    name: f.name,
-    memory_mb: f.memory_mb,
-    vcpus: f.vcpus,
-    root_gb: f.root_gb,
-    ephemeral_gb: f.ephemeral_gb,
-    swap: f.swap,
-    extra_specs: { ...extraSpecs },
-  };
-}
-
 /**
  * Writes the instance rows (vm_state building, task scheduling), records a
  * `create` action for each and asks the conductor to schedule and build them.
@@ -96,7 +82,7 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
   const reservationId = newReservationId();
   const now = svc.clock.now();
   const t = dbTime(now);
-  const flavor = instanceFlavor(req.flavor, req.extraSpecs);
+  const flavor = instanceFlavorOf(req.flavor);
   const uuids: string[] = [];
   for (let i = 0; i < count; i++) {
     const uuid = randomUUID();
@@ -275,17 +261,10 @@ export function idFromRef(ref: string | number): string {
  * needs access for the caller's project (admins see all), and a disabled
  * flavor does not exist for booting. Unknown → 400 `Flavor <id> could not be found.`
  */
-export async function flavorForBoot(svc: ComputeService, who: { projectId: string; isAdmin: boolean }, flavorId: string): Promise<{ flavor: FlavorRow; extraSpecs: Record<string, string> }> {
-  const db = svc.db.kysely;
-  const flavor = await db.selectFrom('flavors').selectAll().where('flavorid', '=', flavorId).where('deleted', '=', 0).executeTakeFirst();
-  const notFound = new Invalid(`Flavor ${flavorId} could not be found.`);
-  if (!flavor || flavor.disabled) throw notFound;
-  if (!flavor.is_public && !who.isAdmin) {
-    const access = await db.selectFrom('flavor_projects').select('project_id').where('flavor_id', '=', flavor.id).where('project_id', '=', who.projectId).executeTakeFirst();
-    if (!access) throw notFound;
-  }
-  const specs = await db.selectFrom('flavor_extra_specs').select(['key', 'value']).where('flavor_id', '=', flavor.id).execute();
-  return { flavor, extraSpecs: Object.fromEntries(specs.map((s) => [s.key, s.value])) };
+export async function flavorForBoot(svc: ComputeService, who: FlavorViewer, flavorId: string): Promise<FlavorWithSpecs> {
+  const flavor = await getFlavor(svc.db.kysely, who, flavorId);
+  if (!flavor || flavor.disabled) throw new Invalid(`Flavor ${flavorId} could not be found.`);
+  return flavor;
 }
 
 /** Zones a server may ask for: those of enabled compute services (all in the default zone). */

@@ -1,8 +1,8 @@
 // Flavors, their extra specs and the projects a private flavor is shared with.
 // Flavors are deleted for real (servers keep their own flavor snapshot).
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Transaction } from 'kysely';
 import type { Db } from './connect.js';
-import type { Database, FlavorRow } from './schema.js';
+import type { Database, FlavorRow, InstanceFlavor } from './schema.js';
 import { dbTime } from './time.js';
 
 /** Who is looking: non-admins see public flavors and private ones shared with their project. */
@@ -15,22 +15,25 @@ export interface FlavorWithSpecs extends FlavorRow {
   readonly extra_specs: Record<string, string>;
 }
 
+/** Public, or shared with the project: what a non-admin of that project may see. */
+function publicOrSharedWith(projectId: string) {
+  return (eb: ExpressionBuilder<Database, 'flavors'>) =>
+    eb.or([
+      eb('flavors.is_public', '=', 1),
+      eb.exists(
+        eb
+          .selectFrom('flavor_projects')
+          .select('flavor_projects.flavor_id')
+          .whereRef('flavor_projects.flavor_id', '=', 'flavors.id')
+          .where('flavor_projects.project_id', '=', projectId),
+      ),
+    ]);
+}
+
+// `deleted` stays 0 (flavors are deleted for real); the filter still guards every lookup.
 function visible(db: Kysely<Database>, viewer: FlavorViewer) {
-  let q = db.selectFrom('flavors').selectAll('flavors');
-  if (!viewer.isAdmin) {
-    q = q.where((eb) =>
-      eb.or([
-        eb('flavors.is_public', '=', 1),
-        eb.exists(
-          eb
-            .selectFrom('flavor_projects')
-            .select('flavor_projects.flavor_id')
-            .whereRef('flavor_projects.flavor_id', '=', 'flavors.id')
-            .where('flavor_projects.project_id', '=', viewer.projectId),
-        ),
-      ]),
-    );
-  }
+  let q = db.selectFrom('flavors').selectAll('flavors').where('flavors.deleted', '=', 0);
+  if (!viewer.isAdmin) q = q.where(publicOrSharedWith(viewer.projectId));
   return q;
 }
 
@@ -55,6 +58,21 @@ async function withSpecs(db: Kysely<Database>, rows: readonly FlavorRow[]): Prom
 export async function getFlavor(db: Kysely<Database>, viewer: FlavorViewer, flavorid: string): Promise<FlavorWithSpecs | undefined> {
   const row = await visible(db, viewer).where('flavors.flavorid', '=', flavorid).orderBy('flavors.id').executeTakeFirst();
   return row ? (await withSpecs(db, [row]))[0] : undefined;
+}
+
+/** The copy of a flavor an instance keeps (at boot, and as new_flavor of a resize). */
+export function instanceFlavorOf(f: FlavorWithSpecs): InstanceFlavor {
+  return {
+    id: f.id,
+    flavorid: f.flavorid,
+    name: f.name,
+    memory_mb: f.memory_mb,
+    vcpus: f.vcpus,
+    root_gb: f.root_gb,
+    ephemeral_gb: f.ephemeral_gb,
+    swap: f.swap,
+    extra_specs: { ...f.extra_specs },
+  };
 }
 
 export type SortKey =
@@ -121,18 +139,7 @@ export async function listFlavors(
   if (filters.isPublic === false) q = q.where('flavors.is_public', '=', 0);
   if (filters.isPublic === true) {
     // Public, or shared with the viewer's project.
-    q = q.where((eb) =>
-      eb.or([
-        eb('flavors.is_public', '=', 1),
-        eb.exists(
-          eb
-            .selectFrom('flavor_projects')
-            .select('flavor_projects.flavor_id')
-            .whereRef('flavor_projects.flavor_id', '=', 'flavors.id')
-            .where('flavor_projects.project_id', '=', viewer.projectId),
-        ),
-      ]),
-    );
+    q = q.where(publicOrSharedWith(viewer.projectId));
   }
   let rows = await q.execute();
   if (filters.name) {

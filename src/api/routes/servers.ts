@@ -378,7 +378,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   }
 
   const flavorId = idFromRef(s['flavorRef']);
-  const { flavor, extraSpecs } = await flavorForBoot(deps.compute, ctx, flavorId);
+  const flavor = await flavorForBoot(deps.compute, ctx, flavorId);
   const imageId = idFromRef(imageRef);
   const image = deps.images.get(imageId);
   if (!image) throw badRequest('Can not find requested image');
@@ -402,7 +402,6 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
     description,
     hostname,
     flavor,
-    extraSpecs,
     imageRef: imageId,
     availabilityZone: az,
     ...(requestedHost !== undefined && { requestedHost }),
