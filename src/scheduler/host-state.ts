@@ -15,11 +15,13 @@ export interface HostState {
   readonly serviceUp: boolean;
   readonly inventory: NodeInventory;
   readonly used: Resources;
-  /** Uuids of the (not deleted) instances whose host is this host. */
+  /** How many (not deleted) instances this host has. */
+  readonly instanceCount: number;
+  /** Their uuids — loaded only when a request names instances (same_host/different_host hints). */
   readonly instanceUuids: ReadonlySet<string>;
 }
 
-export async function loadHostStates(db: Db, now: Date, serviceDownTime: number): Promise<HostState[]> {
+export async function loadHostStates(db: Db, now: Date, serviceDownTime: number, opts: { withInstanceUuids?: boolean } = {}): Promise<HostState[]> {
   const usage = db.kysely
     .selectFrom('allocations')
     .select((eb) => [
@@ -50,18 +52,28 @@ export async function loadHostStates(db: Db, now: Date, serviceDownTime: number)
   if (rows.length === 0) return [];
 
   const hosts = [...new Set(rows.map((r) => r.host))];
-  const instances = await db.kysely
+  const counts = await db.kysely
     .selectFrom('instances')
-    .select(['uuid', 'host'])
+    .select((eb) => ['host', eb.fn.countAll<number | string>().as('n')])
     .where('deleted', '=', 0)
     .where('host', 'in', hosts)
+    .groupBy('host')
     .execute();
+  const countByHost = new Map(counts.map((c) => [c.host, Number(c.n)]));
   const byHost = new Map<string, Set<string>>();
-  for (const i of instances) {
-    if (i.host === null) continue;
-    let set = byHost.get(i.host);
-    if (set === undefined) byHost.set(i.host, (set = new Set()));
-    set.add(i.uuid);
+  if (opts.withInstanceUuids) {
+    const instances = await db.kysely
+      .selectFrom('instances')
+      .select(['uuid', 'host'])
+      .where('deleted', '=', 0)
+      .where('host', 'in', hosts)
+      .execute();
+    for (const i of instances) {
+      if (i.host === null) continue;
+      let set = byHost.get(i.host);
+      if (set === undefined) byHost.set(i.host, (set = new Set()));
+      set.add(i.uuid);
+    }
   }
 
   return rows.map((r) => ({
@@ -86,6 +98,7 @@ export async function loadHostStates(db: Db, now: Date, serviceDownTime: number)
       memory_mb: Number(r.used_memory_mb ?? 0),
       disk_gb: Number(r.used_disk_gb ?? 0),
     },
+    instanceCount: countByHost.get(r.host) ?? 0,
     instanceUuids: byHost.get(r.host) ?? new Set<string>(),
   }));
 }

@@ -64,7 +64,9 @@ export class Scheduler {
     const placements = consumersOf(spec, opts.claimFor);
     const want = resourcesOf(spec.flavor);
     const maxAlternates = Math.max(0, this.conf.num('scheduler', 'max_attempts') - 1);
-    let hosts = await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf));
+    const hints = spec.schedulerHints;
+    const namesInstances = (hints?.same_host?.length ?? 0) + (hints?.different_host?.length ?? 0) > 0;
+    let hosts = await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances });
     const selections: Selection[] = [];
     const claimed: Array<{ consumer: string; nodeUuid: string }> = [];
     try {
@@ -98,7 +100,7 @@ export class Scheduler {
         // The next instance of this request sees what this one took.
         hosts = hosts.map((h) =>
           h === picked
-            ? { ...h, used: addResources(h.used, want), instanceUuids: new Set([...h.instanceUuids, instanceUuid]) }
+            ? { ...h, used: addResources(h.used, want), instanceCount: h.instanceCount + 1, instanceUuids: new Set([...h.instanceUuids, instanceUuid]) }
             : h,
         );
       }

@@ -13,7 +13,7 @@ export function orderByWeight(hosts: readonly HostState[], weighers: readonly We
   weighed.sort(
     (a, b) =>
       b.w - a.w ||
-      a.h.instanceUuids.size - b.h.instanceUuids.size ||
+      a.h.instanceCount - b.h.instanceCount ||
       (a.h.host < b.h.host ? -1 : a.h.host > b.h.host ? 1 : 0) ||
       (a.h.nodename < b.h.nodename ? -1 : a.h.nodename > b.h.nodename ? 1 : 0),
   );

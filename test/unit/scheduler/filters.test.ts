@@ -30,6 +30,7 @@ const host = (over: Partial<HostState> = {}): HostState => ({
   used: { vcpus: 0, memory_mb: 0, disk_gb: 0 },
   instanceUuids: new Set(),
   ...over,
+  instanceCount: over.instanceCount ?? over.instanceUuids?.size ?? 0,
 });
 
 const spec = (over: Partial<RequestSpec> = {}): RequestSpec => ({
