@@ -9,8 +9,9 @@ export function faultControlHandlers(faults: FaultRules): Handlers {
       const rule = faults.add(args['rule'] as unknown as FaultRuleInput);
       return rule as unknown as Json;
     },
+    /** The rules, with the id of the store that holds them (agents of one process share it). */
     fault_list() {
-      return faults.list() as unknown as Json;
+      return { storeId: faults.storeId, rules: faults.list() as unknown as Json };
     },
     fault_remove(args) {
       return faults.remove(String(args['id']));

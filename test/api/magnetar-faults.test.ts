@@ -39,7 +39,7 @@ describe('magnetar faults', () => {
 
     const listed = (await faults()).body.faults;
     assert.ok(listed.some((x: any) => x.id === f.id && x.count === 2));
-    // The stores are probed, not polluted: only real rules are listed.
+    // Only the rules the drivers hold are listed.
     assert.equal(listed.length, c.aio.faults.list().length);
 
     const del = await c.req('admin', 'DELETE', `/magnetar/faults/${f.id}`);

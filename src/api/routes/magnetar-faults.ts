@@ -8,7 +8,6 @@
 // Agents of one process share one rule store (all-in-one); separate compute
 // processes each have their own, so a rule is added to every store it can
 // fire in, and ids name the store when there is more than one.
-import { randomUUID } from 'node:crypto';
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiRequest } from '../context.js';
@@ -17,13 +16,11 @@ import { HttpFault, badRequest, notFound } from '../faults.js';
 import type { JsonSchema } from '../validation.js';
 import type { Json } from '../../rpc/bus.js';
 import { parseDbTime } from '../../db/time.js';
-import { FAULT_STEPS, isFaultStep, type FaultRule, type FaultRuleInput } from '../../virt/fake/faults.js';
+import { FAULT_STEPS, isFaultStep, type FaultRule } from '../../virt/fake/faults.js';
 
 const RULE = 'magnetar:faults';
 /** How long to wait for one agent's answer; an agent that does not answer is skipped. */
 const AGENT_TIMEOUT_MS = 2000;
-/** Marks the short-lived rules used to find out which agents share a store. */
-const PROBE_MESSAGE = 'magnetar-store-probe';
 
 const OPT_STRING = { type: ['string', 'null'], minLength: 1 } as const;
 const CREATE_SCHEMA: JsonSchema = {
@@ -55,10 +52,17 @@ interface FaultView {
   readonly message: string | null;
 }
 
-/** Agents that share one rule store, reached through `rep`. */
+/** What an agent's `fault_list` answers: its store's id and rules. */
+interface StoreListing {
+  readonly storeId: string;
+  readonly rules: readonly FaultRule[];
+}
+
+/** Agents that share one rule store, reached through `rep`; `rules` as `rep` listed them. */
 interface StoreGroup {
   readonly rep: string;
   readonly hosts: readonly string[];
+  readonly rules: readonly FaultRule[];
 }
 
 function view(rule: FaultRule, id: string): FaultView {
@@ -68,7 +72,7 @@ function view(rule: FaultRule, id: string): FaultView {
 export function registerMagnetarFaultRoutes(routes: RouteTable, deps: ApiDeps): void {
   const call = <T extends Json>(host: string, method: string, args: Record<string, Json> = {}): Promise<T> =>
     deps.bus.call<T>(`compute.${host}`, method, args, { timeoutMs: AGENT_TIMEOUT_MS });
-  const list = async (host: string): Promise<FaultRule[]> => (await call<Json>(host, 'fault_list')) as unknown as FaultRule[];
+  const list = async (host: string): Promise<StoreListing> => (await call<Json>(host, 'fault_list')) as unknown as StoreListing;
 
   /** Compute hosts whose agent heartbeated lately (a forced-down agent still serves its topic). */
   async function runningHosts(): Promise<string[]> {
@@ -84,43 +88,19 @@ export function registerMagnetarFaultRoutes(routes: RouteTable, deps: ApiDeps): 
     return rows.filter((r) => r.last_seen_up !== null && Math.abs(now - parseDbTime(r.last_seen_up).getTime()) <= limit).map((r) => r.host);
   }
 
-  /**
-   * Groups the answering agents by rule store: a probe rule added through one
-   * agent shows up at once in every agent that shares its store. Ids are never
-   * reused within a store, so an agent with its own store cannot show it.
-   */
+  /** Groups the answering agents by the store they report; the first (by host name) of a group represents it. */
   async function storeGroups(): Promise<StoreGroup[]> {
     const hosts = await runningHosts();
-    const first = await Promise.all(hosts.map((h) => list(h).catch(() => null)));
-    let remaining = hosts.filter((_, i) => first[i] !== null);
-    const groups: StoreGroup[] = [];
-    while (remaining.length > 0) {
-      const [rep, ...others] = remaining as [string, ...string[]];
-      if (others.length === 0) {
-        groups.push({ rep, hosts: [rep] });
-        break;
-      }
-      let probe: FaultRule;
-      try {
-        const input: FaultRuleInput = { step: 'spawn', server: randomUUID(), count: 1, message: PROBE_MESSAGE };
-        probe = (await call<Json>(rep, 'fault_add', { rule: input as unknown as Json })) as unknown as FaultRule;
-      } catch {
-        remaining = others; // stopped answering: leave it out
-        continue;
-      }
-      const seen = await Promise.all(others.map((h) => list(h).catch(() => null)));
-      await call(rep, 'fault_remove', { id: probe.id }).catch(() => false);
-      const members = [rep];
-      const gone = new Set<string>();
-      others.forEach((h, i) => {
-        const rules = seen[i];
-        if (rules === null || rules === undefined) gone.add(h);
-        else if (rules.some((r) => r.id === probe.id && r.server === probe.server && r.message === PROBE_MESSAGE)) members.push(h);
-      });
-      groups.push({ rep, hosts: members });
-      remaining = others.filter((h) => !members.includes(h) && !gone.has(h));
-    }
-    return groups;
+    const answers = await Promise.all(hosts.map((h) => list(h).catch(() => null)));
+    const byStore = new Map<string, { rep: string; hosts: string[]; rules: readonly FaultRule[] }>();
+    hosts.forEach((h, i) => {
+      const a = answers[i];
+      if (a === null || a === undefined) return; // not answering: leave it out
+      const g = byStore.get(a.storeId);
+      if (g) g.hosts.push(h);
+      else byStore.set(a.storeId, { rep: h, hosts: [h], rules: a.rules });
+    });
+    return [...byStore.values()];
   }
 
   const idOf = (groups: readonly StoreGroup[], g: StoreGroup, id: string): string => (groups.length > 1 ? `${id}@${g.rep}` : id);
@@ -139,10 +119,7 @@ export function registerMagnetarFaultRoutes(routes: RouteTable, deps: ApiDeps): 
       authorize(req.ctx, RULE);
       const groups = await storeGroups();
       const faults: FaultView[] = [];
-      for (const g of groups) {
-        const rules = await list(g.rep).catch(() => []);
-        for (const r of rules) if (r.message !== PROBE_MESSAGE) faults.push(view(r, idOf(groups, g, r.id)));
-      }
+      for (const g of groups) for (const r of g.rules) faults.push(view(r, idOf(groups, g, r.id)));
       return { faults };
     },
   });

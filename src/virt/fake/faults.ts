@@ -1,6 +1,7 @@
 // Injected failures for the simulated hypervisor. One FaultRules store is
 // shared by every fake driver of a process, so a rule added once (from config
 // or the admin extension endpoint) is seen by every simulated host.
+import { randomUUID } from 'node:crypto';
 
 /** Steps a rule can fail: the driver methods, in snake_case. */
 export const FAULT_STEPS = [
@@ -89,6 +90,8 @@ function validate(rule: FaultRuleInput): FaultRuleInput {
 }
 
 export class FaultRules {
+  /** Names this store, so that agents can tell whether they share one. */
+  readonly storeId: string = randomUUID();
   private readonly rules: FaultRule[] = [];
   private nextId = 1;
 
