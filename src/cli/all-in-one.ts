@@ -20,7 +20,8 @@ export interface AllInOne {
 }
 
 export async function startAllInOne(conf: Config, opts: { clock?: Clock } = {}): Promise<AllInOne> {
-  const base = await openBase(conf, 'magnetar', opts.clock ?? systemClock);
+  // Every role runs in this process, so it is the database file's only user.
+  const base = await openBase(conf, 'magnetar', opts.clock ?? systemClock, { exclusiveDb: true });
   const subs: Subscription[] = [await startScheduler(base), await startConductorRole(base)];
   const faults = new FaultRules();
   const agents = new Map<string, ComputeAgent>();

@@ -44,9 +44,10 @@ export function makeLogger(conf: Config, name: string): Logger {
   return pino({ name, level, base: { role: name } });
 }
 
-export async function openBase(conf: Config, role: string, clock: Clock = systemClock): Promise<Base> {
+export async function openBase(conf: Config, role: string, clock: Clock = systemClock, opts: { exclusiveDb?: boolean } = {}): Promise<Base> {
   const log = makeLogger(conf, role);
   const db = await openDb(conf.str('database', 'connection'), conf.path('DEFAULT', 'state_path'), {
+    exclusive: opts.exclusiveDb === true,
     onConnectionError: (err) => log.warn({ err }, 'database connection lost; it is reopened on the next query'),
   });
   const bus = await createBus(conf.str('DEFAULT', 'transport_url'), {

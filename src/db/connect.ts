@@ -40,6 +40,8 @@ export function parseConnection(url: string, statePath: string): { dialect: Dial
 
 export interface OpenOptions {
   readonly migrate?: boolean;
+  /** SQLite only: this process is the file's only user (all-in-one), so it may hold the lock. */
+  readonly exclusive?: boolean;
   /** Told about connections the database server dropped. */
   readonly onConnectionError?: (err: Error) => void;
 }
@@ -50,6 +52,9 @@ export async function openDb(url: string, statePath: string, opts: OpenOptions =
   if (dialect === 'sqlite') {
     if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
     const raw = new SqliteDatabase(target);
+    // Holding the lock spares two file-lock calls per query; a second process
+    // on the same file then waits for busy_timeout and fails instead.
+    if (opts.exclusive) raw.pragma('locking_mode = EXCLUSIVE');
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
     raw.pragma('busy_timeout = 5000');
