@@ -2,7 +2,7 @@
 // 2.58; events carry `traceback` and (2.62+) `host` only for callers with the
 // events policy, `hostId` for everyone from 2.62, `details` (2.84+) only for
 // callers with the events:details policy.
-import { createHash } from 'node:crypto';
+import { hostId } from './servers.js';
 import type { RequestContext } from '../context.js';
 import type { InstanceActionEventRow, InstanceActionRow } from '../../db/schema.js';
 import { apiTime } from '../../db/time.js';
@@ -21,11 +21,6 @@ export function actionView(ctx: RequestContext, a: InstanceActionRow): Record<st
   return out;
 }
 
-/** The obfuscated host id: SHA-224 of project id + host; empty without a host. */
-export function hostId(host: string | null, projectId: string): string {
-  return host ? createHash('sha224').update(projectId + host, 'utf8').digest('hex') : '';
-}
-
 export interface EventVisibility {
   readonly traceback: boolean;
   readonly host: boolean;
@@ -42,7 +37,7 @@ export function eventView(e: InstanceActionEventRow, projectId: string, show: Ev
   };
   if (show.traceback) out['traceback'] = e.traceback;
   if (show.host) out['host'] = e.host;
-  if (show.hostId) out['hostId'] = hostId(e.host, projectId);
+  if (show.hostId) out['hostId'] = hostId(projectId, e.host);
   if (show.details) out['details'] = e.details;
   return out;
 }

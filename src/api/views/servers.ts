@@ -23,8 +23,18 @@ const STANDARD_IMAGE_PROPS: ReadonlySet<string> = new Set([
 
 /** SHA-224 of the server's project and host: lets a user see co-location without learning host names. */
 export function hostId(projectId: string, host: string | null): string {
-  return host ? createHash('sha224').update(`${projectId}${host}`).digest('hex') : '';
+  if (!host) return '';
+  const key = `${projectId}${host}`;
+  let id = HOST_IDS.get(key);
+  if (id === undefined) {
+    // Few projects × hosts, asked for on every server body: hash each pair once.
+    if (HOST_IDS.size >= 10_000) HOST_IDS.clear();
+    id = createHash('sha224').update(key).digest('hex');
+    HOST_IDS.set(key, id);
+  }
+  return id;
 }
+const HOST_IDS = new Map<string, string>();
 
 /** Nova's `instance_name_template` (`instance-%08x` of the row id). */
 export function instanceName(inst: Pick<InstanceRow, 'id'>): string {
