@@ -16,7 +16,7 @@ import {
   type KeypairCreateBody,
 } from '../schemas/keypairs.js';
 import { keypairCreated, keypairListItem, keypairShow } from '../views/keypairs.js';
-import { nextLinks, pageParams } from '../views/paging.js';
+import { collectionLinks, pageParams } from '../views/paging.js';
 
 const POLICY = 'os_compute_api:os-keypairs';
 
@@ -42,8 +42,8 @@ export function registerKeypairRoutes(routes: RouteTable, deps: ApiDeps): void {
       const rows = await listKeyPairs(svc, userId, page ? { limit: page.limit, marker: page.marker } : {});
       const withType = ctx.version.atLeast('2.2');
       const body: Record<string, unknown> = { keypairs: rows.map((kp) => keypairListItem(kp, withType)) };
-      if (paged) {
-        const links = nextLinks(ctx, deps.conf, 'os-keypairs', rows.length, rows[rows.length - 1]?.name);
+      if (page) {
+        const links = collectionLinks(ctx, 'os-keypairs', rows, page.limit, (kp) => kp.name);
         if (links.length > 0) body['keypairs_links'] = links;
       }
       return body;

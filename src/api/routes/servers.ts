@@ -28,7 +28,7 @@ import { generatePassword } from '../../compute/password.js';
 import { isExpectedLocker, lockServer, unlockServer } from '../../compute/lock.js';
 import { CREATE_BODY, LIST_QUERY, LOCK_BODY, SHOW_QUERY, UNLOCK_BODY, UPDATE_BODY, ignoredSortKeys } from '../schemas/servers.js';
 import { serverBasic, serverCreated, serverFull, showOptions, type ServerFacts } from '../views/servers.js';
-import { nextLinks, pageParams } from '../views/paging.js';
+import { collectionLinks, pageParams } from '../views/paging.js';
 
 const S = 'os_compute_api:servers';
 
@@ -238,7 +238,7 @@ async function listServers(deps: ApiDeps, ctx: RequestContext, query: Query, det
   }
 
   const collection = detail ? 'servers/detail' : 'servers';
-  const links = nextLinks(ctx, deps.conf, collection, rows.length, rows[rows.length - 1]?.uuid);
+  const links = collectionLinks(ctx, collection, rows, limit, (r) => r.uuid);
   let items: unknown[];
   if (detail) {
     const o = showOptions(ctx, null, 'detail');

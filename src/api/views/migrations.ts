@@ -6,21 +6,9 @@ import type { RequestContext } from '../context.js';
 import type { MigrationRow } from '../../db/schema.js';
 import { apiTime } from '../../db/time.js';
 import { IN_PROGRESS_STATUSES } from '../../db/migrations-repo.js';
+import { resourceLinks, type Link } from './links.js';
 
 type Item = Record<string, unknown>;
-
-interface Link {
-  readonly rel: string;
-  readonly href: string;
-}
-
-function migrationLinks(ctx: RequestContext, m: MigrationRow): Link[] {
-  const path = `servers/${m.instance_uuid}/migrations/${m.id}`;
-  return [
-    { rel: 'self', href: `${ctx.selfBase}/${path}` },
-    { rel: 'bookmark', href: `${ctx.bookmarkBase}/${path}` },
-  ];
-}
 
 /** Python's urlencode (quote_plus) of one key or value. */
 function quotePlus(s: string): string {
@@ -32,7 +20,9 @@ function quotePlus(s: string): string {
 /**
  * `migrations_links`: one `next` link when the page came back full. It repeats
  * the request's parameters (sorted, last value of each) with `marker` = the
- * last migration's uuid.
+ * last migration's uuid. Unlike paging.ts's nextHref, a `marker` the request
+ * did not have goes last (not sorted in) and keys and values are encoded as
+ * Python's quote_plus does, as Nova builds its next links.
  */
 export function migrationsNextLinks(ctx: RequestContext, rows: readonly MigrationRow[], pageSize: number): Link[] {
   const last = rows[rows.length - 1];
@@ -73,7 +63,7 @@ export function osMigrationView(ctx: RequestContext, m: MigrationRow, opts: { re
   if (v.atLeast('2.23')) {
     item['migration_type'] = m.migration_type;
     if (m.migration_type === 'live-migration' && IN_PROGRESS_STATUSES.includes(m.status))
-      item['links'] = migrationLinks(ctx, m);
+      item['links'] = resourceLinks(ctx, `servers/${m.instance_uuid}/migrations`, String(m.id));
   }
   if (v.atLeast('2.59')) item['uuid'] = m.uuid;
   if (v.atLeast('2.80')) {

@@ -1,4 +1,4 @@
-// Paged lists and resource links, as every Nova collection builds them:
+// Paged lists, as every Nova collection builds them:
 // `limit` is capped at [api] max_limit, and a `next` link (the request's
 // query with `marker` replaced by the last item's key) is added only when
 // the page came back full.
@@ -30,20 +30,6 @@ export function pageParams(conf: Config, query: Query): PageParams {
   return { limit, marker: query.get('marker') };
 }
 
-/**
- * The `*_links` list of a collection: one `next` link when the page is full,
- * else empty. `collectionPath` is relative to the versioned base, e.g.
- * `os-hypervisors/detail`.
- */
-export function nextLinks(ctx: RequestContext, conf: Config, collectionPath: string, itemCount: number, lastKey: string | number | undefined): Link[] {
-  const max = conf.num('api', 'max_limit');
-  const raw = ctx.rawQuery['limit'];
-  const requested = raw !== undefined ? Number(raw[raw.length - 1]) : max;
-  const pageSize = Math.min(Number.isFinite(requested) ? requested : max, max);
-  if (!pageSize || pageSize !== itemCount || lastKey === undefined) return [];
-  return [{ rel: 'next', href: nextHref(ctx, collectionPath, lastKey) }];
-}
-
 /** The request's URL for `collectionPath` with its parameters sorted by name, one (the last) value each, marker replaced. */
 export function nextHref(ctx: RequestContext, collectionPath: string, lastKey: string | number): string {
   const params = new URLSearchParams();
@@ -56,14 +42,6 @@ export function nextHref(ctx: RequestContext, collectionPath: string, lastKey: s
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   for (const [k, v] of entries) params.append(k, v);
   return `${ctx.selfBase}/${collectionPath}?${params.toString()}`;
-}
-
-/** `self` and `bookmark` links of one resource of a collection. */
-export function resourceLinks(ctx: RequestContext, collection: string, id: string | number): Link[] {
-  return [
-    { rel: 'self', href: `${ctx.selfBase}/${collection}/${id}` },
-    { rel: 'bookmark', href: `${ctx.bookmarkBase}/${collection}/${id}` },
-  ];
 }
 
 /** Page size alone: min(limit, [api] max_limit); limit absent → max_limit. */
