@@ -63,7 +63,7 @@ export function imageLookup(images: ImageCatalog): ImageLookup {
   return {
     get(id) {
       const i = images.byId(id);
-      return i ? { id: i.id, name: i.name, minDisk: i.min_disk, minRam: i.min_ram, properties: {} } : undefined;
+      return i ? { id: i.id, name: i.name, minDisk: i.min_disk, minRam: i.min_ram, properties: i.properties } : undefined;
     },
   };
 }

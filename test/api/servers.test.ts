@@ -302,7 +302,7 @@ describe('GET /servers/{id}', () => {
     assert.match(s['OS-SRV-USG:launched_at'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
     assert.equal(s['OS-SRV-USG:terminated_at'], null);
     assert.deepEqual(s.flavor, { vcpus: 1, ram: 512, disk: 1, ephemeral: 0, swap: 0, original_name: 'm1.tiny', extra_specs: {} });
-    assert.deepEqual(s.image.properties, {});
+    assert.deepEqual(s.image.properties, { os_distro: 'cirros', hw_architecture: 'x86_64' }, 'the standard properties of the image (2.98)');
     assert.deepEqual(s.metadata, { role: 'web' });
     assert.deepEqual(s.addresses, {});
     assert.equal(s.accessIPv4, '');
