@@ -19,8 +19,6 @@ export interface RequestContext {
   readonly bookmarkBase: string;
   /** Raw query string of the request (for paging links). */
   readonly rawQuery: Readonly<Record<string, string[]>>;
-  /** The request path after the version and optional project segment, e.g. `/servers/detail`. */
-  readonly resourcePath: string;
   readonly policy: PolicyEnforcer;
 }
 

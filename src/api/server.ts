@@ -226,15 +226,22 @@ class ApiRouteTable implements RouteTable {
       (g as { actions?: Map<string, ActionDef[]> }).actions = byName;
     }
     for (const g of this.groups.values()) {
-      const handler = this.makeHandler(g);
-      for (const prefix of ['/v2.1', '/v2.1/:project_id']) {
-        this.app.route({ method: g.method, url: `${prefix}${g.path}`, handler });
+      for (const api of ['/v2.1', '/v2'] as const) {
+        const handler = this.makeHandler(g, api);
+        for (const prefix of [api, `${api}/:project_id`]) {
+          this.app.route({ method: g.method, url: `${prefix}${g.path}`, handler });
+        }
       }
     }
   }
 
-  private makeHandler(g: Group) {
+  /**
+   * `/v2` is the legacy compatibility mode of the same API: version headers
+   * are ignored and never echoed, and every request is served as 2.1.
+   */
+  private makeHandler(g: Group, api: '/v2.1' | '/v2') {
     const deps = this.deps;
+    const legacy = api === '/v2';
     const actions = (g as { actions?: Map<string, ActionDef[]> }).actions;
     return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       let version: ApiVersion | undefined;
@@ -243,13 +250,13 @@ class ApiRouteTable implements RouteTable {
         const urlProject = params['project_id'];
         if (urlProject !== undefined && !PROJECT_SEGMENT.test(urlProject)) throw notFound();
 
-        const neg = negotiate(requestedVersion(req.headers));
+        const neg = negotiate(legacy ? null : requestedVersion(req.headers));
         if (!neg.ok) {
           if (neg.version) versionHeaders(reply, neg.version);
           return sendFault(reply, neg.status, neg.message);
         }
         version = neg.version;
-        versionHeaders(reply, version);
+        if (!legacy) versionHeaders(reply, version);
 
         const ctype = String(req.headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
         const hasBody = g.method === 'POST' || g.method === 'PUT';
@@ -288,7 +295,7 @@ class ApiRouteTable implements RouteTable {
         const qSchema = 'query' in def ? pick(def.query, version) : undefined;
         const query = qSchema ? validateQuery(qSchema, rawQuery) : looseQuery(rawQuery);
 
-        const ctx = makeContext(req, deps, version, auth, urlProject, rawQuery, g.path);
+        const ctx = makeContext(req, deps, version, auth, urlProject, rawQuery, api);
         const apiReq: ApiRequest = { ctx, params, query, body, headers: req.headers };
         const out = (await def.handler(apiReq)) as ApiResponse | unknown;
         if (out !== null && typeof out === 'object' && RESPONSE in (out as object)) {
@@ -313,7 +320,7 @@ function makeContext(
   auth: AuthContext,
   urlProject: string | undefined,
   rawQuery: Readonly<Record<string, string[]>>,
-  routePath: string,
+  api: '/v2.1' | '/v2',
 ): RequestContext {
   const creds: Credentials = {
     user_id: auth.userId,
@@ -325,9 +332,6 @@ function makeContext(
   const isAdmin = deps.policy.isAdmin(creds);
   const base = hostBase(req, deps);
   const projectSeg = urlProject !== undefined ? `/${urlProject}` : '';
-  const path = req.url.split('?', 1)[0]!;
-  const resourcePath = path.replace(/^\/v2\.1/, '').replace(projectSeg && path.startsWith(`/v2.1${projectSeg}`) ? projectSeg : '', '');
-  void routePath;
   return {
     requestId: req.magnetarRequestId,
     version,
@@ -336,10 +340,9 @@ function makeContext(
     roles: auth.roles,
     creds: { ...creds, is_admin: isAdmin },
     isAdmin,
-    selfBase: `${base}/v2.1${projectSeg}`,
+    selfBase: `${base}${api}${projectSeg}`,
     bookmarkBase: `${base}${projectSeg}`,
     rawQuery,
-    resourcePath,
     policy: deps.policy,
   };
 }

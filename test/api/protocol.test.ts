@@ -111,6 +111,21 @@ describe('compute API protocol', () => {
     assert.equal(r.body.overLimit.code, 413);
   });
 
+  it('serves /v2 as the legacy mode: always 2.1, version headers ignored and not echoed', async () => {
+    const doc = await c.req('admin', 'GET', '/v2', { token: null });
+    assert.equal(doc.status, 200);
+    assert.equal(doc.body.version.id, 'v2.0');
+    assert.equal(doc.body.version.status, 'DEPRECATED');
+    const r = await c.req('admin', 'GET', '/v2/os-hypervisors', { version: '2.60' });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(typeof r.body.hypervisors[0].id, 'number', 'integer ids, as at 2.1');
+    assert.equal(r.headers.get('openstack-api-version'), null);
+    assert.equal(r.headers.get('x-openstack-nova-api-version'), null);
+    assert.match(r.headers.get('x-openstack-request-id') ?? '', RID);
+    const anon = await c.req('admin', 'GET', '/v2/os-hypervisors', { token: null });
+    assert.equal(anon.status, 401);
+  });
+
   it('unknown paths under /v2.1 are 404 after the token check', async () => {
     const r = await c.req('admin', 'GET', '/no-such-thing');
     assert.equal(r.status, 404);
