@@ -1,7 +1,7 @@
 // The checks every server operation makes before it starts: lock, state,
-// and that the server's host is alive.
+// that the server's host is alive, and that a requested destination exists.
 import type { InstanceRow } from '../db/schema.js';
-import { InstanceInvalidState, InstanceIsLocked, InstanceNotReady, ServiceUnavailable } from './errors.js';
+import { ComputeHostNotFound, InstanceInvalidState, InstanceIsLocked, InstanceNotReady, ServiceUnavailable } from './errors.js';
 import type { ComputeService } from './service.js';
 import { serviceIsUp } from './service-liveness.js';
 
@@ -49,4 +49,10 @@ export async function hostIsUp(svc: ComputeService, host: string): Promise<boole
 export async function checkSourceHostUp(svc: ComputeService, inst: InstanceRow): Promise<void> {
   if (inst.host === null) throw new InstanceNotReady(inst.uuid);
   if (!(await hostIsUp(svc, inst.host))) throw new ServiceUnavailable();
+}
+
+/** A requested destination must be a known compute host (one with a compute node), else ComputeHostNotFound. */
+export async function checkComputeHostExists(svc: ComputeService, host: string): Promise<void> {
+  const row = await svc.db.kysely.selectFrom('compute_nodes').select('id').where('host', '=', host).where('deleted', '=', 0).executeTakeFirst();
+  if (row === undefined) throw new ComputeHostNotFound(host);
 }

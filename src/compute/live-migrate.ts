@@ -5,8 +5,8 @@
 import type { InstanceRow } from '../db/schema.js';
 import { getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
-import { ComputeHostNotFound, InstanceInvalidState } from './errors.js';
-import { checkLock, checkState } from './guards.js';
+import { InstanceInvalidState } from './errors.js';
+import { checkComputeHostExists, checkLock, checkState } from './guards.js';
 import type { ComputeService, Requester } from './service.js';
 import { TaskState, VmState } from './states.js';
 
@@ -38,16 +38,11 @@ export interface LiveMigrateMessage {
   readonly sync: boolean;
 }
 
-async function hasComputeNode(svc: ComputeService, host: string): Promise<boolean> {
-  const row = await svc.db.kysely.selectFrom('compute_nodes').select('id').where('host', '=', host).where('deleted', '=', 0).executeTakeFirst();
-  return row !== undefined;
-}
-
 export async function liveMigrate(svc: ComputeService, who: Requester, inst: InstanceRow, req: LiveMigrateRequest): Promise<void> {
   checkLock(inst, who.isAdmin);
   checkState(inst, LIVE_MIGRATE_ACTION, { vmStates: ALLOWED_VM_STATES });
   // A known host equal to the current one passes here: the conductor refuses it.
-  if (req.host !== null && !(await hasComputeNode(svc, req.host))) throw new ComputeHostNotFound(req.host);
+  if (req.host !== null) await checkComputeHostExists(svc, req.host);
 
   const db = svc.db.kysely;
   const now = svc.clock.now();

@@ -5,8 +5,8 @@ import type { InstanceFlavor, InstanceRow } from '../db/schema.js';
 import { flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import type { Json } from '../rpc/bus.js';
-import { ComputeHostNotFound, Invalid, InstanceInvalidState, InstanceNotFound } from './errors.js';
-import { checkLock, checkSourceHostUp, checkState, type StateGuard } from './guards.js';
+import { Invalid, InstanceInvalidState, InstanceNotFound } from './errors.js';
+import { checkComputeHostExists, checkLock, checkSourceHostUp, checkState, type StateGuard } from './guards.js';
 import type { ComputeService, Requester } from './service.js';
 import { TaskState, VmState } from './states.js';
 
@@ -76,18 +76,13 @@ export async function beginColdMove(svc: ComputeService, who: Requester, inst: I
   await svc.bus.cast('conductor', 'migrate_server', { ...msg, flavor: msg.flavor as unknown as Json }, { requestId: who.requestId });
 }
 
-async function hasComputeNode(svc: ComputeService, host: string): Promise<boolean> {
-  const row = await svc.db.kysely.selectFrom('compute_nodes').select('id').where('host', '=', host).where('deleted', '=', 0).executeTakeFirst();
-  return row !== undefined;
-}
-
 /** Cold migration, optionally to a named host (≥ 2.56). */
 export async function migrate(svc: ComputeService, who: Requester, inst: InstanceRow, host: string | null): Promise<void> {
   await checkColdMoveAllowed(svc, who, inst, 'migrate');
   if (host !== null) {
     // Same host is refused before existence is checked, as Nova does.
     if (host === inst.host) throw new Invalid('Cannot migrate to the host where the server exists.');
-    if (!(await hasComputeNode(svc, host))) throw new ComputeHostNotFound(host);
+    await checkComputeHostExists(svc, host);
   }
   // A cold migration never lands on its own host: no simulated host reports
   // the COMPUTE_SAME_HOST_COLD_MIGRATE trait.
