@@ -7,8 +7,9 @@ import type { InstanceRow, MigrationRow } from '../db/schema.js';
 import { getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import { createMigration } from '../db/migrations-repo.js';
+import { computeServiceOfHost } from '../db/compute-nodes.js';
 import { ComputeHostNotFound, InstanceInvalidState, MagnetarError } from './errors.js';
-import { checkState, computeServiceOf } from './guards.js';
+import { checkState } from './guards.js';
 import { serviceIsUp } from './service-liveness.js';
 import type { ComputeService, Requester } from './service.js';
 import { TaskState, VmState } from './states.js';
@@ -73,13 +74,13 @@ export async function checkComputesSupportStoppedEvacuate(svc: ComputeService): 
 
 /** Whether `host` runs a compute service (the API's 404 check of a requested destination). */
 export async function isComputeHost(svc: ComputeService, host: string): Promise<boolean> {
-  return (await computeServiceOf(svc, host)) !== undefined;
+  return (await computeServiceOfHost(svc.db.kysely, host)) !== undefined;
 }
 
 export async function evacuate(svc: ComputeService, who: Requester, inst: InstanceRow, req: EvacuateRequest): Promise<MigrationRow> {
   checkState(inst, EVACUATE_ACTION, { vmStates: ALLOWED_VM_STATES });
   const source = inst.host;
-  const service = source === null ? undefined : await computeServiceOf(svc, source);
+  const service = source === null ? undefined : await computeServiceOfHost(svc.db.kysely, source);
   if (source === null || service === undefined) throw new ComputeHostNotFound(source ?? 'None');
   if (serviceIsUp(service, svc.clock.now(), svc.serviceDownTime)) throw new ComputeServiceInUse(source);
 

@@ -1,6 +1,7 @@
 // The checks every server operation makes before it starts: lock, state,
 // that the server's host is alive, and that a requested destination exists.
 import type { InstanceRow } from '../db/schema.js';
+import { computeServiceOfHost } from '../db/compute-nodes.js';
 import { ComputeHostNotFound, InstanceInvalidState, InstanceIsLocked, InstanceNotReady, ServiceUnavailable } from './errors.js';
 import type { ComputeService } from './service.js';
 import { serviceIsUp } from './service-liveness.js';
@@ -30,18 +31,8 @@ export function checkLock(inst: InstanceRow, isAdmin: boolean): void {
   if (inst.locked_by !== null && !isAdmin) throw new InstanceIsLocked(inst.uuid);
 }
 
-export async function computeServiceOf(svc: ComputeService, host: string) {
-  return svc.db.kysely
-    .selectFrom('services')
-    .selectAll()
-    .where('host', '=', host)
-    .where('binary', '=', 'nova-compute')
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
-}
-
 export async function hostIsUp(svc: ComputeService, host: string): Promise<boolean> {
-  const row = await computeServiceOf(svc, host);
+  const row = await computeServiceOfHost(svc.db.kysely, host);
   return row !== undefined && serviceIsUp(row, svc.clock.now(), svc.serviceDownTime);
 }
 

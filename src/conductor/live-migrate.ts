@@ -13,6 +13,7 @@ import { conductorEvent, selectDestinations } from './context.js';
 import type { Database, InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { createMigration, updateMigration } from '../db/migrations-repo.js';
+import { computeServiceOfHost } from '../db/compute-nodes.js';
 import { claim, release, usage } from '../scheduler/claims.js';
 import { capacityOf } from '../scheduler/resources.js';
 import { resourcesOf, type RequestSpec } from '../scheduler/request-spec.js';
@@ -209,13 +210,7 @@ class LiveMigrationTask {
   }
 
   private async checkHostIsUp(host: string): Promise<void> {
-    const svc = await this.db
-      .selectFrom('services')
-      .selectAll()
-      .where('host', '=', host)
-      .where('binary', '=', 'nova-compute')
-      .where('deleted', '=', 0)
-      .executeTakeFirst();
+    const svc = await computeServiceOfHost(this.db, host);
     if (!svc || !serviceIsUp(svc, this.ctx.clock.now(), effectiveServiceDownTime(this.ctx.conf))) throw new ComputeServiceUnavailable(host);
   }
 
