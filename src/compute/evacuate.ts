@@ -8,8 +8,8 @@ import { getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import { createMigration } from '../db/migrations-repo.js';
 import { computeServiceOfHost } from '../db/compute-nodes.js';
-import { ComputeHostNotFound, InstanceInvalidState, MagnetarError } from './errors.js';
-import { checkState } from './guards.js';
+import { ComputeHostNotFound, MagnetarError } from './errors.js';
+import { checkState, lostRaceConflict } from './guards.js';
 import { serviceIsUp } from './service-liveness.js';
 import type { ComputeService, Requester } from './service.js';
 import { TaskState, VmState } from './states.js';
@@ -90,12 +90,8 @@ export async function evacuate(svc: ComputeService, who: Requester, inst: Instan
     taskState: [null],
     vmState: ALLOWED_VM_STATES,
   });
-  if (!won) {
-    // Another request got there first: answer with the state it left behind.
-    const seen = (await getInstance(db, inst.uuid)) ?? inst;
-    checkState(seen, EVACUATE_ACTION, { vmStates: ALLOWED_VM_STATES });
-    throw new InstanceInvalidState(inst.uuid, EVACUATE_ACTION, null, null);
-  }
+  // Another request got there first: answer with the state it left behind.
+  if (!won) throw lostRaceConflict((await getInstance(db, inst.uuid)) ?? inst, EVACUATE_ACTION, { vmStates: ALLOWED_VM_STATES });
   await recordAction(
     db,
     { action: EVACUATE_ACTION, instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },

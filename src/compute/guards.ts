@@ -26,6 +26,16 @@ export function checkState(inst: InstanceRow, action: string, guard: StateGuard)
     throw new InstanceInvalidState(inst.uuid, action, 'launched_at', null);
 }
 
+/**
+ * The 409 for a request that lost the compare-and-swap that starts its task:
+ * checkState's (thrown) for the state the other request left, else Nova's
+ * generic invalid-state one (returned, for the caller to throw).
+ */
+export function lostRaceConflict(seen: InstanceRow, action: string, guard: StateGuard): InstanceInvalidState {
+  checkState(seen, action, guard);
+  return new InstanceInvalidState(seen.uuid, action, null, null);
+}
+
 /** A locked server refuses guarded operations to everyone but admins. */
 export function checkLock(inst: InstanceRow, isAdmin: boolean): void {
   if (inst.locked_by !== null && !isAdmin) throw new InstanceIsLocked(inst.uuid);

@@ -5,8 +5,7 @@
 import type { InstanceRow } from '../db/schema.js';
 import { getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
-import { InstanceInvalidState } from './errors.js';
-import { checkComputeHostExists, checkLock, checkState } from './guards.js';
+import { checkComputeHostExists, checkLock, checkState, lostRaceConflict } from './guards.js';
 import type { ComputeService, Requester } from './service.js';
 import { TaskState, VmState } from './states.js';
 
@@ -50,12 +49,8 @@ export async function liveMigrate(svc: ComputeService, who: Requester, inst: Ins
     taskState: [null],
     vmState: ALLOWED_VM_STATES,
   });
-  if (!won) {
-    // Another request got there first: answer with the state it left behind.
-    const seen = (await getInstance(db, inst.uuid)) ?? inst;
-    checkState(seen, LIVE_MIGRATE_ACTION, { vmStates: ALLOWED_VM_STATES });
-    throw new InstanceInvalidState(inst.uuid, LIVE_MIGRATE_ACTION, null, null);
-  }
+  // Another request got there first: answer with the state it left behind.
+  if (!won) throw lostRaceConflict((await getInstance(db, inst.uuid)) ?? inst, LIVE_MIGRATE_ACTION, { vmStates: ALLOWED_VM_STATES });
   await recordAction(
     db,
     { action: 'live-migration', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },

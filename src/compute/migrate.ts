@@ -5,8 +5,8 @@ import type { InstanceFlavor, InstanceRow } from '../db/schema.js';
 import { flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import type { Json } from '../rpc/bus.js';
-import { Invalid, InstanceInvalidState, InstanceNotFound } from './errors.js';
-import { checkComputeHostExists, checkLock, checkSourceHostUp, checkState, type StateGuard } from './guards.js';
+import { Invalid, InstanceNotFound } from './errors.js';
+import { checkComputeHostExists, checkLock, checkSourceHostUp, checkState, lostRaceConflict, type StateGuard } from './guards.js';
 import type { ComputeService, Requester } from './service.js';
 import { TaskState, VmState } from './states.js';
 
@@ -57,8 +57,7 @@ export async function beginColdMove(svc: ComputeService, who: Requester, inst: I
   if (!won) {
     const seen = await getInstance(db, inst.uuid);
     if (!seen) throw new InstanceNotFound(inst.uuid);
-    checkState(seen, move.action, COLD_MOVE_GUARD);
-    throw new InstanceInvalidState(inst.uuid, move.action, 'task_state', seen.task_state);
+    throw lostRaceConflict(seen, move.action, COLD_MOVE_GUARD);
   }
   await recordAction(
     db,

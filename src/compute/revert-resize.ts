@@ -5,8 +5,8 @@ import type { InstanceRow } from '../db/schema.js';
 import { getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
-import { FlavorNotFound, InstanceInvalidState, InstanceNotFound, MigrationNotFound } from './errors.js';
-import { checkLock, checkState, type StateGuard } from './guards.js';
+import { FlavorNotFound, InstanceNotFound, MigrationNotFound } from './errors.js';
+import { checkLock, checkState, lostRaceConflict, type StateGuard } from './guards.js';
 import { NOT_RESIZED } from './confirm-resize.js';
 import type { ComputeService, Requester } from './service.js';
 import { TaskState, VmState } from './states.js';
@@ -28,8 +28,7 @@ export async function revertResize(svc: ComputeService, who: Requester, inst: In
   if (!won) {
     const seen = await getInstance(db, inst.uuid);
     if (!seen) throw new InstanceNotFound(inst.uuid);
-    checkState(seen, 'revertResize', REVERT_GUARD);
-    throw new InstanceInvalidState(inst.uuid, 'revertResize', 'task_state', seen.task_state);
+    throw lostRaceConflict(seen, 'revertResize', REVERT_GUARD);
   }
   if (!(await updateMigration(svc.db, migration.id, { status: 'reverting' }, { expectStatus: ['finished'], now }))) {
     // A concurrent confirm took the migration: give the server back untouched.
