@@ -1,26 +1,15 @@
 // The compute agent of one host: registers its service and compute node,
 // heartbeats, serves `compute.<host>` and runs periodic tasks.
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
-import type { Db } from '../db/connect.js';
-import type { Bus, Handlers, Subscription } from '../rpc/bus.js';
-import type { Clock } from '../compute/clock.js';
-import type { VirtDriver } from '../virt/driver.js';
+import type { Handlers, Subscription } from '../rpc/bus.js';
 import { registerService, heartbeat } from '../db/services.js';
 import { dbTime } from '../db/time.js';
 import type { AgentContext } from './context.js';
 import { buildHandlers } from './build.js';
 import { AGENT_HANDLER_MODULES, AGENT_PERIODIC_TASKS, AGENT_STARTUP_TASKS } from './modules.js';
 
-export interface AgentOptions {
-  readonly host: string;
-  readonly driver: VirtDriver;
-  readonly db: Db;
-  readonly bus: Bus;
-  readonly conf: Config;
-  readonly clock: Clock;
-  readonly log: Logger;
+/** What an agent is given; its context adds what it learns at start (node name and uuid, host IP). */
+export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log'> {
   /** Extra handlers served on this host's topic (e.g. the fault-injection control). */
   readonly extraHandlers?: Handlers;
 }
