@@ -3,6 +3,7 @@ import type { ApiVersion } from './microversion.js';
 import type { Credentials } from '../policy/credentials.js';
 import type { PolicyEnforcer } from '../policy/enforcer.js';
 import type { Query } from './query.js';
+import type { Requester } from '../compute/service.js';
 
 export interface RequestContext {
   readonly requestId: string;
@@ -27,6 +28,11 @@ export type PolicyTarget = Readonly<Record<string, unknown>>;
 
 export function can(ctx: RequestContext, rule: string, target?: PolicyTarget): boolean {
   return ctx.policy.enforce(rule, target ?? { project_id: ctx.projectId, user_id: ctx.userId }, ctx.creds);
+}
+
+/** Who asks, as the compute service records it (the caller's ids, request id and admin flag; nothing of the policy machinery). */
+export function requester(ctx: RequestContext): Requester {
+  return { requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin };
 }
 
 /** Throws 403 `Policy doesn't allow <rule> to be performed.` */

@@ -2,15 +2,12 @@
 // resetNetwork.
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
-import { authorize, type RequestContext } from '../context.js';
+import { authorize, requester } from '../context.js';
 import { HttpFault } from '../faults.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
-import type { Requester } from '../../compute/service.js';
 import { resetState } from '../../compute/reset-state.js';
 import { injectNetworkInfo } from '../../compute/inject-network.js';
 import { RESET_STATE_BODY, type ResetStateBody } from '../schemas/admin-actions.js';
-
-const who = (ctx: RequestContext): Requester => ({ requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin });
 
 const GONE = 'This resource is no longer available. No forwarding address is given.';
 
@@ -22,7 +19,7 @@ export function registerAdminActionRoutes(routes: RouteTable, deps: ApiDeps): vo
     handler: async (req) => {
       const inst = await getServer(deps.compute, req.ctx, req.params['server_id']!);
       authorize(req.ctx, 'os_compute_api:os-admin-actions:reset_state', serverTarget(inst));
-      await resetState(deps.compute, who(req.ctx), inst, (req.body as ResetStateBody)['os-resetState'].state);
+      await resetState(deps.compute, requester(req.ctx), inst, (req.body as ResetStateBody)['os-resetState'].state);
       return undefined;
     },
   });
@@ -33,7 +30,7 @@ export function registerAdminActionRoutes(routes: RouteTable, deps: ApiDeps): vo
     handler: async (req) => {
       const inst = await getServer(deps.compute, req.ctx, req.params['server_id']!);
       authorize(req.ctx, 'os_compute_api:os-admin-actions:inject_network_info', serverTarget(inst));
-      await injectNetworkInfo(deps.compute, who(req.ctx), inst);
+      await injectNetworkInfo(deps.compute, requester(req.ctx), inst);
       return undefined;
     },
   });

@@ -2,12 +2,10 @@
 // and `forceDelete`. Both take any value under their key.
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
-import { authorize, type RequestContext } from '../context.js';
+import { authorize, requester } from '../context.js';
 import { getServer, serverTarget, serverUserTarget } from '../../compute/lookup.js';
-import type { Requester } from '../../compute/service.js';
 import { forceDeleteServer, restoreServer } from '../../compute/deferred-delete.js';
 
-const who = (ctx: RequestContext): Requester => ({ requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin });
 const POLICY = 'os_compute_api:os-deferred-delete';
 
 const bodyOf = (key: string) => ({ type: 'object', properties: { [key]: {} }, required: [key], additionalProperties: false });
@@ -21,7 +19,7 @@ export function registerDeferredDeleteRoutes(routes: RouteTable, deps: ApiDeps):
       const id = params['server_id']!;
       const inst = await getServer(deps.compute, ctx, id);
       authorize(ctx, `${POLICY}:restore`, serverTarget(inst));
-      restoreServer(who(ctx), inst, id);
+      restoreServer(requester(ctx), inst, id);
     },
   });
 
@@ -32,7 +30,7 @@ export function registerDeferredDeleteRoutes(routes: RouteTable, deps: ApiDeps):
     handler: async ({ ctx, params }) => {
       const inst = await getServer(deps.compute, ctx, params['server_id']!);
       authorize(ctx, `${POLICY}:force`, serverUserTarget(inst));
-      await forceDeleteServer(deps.compute, who(ctx), inst);
+      await forceDeleteServer(deps.compute, requester(ctx), inst);
       return undefined;
     },
   });

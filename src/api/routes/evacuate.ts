@@ -4,7 +4,7 @@
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiRequest } from '../context.js';
-import { authorize } from '../context.js';
+import { authorize, requester } from '../context.js';
 import { badRequest, notFound } from '../faults.js';
 import { boolish } from '../validation.js';
 import { getServer, serverUserTarget } from '../../compute/lookup.js';
@@ -60,7 +60,7 @@ export function registerEvacuateRoutes(routes: RouteTable, deps: ApiDeps): void 
     try {
       await evacuate(
         svc,
-        { requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin },
+        requester(ctx),
         inst,
         { host, forced, targetState },
       );

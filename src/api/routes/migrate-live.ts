@@ -6,7 +6,7 @@
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiRequest } from '../context.js';
-import { authorize } from '../context.js';
+import { authorize, requester } from '../context.js';
 import { badRequest } from '../faults.js';
 import { boolish } from '../validation.js';
 import { MIGRATE_LIVE_BODY } from '../schemas/migrate-live.js';
@@ -50,7 +50,7 @@ export function registerMigrateLiveRoutes(routes: RouteTable, deps: ApiDeps): vo
       try {
         await liveMigrate(
           deps.compute,
-          { requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin },
+          requester(ctx),
           inst,
           { host, forced, blockMigration, diskOverCommit, async: ctx.version.atLeast('2.34') },
         );

@@ -1,15 +1,12 @@
 // migrate (cold migration). Live migration has its own route module.
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
-import { authorize, type RequestContext } from '../context.js';
+import { authorize, requester } from '../context.js';
 import { badRequest } from '../faults.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
-import type { Requester } from '../../compute/service.js';
 import { ComputeHostNotFound, InstanceInvalidState } from '../../compute/errors.js';
 import { migrate } from '../../compute/migrate.js';
 import { MIGRATE_BODY_V2_56, type MigrateBody } from '../schemas/migrate-server.js';
-
-const who = (ctx: RequestContext): Requester => ({ requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin });
 
 /** Nova names the server in state conflicts by the id the client sent. */
 export function withServerIdAsGiven(err: unknown, serverId: string): unknown {
@@ -31,7 +28,7 @@ export function registerMigrateServerRoutes(routes: RouteTable, deps: ApiDeps): 
       const inst = await getServer(deps.compute, req.ctx, serverId);
       authorize(req.ctx, host ? 'os_compute_api:os-migrate-server:migrate:host' : 'os_compute_api:os-migrate-server:migrate', serverTarget(inst));
       try {
-        await migrate(deps.compute, who(req.ctx), inst, host);
+        await migrate(deps.compute, requester(req.ctx), inst, host);
       } catch (err) {
         if (err instanceof ComputeHostNotFound) throw badRequest(err.message);
         throw withServerIdAsGiven(err, serverId);

@@ -1,18 +1,15 @@
 // resize, confirmResize and revertResize.
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
-import { authorize, type RequestContext } from '../context.js';
+import { authorize, requester } from '../context.js';
 import { badRequest } from '../faults.js';
 import { getServer, serverTarget, serverUserTarget } from '../../compute/lookup.js';
-import type { Requester } from '../../compute/service.js';
 import { FlavorNotFound, MigrationNotFound } from '../../compute/errors.js';
 import { resize } from '../../compute/resize.js';
 import { confirmResize, NOT_RESIZED } from '../../compute/confirm-resize.js';
 import { revertResize } from '../../compute/revert-resize.js';
 import { RESIZE_BODY, type ResizeBody } from '../schemas/resize.js';
 import { withServerIdAsGiven } from './migrate-server.js';
-
-const who = (ctx: RequestContext): Requester => ({ requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin });
 
 export function registerResizeRoutes(routes: RouteTable, deps: ApiDeps): void {
   routes.action('/servers/:server_id', {
@@ -26,7 +23,7 @@ export function registerResizeRoutes(routes: RouteTable, deps: ApiDeps): void {
       const inst = await getServer(deps.compute, req.ctx, serverId);
       authorize(req.ctx, 'os_compute_api:servers:resize', serverUserTarget(inst));
       try {
-        await resize(deps.compute, who(req.ctx), inst, flavorRef);
+        await resize(deps.compute, requester(req.ctx), inst, flavorRef);
       } catch (err) {
         if (err instanceof FlavorNotFound) throw badRequest(err.message);
         throw withServerIdAsGiven(err, serverId);
@@ -43,7 +40,7 @@ export function registerResizeRoutes(routes: RouteTable, deps: ApiDeps): void {
       const inst = await getServer(deps.compute, req.ctx, serverId);
       authorize(req.ctx, 'os_compute_api:servers:confirm_resize', serverTarget(inst));
       try {
-        await confirmResize(deps.compute, who(req.ctx), inst);
+        await confirmResize(deps.compute, requester(req.ctx), inst);
       } catch (err) {
         if (err instanceof MigrationNotFound) throw badRequest(NOT_RESIZED);
         throw withServerIdAsGiven(err, serverId);
@@ -60,7 +57,7 @@ export function registerResizeRoutes(routes: RouteTable, deps: ApiDeps): void {
       const inst = await getServer(deps.compute, req.ctx, serverId);
       authorize(req.ctx, 'os_compute_api:servers:revert_resize', serverTarget(inst));
       try {
-        await revertResize(deps.compute, who(req.ctx), inst);
+        await revertResize(deps.compute, requester(req.ctx), inst);
       } catch (err) {
         if (err instanceof MigrationNotFound) throw badRequest(NOT_RESIZED);
         if (err instanceof FlavorNotFound) throw badRequest('Flavor used by the instance could not be found.');

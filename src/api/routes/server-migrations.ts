@@ -3,8 +3,8 @@
 // Every call looks the server up (project-scoped 404) before its policy.
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
-import type { ApiRequest, RequestContext } from '../context.js';
-import { authorize, can } from '../context.js';
+import type { ApiRequest } from '../context.js';
+import { authorize, can, requester } from '../context.js';
 import { badRequest, notFound } from '../faults.js';
 import { FORCE_COMPLETE_BODY, SERVER_MIGRATIONS_QUERY } from '../schemas/server-migrations.js';
 import { serverMigrationView } from '../views/migrations.js';
@@ -13,12 +13,9 @@ import { InstanceInvalidState, MagnetarError } from '../../compute/errors.js';
 import { liveMigrationsInProgress, migrationOfInstance } from '../../db/live-migrations.js';
 import { IN_PROGRESS_STATUSES } from '../../db/migrations-repo.js';
 import { ABORT_ACTION, FORCE_COMPLETE_ACTION, abortLiveMigration, forceCompleteLiveMigration } from '../../compute/live-migration-control.js';
-import type { Requester } from '../../compute/service.js';
 
 const POLICY = 'os_compute_api:servers:migrations';
 const ITEM = '/servers/:server_id/migrations/:migration_id';
-
-const requester = (ctx: RequestContext): Requester => ({ requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin });
 
 /** State conflicts name the server as the client wrote it and the API's action name. */
 function rethrowConflict(err: unknown, serverId: string, action: string): never {

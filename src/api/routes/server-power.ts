@@ -2,7 +2,7 @@
 // unpause, suspend, resume and reboot.
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
-import { authorize } from '../context.js';
+import { authorize, requester } from '../context.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
 import { POWER_OPERATIONS, requestPowerOperation, type PowerOperation } from '../../compute/power.js';
 import type { ApiRequest } from '../context.js';
@@ -33,12 +33,7 @@ export function registerServerPowerRoutes(routes: RouteTable, deps: ApiDeps): vo
   const run = async (req: ApiRequest, rule: string, op: PowerOperation): Promise<undefined> => {
     const inst = await getServer(deps.compute, req.ctx, req.params['server_id']!);
     authorize(req.ctx, rule, serverTarget(inst));
-    await requestPowerOperation(deps.compute, inst, op, {
-      requestId: req.ctx.requestId,
-      userId: req.ctx.userId,
-      projectId: req.ctx.projectId,
-      isAdmin: req.ctx.isAdmin,
-    });
+    await requestPowerOperation(deps.compute, inst, op, requester(req.ctx));
     return undefined;
   };
   for (const [name, rule, op] of simple) {

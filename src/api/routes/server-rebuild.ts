@@ -2,7 +2,7 @@
 import type { RouteTable, Versioned } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import type { JsonSchema } from '../validation.js';
-import { authorize } from '../context.js';
+import { authorize, requester } from '../context.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
 import { rebuildServer } from '../../compute/rebuild.js';
 import { generatePassword } from '../../compute/password.js';
@@ -85,7 +85,7 @@ export function registerServerRebuildRoutes(routes: RouteTable, deps: ApiDeps): 
           ...(r['hostname'] !== undefined && { hostname: r['hostname'] }),
           ...('key_name' in r && { keyName: r['key_name'] }),
         },
-        { requestId: ctx.requestId, userId: ctx.userId, projectId: ctx.projectId, isAdmin: ctx.isAdmin },
+        requester(ctx),
       );
       const extra: Record<string, unknown> = {};
       if (deps.conf.bool('api', 'enable_instance_password'))
