@@ -1,6 +1,6 @@
 // The one place where errors become HTTP: Nova's fault envelope
 // {"<faultName>": {"code", "message"}} and the status of each error family.
-import { MagnetarError, type ErrorFamily } from '../compute/errors.js';
+import { InstanceInvalidState, MagnetarError, type ErrorFamily } from '../compute/errors.js';
 import { PolicyNotAuthorized } from '../policy/errors.js';
 
 const FAULT_NAMES: Readonly<Record<number, string>> = {
@@ -59,4 +59,13 @@ export function toFault(err: unknown): { status: number; message: string; expect
   if (err instanceof MagnetarError) return { status: FAMILY_STATUS[err.family], message: err.message, expected: true };
   const name = err instanceof Error ? err.name : 'Error';
   return { status: 500, message: `${UNEXPECTED_MESSAGE}\n<class '${name}'>`, expected: false };
+}
+
+/**
+ * Nova names the server in a state conflict by the id the client sent and,
+ * where the route gives one, by the API's action name. Other errors pass as they are.
+ */
+export function withServerIdAsGiven(err: unknown, serverId: string, action?: string): unknown {
+  if (err instanceof InstanceInvalidState) return new InstanceInvalidState(serverId, action ?? err.action, err.attr, err.state);
+  return err;
 }

@@ -5,10 +5,9 @@ import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiRequest } from '../context.js';
 import { authorize, requester } from '../context.js';
-import { badRequest, notFound } from '../faults.js';
+import { badRequest, notFound, withServerIdAsGiven } from '../faults.js';
 import { boolish } from '../validation.js';
 import { getServer, serverUserTarget } from '../../compute/lookup.js';
-import { InstanceInvalidState } from '../../compute/errors.js';
 import { generatePassword } from '../../compute/password.js';
 import { EVACUATE_ACTION, checkComputesSupportStoppedEvacuate, evacuate, isComputeHost } from '../../compute/evacuate.js';
 import { evacuateV21, evacuateV214, evacuateV229 } from '../schemas/evacuate.js';
@@ -65,9 +64,7 @@ export function registerEvacuateRoutes(routes: RouteTable, deps: ApiDeps): void 
         { host, forced, targetState },
       );
     } catch (err) {
-      // Nova names the server as the request did.
-      if (err instanceof InstanceInvalidState) throw new InstanceInvalidState(serverId, EVACUATE_ACTION, err.attr, err.state);
-      throw err;
+      throw withServerIdAsGiven(err, serverId, EVACUATE_ACTION);
     }
     if (v.below('2.14') && deps.conf.bool('api', 'enable_instance_password')) return { adminPass: password };
     return undefined;

@@ -7,11 +7,11 @@ import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiRequest } from '../context.js';
 import { authorize, requester } from '../context.js';
-import { badRequest } from '../faults.js';
+import { badRequest, withServerIdAsGiven } from '../faults.js';
 import { boolish } from '../validation.js';
 import { MIGRATE_LIVE_BODY } from '../schemas/migrate-live.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
-import { InstanceInvalidState, MagnetarError } from '../../compute/errors.js';
+import { MagnetarError } from '../../compute/errors.js';
 import { liveMigrate, LIVE_MIGRATE_ACTION } from '../../compute/live-migrate.js';
 
 const POLICY = 'os_compute_api:os-migrate-server:migrate_live';
@@ -55,10 +55,8 @@ export function registerMigrateLiveRoutes(routes: RouteTable, deps: ApiDeps): vo
           { host, forced, blockMigration, diskOverCommit, async: ctx.version.atLeast('2.34') },
         );
       } catch (err) {
-        // The conflict names the server as the client wrote it.
-        if (err instanceof InstanceInvalidState) throw new InstanceInvalidState(serverId, LIVE_MIGRATE_ACTION, err.attr, err.state);
         if (err instanceof MagnetarError && err.name === 'ComputeHostNotFound') throw badRequest(err.message);
-        throw err;
+        throw withServerIdAsGiven(err, serverId, LIVE_MIGRATE_ACTION);
       }
       return undefined;
     },

@@ -2,18 +2,11 @@
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import { authorize, requester } from '../context.js';
-import { badRequest } from '../faults.js';
+import { badRequest, withServerIdAsGiven } from '../faults.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
-import { ComputeHostNotFound, InstanceInvalidState } from '../../compute/errors.js';
+import { ComputeHostNotFound } from '../../compute/errors.js';
 import { migrate } from '../../compute/migrate.js';
 import { MIGRATE_BODY_V2_56, type MigrateBody } from '../schemas/migrate-server.js';
-
-/** Nova names the server in state conflicts by the id the client sent. */
-export function withServerIdAsGiven(err: unknown, serverId: string): unknown {
-  if (err instanceof InstanceInvalidState && err.instanceUuid !== serverId)
-    return new InstanceInvalidState(serverId, err.action, err.attr, err.state);
-  return err;
-}
 
 export function registerMigrateServerRoutes(routes: RouteTable, deps: ApiDeps): void {
   routes.action('/servers/:server_id', {

@@ -2,14 +2,13 @@
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import { authorize, requester } from '../context.js';
-import { badRequest } from '../faults.js';
+import { badRequest, withServerIdAsGiven } from '../faults.js';
 import { getServer, serverTarget, serverUserTarget } from '../../compute/lookup.js';
 import { FlavorNotFound, MigrationNotFound } from '../../compute/errors.js';
 import { resize } from '../../compute/resize.js';
 import { confirmResize, NOT_RESIZED } from '../../compute/confirm-resize.js';
 import { revertResize } from '../../compute/revert-resize.js';
 import { RESIZE_BODY, type ResizeBody } from '../schemas/resize.js';
-import { withServerIdAsGiven } from './migrate-server.js';
 
 export function registerResizeRoutes(routes: RouteTable, deps: ApiDeps): void {
   routes.action('/servers/:server_id', {

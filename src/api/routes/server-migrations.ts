@@ -5,23 +5,17 @@ import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiRequest } from '../context.js';
 import { authorize, can, requester } from '../context.js';
-import { badRequest, notFound } from '../faults.js';
+import { badRequest, notFound, withServerIdAsGiven } from '../faults.js';
 import { FORCE_COMPLETE_BODY, SERVER_MIGRATIONS_QUERY } from '../schemas/server-migrations.js';
 import { serverMigrationView } from '../views/migrations.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
-import { InstanceInvalidState, MagnetarError } from '../../compute/errors.js';
+import { MagnetarError } from '../../compute/errors.js';
 import { liveMigrationsInProgress, migrationOfInstance } from '../../db/live-migrations.js';
 import { IN_PROGRESS_STATUSES } from '../../db/migrations-repo.js';
 import { ABORT_ACTION, FORCE_COMPLETE_ACTION, abortLiveMigration, forceCompleteLiveMigration } from '../../compute/live-migration-control.js';
 
 const POLICY = 'os_compute_api:servers:migrations';
 const ITEM = '/servers/:server_id/migrations/:migration_id';
-
-/** State conflicts name the server as the client wrote it and the API's action name. */
-function rethrowConflict(err: unknown, serverId: string, action: string): never {
-  if (err instanceof InstanceInvalidState) throw new InstanceInvalidState(serverId, action, err.attr, err.state);
-  throw err;
-}
 
 export function registerServerMigrationsRoutes(routes: RouteTable, deps: ApiDeps): void {
   routes.route({
@@ -72,7 +66,7 @@ export function registerServerMigrationsRoutes(routes: RouteTable, deps: ApiDeps
       } catch (err) {
         // Not found here is the client's mistake about the migration: 400, not 404.
         if (err instanceof MagnetarError && err.name === 'MigrationNotFoundForInstance') throw badRequest(err.message);
-        rethrowConflict(err, serverId, FORCE_COMPLETE_ACTION);
+        throw withServerIdAsGiven(err, serverId, FORCE_COMPLETE_ACTION);
       }
       return undefined;
     },
@@ -90,7 +84,7 @@ export function registerServerMigrationsRoutes(routes: RouteTable, deps: ApiDeps
       try {
         await abortLiveMigration(deps.compute, requester(ctx), inst, params['migration_id']!, { abortQueued: ctx.version.atLeast('2.65') });
       } catch (err) {
-        rethrowConflict(err, serverId, ABORT_ACTION);
+        throw withServerIdAsGiven(err, serverId, ABORT_ACTION);
       }
       return undefined;
     },
