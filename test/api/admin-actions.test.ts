@@ -7,33 +7,18 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { act } from '../support/actions.js';
+import { setInstanceColumns } from '../support/db.js';
+import { until } from '../support/wait.js';
 
 const NO_SERVER = '6f1c4b8e-0d2a-4c59-9a7e-3b5d2f0e8a11';
 const GONE = 'This resource is no longer available. No forwarding address is given.';
-
-function act(c: Cloud, user: string, id: string, body: unknown, version = '2.1') {
-  return c.req(user, 'POST', `/servers/${id}/action`, { body, version });
-}
-
-async function until<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  let last = await fn();
-  while (!pred(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 20));
-    last = await fn();
-  }
-  return last;
-}
 
 async function actionNames(c: Cloud, id: string): Promise<string[]> {
   const r = await c.req('admin', 'GET', `/servers/${id}/os-instance-actions`);
   assert.equal(r.status, 200, r.text);
   return r.body.instanceActions.map((a: any) => a.action);
 }
-
-const setColumns = (c: Cloud, id: string, values: Record<string, unknown>) =>
-  c.aio.base.db.kysely.updateTable('instances').set(values).where('uuid', '=', id).execute();
 
 const injections = (c: Cloud, server: any): number =>
   c.aio.agents.get(server['OS-EXT-SRV-ATTR:host'])!.ctx.driver.getGuest(server.id)?.networkInjections ?? -1;
@@ -96,13 +81,13 @@ describe('admin actions', () => {
       assert.equal(got.status, 'ERROR');
       assert.equal(got.locked, true, 'the lock stays');
 
-      await setColumns(c, s.id, { vm_state: 'active', task_state: 'migrating' });
+      await setInstanceColumns(c, s.id, { vm_state: 'active', task_state: 'migrating' });
       assert.equal((await act(c, 'admin', s.id, { 'os-resetState': { state: 'active' } })).status, 202);
       got = (await c.req('admin', 'GET', `/servers/${s.id}`, { version: 'latest' })).body.server;
       assert.equal(got.status, 'ACTIVE');
       assert.equal(got['OS-EXT-STS:task_state'], null);
 
-      await setColumns(c, s.id, { vm_state: 'building', task_state: 'spawning' });
+      await setInstanceColumns(c, s.id, { vm_state: 'building', task_state: 'spawning' });
       assert.equal((await c.req('admin', 'GET', `/servers/${s.id}`)).body.server.status, 'BUILD');
       assert.equal((await act(c, 'admin', s.id, { 'os-resetState': { state: 'error' } })).status, 202);
       got = (await c.req('admin', 'GET', `/servers/${s.id}`, { version: 'latest' })).body.server;
@@ -163,10 +148,10 @@ describe('admin actions', () => {
       const r = await act(c, 'admin', s.id, { injectNetworkInfo: null });
       assert.equal(r.status, 202, r.text);
       assert.equal(r.text, '');
-      await until('an injection', async () => injections(c, s), (n) => n === 1);
+      await until('an injection', async () => injections(c, s), (n) => n === 1, 5000);
       // Any value is accepted and ignored.
       for (const v of [{ anything: [1, 2] }, 'x', 7]) assert.equal((await act(c, 'admin', s.id, { injectNetworkInfo: v }, 'latest')).status, 202);
-      await until('four injections', async () => injections(c, s), (n) => n === 4);
+      await until('four injections', async () => injections(c, s), (n) => n === 4, 5000);
       assert.deepEqual(await actionNames(c, s.id), ['create']);
       const got = (await c.req('admin', 'GET', `/servers/${s.id}`, { version: 'latest' })).body.server;
       assert.equal(got.status, 'ACTIVE');
@@ -181,7 +166,7 @@ describe('admin actions', () => {
       assert.equal((await act(c, 'admin', s.id, { 'os-resetState': { state: 'error' } })).status, 202);
       const r = await act(c, 'admin', s.id, { injectNetworkInfo: null });
       assert.equal(r.status, 202, r.text);
-      await until('an injection', async () => injections(c, s), (n) => n === 1);
+      await until('an injection', async () => injections(c, s), (n) => n === 1, 5000);
     });
 
     it('lookup 404, then policy 403', async () => {
@@ -199,7 +184,7 @@ describe('admin actions', () => {
 
     it('a server without a host is a conflict (409), not a 500', async () => {
       const s = await c.bootServer('demo');
-      await setColumns(c, s.id, { host: null, node: null });
+      await setInstanceColumns(c, s.id, { host: null, node: null });
       const r = await act(c, 'admin', s.id, { injectNetworkInfo: null });
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, `Instance ${s.id} is not ready`);
@@ -252,6 +237,6 @@ describe('injectNetworkInfo lock guard (policy opened to members)', () => {
     assert.equal((await act(c, 'demo', s.id, { unlock: null })).status, 202);
     r = await act(c, 'demo', s.id, { injectNetworkInfo: null });
     assert.equal(r.status, 202);
-    await until('an injection', async () => injections(c, s), (n) => n === 1);
+    await until('an injection', async () => injections(c, s), (n) => n === 1, 5000);
   });
 });

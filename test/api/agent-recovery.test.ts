@@ -2,8 +2,9 @@
 // task when it stopped are settled, and power_state follows the hypervisor.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { allocationHosts, insertMigration, setInstanceColumns } from '../support/db.js';
+import { sleep } from '../support/wait.js';
 import { dbTime } from '../../src/db/time.js';
 
 let c: Cloud;
@@ -18,7 +19,6 @@ after(async () => {
 
 const HOST = 'OS-EXT-SRV-ATTR:host';
 const db = () => c.aio.base.db.kysely;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const driverOf = (host: string) => c.aio.agents.get(host)!.ctx.driver;
 
 async function onlyHost(host: string | null): Promise<void> {
@@ -40,52 +40,8 @@ async function bootOn(host: string, n: number): Promise<any[]> {
     await onlyHost(null);
   }
 }
-const setState = (id: string, values: Record<string, unknown>) => db().updateTable('instances').set(values).where('uuid', '=', id).execute();
 const show = async (id: string) => (await c.req('admin', 'GET', `/servers/${id}`, { version: '2.84' })).body?.server;
-async function insertMigration(values: Record<string, unknown>): Promise<string> {
-  const uuid = randomUUID();
-  const t = dbTime(new Date());
-  await db()
-    .insertInto('migrations')
-    .values({
-      uuid,
-      instance_uuid: '',
-      migration_type: 'migration',
-      status: 'migrating',
-      source_compute: null,
-      source_node: null,
-      dest_compute: null,
-      dest_node: null,
-      dest_host: null,
-      old_instance_type_id: 1,
-      new_instance_type_id: 1,
-      user_id: null,
-      project_id: null,
-      hidden: 0,
-      memory_total: null,
-      memory_processed: null,
-      memory_remaining: null,
-      disk_total: null,
-      disk_processed: null,
-      disk_remaining: null,
-      created_at: t,
-      updated_at: t,
-      deleted: 0,
-      ...values,
-    } as never)
-    .execute();
-  return uuid;
-}
 const migrationStatus = async (uuid: string) => (await db().selectFrom('migrations').select('status').where('uuid', '=', uuid).executeTakeFirstOrThrow()).status;
-const allocationHosts = async (consumer: string) =>
-  (
-    await db()
-      .selectFrom('allocations')
-      .innerJoin('compute_nodes', 'compute_nodes.uuid', 'allocations.node_uuid')
-      .select('compute_nodes.host')
-      .where('consumer_uuid', '=', consumer)
-      .execute()
-  ).map((r) => r.host);
 const nodeUuid = async (host: string) => (await db().selectFrom('compute_nodes').select('uuid').where('host', '=', host).executeTakeFirstOrThrow()).uuid;
 
 describe('agent start-up recovery', () => {
@@ -135,28 +91,28 @@ describe('agent start-up recovery', () => {
     await drv.powerOff(rebootPending.id);
     await c.aio.stopHost(H);
 
-    await setState(building.id, { vm_state: 'building', task_state: 'spawning' });
-    await setState(rebuilding.id, { task_state: 'rebuild_spawning' });
-    await setState(resizePrep.id, { task_state: 'resize_prep' });
+    await setInstanceColumns(c, building.id, { vm_state: 'building', task_state: 'spawning' });
+    await setInstanceColumns(c, rebuilding.id, { task_state: 'rebuild_spawning' });
+    await setInstanceColumns(c, resizePrep.id, { task_state: 'resize_prep' });
     // Cold migration away from here, interrupted while the disk was copied: the
     // migration holds this host, the server a claim on the destination.
-    await setState(resizeMigrating.id, { task_state: 'resize_migrating' });
-    const coldSource = await insertMigration({ instance_uuid: resizeMigrating.id, status: 'migrating', source_compute: H, source_node: H, dest_compute: 'compute3', dest_node: 'compute3' });
+    await setInstanceColumns(c, resizeMigrating.id, { task_state: 'resize_migrating' });
+    const coldSource = await insertMigration(c, { instance_uuid: resizeMigrating.id, status: 'migrating', source_compute: H, source_node: H, dest_compute: 'compute3', dest_node: 'compute3' });
     await db().updateTable('allocations').set({ consumer_uuid: coldSource }).where('consumer_uuid', '=', resizeMigrating.id).execute();
     await db().insertInto('allocations').values({ consumer_uuid: resizeMigrating.id, node_uuid: await nodeUuid('compute3'), vcpus: 1, memory_mb: 512, disk_gb: 1, created_at: dbTime(new Date()) }).execute();
-    await setState(resizeFinish.id, { task_state: 'resize_finish' });
-    const coldDest = await insertMigration({ instance_uuid: resizeFinish.id, status: 'post-migrating', source_compute: 'compute3', dest_compute: H });
-    await setState(poweringOff.id, { task_state: 'powering-off' });
-    await setState(poweringOn.id, { vm_state: 'stopped', power_state: 4, task_state: 'powering-on' });
-    await setState(rebootRunning.id, { task_state: 'reboot_started_hard' });
-    await setState(rebootPending.id, { task_state: 'reboot_pending', power_state: 4 });
-    await setState(deleting.id, { task_state: 'deleting' });
-    await setState(migrating.id, { task_state: 'migrating' });
-    const live = await insertMigration({ instance_uuid: migrating.id, migration_type: 'live-migration', status: 'running', source_compute: H, dest_compute: 'compute2' });
+    await setInstanceColumns(c, resizeFinish.id, { task_state: 'resize_finish' });
+    const coldDest = await insertMigration(c, { instance_uuid: resizeFinish.id, status: 'post-migrating', source_compute: 'compute3', dest_compute: H });
+    await setInstanceColumns(c, poweringOff.id, { task_state: 'powering-off' });
+    await setInstanceColumns(c, poweringOn.id, { vm_state: 'stopped', power_state: 4, task_state: 'powering-on' });
+    await setInstanceColumns(c, rebootRunning.id, { task_state: 'reboot_started_hard' });
+    await setInstanceColumns(c, rebootPending.id, { task_state: 'reboot_pending', power_state: 4 });
+    await setInstanceColumns(c, deleting.id, { task_state: 'deleting' });
+    await setInstanceColumns(c, migrating.id, { task_state: 'migrating' });
+    const live = await insertMigration(c, { instance_uuid: migrating.id, migration_type: 'live-migration', status: 'running', source_compute: H, dest_compute: 'compute2' });
     // Being evacuated away from this host: not this agent's to settle.
-    await setState(evacuating.id, { task_state: 'rebuilding' });
-    await insertMigration({ instance_uuid: evacuating.id, migration_type: 'evacuation', status: 'accepted', source_compute: H, source_node: H, old_instance_type_id: null, new_instance_type_id: null });
-    await setState(other.id, { task_state: 'spawning', vm_state: 'building' });
+    await setInstanceColumns(c, evacuating.id, { task_state: 'rebuilding' });
+    await insertMigration(c, { instance_uuid: evacuating.id, migration_type: 'evacuation', status: 'accepted', source_compute: H, source_node: H, old_instance_type_id: null, new_instance_type_id: null });
+    await setInstanceColumns(c, other.id, { task_state: 'spawning', vm_state: 'building' });
     // The hypervisor changed behind the database's back.
     const stateFile = `${c.stateDir}/fake-${H}.json`;
     const { readFileSync, writeFileSync } = await import('node:fs');
@@ -176,8 +132,8 @@ describe('agent start-up recovery', () => {
     assert.deepEqual(await st(resizePrep), { status: 'ACTIVE', task: null, power: 1 });
     assert.deepEqual(await st(resizeMigrating), { status: 'ACTIVE', task: null, power: 1 });
     assert.equal(await migrationStatus(coldSource), 'error');
-    assert.deepEqual(await allocationHosts(resizeMigrating.id), [H], 'the server holds its own host again');
-    assert.deepEqual(await allocationHosts(coldSource), []);
+    assert.deepEqual(await allocationHosts(c, resizeMigrating.id), [H], 'the server holds its own host again');
+    assert.deepEqual(await allocationHosts(c, coldSource), []);
     assert.deepEqual(await st(resizeFinish), { status: 'ERROR', task: null, power: 1 });
     assert.equal(await migrationStatus(coldDest), 'error');
     assert.deepEqual(await st(poweringOff), { status: 'SHUTOFF', task: null, power: 4 });
@@ -189,7 +145,7 @@ describe('agent start-up recovery', () => {
     assert.equal(drv2.getGuest(rebootPending.id)?.powerState, 1, 'rebooted');
     assert.equal(await show(deleting.id), undefined, 'the deletion was completed');
     assert.equal(drv2.getGuest(deleting.id), undefined);
-    assert.deepEqual(await allocationHosts(deleting.id), []);
+    assert.deepEqual(await allocationHosts(c, deleting.id), []);
     assert.deepEqual(await st(migrating), { status: 'ACTIVE', task: null, power: 1 });
     assert.equal(await migrationStatus(live), 'error');
     assert.deepEqual(await st(evacuating), { status: 'REBUILD', task: 'rebuilding', power: 1 });
@@ -197,15 +153,15 @@ describe('agent start-up recovery', () => {
     assert.deepEqual(await st(poweredOff), { status: 'ACTIVE', task: null, power: 4 });
     assert.deepEqual(await st(stable), { status: 'ACTIVE', task: null, power: 1 });
     assert.deepEqual(await st(other), { status: 'BUILD', task: 'spawning', power: 1 }, 'another host\'s server is not touched');
-    await setState(other.id, { task_state: null, vm_state: 'active' });
-    await setState(evacuating.id, { task_state: null });
+    await setInstanceColumns(c, other.id, { task_state: null, vm_state: 'active' });
+    await setInstanceColumns(c, evacuating.id, { task_state: null });
     await db().updateTable('migrations').set({ status: 'error' }).where('instance_uuid', '=', evacuating.id).execute();
   });
 
   it('an evacuation this host was rebuilding when it stopped fails: server ERROR on its old host, claims put back', async () => {
     const [s] = await bootOn('compute2', 1);
     await c.aio.stopHost(H);
-    const mig = await insertMigration({
+    const mig = await insertMigration(c, {
       instance_uuid: s.id,
       migration_type: 'evacuation',
       status: 'pre-migrating',
@@ -216,7 +172,7 @@ describe('agent start-up recovery', () => {
       old_instance_type_id: null,
       new_instance_type_id: null,
     });
-    await setState(s.id, { task_state: 'rebuild_spawning' });
+    await setInstanceColumns(c, s.id, { task_state: 'rebuild_spawning' });
     await db().updateTable('allocations').set({ consumer_uuid: mig }).where('consumer_uuid', '=', s.id).execute();
     await db().insertInto('allocations').values({ consumer_uuid: s.id, node_uuid: await nodeUuid(H), vcpus: 1, memory_mb: 512, disk_gb: 1, created_at: dbTime(new Date()) }).execute();
 
@@ -226,7 +182,7 @@ describe('agent start-up recovery', () => {
     assert.equal(x[HOST], 'compute2');
     assert.match(x.fault.message, /interrupted/);
     assert.equal(await migrationStatus(mig), 'failed');
-    assert.deepEqual(await allocationHosts(s.id), ['compute2']);
-    assert.deepEqual(await allocationHosts(mig), []);
+    assert.deepEqual(await allocationHosts(c, s.id), ['compute2']);
+    assert.deepEqual(await allocationHosts(c, mig), []);
   });
 });

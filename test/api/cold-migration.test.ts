@@ -6,45 +6,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { act, actionOf } from '../support/actions.js';
+import { allocations, migrationRows, setInstanceColumns } from '../support/db.js';
+import { until, waitServiceDown } from '../support/wait.js';
 
 const HOSTS = ['compute1', 'compute2', 'compute3'];
-
-function act(c: Cloud, user: string, id: string, body: unknown, version = '2.1') {
-  return c.req(user, 'POST', `/servers/${id}/action`, { body, version });
-}
-
-async function until<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T = await fn();
-  while (!pred(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 20));
-    last = await fn();
-  }
-  return last;
-}
-
-function migrationsOf(c: Cloud, uuid: string) {
-  return c.aio.base.db.kysely.selectFrom('migrations').selectAll().where('instance_uuid', '=', uuid).orderBy('id').execute();
-}
-
-/** A consumer's allocations as `host:memory_mb` strings. */
-async function allocs(c: Cloud, consumer: string): Promise<string[]> {
-  const rows = await c.aio.base.db.kysely
-    .selectFrom('allocations')
-    .innerJoin('compute_nodes', 'compute_nodes.uuid', 'allocations.node_uuid')
-    .select(['compute_nodes.host', 'allocations.memory_mb'])
-    .where('allocations.consumer_uuid', '=', consumer)
-    .orderBy('allocations.id')
-    .execute();
-  return rows.map((r) => `${r.host}:${r.memory_mb}`);
-}
-
-async function actionOf(c: Cloud, id: string, requestId: string): Promise<any> {
-  const r = await c.req('admin', 'GET', `/servers/${id}/os-instance-actions/${requestId}`, { version: '2.84' });
-  assert.equal(r.status, 200, r.text);
-  return r.body.instanceAction;
-}
 
 /** Waits until the action has `count` events, none running, and returns them as `event:result@host` in start order. */
 async function settledEvents(c: Cloud, id: string, requestId: string, count: number): Promise<{ action: any; events: string[] }> {
@@ -60,17 +26,6 @@ async function settledEvents(c: Cloud, id: string, requestId: string, count: num
 
 const hostOf = (s: any): string => s['OS-EXT-SRV-ATTR:host'];
 const otherThan = (h: string): string => HOSTS.find((x) => x !== h)!;
-
-async function waitServiceDown(c: Cloud, host: string): Promise<void> {
-  await until(
-    `${host} to be reported down`,
-    async () => {
-      const r = await c.req('admin', 'GET', '/os-services?binary=nova-compute', { version: '2.53' });
-      return r.body?.services?.find((s: any) => s.host === host)?.state;
-    },
-    (s) => s === 'down',
-  );
-}
 
 describe('cold migration (migrate)', () => {
   let c: Cloud;
@@ -105,7 +60,7 @@ describe('cold migration (migrate)', () => {
     assert.notEqual(dest, source);
     assert.equal(done['OS-EXT-SRV-ATTR:hypervisor_hostname'], dest);
 
-    const [m, ...more] = await migrationsOf(c, s.id);
+    const [m, ...more] = await migrationRows(c, s.id);
     assert.equal(more.length, 0);
     assert.equal(m!.migration_type, 'migration');
     assert.equal(m!.status, 'finished');
@@ -122,8 +77,8 @@ describe('cold migration (migrate)', () => {
     assert.notEqual(m!.project_id, await c.projectId('demo'));
 
     // The migration holds the source, the server the destination.
-    assert.deepEqual(await allocs(c, s.id), [`${dest}:512`]);
-    assert.deepEqual(await allocs(c, m!.uuid), [`${source}:512`]);
+    assert.deepEqual(await allocations(c, s.id), [`${dest}:512`]);
+    assert.deepEqual(await allocations(c, m!.uuid), [`${source}:512`]);
     assert.equal(c.aio.agents.get(dest)!.ctx.driver.getGuest(s.id)?.powerState, 1);
 
     const { action, events } = await settledEvents(c, s.id, rid, 5);
@@ -143,7 +98,7 @@ describe('cold migration (migrate)', () => {
     const s = await c.bootServer('demo');
     await act(c, 'admin', s.id, { migrate: null });
     const moved = await verifyResize(s.id);
-    const [m] = await migrationsOf(c, s.id);
+    const [m] = await migrationRows(c, s.id);
     const source = m!.source_compute!;
     const r = await act(c, 'demo', s.id, { confirmResize: null });
     assert.equal(r.status, 204, r.text);
@@ -153,9 +108,9 @@ describe('cold migration (migrate)', () => {
     assert.equal(after.status, 'ACTIVE');
     assert.equal(after['OS-EXT-STS:task_state'], null);
     assert.equal(hostOf(after), hostOf(moved));
-    assert.equal((await migrationsOf(c, s.id))[0]!.status, 'confirmed');
-    assert.deepEqual(await allocs(c, s.id), [`${hostOf(moved)}:512`]);
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    assert.equal((await migrationRows(c, s.id))[0]!.status, 'confirmed');
+    assert.deepEqual(await allocations(c, s.id), [`${hostOf(moved)}:512`]);
+    assert.deepEqual(await allocations(c, m!.uuid), []);
     assert.equal(c.aio.agents.get(source)!.ctx.driver.getGuest(s.id), undefined);
     const { action, events } = await settledEvents(c, s.id, rid, 1);
     assert.equal(action.action, 'confirmResize');
@@ -167,7 +122,7 @@ describe('cold migration (migrate)', () => {
     const s = await c.bootServer('demo');
     await act(c, 'admin', s.id, { migrate: null });
     const moved = await verifyResize(s.id);
-    const [m] = await migrationsOf(c, s.id);
+    const [m] = await migrationRows(c, s.id);
     const source = m!.source_compute!;
     const r = await act(c, 'demo', s.id, { revertResize: null });
     assert.equal(r.status, 202, r.text);
@@ -178,9 +133,9 @@ describe('cold migration (migrate)', () => {
     assert.equal(back.status, 'ACTIVE');
     assert.equal(hostOf(back), source);
     assert.equal(back['OS-EXT-STS:power_state'], 1);
-    assert.equal((await migrationsOf(c, s.id))[0]!.status, 'reverted');
-    assert.deepEqual(await allocs(c, s.id), [`${source}:512`]);
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    assert.equal((await migrationRows(c, s.id))[0]!.status, 'reverted');
+    assert.deepEqual(await allocations(c, s.id), [`${source}:512`]);
+    assert.deepEqual(await allocations(c, m!.uuid), []);
     assert.equal(c.aio.agents.get(hostOf(moved))!.ctx.driver.getGuest(s.id), undefined);
     assert.equal(c.aio.agents.get(source)!.ctx.driver.getGuest(s.id)?.powerState, 1);
     const { action, events } = await settledEvents(c, s.id, rid, 2);
@@ -255,7 +210,7 @@ describe('cold migration (migrate)', () => {
     assert.deepEqual(actions.body.instanceActions.map((a: any) => a.action), ['create']);
     r = await act(c, 'demo_manager', s.id, { migrate: null }, '2.56');
     assert.equal(r.status, 202, r.text);
-    const m = await until('migration', () => migrationsOf(c, s.id), (x) => x.length > 0);
+    const m = await until('migration', () => migrationRows(c, s.id), (x) => x.length > 0);
     assert.equal(m[0]!.project_id, await c.projectId('demo_manager'));
     await verifyResize(s.id);
   });
@@ -300,14 +255,14 @@ describe('cold migration (migrate)', () => {
 
     // No host to move from.
     const host = hostOf(await c.waitServer(s.id, () => true));
-    await c.aio.base.db.kysely.updateTable('instances').set({ host: null }).where('uuid', '=', s.id).execute();
+    await setInstanceColumns(c, s.id, { host: null });
     r = await act(c, 'admin', s.id, { migrate: null });
     assert.equal(r.status, 409);
     assert.equal(r.body.conflictingRequest.message, `Instance ${s.id} is not ready`);
-    await c.aio.base.db.kysely.updateTable('instances').set({ host }).where('uuid', '=', s.id).execute();
+    await setInstanceColumns(c, s.id, { host });
 
     // A server that never launched (still building) is not migrated.
-    await c.aio.base.db.kysely.updateTable('instances').set({ launched_at: null }).where('uuid', '=', s.id).execute();
+    await setInstanceColumns(c, s.id, { launched_at: null });
     r = await act(c, 'admin', s.id, { migrate: null });
     assert.equal(r.status, 409);
     assert.equal(r.body.conflictingRequest.message, `Instance ${s.id} is in an invalid state for 'migrate'`);
@@ -322,7 +277,7 @@ describe('cold migration (migrate)', () => {
       const r = await act(c, 'admin', s.id, { migrate: null });
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, 'Service is unavailable at this time.');
-      assert.deepEqual(await migrationsOf(c, s.id), []);
+      assert.deepEqual(await migrationRows(c, s.id), []);
       const got = await c.req('admin', 'GET', `/servers/${s.id}`);
       assert.equal(got.body.server.status, 'ACTIVE');
     } finally {
@@ -340,7 +295,7 @@ describe('cold migration (migrate)', () => {
       const r = await act(c, 'admin', s.id, { migrate: { host: target } }, '2.56');
       assert.equal(r.status, 202, r.text);
       const rid = r.headers.get('x-openstack-request-id')!;
-      const [m] = await until('migration error', () => migrationsOf(c, s.id), (x) => x[0]?.status === 'error');
+      const [m] = await until('migration error', () => migrationRows(c, s.id), (x) => x[0]?.status === 'error');
       const back = await c.waitServer(s.id, (x) => x.status !== 'RESIZE');
       assert.equal(back.status, 'ACTIVE');
       assert.equal(back['OS-EXT-STS:task_state'], null);
@@ -349,8 +304,8 @@ describe('cold migration (migrate)', () => {
       assert.equal(action.message, 'Error');
       assert.deepEqual(events, ['conductor_migrate_server:Error', 'cold_migrate:Error']);
       assert.match(action.events.find((e: any) => e.event === 'cold_migrate').details, /No valid host/);
-      assert.deepEqual(await allocs(c, s.id), [`${source}:512`]);
-      assert.deepEqual(await allocs(c, m!.uuid), []);
+      assert.deepEqual(await allocations(c, s.id), [`${source}:512`]);
+      assert.deepEqual(await allocations(c, m!.uuid), []);
     } finally {
       await c.aio.startHost(target);
     }
@@ -368,9 +323,9 @@ describe('cold migration (migrate)', () => {
     assert.equal(hostOf(failed), source);
     assert.equal(failed.fault.code, 500);
     assert.match(failed.fault.message, /Simulated failure of migrate_disk_and_power_off/);
-    const [m] = await until('migration error', () => migrationsOf(c, s.id), (x) => x[0]?.status === 'error');
-    assert.deepEqual(await allocs(c, s.id), [`${source}:512`]);
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    const [m] = await until('migration error', () => migrationRows(c, s.id), (x) => x[0]?.status === 'error');
+    assert.deepEqual(await allocations(c, s.id), [`${source}:512`]);
+    assert.deepEqual(await allocations(c, m!.uuid), []);
     const { action, events } = await settledEvents(c, s.id, rid, 4);
     assert.equal(action.message, 'Error');
     assert.equal(events[3], `compute_resize_instance:Error@${source}`);
@@ -386,9 +341,9 @@ describe('cold migration (migrate)', () => {
     const failed = await c.waitServer(s.id, (x) => x.status === 'ERROR');
     assert.equal(hostOf(failed), target);
     assert.match(failed.fault.message, /Simulated failure of finish_migration/);
-    const [m] = await until('migration error', () => migrationsOf(c, s.id), (x) => x[0]?.status === 'error');
-    assert.deepEqual(await allocs(c, s.id), [`${target}:512`]);
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    const [m] = await until('migration error', () => migrationRows(c, s.id), (x) => x[0]?.status === 'error');
+    assert.deepEqual(await allocations(c, s.id), [`${target}:512`]);
+    assert.deepEqual(await allocations(c, m!.uuid), []);
     const { events } = await settledEvents(c, s.id, r.headers.get('x-openstack-request-id')!, 5);
     assert.equal(events[4], `compute_finish_resize:Error@${target}`);
   });
@@ -404,7 +359,7 @@ describe('cold migration (migrate)', () => {
 
     await act(c, 'admin', s.id, { migrate: null });
     const moved = await verifyResize(s.id);
-    const [m] = await migrationsOf(c, s.id);
+    const [m] = await migrationRows(c, s.id);
     for (const name of ['confirmResize', 'revertResize']) {
       r = await act(c, 'demo_reader', s.id, { [name]: null });
       assert.equal(r.status, 403);
@@ -426,7 +381,7 @@ describe('cold migration (migrate)', () => {
       r = await act(c, 'demo', s.id, { confirmResize: null });
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, 'Service is unavailable at this time.');
-      assert.equal((await migrationsOf(c, s.id))[0]!.status, 'finished');
+      assert.equal((await migrationRows(c, s.id))[0]!.status, 'finished');
       r = await act(c, 'demo', s.id, { revertResize: null });
       assert.equal(r.status, 202);
       const during = await c.waitServer(s.id, (x) => x.status === 'REVERT_RESIZE');
@@ -442,7 +397,7 @@ describe('cold migration (migrate)', () => {
     assert.notEqual(hostOf(back), hostOf(moved));
 
     // Resized in name only, with no finished migration behind it.
-    await c.aio.base.db.kysely.updateTable('instances').set({ vm_state: 'resized' }).where('uuid', '=', s.id).execute();
+    await setInstanceColumns(c, s.id, { vm_state: 'resized' });
     for (const name of ['confirmResize', 'revertResize']) {
       r = await act(c, 'demo', s.id, { [name]: null });
       assert.equal(r.status, 400);
@@ -454,11 +409,11 @@ describe('cold migration (migrate)', () => {
     const s = await c.bootServer('demo');
     await act(c, 'admin', s.id, { migrate: null });
     await verifyResize(s.id);
-    await c.aio.base.db.kysely.updateTable('instances').set({ old_flavor: null }).where('uuid', '=', s.id).execute();
+    await setInstanceColumns(c, s.id, { old_flavor: null });
     const r = await act(c, 'demo', s.id, { revertResize: null });
     assert.equal(r.status, 400);
     assert.equal(r.body.badRequest.message, 'Flavor used by the instance could not be found.');
-    assert.equal((await migrationsOf(c, s.id))[0]!.status, 'finished');
+    assert.equal((await migrationRows(c, s.id))[0]!.status, 'finished');
     assert.equal((await act(c, 'demo', s.id, { confirmResize: null })).status, 204);
     assert.equal((await c.waitServer(s.id, (x) => x.status !== 'VERIFY_RESIZE')).status, 'ACTIVE');
   });
@@ -475,10 +430,10 @@ describe('cold migration (migrate)', () => {
     for (const r of replies) if (!won.includes(r)) assert.ok([400, 409].includes(r.status), r.text);
     const end = await c.waitServer(s.id, (x) => x.status === 'ACTIVE' || x.status === 'ERROR');
     assert.equal(end.status, 'ACTIVE');
-    const [m] = await migrationsOf(c, s.id);
+    const [m] = await migrationRows(c, s.id);
     assert.ok(['confirmed', 'reverted'].includes(m!.status), m!.status);
-    assert.deepEqual(await allocs(c, s.id), [`${hostOf(end)}:512`]);
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    assert.deepEqual(await allocations(c, s.id), [`${hostOf(end)}:512`]);
+    assert.deepEqual(await allocations(c, m!.uuid), []);
   });
 
   it('20 parallel migrate/resize requests: exactly one proceeds, the others get 409', async () => {
@@ -493,12 +448,12 @@ describe('cold migration (migrate)', () => {
     for (const r of replies.filter((x) => x.status === 409)) assert.match(r.body.conflictingRequest.message, /^Cannot '(migrate|resize)' instance .* while it is in (task_state resize_\w+|vm_state resized)$/);
     const end = await verifyResize(s.id);
     assert.equal(end.status, 'VERIFY_RESIZE');
-    const ms = await migrationsOf(c, s.id);
+    const ms = await migrationRows(c, s.id);
     assert.equal(ms.length, 1);
     assert.equal(ms[0]!.status, 'finished');
     const mem = ms[0]!.migration_type === 'resize' ? 2048 : 512;
-    assert.deepEqual(await allocs(c, s.id), [`${hostOf(end)}:${mem}`]);
-    assert.deepEqual(await allocs(c, ms[0]!.uuid), [`${source}:512`]);
+    assert.deepEqual(await allocations(c, s.id), [`${hostOf(end)}:${mem}`]);
+    assert.deepEqual(await allocations(c, ms[0]!.uuid), [`${source}:512`]);
     const actions = await c.req('admin', 'GET', `/servers/${s.id}/os-instance-actions`);
     assert.equal(actions.body.instanceActions.filter((a: any) => a.action !== 'create').length, 1);
   });
@@ -519,20 +474,20 @@ describe('cold migration (migrate)', () => {
     // Let every accepted request run to its end.
     await until(
       'every move to settle',
-      async () => ({ ms: await migrationsOf(c, s.id), srv: (await c.req('admin', 'GET', `/servers/${s.id}`)).body.server }),
+      async () => ({ ms: await migrationRows(c, s.id), srv: (await c.req('admin', 'GET', `/servers/${s.id}`)).body.server }),
       (x) => x.srv['OS-EXT-STS:task_state'] === null && x.ms.every((m) => ['finished', 'error'].includes(m.status)),
     );
     await new Promise((r) => setTimeout(r, 300));
-    const ms = await migrationsOf(c, s.id);
+    const ms = await migrationRows(c, s.id);
     // Never two moves at once: at most one migration per accepted request, at most one finished.
     assert.ok(ms.length <= accepted, `${ms.length} migrations for ${accepted} accepted`);
     assert.ok(ms.filter((m) => m.status === 'finished').length <= 1);
     assert.ok(ms.every((m) => ['finished', 'error'].includes(m.status)), ms.map((m) => m.status).join());
     const srv = (await c.req('admin', 'GET', `/servers/${s.id}`)).body.server;
-    const mine = await allocs(c, s.id);
+    const mine = await allocations(c, s.id);
     assert.equal(mine.length, 1, mine.join());
     assert.ok(mine[0]!.startsWith(`${hostOf(srv)}:`));
-    for (const m of ms) assert.deepEqual(await allocs(c, m.uuid), m.status === 'finished' && srv.status === 'VERIFY_RESIZE' ? [`${m.source_compute}:512`] : []);
+    for (const m of ms) assert.deepEqual(await allocations(c, m.uuid), m.status === 'finished' && srv.status === 'VERIFY_RESIZE' ? [`${m.source_compute}:512`] : []);
   });
 });
 
@@ -554,8 +509,8 @@ describe('resize_confirm_window auto-confirm', () => {
     const done = await c.waitServer(s.id, (x) => x.status === 'ACTIVE', 5000);
     assert.ok(Date.now() - finishedAt >= 300, 'not before the window');
     assert.equal(hostOf(done), hostOf(moved));
-    const [m] = await until('confirmed', () => migrationsOf(c, s.id), (x) => x[0]?.status === 'confirmed');
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    const [m] = await until('confirmed', () => migrationRows(c, s.id), (x) => x[0]?.status === 'confirmed');
+    assert.deepEqual(await allocations(c, m!.uuid), []);
     const list = await c.req('admin', 'GET', `/servers/${s.id}/os-instance-actions`);
     const confirm = list.body.instanceActions.find((a: any) => a.action === 'confirmResize');
     assert.ok(confirm, JSON.stringify(list.body));
@@ -577,7 +532,7 @@ describe('resize_confirm_window auto-confirm', () => {
     await act(c, 'admin', e.id, { migrate: null });
     await c.waitServer(e.id, (x) => x.status === 'VERIFY_RESIZE');
     assert.equal((await act(c, 'admin', e.id, { 'os-resetState': { state: 'error' } })).status, 202);
-    await until('migration error', () => migrationsOf(c, e.id), (x) => x[0]?.status === 'error', 5000);
+    await until('migration error', () => migrationRows(c, e.id), (x) => x[0]?.status === 'error', 5000);
     assert.equal((await c.req('admin', 'GET', `/servers/${e.id}`)).body.server.status, 'ERROR');
 
     // Reset to active while waiting: no longer RESIZED/None, so the migration fails and the server is left alone.
@@ -585,7 +540,7 @@ describe('resize_confirm_window auto-confirm', () => {
     await act(c, 'admin', a.id, { migrate: null });
     await c.waitServer(a.id, (x) => x.status === 'VERIFY_RESIZE');
     assert.equal((await act(c, 'admin', a.id, { 'os-resetState': { state: 'active' } })).status, 202);
-    await until('migration error', () => migrationsOf(c, a.id), (x) => x[0]?.status === 'error', 5000);
+    await until('migration error', () => migrationRows(c, a.id), (x) => x[0]?.status === 'error', 5000);
     assert.equal((await c.req('admin', 'GET', `/servers/${a.id}`)).body.server.status, 'ACTIVE');
   });
 });

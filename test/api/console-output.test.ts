@@ -4,6 +4,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { setInstanceColumns } from '../support/db.js';
 
 const NO_SERVER = '3b7c1b8e-0d2a-4c59-9a7e-3b5d2f0e8a11';
 
@@ -25,7 +26,6 @@ describe('os-getConsoleOutput', () => {
     assert.deepEqual(Object.keys(r.body), ['output']);
     return r.body.output;
   };
-  const setColumns = (id: string, values: Record<string, unknown>) => c.aio.base.db.kysely.updateTable('instances').set(values).where('uuid', '=', id).execute();
 
   it('shows a boot of the server: its id, hostname, image and host, ending at the login prompt', async () => {
     const out = await output(server.id);
@@ -95,11 +95,11 @@ describe('os-getConsoleOutput', () => {
   it('is 409 for a server without a host, or whose host is down', async () => {
     const s = await c.bootServer('demo');
     const host = s['OS-EXT-SRV-ATTR:host'];
-    await setColumns(s.id, { host: null });
+    await setInstanceColumns(c, s.id, { host: null });
     let r = await consoleOf('demo', s.id);
     assert.equal(r.status, 409);
     assert.equal(r.body.conflictingRequest.message, `Instance ${s.id} is not ready`);
-    await setColumns(s.id, { host });
+    await setInstanceColumns(c, s.id, { host });
 
     await c.aio.stopHost(host);
     try {
@@ -115,7 +115,7 @@ describe('os-getConsoleOutput', () => {
   it('is 404 when the host has no such guest', async () => {
     const s = await c.bootServer('demo');
     const other = [...c.aio.agents.keys()].find((h) => h !== s['OS-EXT-SRV-ATTR:host'])!;
-    await setColumns(s.id, { host: other });
+    await setInstanceColumns(c, s.id, { host: other });
     const r = await consoleOf('demo', s.id);
     assert.equal(r.status, 404);
     assert.equal(r.body.itemNotFound.message, `Instance ${s.id} could not be found.`);

@@ -5,6 +5,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { act } from '../support/actions.js';
+import { setInstanceColumns } from '../support/db.js';
 
 const NO_SERVER = '9a3c1b8e-0d2a-4c59-9a7e-3b5d2f0e8a11';
 
@@ -17,8 +19,6 @@ describe('deferred delete', () => {
     await c.stop();
   });
 
-  const act = (user: string, id: string, body: unknown, version = '2.1') => c.req(user, 'POST', `/servers/${id}/action`, { body, version });
-  const setColumns = (id: string, values: Record<string, unknown>) => c.aio.base.db.kysely.updateTable('instances').set(values).where('uuid', '=', id).execute();
   const actions = async (id: string): Promise<string[]> =>
     (await c.req('admin', 'GET', `/servers/${id}/os-instance-actions`)).body.instanceActions.map((a: any) => a.action);
 
@@ -29,27 +29,27 @@ describe('deferred delete', () => {
     });
 
     it('is 404 for an unknown server or another project\'s, before policy', async () => {
-      let r = await act('demo', NO_SERVER, { restore: null });
+      let r = await act(c, 'demo', NO_SERVER, { restore: null });
       assert.equal(r.status, 404);
       assert.equal(r.body.itemNotFound.message, `Instance ${NO_SERVER} could not be found.`);
-      r = await act('alt_demo', server.id, { restore: null });
+      r = await act(c, 'alt_demo', server.id, { restore: null });
       assert.equal(r.status, 404);
-      r = await act('demo_reader', NO_SERVER, { restore: null });
+      r = await act(c, 'demo_reader', NO_SERVER, { restore: null });
       assert.equal(r.status, 404);
     });
 
     it('is refused by policy to readers', async () => {
-      const r = await act('demo_reader', server.id, { restore: null });
+      const r = await act(c, 'demo_reader', server.id, { restore: null });
       assert.equal(r.status, 403);
       assert.equal(r.body.forbidden.message, "Policy doesn't allow os_compute_api:os-deferred-delete:restore to be performed.");
     });
 
     it('conflicts for a server that is not soft-deleted, naming the id as sent; nothing changes or is recorded', async () => {
-      let r = await act('demo', server.id, { restore: {} });
+      let r = await act(c, 'demo', server.id, { restore: {} });
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, `Cannot 'restore' instance ${server.id} while it is in vm_state active`);
       const upper = server.id.toUpperCase();
-      r = await act('admin', upper, { restore: null });
+      r = await act(c, 'admin', upper, { restore: null });
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, `Cannot 'restore' instance ${upper} while it is in vm_state active`);
       assert.ok(!(await actions(server.id)).includes('restore'));
@@ -57,26 +57,26 @@ describe('deferred delete', () => {
       assert.equal(s.status, 'ACTIVE');
 
       const stopped = await c.bootServer('demo');
-      assert.equal((await act('demo', stopped.id, { 'os-stop': null })).status, 202);
+      assert.equal((await act(c, 'demo', stopped.id, { 'os-stop': null })).status, 202);
       await c.waitServer(stopped.id, (x) => x.status === 'SHUTOFF');
-      r = await act('demo', stopped.id, { restore: null });
+      r = await act(c, 'demo', stopped.id, { restore: null });
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, `Cannot 'restore' instance ${stopped.id} while it is in vm_state stopped`);
     });
 
     it('checks the lock before the state: a locked server is 409 locked for its project, the state conflict for an admin', async () => {
       const s = await c.bootServer('demo');
-      assert.equal((await act('demo', s.id, { lock: null })).status, 202);
-      let r = await act('demo', s.id, { restore: null });
+      assert.equal((await act(c, 'demo', s.id, { lock: null })).status, 202);
+      let r = await act(c, 'demo', s.id, { restore: null });
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, `Instance ${s.id} is locked`);
-      r = await act('admin', s.id, { restore: null });
+      r = await act(c, 'admin', s.id, { restore: null });
       assert.equal(r.status, 409);
       assert.match(r.body.conflictingRequest.message, /while it is in vm_state active$/);
     });
 
     it('takes a body of the restore key alone', async () => {
-      const r = await act('demo', server.id, { restore: null, extra: 1 });
+      const r = await act(c, 'demo', server.id, { restore: null, extra: 1 });
       assert.equal(r.status, 400);
       assert.equal(r.body.badRequest.message, 'Malformed request body');
     });
@@ -85,12 +85,12 @@ describe('deferred delete', () => {
   describe('forceDelete', () => {
     it('is 404 for an unknown server or another project\'s, and 403 for readers; the server stays', async () => {
       const s = await c.bootServer('demo');
-      let r = await act('demo', NO_SERVER, { forceDelete: null });
+      let r = await act(c, 'demo', NO_SERVER, { forceDelete: null });
       assert.equal(r.status, 404);
       assert.equal(r.body.itemNotFound.message, `Instance ${NO_SERVER} could not be found.`);
-      r = await act('alt_demo', s.id, { forceDelete: null });
+      r = await act(c, 'alt_demo', s.id, { forceDelete: null });
       assert.equal(r.status, 404);
-      r = await act('demo_reader', s.id, { forceDelete: null });
+      r = await act(c, 'demo_reader', s.id, { forceDelete: null });
       assert.equal(r.status, 403);
       assert.equal(r.body.forbidden.message, "Policy doesn't allow os_compute_api:os-deferred-delete:force to be performed.");
       assert.equal((await c.req('demo', 'GET', `/servers/${s.id}`)).body.server.status, 'ACTIVE');
@@ -99,7 +99,7 @@ describe('deferred delete', () => {
     it('deletes an active server: 202, a delete action, the server gone and its capacity given back', async () => {
       const s = await c.bootServer('demo');
       const host = s['OS-EXT-SRV-ATTR:host'];
-      const r = await act('demo', s.id, { forceDelete: null });
+      const r = await act(c, 'demo', s.id, { forceDelete: null });
       assert.equal(r.status, 202, r.text);
       assert.equal(r.text, '');
       await c.waitServer(s.id, (x) => x.gone === true);
@@ -114,8 +114,8 @@ describe('deferred delete', () => {
     it('deletes in any vm_state and task_state, including a server mid-task or in error', async () => {
       for (const values of [{ task_state: 'rebooting' }, { vm_state: 'error' }, { vm_state: 'stopped', power_state: 4 }]) {
         const s = await c.bootServer('demo');
-        await setColumns(s.id, values);
-        const r = await act('demo', s.id, { forceDelete: null });
+        await setInstanceColumns(c, s.id, values);
+        const r = await act(c, 'demo', s.id, { forceDelete: null });
         assert.equal(r.status, 202, `${JSON.stringify(values)}: ${r.text}`);
         await c.waitServer(s.id, (x) => x.gone === true);
       }
@@ -123,12 +123,12 @@ describe('deferred delete', () => {
 
     it('refuses a locked server to its project (409) and lets an admin force it', async () => {
       const s = await c.bootServer('demo');
-      assert.equal((await act('demo', s.id, { lock: null })).status, 202);
-      let r = await act('demo', s.id, { forceDelete: null });
+      assert.equal((await act(c, 'demo', s.id, { lock: null })).status, 202);
+      let r = await act(c, 'demo', s.id, { forceDelete: null });
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, `Instance ${s.id} is locked`);
       assert.equal((await c.req('demo', 'GET', `/servers/${s.id}`)).status, 200);
-      r = await act('admin', s.id, { forceDelete: null });
+      r = await act(c, 'admin', s.id, { forceDelete: null });
       assert.equal(r.status, 202);
       await c.waitServer(s.id, (x) => x.gone === true);
     });
@@ -139,7 +139,7 @@ describe('deferred delete', () => {
       await c.aio.stopHost(host);
       try {
         await new Promise((res) => setTimeout(res, 1300)); // past service_down_time
-        const r = await act('admin', s.id, { forceDelete: null });
+        const r = await act(c, 'admin', s.id, { forceDelete: null });
         assert.equal(r.status, 202, r.text);
         assert.equal((await c.req('admin', 'GET', `/servers/${s.id}`)).status, 404);
       } finally {
@@ -149,7 +149,7 @@ describe('deferred delete', () => {
 
     it('takes a body of the forceDelete key alone', async () => {
       const s = await c.bootServer('demo');
-      const r = await act('demo', s.id, { forceDelete: null, extra: true });
+      const r = await act(c, 'demo', s.id, { forceDelete: null, extra: true });
       assert.equal(r.status, 400);
       assert.equal(r.body.badRequest.message, 'Malformed request body');
       assert.equal((await c.req('demo', 'GET', `/servers/${s.id}`)).status, 200);

@@ -4,6 +4,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { actionOf } from '../support/actions.js';
+import { allocationHosts, setForcedDown, setInstanceColumns } from '../support/db.js';
+import { listMigrations } from '../support/migrations.js';
+import { until } from '../support/wait.js';
 
 let c: Cloud;
 
@@ -21,48 +25,35 @@ const db = () => c.aio.base.db.kysely;
 const evacuate = (id: string, body: unknown, version: string, user = 'admin') =>
   c.req(user, 'POST', `/servers/${id}/action`, { version, body: { evacuate: body } });
 
-async function setForcedDown(host: string, down: boolean): Promise<void> {
-  await db().updateTable('services').set({ forced_down: down ? 1 : 0 }).where('host', '=', host).where('binary', '=', 'nova-compute').execute();
-}
 async function setDisabled(host: string, disabled: boolean): Promise<void> {
   await db().updateTable('services').set({ disabled: disabled ? 1 : 0 }).where('host', '=', host).where('binary', '=', 'nova-compute').execute();
 }
 /** The failed host comes back: not forced down, its agent restarted (start-up clean-up runs). */
 async function recover(host: string): Promise<void> {
-  await setForcedDown(host, false);
+  await setForcedDown(c, host, false);
   await c.aio.stopHost(host);
   await c.aio.startHost(host);
 }
-async function migrationsOf(id: string): Promise<any[]> {
-  const r = await c.req('admin', 'GET', `/os-migrations?instance_uuid=${id}`, { version: '2.80' });
-  assert.equal(r.status, 200, r.text);
-  return r.body.migrations;
-}
+const isEvacuation = (m: any): boolean => m.migration_type === 'evacuation';
+/** The server's newest evacuation record once `pred` holds for it. */
 async function waitMigration(id: string, pred: (m: any) => boolean, ms = 5000): Promise<any> {
-  const end = Date.now() + ms;
-  let last: any[] = [];
-  while (Date.now() < end) {
-    last = await migrationsOf(id);
-    const m = last.find((x) => x.migration_type === 'evacuation');
-    if (m && pred(m)) return m;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`migration of ${id} not as expected: ${JSON.stringify(last)}`);
-}
-async function actionEvents(id: string, requestId: string): Promise<any> {
-  const r = await c.req('admin', 'GET', `/servers/${id}/os-instance-actions/${requestId}`, { version: '2.84' });
-  assert.equal(r.status, 200, r.text);
-  return r.body.instanceAction;
+  const list = await until(
+    `evacuation record of ${id}`,
+    () => listMigrations(c, id),
+    (l) => {
+      const m = l.find(isEvacuation);
+      return m !== undefined && pred(m);
+    },
+    ms,
+  );
+  return list.find(isEvacuation);
 }
 const guestOn = (host: string, id: string) => c.aio.agents.get(host)?.ctx.driver.getGuest(id);
-async function allocations(consumer: string) {
-  return db().selectFrom('allocations').innerJoin('compute_nodes', 'compute_nodes.uuid', 'allocations.node_uuid').select(['compute_nodes.host']).where('consumer_uuid', '=', consumer).execute();
-}
 /** A server of demo, and its host forced down. */
 async function serverOnDownHost(): Promise<{ s: any; host: string }> {
   const s = await c.bootServer('demo');
   assert.equal(s.status, 'ACTIVE');
-  await setForcedDown(s[HOST], true);
+  await setForcedDown(c, s[HOST], true);
   return { s, host: s[HOST] };
 }
 function otherHost(host: string): string {
@@ -154,21 +145,21 @@ describe('evacuate: lookup, policy and checks in order', () => {
   });
 
   it('the state guard comes before the source check: 409 naming the state', async () => {
-    await db().updateTable('instances').set({ vm_state: 'paused' }).where('uuid', '=', s.id).execute();
+    await setInstanceColumns(c, s.id, { vm_state: 'paused' });
     try {
       const r = await evacuate(s.id, {}, '2.14');
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, `Cannot 'evacuate' instance ${s.id} while it is in vm_state paused`);
     } finally {
-      await db().updateTable('instances').set({ vm_state: 'active' }).where('uuid', '=', s.id).execute();
+      await setInstanceColumns(c, s.id, { vm_state: 'active' });
     }
-    await db().updateTable('instances').set({ task_state: 'migrating' }).where('uuid', '=', s.id).execute();
+    await setInstanceColumns(c, s.id, { task_state: 'migrating' });
     try {
       const r = await evacuate(s.id, {}, '2.14');
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, `Cannot 'evacuate' instance ${s.id} while it is in task_state migrating`);
     } finally {
-      await db().updateTable('instances').set({ task_state: null }).where('uuid', '=', s.id).execute();
+      await setInstanceColumns(c, s.id, { task_state: null });
     }
   });
 
@@ -188,7 +179,7 @@ describe('evacuate: lookup, policy and checks in order', () => {
     const after = await c.waitServer(s.id, () => true);
     assert.equal(after.status, 'ACTIVE');
     assert.equal(after['OS-EXT-STS:task_state'], null);
-    assert.deepEqual(await migrationsOf(s.id), []);
+    assert.deepEqual(await listMigrations(c, s.id), []);
     const actions = await c.req('admin', 'GET', `/servers/${s.id}/os-instance-actions`, { version: '2.84' });
     assert.ok(!actions.body.instanceActions.some((a: any) => a.action === 'evacuate'));
   });
@@ -250,10 +241,10 @@ describe('evacuate: the server is rebuilt on another host', () => {
     assert.notEqual(m.user_id, owner.user_id, 'the requester, not the owner');
     assert.equal(m.project_id, await c.projectId('admin'), 'the requester, not the owner');
     // The old host's share stays held under the migration until that host cleans up.
-    assert.deepEqual((await allocations(m.uuid)).map((a) => a.host), [source]);
-    assert.deepEqual((await allocations(s.id)).map((a) => a.host), [dest]);
+    assert.deepEqual(await allocationHosts(c, m.uuid), [source]);
+    assert.deepEqual(await allocationHosts(c, s.id), [dest]);
 
-    const action = await actionEvents(s.id, requestId);
+    const action = await actionOf(c, s.id, requestId);
     assert.equal(action.action, 'evacuate');
     assert.equal(action.message, null);
     assert.equal(action.project_id, await c.projectId('admin'));
@@ -268,7 +259,7 @@ describe('evacuate: the server is rebuilt on another host', () => {
     assert.equal(guestOn(source, s.id), undefined);
     const done = await waitMigration(s.id, () => true);
     assert.equal(done.status, 'completed');
-    assert.deepEqual(await allocations(m.uuid), []);
+    assert.deepEqual(await allocationHosts(c, m.uuid), []);
     assert.ok(guestOn(dest, s.id), 'the evacuated server is untouched');
     const still = await c.waitServer(s.id, () => true);
     assert.equal(still.status, 'ACTIVE');
@@ -309,11 +300,11 @@ describe('evacuate: the server is rebuilt on another host', () => {
   it('2.14: empty body; while it runs the server shows REBUILD; a stopped server stays stopped', async () => {
     const { s, host } = await serverOnDownHost();
     // Stop it first (on the host it lives on), then fence that host.
-    await setForcedDown(host, false);
+    await setForcedDown(c, host, false);
     const stop = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { 'os-stop': null } });
     assert.equal(stop.status, 202, stop.text);
     await c.waitServer(s.id, (x) => x.status === 'SHUTOFF');
-    await setForcedDown(host, true);
+    await setForcedDown(c, host, true);
 
     const r = await evacuate(s.id, { adminPass: 'MySecretPass' }, '2.14');
     assert.equal(r.status, 200);
@@ -325,7 +316,7 @@ describe('evacuate: the server is rebuilt on another host', () => {
     assert.equal(guestOn(end[HOST], s.id)?.powerState, 4);
     const m = await waitMigration(s.id, (x) => x.status === 'done');
     assert.equal(m.dest_compute, end[HOST]);
-    const action = await actionEvents(s.id, r.headers.get('x-openstack-request-id')!);
+    const action = await actionOf(c, s.id, r.headers.get('x-openstack-request-id')!);
     assert.deepEqual(action.events.map((e: any) => e.event).sort(), ['compute_rebuild_instance', 'compute_stop_instance', 'rebuild_server']);
     await recover(host);
   });
@@ -338,7 +329,7 @@ describe('evacuate: the server is rebuilt on another host', () => {
     const end = await c.waitServer(s.id, (x) => x.status === 'SHUTOFF' && x['OS-EXT-STS:task_state'] === null);
     assert.notEqual(end[HOST], host);
     assert.equal(end['OS-EXT-STS:power_state'], 4);
-    const action = await actionEvents(s.id, r.headers.get('x-openstack-request-id')!);
+    const action = await actionOf(c, s.id, r.headers.get('x-openstack-request-id')!);
     const stop = action.events.find((e: any) => e.event === 'compute_stop_instance');
     assert.equal(stop.result, 'Success');
     assert.equal(stop.host, end[HOST]);
@@ -348,7 +339,7 @@ describe('evacuate: the server is rebuilt on another host', () => {
   it('2.95: a server in error ends active; below 2.95 an errored server ends active too', async () => {
     for (const version of ['2.95', '2.68']) {
       const { s, host } = await serverOnDownHost();
-      await db().updateTable('instances').set({ vm_state: 'error' }).where('uuid', '=', s.id).execute();
+      await setInstanceColumns(c, s.id, { vm_state: 'error' });
       const r = await evacuate(s.id, {}, version);
       assert.equal(r.status, 200, r.text);
       const end = await c.waitServer(s.id, (x) => x[HOST] !== host && x.status !== 'REBUILD' && x['OS-EXT-STS:task_state'] === null);
@@ -394,7 +385,7 @@ describe('evacuate: the server is rebuilt on another host', () => {
     const target = hosts[hosts.length - 1]!;
     const r = await evacuate(s.id, { host: target }, '2.68');
     assert.equal(r.status, 200, r.text);
-    const accepted = (await migrationsOf(s.id)).find((m) => m.migration_type === 'evacuation');
+    const accepted = (await listMigrations(c, s.id)).find((m) => m.migration_type === 'evacuation');
     assert.ok(accepted, 'the migration exists as soon as the request is accepted');
     const end = await c.waitServer(s.id, (x) => x.status === 'ACTIVE' && x[HOST] !== host);
     assert.equal(end[HOST], target);
@@ -441,8 +432,8 @@ describe('evacuate: a forced destination that is down', () => {
     assert.equal(end.status, 'ACTIVE');
     assert.equal(end[HOST], host);
     assert.equal(guestOn(target, s.id), undefined);
-    assert.deepEqual((await allocations(s.id)).map((a) => a.host), [host]);
-    assert.deepEqual(await allocations(m.uuid), []);
+    assert.deepEqual(await allocationHosts(c, s.id), [host]);
+    assert.deepEqual(await allocationHosts(c, m.uuid), []);
     // The old host coming back keeps its guest: the server still lives there.
     await recover(host);
     assert.ok(guestOn(host, s.id));
@@ -464,9 +455,9 @@ describe('evacuate: failures', () => {
       const m = await waitMigration(s.id, (x) => x.status === 'error');
       assert.equal(m.dest_compute, target);
       // Nothing moved: the server still holds its old host, under its own uuid.
-      assert.deepEqual((await allocations(s.id)).map((a) => a.host), [host]);
-      assert.deepEqual(await allocations(m.uuid), []);
-      const action = await actionEvents(s.id, r.headers.get('x-openstack-request-id')!);
+      assert.deepEqual(await allocationHosts(c, s.id), [host]);
+      assert.deepEqual(await allocationHosts(c, m.uuid), []);
+      const action = await actionOf(c, s.id, r.headers.get('x-openstack-request-id')!);
       assert.equal(action.message, 'Error');
       assert.equal(action.events.find((e: any) => e.event === 'rebuild_server').result, 'Error');
       // The host coming back does not touch a failed evacuation's server.
@@ -508,9 +499,9 @@ describe('evacuate: failures', () => {
     const m = await waitMigration(s.id, (x) => x.status === 'failed');
     assert.equal(m.dest_compute, target);
     assert.equal(guestOn(target, s.id), undefined);
-    assert.deepEqual((await allocations(s.id)).map((a) => a.host), [host]);
-    assert.deepEqual(await allocations(m.uuid), []);
-    const action = await actionEvents(s.id, r.headers.get('x-openstack-request-id')!);
+    assert.deepEqual(await allocationHosts(c, s.id), [host]);
+    assert.deepEqual(await allocationHosts(c, m.uuid), []);
+    const action = await actionOf(c, s.id, r.headers.get('x-openstack-request-id')!);
     assert.equal(action.message, 'Error');
     const rebuild = action.events.find((e: any) => e.event === 'compute_rebuild_instance');
     assert.equal(rebuild.result, 'Error');
@@ -524,14 +515,14 @@ describe('evacuate: failures', () => {
 
   it('a second evacuate while one runs → 409 (task_state rebuilding)', async () => {
     const { s, host } = await serverOnDownHost();
-    await db().updateTable('instances').set({ task_state: 'rebuilding' }).where('uuid', '=', s.id).execute();
+    await setInstanceColumns(c, s.id, { task_state: 'rebuilding' });
     try {
       const r = await evacuate(s.id, {}, '2.68');
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, `Cannot 'evacuate' instance ${s.id} while it is in task_state rebuilding`);
     } finally {
-      await db().updateTable('instances').set({ task_state: null }).where('uuid', '=', s.id).execute();
+      await setInstanceColumns(c, s.id, { task_state: null });
     }
-    await setForcedDown(host, false);
+    await setForcedDown(c, host, false);
   });
 });

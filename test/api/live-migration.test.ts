@@ -5,43 +5,16 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { actionOf, requestIdOf } from '../support/actions.js';
+import { setForcedDown } from '../support/db.js';
+import { listMigrations, waitNewestMigration } from '../support/migrations.js';
+import { until } from '../support/wait.js';
 
 const HOST = 'OS-EXT-SRV-ATTR:host';
 const HOSTS = ['compute1', 'compute2', 'compute3'];
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T = await fn();
-  while (!pred(last)) {
-    if (Date.now() > end) throw new Error(`${what}: gave up; last: ${JSON.stringify(last)}`);
-    await sleep(20);
-    last = await fn();
-  }
-  return last;
-}
-
 function liveMigrate(c: Cloud, user: string, id: string, body: unknown, version: string) {
   return c.req(user, 'POST', `/servers/${id}/action`, { body: { 'os-migrateLive': body }, version });
-}
-
-async function migrationsOf(c: Cloud, id: string): Promise<any[]> {
-  const r = await c.req('admin', 'GET', `/os-migrations?instance_uuid=${id}`, { version: '2.80' });
-  assert.equal(r.status, 200, r.text);
-  return r.body.migrations;
-}
-
-/** The newest migration of a server once `pred` holds for it. */
-async function waitMigration(c: Cloud, id: string, pred: (m: any) => boolean): Promise<any> {
-  const ms = await until(`migration of ${id}`, () => migrationsOf(c, id), (l) => l.length > 0 && pred(l[0]));
-  return ms[0];
-}
-
-async function actionOf(c: Cloud, id: string, requestId: string): Promise<any> {
-  const r = await c.req('admin', 'GET', `/servers/${id}/os-instance-actions/${requestId}`, { version: '2.84' });
-  assert.equal(r.status, 200, r.text);
-  return r.body.instanceAction;
 }
 
 /**
@@ -59,7 +32,6 @@ async function settledAction(c: Cloud, id: string, requestId: string, names: rea
   );
 }
 
-const rid = (r: { headers: Headers }): string => r.headers.get('x-openstack-request-id')!;
 const done = (s: any): boolean => s['OS-EXT-STS:task_state'] === null;
 
 describe('os-migrateLive', () => {
@@ -82,7 +54,7 @@ describe('os-migrateLive', () => {
       assert.notEqual(after[HOST], source);
       assert.ok(HOSTS.includes(after[HOST]));
       assert.equal(after['OS-EXT-SRV-ATTR:hypervisor_hostname'], after[HOST]);
-      const m = await waitMigration(c, s.id, (x) => x.status === 'completed');
+      const m = await waitNewestMigration(c, s.id, (x) => x.status === 'completed');
       assert.equal(m.migration_type, 'live-migration');
       assert.equal(m.source_compute, source);
       assert.equal(m.source_node, source);
@@ -93,7 +65,7 @@ describe('os-migrateLive', () => {
       assert.equal(m.user_id, await userIdOf(c, 'admin'));
       assert.equal(m.project_id, await c.projectId('admin'));
       // Below 2.34 the conductor's event keeps the name of Nova's migrate_server.
-      const a = await settledAction(c, s.id, rid(r), ['conductor_migrate_server', 'compute_live_migration', 'compute_post_live_migration_at_destination']);
+      const a = await settledAction(c, s.id, requestIdOf(r), ['conductor_migrate_server', 'compute_live_migration', 'compute_post_live_migration_at_destination']);
       assert.equal(a.action, 'live-migration');
       assert.equal(a.message, null);
       assert.ok(!a.events.some((e: any) => e.event === 'conductor_live_migrate_instance'));
@@ -116,7 +88,7 @@ describe('os-migrateLive', () => {
       assert.equal(r.status, 202, r.text);
       const after = await c.waitServer(s.id, (x) => done(x) && x[HOST] === target);
       assert.equal(after.status, 'ACTIVE');
-      const m = await waitMigration(c, s.id, (x) => x.status === 'completed');
+      const m = await waitNewestMigration(c, s.id, (x) => x.status === 'completed');
       assert.equal(m.dest_compute, target);
     });
 
@@ -139,7 +111,7 @@ describe('os-migrateLive', () => {
       assert.equal(r.status, 202, r.text);
       const after = await c.waitServer(s.id, (x) => done(x) && x[HOST] !== s[HOST]);
       assert.equal(after.status, 'ACTIVE');
-      const a = await settledAction(c, s.id, rid(r), ['conductor_live_migrate_instance', 'compute_post_live_migration_at_destination']);
+      const a = await settledAction(c, s.id, requestIdOf(r), ['conductor_live_migrate_instance', 'compute_post_live_migration_at_destination']);
       assert.ok(!a.events.some((e: any) => e.event === 'conductor_migrate_server'));
       assert.equal(a.message, null);
     });
@@ -220,7 +192,7 @@ describe('os-migrateLive', () => {
       const r = await liveMigrate(c, 'demo_manager', s.id, { block_migration: 'auto', host: null }, '2.60');
       assert.equal(r.status, 202, r.text);
       await c.waitServer(s.id, (x) => done(x) && x[HOST] !== s[HOST]);
-      const m = await waitMigration(c, s.id, (x) => x.status === 'completed');
+      const m = await waitNewestMigration(c, s.id, (x) => x.status === 'completed');
       assert.equal(m.user_id, await userIdOf(c, 'demo_manager'), 'the migration records who asked');
     });
 
@@ -231,7 +203,7 @@ describe('os-migrateLive', () => {
       const r = await liveMigrate(c, 'demo_manager', s.id, { block_migration: 'auto', host: null }, '2.60');
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, `Instance ${s.id} is locked`);
-      assert.equal(await migrationsOf(c, s.id).then((m) => m.length), 0, 'nothing was recorded');
+      assert.equal(await listMigrations(c, s.id).then((m) => m.length), 0, 'nothing was recorded');
       const a = await liveMigrate(c, 'admin', s.id, { block_migration: 'auto', host: null }, '2.60');
       assert.equal(a.status, 202, a.text);
       await c.waitServer(s.id, (x) => done(x) && x[HOST] !== s[HOST]);
@@ -257,7 +229,7 @@ describe('os-migrateLive', () => {
       for (const r of rs.filter((x) => x.status === 409))
         assert.match(r.body.conflictingRequest.message, new RegExp(`^Cannot 'os-migrateLive' instance ${s.id} while it is in task_state migrating$`));
       await c.waitServer(s.id, (x) => done(x) && x[HOST] !== s[HOST]);
-      const ms = await until('one migration', () => migrationsOf(c, s.id), (l) => l.length === 1 && l[0].status === 'completed');
+      const ms = await until('one migration', () => listMigrations(c, s.id), (l) => l.length === 1 && l[0].status === 'completed');
       assert.equal(ms.length, 1);
     });
   });
@@ -273,7 +245,7 @@ describe('os-migrateLive', () => {
       }
       const now = await c.waitServer(s.id, () => true);
       assert.equal(now['OS-EXT-STS:task_state'], null);
-      assert.equal((await migrationsOf(c, s.id)).length, 0);
+      assert.equal((await listMigrations(c, s.id)).length, 0);
     });
 
     it('forced to its own host below 2.34: 400 from the conductor, yet the action and an error migration are recorded', async () => {
@@ -284,9 +256,9 @@ describe('os-migrateLive', () => {
       const now = await c.waitServer(s.id, () => true);
       assert.equal(now.status, 'ACTIVE');
       assert.equal(now['OS-EXT-STS:task_state'], null, 'already back to no task when the 400 arrives');
-      const [m] = await migrationsOf(c, s.id);
+      const [m] = await listMigrations(c, s.id);
       assert.equal(m.status, 'error');
-      const a = await actionOf(c, s.id, rid(r));
+      const a = await actionOf(c, s.id, requestIdOf(r));
       assert.equal(a.action, 'live-migration');
       assert.equal(a.message, 'Error');
       const ev = a.events.find((e: any) => e.event === 'conductor_migrate_server');
@@ -297,11 +269,11 @@ describe('os-migrateLive', () => {
       const s = await c.bootServer('demo');
       const r = await liveMigrate(c, 'admin', s.id, { block_migration: 'auto', host: s[HOST], force: true }, '2.34');
       assert.equal(r.status, 202, r.text);
-      await waitMigration(c, s.id, (m) => m.status === 'error');
+      await waitNewestMigration(c, s.id, (m) => m.status === 'error');
       const now = await c.waitServer(s.id, done);
       assert.equal(now.status, 'ACTIVE');
       assert.equal(now[HOST], s[HOST]);
-      const a = await settledAction(c, s.id, rid(r), ['conductor_live_migrate_instance']);
+      const a = await settledAction(c, s.id, requestIdOf(r), ['conductor_live_migrate_instance']);
       assert.equal(a.message, 'Error');
       assert.equal(a.events.find((e: any) => e.event === 'conductor_live_migrate_instance').result, 'Error');
     });
@@ -325,7 +297,7 @@ describe('os-migrateLive', () => {
         const scheduled = await liveMigrate(c, 'admin', s.id, { block_migration: 'auto', host: target }, '2.30');
         assert.equal(scheduled.status, 400, scheduled.text);
         assert.match(scheduled.body.badRequest.message, /^No valid host was found\./);
-        const ms = await migrationsOf(c, s.id);
+        const ms = await listMigrations(c, s.id);
         assert.deepEqual(ms.map((m) => m.status), ['error', 'error']);
       } finally {
         await setForcedDown(c, target, false);
@@ -353,7 +325,7 @@ describe('os-migrateLive', () => {
       assert.equal(r.status, 202, r.text);
       const after = await c.waitServer(s.id, (x) => done(x) && x[HOST] !== s[HOST]);
       assert.equal(after.status, 'ACTIVE');
-      const a = await settledAction(c, s.id, rid(r), ['conductor_live_migrate_instance', 'compute_post_live_migration_at_destination']);
+      const a = await settledAction(c, s.id, requestIdOf(r), ['conductor_live_migrate_instance', 'compute_post_live_migration_at_destination']);
       const checks = a.events.filter((e: any) => e.event === 'compute_check_can_live_migrate_destination');
       assert.equal(checks.length, 2, JSON.stringify(a.events));
       const failed = checks.find((e: any) => e.result === 'Error');
@@ -363,7 +335,7 @@ describe('os-migrateLive', () => {
       assert.notEqual(failed.host, after[HOST], 'the failed host was not used again');
       assert.match(failed.details, /Migration pre-check error: Simulated failure of check_can_live_migrate_destination/);
       assert.equal(a.events.find((e: any) => e.event === 'conductor_live_migrate_instance').result, 'Success');
-      assert.equal((await waitMigration(c, s.id, (m) => m.status === 'completed')).dest_compute, after[HOST]);
+      assert.equal((await waitNewestMigration(c, s.id, (m) => m.status === 'completed')).dest_compute, after[HOST]);
     });
 
     it('below 2.34 a forced host failing its check is 400 with the pre-check message', async () => {
@@ -373,7 +345,7 @@ describe('os-migrateLive', () => {
       const r = await liveMigrate(c, 'admin', s.id, { block_migration: 'auto', host: target, force: true }, '2.33');
       assert.equal(r.status, 400, r.text);
       assert.equal(r.body.badRequest.message, `Migration pre-check error: Simulated failure of check_can_live_migrate_source on ${s[HOST]}`);
-      const [m] = await migrationsOf(c, s.id);
+      const [m] = await listMigrations(c, s.id);
       assert.equal(m.status, 'error');
       assert.equal((await c.waitServer(s.id, () => true))['OS-EXT-STS:task_state'], null);
     });
@@ -383,11 +355,11 @@ describe('os-migrateLive', () => {
       c.aio.faults.add({ step: 'live_migration', server: s.id, count: 1 });
       const r = await liveMigrate(c, 'admin', s.id, { block_migration: 'auto', host: null }, '2.60');
       assert.equal(r.status, 202, r.text);
-      const m = await waitMigration(c, s.id, (x) => x.status === 'failed');
+      const m = await waitNewestMigration(c, s.id, (x) => x.status === 'failed');
       const now = await c.waitServer(s.id, done);
       assert.equal(now.status, 'ACTIVE');
       assert.equal(now[HOST], s[HOST]);
-      const a = await settledAction(c, s.id, rid(r), ['compute_live_migration', 'compute_rollback_live_migration_at_destination']);
+      const a = await settledAction(c, s.id, requestIdOf(r), ['compute_live_migration', 'compute_rollback_live_migration_at_destination']);
       assert.equal(a.events.find((e: any) => e.event === 'compute_live_migration').result, 'Error');
       // The destination's room was given back: the same server can go there now.
       const again = await liveMigrate(c, 'admin', s.id, { block_migration: 'auto', host: m.dest_compute }, '2.60');
@@ -400,7 +372,7 @@ describe('os-migrateLive', () => {
       c.aio.faults.add({ step: 'post_live_migration_at_destination', server: s.id, count: 1 });
       const r = await liveMigrate(c, 'admin', s.id, { block_migration: 'auto', host: null }, '2.60');
       assert.equal(r.status, 202, r.text);
-      await waitMigration(c, s.id, (x) => x.status === 'error');
+      await waitNewestMigration(c, s.id, (x) => x.status === 'error');
       const now = await c.waitServer(s.id, (x) => x.status === 'ERROR');
       assert.equal(now['OS-EXT-STS:task_state'], null);
     });
@@ -421,12 +393,12 @@ describe('os-migrateLive with [conductor] migrate_max_retries = 0', () => {
     c.aio.faults.add({ step: 'check_can_live_migrate_destination', server: s.id, count: 1 });
     const r = await liveMigrate(c, 'admin', s.id, { block_migration: 'auto', host: null }, '2.60');
     assert.equal(r.status, 202, r.text);
-    const m = await waitMigration(c, s.id, (x) => x.status === 'error');
+    const m = await waitNewestMigration(c, s.id, (x) => x.status === 'error');
     assert.equal(m.source_compute, s[HOST]);
     const now = await c.waitServer(s.id, done);
     assert.equal(now.status, 'ACTIVE');
     assert.equal(now[HOST], s[HOST]);
-    const a = await settledAction(c, s.id, rid(r), ['conductor_live_migrate_instance']);
+    const a = await settledAction(c, s.id, requestIdOf(r), ['conductor_live_migrate_instance']);
     assert.equal(a.message, 'Error');
     const conductor = a.events.find((e: any) => e.event === 'conductor_live_migrate_instance');
     assert.equal(conductor.result, 'Error');
@@ -463,7 +435,7 @@ describe('os-migrateLive does not overbook a destination', () => {
     const rs = await Promise.all(movers.map((s) => liveMigrate(c, 'admin', s.id, { block_migration: 'auto', host: null }, '2.60')));
     assert.deepEqual(rs.map((r) => r.status), [202, 202]);
     const finals = await Promise.all(
-      movers.map((s) => waitMigration(c, s.id, (m) => m.status === 'completed' || m.status === 'error')),
+      movers.map((s) => waitNewestMigration(c, s.id, (m) => m.status === 'completed' || m.status === 'error')),
     );
     assert.deepEqual(finals.map((m) => m.status).sort(), ['completed', 'error']);
     const hosts = await Promise.all(servers.map((s) => c.waitServer(s.id, done).then((x) => x[HOST])));
@@ -488,14 +460,4 @@ async function userIdOf(c: Cloud, user: string): Promise<string> {
   const r = await fetch(`${c.identityUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': token, 'X-Subject-Token': token } });
   const body = (await r.json()) as { token: { user: { id: string } } };
   return body.token.user.id;
-}
-
-/** Marks a host's compute service forced down (or back up), as a fencing tool would. */
-async function setForcedDown(c: Cloud, host: string, down: boolean): Promise<void> {
-  await c.aio.base.db.kysely
-    .updateTable('services')
-    .set({ forced_down: down ? 1 : 0 })
-    .where('host', '=', host)
-    .where('binary', '=', 'nova-compute')
-    .execute();
 }

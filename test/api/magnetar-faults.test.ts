@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { setForcedDown } from '../support/db.js';
 import { startCompute } from '../../src/cli/roles.js';
 import { FaultRules } from '../../src/virt/fake/faults.js';
 
@@ -124,7 +125,7 @@ describe('magnetar faults', () => {
     await c.aio.stopHost('compute1');
     // Once it counts as down the API stops asking (and waiting for) that agent.
     await new Promise((r) => setTimeout(r, 1100));
-    await c.aio.base.db.kysely.updateTable('services').set({ forced_down: 1 }).where('host', '=', 'compute2').execute();
+    await setForcedDown(c, 'compute2', true);
     try {
       const r = await addFault({ step: 'rebuild', host: 'compute1' });
       assert.equal(r.status, 201, r.text);
@@ -132,7 +133,7 @@ describe('magnetar faults', () => {
       assert.equal(c.aio.faults.list().length, 1, 'added once, not once per agent');
       assert.equal((await c.req('admin', 'DELETE', `/magnetar/faults/${r.body.fault.id}`)).status, 204);
     } finally {
-      await c.aio.base.db.kysely.updateTable('services').set({ forced_down: 0 }).where('host', '=', 'compute2').execute();
+      await setForcedDown(c, 'compute2', false);
       await c.aio.startHost('compute1');
     }
   });

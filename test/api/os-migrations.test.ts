@@ -4,21 +4,9 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { until } from '../support/wait.js';
 
 const HOST = 'OS-EXT-SRV-ATTR:host';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T = await fn();
-  while (!pred(last)) {
-    if (Date.now() > end) throw new Error(`${what}: gave up; last: ${JSON.stringify(last)}`);
-    await sleep(20);
-    last = await fn();
-  }
-  return last;
-}
-
 const BASE_KEYS = [
   'created_at', 'dest_compute', 'dest_host', 'dest_node', 'id', 'instance_uuid', 'new_instance_type_id',
   'old_instance_type_id', 'source_compute', 'source_node', 'status', 'updated_at',

@@ -4,37 +4,11 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { act } from '../support/actions.js';
+import { allocations, migrationRows } from '../support/db.js';
+import { until, waitServiceDown } from '../support/wait.js';
 
 const NO_SERVER = '6f1c4b8e-0d2a-4c59-9a7e-3b5d2f0e8a11';
-
-function act(c: Cloud, user: string, id: string, body: unknown, version = '2.1') {
-  return c.req(user, 'POST', `/servers/${id}/action`, { body, version });
-}
-
-async function until<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last = await fn();
-  while (!pred(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 20));
-    last = await fn();
-  }
-  return last;
-}
-
-const migrationsOf = (c: Cloud, uuid: string) =>
-  c.aio.base.db.kysely.selectFrom('migrations').selectAll().where('instance_uuid', '=', uuid).orderBy('id').execute();
-
-async function allocs(c: Cloud, consumer: string): Promise<string[]> {
-  const rows = await c.aio.base.db.kysely
-    .selectFrom('allocations')
-    .innerJoin('compute_nodes', 'compute_nodes.uuid', 'allocations.node_uuid')
-    .select(['compute_nodes.host', 'allocations.memory_mb'])
-    .where('allocations.consumer_uuid', '=', consumer)
-    .orderBy('allocations.id')
-    .execute();
-  return rows.map((r) => `${r.host}:${r.memory_mb}`);
-}
 
 const flavorRowId = async (c: Cloud, flavorid: string): Promise<number> =>
   (await c.aio.base.db.kysely.selectFrom('flavors').select('id').where('flavorid', '=', flavorid).executeTakeFirstOrThrow()).id;
@@ -69,13 +43,13 @@ describe('resize', () => {
     assert.notEqual(hostOf(moved), source, 'the source is excluded');
     assert.equal(moved.flavor.original_name, 'm1.small');
     assert.equal((await c.req('demo', 'GET', `/servers/${s.id}`)).body.server.flavor.id, '2');
-    const [m] = await migrationsOf(c, s.id);
+    const [m] = await migrationRows(c, s.id);
     assert.equal(m!.migration_type, 'resize');
     assert.equal(m!.old_instance_type_id, await flavorRowId(c, '1'));
     assert.equal(m!.new_instance_type_id, await flavorRowId(c, '2'));
     assert.equal(m!.user_id !== null && m!.project_id, await c.projectId('demo'));
-    assert.deepEqual(await allocs(c, s.id), [`${hostOf(moved)}:2048`]);
-    assert.deepEqual(await allocs(c, m!.uuid), [`${source}:512`]);
+    assert.deepEqual(await allocations(c, s.id), [`${hostOf(moved)}:2048`]);
+    assert.deepEqual(await allocations(c, m!.uuid), [`${source}:512`]);
     assert.equal(c.aio.agents.get(hostOf(moved))!.ctx.driver.getGuest(s.id)?.spec.memoryMb, 2048);
 
     const show = await until(
@@ -92,8 +66,8 @@ describe('resize', () => {
     assert.equal((await act(c, 'demo', s.id, { confirmResize: null })).status, 204);
     const done = await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
     assert.equal(done.flavor.original_name, 'm1.small');
-    assert.deepEqual(await allocs(c, s.id), [`${hostOf(moved)}:2048`]);
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    assert.deepEqual(await allocations(c, s.id), [`${hostOf(moved)}:2048`]);
+    assert.deepEqual(await allocations(c, m!.uuid), []);
   });
 
   it('takes an integer flavorRef; revert brings back the old flavor, host and allocation', async () => {
@@ -103,16 +77,16 @@ describe('resize', () => {
     assert.equal(r.status, 202, r.text);
     const moved = await settled(c, s.id);
     assert.equal(moved.flavor.original_name, 'm1.medium');
-    const [m] = await migrationsOf(c, s.id);
-    assert.deepEqual(await allocs(c, s.id), [`${hostOf(moved)}:4096`]);
+    const [m] = await migrationRows(c, s.id);
+    assert.deepEqual(await allocations(c, s.id), [`${hostOf(moved)}:4096`]);
     assert.equal((await act(c, 'demo', s.id, { revertResize: null })).status, 202);
     const back = await settled(c, s.id);
     assert.equal(back.status, 'ACTIVE');
     assert.equal(hostOf(back), source);
     assert.equal(back.flavor.original_name, 'm1.tiny');
-    assert.equal((await migrationsOf(c, s.id))[0]!.status, 'reverted');
-    assert.deepEqual(await allocs(c, s.id), [`${source}:512`]);
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    assert.equal((await migrationRows(c, s.id))[0]!.status, 'reverted');
+    assert.deepEqual(await allocations(c, s.id), [`${source}:512`]);
+    assert.deepEqual(await allocations(c, m!.uuid), []);
     assert.equal(c.aio.agents.get(source)!.ctx.driver.getGuest(s.id)?.spec.memoryMb, 512);
     // The server can be resized again afterwards.
     assert.equal((await act(c, 'demo', s.id, { resize: { flavorRef: '2' } })).status, 202);
@@ -154,7 +128,7 @@ describe('resize', () => {
         assert.ok(r.body.badRequest, r.text);
       }
     }
-    assert.deepEqual(await migrationsOf(c, s.id), []);
+    assert.deepEqual(await migrationRows(c, s.id), []);
   });
 
   it('policy: members resize, readers may not, other projects see 404', async () => {
@@ -203,7 +177,7 @@ describe('resize', () => {
     assert.equal(r.status, 409);
     assert.equal(r.body.conflictingRequest.message, `Instance ${s.id} is locked`);
     assert.equal((await act(c, 'demo', s.id, { unlock: null })).status, 202);
-    assert.deepEqual(await migrationsOf(c, s.id), []);
+    assert.deepEqual(await migrationRows(c, s.id), []);
 
     // Shared with the project now: it resizes.
     r = await act(c, 'demo', s.id, { resize: { flavorRef: priv } });
@@ -221,11 +195,7 @@ describe('resize', () => {
     const source = hostOf(s);
     await c.aio.stopHost(source);
     try {
-      await until(
-        `${source} down`,
-        async () => (await c.req('admin', 'GET', '/os-services?binary=nova-compute')).body?.services?.find((x: any) => x.host === source)?.state,
-        (st) => st === 'down',
-      );
+      await waitServiceDown(c, source);
       const r = await act(c, 'demo', s.id, { resize: { flavorRef: '2' } });
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, 'Service is unavailable at this time.');
@@ -239,12 +209,12 @@ describe('resize', () => {
     const huge = await createFlavor(c, { name: 'huge', ram: 65536 });
     const r = await act(c, 'admin', s.id, { resize: { flavorRef: huge } });
     assert.equal(r.status, 202, r.text);
-    const [m] = await until('migration error', () => migrationsOf(c, s.id), (x) => x[0]?.status === 'error');
+    const [m] = await until('migration error', () => migrationRows(c, s.id), (x) => x[0]?.status === 'error');
     const back = await settled(c, s.id);
     assert.equal(back.status, 'ACTIVE');
     assert.equal(back.flavor.original_name, 'm1.tiny');
-    assert.deepEqual(await allocs(c, s.id), [`${hostOf(s)}:512`]);
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    assert.deepEqual(await allocations(c, s.id), [`${hostOf(s)}:512`]);
+    assert.deepEqual(await allocations(c, m!.uuid), []);
     const a = await until(
       'events',
       async () =>
@@ -273,34 +243,34 @@ describe('resize with allow_resize_to_same_host on a single host', () => {
     let moved = await settled(c, s.id);
     assert.equal(moved.status, 'VERIFY_RESIZE');
     assert.equal(hostOf(moved), 'compute1');
-    let [m] = await migrationsOf(c, s.id);
+    let [m] = await migrationRows(c, s.id);
     assert.equal(m!.source_compute, 'compute1');
     assert.equal(m!.dest_compute, 'compute1');
-    assert.deepEqual(await allocs(c, s.id), ['compute1:2048']);
-    assert.deepEqual(await allocs(c, m!.uuid), ['compute1:512']);
+    assert.deepEqual(await allocations(c, s.id), ['compute1:2048']);
+    assert.deepEqual(await allocations(c, m!.uuid), ['compute1:512']);
     assert.equal((await act(c, 'demo', s.id, { confirmResize: null })).status, 204);
     const done = await c.waitServer(s.id, (x) => x.status !== 'VERIFY_RESIZE');
     assert.equal(done.status, 'ACTIVE');
     assert.equal(c.aio.agents.get('compute1')!.ctx.driver.getGuest(s.id)?.spec.memoryMb, 2048);
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    assert.deepEqual(await allocations(c, m!.uuid), []);
 
     assert.equal((await act(c, 'demo', s.id, { resize: { flavorRef: '3' } })).status, 202);
     moved = await settled(c, s.id);
     assert.equal(moved.status, 'VERIFY_RESIZE');
-    [, m] = await migrationsOf(c, s.id);
+    [, m] = await migrationRows(c, s.id);
     assert.equal((await act(c, 'demo', s.id, { revertResize: null })).status, 202);
     const back = await settled(c, s.id);
     assert.equal(back.status, 'ACTIVE');
     assert.equal(back.flavor.original_name, 'm1.small');
     assert.equal(c.aio.agents.get('compute1')!.ctx.driver.getGuest(s.id)?.spec.memoryMb, 2048);
     assert.equal(c.aio.agents.get('compute1')!.ctx.driver.getGuest(s.id)?.powerState, 1);
-    assert.deepEqual(await allocs(c, s.id), ['compute1:2048']);
-    assert.deepEqual(await allocs(c, m!.uuid), []);
+    assert.deepEqual(await allocations(c, s.id), ['compute1:2048']);
+    assert.deepEqual(await allocations(c, m!.uuid), []);
 
     // A plain migration never stays on its host: with one host there is nowhere to go.
     assert.equal((await act(c, 'admin', s.id, { migrate: null })).status, 202);
-    await until('migration error', () => migrationsOf(c, s.id), (x) => x[2]?.status === 'error');
+    await until('migration error', () => migrationRows(c, s.id), (x) => x[2]?.status === 'error');
     assert.equal((await settled(c, s.id)).status, 'ACTIVE');
-    assert.deepEqual(await allocs(c, s.id), ['compute1:2048']);
+    assert.deepEqual(await allocations(c, s.id), ['compute1:2048']);
   });
 });

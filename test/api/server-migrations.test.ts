@@ -6,44 +6,23 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { requestIdOf } from '../support/actions.js';
+import { setInstanceColumns } from '../support/db.js';
+import { listMigrations, waitNewestMigration } from '../support/migrations.js';
+import { sleep, until } from '../support/wait.js';
 
 const HOST = 'OS-EXT-SRV-ATTR:host';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T = await fn();
-  while (!pred(last)) {
-    if (Date.now() > end) throw new Error(`${what}: gave up; last: ${JSON.stringify(last)}`);
-    await sleep(20);
-    last = await fn();
-  }
-  return last;
-}
-
 const done = (s: any): boolean => s['OS-EXT-STS:task_state'] === null;
-const rid = (r: { headers: Headers }): string => r.headers.get('x-openstack-request-id')!;
 
 function liveMigrate(c: Cloud, user: string, id: string, version = '2.60') {
   return c.req(user, 'POST', `/servers/${id}/action`, { body: { 'os-migrateLive': { block_migration: 'auto', host: null } }, version });
-}
-
-/** Every migration of a server (any type, any status), newest first. */
-async function allMigrations(c: Cloud, id: string): Promise<any[]> {
-  const r = await c.req('admin', 'GET', `/os-migrations?instance_uuid=${id}`, { version: '2.80' });
-  assert.equal(r.status, 200, r.text);
-  return r.body.migrations;
-}
-
-async function newest(c: Cloud, id: string, pred: (m: any) => boolean): Promise<any> {
-  return (await until(`migration of ${id}`, () => allMigrations(c, id), (l) => l.length > 0 && pred(l[0])))[0];
 }
 
 /** Starts a live migration and waits until the server-migrations list shows it in `status`. */
 async function startLive(c: Cloud, id: string, status = 'running'): Promise<any> {
   const r = await liveMigrate(c, 'admin', id);
   assert.equal(r.status, 202, r.text);
-  return newest(c, id, (m) => m.status === status);
+  return waitNewestMigration(c, id, (m) => m.status === status);
 }
 
 function forceComplete(c: Cloud, user: string, id: string, mid: string | number, version = '2.22', body: unknown = { force_complete: null }) {
@@ -60,7 +39,7 @@ function recordStatuses(c: Cloud, id: string, stop: (s: string) => boolean, afte
     const seen: string[] = [];
     const end = Date.now() + 15_000;
     while (Date.now() < end) {
-      const [newest] = await allMigrations(c, id);
+      const [newest] = await listMigrations(c, id);
       const m = newest && newest.id > afterId ? newest : undefined;
       if (m && seen[seen.length - 1] !== m.status) seen.push(m.status);
       if (m && stop(m.status)) return seen;
@@ -152,13 +131,13 @@ describe('server migrations of held live migrations', () => {
     assert.equal(fc.text, '');
     const after = await c.waitServer(s.id, (x) => done(x) && x[HOST] === dest);
     assert.equal(after.status, 'ACTIVE');
-    assert.equal((await newest(c, s.id, (x) => x.status === 'completed')).id, m.id);
+    assert.equal((await waitNewestMigration(c, s.id, (x) => x.status === 'completed')).id, m.id);
     const empty = await c.req('admin', 'GET', `/servers/${s.id}/migrations`, { version: '2.80' });
     assert.deepEqual(empty.body.migrations, []);
     const gone = await c.req('admin', 'GET', `/servers/${s.id}/migrations/${m.id}`, { version: '2.80' });
     assert.equal(gone.status, 404);
     assert.equal(gone.body.itemNotFound.message, `Live migration ${m.id} for server ${s.id} is not in progress.`);
-    const action = await c.req('admin', 'GET', `/servers/${s.id}/os-instance-actions/${rid(fc)}`, { version: '2.84' });
+    const action = await c.req('admin', 'GET', `/servers/${s.id}/os-instance-actions/${requestIdOf(fc)}`, { version: '2.84' });
     assert.equal(action.body.instanceAction.action, 'live_migration_force_complete');
     assert.deepEqual(action.body.instanceAction.events.map((e: any) => [e.event, e.result, e.host]), [
       ['compute_live_migration_force_complete', 'Success', s[HOST]],
@@ -178,14 +157,14 @@ describe('server migrations of held live migrations', () => {
     const r = await abort(c, 'demo_manager', s.id, m.id);
     assert.equal(r.status, 202, r.text);
     assert.equal(r.text, '');
-    await newest(c, s.id, (x) => x.status === 'cancelled');
+    await waitNewestMigration(c, s.id, (x) => x.status === 'cancelled');
     const after = await c.waitServer(s.id, done);
     assert.equal(after.status, 'ACTIVE');
     assert.equal(after[HOST], s[HOST]);
     assert.equal(await usedOn(dest), before, 'and gives it back when cancelled');
     const action = await until(
       'abort action',
-      () => c.req('admin', 'GET', `/servers/${s.id}/os-instance-actions/${rid(r)}`, { version: '2.84' }),
+      () => c.req('admin', 'GET', `/servers/${s.id}/os-instance-actions/${requestIdOf(r)}`, { version: '2.84' }),
       (x) => x.body?.instanceAction?.events?.[0]?.finish_time != null,
     );
     assert.equal(action.body.instanceAction.action, 'live_migration_cancel');
@@ -194,7 +173,7 @@ describe('server migrations of held live migrations', () => {
     // The destination's room was given back: the next attempt can run (and is cancelled again).
     const again = await startLive(c, s.id);
     assert.equal((await abort(c, 'admin', s.id, again.id, '2.65')).status, 202);
-    await newest(c, s.id, (x) => x.status === 'cancelled');
+    await waitNewestMigration(c, s.id, (x) => x.status === 'cancelled');
   });
 
   it('one transfer per host at a time: the next waits `queued`; statuses advance in order', async () => {
@@ -206,7 +185,7 @@ describe('server migrations of held live migrations', () => {
     const ma = await startLive(c, a.id);
     const mb = await startLive(c, b.id, 'queued');
     await sleep(300);
-    assert.equal((await newest(c, b.id, () => true)).status, 'queued', 'still waiting for the slot');
+    assert.equal((await waitNewestMigration(c, b.id, () => true)).status, 'queued', 'still waiting for the slot');
     assert.equal((await c.waitServer(b.id, () => true)).status, 'MIGRATING');
     const listed = await c.req('admin', 'GET', `/servers/${b.id}/migrations`, { version: '2.80' });
     assert.deepEqual(listed.body.migrations.map((x: any) => x.status), ['queued']);
@@ -220,7 +199,7 @@ describe('server migrations of held live migrations', () => {
 
     // From 2.65 a queued migration can be aborted.
     assert.equal((await abort(c, 'admin', b.id, mb.id, '2.65')).status, 202);
-    await newest(c, b.id, (x) => x.status === 'cancelled');
+    await waitNewestMigration(c, b.id, (x) => x.status === 'cancelled');
     const bAfter = await c.waitServer(b.id, done);
     assert.equal(bAfter[HOST], shared);
     assert.equal(bAfter.status, 'ACTIVE');
@@ -229,7 +208,7 @@ describe('server migrations of held live migrations', () => {
     const bSeen = recordStatuses(c, b.id, (st) => st === 'completed', mb.id);
     const mb2 = await startLive(c, b.id, 'queued');
     assert.equal((await forceComplete(c, 'admin', a.id, ma.id)).status, 202);
-    await newest(c, b.id, (x) => x.id === mb2.id && x.status === 'running');
+    await waitNewestMigration(c, b.id, (x) => x.id === mb2.id && x.status === 'running');
     assert.equal((await forceComplete(c, 'admin', b.id, mb2.id)).status, 202);
     const seenA = await aSeen;
     const seenB = await bSeen;
@@ -286,7 +265,7 @@ describe('server migrations of held live migrations', () => {
     assert.equal(r.status, 409);
     assert.equal(r.body.conflictingRequest.message, `Instance ${s.id} is in an invalid state for 'abort live migration'`);
     assert.equal((await abort(c, 'admin', s.id, m.id)).status, 202);
-    await newest(c, s.id, (x) => x.status === 'cancelled');
+    await waitNewestMigration(c, s.id, (x) => x.status === 'cancelled');
     await c.waitServer(s.id, done);
     // The lock guard comes before the state guard.
     r = await forceComplete(c, 'demo_manager', s.id, m.id);
@@ -342,7 +321,7 @@ describe('server migrations of held live migrations', () => {
     const r = await c.req('admin', 'POST', `/servers/${s.id}/action`, { body: { migrate: null } });
     assert.equal(r.status, 202, r.text);
     await c.waitServer(s.id, (x) => x.status === 'VERIFY_RESIZE');
-    const [m] = await allMigrations(c, s.id);
+    const [m] = await listMigrations(c, s.id);
     const shown = await c.req('admin', 'GET', `/servers/${s.id}/migrations/${m.id}`, { version: '2.23' });
     assert.equal(shown.status, 404);
     assert.equal(shown.body.itemNotFound.message, `Migration ${m.id} for server ${s.id} is not live-migration.`);
@@ -353,10 +332,10 @@ describe('server migrations of held live migrations', () => {
     const s = await c.bootServer('demo');
     const r = await liveMigrate(c, 'admin', s.id);
     assert.equal(r.status, 202);
-    await newest(c, s.id, (m) => m.status === 'running');
+    await waitNewestMigration(c, s.id, (m) => m.status === 'running');
     await c.aio.stopHost(s[HOST]);
     try {
-      await newest(c, s.id, (m) => m.status === 'cancelled');
+      await waitNewestMigration(c, s.id, (m) => m.status === 'cancelled');
       const after = await c.waitServer(s.id, done);
       assert.equal(after[HOST], s[HOST]);
     } finally {
@@ -378,15 +357,15 @@ describe('held live migrations that end without a client', () => {
     const s = await c.bootServer('demo');
     const m = await startLive(c, s.id);
     await c.req('admin', 'DELETE', `/servers/${s.id}/migrations/${m.id}`, { version: '2.24' });
-    await newest(c, s.id, (x) => x.status === 'cancelled');
+    await waitNewestMigration(c, s.id, (x) => x.status === 'cancelled');
     await c.waitServer(s.id, done);
     // What a crash mid-transfer leaves behind (a clean stop would cancel the transfer first).
     const db = c.aio.base.db.kysely;
     await db.updateTable('migrations').set({ status: 'running' }).where('id', '=', m.id).execute();
-    await db.updateTable('instances').set({ task_state: 'migrating' }).where('uuid', '=', s.id).execute();
+    await setInstanceColumns(c, s.id, { task_state: 'migrating' });
     await c.aio.stopHost(s[HOST]);
     await c.aio.startHost(s[HOST]);
-    assert.equal((await newest(c, s.id, () => true)).status, 'error');
+    assert.equal((await waitNewestMigration(c, s.id, () => true)).status, 'error');
     const after = await c.waitServer(s.id, () => true);
     assert.equal(after['OS-EXT-STS:task_state'], null);
     assert.equal(after.status, 'ACTIVE');
@@ -396,7 +375,7 @@ describe('held live migrations that end without a client', () => {
   it('the completion timeout aborts the transfer: cancelled, server ACTIVE on its source', async () => {
     const s = await c.bootServer('demo');
     await startLive(c, s.id);
-    await newest(c, s.id, (m) => m.status === 'cancelled');
+    await waitNewestMigration(c, s.id, (m) => m.status === 'cancelled');
     const after = await c.waitServer(s.id, done);
     assert.equal(after.status, 'ACTIVE');
     assert.equal(after[HOST], s[HOST]);
@@ -425,10 +404,10 @@ describe('live migrations with timeout action force_complete and no per-host lim
     const shared = servers.find((x) => servers.filter((y) => y[HOST] === x[HOST]).length >= 2)![HOST];
     const [a, b] = servers.filter((x) => x[HOST] === shared);
     await Promise.all([liveMigrate(c, 'admin', a.id), liveMigrate(c, 'admin', b.id)]);
-    const [ma, mb] = await Promise.all([newest(c, a.id, (m) => m.status === 'running'), newest(c, b.id, (m) => m.status === 'running')]);
-    assert.equal((await newest(c, a.id, () => true)).status, 'running', 'not queued behind the other');
+    const [ma, mb] = await Promise.all([waitNewestMigration(c, a.id, (m) => m.status === 'running'), waitNewestMigration(c, b.id, (m) => m.status === 'running')]);
+    assert.equal((await waitNewestMigration(c, a.id, () => true)).status, 'running', 'not queued behind the other');
     for (const [s, m] of [[a, ma], [b, mb]] as const) {
-      await newest(c, s.id, (x) => x.id === m.id && x.status === 'completed');
+      await waitNewestMigration(c, s.id, (x) => x.id === m.id && x.status === 'completed');
       const after = await c.waitServer(s.id, done);
       assert.equal(after.status, 'ACTIVE');
       assert.notEqual(after[HOST], shared);

@@ -1,8 +1,9 @@
 // DELETE /servers/{id}, lock/unlock, and builds that fail, as a client sees them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { insertMigration, setInstanceColumns } from '../support/db.js';
+import { sleep } from '../support/wait.js';
 
 let c: Cloud;
 
@@ -19,7 +20,6 @@ const events = async (uuid: string, action: string) => {
   const a = (await actions(uuid)).filter((x) => x.action === action).pop()!;
   return c.aio.base.db.kysely.selectFrom('instance_actions_events').selectAll().where('action_id', '=', a.id).execute();
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('DELETE /servers/{id}', () => {
   it('answers 204, then the server is gone (404), DELETED for admins, with a delete action', async () => {
@@ -75,19 +75,18 @@ describe('DELETE /servers/{id}', () => {
     const db = c.aio.base.db.kysely;
     const inst = await db.selectFrom('instances').selectAll().where('uuid', '=', s.id).executeTakeFirstOrThrow();
     const node = await db.selectFrom('compute_nodes').selectAll().where('host', '!=', inst.host!).executeTakeFirstOrThrow();
-    const migUuid = randomUUID();
     const t = '2026-01-01 00:00:00.000000';
-    await db
-      .insertInto('migrations')
-      .values({
-        uuid: migUuid, instance_uuid: s.id, migration_type: 'resize', status: 'finished', source_compute: node.host, source_node: node.hypervisor_hostname,
-        dest_compute: inst.host, dest_node: inst.node, dest_host: null, old_instance_type_id: 1, new_instance_type_id: 1, user_id: null, project_id: null,
-        hidden: 0, memory_total: null, memory_processed: null, memory_remaining: null, disk_total: null, disk_processed: null, disk_remaining: null,
-        created_at: t, updated_at: t, deleted: 0,
-      })
-      .execute();
+    const migUuid = await insertMigration(c, {
+      instance_uuid: s.id,
+      migration_type: 'resize',
+      status: 'finished',
+      source_compute: node.host,
+      source_node: node.hypervisor_hostname,
+      dest_compute: inst.host,
+      dest_node: inst.node,
+    });
     await db.insertInto('allocations').values({ consumer_uuid: migUuid, node_uuid: node.uuid, vcpus: 1, memory_mb: 512, disk_gb: 1, created_at: t }).execute();
-    await db.updateTable('instances').set({ vm_state: 'resized' }).where('uuid', '=', s.id).execute();
+    await setInstanceColumns(c, s.id, { vm_state: 'resized' });
     assert.equal((await c.req('demo', 'GET', `/servers/${s.id}`)).body.server.status, 'VERIFY_RESIZE');
     assert.equal((await c.req('demo', 'DELETE', `/servers/${s.id}`)).status, 204);
     const mig = await db.selectFrom('migrations').select('status').where('uuid', '=', migUuid).executeTakeFirstOrThrow();

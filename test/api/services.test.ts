@@ -5,7 +5,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startCloud, type Cloud } from '../support/cloud.js';
-import { dbTime } from '../../src/db/time.js';
+import { insertMigration } from '../support/db.js';
 
 const KEYS_21 = ['binary', 'disabled_reason', 'host', 'id', 'state', 'status', 'updated_at', 'zone'];
 const KEYS_211 = [...KEYS_21, 'forced_down'].sort();
@@ -30,37 +30,16 @@ describe('os-services', () => {
   const put = (id: string, body: unknown, version = '2.53', user = 'admin') => c.req(user, 'PUT', `/os-services/${id}`, { version, body });
 
   /** A migration row as other operations leave them; only the fields these rules read matter. */
-  const addMigration = async (m: { type: string; status: string; source: string; dest?: string }) => {
-    const now = dbTime(new Date());
-    await c.aio.base.db.kysely
-      .insertInto('migrations')
-      .values({
-        uuid: randomUUID(),
-        instance_uuid: randomUUID(),
-        migration_type: m.type,
-        status: m.status,
-        source_compute: m.source,
-        source_node: m.source,
-        dest_compute: m.dest ?? null,
-        dest_node: m.dest ?? null,
-        dest_host: null,
-        old_instance_type_id: 1,
-        new_instance_type_id: 1,
-        user_id: null,
-        project_id: null,
-        hidden: 0,
-        memory_total: null,
-        memory_processed: null,
-        memory_remaining: null,
-        disk_total: null,
-        disk_processed: null,
-        disk_remaining: null,
-        created_at: now,
-        updated_at: now,
-        deleted: 0,
-      })
-      .execute();
-  };
+  const addMigration = (m: { type: string; status: string; source: string; dest?: string }) =>
+    insertMigration(c, {
+      instance_uuid: randomUUID(),
+      migration_type: m.type,
+      status: m.status,
+      source_compute: m.source,
+      source_node: m.source,
+      dest_compute: m.dest ?? null,
+      dest_node: m.dest ?? null,
+    });
   const clearMigrations = () => c.aio.base.db.kysely.deleteFrom('migrations').execute();
 
   describe('GET', () => {

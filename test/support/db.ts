@@ -1,0 +1,87 @@
+// What API tests read and write directly in the database: states a client
+// cannot reach through the API (a fenced host, a half-finished move) and
+// records it does not show (allocations, migration rows).
+import { randomUUID } from 'node:crypto';
+import type { Cloud } from './cloud.js';
+import { dbTime } from '../../src/db/time.js';
+
+/** Overwrites columns of a server's row. */
+export const setInstanceColumns = (c: Cloud, id: string, values: Record<string, unknown>) =>
+  c.aio.base.db.kysely.updateTable('instances').set(values).where('uuid', '=', id).execute();
+
+/** Marks a host's compute service forced down (or back up), as a fencing tool would. */
+export async function setForcedDown(c: Cloud, host: string, down: boolean): Promise<void> {
+  await c.aio.base.db.kysely
+    .updateTable('services')
+    .set({ forced_down: down ? 1 : 0 })
+    .where('host', '=', host)
+    .where('binary', '=', 'nova-compute')
+    .execute();
+}
+
+/** A server's migration rows, oldest first. */
+export const migrationRows = (c: Cloud, uuid: string) =>
+  c.aio.base.db.kysely.selectFrom('migrations').selectAll().where('instance_uuid', '=', uuid).orderBy('id').execute();
+
+/**
+ * Inserts a migration row as other operations leave them (a cold migration
+ * `migrating`, no hosts, flavor row 1, created now) with `values` on top;
+ * returns its uuid.
+ */
+export async function insertMigration(c: Cloud, values: Record<string, unknown>): Promise<string> {
+  const uuid = randomUUID();
+  const t = dbTime(new Date());
+  await c.aio.base.db.kysely
+    .insertInto('migrations')
+    .values({
+      uuid,
+      instance_uuid: '',
+      migration_type: 'migration',
+      status: 'migrating',
+      source_compute: null,
+      source_node: null,
+      dest_compute: null,
+      dest_node: null,
+      dest_host: null,
+      old_instance_type_id: 1,
+      new_instance_type_id: 1,
+      user_id: null,
+      project_id: null,
+      hidden: 0,
+      memory_total: null,
+      memory_processed: null,
+      memory_remaining: null,
+      disk_total: null,
+      disk_processed: null,
+      disk_remaining: null,
+      created_at: t,
+      updated_at: t,
+      deleted: 0,
+      ...values,
+    } as never)
+    .execute();
+  return uuid;
+}
+
+/** A consumer's allocations as `host:memory_mb` strings, oldest first. */
+export async function allocations(c: Cloud, consumer: string): Promise<string[]> {
+  const rows = await c.aio.base.db.kysely
+    .selectFrom('allocations')
+    .innerJoin('compute_nodes', 'compute_nodes.uuid', 'allocations.node_uuid')
+    .select(['compute_nodes.host', 'allocations.memory_mb'])
+    .where('allocations.consumer_uuid', '=', consumer)
+    .orderBy('allocations.id')
+    .execute();
+  return rows.map((r) => `${r.host}:${r.memory_mb}`);
+}
+
+/** The hosts a consumer holds allocations on. */
+export async function allocationHosts(c: Cloud, consumer: string): Promise<string[]> {
+  const rows = await c.aio.base.db.kysely
+    .selectFrom('allocations')
+    .innerJoin('compute_nodes', 'compute_nodes.uuid', 'allocations.node_uuid')
+    .select('compute_nodes.host')
+    .where('consumer_uuid', '=', consumer)
+    .execute();
+  return rows.map((r) => r.host);
+}
