@@ -6,6 +6,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
 import { assertRefused, describe as describeRun } from './support/openstack-cli.js';
+import { PrebuiltServers } from './support/prebuilt-servers.js';
 
 const ADMIN = 'magnetar-admin';
 const DEMO = 'magnetar';
@@ -18,21 +19,14 @@ const HOST = 'OS-EXT-SRV-ATTR:host';
 
 describe('openstack client: server administrative actions', () => {
   let m: Magnetar;
-  const servers = new Map<string, any>();
-  const bootErrors = new Map<string, string>();
-
-  /** The server built for `name` (fails the test if it could not be built). */
-  const server = (name: string): any => {
-    const s = servers.get(name);
-    assert.ok(s, `server ${name} was not built: ${bootErrors.get(name)}`);
-    return s;
-  };
+  const servers = new PrebuiltServers();
+  const server = (name: string): any => servers.get(name);
   const otherHost = (host: string): string => HOSTS.find((h) => h !== host && h !== FAILED_HOST)!;
 
   before(async () => {
     m = await startMagnetar();
     // Members own most servers; the evacuation ones are pinned to one host by an admin.
-    const plan: Array<[string, string, string[]]> = [
+    await servers.build(m, [
       ['state', DEMO, []],
       ['refusals', DEMO, []],
       ['cold', DEMO, []],
@@ -40,19 +34,7 @@ describe('openstack client: server administrative actions', () => {
       ['live', DEMO, []],
       ['evac1', ADMIN, ['--availability-zone', `nova:${FAILED_HOST}`]],
       ['evac2', ADMIN, ['--availability-zone', `nova:${FAILED_HOST}`]],
-    ];
-    await Promise.all(
-      plan.map(async ([name, cloud, extra]) => {
-        try {
-          const s = await m.cli.json(cloud, ['server', 'create', '--flavor', 'm1.tiny', '--image', 'cirros', '--network', 'none', '--wait', ...extra, `e2e-${name}`], {
-            version: '2.37',
-          });
-          servers.set(name, { ...s, host: (await m.http.waitServer(s.id, () => true))[HOST] });
-        } catch (e) {
-          bootErrors.set(name, (e as Error).message);
-        }
-      }),
-    );
+    ]);
   });
   after(async () => {
     await m?.stop();

@@ -4,7 +4,8 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
-import { assertRefused, describe as describeRun } from './support/openstack-cli.js';
+import { assertRefused } from './support/openstack-cli.js';
+import { PrebuiltServers } from './support/prebuilt-servers.js';
 
 const ADMIN = 'magnetar-admin';
 const DEMO = 'magnetar';
@@ -12,13 +13,8 @@ const HOST = 'OS-EXT-SRV-ATTR:host';
 
 describe('openstack client: held live migrations', () => {
   let m: Magnetar;
-  const servers = new Map<string, any>();
-  const bootErrors = new Map<string, string>();
-  const server = (name: string): any => {
-    const s = servers.get(name);
-    assert.ok(s, `server ${name} was not built: ${bootErrors.get(name)}`);
-    return s;
-  };
+  const servers = new PrebuiltServers();
+  const server = (name: string): any => servers.get(name);
 
   /** Starts a live migration (no --wait: it is held) and returns its record once running. */
   const startLive = async (s: any): Promise<any> => {
@@ -29,18 +25,10 @@ describe('openstack client: held live migrations', () => {
 
   before(async () => {
     m = await startMagnetar({ set: ['fake.live_migration_hold=true'] });
-    await Promise.all(
-      ['completed', 'aborted'].map(async (name) => {
-        try {
-          const s = await m.cli.json(DEMO, ['server', 'create', '--flavor', 'm1.tiny', '--image', 'cirros', '--network', 'none', '--wait', `e2e-${name}`], {
-            version: '2.37',
-          });
-          servers.set(name, { ...s, host: (await m.http.waitServer(s.id, () => true))[HOST] });
-        } catch (e) {
-          bootErrors.set(name, (e as Error).message);
-        }
-      }),
-    );
+    await servers.build(m, [
+      ['completed', DEMO, []],
+      ['aborted', DEMO, []],
+    ]);
   });
   after(async () => {
     await m?.stop();
