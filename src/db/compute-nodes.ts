@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Db } from './connect.js';
 import type { ComputeNodeRow, Database, ServiceRow } from './schema.js';
 import { usage } from '../scheduler/claims.js';
+import { serviceByHostBinary } from './services-queries.js';
 
 /** Task states that count as work in progress on a host (Nova's "current_workload"). */
 const WORKLOAD_TASK_STATES = [
@@ -62,14 +63,7 @@ export async function searchNodes(db: Kysely<Database>, pattern: string): Promis
 
 /** The compute service of a host, if it still exists. */
 export function computeServiceOfHost(db: Kysely<Database>, host: string): Promise<ServiceRow | undefined> {
-  return db
-    .selectFrom('services')
-    .selectAll()
-    .where('host', '=', host)
-    .where('binary', '=', 'nova-compute')
-    .where('deleted', '=', 0)
-    .orderBy('id')
-    .executeTakeFirst();
+  return serviceByHostBinary(db, host, 'nova-compute');
 }
 
 export interface NodeUsage {
