@@ -97,21 +97,21 @@ describe('agent start-up recovery', () => {
     // Cold migration away from here, interrupted while the disk was copied: the
     // migration holds this host, the server a claim on the destination.
     await setInstanceColumns(c, resizeMigrating.id, { task_state: 'resize_migrating' });
-    const coldSource = await insertMigration(c, { instance_uuid: resizeMigrating.id, status: 'migrating', source_compute: H, source_node: H, dest_compute: 'compute3', dest_node: 'compute3' });
+    const coldSource = await insertMigration(c, { instanceUuid: resizeMigrating.id, status: 'migrating', sourceCompute: H, sourceNode: H, destCompute: 'compute3', destNode: 'compute3' });
     await db().updateTable('allocations').set({ consumer_uuid: coldSource }).where('consumer_uuid', '=', resizeMigrating.id).execute();
     await db().insertInto('allocations').values({ consumer_uuid: resizeMigrating.id, node_uuid: await nodeUuid('compute3'), vcpus: 1, memory_mb: 512, disk_gb: 1, created_at: dbTime(new Date()) }).execute();
     await setInstanceColumns(c, resizeFinish.id, { task_state: 'resize_finish' });
-    const coldDest = await insertMigration(c, { instance_uuid: resizeFinish.id, status: 'post-migrating', source_compute: 'compute3', dest_compute: H });
+    const coldDest = await insertMigration(c, { instanceUuid: resizeFinish.id, status: 'post-migrating', sourceCompute: 'compute3', destCompute: H });
     await setInstanceColumns(c, poweringOff.id, { task_state: 'powering-off' });
     await setInstanceColumns(c, poweringOn.id, { vm_state: 'stopped', power_state: 4, task_state: 'powering-on' });
     await setInstanceColumns(c, rebootRunning.id, { task_state: 'reboot_started_hard' });
     await setInstanceColumns(c, rebootPending.id, { task_state: 'reboot_pending', power_state: 4 });
     await setInstanceColumns(c, deleting.id, { task_state: 'deleting' });
     await setInstanceColumns(c, migrating.id, { task_state: 'migrating' });
-    const live = await insertMigration(c, { instance_uuid: migrating.id, migration_type: 'live-migration', status: 'running', source_compute: H, dest_compute: 'compute2' });
+    const live = await insertMigration(c, { instanceUuid: migrating.id, migrationType: 'live-migration', status: 'running', sourceCompute: H, destCompute: 'compute2' });
     // Being evacuated away from this host: not this agent's to settle.
     await setInstanceColumns(c, evacuating.id, { task_state: 'rebuilding' });
-    await insertMigration(c, { instance_uuid: evacuating.id, migration_type: 'evacuation', status: 'accepted', source_compute: H, source_node: H, old_instance_type_id: null, new_instance_type_id: null });
+    await insertMigration(c, { instanceUuid: evacuating.id, migrationType: 'evacuation', status: 'accepted', sourceCompute: H, sourceNode: H, oldInstanceTypeId: null, newInstanceTypeId: null });
     await setInstanceColumns(c, other.id, { task_state: 'spawning', vm_state: 'building' });
     // The hypervisor changed behind the database's back.
     const stateFile = `${c.stateDir}/fake-${H}.json`;
@@ -162,15 +162,15 @@ describe('agent start-up recovery', () => {
     const [s] = await bootOn('compute2', 1);
     await c.aio.stopHost(H);
     const mig = await insertMigration(c, {
-      instance_uuid: s.id,
-      migration_type: 'evacuation',
+      instanceUuid: s.id,
+      migrationType: 'evacuation',
       status: 'pre-migrating',
-      source_compute: 'compute2',
-      source_node: 'compute2',
-      dest_compute: H,
-      dest_node: H,
-      old_instance_type_id: null,
-      new_instance_type_id: null,
+      sourceCompute: 'compute2',
+      sourceNode: 'compute2',
+      destCompute: H,
+      destNode: H,
+      oldInstanceTypeId: null,
+      newInstanceTypeId: null,
     });
     await setInstanceColumns(c, s.id, { task_state: 'rebuild_spawning' });
     await db().updateTable('allocations').set({ consumer_uuid: mig }).where('consumer_uuid', '=', s.id).execute();

@@ -77,13 +77,13 @@ describe('DELETE /servers/{id}', () => {
     const node = await db.selectFrom('compute_nodes').selectAll().where('host', '!=', inst.host!).executeTakeFirstOrThrow();
     const t = '2026-01-01 00:00:00.000000';
     const migUuid = await insertMigration(c, {
-      instance_uuid: s.id,
-      migration_type: 'resize',
+      instanceUuid: s.id,
+      migrationType: 'resize',
       status: 'finished',
-      source_compute: node.host,
-      source_node: node.hypervisor_hostname,
-      dest_compute: inst.host,
-      dest_node: inst.node,
+      sourceCompute: node.host,
+      sourceNode: node.hypervisor_hostname,
+      destCompute: inst.host,
+      destNode: inst.node,
     });
     await db.insertInto('allocations').values({ consumer_uuid: migUuid, node_uuid: node.uuid, vcpus: 1, memory_mb: 512, disk_gb: 1, created_at: t }).execute();
     await setInstanceColumns(c, s.id, { vm_state: 'resized' });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startCloud, type Cloud } from '../support/cloud.js';
 import { insertMigration } from '../support/db.js';
+import type { MigrationType } from '../../src/db/migrations-repo.js';
 
 const KEYS_21 = ['binary', 'disabled_reason', 'host', 'id', 'state', 'status', 'updated_at', 'zone'];
 const KEYS_211 = [...KEYS_21, 'forced_down'].sort();
@@ -32,13 +33,13 @@ describe('os-services', () => {
   /** A migration row as other operations leave them; only the fields these rules read matter. */
   const addMigration = (m: { type: string; status: string; source: string; dest?: string }) =>
     insertMigration(c, {
-      instance_uuid: randomUUID(),
-      migration_type: m.type,
+      instanceUuid: randomUUID(),
+      migrationType: m.type as MigrationType,
       status: m.status,
-      source_compute: m.source,
-      source_node: m.source,
-      dest_compute: m.dest ?? null,
-      dest_node: m.dest ?? null,
+      sourceCompute: m.source,
+      sourceNode: m.source,
+      destCompute: m.dest ?? null,
+      destNode: m.dest ?? null,
     });
   const clearMigrations = () => c.aio.base.db.kysely.deleteFrom('migrations').execute();
 

@@ -1,9 +1,8 @@
 // What API tests read and write directly in the database: states a client
 // cannot reach through the API (a fenced host, a half-finished move) and
 // records it does not show (allocations, migration rows).
-import { randomUUID } from 'node:crypto';
 import type { Cloud } from './cloud.js';
-import { dbTime } from '../../src/db/time.js';
+import { createMigration, type NewMigration } from '../../src/db/migrations-repo.js';
 
 /** Overwrites columns of a server's row. */
 export const setInstanceColumns = (c: Cloud, id: string, values: Record<string, unknown>) =>
@@ -24,43 +23,23 @@ export const migrationRows = (c: Cloud, uuid: string) =>
   c.aio.base.db.kysely.selectFrom('migrations').selectAll().where('instance_uuid', '=', uuid).orderBy('id').execute();
 
 /**
- * Inserts a migration row as other operations leave them (a cold migration
- * `migrating`, no hosts, flavor row 1, created now) with `values` on top;
- * returns its uuid.
+ * Writes a migration record through the repository, as other operations leave
+ * them: by default a cold migration `migrating`, no hosts, flavor row 1,
+ * created now. Returns its uuid.
  */
-export async function insertMigration(c: Cloud, values: Record<string, unknown>): Promise<string> {
-  const uuid = randomUUID();
-  const t = dbTime(new Date());
-  await c.aio.base.db.kysely
-    .insertInto('migrations')
-    .values({
-      uuid,
-      instance_uuid: '',
-      migration_type: 'migration',
-      status: 'migrating',
-      source_compute: null,
-      source_node: null,
-      dest_compute: null,
-      dest_node: null,
-      dest_host: null,
-      old_instance_type_id: 1,
-      new_instance_type_id: 1,
-      user_id: null,
-      project_id: null,
-      hidden: 0,
-      memory_total: null,
-      memory_processed: null,
-      memory_remaining: null,
-      disk_total: null,
-      disk_processed: null,
-      disk_remaining: null,
-      created_at: t,
-      updated_at: t,
-      deleted: 0,
-      ...values,
-    } as never)
-    .execute();
-  return uuid;
+export async function insertMigration(c: Cloud, m: Partial<NewMigration> & { readonly instanceUuid: string }): Promise<string> {
+  const row = await createMigration(c.aio.base.db, {
+    migrationType: 'migration',
+    status: 'migrating',
+    sourceCompute: null,
+    sourceNode: null,
+    oldInstanceTypeId: 1,
+    newInstanceTypeId: 1,
+    userId: null,
+    projectId: null,
+    ...m,
+  });
+  return row!.uuid;
 }
 
 /** A consumer's allocations as `host:memory_mb` strings, oldest first. */
