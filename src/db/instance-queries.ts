@@ -1,8 +1,10 @@
 // Listing instances with Nova's filters, sort keys and keyset paging. Exact
-// filters go to SQL; regular-expression filters (Nova's `REGEXP`, which SQLite
-// lacks) and tag filters are applied to the rows SQL returns, then the page is
-// cut after the marker by comparing sort-key values, as Nova's paginate does.
-import type { Kysely } from 'kysely';
+// filters, status, order, marker and limit go to SQL; regular-expression
+// filters (Nova's `REGEXP`, which SQLite lacks), tag and flavor filters are
+// applied to the rows SQL returns, and then the page is cut after the marker by
+// comparing sort-key values in memory, as Nova's paginate does.
+import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import type { DialectName } from './connect.js';
 import type { Database, InstanceRow } from './schema.js';
 import { dbTime } from './time.js';
 
@@ -101,14 +103,6 @@ function passesMemoryFilters(row: InstanceRow, f: InstanceFilters, regex: Readon
       return false;
     }
   }
-  if (f.statePairs) {
-    const ok = f.statePairs.some(
-      (p) =>
-        p.vmState === row.vm_state &&
-        (p.taskStates ? row.task_state !== null && p.taskStates.includes(row.task_state) : row.task_state === null || !p.excludeTasks.includes(row.task_state)),
-    );
-    if (!ok) return false;
-  }
   if (f.tags || f.tagsAny || f.notTags || f.notTagsAny) {
     const have = new Set(tagsOf(row));
     if (f.tags && !f.tags.every((t) => have.has(t))) return false;
@@ -133,9 +127,56 @@ function compare(a: InstanceRow, b: InstanceRow, sort: readonly SortSpec[]): num
   return 0;
 }
 
+/** Sortable columns that may hold NULL (the others need no NULL ordering term). */
+const NULLABLE_SORT_COLUMNS: ReadonlySet<SortColumn> = new Set<SortColumn>([
+  'access_ip_v4', 'access_ip_v6', 'availability_zone', 'display_description', 'host', 'key_name', 'launched_at',
+  'locked_by', 'node', 'task_state', 'terminated_at', 'updated_at',
+]);
+const NUMERIC_SORT_COLUMNS: ReadonlySet<SortColumn> = new Set<SortColumn>(['id', 'launch_index', 'power_state', 'progress']);
+
+/**
+ * A sort column as SQL. PostgreSQL orders text by the database's locale; the
+ * "C" collation orders by bytes, as SQLite does, so pages are the same on both.
+ */
+function sortExpr(dialect: DialectName, col: SortColumn): RawBuilder<unknown> {
+  return dialect === 'postgres' && !NUMERIC_SORT_COLUMNS.has(col) ? sql`${sql.ref(col)} collate "C"` : sql`${sql.ref(col)}`;
+}
+
+/**
+ * Rows strictly after the marker row in the order `keys`, where NULL is the
+ * smallest value (first ascending, last descending), as in `compare`.
+ */
+function afterMarker(dialect: DialectName, keys: readonly SortSpec[], marker: InstanceRow): RawBuilder<SqlBool> {
+  const alternatives: RawBuilder<SqlBool>[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const { key, dir } = keys[i]!;
+    const m = marker[key] as string | number | null;
+    const col = sortExpr(dialect, key);
+    let beyond: RawBuilder<SqlBool> | null;
+    if (dir === 'asc') beyond = m === null ? sql<SqlBool>`${sql.ref(key)} is not null` : sql<SqlBool>`${col} > ${m}`;
+    else beyond = m === null ? null : sql<SqlBool>`(${col} < ${m} or ${sql.ref(key)} is null)`;
+    if (beyond) {
+      const equalBefore = keys.slice(0, i).map(({ key: k }) => {
+        const v = marker[k] as string | number | null;
+        return v === null ? sql<SqlBool>`${sql.ref(k)} is null` : sql<SqlBool>`${sql.ref(k)} = ${v}`;
+      });
+      alternatives.push(sql<SqlBool>`(${sql.join([...equalBefore, beyond], sql` and `)})`);
+    }
+  }
+  return alternatives.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`(${sql.join(alternatives, sql` or `)})`;
+}
+
+/** Filters that SQL cannot express here (regular expressions, JSON tags and flavor). */
+function needsMemoryFilters(f: InstanceFilters): boolean {
+  const hasRegex = Object.values(f.regex ?? {}).some((v) => v !== undefined);
+  return hasRegex || f.flavorRowId !== undefined || !!(f.tags || f.tagsAny || f.notTags || f.notTagsAny);
+}
+
 /**
  * Instances matching `f`, sorted by `sort` (id is always the last tie-breaker),
  * starting after the instance `marker` (any project, deleted or not), at most `limit`.
+ * Without regex/tag/flavor filters the order, marker and limit are all done in
+ * SQL, so a small page costs a small query; otherwise the page is cut in memory.
  */
 export async function listInstances(
   db: Kysely<Database>,
@@ -143,8 +184,9 @@ export async function listInstances(
   sort: readonly SortSpec[],
   page: { limit: number; marker?: string },
 ): Promise<InstanceRow[]> {
+  const dialect: DialectName = db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
   const keys = [...sort];
-  if (!keys.some((k) => k.key === 'id')) keys.push({ key: 'id', dir: keys[keys.length - 1]?.dir ?? 'desc' });
+  if (!keys.some((s) => s.key === 'id')) keys.push({ key: 'id', dir: keys[keys.length - 1]?.dir ?? 'desc' });
   let markerRow: InstanceRow | undefined;
   if (page.marker !== undefined) {
     markerRow = await db.selectFrom('instances').selectAll().where('uuid', '=', page.marker).executeTakeFirst();
@@ -163,12 +205,44 @@ export async function listInstances(
   if (f.host) q = q.where('host', 'in', f.host.length ? [...f.host] : ['']);
   if (f.vmState) q = q.where('vm_state', 'in', f.vmState.length ? [...f.vmState] : ['']);
   if (f.taskState) q = q.where('task_state', 'in', f.taskState.length ? [...f.taskState] : ['']);
+  if (f.statePairs) {
+    const pairs = f.statePairs;
+    q = q.where((eb) =>
+      eb.or(
+        pairs.map((p) => {
+          const vm = eb('vm_state', '=', p.vmState);
+          if (p.taskStates) return eb.and([vm, eb('task_state', 'in', p.taskStates.length ? [...p.taskStates] : [''])]);
+          if (p.excludeTasks.length === 0) return vm;
+          return eb.and([vm, eb.or([eb('task_state', 'is', null), eb('task_state', 'not in', [...p.excludeTasks])])]);
+        }),
+      ),
+    );
+  }
   if (f.locked === true) q = q.where('locked_by', 'is not', null);
   if (f.locked === false) q = q.where('locked_by', 'is', null);
   if (f.changesSince) q = q.where('updated_at', '>=', dbTime(f.changesSince));
   if (f.changesBefore) q = q.where('updated_at', '<=', dbTime(f.changesBefore));
-  const rows = await q.execute();
 
+  if (!needsMemoryFilters(f)) {
+    if (markerRow) {
+      const after = afterMarker(dialect, keys, markerRow);
+      q = q.where(() => after);
+    }
+    for (const { key, dir } of keys) {
+      // NULL counts as the smallest value on both databases (PostgreSQL's default is the opposite).
+      if (NULLABLE_SORT_COLUMNS.has(key)) q = q.orderBy(sql`case when ${sql.ref(key)} is null then 0 else 1 end`, dir);
+      q = q.orderBy(sortExpr(dialect, key), dir);
+    }
+    // Order and cut on the narrow id column first: sorting whole rows (flavor
+    // and metadata JSON included) costs more than a second lookup by id.
+    const pageIds = (await q.clearSelect().select('id').limit(page.limit).execute()).map((r) => r.id);
+    if (pageIds.length === 0) return [];
+    const byId = new Map((await db.selectFrom('instances').selectAll().where('id', 'in', pageIds).execute()).map((r) => [r.id, r]));
+    // A row purged between the two reads is simply left out.
+    return pageIds.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  const rows = await q.execute();
   const regex = Object.entries(f.regex ?? {})
     .filter((e): e is [RegexColumn, string] => e[1] !== undefined)
     .map(([c, p]) => [c, compileRegex(p)] as [RegexColumn, RegExp]);
