@@ -40,6 +40,8 @@ export interface ColdMove {
   readonly flavor: InstanceFlavor;
   readonly host: string | null;
   readonly allowSameHost: boolean;
+  /** OS-DCF:diskConfig asked for on resize (true = AUTO); a migrate or a resize without it sets MANUAL. */
+  readonly autoDiskConfig?: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface ColdMove {
 export async function beginColdMove(svc: ComputeService, who: Requester, inst: InstanceRow, move: ColdMove): Promise<void> {
   const db = svc.db.kysely;
   const now = svc.clock.now();
-  const won = await updateInstance(db, inst.uuid, { task_state: TaskState.RESIZE_PREP, progress: 0 }, now, {
+  const won = await updateInstance(db, inst.uuid, { task_state: TaskState.RESIZE_PREP, progress: 0, auto_disk_config: move.autoDiskConfig ? 1 : 0 }, now, {
     taskState: [null],
     vmState: COLD_MOVE_GUARD.vmStates,
   });

@@ -4,6 +4,7 @@ import type { InstanceRow } from '../db/schema.js';
 import { getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import type { ImageLookup } from '../image/lookup.js';
+import { autoDiskConfigFor } from './disk-config.js';
 import { checkLock, checkState } from './guards.js';
 import { normalizeIPv6 } from './ip-address.js';
 import { checkKeyName } from './servers.js';
@@ -21,13 +22,17 @@ export interface RebuildRequest {
   readonly hostname?: string;
   /** From 2.54: a keypair of the caller, or null to drop the server's key. */
   readonly keyName?: string | null;
+  /** OS-DCF:diskConfig asked for (true = AUTO); null = from the new image. */
+  readonly autoDiskConfig?: boolean | null;
 }
 
 export async function rebuildServer(svc: ComputeService, images: ImageLookup, inst: InstanceRow, req: RebuildRequest, who: Requester): Promise<InstanceRow> {
   checkLock(inst, who.isAdmin);
   checkState(inst, 'rebuild', { vmStates: ['active', 'stopped', 'error'] });
   const imageId = req.imageRef.split('/').pop() ?? '';
-  if (!images.get(imageId)) throw new Invalid('Cannot find requested image');
+  const image = images.get(imageId);
+  if (!image) throw new Invalid('Cannot find requested image');
+  const autoDiskConfig = autoDiskConfigFor(image, req.autoDiskConfig ?? null);
   if (req.keyName) await checkKeyName(svc, who.userId ?? '', req.keyName);
   if (inst.host === null) throw new InstanceNotReady(inst.uuid);
   const now = svc.clock.now();
@@ -37,6 +42,7 @@ export async function rebuildServer(svc: ComputeService, images: ImageLookup, in
     {
       task_state: 'rebuilding',
       image_ref: imageId,
+      auto_disk_config: autoDiskConfig ? 1 : 0,
       progress: 0,
       ...(req.name !== undefined && { display_name: req.name }),
       ...(req.metadata !== undefined && { metadata: JSON.stringify(req.metadata) }),

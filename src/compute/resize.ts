@@ -9,7 +9,7 @@ import { FlavorNotFound, Invalid } from './errors.js';
 import { beginColdMove, checkColdMoveAllowed } from './migrate.js';
 import type { ComputeService, Requester } from './service.js';
 
-export async function resize(svc: ComputeService, who: Requester, inst: InstanceRow, flavorRef: string): Promise<void> {
+export async function resize(svc: ComputeService, who: Requester, inst: InstanceRow, flavorRef: string, autoDiskConfig: boolean | null = null): Promise<void> {
   await checkColdMoveAllowed(svc, who, inst, 'resize');
   const current = flavorOf(inst);
   const row = await getFlavor(svc.db.kysely, { projectId: who.projectId ?? '', isAdmin: who.isAdmin }, flavorRef);
@@ -27,5 +27,7 @@ export async function resize(svc: ComputeService, who: Requester, inst: Instance
     flavor: wanted,
     host: null,
     allowSameHost: svc.conf.bool('DEFAULT', 'allow_resize_to_same_host'),
+    // Nova stores the value asked for, and MANUAL when the request has none.
+    autoDiskConfig: autoDiskConfig ?? false,
   });
 }

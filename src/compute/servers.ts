@@ -38,6 +38,8 @@ export interface CreateServers {
   readonly accessIPv4: string | null;
   readonly accessIPv6: string | null;
   readonly tags: readonly string[];
+  /** OS-DCF:diskConfig as decided from the request and the image (true = AUTO). */
+  readonly autoDiskConfig: boolean;
   /** As given, normalised to lists of strings. */
   readonly schedulerHints: Readonly<Record<string, readonly string[]>>;
   readonly requestedNetworks: unknown;
@@ -110,6 +112,7 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
       tags: JSON.stringify([...new Set(req.tags)]),
       access_ip_v4: req.accessIPv4,
       access_ip_v6: req.accessIPv6 === null ? null : normalizeIPv6(req.accessIPv6),
+      auto_disk_config: req.autoDiskConfig ? 1 : 0,
       locked_by: null,
       locked_reason: null,
       progress: 0,
@@ -154,6 +157,8 @@ export interface ServerUpdate {
   readonly hostname?: string;
   readonly accessIPv4?: string;
   readonly accessIPv6?: string;
+  /** OS-DCF:diskConfig (true = AUTO); stored as given, no image check (as Nova). */
+  readonly autoDiskConfig?: boolean;
   /** 2.104: pin to the server's current zone, or unpin (null). */
   readonly pinnedAvailabilityZone?: string | null;
 }
@@ -182,6 +187,7 @@ export async function updateServer(svc: ComputeService, inst: InstanceRow, u: Se
     ...(u.hostname !== undefined && { hostname: u.hostname }),
     ...(u.accessIPv4 !== undefined && { access_ip_v4: u.accessIPv4 }),
     ...(u.accessIPv6 !== undefined && { access_ip_v6: u.accessIPv6 === '' ? null : normalizeIPv6(u.accessIPv6) }),
+    ...(u.autoDiskConfig !== undefined && { auto_disk_config: u.autoDiskConfig ? 1 : 0 }),
   };
   await updateInstance(svc.db.kysely, inst.uuid, values, svc.clock.now());
   return (await getInstance(svc.db.kysely, inst.uuid)) ?? inst;

@@ -105,6 +105,8 @@ export interface InstancesTable {
   tags: string;
   access_ip_v4: string | null;
   access_ip_v6: string | null;
+  /** OS-DCF:diskConfig: 1 = AUTO, 0 = MANUAL. */
+  auto_disk_config: Generated<number>;
   locked_by: string | null;
   locked_reason: string | null;
   progress: number;

@@ -273,4 +273,21 @@ describe('resize with allow_resize_to_same_host on a single host', () => {
     assert.equal((await settled(c, s.id)).status, 'ACTIVE');
     assert.deepEqual(await allocations(c, s.id), ['compute1:2048']);
   });
+
+  it('stores OS-DCF:diskConfig from the resize body, and MANUAL when the body has none', async () => {
+    const dc = async (id: string) => (await c.req('demo', 'GET', `/servers/${id}`)).body.server['OS-DCF:diskConfig'];
+    const s = await c.bootServer('demo', { 'OS-DCF:diskConfig': 'MANUAL' });
+    let r = await act(c, 'demo', s.id, { resize: { flavorRef: '2', 'OS-DCF:diskConfig': 'AUTO' } });
+    assert.equal(r.status, 202, r.text);
+    assert.equal(await dc(s.id), 'AUTO');
+    assert.equal((await settled(c, s.id)).status, 'VERIFY_RESIZE');
+    assert.equal((await act(c, 'demo', s.id, { confirmResize: null })).status, 204);
+    await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
+    assert.equal(await dc(s.id), 'AUTO');
+    r = await act(c, 'demo', s.id, { resize: { flavorRef: '3' } });
+    assert.equal(r.status, 202, r.text);
+    assert.equal(await dc(s.id), 'MANUAL');
+    await settled(c, s.id);
+  });
+
 });

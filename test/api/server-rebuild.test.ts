@@ -91,4 +91,19 @@ describe('server rebuild', () => {
     r = await c.req('demo_reader', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu } } });
     assert.equal(r.status, 403);
   });
+
+  it('stores OS-DCF:diskConfig from the rebuild body; without it the image decides (MANUAL)', async () => {
+    const s = await c.bootServer('demo', { 'OS-DCF:diskConfig': 'MANUAL' });
+    let r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu, 'OS-DCF:diskConfig': 'AUTO' } } });
+    assert.equal(r.status, 202, r.text);
+    assert.equal(r.body.server['OS-DCF:diskConfig'], 'AUTO');
+    let done = await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
+    assert.equal(done['OS-DCF:diskConfig'], 'AUTO');
+    r = await c.req('demo', 'POST', `/servers/${s.id}/action`, { body: { rebuild: { imageRef: ubuntu } } });
+    assert.equal(r.status, 202, r.text);
+    assert.equal(r.body.server['OS-DCF:diskConfig'], 'MANUAL');
+    done = await c.waitServer(s.id, (x) => x.status === 'ACTIVE');
+    assert.equal(done['OS-DCF:diskConfig'], 'MANUAL');
+  });
+
 });

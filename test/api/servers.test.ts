@@ -414,3 +414,38 @@ describe('PUT /servers/{id}', () => {
     assert.equal(other.status, 404);
   });
 });
+
+describe('OS-DCF:diskConfig', () => {
+  for (const dc of ['AUTO', 'MANUAL'] as const) {
+    it(`keeps ${dc} asked for at create: in the 202, show, detail and update`, async () => {
+      const r = await create('demo', { 'OS-DCF:diskConfig': dc });
+      assert.equal(r.status, 202, r.text);
+      assert.equal(r.body.server['OS-DCF:diskConfig'], dc);
+      const s = await c.waitServer(r.body.server.id, (x) => x.status === 'ACTIVE');
+      assert.equal(s['OS-DCF:diskConfig'], dc);
+      const detail = await c.req('demo', 'GET', '/servers/detail');
+      assert.equal(detail.body.servers.find((x: any) => x.id === s.id)['OS-DCF:diskConfig'], dc);
+      const put = await c.req('demo', 'PUT', `/servers/${s.id}`, { body: { server: { name: 'renamed' } } });
+      assert.equal(put.body.server['OS-DCF:diskConfig'], dc);
+    });
+  }
+
+  it('is MANUAL when the request omits it and the image has no auto_disk_config', async () => {
+    const r = await create('demo', {});
+    assert.equal(r.body.server['OS-DCF:diskConfig'], 'MANUAL');
+    const s = await c.req('demo', 'GET', `/servers/${r.body.server.id}`);
+    assert.equal(s.body.server['OS-DCF:diskConfig'], 'MANUAL');
+  });
+
+  it('PUT keeps the stored value unless the body sets it, and then stores the new one', async () => {
+    const r = await create('demo', { 'OS-DCF:diskConfig': 'AUTO' });
+    const id = r.body.server.id;
+    let put = await c.req('demo', 'PUT', `/servers/${id}`, { body: { server: { name: 'x' } } });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(put.body.server['OS-DCF:diskConfig'], 'AUTO');
+    put = await c.req('demo', 'PUT', `/servers/${id}`, { body: { server: { 'OS-DCF:diskConfig': 'MANUAL' } } });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(put.body.server['OS-DCF:diskConfig'], 'MANUAL');
+    assert.equal((await c.req('demo', 'GET', `/servers/${id}`)).body.server['OS-DCF:diskConfig'], 'MANUAL');
+  });
+});

@@ -1,4 +1,5 @@
 // resize, confirmResize and revertResize.
+import { requestedAutoDiskConfig } from '../../compute/disk-config.js';
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import { authorize, requester } from '../context.js';
@@ -22,7 +23,7 @@ export function registerResizeRoutes(routes: RouteTable, deps: ApiDeps): void {
       const inst = await getServer(deps.compute, req.ctx, serverId);
       authorize(req.ctx, 'os_compute_api:servers:resize', serverUserTarget(inst));
       try {
-        await resize(deps.compute, requester(req.ctx), inst, flavorRef);
+        await resize(deps.compute, requester(req.ctx), inst, flavorRef, requestedAutoDiskConfig((req.body as ResizeBody).resize['OS-DCF:diskConfig']));
       } catch (err) {
         if (err instanceof FlavorNotFound) throw badRequest(err.message);
         throw withServerIdAsGiven(err, serverId);

@@ -4,6 +4,7 @@ import type { ApiDeps } from '../deps.js';
 import type { JsonSchema } from '../validation.js';
 import { authorize, requester } from '../context.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
+import { requestedAutoDiskConfig } from '../../compute/disk-config.js';
 import { rebuildServer } from '../../compute/rebuild.js';
 import { generatePassword } from '../../compute/password.js';
 import { showBody } from './servers.js';
@@ -84,6 +85,7 @@ export function registerServerRebuildRoutes(routes: RouteTable, deps: ApiDeps): 
           ...('user_data' in r && { userData: r['user_data'] }),
           ...(r['hostname'] !== undefined && { hostname: r['hostname'] }),
           ...('key_name' in r && { keyName: r['key_name'] }),
+          autoDiskConfig: requestedAutoDiskConfig(r['OS-DCF:diskConfig']),
         },
         requester(ctx),
       );

@@ -13,6 +13,7 @@ import { listInstances, MarkerNotFound, SORT_COLUMNS, type InstanceFilters, type
 import { getServer, serverTarget, serverUserTarget } from '../../compute/lookup.js';
 import { serviceIsUp } from '../../compute/service-liveness.js';
 import { KNOWN_STATUSES, statusToStates } from '../../compute/states.js';
+import { autoDiskConfigFor, diskConfigName, requestedAutoDiskConfig } from '../../compute/disk-config.js';
 import {
   availableZones,
   checkKeyName,
@@ -388,6 +389,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
     throw badRequest(
       `Flavor's disk is smaller than the minimum size specified in image metadata. Flavor disk is ${flavor.root_gb * 1024 ** 3} bytes, minimum size is ${image.minDisk * 1024 ** 3} bytes.`,
     );
+  const autoDiskConfig = autoDiskConfigFor(image, requestedAutoDiskConfig(s['OS-DCF:diskConfig']));
   if (s['key_name'] !== undefined) await checkKeyName(deps.compute, ctx.userId, s['key_name']);
   if (az !== null && !forcedHost) {
     const zones = await availableZones(deps.compute);
@@ -414,6 +416,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
     accessIPv4: s['accessIPv4'] ?? null,
     accessIPv6: s['accessIPv6'] ?? null,
     tags: v.atLeast('2.52') ? (s['tags'] ?? []) : [],
+    autoDiskConfig,
     schedulerHints: hints,
     requestedNetworks: networks ?? [],
     minCount,
@@ -424,7 +427,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   const out = serverCreated(
     ctx,
     created.uuids[0]!,
-    s['OS-DCF:diskConfig'] === 'AUTO' ? 'AUTO' : 'MANUAL',
+    diskConfigName(autoDiskConfig),
     s['security_groups'],
     deps.conf.bool('api', 'enable_instance_password') ? password : null,
   );
@@ -488,6 +491,7 @@ export function registerServersRoutes(routes: RouteTable, deps: ApiDeps): void {
         ...(s['hostname'] !== undefined && { hostname: s['hostname'] }),
         ...(s['accessIPv4'] !== undefined && { accessIPv4: s['accessIPv4'] }),
         ...(s['accessIPv6'] !== undefined && { accessIPv6: s['accessIPv6'] }),
+        ...(s['OS-DCF:diskConfig'] !== undefined && { autoDiskConfig: s['OS-DCF:diskConfig'] === 'AUTO' }),
         ...('pinned_availability_zone' in s && { pinnedAvailabilityZone: s['pinned_availability_zone'] }),
       });
       return showBody(deps, ctx, updated, 'update');

@@ -6,6 +6,7 @@ import type { InstanceFaultRow, InstanceRow } from '../../db/schema.js';
 import { flavorOf } from '../../db/instances.js';
 import { apiTime, apiTimeZ } from '../../db/time.js';
 import { serverStatus, PROGRESS_STATUSES } from '../../compute/states.js';
+import { diskConfigName, type DiskConfig } from '../../compute/disk-config.js';
 import { can, type RequestContext } from '../context.js';
 import { bookmarkLink, resourceLinks } from './links.js';
 
@@ -206,14 +207,13 @@ export function serverFull(ctx: RequestContext, inst: InstanceRow, facts: Server
   return s;
 }
 
-/** Disk config of a server: instances keep no auto_disk_config yet, and no image asks for it, so MANUAL. */
-export function diskConfigOf(inst: Pick<InstanceRow, 'uuid'>): 'AUTO' | 'MANUAL' {
-  void inst;
-  return 'MANUAL';
+/** Disk config of a server, as stored (set at create, resize and rebuild). */
+export function diskConfigOf(inst: Pick<InstanceRow, 'auto_disk_config'>): DiskConfig {
+  return diskConfigName(inst.auto_disk_config);
 }
 
 /** The body of a 202 to POST /servers. */
-export function serverCreated(ctx: RequestContext, uuid: string, diskConfig: 'AUTO' | 'MANUAL', securityGroups: unknown, adminPass: string | null): Record<string, unknown> {
+export function serverCreated(ctx: RequestContext, uuid: string, diskConfig: DiskConfig, securityGroups: unknown, adminPass: string | null): Record<string, unknown> {
   const s: Record<string, unknown> = {
     id: uuid,
     links: resourceLinks(ctx, 'servers', uuid),
