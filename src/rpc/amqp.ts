@@ -4,6 +4,12 @@
 // RabbitMQ hands each message to exactly one of them. A call carries a
 // correlation id and names this bus's private reply queue; its TTL equals the
 // caller's timeout so nobody serves a call whose caller has already given up.
+//
+// When the connection is lost the bus reconnects on its own (brokers of the
+// URL in order, back-off doubling from 0.1 s up to 5 s), declares a new reply
+// queue and re-creates every server's consumer on the same topic queues.
+// Calls waiting for a reply at that moment fail at once (their reply queue is
+// gone); calls and casts made while reconnecting wait for the new connection.
 
 import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
@@ -28,10 +34,16 @@ export interface AmqpBusOptions extends BusOptions {
   readonly queueExpiresMs?: number;
   /** Shown for this connection by rabbitmqctl and the management UI, e.g. `magnetar-compute:host1`. */
   readonly connectionName?: string;
+  /** First pause between reconnection rounds after a lost connection (oslo's rabbit_retry_interval). */
+  readonly reconnectMinDelayMs?: number;
+  /** Longest pause between reconnection rounds (oslo's rabbit_interval_max). */
+  readonly reconnectMaxDelayMs?: number;
 }
 
 const DEFAULT_QUEUE_PREFIX = 'magnetar';
 const DEFAULT_PREFETCH = 16;
+const DEFAULT_RECONNECT_MIN_DELAY_MS = 100;
+const DEFAULT_RECONNECT_MAX_DELAY_MS = 5000;
 const JSON_CONTENT_TYPE = 'application/json';
 
 interface PendingCall {
@@ -40,30 +52,52 @@ interface PendingCall {
   readonly reject: (err: Error) => void;
 }
 
+/** One connection to a broker, with the channel and reply queue of the bus on it. */
+interface Link {
+  readonly model: ChannelModel;
+  readonly channel: ConfirmChannel;
+  readonly replyQueue: string;
+  readonly brokerUrl: string;
+  /** Topic queues declared on this connection. */
+  readonly queues: Map<string, Promise<string>>;
+}
+
+interface LinkWaiter {
+  readonly resolve: (link: Link) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** A served topic; it outlives connections and is attached again to each new one. */
 interface Server {
+  readonly topic: string;
+  /** Puts this server's consumer on `link` (once per link). */
+  attach(link: Link): Promise<void>;
   close(): Promise<void>;
 }
 
 export class AmqpBus implements Bus {
   private readonly pending = new Map<string, PendingCall>();
-  private readonly queues = new Map<string, Promise<string>>();
   private readonly servers = new Set<Server>();
+  private readonly waiters = new Set<LinkWaiter>();
   private readonly rebuildError: ErrorFactory;
   private readonly defaultTimeoutMs: number;
   private readonly logger: BusLogger | undefined;
   private readonly queuePrefix: string;
   private readonly prefetch: number;
   private readonly queueOptions: Options.AssertQueue;
-  /** Set once the bus can no longer be used: closed by us, or the broker went away. */
-  private unusable: Error | undefined;
+  private readonly reconnectMinDelayMs: number;
+  private readonly reconnectMaxDelayMs: number;
+  /** The connection in use; undefined while reconnecting. */
+  private link: Link | undefined;
+  private reconnecting: Promise<void> | undefined;
+  /** Wakes the reconnection loop from its pause, so close() need not wait for it. */
+  private wakeReconnect: (() => void) | undefined;
   private closing: Promise<void> | undefined;
 
   private constructor(
-    private readonly model: ChannelModel,
-    private readonly channel: ConfirmChannel,
-    private readonly replyQueue: string,
-    private readonly brokerUrl: string,
-    opts: AmqpBusOptions,
+    link: Link,
+    private readonly urls: readonly string[],
+    private readonly opts: AmqpBusOptions,
   ) {
     this.rebuildError = opts.rebuildError ?? rebuildAsRemoteError;
     this.defaultTimeoutMs = opts.defaultTimeoutMs ?? DEFAULT_RPC_RESPONSE_TIMEOUT_MS;
@@ -75,67 +109,50 @@ export class AmqpBus implements Bus {
       autoDelete: false,
       ...(opts.queueExpiresMs === undefined ? {} : { arguments: { 'x-expires': opts.queueExpiresMs } }),
     };
+    this.reconnectMinDelayMs = Math.max(1, opts.reconnectMinDelayMs ?? DEFAULT_RECONNECT_MIN_DELAY_MS);
+    this.reconnectMaxDelayMs = Math.max(this.reconnectMinDelayMs, opts.reconnectMaxDelayMs ?? DEFAULT_RECONNECT_MAX_DELAY_MS);
+    this.link = link;
   }
 
   /** Connects to the first reachable broker of an oslo-style `rabbit://user:pass@host:port/vhost` URL. */
   static async connect(transportUrl: string, opts: AmqpBusOptions = {}): Promise<AmqpBus> {
     const urls = toAmqpUrls(transportUrl);
-    let model: ChannelModel | undefined;
-    let brokerUrl = '';
-    let lastError: unknown;
-    for (const url of urls) {
-      try {
-        model = await amqp.connect(
-          url,
-          opts.connectionName === undefined ? {} : { clientProperties: { connection_name: opts.connectionName } },
-        );
-        brokerUrl = redactTransportUrl(url);
-        break;
-      } catch (err) {
-        lastError = err;
-      }
-    }
-    if (model === undefined) {
-      const reason = lastError instanceof Error ? lastError.message : String(lastError);
-      throw new MessagingUnavailable(`Cannot connect to RabbitMQ at ${redactTransportUrl(transportUrl)}: ${reason}`, {
-        cause: lastError,
+    // Events of the connection before the bus exists find no bus and are dropped; setup fails instead.
+    let bus: AmqpBus | undefined;
+    const link: Link = await openLink(urls, opts, opts.logger, {
+      onReply: (msg) => bus?.onReply(link, msg),
+      onLost: (err) => bus?.onLinkLost(link, err),
+    }).catch((err: unknown) => {
+      throw new MessagingUnavailable(`Cannot connect to RabbitMQ at ${redactTransportUrl(transportUrl)}: ${messageOf(err)}`, {
+        cause: err,
       });
-    }
-    try {
-      const channel = await model.createConfirmChannel();
-      const { queue: replyQueue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
-      const bus = new AmqpBus(model, channel, replyQueue, brokerUrl, opts);
-      bus.watchConnection();
-      await channel.consume(replyQueue, (msg) => bus.onReply(msg), { noAck: true });
-      return bus;
-    } catch (err) {
-      await model.close().catch(() => undefined);
-      throw new MessagingUnavailable(`RabbitMQ at ${brokerUrl} refused to set up the bus: ${String(err)}`, { cause: err });
-    }
+    });
+    bus = new AmqpBus(link, urls, opts);
+    return bus;
   }
 
   async call<T extends Json | void = Json>(topic: string, method: string, args: MessageArgs, opts: CallOptions = {}): Promise<T> {
-    this.assertUsable();
+    this.assertOpen();
     const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
     const body = serializeRequest(method, args, opts.requestId);
     const correlationId = randomUUID();
     const deadline = Date.now() + timeoutMs;
+    // While reconnecting the call waits for the broker, within its own timeout.
+    const link = await this.linkWithin(timeoutMs, () => new MessagingTimeout(topic, method, timeoutMs));
+    const remainingMs = Math.ceil(deadline - Date.now());
+    if (remainingMs <= 0) throw new MessagingTimeout(topic, method, timeoutMs);
     const reply = new Promise<Json | undefined>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
         reject(new MessagingTimeout(topic, method, timeoutMs));
-      }, timeoutMs);
+      }, remainingMs);
       this.pending.set(correlationId, { timer, resolve, reject });
     });
-    // The reply may fail (timeout, close) while the publish is still under way; it is awaited below.
+    // The reply may fail (timeout, close, loss) while the publish is still under way; it is awaited below.
     reply.catch(() => undefined);
     try {
-      await this.ensureQueue(topic);
       // The message lives only as long as its caller still waits for it.
-      const remainingMs = Math.ceil(deadline - Date.now());
-      if (remainingMs > 0) {
-        await this.publish(topic, body, { correlationId, replyTo: this.replyQueue, expiration: String(remainingMs) });
-      }
+      await this.publish(link, topic, body, { correlationId, replyTo: link.replyQueue, expiration: String(remainingMs) });
     } catch (err) {
       this.settle(correlationId, (p) => p.reject(err instanceof Error ? err : new Error(String(err))));
     }
@@ -143,84 +160,171 @@ export class AmqpBus implements Bus {
   }
 
   async cast(topic: string, method: string, args: MessageArgs, opts: { readonly requestId?: string } = {}): Promise<void> {
-    this.assertUsable();
-    await this.publish(topic, serializeRequest(method, args, opts.requestId), {});
+    this.assertOpen();
+    const body = serializeRequest(method, args, opts.requestId);
+    // Nobody waits for a cast's result, but its sender waits for it to be taken: no longer than a call would.
+    const link = await this.linkWithin(
+      this.defaultTimeoutMs,
+      () => new MessagingUnavailable(`No connection to RabbitMQ within ${this.defaultTimeoutMs} ms to cast ${method} on ${topic}`),
+    );
+    await this.publish(link, topic, body, {});
   }
 
   async serve(topic: string, handlers: Handlers): Promise<Subscription> {
-    this.assertUsable();
-    const queue = await this.ensureQueue(topic);
-    // A channel per server: its prefetch bounds that server's concurrent handlers,
-    // and closing one server leaves the others untouched.
-    const channel = await this.model.createChannel();
-    channel.on('error', (err: unknown) => this.logger?.error({ err, topic }, 'bus server channel failed'));
-    await channel.prefetch(this.prefetch);
-    const inFlight = new Set<Promise<void>>();
-    const { consumerTag } = await channel.consume(queue, (msg) => {
-      if (msg === null) {
-        this.logger?.warn({ topic }, 'RabbitMQ cancelled the consumer of a topic queue');
-        return;
-      }
-      const work = this.onRequest(topic, handlers, channel, msg);
-      inFlight.add(work);
-      void work.finally(() => inFlight.delete(work));
-    });
-    let closed: Promise<void> | undefined;
-    const server: Server = {
-      close: () => {
-        closed ??= (async () => {
-          this.servers.delete(server);
-          await channel.cancel(consumerTag).catch(() => undefined);
-          // Let started handlers ack; closing earlier would requeue their messages for a second run.
-          await Promise.allSettled([...inFlight]);
-          await channel.close().catch(() => undefined);
-        })();
-        return closed;
-      },
-    };
+    this.assertOpen();
+    const server = this.newServer(topic, handlers);
     this.servers.add(server);
+    const link = await this.linkWithin(
+      this.defaultTimeoutMs,
+      () => new MessagingUnavailable(`No connection to RabbitMQ within ${this.defaultTimeoutMs} ms to serve ${topic}`),
+    ).catch(async (err: unknown) => {
+      await server.close();
+      throw err;
+    });
+    try {
+      await server.attach(link);
+    } catch (err) {
+      // Lost the connection while attaching: the reconnection attaches this server again.
+      if (this.closing === undefined && this.link !== link) return { close: () => server.close() };
+      await server.close();
+      throw err;
+    }
     return { close: () => server.close() };
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.unusable ??= new BusClosed();
-      this.rejectPending(new BusClosed());
+      const closed = new BusClosed();
+      this.rejectPending(closed);
+      for (const waiter of [...this.waiters]) waiter.reject(closed);
+      this.waiters.clear();
+      this.wakeReconnect?.();
       await Promise.allSettled([...this.servers].map((s) => s.close()));
-      await this.channel.close().catch(() => undefined);
-      await this.model.close().catch(() => undefined);
+      await this.reconnecting;
+      const link = this.link;
+      this.link = undefined;
+      if (link !== undefined) {
+        await link.channel.close().catch(() => undefined);
+        await link.model.close().catch(() => undefined);
+      }
     })();
     return this.closing;
   }
 
-  private assertUsable(): void {
-    if (this.unusable !== undefined) throw this.unusable;
+  private assertOpen(): void {
+    if (this.closing !== undefined) throw new BusClosed();
   }
 
-  private ensureQueue(topic: string): Promise<string> {
-    let queue = this.queues.get(topic);
+  /** The connection now, or once reconnected if that happens within `limitMs`. */
+  private linkWithin(limitMs: number, onTimeout: () => Error): Promise<Link> {
+    if (this.closing !== undefined) return Promise.reject(new BusClosed());
+    if (this.link !== undefined) return Promise.resolve(this.link);
+    return new Promise<Link>((resolve, reject) => {
+      const waiter: LinkWaiter = {
+        resolve: (link) => {
+          clearTimeout(timer);
+          resolve(link);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(onTimeout());
+      }, Math.max(0, limitMs));
+      this.waiters.add(waiter);
+    });
+  }
+
+  private ensureQueue(link: Link, topic: string): Promise<string> {
+    let queue = link.queues.get(topic);
     if (queue === undefined) {
       const name = `${this.queuePrefix}.${topic}`;
-      queue = this.channel.assertQueue(name, this.queueOptions).then(() => name);
+      queue = link.channel.assertQueue(name, this.queueOptions).then(() => name);
       // A failed declaration is retried by the next message instead of being remembered.
-      queue.catch(() => this.queues.delete(topic));
-      this.queues.set(topic, queue);
+      queue.catch(() => link.queues.delete(topic));
+      link.queues.set(topic, queue);
     }
     return queue;
   }
 
   // Resolves once RabbitMQ has taken the message (publisher confirm): after that,
   // it waits in the topic queue even if no server is running yet.
-  private async publish(topic: string, body: string, props: Options.Publish): Promise<void> {
-    const queue = await this.ensureQueue(topic);
-    await new Promise<void>((resolve, reject) => {
-      this.channel.sendToQueue(
-        queue,
-        Buffer.from(body),
-        { ...props, contentType: JSON_CONTENT_TYPE, persistent: this.queueOptions.durable === true },
-        (err: unknown) => (err ? reject(new MessagingUnavailable(`RabbitMQ did not accept a message for ${topic}`, { cause: err })) : resolve()),
-      );
-    });
+  private async publish(link: Link, topic: string, body: string, props: Options.Publish): Promise<void> {
+    const unavailable = (err: unknown) =>
+      err instanceof MessagingUnavailable ? err : new MessagingUnavailable(`RabbitMQ did not accept a message for ${topic}: ${messageOf(err)}`, { cause: err });
+    try {
+      const queue = await this.ensureQueue(link, topic);
+      await new Promise<void>((resolve, reject) => {
+        link.channel.sendToQueue(
+          queue,
+          Buffer.from(body),
+          { ...props, contentType: JSON_CONTENT_TYPE, persistent: this.queueOptions.durable === true },
+          (err: unknown) => (err ? reject(unavailable(err)) : resolve()),
+        );
+      });
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  private newServer(topic: string, handlers: Handlers): Server {
+    const inFlight = new Set<Promise<void>>();
+    let attached: { readonly link: Link; readonly done: Promise<{ channel: Channel; consumerTag: string }> } | undefined;
+    let closed: Promise<void> | undefined;
+    const attach = async (link: Link): Promise<{ channel: Channel; consumerTag: string }> => {
+      const queue = await this.ensureQueue(link, topic);
+      // A channel per server: its prefetch bounds that server's concurrent handlers,
+      // and closing one server leaves the others untouched.
+      const channel = await link.model.createChannel();
+      channel.on('error', (err: unknown) => this.logger?.error({ err, topic }, 'bus server channel failed'));
+      await channel.prefetch(this.prefetch);
+      const { consumerTag } = await channel.consume(queue, (msg) => {
+        if (msg === null) {
+          this.logger?.warn({ topic }, 'RabbitMQ cancelled the consumer of a topic queue');
+          return;
+        }
+        const work = this.onRequest(topic, handlers, channel, msg);
+        inFlight.add(work);
+        void work.finally(() => inFlight.delete(work));
+      });
+      return { channel, consumerTag };
+    };
+    const server: Server = {
+      topic,
+      attach: (link) => {
+        if (closed !== undefined) return Promise.resolve();
+        if (attached?.link !== link) {
+          const done = attach(link);
+          attached = { link, done };
+          done.catch(() => {
+            if (attached?.done === done) attached = undefined;
+          });
+        }
+        return attached.done.then(
+          () => undefined,
+          (err: unknown) => {
+            throw err instanceof MessagingUnavailable
+              ? err
+              : new MessagingUnavailable(`RabbitMQ refused to serve ${topic}: ${messageOf(err)}`, { cause: err });
+          },
+        );
+      },
+      close: () => {
+        closed ??= (async () => {
+          this.servers.delete(server);
+          const consumer = await attached?.done.catch(() => undefined);
+          if (consumer !== undefined) await consumer.channel.cancel(consumer.consumerTag).catch(() => undefined);
+          // Let started handlers ack; closing earlier would requeue their messages for a second run.
+          await Promise.allSettled([...inFlight]);
+          if (consumer !== undefined) await consumer.channel.close().catch(() => undefined);
+        })();
+        return closed;
+      },
+    };
+    return server;
   }
 
   private async onRequest(topic: string, handlers: Handlers, channel: Channel, msg: ConsumeMessage): Promise<void> {
@@ -243,9 +347,9 @@ export class AmqpBus implements Bus {
     safely(() => channel.ack(msg));
   }
 
-  private onReply(msg: ConsumeMessage | null): void {
+  private onReply(link: Link, msg: ConsumeMessage | null): void {
     if (msg === null) {
-      this.lose(new MessagingUnavailable(`RabbitMQ at ${this.brokerUrl} cancelled this bus's reply queue`));
+      this.onLinkLost(link, new Error('RabbitMQ cancelled the reply queue'));
       return;
     }
     const correlationId: unknown = msg.properties.correlationId;
@@ -273,29 +377,125 @@ export class AmqpBus implements Bus {
     for (const id of [...this.pending.keys()]) this.settle(id, (p) => p.reject(err));
   }
 
-  // Without reconnection, a lost broker makes the bus unusable; say so loudly
-  // and fail every waiting call at once instead of letting them time out.
-  private watchConnection(): void {
-    this.model.on('error', (err: unknown) => this.logger?.error({ err, broker: this.brokerUrl }, 'RabbitMQ connection error'));
-    this.model.on('blocked', (reason: unknown) => this.logger?.warn({ reason, broker: this.brokerUrl }, 'RabbitMQ blocked publishing'));
-    this.model.on('close', (err: unknown) => {
-      if (this.closing !== undefined) return;
-      const reason = err instanceof Error ? `: ${err.message}` : '';
-      this.lose(new MessagingUnavailable(`Lost the connection to RabbitMQ at ${this.brokerUrl}${reason}`, { cause: err }));
+  // Replies to calls already sent would come to a reply queue that died with
+  // the connection: fail those calls now rather than at their timeout, and reconnect.
+  private onLinkLost(link: Link, cause: unknown): void {
+    if (this.closing !== undefined || this.link !== link) return;
+    this.link = undefined;
+    const err = new MessagingUnavailable(`Lost the connection to RabbitMQ at ${link.brokerUrl}: ${messageOf(cause)}`, { cause });
+    this.logger?.error({ err, broker: link.brokerUrl }, 'lost the connection to RabbitMQ; reconnecting');
+    this.rejectPending(err);
+    void link.model.close().catch(() => undefined);
+    const round: Promise<void> = this.reconnect(Date.now()).finally(() => {
+      if (this.reconnecting === round) this.reconnecting = undefined;
     });
-    this.channel.on('error', (err: unknown) => this.logger?.error({ err, broker: this.brokerUrl }, 'bus channel error'));
-    this.channel.on('close', () => {
-      if (this.closing !== undefined) return;
-      this.lose(new MessagingUnavailable(`RabbitMQ at ${this.brokerUrl} closed the bus's channel`));
-    });
+    this.reconnecting = round;
   }
 
-  private lose(err: MessagingUnavailable): void {
-    if (this.unusable !== undefined) return;
-    this.unusable = err;
-    this.logger?.error({ err, broker: this.brokerUrl }, 'message bus unusable');
-    this.rejectPending(err);
+  private async reconnect(lostAt: number): Promise<void> {
+    let delayMs = this.reconnectMinDelayMs;
+    for (let attempt = 1; this.closing === undefined; attempt++) {
+      await this.pause(delayMs);
+      if (this.closing !== undefined) return;
+      let link: Link;
+      // Events of the connection while it is being set up find no link and are dropped; setup fails instead.
+      let ready: Link | undefined;
+      try {
+        link = await openLink(this.urls, this.opts, this.logger, {
+          onReply: (msg) => ready !== undefined && this.onReply(ready, msg),
+          onLost: (err) => ready !== undefined && this.onLinkLost(ready, err),
+        });
+        ready = link;
+      } catch (err) {
+        delayMs = Math.min(delayMs * 2, this.reconnectMaxDelayMs);
+        this.logger?.warn({ err, attempt, retryInMs: delayMs }, 'cannot reconnect to RabbitMQ yet');
+        continue;
+      }
+      if (this.closing !== undefined) {
+        await link.model.close().catch(() => undefined);
+        return;
+      }
+      this.link = link;
+      for (const waiter of [...this.waiters]) waiter.resolve(link);
+      this.waiters.clear();
+      const attached = await Promise.allSettled([...this.servers].map(async (s) => {
+        try {
+          await s.attach(link);
+        } catch (err) {
+          // A loss while re-attaching starts a new round, which attaches again.
+          if (this.link === link) this.logger?.error({ err, topic: s.topic }, 'cannot serve a topic again after reconnecting');
+          throw err;
+        }
+      }));
+      if (this.link === link) {
+        const recovered = {
+          broker: link.brokerUrl,
+          attempts: attempt,
+          downMs: Date.now() - lostAt,
+          servers: attached.length,
+          serverFailures: attached.filter((r) => r.status === 'rejected').length,
+        };
+        if (this.logger?.info !== undefined) this.logger.info(recovered, 'reconnected to RabbitMQ');
+        else this.logger?.warn(recovered, 'reconnected to RabbitMQ');
+      }
+      return;
+    }
   }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeReconnect = done;
+    }).finally(() => {
+      this.wakeReconnect = undefined;
+    });
+  }
+}
+
+/** Connects to the first reachable broker of `urls`, in order, and sets up the bus's channel and reply queue. */
+async function openLink(
+  urls: readonly string[],
+  opts: AmqpBusOptions,
+  logger: BusLogger | undefined,
+  events: { onReply: (msg: ConsumeMessage | null) => void; onLost: (err: unknown) => void },
+): Promise<Link> {
+  let lastError: unknown;
+  for (const url of urls) {
+    let model: ChannelModel | undefined;
+    try {
+      model = await amqp.connect(
+        url,
+        opts.connectionName === undefined ? {} : { clientProperties: { connection_name: opts.connectionName } },
+      );
+    } catch (err) {
+      lastError = err;
+      continue;
+    }
+    const brokerUrl = redactTransportUrl(url);
+    model.on('error', (err: unknown) => logger?.error({ err, broker: brokerUrl }, 'RabbitMQ connection error'));
+    model.on('blocked', (reason: unknown) => logger?.warn({ reason, broker: brokerUrl }, 'RabbitMQ blocked publishing'));
+    try {
+      const channel = await model.createConfirmChannel();
+      channel.on('error', (err: unknown) => logger?.error({ err, broker: brokerUrl }, 'bus channel error'));
+      const { queue: replyQueue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+      model.on('close', (err: unknown) => events.onLost(err ?? new Error('connection closed')));
+      channel.on('close', () => events.onLost(new Error("the bus's channel was closed")));
+      await channel.consume(replyQueue, (msg) => events.onReply(msg), { noAck: true });
+      return { model, channel, replyQueue, brokerUrl, queues: new Map() };
+    } catch (err) {
+      await model.close().catch(() => undefined);
+      throw new MessagingUnavailable(`RabbitMQ at ${brokerUrl} refused to set up the bus: ${messageOf(err)}`, { cause: err });
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 // Acks and replies on a channel that died with the connection have nowhere to go.
@@ -303,6 +503,6 @@ function safely(action: () => unknown): void {
   try {
     action();
   } catch {
-    /* the connection is gone; the loss is reported by the connection watcher */
+    /* the connection is gone; the reconnection takes over */
   }
 }

@@ -4,6 +4,8 @@ import type { ErrorFactory } from './errors-codec.js';
 
 /** The part of a pino logger the buses use; any pino Logger fits. */
 export interface BusLogger {
+  /** Good news, such as a reconnection; loggers without it get it as a warning. */
+  info?(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }
@@ -13,7 +15,7 @@ export interface BusOptions {
   readonly rebuildError?: ErrorFactory;
   /** Reply timeout of `call` when the caller gives none ([DEFAULT] rpc_response_timeout). */
   readonly defaultTimeoutMs?: number;
-  /** Where errors of cast handlers go, since nobody waits for them. */
+  /** Where errors of cast handlers and losses of the broker go, since nobody waits for them. */
   readonly logger?: BusLogger;
 }
 
