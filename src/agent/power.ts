@@ -53,10 +53,3 @@ export function powerHandlers(ctx: AgentContext): Handlers {
   }
   return handlers;
 }
-
-/** Powers a guest off as a separate step of another operation (evacuate to stopped, revert of a stopped server). */
-export async function stopGuest(ctx: AgentContext, uuid: string, requestId: string | undefined): Promise<void> {
-  await updateInstance(ctx.db.kysely, uuid, { task_state: 'powering-off' }, ctx.clock.now());
-  await hostEvent(ctx, uuid, requestId, 'stop_instance', () => ctx.driver.powerOff(uuid));
-  await updateInstance(ctx.db.kysely, uuid, { vm_state: 'stopped', power_state: POWER_STATE.SHUTDOWN, task_state: null }, ctx.clock.now());
-}

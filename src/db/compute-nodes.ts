@@ -50,10 +50,6 @@ export function nodeByUuid(db: Kysely<Database>, uuid: string): Promise<ComputeN
   return db.selectFrom('compute_nodes').selectAll().where('uuid', '=', uuid.toLowerCase()).where('deleted', '=', 0).executeTakeFirst();
 }
 
-export function nodesOfHost(db: Kysely<Database>, host: string): Promise<ComputeNodeRow[]> {
-  return db.selectFrom('compute_nodes').selectAll().where('host', '=', host).where('deleted', '=', 0).orderBy('id').execute();
-}
-
 /** Nodes whose hypervisor_hostname contains `pattern` (case-insensitive, as a SQL LIKE would on most databases). */
 export async function searchNodes(db: Kysely<Database>, pattern: string): Promise<ComputeNodeRow[]> {
   const all = await db.selectFrom('compute_nodes').selectAll().where('deleted', '=', 0).orderBy('id').execute();

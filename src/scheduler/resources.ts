@@ -7,8 +7,6 @@ export interface Resources {
   readonly disk_gb: number;
 }
 
-export const NO_RESOURCES: Resources = { vcpus: 0, memory_mb: 0, disk_gb: 0 };
-
 /** Totals and ratios of one compute node, as stored on its row. */
 export interface NodeInventory {
   readonly vcpus: number;

@@ -17,8 +17,6 @@ export class InvalidDelaySpec extends Error {
   }
 }
 
-export const NO_DELAY: DelaySpec = Object.freeze({ min: 0, max: 0 });
-
 function seconds(text: string, spec: string): number {
   const t = text.trim();
   const n = Number(t);
