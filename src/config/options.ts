@@ -42,6 +42,10 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'rpc_response_timeout', 'float', 60, 'Seconds to wait for the reply to a bus call'),
   opt('DEFAULT', 'debug', 'bool', false, 'Log at debug level'),
   opt('DEFAULT', 'live_migration_retry_count', 'int', 30, 'Unused by the fake driver; accepted for nova.conf compatibility'),
+  opt('DEFAULT', 'resume_guests_state_on_host_boot', 'bool', false, 'Power guests back on when their host comes back from a power loss; otherwise their servers become SHUTOFF'),
+  opt('DEFAULT', 'sync_power_state_interval', 'float', 600, 'Seconds between a host\'s checks that its servers\' power states match their guests; 0 = only at start-up'),
+  opt('DEFAULT', 'running_deleted_instance_action', 'string', 'reap', 'What a host does with guests of deleted servers: noop, log, shutdown or reap'),
+  opt('DEFAULT', 'running_deleted_instance_poll_interval', 'float', 1800, 'Seconds between a host\'s checks for guests it should no longer have; 0 = only at start-up'),
   // [api]
   opt('api', 'max_limit', 'int', 1000, 'Largest page a paged list returns'),
   opt('api', 'enable_instance_password', 'bool', true, 'Return adminPass on server create/rebuild and evacuate below 2.14'),
@@ -75,6 +79,8 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('magnetar', 'public_host', 'string', '', 'Host name used in URLs and the catalog; default bind_host'),
   opt('magnetar', 'compute_hosts', 'list', ['compute1', 'compute2', 'compute3'], 'Simulated compute hosts started by `serve`'),
   opt('magnetar', 'region', 'string', 'RegionOne', 'Region name in the service catalog'),
+  opt('magnetar', 'job_retry_interval', 'float', 10, 'Seconds after which work that no handler has taken is sent again (then backing off to 5 minutes)'),
+  opt('magnetar', 'job_lease_time', 'float', 15, 'Seconds a handler holds work without renewing; work held by a handler that died is sent again after this'),
   // [identity] — embedded Keystone subset
   opt('identity', 'token_expiration', 'int', 3600, 'Token lifetime in seconds'),
   opt('identity', 'token_secret', 'string', '', 'Secret that signs tokens; empty = generated and kept under state_path'),

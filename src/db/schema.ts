@@ -201,6 +201,26 @@ export interface KeyPairsTable {
   deleted: number;
 }
 
+/** A message that drives a server's state, kept until a handler has done it (see db/jobs.ts). */
+export interface JobsTable {
+  id: Generated<number>;
+  topic: string;
+  method: string;
+  /** JSON of the message arguments. */
+  args: string;
+  request_id: string | null;
+  instance_uuid: string | null;
+  /** How often a handler took it. */
+  attempts: number;
+  /** How often it was sent. */
+  sends: number;
+  /** When it is sent again unless a handler holds it. */
+  available_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  created_at: string;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -214,6 +234,7 @@ export interface Database {
   instance_actions_events: InstanceActionEventsTable;
   migrations: MigrationsTable;
   key_pairs: KeyPairsTable;
+  jobs: JobsTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;
@@ -229,6 +250,7 @@ export type InstanceActionEventRow = Selectable<InstanceActionEventsTable>;
 export type MigrationRow = Selectable<MigrationsTable>;
 export type MigrationUpdate = Updateable<MigrationsTable>;
 export type KeyPairRow = Selectable<KeyPairsTable>;
+export type JobRow = Selectable<JobsTable>;
 
 /** The flavor as copied into an instance at boot/resize time. */
 export interface InstanceFlavor {

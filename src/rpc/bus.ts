@@ -9,7 +9,21 @@ export type MessageArgs = { readonly [k: string]: Json | undefined };
 export interface MessageContext {
   /** Request id of the API request that caused this message, for logs and instance actions. */
   readonly requestId?: string;
+  /** The job the message carries, once its handler holds it (see jobs/runner.ts). */
+  readonly job?: JobHandle;
 }
+
+/** A durable message's job, as its handler sees it. */
+export interface JobHandle {
+  readonly id: number;
+  /** 1 on the first run; more when an earlier run died or failed before finishing. */
+  readonly attempt: number;
+  /** The handler's owner name, under which it holds the job. */
+  readonly owner: string;
+}
+
+/** The argument that carries a job id in a durable message. */
+export const JOB_ARG = '_job';
 
 export type Handler = (args: MessageArgs, ctx: MessageContext) => Promise<Json | void> | Json | void;
 export type Handlers = Readonly<Record<string, Handler>>;
