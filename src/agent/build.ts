@@ -1,29 +1,20 @@
-// Building, deleting and re-plumbing guests on this host.
+// Building, deleting and re-plumbing guests on this host. Each step is a job:
+// one that an earlier life of this agent started and did not finish is run
+// again from its records, and finds what is already done (a guest that was
+// spawned, a guest that was destroyed) instead of doing it twice.
 import type { Handlers, MessageArgs } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
 import { guestSpec, hostEvent } from './context.js';
 import { getInstance, updateInstance, flavorOf, addFault } from '../db/instances.js';
 import { release } from '../scheduler/claims.js';
 import { dbTime } from '../db/time.js';
-import { POWER_STATE } from '../compute/states.js';
+import { transact } from '../jobs/transaction.js';
+import { finishDelete } from '../compute/finish-delete.js';
+import { POWER_STATE, TaskState, VmState } from '../compute/states.js';
 
 const str = (a: MessageArgs, k: string): string => String(a[k]);
 
-/** Marks an instance deleted and frees everything it held. */
-export async function finishDelete(ctx: Pick<AgentContext, 'db' | 'clock'>, uuid: string): Promise<void> {
-  const now = ctx.clock.now();
-  const t = dbTime(now);
-  const db = ctx.db.kysely;
-  await release(ctx.db, uuid);
-  const migrations = await db.selectFrom('migrations').select('uuid').where('instance_uuid', '=', uuid).execute();
-  for (const m of migrations) await release(ctx.db, m.uuid);
-  const row = await db.selectFrom('instances').select('id').where('uuid', '=', uuid).executeTakeFirst();
-  await db
-    .updateTable('instances')
-    .set({ vm_state: 'deleted', task_state: null, power_state: POWER_STATE.NOSTATE, deleted: row?.id ?? 1, deleted_at: t, terminated_at: t, updated_at: t })
-    .where('uuid', '=', uuid)
-    .execute();
-}
+const BUILD_TASKS: ReadonlyArray<string | null> = [TaskState.SCHEDULING, TaskState.NETWORKING, TaskState.BLOCK_DEVICE_MAPPING, TaskState.SPAWNING];
 
 export function buildHandlers(ctx: AgentContext): Handlers {
   const db = ctx.db.kysely;
@@ -32,44 +23,82 @@ export function buildHandlers(ctx: AgentContext): Handlers {
       const uuid = str(args, 'instance_uuid');
       const requestId = mctx.requestId;
       const inst = await getInstance(db, uuid);
-      if (!inst) return;
+      if (!inst) {
+        // Deleted before or while it was built: a guest an earlier try spawned goes too.
+        if (ctx.driver.getGuest(uuid)) await ctx.driver.destroy(uuid);
+        return;
+      }
+      // Reset, or placed elsewhere: not this build's server any more.
+      if (inst.vm_state !== VmState.BUILDING || inst.host !== ctx.host) return;
       try {
         await hostEvent(ctx, uuid, requestId, 'build_and_run_instance', async () => {
-          for (const task of ['networking', 'block_device_mapping', 'spawning']) {
-            const ok = await updateInstance(db, uuid, { task_state: task }, ctx.clock.now(), { vmState: ['building'] });
+          for (const task of [TaskState.NETWORKING, TaskState.BLOCK_DEVICE_MAPPING, TaskState.SPAWNING]) {
+            const ok = await updateInstance(db, uuid, { task_state: task }, ctx.clock.now(), { vmState: [VmState.BUILDING], taskState: BUILD_TASKS });
             if (!ok) throw new Error('Instance was deleted or changed during build');
           }
-          await ctx.driver.spawn(guestSpec(inst, flavorOf(inst)));
+          // A guest already here is the one an earlier try of this build spawned before it died.
+          if (!ctx.driver.getGuest(uuid)) await ctx.driver.spawn(guestSpec(inst, flavorOf(inst)));
         });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
-        const now = ctx.clock.now();
-        const still = await getInstance(db, uuid);
-        if (!still) return; // deleted meanwhile: nothing to record
-        await release(ctx.db, uuid);
+        if (!(await getInstance(db, uuid))) return; // deleted meanwhile: nothing to record
         await ctx.driver.destroy(uuid).catch(() => undefined);
-        await updateInstance(db, uuid, { vm_state: 'error', task_state: null, power_state: POWER_STATE.NOSTATE }, now);
-        await addFault(db, uuid, 500, message, null, ctx.host, now);
+        // As Nova does after a failed build, the server keeps no host: it has no guest anywhere.
+        await transact(ctx, async (tx) => {
+          const now = ctx.clock.now();
+          const failed = await updateInstance(
+            tx.q,
+            uuid,
+            { vm_state: VmState.ERROR, task_state: null, power_state: POWER_STATE.NOSTATE, host: null, node: null },
+            now,
+            { vmState: [VmState.BUILDING] },
+          );
+          if (failed) {
+            await release(tx.q, uuid);
+            await addFault(tx.q, uuid, 500, message, null, ctx.host, now);
+          }
+          await tx.finish(mctx.job);
+        });
         return;
       }
-      const now = ctx.clock.now();
-      const ok = await updateInstance(
-        db,
-        uuid,
-        { vm_state: 'active', task_state: null, power_state: POWER_STATE.RUNNING, launched_at: dbTime(now), progress: 0 },
-        now,
-        { vmState: ['building'] },
-      );
-      // Deleted while spawning: the delete path owns the clean-up.
-      if (!ok) await ctx.driver.destroy(uuid).catch(() => undefined);
+      ctx.crash.at('compute.build.after_spawn', uuid);
+      const built = await transact(ctx, async (tx) => {
+        const now = ctx.clock.now();
+        const ok = await updateInstance(
+          tx.q,
+          uuid,
+          { vm_state: VmState.ACTIVE, task_state: null, power_state: POWER_STATE.RUNNING, launched_at: dbTime(now), progress: 0 },
+          now,
+          { vmState: [VmState.BUILDING] },
+        );
+        await tx.finish(mctx.job);
+        return ok;
+      });
+      // Deleted while spawning: the delete was done without this guest, so it goes now.
+      if (!built && !(await getInstance(db, uuid))) await ctx.driver.destroy(uuid).catch(() => undefined);
     },
 
     async terminate_instance(args, mctx) {
       const uuid = str(args, 'instance_uuid');
-      await hostEvent(ctx, uuid, mctx.requestId, 'terminate_instance', async () => {
-        await ctx.driver.destroy(uuid);
+      const inst = await getInstance(db, uuid);
+      if (inst && inst.task_state !== TaskState.DELETING) return;
+      try {
+        await hostEvent(ctx, uuid, mctx.requestId, 'terminate_instance', () => ctx.driver.destroy(uuid));
+      } catch (err) {
+        // As Nova does: the server goes to ERROR, and can be deleted again.
+        await transact(ctx, async (tx) => {
+          const now = ctx.clock.now();
+          if (await updateInstance(tx.q, uuid, { vm_state: VmState.ERROR, task_state: null }, now, { taskState: [TaskState.DELETING] }))
+            await addFault(tx.q, uuid, 500, err instanceof Error ? err.message : String(err), null, ctx.host, now);
+          await tx.finish(mctx.job);
+        });
+        return;
+      }
+      ctx.crash.at('compute.terminate.after_destroy', uuid);
+      await transact(ctx, async (tx) => {
+        await finishDelete(tx.q, uuid, ctx.clock.now());
+        await tx.finish(mctx.job);
       });
-      await finishDelete(ctx, uuid);
     },
 
     async inject_network_info(args) {

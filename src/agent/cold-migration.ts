@@ -1,22 +1,27 @@
 // The hosts' part of cold migration and resize, and of confirming or
 // reverting one. Each step runs as instance-action event `compute_<step>` on
-// its host and hands over to the next host with a cast:
+// its host, and is a job that ends with one transaction over everything it
+// changes — the server's host and task, the migration's status, the
+// allocations — together with the next host's job:
 //   move:    destination prep_resize → source resize_instance → destination finish_resize
 //   confirm: source confirm_resize
 //   revert:  destination revert_resize → source finish_revert_resize
-// A failed step marks the migration `error` and leaves exactly one
-// allocation, on the host where the server now is; the server goes to ERROR
-// with a fault (a refused prep_resize, which touched nothing, only gives the
-// server back its previous state).
-import type { Handlers, MessageArgs } from '../rpc/bus.js';
-import type { InstanceFlavor, InstanceRow, InstanceUpdate, MigrationRow } from '../db/schema.js';
+//   failed after the server moved: destination → source restore_migrated_guest
+// At every commit the server's recorded host is the host that holds its
+// guest (or, while the disk is in flight, the source that still does). A step
+// an earlier life of this agent did not finish is run again from its
+// records: the hypervisor steps may be repeated, the records say what is done.
+// A step whose server was reset or deleted underneath it undoes what it did
+// on its own host and gives the move up.
+import type { Handlers, JobHandle, MessageArgs } from '../rpc/bus.js';
+import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import type { AgentContext } from './context.js';
 import { guestSpec, hostEvent } from './context.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
 import { dbTime } from '../db/time.js';
-import { Conflict } from '../compute/errors.js';
+import { transact, type Tx } from '../jobs/transaction.js';
 import { POWER_STATE, TaskState, VmState } from '../compute/states.js';
 
 interface StepArgs {
@@ -28,45 +33,10 @@ function stepArgs(a: MessageArgs): StepArgs {
   return { instanceUuid: String(a['instance_uuid']), migrationId: Number(a['migration_id']) };
 }
 
-/** Hands the move to the next host; a migration that does not name it cannot go on. */
-async function cast(ctx: AgentContext, host: string | null, method: string, s: StepArgs, requestId: string | undefined): Promise<void> {
-  if (host === null) throw new Conflict(`Migration ${s.migrationId} names no host for ${method}`);
-  await ctx.bus.cast(`compute.${host}`, method, { instance_uuid: s.instanceUuid, migration_id: s.migrationId }, { requestId });
-}
+const flavorFrom = (json: string | null, fallback: InstanceFlavor): InstanceFlavor => (json === null ? fallback : (JSON.parse(json) as InstanceFlavor));
 
-/** Compare-and-swap on task_state; a lost race (reset-state, delete) fails the step. */
-async function advance(ctx: AgentContext, uuid: string, values: InstanceUpdate, expected: ReadonlyArray<string | null>): Promise<void> {
-  if (await updateInstance(ctx.db.kysely, uuid, values, ctx.clock.now(), { taskState: expected })) return;
-  const seen = await getInstance(ctx.db.kysely, uuid);
-  const show = (t: string | null | undefined): string => (t === null || t === undefined ? 'None' : t);
-  throw new Conflict(
-    `Conflict updating instance ${uuid}. Expected: task_state ${expected.map(show).join(', ')}. Actual: ${seen ? `task_state ${show(seen.task_state)}` : 'deleted'}`,
-  );
-}
-
-async function setMigration(ctx: AgentContext, m: MigrationRow, values: Parameters<typeof updateMigration>[2], expect?: readonly string[]): Promise<void> {
-  const ok = await updateMigration(ctx.db, m.id, values, { now: ctx.clock.now(), ...(expect ? { expectStatus: expect } : {}) });
-  if (!ok) throw new Conflict(`Migration ${m.id} is no longer ${expect?.join(' or ') ?? 'present'}`);
-}
-
-/**
- * Where the allocations end after a failure: with the server on the source
- * (its destination claim dropped, the source given back by the migration) or
- * on the destination (the migration's source allocation dropped). A server
- * deleted meanwhile keeps nothing.
- */
-async function settleAllocations(ctx: AgentContext, uuid: string, m: MigrationRow, serverIsOn: 'source' | 'dest'): Promise<void> {
-  const alive = await getInstance(ctx.db.kysely, uuid);
-  if (!alive) {
-    await release(ctx.db, uuid);
-    await release(ctx.db, m.uuid);
-  } else if (serverIsOn === 'source') {
-    await release(ctx.db, uuid);
-    await moveAllocations(ctx.db, m.uuid, uuid);
-  } else {
-    await release(ctx.db, m.uuid);
-  }
-}
+/** The flavor the server had before the move. */
+const oldFlavorOf = (inst: InstanceRow): InstanceFlavor => flavorFrom(inst.old_flavor, flavorOf(inst));
 
 function describe(err: unknown): { message: string; details: string } {
   const message = err instanceof Error ? err.message : String(err);
@@ -74,203 +44,385 @@ function describe(err: unknown): { message: string; details: string } {
   return { message, details: `${name}: ${message}` };
 }
 
-/** The step failed: migration `error`, then the server either ERROR (with a fault) or rolled back to `rollbackTo`. */
-async function failStep(ctx: AgentContext, uuid: string, m: MigrationRow, err: unknown, rollbackTo?: string): Promise<void> {
-  const now = ctx.clock.now();
-  const { message, details } = describe(err);
-  ctx.log.warn({ instance: uuid, migration: m.id, err: message }, 'cold migration step failed');
-  await updateMigration(ctx.db, m.id, { status: 'error' }, { now });
-  const values: InstanceUpdate = rollbackTo !== undefined ? { vm_state: rollbackTo, task_state: null } : { vm_state: VmState.ERROR, task_state: null };
-  if (await updateInstance(ctx.db.kysely, uuid, values, now)) await addFault(ctx.db.kysely, uuid, 500, message, details, ctx.host, now);
+/** Queues the next host's step of the same move. */
+function next(tx: Tx, host: string | null, method: string, s: StepArgs, requestId: string | undefined): Promise<number> {
+  return tx.post(`compute.${host ?? ''}`, method, { instance_uuid: s.instanceUuid, migration_id: s.migrationId }, { requestId, instanceUuid: s.instanceUuid });
 }
 
-/** The step's records, or nothing to do when the server or migration is gone. */
-async function load(ctx: AgentContext, s: StepArgs): Promise<{ inst: InstanceRow; m: MigrationRow } | undefined> {
-  const m = await getMigration(ctx.db, s.migrationId);
-  if (!m) return undefined;
-  const inst = await getInstance(ctx.db.kysely, s.instanceUuid);
-  if (!inst) {
-    // Deleted mid-move: whatever the migration still holds is free.
-    await release(ctx.db, m.uuid);
-    await updateMigration(ctx.db, m.id, { status: 'error' }, { now: ctx.clock.now() });
-    return undefined;
-  }
-  return { inst, m };
+/**
+ * The move is given up while the server is still on its source: the
+ * migration ends in `error`, the destination claim is dropped, the source
+ * share returns to the server (or, for a deleted server, goes too).
+ */
+async function giveUpOnSource(tx: Tx, m: MigrationRow, serverAlive: boolean, now: Date): Promise<boolean> {
+  if (!(await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: [m.status], now }))) return false;
+  await release(tx.q, m.instance_uuid);
+  if (serverAlive) await moveAllocations(tx.q, m.uuid, m.instance_uuid);
+  else await release(tx.q, m.uuid);
+  return true;
 }
-
-const flavorFrom = (json: string | null, fallback: InstanceFlavor): InstanceFlavor => (json === null ? fallback : (JSON.parse(json) as InstanceFlavor));
 
 export function coldMigrationHandlers(ctx: AgentContext): Handlers {
   const db = ctx.db.kysely;
+
+  /** Puts the source guest back as the server had it (after its disk was sent, or a failed send). */
+  const restoreSourceGuest = async (inst: InstanceRow): Promise<void> => {
+    if (!ctx.driver.getGuest(inst.uuid)) return;
+    await ctx.driver.finishRevertMigration(guestSpec(inst, oldFlavorOf(inst)), inst.vm_state !== VmState.STOPPED);
+  };
+
+  /** The move ends on the source before the server left it: records set back, and the server in ERROR when `failure` says why. */
+  const endOnSource = async (m: MigrationRow, inst: InstanceRow | undefined, job: JobHandle | undefined, failure?: unknown): Promise<void> => {
+    await transact(ctx, async (tx) => {
+      const now = ctx.clock.now();
+      const alive = inst !== undefined && (await getInstance(tx.q, inst.uuid)) !== undefined;
+      if (await giveUpOnSource(tx, m, alive, now)) {
+        ctx.log.warn({ instance: m.instance_uuid, migration: m.id, err: failure === undefined ? 'given up' : describe(failure).message }, 'cold migration ended on its source');
+        if (alive && failure !== undefined) {
+          const { message, details } = describe(failure);
+          const values = m.status === 'pre-migrating' ? { task_state: null } : { vm_state: VmState.ERROR, task_state: null };
+          const tasks = [TaskState.RESIZE_PREP, TaskState.RESIZE_MIGRATING];
+          if (await updateInstance(tx.q, m.instance_uuid, values, now, { taskState: tasks })) await addFault(tx.q, m.instance_uuid, 500, message, details, ctx.host, now);
+        } else if (alive) {
+          await updateInstance(tx.q, m.instance_uuid, { task_state: null }, now, { taskState: [TaskState.RESIZE_PREP, TaskState.RESIZE_MIGRATING] });
+        }
+      }
+      await tx.finish(job);
+    });
+  };
+
+  /**
+   * The move failed after the server was recorded on the destination: this
+   * host (the destination) drops what arrived, and the server goes back to
+   * its source, which still holds the old guest, to end there in ERROR.
+   */
+  const sendBackToSource = async (m: MigrationRow, inst: InstanceRow, job: JobHandle | undefined, failure: unknown, requestId: string | undefined): Promise<void> => {
+    if (ctx.driver.getGuest(inst.uuid)) await ctx.driver.revertMigrationAtDestination(inst.uuid);
+    const { message, details } = describe(failure);
+    await transact(ctx, async (tx) => {
+      const now = ctx.clock.now();
+      if (await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['post-migrating'], now })) {
+        await release(tx.q, inst.uuid);
+        if (!(await getInstance(tx.q, inst.uuid))) {
+          // Deleted meanwhile: nothing is left to hold.
+          await release(tx.q, m.uuid);
+          await tx.finish(job);
+          return;
+        }
+        await moveAllocations(tx.q, m.uuid, inst.uuid);
+        await updateInstance(
+          tx.q,
+          inst.uuid,
+          { host: m.source_compute, node: m.source_node, flavor: JSON.stringify(oldFlavorOf(inst)), new_flavor: null, task_state: TaskState.RESIZE_REVERTING },
+          now,
+        );
+        await addFault(tx.q, inst.uuid, 500, message, details, ctx.host, now);
+        await tx.post(
+          `compute.${m.source_compute ?? ''}`,
+          'restore_migrated_guest',
+          { instance_uuid: inst.uuid, migration_id: m.id, previous_vm_state: inst.vm_state },
+          { requestId, instanceUuid: inst.uuid },
+        );
+      }
+      await tx.finish(job);
+    });
+  };
+
   return {
     /** Destination: take the move on (its resources were claimed by the scheduler). */
     async prep_resize(args, mctx) {
       const s = stepArgs(args);
       const flavor = args['flavor'] as unknown as InstanceFlavor;
-      const rec = await load(ctx, s);
-      if (!rec) return;
-      const { inst, m } = rec;
+      const m = await getMigration(ctx.db, s.migrationId);
+      if (!m || m.status !== 'pre-migrating' || m.dest_compute !== ctx.host) return;
+      const inst = await getInstance(db, s.instanceUuid);
+      // Reset or deleted while the move waited: nothing has happened to the guest yet.
+      if (!inst || inst.task_state !== TaskState.RESIZE_PREP) return endOnSource(m, inst, mctx.job);
       try {
-        await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'prep_resize', async () => {
-          await setMigration(ctx, m, { dest_compute: ctx.host, dest_node: ctx.nodeName, dest_host: ctx.hostIp }, ['pre-migrating']);
-          await advance(ctx, inst.uuid, { new_flavor: JSON.stringify(flavor) }, [TaskState.RESIZE_PREP]);
-          await cast(ctx, m.source_compute, 'resize_instance', s, mctx.requestId);
-        });
+        await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'prep_resize', () =>
+          transact(
+            ctx,
+            async (tx) => {
+              const ok = await updateInstance(tx.q, inst.uuid, { new_flavor: JSON.stringify(flavor) }, ctx.clock.now(), { taskState: [TaskState.RESIZE_PREP] });
+              if (!ok || !(await updateMigration(tx.q, m.id, {}, { expectStatus: ['pre-migrating'], now: ctx.clock.now() })))
+                throw new Error(`Instance ${inst.uuid} changed while its migration was being prepared`);
+              await next(tx, m.source_compute, 'resize_instance', s, mctx.requestId);
+              await tx.finish(mctx.job);
+            },
+            { afterCommit: () => ctx.crash.at('compute.prep_resize.after_commit', inst.uuid) },
+          ),
+        );
       } catch (err) {
-        await settleAllocations(ctx, inst.uuid, m, 'source');
+        if (err instanceof Error && err.name === 'CrashPointReached') throw err;
         // Nothing has happened to the guest yet: the server keeps its state.
-        await failStep(ctx, inst.uuid, m, err, inst.vm_state);
+        await endOnSource(m, inst, mctx.job, err);
       }
     },
 
-    /** Source: power the guest off and send its disks; the server now belongs to the destination. */
+    /** Source: power the guest off and send its disks; then the server belongs to the destination. */
     async resize_instance(args, mctx) {
       const s = stepArgs(args);
-      const rec = await load(ctx, s);
-      if (!rec) return;
-      const { inst, m } = rec;
+      const m = await getMigration(ctx.db, s.migrationId);
+      if (!m || m.source_compute !== ctx.host || !['pre-migrating', 'migrating'].includes(m.status)) return;
+      let inst = await getInstance(db, s.instanceUuid);
+      const expected = m.status === 'pre-migrating' ? TaskState.RESIZE_PREP : TaskState.RESIZE_MIGRATING;
+      if (!inst || inst.task_state !== expected) {
+        // Reset or deleted underneath the move: the guest is put back as it was, the move given up.
+        if (inst) await restoreSourceGuest(inst);
+        return endOnSource(m, inst, mctx.job);
+      }
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'resize_instance', async () => {
-          await setMigration(ctx, m, { status: 'migrating' }, ['pre-migrating']);
-          await advance(ctx, inst.uuid, { task_state: TaskState.RESIZE_MIGRATING }, [TaskState.RESIZE_PREP]);
-          await ctx.driver.migrateDiskAndPowerOff(inst.uuid, m.dest_compute ?? '');
-          await setMigration(ctx, m, { status: 'post-migrating' }, ['migrating']);
-          await advance(
-            ctx,
-            inst.uuid,
-            {
-              host: m.dest_compute,
-              node: m.dest_node,
-              old_flavor: inst.flavor,
-              power_state: POWER_STATE.SHUTDOWN,
-              task_state: TaskState.RESIZE_MIGRATED,
-            },
-            [TaskState.RESIZE_MIGRATING],
-          );
-          await cast(ctx, m.dest_compute, 'finish_resize', s, mctx.requestId);
+          if (m.status === 'pre-migrating') {
+            const started = await transact(ctx, async (tx) => {
+              const now = ctx.clock.now();
+              if (!(await updateMigration(tx.q, m.id, { status: 'migrating' }, { expectStatus: ['pre-migrating'], now }))) return false;
+              return updateInstance(tx.q, s.instanceUuid, { task_state: TaskState.RESIZE_MIGRATING }, now, { taskState: [TaskState.RESIZE_PREP] });
+            });
+            if (!started) throw new Error(`Instance ${s.instanceUuid} changed before its disk was sent`);
+          }
+          await ctx.driver.migrateDiskAndPowerOff(s.instanceUuid, m.dest_compute ?? '');
         });
       } catch (err) {
-        await settleAllocations(ctx, inst.uuid, m, 'source');
-        await failStep(ctx, inst.uuid, m, err);
+        if (err instanceof Error && err.name === 'CrashPointReached') throw err;
+        inst = (await getInstance(db, s.instanceUuid)) ?? inst;
+        await restoreSourceGuest(inst).catch(() => undefined);
+        return endOnSource({ ...m, status: (await getMigration(ctx.db, m.id))?.status ?? m.status }, inst, mctx.job, err);
+      }
+      ctx.crash.at('compute.resize_instance.after_driver', s.instanceUuid);
+      const handed = await transact(ctx, async (tx) => {
+        const now = ctx.clock.now();
+        if (!(await updateMigration(tx.q, m.id, { status: 'post-migrating' }, { expectStatus: ['migrating'], now }))) return false;
+        const moved = await updateInstance(
+          tx.q,
+          s.instanceUuid,
+          {
+            host: m.dest_compute,
+            node: m.dest_node,
+            old_flavor: inst.flavor,
+            power_state: POWER_STATE.SHUTDOWN,
+            task_state: TaskState.RESIZE_MIGRATED,
+          },
+          now,
+          { taskState: [TaskState.RESIZE_MIGRATING] },
+        );
+        if (!moved) throw new Error('reset');
+        await next(tx, m.dest_compute, 'finish_resize', s, mctx.requestId);
+        await tx.finish(mctx.job);
+        return true;
+      }).catch(async (err: unknown) => {
+        if (!(err instanceof Error) || err.message !== 'reset') throw err;
+        return false;
+      });
+      if (!handed) {
+        // Reset or deleted while the disk was sent: the guest comes back up here.
+        const now = await getInstance(db, s.instanceUuid);
+        if (now) await restoreSourceGuest(now);
+        const fresh = await getMigration(ctx.db, m.id);
+        if (fresh && fresh.status === 'migrating') await endOnSource(fresh, now, mctx.job);
       }
     },
 
     /** Destination: start the guest with its (new) flavor; the server waits for confirm or revert. */
     async finish_resize(args, mctx) {
       const s = stepArgs(args);
-      const rec = await load(ctx, s);
-      if (!rec) return;
-      const { inst, m } = rec;
+      const m = await getMigration(ctx.db, s.migrationId);
+      if (!m || m.status !== 'post-migrating' || m.dest_compute !== ctx.host) return;
+      const inst = await getInstance(db, s.instanceUuid);
+      if (!inst) {
+        // Deleted on its way here: nothing of it stays here.
+        if (ctx.driver.getGuest(s.instanceUuid)) await ctx.driver.revertMigrationAtDestination(s.instanceUuid);
+        await transact(ctx, async (tx) => {
+          if (await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['post-migrating'], now: ctx.clock.now() })) await release(tx.q, m.uuid);
+          await tx.finish(mctx.job);
+        });
+        return;
+      }
+      const oldFlavor = flavorOf(inst);
+      const flavor = m.old_instance_type_id !== m.new_instance_type_id ? flavorFrom(inst.new_flavor, oldFlavor) : oldFlavor;
+      // A stopped server is moved, not started: it stays off (and still VERIFY_RESIZE).
+      const powerOn = inst.vm_state !== VmState.STOPPED;
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'finish_resize', async () => {
-          const oldFlavor = flavorOf(inst);
-          const flavor = m.old_instance_type_id !== m.new_instance_type_id ? flavorFrom(inst.new_flavor, oldFlavor) : oldFlavor;
-          // A stopped server is moved, not started: it stays off (and still VERIFY_RESIZE).
-          const powerOn = inst.vm_state !== VmState.STOPPED;
-          await advance(ctx, inst.uuid, { task_state: TaskState.RESIZE_FINISH }, [TaskState.RESIZE_MIGRATED]);
+          const ok = await updateInstance(db, inst.uuid, { task_state: TaskState.RESIZE_FINISH }, ctx.clock.now(), {
+            taskState: [TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH],
+          });
+          if (!ok) throw new Error(`Instance ${inst.uuid} was reset while it was being moved`);
           await ctx.driver.finishMigration(guestSpec(inst, flavor), powerOn);
-          await setMigration(ctx, m, { status: 'finished' }, ['post-migrating']);
-          const now = ctx.clock.now();
-          await advance(
-            ctx,
-            inst.uuid,
-            {
-              vm_state: VmState.RESIZED,
-              task_state: null,
-              flavor: JSON.stringify(flavor),
-              power_state: powerOn ? POWER_STATE.RUNNING : POWER_STATE.SHUTDOWN,
-              launched_at: dbTime(now),
-            },
-            [TaskState.RESIZE_FINISH],
-          );
         });
       } catch (err) {
-        // The server is recorded here now; the source allocation has no one left to use it.
-        await settleAllocations(ctx, inst.uuid, m, 'dest');
-        await failStep(ctx, inst.uuid, m, err);
+        if (err instanceof Error && err.name === 'CrashPointReached') throw err;
+        return sendBackToSource(m, (await getInstance(db, inst.uuid)) ?? inst, mctx.job, err, mctx.requestId);
       }
+      ctx.crash.at('compute.finish_resize.after_driver', inst.uuid);
+      const done = await transact(ctx, async (tx) => {
+        const now = ctx.clock.now();
+        if (!(await updateMigration(tx.q, m.id, { status: 'finished' }, { expectStatus: ['post-migrating'], now }))) return true;
+        const ok = await updateInstance(
+          tx.q,
+          inst.uuid,
+          {
+            vm_state: VmState.RESIZED,
+            task_state: null,
+            flavor: JSON.stringify(flavor),
+            power_state: powerOn ? POWER_STATE.RUNNING : POWER_STATE.SHUTDOWN,
+            launched_at: dbTime(now),
+          },
+          now,
+          { taskState: [TaskState.RESIZE_FINISH] },
+        );
+        if (!ok) throw new Error('reset');
+        await tx.finish(mctx.job);
+        return true;
+      }).catch((err: unknown) => {
+        if (err instanceof Error && err.message === 'reset') return false;
+        throw err;
+      });
+      if (!done) await sendBackToSource(m, (await getInstance(db, inst.uuid)) ?? inst, mctx.job, new Error(`Instance ${inst.uuid} was reset while it was being moved`), mctx.requestId);
+    },
+
+    /** Source, after a move failed on the destination: the old guest comes back and the server ends here in ERROR. */
+    async restore_migrated_guest(args, mctx) {
+      const s = stepArgs(args);
+      const inst = await getInstance(db, s.instanceUuid);
+      if (!inst || inst.host !== ctx.host || inst.task_state !== TaskState.RESIZE_REVERTING) return;
+      const powerOn = args['previous_vm_state'] !== VmState.STOPPED;
+      let power: number = powerOn ? POWER_STATE.RUNNING : POWER_STATE.SHUTDOWN;
+      try {
+        await ctx.driver.finishRevertMigration(guestSpec(inst, flavorOf(inst)), powerOn);
+      } catch (err) {
+        power = ctx.driver.getGuest(inst.uuid)?.powerState ?? POWER_STATE.NOSTATE;
+        ctx.log.warn({ instance: inst.uuid, err: describe(err).message }, 'could not bring the old guest back');
+      }
+      await transact(ctx, async (tx) => {
+        await updateInstance(tx.q, inst.uuid, { vm_state: VmState.ERROR, task_state: null, power_state: power, old_flavor: null, new_flavor: null }, ctx.clock.now(), {
+          taskState: [TaskState.RESIZE_REVERTING],
+        });
+        await tx.finish(mctx.job);
+      });
     },
 
     /** Source: drop the old guest and its allocation; the server stays where it is. */
     async confirm_resize(args, mctx) {
       const s = stepArgs(args);
       const m = await getMigration(ctx.db, s.migrationId);
-      if (!m || m.status === 'confirmed' || !['finished', 'confirming'].includes(m.status)) return;
+      if (!m || m.status !== 'confirming') return;
       const inst = await getInstance(db, s.instanceUuid);
-      if (!inst) return;
       try {
-        await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'confirm_resize', async () => {
-          try {
-            await ctx.driver.confirmMigration(inst.uuid);
-          } finally {
-            // The server runs on the destination whatever happened here.
-            await release(ctx.db, m.uuid);
-          }
-          await setMigration(ctx, m, { status: 'confirmed' });
-          const fresh = (await getInstance(db, inst.uuid)) ?? inst;
-          // Whatever it was before the move, a guest that is off now makes a stopped server.
-          const vmState = fresh.power_state === POWER_STATE.SHUTDOWN ? VmState.STOPPED : VmState.ACTIVE;
-          await advance(ctx, inst.uuid, { vm_state: vmState, task_state: null, old_flavor: null, new_flavor: null }, [
-            null,
-            TaskState.DELETING,
-            'soft-deleting',
-          ]);
-        });
+        await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'confirm_resize', () => ctx.driver.confirmMigration(s.instanceUuid));
       } catch (err) {
-        await failStep(ctx, inst.uuid, m, err);
+        if (err instanceof Error && err.name === 'CrashPointReached') throw err;
+        const { message, details } = describe(err);
+        await transact(ctx, async (tx) => {
+          const now = ctx.clock.now();
+          // The server runs on the destination whatever happened here; the old guest is swept later.
+          if (await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['confirming'], now })) await release(tx.q, m.uuid);
+          if (inst && (await updateInstance(tx.q, inst.uuid, { vm_state: VmState.ERROR, task_state: null }, now))) await addFault(tx.q, inst.uuid, 500, message, details, ctx.host, now);
+          await tx.finish(mctx.job);
+        });
+        return;
       }
+      ctx.crash.at('compute.confirm_resize.after_driver', s.instanceUuid);
+      await transact(ctx, async (tx) => {
+        const now = ctx.clock.now();
+        if (await updateMigration(tx.q, m.id, { status: 'confirmed' }, { expectStatus: ['confirming'], now })) {
+          await release(tx.q, m.uuid);
+          const fresh = await getInstance(tx.q, s.instanceUuid);
+          if (fresh) {
+            // Whatever it was before the move, a guest that is off now makes a stopped server.
+            const vmState = fresh.power_state === POWER_STATE.SHUTDOWN ? VmState.STOPPED : VmState.ACTIVE;
+            await updateInstance(tx.q, fresh.uuid, { vm_state: vmState, task_state: null, old_flavor: null, new_flavor: null }, now, {
+              taskState: [null, TaskState.DELETING, 'soft-deleting'],
+              vmState: [VmState.RESIZED],
+            });
+          }
+        }
+        await tx.finish(mctx.job);
+      });
     },
 
-    /** Destination: drop the new guest and its claim, give the source allocation back to the server. */
+    /** Destination: drop the new guest and its claim; the server goes back to the source with the source's share. */
     async revert_resize(args, mctx) {
       const s = stepArgs(args);
-      const rec = await load(ctx, s);
-      if (!rec) return;
-      const { inst, m } = rec;
+      const m = await getMigration(ctx.db, s.migrationId);
+      if (!m || m.status !== 'reverting') return;
+      const inst = await getInstance(db, s.instanceUuid);
       try {
-        await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'revert_resize', async () => {
-          await ctx.driver.revertMigrationAtDestination(inst.uuid);
-          await release(ctx.db, inst.uuid);
-          await moveAllocations(ctx.db, m.uuid, inst.uuid);
-          await setMigration(ctx, m, { status: 'reverted' }, ['reverting']);
-          await cast(ctx, m.source_compute, 'finish_revert_resize', s, mctx.requestId);
-        });
+        await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'revert_resize', () => ctx.driver.revertMigrationAtDestination(s.instanceUuid));
       } catch (err) {
-        // Still recorded on this host: keep its allocation, drop the source's.
-        await settleAllocations(ctx, inst.uuid, m, 'dest');
-        await failStep(ctx, inst.uuid, m, err);
+        if (err instanceof Error && err.name === 'CrashPointReached') throw err;
+        const { message, details } = describe(err);
+        await transact(ctx, async (tx) => {
+          const now = ctx.clock.now();
+          // Still here, with its new guest: it keeps this host's claim; the source's share goes.
+          if (await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['reverting'], now })) await release(tx.q, m.uuid);
+          if (inst && (await updateInstance(tx.q, inst.uuid, { vm_state: VmState.ERROR, task_state: null }, now))) await addFault(tx.q, inst.uuid, 500, message, details, ctx.host, now);
+          await tx.finish(mctx.job);
+        });
+        return;
       }
+      ctx.crash.at('compute.revert_resize.after_driver', s.instanceUuid);
+      await transact(ctx, async (tx) => {
+        const now = ctx.clock.now();
+        if (await updateMigration(tx.q, m.id, { status: 'reverted' }, { expectStatus: ['reverting'], now })) {
+          if (inst && (await getInstance(tx.q, inst.uuid))) {
+            await release(tx.q, inst.uuid);
+            await moveAllocations(tx.q, m.uuid, inst.uuid);
+            await updateInstance(tx.q, inst.uuid, { host: m.source_compute, node: m.source_node, flavor: JSON.stringify(oldFlavorOf(inst)) }, now);
+            await next(tx, m.source_compute, 'finish_revert_resize', s, mctx.requestId);
+          } else {
+            await release(tx.q, m.uuid);
+          }
+        }
+        await tx.finish(mctx.job);
+      });
     },
 
     /** Source: the old guest with the old flavor, in the state the server had before the move. */
     async finish_revert_resize(args, mctx) {
       const s = stepArgs(args);
       const m = await getMigration(ctx.db, s.migrationId);
-      if (!m) return;
+      if (!m || m.status !== 'reverted') return;
       const inst = await getInstance(db, s.instanceUuid);
-      if (!inst) return;
+      if (!inst || inst.host !== ctx.host || (inst.task_state !== TaskState.RESIZE_REVERTING && inst.task_state !== TaskState.POWERING_OFF)) return;
+      // The destination kept a stopped server off (finish_resize), so the
+      // power state still tells what the server was before the move.
+      const powerOn = inst.power_state !== POWER_STATE.SHUTDOWN;
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'finish_revert_resize', async () => {
-          const oldFlavor = flavorFrom(inst.old_flavor, flavorOf(inst));
-          // The destination kept a stopped server off (finish_resize), so the
-          // power state still tells what the server was before the move.
-          const powerOn = inst.power_state !== POWER_STATE.SHUTDOWN;
-          await advance(ctx, inst.uuid, { host: m.source_compute, node: m.source_node, flavor: JSON.stringify(oldFlavor) }, [
-            TaskState.RESIZE_REVERTING,
-          ]);
-          await ctx.driver.finishRevertMigration(guestSpec(inst, oldFlavor), powerOn);
+          await ctx.driver.finishRevertMigration(guestSpec(inst, flavorOf(inst)), powerOn);
+          ctx.crash.at('compute.finish_revert_resize.after_driver', inst.uuid);
           const launched = dbTime(ctx.clock.now());
-          const done: InstanceUpdate = { task_state: null, old_flavor: null, new_flavor: null, launched_at: launched };
+          const done = { task_state: null, old_flavor: null, new_flavor: null, launched_at: launched };
           if (powerOn) {
-            await advance(ctx, inst.uuid, { ...done, vm_state: VmState.ACTIVE, power_state: POWER_STATE.RUNNING }, [TaskState.RESIZE_REVERTING]);
+            await transact(ctx, async (tx) => {
+              await updateInstance(tx.q, inst.uuid, { ...done, vm_state: VmState.ACTIVE, power_state: POWER_STATE.RUNNING }, ctx.clock.now(), {
+                taskState: [TaskState.RESIZE_REVERTING],
+              });
+              await tx.finish(mctx.job);
+            });
             return;
           }
-          await advance(ctx, inst.uuid, { task_state: TaskState.POWERING_OFF, launched_at: launched }, [TaskState.RESIZE_REVERTING]);
+          await updateInstance(db, inst.uuid, { task_state: TaskState.POWERING_OFF, launched_at: launched }, ctx.clock.now(), {
+            taskState: [TaskState.RESIZE_REVERTING, TaskState.POWERING_OFF],
+          });
           await hostEvent(ctx, inst.uuid, mctx.requestId, 'stop_instance', () => ctx.driver.powerOff(inst.uuid));
-          await advance(ctx, inst.uuid, { ...done, vm_state: VmState.STOPPED, power_state: POWER_STATE.SHUTDOWN }, [TaskState.POWERING_OFF]);
+          await transact(ctx, async (tx) => {
+            await updateInstance(tx.q, inst.uuid, { ...done, vm_state: VmState.STOPPED, power_state: POWER_STATE.SHUTDOWN }, ctx.clock.now(), {
+              taskState: [TaskState.POWERING_OFF],
+            });
+            await tx.finish(mctx.job);
+          });
         });
       } catch (err) {
-        await failStep(ctx, inst.uuid, m, err);
+        if (err instanceof Error && err.name === 'CrashPointReached') throw err;
+        const { message, details } = describe(err);
+        await transact(ctx, async (tx) => {
+          const now = ctx.clock.now();
+          if (await updateInstance(tx.q, inst.uuid, { vm_state: VmState.ERROR, task_state: null }, now, { taskState: [TaskState.RESIZE_REVERTING, TaskState.POWERING_OFF] }))
+            await addFault(tx.q, inst.uuid, 500, message, details, ctx.host, now);
+          await tx.finish(mctx.job);
+        });
       }
     },
   };

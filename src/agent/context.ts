@@ -8,6 +8,7 @@ import type { Clock } from '../compute/clock.js';
 import type { VirtDriver, GuestSpec } from '../virt/driver.js';
 import type { InstanceRow, InstanceFlavor } from '../db/schema.js';
 import { withEvent } from '../db/instance-actions.js';
+import type { CrashSwitch } from '../crash/switch.js';
 
 export interface AgentContext {
   readonly host: string;
@@ -20,6 +21,20 @@ export interface AgentContext {
   readonly conf: Config;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Crash points of this host (see crash/points.ts). */
+  readonly crash: CrashSwitch;
+  /** Who holds this life's jobs: `compute.<host>/<life id>`. */
+  readonly owner: string;
+  /**
+   * Evacuations away from this host that were still under way when this life
+   * started: their old guests here are dropped once they are done.
+   */
+  readonly awaitedEvacuations: Set<string>;
+}
+
+/** The prefix shared by the job owners of every life of a host's agent. */
+export function ownerPrefix(host: string): string {
+  return `compute.${host}/`;
 }
 
 export function guestSpec(inst: Pick<InstanceRow, 'uuid' | 'display_name' | 'image_ref'>, flavor: InstanceFlavor): GuestSpec {

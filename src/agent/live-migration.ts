@@ -1,17 +1,19 @@
 // Live migration on the hosts: the pre-checks (destination, then source), the
-// transfer run by the source — queued while the host already runs
+// transfer run by the source as a job — queued while the host already runs
 // [DEFAULT] max_concurrent_live_migrations, then preparing (pre-live-migration
 // on the destination), running (driver transfer, progress counters on the
-// migration), and completion on the destination or rollback — plus
-// force-complete and abort of a run in progress.
+// migration), post-migrating (the destination takes the server in one
+// transaction) and the source's clean-up, or rollback — plus force-complete
+// and abort of a run in progress. A run an earlier life of the source agent
+// did not finish is settled from its status when the job comes back.
 import type { Handlers, MessageArgs } from '../rpc/bus.js';
 import { MessagingTimeout } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
 import { guestSpec, hostEvent } from './context.js';
-import { flavorOf, getInstance, updateInstance } from '../db/instances.js';
-import { unfinishedLiveMigrationsFrom } from '../db/live-migrations.js';
+import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
-import type { MigrationUpdate } from '../db/schema.js';
+import type { MigrationRow, MigrationUpdate } from '../db/schema.js';
+import { transact } from '../jobs/transaction.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
 import { VirtDriverError, type LiveMigrationProgress, type PowerStateValue } from '../virt/driver.js';
 import { InstanceNotFound } from '../compute/errors.js';
@@ -123,16 +125,35 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     return inst;
   };
 
-  /** Back to the source: undo the destination, free what the migration held, task cleared. */
-  const rollback = async (uuid: string, run: Run, dest: string, status: string, requestId: string | undefined, destTouched: boolean): Promise<void> => {
+  /**
+   * Back to the source: undo the destination, then in one transaction free
+   * what the migration held, end it in `status` and clear the task (the
+   * server in ERROR with `failure`'s fault when given). Only from the status
+   * the migration is in now, so a rollback never undoes a completion.
+   */
+  const rollback = async (
+    uuid: string,
+    run: Pick<Run, 'migrationId' | 'migrationUuid'>,
+    dest: string,
+    from: readonly string[],
+    status: string,
+    requestId: string | undefined,
+    destTouched: boolean,
+    failure?: unknown,
+  ): Promise<void> => {
     if (destTouched) {
       await ctx.bus
-        .call(`compute.${dest}`, 'rollback_live_migration_at_destination', { instance_uuid: uuid }, { requestId })
-        .catch((err: unknown) => ctx.log.error({ err, instance: uuid }, 'rollback at the destination failed'));
+        .call(`compute.${dest}`, 'rollback_live_migration_at_destination', { instance_uuid: uuid, migration_id: run.migrationId }, { requestId })
+        .catch((err: unknown) => ctx.log.error({ err, instance: uuid }, 'rollback at the destination failed; it drops the guest when it next sweeps'));
     }
-    await release(ctx.db, run.migrationUuid);
-    await setMigration(run.migrationId, { status });
-    await updateInstance(db, uuid, { task_state: null, progress: 0 }, ctx.clock.now(), { taskState: [TaskState.MIGRATING] });
+    await transact(ctx, async (tx) => {
+      const now = ctx.clock.now();
+      if (!(await updateMigration(tx.q, run.migrationId, { status }, { expectStatus: from, now }))) return;
+      await release(tx.q, run.migrationUuid);
+      const values = failure === undefined ? { task_state: null, progress: 0 } : { task_state: null, progress: 0, vm_state: VmState.ERROR };
+      if ((await updateInstance(tx.q, uuid, values, now, { taskState: [TaskState.MIGRATING] })) && failure !== undefined)
+        await addFault(tx.q, uuid, 500, failure instanceof Error ? failure.message : String(failure), null, ctx.host, now);
+    });
   };
 
   /** The whole transfer, as the source runs it; throws when it failed (the event then records the error). */
@@ -142,20 +163,21 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     const gotSlot = await slots.acquire((cancel) => (run.cancelQueued = cancel));
     if (!gotSlot) {
       // Aborted while waiting for a slot: nothing happened on the destination yet.
-      await rollback(uuid, run, dest, 'cancelled', requestId, false);
+      await rollback(uuid, run, dest, ['queued'], 'cancelled', requestId, false);
       return;
     }
     try {
       run.phase = 'preparing';
-      await setMigration(mig, { status: 'preparing' });
+      await setMigration(mig, { status: 'preparing' }, ['queued']);
       try {
         await ctx.bus.call(`compute.${dest}`, 'pre_live_migration', { instance_uuid: uuid, source: ctx.host }, { requestId });
       } catch (err) {
-        await rollback(uuid, run, dest, 'error', requestId, true);
+        await rollback(uuid, run, dest, ['preparing'], 'error', requestId, true);
         throw err;
       }
+      ctx.crash.at('compute.live_migration.after_pre_live_migration', uuid);
       if (run.abortRequested) {
-        await rollback(uuid, run, dest, 'cancelled', requestId, true);
+        await rollback(uuid, run, dest, ['preparing'], 'cancelled', requestId, true);
         return;
       }
       run.phase = 'running';
@@ -172,17 +194,19 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       transferring.catch(() => undefined);
       let outcome;
       try {
-        await setMigration(mig, { status: 'running' });
+        await setMigration(mig, { status: 'running' }, ['preparing']);
+        ctx.crash.at('compute.live_migration.during_transfer', uuid);
         outcome = await transferring;
       } catch (err) {
         await progress.done();
+        if (err instanceof Error && err.name === 'CrashPointReached') throw err;
         // The transfer broke before the guest switched over: it still runs on the source.
-        await rollback(uuid, run, dest, 'failed', requestId, true);
+        await rollback(uuid, run, dest, ['running'], 'failed', requestId, true);
         throw err;
       }
       await progress.done();
       if (outcome === 'cancelled') {
-        await rollback(uuid, run, dest, 'cancelled', requestId, true);
+        await rollback(uuid, run, dest, ['running'], 'cancelled', requestId, true);
         return;
       }
       await complete(uuid, run, dest, requestId);
@@ -191,9 +215,17 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     }
   };
 
-  /** The guest switched over: the destination takes the server; past this point there is no way back. */
-  const complete = async (uuid: string, run: Run, dest: string, requestId: string | undefined): Promise<void> => {
+  /**
+   * The guest switched over: the destination takes the server (its step
+   * moves the records there in one transaction), then the source drops its
+   * copy. If the destination cannot take it, the server stays here in ERROR
+   * and the destination drops whatever arrived.
+   */
+  const complete = async (uuid: string, run: Pick<Run, 'migrationId' | 'migrationUuid'>, dest: string, requestId: string | undefined): Promise<void> => {
+    await setMigration(run.migrationId, { status: 'post-migrating' }, ['running', 'post-migrating']);
+    ctx.crash.at('compute.live_migration.after_transfer', uuid);
     const guest = ctx.driver.getGuest(uuid);
+    let failure: unknown;
     try {
       await ctx.bus.call(
         `compute.${dest}`,
@@ -202,13 +234,41 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         { requestId },
       );
     } catch (err) {
-      // The guest never arrived: the destination's room is given back; the server needs an operator.
-      await release(ctx.db, run.migrationUuid);
-      await setMigration(run.migrationId, { status: 'error' });
-      await updateInstance(db, uuid, { vm_state: VmState.ERROR, task_state: null }, ctx.clock.now(), { taskState: [TaskState.MIGRATING] });
-      throw err;
+      failure = err;
     }
-    await ctx.driver.cleanupAfterLiveMigration(uuid).catch((err: unknown) => ctx.log.error({ err, instance: uuid }, 'source clean-up after live migration failed'));
+    const now = await getMigration(ctx.db, run.migrationId);
+    if (now?.status === 'completed') {
+      ctx.crash.at('compute.live_migration.after_post_at_destination', uuid);
+      await ctx.driver.cleanupAfterLiveMigration(uuid);
+      return;
+    }
+    // The guest never arrived (or arrived too late): the server needs an operator, on this host.
+    await rollback(uuid, run, dest, ['post-migrating'], 'error', requestId, true, failure ?? new Error('the destination did not take the server'));
+    throw failure ?? new Error(`live migration of ${uuid} did not complete on ${dest}`);
+  };
+
+  /**
+   * A live migration an earlier life of this agent was running when it died.
+   * A transfer does not outlive its source agent here, so one that had not
+   * switched over is rolled back; one that had is completed (or rolled back
+   * if the destination cannot take it); one already completed only needs
+   * this host's copy dropped.
+   */
+  const resume = async (m: MigrationRow, requestId: string | undefined): Promise<void> => {
+    const dest = m.dest_compute ?? '';
+    const run = { migrationId: m.id, migrationUuid: m.uuid };
+    if (m.status === 'completed') {
+      const inst = await getInstance(db, m.instance_uuid);
+      if (inst?.host !== ctx.host && ctx.driver.getGuest(m.instance_uuid)) await ctx.driver.cleanupAfterLiveMigration(m.instance_uuid);
+      return;
+    }
+    if (m.status === 'post-migrating') {
+      await complete(m.instance_uuid, run, dest, requestId).catch((err: unknown) =>
+        ctx.log.warn({ instance: m.instance_uuid, err: err instanceof Error ? err.message : String(err) }, 'interrupted live migration could not complete'),
+      );
+      return;
+    }
+    await rollback(m.instance_uuid, run, dest, [m.status], 'error', requestId, m.status !== 'queued');
   };
 
   return {
@@ -244,16 +304,29 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       });
     },
 
-    /** On the source (cast): the transfer, from `queued` to completion or rollback. */
+    /** On the source (a job): the transfer, from `queued` to completion or rollback. */
     async live_migration(args, mctx) {
       const uuid = str(args, 'instance_uuid');
-      const run: Run = { migrationId: Number(args['migration_id']), migrationUuid: str(args, 'migration_uuid'), phase: 'queued', abortRequested: false };
+      const m = await getMigration(ctx.db, Number(args['migration_id']));
+      if (!m || m.source_compute !== ctx.host) return;
+      if (m.status !== 'accepted') {
+        if (!runs.has(uuid)) await resume(m, mctx.requestId);
+        return;
+      }
+      const inst = await getInstance(db, uuid);
+      if (!inst || inst.task_state !== TaskState.MIGRATING) {
+        // Reset or deleted while the transfer waited for this host: nothing was done yet.
+        await rollback(uuid, { migrationId: m.id, migrationUuid: m.uuid }, str(args, 'dest'), ['accepted'], 'error', mctx.requestId, false);
+        return;
+      }
+      const run: Run = { migrationId: m.id, migrationUuid: m.uuid, phase: 'queued', abortRequested: false };
       runs.set(uuid, run);
       try {
         await hostEvent(ctx, uuid, mctx.requestId, 'live_migration', () =>
           transfer(run, uuid, str(args, 'dest'), args['block_migration'] === true, mctx.requestId),
         );
       } catch (err) {
+        if (err instanceof Error && err.name === 'CrashPointReached') throw err;
         ctx.log.warn({ instance: uuid, err: err instanceof Error ? err.message : String(err) }, 'live migration failed');
       } finally {
         if (runs.get(uuid) === run) runs.delete(uuid);
@@ -262,35 +335,52 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
 
     /**
      * On the destination, after the switch-over: the guest lives here now.
-     * The instance's source allocation is freed and the destination claim the
-     * migration held becomes the instance's.
+     * One transaction completes the migration, frees the source allocation,
+     * makes the destination claim the instance's and records the server
+     * here — unless the source has rolled the migration back meanwhile, in
+     * which case what arrived is dropped again. Repeating it is harmless.
      */
     async post_live_migration_at_destination(args, mctx) {
       const uuid = str(args, 'instance_uuid');
+      const migrationId = Number(args['migration_id']);
       const migUuid = str(args, 'migration_uuid');
       await hostEvent(ctx, uuid, mctx.requestId, 'post_live_migration_at_destination', async () => {
-        const inst = await instanceOrFail(uuid);
+        const m = await getMigration(ctx.db, migrationId);
+        const inst = await getInstance(db, uuid);
+        if (m?.status === 'completed' && inst?.host === ctx.host) return;
+        if (!m || m.status !== 'post-migrating' || !inst) {
+          if (ctx.driver.getGuest(uuid) && inst?.host !== ctx.host) await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
+          if (!inst) throw new InstanceNotFound(uuid);
+          throw new InvalidMigrationState(String(migrationId), uuid, m?.status ?? 'unknown', 'complete live migration');
+        }
         const powerState = Number(args['power_state']) as PowerStateValue;
         await ctx.driver.postLiveMigrationAtDestination(guestSpec(inst, flavorOf(inst)), powerState);
-        await release(ctx.db, uuid);
-        await moveAllocations(ctx.db, migUuid, uuid);
-        await setMigration(Number(args['migration_id']), { status: 'completed' });
-        const now = ctx.clock.now();
-        await updateInstance(
-          db,
-          uuid,
-          { host: ctx.host, node: ctx.nodeName, task_state: null, power_state: powerState, progress: 0 },
-          now,
-          { taskState: [TaskState.MIGRATING] },
-        );
+        ctx.crash.at('compute.post_live_migration.after_driver', uuid);
+        const taken = await transact(ctx, async (tx) => {
+          const now = ctx.clock.now();
+          if (!(await updateMigration(tx.q, migrationId, { status: 'completed' }, { expectStatus: ['post-migrating'], now }))) return false;
+          await release(tx.q, uuid);
+          await moveAllocations(tx.q, migUuid, uuid);
+          // The guest is here whatever else changed meanwhile: the records follow it.
+          await updateInstance(tx.q, uuid, { host: ctx.host, node: ctx.nodeName, power_state: powerState, progress: 0 }, now);
+          await updateInstance(tx.q, uuid, { task_state: null }, now, { taskState: [TaskState.MIGRATING] });
+          return true;
+        });
+        if (!taken) {
+          await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
+          throw new InvalidMigrationState(String(migrationId), uuid, (await getMigration(ctx.db, migrationId))?.status ?? 'unknown', 'complete live migration');
+        }
       });
     },
 
+    /** Drops what arrived for a live migration that did not complete; never the server's own guest. */
     async rollback_live_migration_at_destination(args, mctx) {
       const uuid = str(args, 'instance_uuid');
-      await hostEvent(ctx, uuid, mctx.requestId, 'rollback_live_migration_at_destination', () =>
-        ctx.driver.rollbackLiveMigrationAtDestination(uuid),
-      );
+      await hostEvent(ctx, uuid, mctx.requestId, 'rollback_live_migration_at_destination', async () => {
+        const inst = await getInstance(db, uuid);
+        if (inst?.host === ctx.host) return;
+        await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
+      });
     },
 
     async live_migration_force_complete(args, mctx) {
@@ -317,19 +407,4 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       });
     },
   };
-}
-
-/**
- * At agent start: live migrations this host was running did not survive the
- * restart. Their records become `error`, what they held is freed and the
- * servers (still here) lose their `migrating` task.
- */
-export async function recoverInterruptedLiveMigrations(ctx: AgentContext): Promise<void> {
-  const db = ctx.db.kysely;
-  for (const m of await unfinishedLiveMigrationsFrom(db, ctx.host)) {
-    const now = ctx.clock.now();
-    if (!(await updateMigration(ctx.db, m.id, { status: 'error' }, { now, expectStatus: [m.status] }))) continue;
-    await release(ctx.db, m.uuid);
-    await updateInstance(db, m.instance_uuid, { task_state: null }, now, { taskState: [TaskState.MIGRATING] });
-  }
 }

@@ -1,15 +1,23 @@
-// The compute agent of one host: registers its service and compute node,
-// heartbeats, serves `compute.<host>` and runs periodic tasks.
+// One life of the compute agent of a host: registers its service and compute
+// node, settles what the host's previous life left (start-up tasks), serves
+// `compute.<host>`, resumes the jobs its previous life was holding, then
+// heartbeats and runs periodic tasks. A life ends by `kill` (it dies where it
+// stands, as a killed process would) — its successor is a new ComputeAgent.
 import { randomUUID } from 'node:crypto';
 import type { Handlers, Subscription } from '../rpc/bus.js';
 import { registerService, heartbeat } from '../db/services.js';
 import { dbTime } from '../db/time.js';
 import type { AgentContext } from './context.js';
+import { ownerPrefix } from './context.js';
 import { buildHandlers } from './build.js';
 import { AGENT_HANDLER_MODULES, AGENT_PERIODIC_TASKS, AGENT_STARTUP_TASKS } from './modules.js';
+import { Fence, fencedBus, fencedDb } from './fence.js';
+import { durableHandlers } from '../jobs/runner.js';
+import { resendDueJobs } from '../jobs/redispatcher.js';
+import { releaseJobsOfEarlierOwners } from '../db/jobs.js';
 
-/** What an agent is given; its context adds what it learns at start (node name and uuid, host IP). */
-export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log'> {
+/** What an agent is given; its context adds what it learns at start (node uuid) and its life's fences. */
+export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash'> {
   /** Extra handlers served on this host's topic (e.g. the fault-injection control). */
   readonly extraHandlers?: Handlers;
 }
@@ -17,42 +25,58 @@ export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db
 export class ComputeAgent {
   private readonly timers: NodeJS.Timeout[] = [];
   private sub: Subscription | undefined;
+  private readonly fence: Fence;
   readonly ctx: AgentContext;
   private serviceId = 0;
 
   constructor(private readonly opts: AgentOptions) {
     const inv = opts.driver.inventory();
+    this.fence = new Fence(opts.host);
     this.ctx = {
       host: opts.host,
       nodeName: opts.host,
       nodeUuid: '',
       hostIp: inv.hostIp,
       driver: opts.driver,
-      db: opts.db,
-      bus: opts.bus,
+      db: fencedDb(opts.db, this.fence),
+      bus: fencedBus(opts.bus, this.fence),
       conf: opts.conf,
       clock: opts.clock,
       log: opts.log.child({ host: opts.host }),
+      crash: opts.crash,
+      owner: `${ownerPrefix(opts.host)}${randomUUID()}`,
+      awaitedEvacuations: new Set(),
     };
   }
 
+  /** Whether this life has ended. */
+  get dead(): boolean {
+    return this.fence.down;
+  }
+
   async start(): Promise<void> {
-    const { db, clock, conf, host, driver } = this.opts;
+    const { ctx } = this;
+    const { db, clock, conf, host, driver } = ctx;
     await driver.init(host);
     const svc = await registerService(db.kysely, host, 'nova-compute', `compute`, clock.now());
     this.serviceId = svc.id;
-    this.ctx.nodeUuid = await this.registerNode(svc.id);
+    ctx.nodeUuid = await this.registerNode(svc.id);
     await heartbeat(db.kysely, svc.id, clock.now());
     for (const task of AGENT_STARTUP_TASKS) {
-      await task(this.ctx).catch((err: unknown) => this.ctx.log.error({ err }, 'start-up task failed'));
+      await task(ctx).catch((err: unknown) => {
+        if (!this.dead) ctx.log.error({ err }, 'start-up task failed');
+      });
     }
-    const handlers: Handlers = Object.assign({}, buildHandlers(this.ctx), ...AGENT_HANDLER_MODULES.map((m) => m(this.ctx)), this.opts.extraHandlers ?? {});
-    this.sub = await this.opts.bus.serve(`compute.${host}`, handlers);
+    const handlers: Handlers = Object.assign({}, buildHandlers(ctx), ...AGENT_HANDLER_MODULES.map((m) => m(ctx)));
+    this.sub = await ctx.bus.serve(`compute.${host}`, { ...durableHandlers(ctx, ctx.owner, handlers), ...(this.opts.extraHandlers ?? {}) });
+    // Work the previous life held when it died is this life's now, at once.
+    await releaseJobsOfEarlierOwners(db.kysely, `compute.${host}`, ownerPrefix(host), ctx.owner, clock.now());
+    await resendDueJobs(ctx, `compute.${host}`);
     const report = conf.num('DEFAULT', 'report_interval') * 1000;
     this.every(report, () => heartbeat(db.kysely, this.serviceId, clock.now()));
     const periodic = conf.num('DEFAULT', 'periodic_interval') * 1000;
     this.every(periodic, async () => {
-      for (const task of AGENT_PERIODIC_TASKS) await task(this.ctx);
+      for (const task of AGENT_PERIODIC_TASKS) await task(ctx);
     });
   }
 
@@ -63,7 +87,9 @@ export class ComputeAgent {
       if (running) return;
       running = true;
       fn()
-        .catch((err: unknown) => this.ctx.log.error({ err }, 'periodic task failed'))
+        .catch((err: unknown) => {
+          if (!this.dead) this.ctx.log.error({ err }, 'periodic task failed');
+        })
         .finally(() => (running = false));
     }, ms);
     t.unref();
@@ -71,7 +97,7 @@ export class ComputeAgent {
   }
 
   private async registerNode(serviceId: number): Promise<string> {
-    const { db, clock, conf, host, driver } = this.opts;
+    const { db, clock, conf, host, driver } = this.ctx;
     const inv = driver.inventory();
     const existing = await db.kysely.selectFrom('compute_nodes').select('uuid').where('host', '=', host).where('deleted', '=', 0).executeTakeFirst();
     const values = {
@@ -99,12 +125,23 @@ export class ComputeAgent {
     return uuid;
   }
 
-  /** Stops serving and heartbeating (the service then goes down after service_down_time). */
-  async stop(): Promise<void> {
+  /**
+   * Ends this life at once, wherever its handlers are: no further heartbeat,
+   * query, message or hypervisor step. The service goes down after
+   * service_down_time; the guests live on for the next life to find.
+   */
+  kill(): void {
+    if (this.dead) return;
+    this.fence.trip();
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
-    await this.sub?.close();
-    const d = this.opts.driver as { close?: () => Promise<void> };
-    await d.close?.();
+    this.opts.driver.halt?.();
+    void this.sub?.close().catch(() => undefined);
+  }
+
+  /** Stops serving and heartbeating (the service then goes down after service_down_time). */
+  async stop(): Promise<void> {
+    this.kill();
+    await this.sub?.close().catch(() => undefined);
   }
 }

@@ -7,10 +7,11 @@ import { rebuildHandlers } from './rebuild.js';
 import { hostInfoHandlers } from './host-info.js';
 import { coldMigrationHandlers } from './cold-migration.js';
 import { autoConfirmResizes } from './auto-confirm.js';
-import { liveMigrationHandlers, recoverInterruptedLiveMigrations } from './live-migration.js';
-import { evacuationHandlers, cleanUpEvacuations } from './evacuation.js';
-import { recoverInterruptedWork } from './recovery.js';
+import { liveMigrationHandlers } from './live-migration.js';
+import { evacuationHandlers, cleanUpAwaitedEvacuations, cleanUpEvacuations } from './evacuation.js';
 import { consoleOutputHandlers } from './console-output.js';
+import { syncPowerStates } from './power-sync.js';
+import { sweepGuests } from './guest-sweeper.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -24,11 +25,39 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   evacuationHandlers,
   consoleOutputHandlers,
 ];
+
+/**
+ * Runs `task` at most every `[DEFAULT] <option>` seconds (0 = never again),
+ * on the agent's periodic tick.
+ */
+function throttled(option: string, task: AgentTask): AgentTask {
+  const last = new WeakMap<AgentContext, number>();
+  return async (ctx) => {
+    const seconds = ctx.conf.num('DEFAULT', option);
+    const now = ctx.clock.now().getTime();
+    if (!(seconds > 0)) return;
+    if (!last.has(ctx)) last.set(ctx, now);
+    if (now - last.get(ctx)! < seconds * 1000) return;
+    last.set(ctx, now);
+    await task(ctx);
+  };
+}
+
 export const AGENT_PERIODIC_TASKS: AgentTask[] = [
   autoConfirmResizes,
+  cleanUpAwaitedEvacuations,
+  throttled('running_deleted_instance_poll_interval', sweepGuests),
+  throttled('sync_power_state_interval', (ctx) => syncPowerStates(ctx, { afterBoot: false })),
 ];
+
+/**
+ * What a new life of the agent settles before it serves: the guests' power
+ * after a power loss, the evacuations done while the host was away, the
+ * guests it should no longer have. Work its previous life held is resumed
+ * right after, as jobs (see manager.ts).
+ */
 export const AGENT_STARTUP_TASKS: AgentTask[] = [
-  recoverInterruptedLiveMigrations,
+  (ctx) => syncPowerStates(ctx, { afterBoot: true }),
   cleanUpEvacuations,
-  recoverInterruptedWork,
+  sweepGuests,
 ];

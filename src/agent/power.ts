@@ -1,29 +1,45 @@
 // Power and lifecycle steps on this host. On success the server reaches the
 // operation's end state; on failure the task is cleared and the server keeps
-// the state it had, as Nova reverts a failed power action.
+// the state it had, as Nova reverts a failed power action. A step an earlier
+// life of this agent did not finish is run again; a guest already in the
+// step's end state is only recorded.
 import type { Handlers, MessageArgs } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
 import { hostEvent } from './context.js';
 import { getInstance, updateInstance, addFault } from '../db/instances.js';
-import { POWER_STATE } from '../compute/states.js';
+import { transact } from '../jobs/transaction.js';
+import { POWER_STATE, TaskState } from '../compute/states.js';
 
 interface Step {
   readonly event: string;
   readonly run: (ctx: AgentContext, uuid: string, args: MessageArgs) => Promise<void>;
+  /** The tasks the API sets for this step. */
+  readonly tasks: readonly string[];
   readonly vmState: string;
   readonly powerState: number;
 }
 
+const REBOOT_TASKS = [
+  TaskState.REBOOTING,
+  TaskState.REBOOT_PENDING,
+  TaskState.REBOOT_STARTED,
+  TaskState.REBOOTING_HARD,
+  TaskState.REBOOT_PENDING_HARD,
+  TaskState.REBOOT_STARTED_HARD,
+];
+
 const STEPS: Readonly<Record<string, Step>> = {
-  stop_instance: { event: 'stop_instance', run: (c, u) => c.driver.powerOff(u), vmState: 'stopped', powerState: POWER_STATE.SHUTDOWN },
-  start_instance: { event: 'start_instance', run: (c, u) => c.driver.powerOn(u), vmState: 'active', powerState: POWER_STATE.RUNNING },
-  pause_instance: { event: 'pause_instance', run: (c, u) => c.driver.pause(u), vmState: 'paused', powerState: POWER_STATE.PAUSED },
-  unpause_instance: { event: 'unpause_instance', run: (c, u) => c.driver.unpause(u), vmState: 'active', powerState: POWER_STATE.RUNNING },
-  suspend_instance: { event: 'suspend_instance', run: (c, u) => c.driver.suspend(u), vmState: 'suspended', powerState: POWER_STATE.SUSPENDED },
-  resume_instance: { event: 'resume_instance', run: (c, u) => c.driver.resume(u), vmState: 'active', powerState: POWER_STATE.RUNNING },
+  stop_instance: { event: 'stop_instance', run: (c, u) => c.driver.powerOff(u), tasks: [TaskState.POWERING_OFF], vmState: 'stopped', powerState: POWER_STATE.SHUTDOWN },
+  start_instance: { event: 'start_instance', run: (c, u) => c.driver.powerOn(u), tasks: [TaskState.POWERING_ON], vmState: 'active', powerState: POWER_STATE.RUNNING },
+  pause_instance: { event: 'pause_instance', run: (c, u) => c.driver.pause(u), tasks: [TaskState.PAUSING], vmState: 'paused', powerState: POWER_STATE.PAUSED },
+  unpause_instance: { event: 'unpause_instance', run: (c, u) => c.driver.unpause(u), tasks: [TaskState.UNPAUSING], vmState: 'active', powerState: POWER_STATE.RUNNING },
+  suspend_instance: { event: 'suspend_instance', run: (c, u) => c.driver.suspend(u), tasks: [TaskState.SUSPENDING], vmState: 'suspended', powerState: POWER_STATE.SUSPENDED },
+  resume_instance: { event: 'resume_instance', run: (c, u) => c.driver.resume(u), tasks: [TaskState.RESUMING], vmState: 'active', powerState: POWER_STATE.RUNNING },
   reboot_instance: {
     event: 'reboot_instance',
-    run: (c, u, a) => c.driver.reboot(u, a['hard'] === true),
+    // An interrupted reboot is done again hard: the guest may be anywhere in between.
+    run: (c, u, a) => c.driver.reboot(u, a['hard'] === true || a['resumed'] === true),
+    tasks: REBOOT_TASKS,
     vmState: 'active',
     powerState: POWER_STATE.RUNNING,
   },
@@ -36,18 +52,28 @@ export function powerHandlers(ctx: AgentContext): Handlers {
     handlers[method] = async (args, mctx) => {
       const uuid = String(args['instance_uuid']);
       const inst = await getInstance(db, uuid);
-      if (!inst || inst.task_state === null) return;
+      // Done already, reset, or deleted: nothing to do.
+      if (!inst || inst.task_state === null || !step.tasks.includes(inst.task_state) || inst.host !== ctx.host) return;
       const task = inst.task_state;
+      const resumed = (mctx.job?.attempt ?? 1) > 1;
+      const already = resumed && method !== 'reboot_instance' && ctx.driver.getGuest(uuid)?.powerState === step.powerState;
       try {
-        await hostEvent(ctx, uuid, mctx.requestId, step.event, () => step.run(ctx, uuid, args));
+        if (!already) await hostEvent(ctx, uuid, mctx.requestId, step.event, () => step.run(ctx, uuid, { ...args, resumed }));
       } catch (err) {
-        const now = ctx.clock.now();
-        await updateInstance(db, uuid, { task_state: null }, now, { taskState: [task] });
-        await addFault(db, uuid, 500, err instanceof Error ? err.message : String(err), null, ctx.host, now);
+        await transact(ctx, async (tx) => {
+          const now = ctx.clock.now();
+          if (await updateInstance(tx.q, uuid, { task_state: null }, now, { taskState: [task] }))
+            await addFault(tx.q, uuid, 500, err instanceof Error ? err.message : String(err), null, ctx.host, now);
+          await tx.finish(mctx.job);
+        });
         return;
       }
-      await updateInstance(db, uuid, { vm_state: step.vmState, power_state: step.powerState, task_state: null }, ctx.clock.now(), {
-        taskState: [task],
+      ctx.crash.at('compute.power.after_driver', uuid);
+      await transact(ctx, async (tx) => {
+        await updateInstance(tx.q, uuid, { vm_state: step.vmState, power_state: step.powerState, task_state: null }, ctx.clock.now(), {
+          taskState: [task],
+        });
+        await tx.finish(mctx.job);
       });
     };
   }

@@ -2,20 +2,25 @@
 // simulated compute hosts.
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../compute/clock.js';
-import { openBase, startApi, startScheduler, startConductorRole, startCompute, type Base, type ApiListeners } from './roles.js';
+import { openBase, startApi, startScheduler, startConductorRole, startComputeHosts, type Base, type ApiListeners } from './roles.js';
 import type { ComputeAgent } from '../agent/manager.js';
+import type { HostRuntime } from '../agent/host-runtime.js';
 import type { Subscription } from '../rpc/bus.js';
-import { FaultRules } from '../virt/fake/faults.js';
+import type { FaultRules } from '../virt/fake/faults.js';
 
 export interface AllInOne {
   readonly base: Base;
   readonly api: ApiListeners;
-  readonly agents: Map<string, ComputeAgent>;
+  /** The running agent of each simulated host. */
+  readonly agents: ReadonlyMap<string, ComputeAgent>;
+  readonly hosts: HostRuntime;
   readonly faults: FaultRules;
   /** Starts (or restarts) the agent of a simulated host. */
   startHost(host: string): Promise<ComputeAgent>;
-  /** Stops a host's agent: it stops heartbeating and serving, like a crashed host. */
+  /** Stops a host's agent: it stops heartbeating and serving, like a killed agent; its guests run on. */
   stopHost(host: string): Promise<void>;
+  /** Stops a host's agent and cuts its power: its guests stay defined but none runs. */
+  crashHost(host: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -23,28 +28,28 @@ export async function startAllInOne(conf: Config, opts: { clock?: Clock } = {}):
   // Every role runs in this process, so it is the database file's only user.
   const base = await openBase(conf, 'magnetar', opts.clock ?? systemClock, { exclusiveDb: true });
   const subs: Subscription[] = [await startScheduler(base), await startConductorRole(base)];
-  const faults = new FaultRules();
-  const agents = new Map<string, ComputeAgent>();
-  const startHost = async (host: string): Promise<ComputeAgent> => {
-    const a = await startCompute(base, host, faults);
-    agents.set(host, a);
-    return a;
-  };
-  await Promise.all(conf.list('magnetar', 'compute_hosts').map(startHost));
+  const hosts = await startComputeHosts(base, conf.list('magnetar', 'compute_hosts'), { crashKillsProcess: false });
   const api = await startApi(base);
   return {
     base,
     api,
-    agents,
-    faults,
-    startHost,
+    agents: hosts.agents,
+    hosts,
+    faults: base.faults,
+    async startHost(host) {
+      if (hosts.state(host) === 'running') await hosts.stop(host);
+      await hosts.start(host);
+      return hosts.agents.get(host)!;
+    },
     async stopHost(host) {
-      await agents.get(host)?.stop();
-      agents.delete(host);
+      if (hosts.state(host) === 'running') await hosts.stop(host);
+    },
+    async crashHost(host) {
+      if (hosts.state(host) !== 'crashed') await hosts.crash(host);
     },
     async stop() {
       await api.close();
-      for (const a of agents.values()) await a.stop();
+      await hosts.close();
       for (const s of subs) await s.close();
       await base.bus.close();
       await base.db.close();

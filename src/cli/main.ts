@@ -7,10 +7,9 @@ import { loadConfig, type Config } from '../config/config.js';
 import { policySampleYaml } from '../policy/sample.js';
 import { openDb } from '../db/connect.js';
 import { startAllInOne } from './all-in-one.js';
-import { openBase, startApi, startScheduler, startConductorRole, startCompute } from './roles.js';
+import { openBase, startApi, startScheduler, startConductorRole, startComputeHosts } from './roles.js';
 import { cloudsYaml } from './clouds-yaml.js';
 import { identityUrl } from '../identity/catalog.js';
-import { FaultRules } from '../virt/fake/faults.js';
 
 interface CommonOpts {
   config?: string;
@@ -134,10 +133,10 @@ withCommon(program.command('compute').description('run the compute agent of one 
   .requiredOption('--host <name>', 'host name of this compute service')
   .action(async (o: CommonOpts & { host: string }) => {
     const base = await openBase(configFrom(o), `compute-${o.host}`);
-    const agent = await startCompute(base, o.host, new FaultRules());
+    const hosts = await startComputeHosts(base, [o.host], { crashKillsProcess: true });
     process.stdout.write(`compute agent ${o.host} running\n`);
     onSignals(async () => {
-      await agent.stop();
+      await hosts.close();
       await base.bus.close();
       await base.db.close();
     });

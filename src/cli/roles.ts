@@ -25,9 +25,12 @@ import { Scheduler } from '../scheduler/scheduler.js';
 import { schedulerHandlers } from '../scheduler/rpc-handlers.js';
 import { startConductor } from '../conductor/manager.js';
 import { ComputeAgent } from '../agent/manager.js';
-import { createVirtDriver } from '../virt/create.js';
+import { HostRuntime } from '../agent/host-runtime.js';
+import { createVirtDriver, seedFaultsFromConfig } from '../virt/create.js';
 import { FaultRules } from '../virt/fake/faults.js';
 import { faultControlHandlers } from '../agent/fault-control.js';
+import { crashSwitch, killProcess } from '../crash/switch.js';
+import { startRedispatcher } from '../jobs/redispatcher.js';
 import { seedFlavors } from '../db/seed.js';
 import { withServiceRecord } from './service-record.js';
 
@@ -37,6 +40,8 @@ export interface Base {
   readonly bus: Bus;
   readonly clock: Clock;
   readonly log: Logger;
+  /** The process's injected failures and armed crash points (`[fake] faults`, the faults API). */
+  readonly faults: FaultRules;
 }
 
 export function makeLogger(conf: Config, name: string): Logger {
@@ -56,7 +61,9 @@ export async function openBase(conf: Config, role: string, clock: Clock = system
     queuePrefix: conf.str('DEFAULT', 'control_exchange'),
     defaultTimeoutMs: conf.num('DEFAULT', 'rpc_response_timeout') * 1000,
   });
-  return { conf, db, bus, clock, log };
+  const faults = new FaultRules();
+  seedFaultsFromConfig(conf, faults);
+  return { conf, db, bus, clock, log, faults };
 }
 
 export function imageLookup(images: ImageCatalog): ImageLookup {
@@ -95,7 +102,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
     onReloadError: (err) => base.log.error({ err }, 'policy file could not be reloaded; keeping the previous rules'),
   });
   const images = new ImageCatalog();
-  const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log);
+  const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log, crashSwitch(base.faults, '', killProcess));
   const bind = conf.str('magnetar', 'bind_host');
   const apps: FastifyInstance[] = [];
   // Identity and image listen first: with port 0 (tests) their real ports
@@ -136,23 +143,38 @@ export async function startScheduler(base: Base): Promise<Subscription> {
 }
 
 export async function startConductorRole(base: Base): Promise<Subscription> {
-  const sub = await startConductor({ db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log });
-  return withServiceRecord(base, 'nova-conductor', 'conductor', sub);
+  const ctx = { db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log, crash: crashSwitch(base.faults, '', killProcess) };
+  const sub = await startConductor(ctx);
+  const stopResending = startRedispatcher(ctx);
+  const withRecord = await withServiceRecord(base, 'nova-conductor', 'conductor', sub);
+  return {
+    async close() {
+      stopResending();
+      await withRecord.close();
+    },
+  };
 }
 
-/** One compute agent with a fake driver; `faults` is shared by every agent of the process. */
-export async function startCompute(base: Base, host: string, faults: FaultRules): Promise<ComputeAgent> {
-  const driver = createVirtDriver('fake', base.conf, host, faults, base.conf.path('DEFAULT', 'state_path'));
-  const agent = new ComputeAgent({
-    host,
-    driver,
-    db: base.db,
-    bus: base.bus,
-    conf: base.conf,
-    clock: base.clock,
-    log: base.log,
-    extraHandlers: faultControlHandlers(faults),
-  });
-  await agent.start();
-  return agent;
+/**
+ * The simulated compute hosts of a process, each started and reachable on
+ * `hostctl.<host>`. In the all-in-one a crash point kills one host's agent;
+ * in a `magnetar compute` process it kills the process, as `kill -9` would.
+ */
+export async function startComputeHosts(base: Base, hosts: readonly string[], opts: { crashKillsProcess: boolean }): Promise<HostRuntime> {
+  const makeAgent = (host: string, die: () => void): ComputeAgent =>
+    new ComputeAgent({
+      host,
+      driver: createVirtDriver('fake', base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path')),
+      db: base.db,
+      bus: base.bus,
+      conf: base.conf,
+      clock: base.clock,
+      log: base.log,
+      crash: crashSwitch(base.faults, host, opts.crashKillsProcess ? killProcess : die),
+      extraHandlers: faultControlHandlers(base.faults),
+    });
+  const runtime = new HostRuntime(makeAgent, base.bus, base.log);
+  await runtime.serveControl(hosts);
+  await Promise.all(hosts.map((h) => runtime.start(h)));
+  return runtime;
 }

@@ -5,6 +5,7 @@
 import type { InstanceRow, MigrationRow } from '../db/schema.js';
 import { recordAction } from '../db/instance-actions.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
+import { transact } from '../jobs/transaction.js';
 import { MigrationNotFound, ServiceUnavailable } from './errors.js';
 import { checkLock, checkState, hostIsUp } from './guards.js';
 import type { ComputeService, Requester } from './service.js';
@@ -21,19 +22,21 @@ export async function confirmResize(svc: ComputeService, who: Requester, inst: I
   // would no longer find a `finished` migration to confirm.
   if (migration.source_compute === null || !(await hostIsUp(svc, migration.source_compute))) throw new ServiceUnavailable();
   const now = svc.clock.now();
-  if (!(await updateMigration(svc.db, migration.id, { status: 'confirming' }, { expectStatus: ['finished'], now }))) {
-    // A concurrent confirm or revert took it.
-    throw new MigrationNotFound(NOT_RESIZED);
-  }
-  await recordAction(
-    svc.db.kysely,
-    { action: 'confirmResize', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },
-    now,
-  );
-  await svc.bus.cast(
-    `compute.${migration.source_compute}`,
-    'confirm_resize',
-    { instance_uuid: inst.uuid, migration_id: migration.id },
-    { requestId: who.requestId },
-  );
+  await transact(svc, async (tx) => {
+    if (!(await updateMigration(tx.q, migration.id, { status: 'confirming' }, { expectStatus: ['finished'], now }))) {
+      // A concurrent confirm or revert took it.
+      throw new MigrationNotFound(NOT_RESIZED);
+    }
+    await recordAction(
+      tx.q,
+      { action: 'confirmResize', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },
+      now,
+    );
+    await tx.post(
+      `compute.${migration.source_compute}`,
+      'confirm_resize',
+      { instance_uuid: inst.uuid, migration_id: migration.id },
+      { requestId: who.requestId, instanceUuid: inst.uuid },
+    );
+  });
 }

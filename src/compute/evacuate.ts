@@ -1,12 +1,17 @@
 // evacuate: rebuild a server of a failed host on another host. The rules of
-// the request (state guard, the source host must be down), the compare-and-swap
-// to task `rebuilding`, the `evacuate` instance action and the `evacuation`
-// migration record that the failed host finds and cleans up when it returns;
-// then the conductor.
-import type { InstanceRow, MigrationRow } from '../db/schema.js';
-import { getInstance, updateInstance } from '../db/instances.js';
+// the request (state guard, the source host must be down), then in one
+// transaction the compare-and-swap to task `rebuilding`, the end of any move
+// the failed host left unfinished, the `evacuate` instance action, the
+// `evacuation` migration record that the failed host finds and cleans up when
+// it returns (holding that host's share meanwhile), and the conductor's job.
+import type { Kysely } from 'kysely';
+import type { Database, InstanceRow, MigrationRow } from '../db/schema.js';
+import { flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
-import { createMigration } from '../db/migrations-repo.js';
+import { createMigrationIn, UNFINISHED_STATUSES, updateMigration } from '../db/migrations-repo.js';
+import { allocate, moveAllocations, release } from '../scheduler/claims.js';
+import { resourcesOf } from '../scheduler/request-spec.js';
+import { transact } from '../jobs/transaction.js';
 import { computeServiceOfHost } from '../db/compute-nodes.js';
 import { ComputeHostNotFound, MagnetarError } from './errors.js';
 import { checkState, lostRaceConflict } from './guards.js';
@@ -84,41 +89,74 @@ export async function evacuate(svc: ComputeService, who: Requester, inst: Instan
   if (source === null || service === undefined) throw new ComputeHostNotFound(source ?? 'None');
   if (serviceIsUp(service, svc.clock.now(), svc.serviceDownTime)) throw new ComputeServiceInUse(source);
 
-  const db = svc.db.kysely;
   const now = svc.clock.now();
-  const won = await updateInstance(db, inst.uuid, { task_state: TaskState.REBUILDING }, now, {
-    taskState: [null],
-    vmState: ALLOWED_VM_STATES,
-  });
-  // Another request got there first: answer with the state it left behind.
-  if (!won) throw lostRaceConflict((await getInstance(db, inst.uuid)) ?? inst, EVACUATE_ACTION, { vmStates: ALLOWED_VM_STATES });
-  await recordAction(
-    db,
-    { action: EVACUATE_ACTION, instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },
-    now,
+  return transact(
+    svc,
+    async (tx) => {
+      const won = await updateInstance(tx.q, inst.uuid, { task_state: TaskState.REBUILDING }, now, {
+        taskState: [null],
+        vmState: ALLOWED_VM_STATES,
+      });
+      // Another request got there first: answer with the state it left behind.
+      if (!won) throw lostRaceConflict((await getInstance(tx.q, inst.uuid)) ?? inst, EVACUATE_ACTION, { vmStates: ALLOWED_VM_STATES });
+      await supersedeMoves(tx.q, (await getInstance(tx.q, inst.uuid)) ?? inst, now);
+      await recordAction(
+        tx.q,
+        { action: EVACUATE_ACTION, instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },
+        now,
+      );
+      // The record is also the tombstone the failed host looks for when it comes back.
+      const migration = (await createMigrationIn(tx.q, svc.db.dialect, {
+        instanceUuid: inst.uuid,
+        migrationType: 'evacuation',
+        status: 'accepted',
+        sourceCompute: source,
+        sourceNode: inst.node,
+        destCompute: req.host,
+        oldInstanceTypeId: null,
+        newInstanceTypeId: null,
+        userId: who.userId,
+        projectId: who.projectId,
+        now,
+      }))!;
+      // The failed host's share is the migration's until that host cleans up.
+      await moveAllocations(tx.q, inst.uuid, migration.uuid);
+      const msg: RebuildInstanceMessage = {
+        instance_uuid: inst.uuid,
+        migration_uuid: migration.uuid,
+        recreate: true,
+        host: req.forced ? req.host : null,
+        requested_host: req.forced ? null : req.host,
+        target_state: req.targetState,
+      };
+      await tx.post('conductor', 'rebuild_instance', { ...msg }, { requestId: who.requestId, instanceUuid: inst.uuid });
+      return migration;
+    },
+    { afterCommit: () => svc.crash.at('api.evacuate.after_commit', inst.uuid) },
   );
-  // The record is also the tombstone the failed host looks for when it comes back.
-  const migration = (await createMigration(svc.db, {
-    instanceUuid: inst.uuid,
-    migrationType: 'evacuation',
-    status: 'accepted',
-    sourceCompute: source,
-    sourceNode: inst.node,
-    destCompute: req.host,
-    oldInstanceTypeId: null,
-    newInstanceTypeId: null,
-    userId: who.userId,
-    projectId: who.projectId,
-    now,
-  }))!;
-  const msg: RebuildInstanceMessage = {
-    instance_uuid: inst.uuid,
-    migration_uuid: migration.uuid,
-    recreate: true,
-    host: req.forced ? req.host : null,
-    requested_host: req.forced ? null : req.host,
-    target_state: req.targetState,
-  };
-  await svc.bus.cast('conductor', 'rebuild_instance', { ...msg }, { requestId: who.requestId });
-  return migration;
+}
+
+/**
+ * A move that was under way when the source host failed cannot finish: that
+ * host is gone, and the server is rebuilt elsewhere. Its records end in
+ * `error` (the failed host finds them settled when it returns, and drops any
+ * copy of the guest it still has), and the server's resources become again
+ * exactly its own share of the failed host, which the evacuation then holds.
+ */
+async function supersedeMoves(q: Kysely<Database>, inst: InstanceRow, now: Date): Promise<void> {
+  const stale = await q
+    .selectFrom('migrations')
+    .selectAll()
+    .where('instance_uuid', '=', inst.uuid)
+    .where('deleted', '=', 0)
+    .where('status', 'in', [...UNFINISHED_STATUSES])
+    .execute();
+  if (stale.length === 0) return;
+  for (const m of stale) {
+    await updateMigration(q, m.id, { status: 'error' }, { expectStatus: [m.status], now });
+    await release(q, m.uuid);
+  }
+  await release(q, inst.uuid);
+  const node = inst.host === null ? undefined : await q.selectFrom('compute_nodes').select('uuid').where('host', '=', inst.host).where('deleted', '=', 0).orderBy('id').executeTakeFirst();
+  if (node) await allocate(q, inst.uuid, node.uuid, resourcesOf(flavorOf(inst)), now);
 }

@@ -1,6 +1,8 @@
 // The checks every server operation makes before it starts: lock, state,
 // that the server's host is alive, and that a requested destination exists.
-import type { InstanceRow } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, InstanceRow } from '../db/schema.js';
+import { unfinishedMigrationOf } from '../db/migrations-repo.js';
 import { computeServiceOfHost } from '../db/compute-nodes.js';
 import { ComputeHostNotFound, InstanceInvalidState, InstanceIsLocked, InstanceNotReady, ServiceUnavailable } from './errors.js';
 import type { ComputeService } from './service.js';
@@ -56,4 +58,14 @@ export async function checkSourceHostUp(svc: ComputeService, inst: InstanceRow):
 export async function checkComputeHostExists(svc: ComputeService, host: string): Promise<void> {
   const row = await svc.db.kysely.selectFrom('compute_nodes').select('id').where('host', '=', host).where('deleted', '=', 0).executeTakeFirst();
   if (row === undefined) throw new ComputeHostNotFound(host);
+}
+
+/**
+ * The 409 for a move requested while an earlier move of the server is still
+ * under way (its task was cleared by a reset-state, but its hosts may still
+ * be working on it): two moves of one server never run at once.
+ */
+export async function moveInProgress(q: Kysely<Database>, instanceUuid: string, action: string): Promise<InstanceInvalidState> {
+  const m = await unfinishedMigrationOf(q, instanceUuid);
+  return new InstanceInvalidState(instanceUuid, action, 'migration status', m?.status ?? null);
 }

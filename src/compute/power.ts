@@ -1,9 +1,11 @@
 // Power and lifecycle actions that run on the server's own host: stop, start,
 // pause, unpause, suspend, resume, reboot. Each is a state guard, a
-// compare-and-swap to its task_state, an instance action, then a cast.
+// compare-and-swap to its task_state, an instance action and the host's job,
+// in one transaction.
 import type { InstanceRow } from '../db/schema.js';
 import { updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
+import { transact } from '../jobs/transaction.js';
 import { checkLock, checkState, type StateGuard } from './guards.js';
 import { InstanceInvalidState, InstanceNotReady } from './errors.js';
 import type { ComputeService, Requester } from './service.js';
@@ -47,14 +49,16 @@ export async function requestPowerOperation(svc: ComputeService, inst: InstanceR
   if (inst.host === null) throw new InstanceNotReady(inst.uuid);
   const now = svc.clock.now();
   const guardTasks = op.guard.taskStates === undefined || op.guard.taskStates === 'any' ? [null] : op.guard.taskStates;
-  const ok = await updateInstance(svc.db.kysely, inst.uuid, { task_state: op.taskState }, now, {
-    vmState: [inst.vm_state],
-    taskState: guardTasks,
+  await transact(svc, async (tx) => {
+    const ok = await updateInstance(tx.q, inst.uuid, { task_state: op.taskState }, now, {
+      vmState: [inst.vm_state],
+      taskState: guardTasks,
+    });
+    if (!ok) {
+      const fresh = await tx.q.selectFrom('instances').select(['task_state', 'vm_state']).where('uuid', '=', inst.uuid).executeTakeFirst();
+      throw new InstanceInvalidState(inst.uuid, op.action, 'task_state', fresh?.task_state ?? null);
+    }
+    await recordAction(tx.q, { action: op.action, instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
+    await tx.post(`compute.${inst.host}`, op.method, { instance_uuid: inst.uuid, hard: op.taskState === 'rebooting_hard' }, { requestId: who.requestId, instanceUuid: inst.uuid });
   });
-  if (!ok) {
-    const fresh = await svc.db.kysely.selectFrom('instances').select(['task_state', 'vm_state']).where('uuid', '=', inst.uuid).executeTakeFirst();
-    throw new InstanceInvalidState(inst.uuid, op.action, 'task_state', fresh?.task_state ?? null);
-  }
-  await recordAction(svc.db.kysely, { action: op.action, instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
-  await svc.bus.cast(`compute.${inst.host}`, op.method, { instance_uuid: inst.uuid, hard: op.taskState === 'rebooting_hard' }, { requestId: who.requestId });
 }

@@ -3,6 +3,7 @@
 import type { InstanceRow } from '../db/schema.js';
 import { getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
+import { transact } from '../jobs/transaction.js';
 import type { ImageLookup } from '../image/lookup.js';
 import { autoDiskConfigFor } from './disk-config.js';
 import { checkLock, checkState } from './guards.js';
@@ -36,28 +37,35 @@ export async function rebuildServer(svc: ComputeService, images: ImageLookup, in
   if (req.keyName) await checkKeyName(svc, who.userId ?? '', req.keyName);
   if (inst.host === null) throw new InstanceNotReady(inst.uuid);
   const now = svc.clock.now();
-  const ok = await updateInstance(
-    svc.db.kysely,
-    inst.uuid,
-    {
-      task_state: 'rebuilding',
-      image_ref: imageId,
-      auto_disk_config: autoDiskConfig ? 1 : 0,
-      progress: 0,
-      ...(req.name !== undefined && { display_name: req.name }),
-      ...(req.metadata !== undefined && { metadata: JSON.stringify(req.metadata) }),
-      ...(req.description !== undefined && { display_description: req.description }),
-      ...(req.accessIPv4 !== undefined && { access_ip_v4: req.accessIPv4 || null }),
-      ...(req.accessIPv6 !== undefined && { access_ip_v6: req.accessIPv6 ? normalizeIPv6(req.accessIPv6) : null }),
-      ...(req.userData !== undefined && { user_data: req.userData }),
-      ...(req.hostname !== undefined && { hostname: req.hostname }),
-      ...(req.keyName !== undefined && { key_name: req.keyName }),
-    },
-    now,
-    { taskState: [null], vmState: [inst.vm_state] },
-  );
-  if (!ok) throw new InstanceInvalidState(inst.uuid, 'rebuild', 'task_state', 'rebuilding');
-  await recordAction(svc.db.kysely, { action: 'rebuild', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
-  await svc.bus.cast(`compute.${inst.host}`, 'rebuild_instance', { instance_uuid: inst.uuid, previous_vm_state: inst.vm_state }, { requestId: who.requestId });
+  await transact(svc, async (tx) => {
+    const ok = await updateInstance(
+      tx.q,
+      inst.uuid,
+      {
+        task_state: 'rebuilding',
+        image_ref: imageId,
+        auto_disk_config: autoDiskConfig ? 1 : 0,
+        progress: 0,
+        ...(req.name !== undefined && { display_name: req.name }),
+        ...(req.metadata !== undefined && { metadata: JSON.stringify(req.metadata) }),
+        ...(req.description !== undefined && { display_description: req.description }),
+        ...(req.accessIPv4 !== undefined && { access_ip_v4: req.accessIPv4 || null }),
+        ...(req.accessIPv6 !== undefined && { access_ip_v6: req.accessIPv6 ? normalizeIPv6(req.accessIPv6) : null }),
+        ...(req.userData !== undefined && { user_data: req.userData }),
+        ...(req.hostname !== undefined && { hostname: req.hostname }),
+        ...(req.keyName !== undefined && { key_name: req.keyName }),
+      },
+      now,
+      { taskState: [null], vmState: [inst.vm_state] },
+    );
+    if (!ok) throw new InstanceInvalidState(inst.uuid, 'rebuild', 'task_state', 'rebuilding');
+    await recordAction(tx.q, { action: 'rebuild', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
+    await tx.post(
+      `compute.${inst.host}`,
+      'rebuild_instance',
+      { instance_uuid: inst.uuid, previous_vm_state: inst.vm_state },
+      { requestId: who.requestId, instanceUuid: inst.uuid },
+    );
+  });
   return (await getInstance(svc.db.kysely, inst.uuid))!;
 }

@@ -5,6 +5,7 @@ import type { InstanceRow } from '../db/schema.js';
 import { getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
+import { transact } from '../jobs/transaction.js';
 import { FlavorNotFound, InstanceNotFound, MigrationNotFound } from './errors.js';
 import { checkLock, checkState, lostRaceConflict, type StateGuard } from './guards.js';
 import { NOT_RESIZED } from './confirm-resize.js';
@@ -19,31 +20,29 @@ export async function revertResize(svc: ComputeService, who: Requester, inst: In
   const migration = await migrationOfInstanceByStatus(svc.db, inst.uuid, ['finished']);
   if (!migration) throw new MigrationNotFound(NOT_RESIZED);
   if (inst.old_flavor === null) throw new FlavorNotFound('');
-  const db = svc.db.kysely;
   const now = svc.clock.now();
-  const won = await updateInstance(db, inst.uuid, { task_state: TaskState.RESIZE_REVERTING }, now, {
-    taskState: [null],
-    vmState: REVERT_GUARD.vmStates,
+  await transact(svc, async (tx) => {
+    const won = await updateInstance(tx.q, inst.uuid, { task_state: TaskState.RESIZE_REVERTING }, now, {
+      taskState: [null],
+      vmState: REVERT_GUARD.vmStates,
+    });
+    if (!won) {
+      const seen = await getInstance(tx.q, inst.uuid);
+      if (!seen) throw new InstanceNotFound(inst.uuid);
+      throw lostRaceConflict(seen, 'revertResize', REVERT_GUARD);
+    }
+    // A concurrent confirm took the migration: the server is given back untouched (the transaction rolls back).
+    if (!(await updateMigration(tx.q, migration.id, { status: 'reverting' }, { expectStatus: ['finished'], now }))) throw new MigrationNotFound(NOT_RESIZED);
+    await recordAction(
+      tx.q,
+      { action: 'revertResize', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },
+      now,
+    );
+    await tx.post(
+      `compute.${migration.dest_compute}`,
+      'revert_resize',
+      { instance_uuid: inst.uuid, migration_id: migration.id },
+      { requestId: who.requestId, instanceUuid: inst.uuid },
+    );
   });
-  if (!won) {
-    const seen = await getInstance(db, inst.uuid);
-    if (!seen) throw new InstanceNotFound(inst.uuid);
-    throw lostRaceConflict(seen, 'revertResize', REVERT_GUARD);
-  }
-  if (!(await updateMigration(svc.db, migration.id, { status: 'reverting' }, { expectStatus: ['finished'], now }))) {
-    // A concurrent confirm took the migration: give the server back untouched.
-    await updateInstance(db, inst.uuid, { task_state: null }, svc.clock.now(), { taskState: [TaskState.RESIZE_REVERTING] });
-    throw new MigrationNotFound(NOT_RESIZED);
-  }
-  await recordAction(
-    db,
-    { action: 'revertResize', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },
-    now,
-  );
-  await svc.bus.cast(
-    `compute.${migration.dest_compute}`,
-    'revert_resize',
-    { instance_uuid: inst.uuid, migration_id: migration.id },
-    { requestId: who.requestId },
-  );
 }

@@ -3,7 +3,8 @@
 // long work (build on the conductor, terminate on the server's host).
 import { randomInt, randomUUID } from 'node:crypto';
 import { normalizeIPv6 } from './ip-address.js';
-import type { InstanceRow, InstanceUpdate } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import type { Database, InstanceRow, InstanceUpdate } from '../db/schema.js';
 import { getFlavor, instanceFlavorOf, type FlavorViewer, type FlavorWithSpecs } from '../db/flavors.js';
 import { insertInstance, updateInstance, getInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
@@ -11,7 +12,8 @@ import { dbTime } from '../db/time.js';
 import { release } from '../scheduler/claims.js';
 import { requestSpecToJson } from '../scheduler/request-spec-json.js';
 import type { RequestSpec, SchedulerHints } from '../scheduler/request-spec.js';
-import { finishDelete } from '../agent/build.js';
+import { finishDelete } from './finish-delete.js';
+import { transact } from '../jobs/transaction.js';
 import { POWER_STATE, TaskState, VmState } from './states.js';
 import { Conflict, Invalid, InstanceInvalidState } from './errors.js';
 import { checkLock, hostIsUp } from './guards.js';
@@ -86,68 +88,74 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
   const t = dbTime(now);
   const flavor = instanceFlavorOf(req.flavor);
   const uuids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const uuid = randomUUID();
-    // Several servers from one request are named `<name>-<n>`.
-    const displayName = count > 1 ? `${req.name}-${i + 1}` : req.name;
-    await insertInstance(svc.db.kysely, {
-      uuid,
-      project_id: who.projectId,
-      user_id: who.userId,
-      display_name: displayName,
-      display_description: req.description,
-      hostname: req.hostname ?? sanitizeHostname(displayName, `Server-${uuid}`),
-      vm_state: VmState.BUILDING,
-      task_state: TaskState.SCHEDULING,
-      power_state: POWER_STATE.NOSTATE,
-      host: null,
-      node: null,
-      availability_zone: req.availabilityZone,
-      flavor: JSON.stringify(flavor),
-      old_flavor: null,
-      new_flavor: null,
-      image_ref: req.imageRef,
-      key_name: req.keyName,
-      metadata: JSON.stringify(req.metadata),
-      tags: JSON.stringify([...new Set(req.tags)]),
-      access_ip_v4: req.accessIPv4,
-      access_ip_v6: req.accessIPv6 === null ? null : normalizeIPv6(req.accessIPv6),
-      auto_disk_config: req.autoDiskConfig ? 1 : 0,
-      locked_by: null,
-      locked_reason: null,
-      progress: 0,
-      config_drive: req.configDrive ? 'True' : '',
-      user_data: req.userData,
-      reservation_id: reservationId,
-      launch_index: i,
-      admin_pass: req.adminPass,
-      scheduler_hints: JSON.stringify(req.schedulerHints),
-      requested_networks: JSON.stringify(req.requestedNetworks ?? []),
-      launched_at: null,
-      terminated_at: null,
-      created_at: t,
-      updated_at: t,
-      deleted_at: null,
-      deleted: 0,
-    });
-    await recordAction(svc.db.kysely, { action: 'create', instanceUuid: uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
-    uuids.push(uuid);
-  }
-  const hints: SchedulerHints = {
-    ...(req.schedulerHints['same_host'] && { same_host: req.schedulerHints['same_host'] }),
-    ...(req.schedulerHints['different_host'] && { different_host: req.schedulerHints['different_host'] }),
-  };
-  const spec: RequestSpec = {
-    instanceUuid: uuids[0]!,
-    projectId: who.projectId,
-    flavor: { vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb, swap: flavor.swap },
-    availabilityZone: req.availabilityZone,
-    ...(req.requestedHost !== undefined && { requestedHost: req.requestedHost }),
-    ...(req.requestedNode !== undefined && { requestedNode: req.requestedNode }),
-    ...(Object.keys(hints).length > 0 && { schedulerHints: hints }),
-    ...(uuids.length > 1 && { numInstances: uuids.length, instanceUuids: uuids }),
-  };
-  await svc.bus.cast('conductor', 'build_instances', { spec: requestSpecToJson(spec) }, { requestId: who.requestId });
+  await transact(
+    svc,
+    async (tx) => {
+      for (let i = 0; i < count; i++) {
+        const uuid = randomUUID();
+        // Several servers from one request are named `<name>-<n>`.
+        const displayName = count > 1 ? `${req.name}-${i + 1}` : req.name;
+        await insertInstance(tx.q, {
+          uuid,
+          project_id: who.projectId,
+          user_id: who.userId,
+          display_name: displayName,
+          display_description: req.description,
+          hostname: req.hostname ?? sanitizeHostname(displayName, `Server-${uuid}`),
+          vm_state: VmState.BUILDING,
+          task_state: TaskState.SCHEDULING,
+          power_state: POWER_STATE.NOSTATE,
+          host: null,
+          node: null,
+          availability_zone: req.availabilityZone,
+          flavor: JSON.stringify(flavor),
+          old_flavor: null,
+          new_flavor: null,
+          image_ref: req.imageRef,
+          key_name: req.keyName,
+          metadata: JSON.stringify(req.metadata),
+          tags: JSON.stringify([...new Set(req.tags)]),
+          access_ip_v4: req.accessIPv4,
+          access_ip_v6: req.accessIPv6 === null ? null : normalizeIPv6(req.accessIPv6),
+          auto_disk_config: req.autoDiskConfig ? 1 : 0,
+          locked_by: null,
+          locked_reason: null,
+          progress: 0,
+          config_drive: req.configDrive ? 'True' : '',
+          user_data: req.userData,
+          reservation_id: reservationId,
+          launch_index: i,
+          admin_pass: req.adminPass,
+          scheduler_hints: JSON.stringify(req.schedulerHints),
+          requested_networks: JSON.stringify(req.requestedNetworks ?? []),
+          launched_at: null,
+          terminated_at: null,
+          created_at: t,
+          updated_at: t,
+          deleted_at: null,
+          deleted: 0,
+        });
+        await recordAction(tx.q, { action: 'create', instanceUuid: uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
+        uuids.push(uuid);
+      }
+      const hints: SchedulerHints = {
+        ...(req.schedulerHints['same_host'] && { same_host: req.schedulerHints['same_host'] }),
+        ...(req.schedulerHints['different_host'] && { different_host: req.schedulerHints['different_host'] }),
+      };
+      const spec: RequestSpec = {
+        instanceUuid: uuids[0]!,
+        projectId: who.projectId,
+        flavor: { vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb, swap: flavor.swap },
+        availabilityZone: req.availabilityZone,
+        ...(req.requestedHost !== undefined && { requestedHost: req.requestedHost }),
+        ...(req.requestedNode !== undefined && { requestedNode: req.requestedNode }),
+        ...(Object.keys(hints).length > 0 && { schedulerHints: hints }),
+        ...(uuids.length > 1 && { numInstances: uuids.length, instanceUuids: uuids }),
+      };
+      await tx.post('conductor', 'build_instances', { spec: requestSpecToJson(spec) }, { requestId: who.requestId, instanceUuid: uuids[0] });
+    },
+    { afterCommit: () => svc.crash.at('api.create.after_commit', uuids[0]) },
+  );
   return { uuids, reservationId };
 }
 
@@ -195,11 +203,11 @@ export async function updateServer(svc: ComputeService, inst: InstanceRow, u: Se
 
 /**
  * A server waiting for its resize to be confirmed is confirmed first: the
- * source host's room (held by the migration) is given back.
+ * source host's room (held by the migration) is given back. Its old guest
+ * there goes with the server (see agent/guest-sweeper.ts).
  */
-async function confirmResizeOnDelete(svc: ComputeService, inst: InstanceRow): Promise<void> {
-  const db = svc.db.kysely;
-  const mig = await db
+async function confirmResizeOnDelete(q: Kysely<Database>, inst: InstanceRow, now: Date): Promise<void> {
+  const mig = await q
     .selectFrom('migrations')
     .selectAll()
     .where('instance_uuid', '=', inst.uuid)
@@ -209,8 +217,8 @@ async function confirmResizeOnDelete(svc: ComputeService, inst: InstanceRow): Pr
     .limit(1)
     .executeTakeFirst();
   if (!mig) return;
-  await release(svc.db, mig.uuid);
-  await db.updateTable('migrations').set({ status: 'confirmed', updated_at: dbTime(svc.clock.now()) }).where('id', '=', mig.id).execute();
+  await release(q, mig.uuid);
+  await q.updateTable('migrations').set({ status: 'confirmed', updated_at: dbTime(now) }).where('id', '=', mig.id).execute();
 }
 
 /**
@@ -220,26 +228,27 @@ async function confirmResizeOnDelete(svc: ComputeService, inst: InstanceRow): Pr
  */
 export async function deleteServer(svc: ComputeService, who: Requester, inst: InstanceRow): Promise<void> {
   checkLock(inst, who.isAdmin);
-  const db = svc.db.kysely;
-  const record = () =>
-    recordAction(db, { action: 'delete', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, svc.clock.now());
-  if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(svc, inst);
+  const action = { action: 'delete', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId };
   const local = inst.host === null || !(await hostIsUp(svc, inst.host));
-  if (local) {
-    await record();
-    await finishDelete(svc, inst.uuid);
-    return;
-  }
   // A delete already under way on the host is not started twice.
-  if (inst.task_state === TaskState.DELETING) return;
-  const ok = await updateInstance(db, inst.uuid, { task_state: TaskState.DELETING, progress: 0 }, svc.clock.now(), { taskState: [inst.task_state] });
-  if (!ok) {
-    const now = await getInstance(db, inst.uuid);
-    if (!now || now.task_state === TaskState.DELETING) return;
-    throw new InstanceInvalidState(inst.uuid, 'delete', 'task_state', now.task_state);
-  }
-  await record();
-  await svc.bus.cast(`compute.${inst.host}`, 'terminate_instance', { instance_uuid: inst.uuid }, { requestId: who.requestId });
+  if (!local && inst.task_state === TaskState.DELETING) return;
+  await transact(svc, async (tx) => {
+    const now = svc.clock.now();
+    if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(tx.q, inst, now);
+    if (local) {
+      await recordAction(tx.q, action, now);
+      await finishDelete(tx.q, inst.uuid, now);
+      return;
+    }
+    const ok = await updateInstance(tx.q, inst.uuid, { task_state: TaskState.DELETING, progress: 0 }, now, { taskState: [inst.task_state] });
+    if (!ok) {
+      const seen = await getInstance(tx.q, inst.uuid);
+      if (!seen || seen.task_state === TaskState.DELETING) return;
+      throw new InstanceInvalidState(inst.uuid, 'delete', 'task_state', seen.task_state);
+    }
+    await recordAction(tx.q, action, now);
+    await tx.post(`compute.${inst.host}`, 'terminate_instance', { instance_uuid: inst.uuid }, { requestId: who.requestId, instanceUuid: inst.uuid });
+  });
 }
 
 /** `forced_host` and friends: a zone string may carry a host and node (`az:host:node`, `az::node`, `az:host`). */

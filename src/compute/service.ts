@@ -7,6 +7,7 @@ import type { Db } from '../db/connect.js';
 import type { Bus } from '../rpc/bus.js';
 import type { Clock } from './clock.js';
 import { effectiveServiceDownTime } from '../config/config.js';
+import { NO_CRASH, type CrashSwitch } from '../crash/switch.js';
 
 export class ComputeService {
   readonly serviceDownTime: number;
@@ -16,6 +17,8 @@ export class ComputeService {
     readonly bus: Bus,
     readonly clock: Clock,
     readonly log: Logger,
+    /** Crash points of the API role (see crash/points.ts). */
+    readonly crash: CrashSwitch = NO_CRASH,
   ) {
     this.serviceDownTime = effectiveServiceDownTime(conf);
   }

@@ -7,6 +7,7 @@ import type { Clock } from '../compute/clock.js';
 import type { RequestSpec, Selection } from '../scheduler/request-spec.js';
 import { parseSelections, requestSpecToJson } from '../scheduler/request-spec-json.js';
 import { withEvent } from '../db/instance-actions.js';
+import type { CrashSwitch } from '../crash/switch.js';
 
 export interface ConductorContext {
   readonly db: Db;
@@ -14,6 +15,8 @@ export interface ConductorContext {
   readonly conf: Config;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Crash points of the conductor (see crash/points.ts). */
+  readonly crash: CrashSwitch;
 }
 
 export type ConductorModule = (ctx: ConductorContext) => Handlers;

@@ -1,19 +1,21 @@
 // Evacuation, the conductor's part (`rebuild_instance` with recreate): find
 // the destination — the scheduler, with the failed source excluded, or a
-// forced host claimed directly — then hand the rebuild to that host's agent.
-// The source's resources stay held under the migration record until the
-// failed host comes back and cleans up; the destination is claimed under the
-// instance, where the server will live.
-import type { Handlers, MessageArgs } from '../rpc/bus.js';
+// forced host claimed directly — then, in one transaction, record it and hand
+// the rebuild to that host's agent. The source's resources are held under the
+// migration record (the API moved them there) until the failed host comes
+// back and cleans up; the destination is claimed under the instance, where
+// the server will live. A run that dies before handing over starts over.
+import type { Handlers, JobHandle, MessageArgs } from '../rpc/bus.js';
 import type { ConductorContext } from './context.js';
 import { conductorEvent, selectDestinations } from './context.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
-import { claim, moveAllocations } from '../scheduler/claims.js';
+import { claim, moveAllocations, release } from '../scheduler/claims.js';
+import { transact } from '../jobs/transaction.js';
 import { resourcesOf, type RequestSpec } from '../scheduler/request-spec.js';
-import { MagnetarError, NoValidHost } from '../compute/errors.js';
+import { ComputeTaskError, MagnetarError, NoValidHost } from '../compute/errors.js';
 import { TaskState, VmState } from '../compute/states.js';
-import type { InstanceRow } from '../db/schema.js';
+import type { InstanceRow, MigrationRow } from '../db/schema.js';
 
 /** The agent handler that rebuilds an evacuated server on its new host. */
 export const REBUILD_ON_DESTINATION = 'rebuild_evacuated_instance';
@@ -66,47 +68,87 @@ async function scheduleDestination(ctx: ConductorContext, inst: InstanceRow, req
 
 export function evacuateTask(ctx: ConductorContext): Handlers {
   const db = ctx.db.kysely;
+
+  /** The evacuation is dropped before it began: the server keeps its old host's share; a claim made here is given back. */
+  const abandon = (migration: MigrationRow, serverAlive: boolean, job: JobHandle | undefined): Promise<void> =>
+    transact(ctx, async (tx) => {
+      if (await updateMigration(tx.q, migration.id, { status: 'error' }, { expectStatus: ['accepted'], now: ctx.clock.now() })) {
+        await release(tx.q, migration.instance_uuid);
+        if (serverAlive) await moveAllocations(tx.q, migration.uuid, migration.instance_uuid);
+        else await release(tx.q, migration.uuid);
+      }
+      await tx.finish(job);
+    });
+
   return {
     async rebuild_instance(args, mctx) {
       const uuid = String(args['instance_uuid']);
       const migrationUuid = String(args['migration_uuid']);
       const forcedHost = optStr(args, 'host');
       const requestedHost = optStr(args, 'requested_host');
-      const inst = await getInstance(db, uuid);
       const migration = await getMigration(ctx.db, migrationUuid);
-      if (!migration) return;
+      // Handed to a destination already, or settled: nothing left to do here.
+      if (!migration || migration.status !== 'accepted') return;
+      const inst = await getInstance(db, uuid);
       if (!inst || inst.task_state !== TaskState.REBUILDING) {
         // Deleted or reset while queued: nothing left to evacuate.
-        await updateMigration(ctx.db, migration.id, { status: 'error' }, { expectStatus: ['accepted'], now: ctx.clock.now() });
+        await abandon(migration, inst !== undefined, mctx.job);
         return;
       }
       try {
         await conductorEvent(ctx, uuid, mctx.requestId, 'rebuild_server', async () => {
-          await moveAllocations(ctx.db, uuid, migration.uuid);
+          // The failed host's share is the migration's; what the server holds
+          // is a destination claimed by an earlier run that died before handing over.
+          await release(ctx.db, uuid);
           let dest: Destination;
           try {
             dest = forcedHost !== null ? await claimForcedHost(ctx, inst, forcedHost) : await scheduleDestination(ctx, inst, requestedHost, mctx.requestId);
           } catch (err) {
             // Nowhere to go: the server stays where it was, in ERROR, holding its old resources.
-            const now = ctx.clock.now();
-            await moveAllocations(ctx.db, migration.uuid, uuid);
-            await updateMigration(ctx.db, migration.id, { status: 'error' }, { expectStatus: ['accepted'], now });
-            const errored = await updateInstance(db, uuid, { vm_state: VmState.ERROR, task_state: null }, now, { taskState: [TaskState.REBUILDING] });
-            if (errored) await addFault(db, uuid, 500, err instanceof Error ? err.message : String(err), null, null, now);
+            const message = err instanceof Error ? err.message : String(err);
+            await transact(ctx, async (tx) => {
+              const now = ctx.clock.now();
+              if (await updateMigration(tx.q, migration.id, { status: 'error' }, { expectStatus: ['accepted'], now })) {
+                await release(tx.q, uuid);
+                await moveAllocations(tx.q, migration.uuid, uuid);
+              }
+              const errored = await updateInstance(tx.q, uuid, { vm_state: VmState.ERROR, task_state: null }, now, { taskState: [TaskState.REBUILDING] });
+              if (errored) await addFault(tx.q, uuid, 500, message, null, null, now);
+              await tx.finish(mctx.job);
+            });
             throw err;
           }
-          await ctx.bus.cast(
-            `compute.${dest.host}`,
-            REBUILD_ON_DESTINATION,
-            {
-              instance_uuid: uuid,
-              migration_uuid: migration.uuid,
-              node: dest.nodename,
-              node_uuid: dest.nodeUuid,
-              target_state: optStr(args, 'target_state'),
-            },
-            { requestId: mctx.requestId },
-          );
+          ctx.crash.at('conductor.evacuate.after_select', uuid);
+          const handed = await transact(ctx, async (tx) => {
+            const waiting = await tx.q
+              .selectFrom('instances')
+              .select('id')
+              .where('uuid', '=', uuid)
+              .where('deleted', '=', 0)
+              .where('task_state', '=', TaskState.REBUILDING)
+              .executeTakeFirst();
+            if (!waiting) return false;
+            const ok = await updateMigration(tx.q, migration.id, { dest_compute: dest.host, dest_node: dest.nodename }, { expectStatus: ['accepted'], now: ctx.clock.now() });
+            if (!ok) return false;
+            await tx.post(
+              `compute.${dest.host}`,
+              REBUILD_ON_DESTINATION,
+              {
+                instance_uuid: uuid,
+                migration_uuid: migration.uuid,
+                node: dest.nodename,
+                node_uuid: dest.nodeUuid,
+                target_state: optStr(args, 'target_state'),
+              },
+              { requestId: mctx.requestId, instanceUuid: uuid },
+            );
+            await tx.finish(mctx.job);
+            return true;
+          });
+          if (!handed) {
+            await abandon(migration, (await getInstance(db, uuid)) !== undefined, mctx.job);
+            throw new ComputeTaskError(`Instance ${uuid} is no longer waiting to be evacuated`);
+          }
         });
       } catch (err) {
         // Recorded on the server (fault) and its action (event Error); nothing to reply to.

@@ -1,18 +1,21 @@
-// Live migration, conductor side: record the migration (`accepted`), choose
-// the destination — a forced host after minimal checks, or the scheduler with
-// the source excluded and further candidates while pre-checks fail (up to
-// [conductor] migrate_max_retries) — hold the destination's resources under
-// the migration's uuid, then hand the transfer to the source host.
+// Live migration, conductor side: the API recorded the migration
+// (`accepted`); here the destination is chosen — a forced host after minimal
+// checks, or the scheduler with the source excluded and further candidates
+// while pre-checks fail (up to [conductor] migrate_max_retries) — its
+// resources are held under the migration's uuid, and one transaction records
+// the destination and hands the transfer to the source host. A run that dies
+// before that transaction is started over, its claim dropped first.
 // Failures before the hand-over leave the server where it is with task null
 // and the migration in `error`.
 import type { Kysely } from 'kysely';
-import type { Handlers, MessageArgs } from '../rpc/bus.js';
+import type { Handlers, JobHandle, MessageArgs } from '../rpc/bus.js';
 import { MessagingTimeout } from '../rpc/bus.js';
 import type { ConductorContext } from './context.js';
 import { conductorEvent, selectDestinations } from './context.js';
 import type { Database, InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
-import { createMigration, updateMigration } from '../db/migrations-repo.js';
+import { getMigration, updateMigration } from '../db/migrations-repo.js';
+import { transact } from '../jobs/transaction.js';
 import { computeServiceOfHost } from '../db/compute-nodes.js';
 import { claim, release, usage } from '../scheduler/claims.js';
 import { capacityOf } from '../scheduler/resources.js';
@@ -55,12 +58,11 @@ function parseMessage(a: MessageArgs): LiveMigrateMessage {
   const optStr = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   return {
     instance_uuid: String(a['instance_uuid']),
+    migration_uuid: String(a['migration_uuid']),
     host: optStr(a['host']),
     forced: a['forced'] === true,
     block_migration: optBool(a['block_migration']),
     disk_over_commit: optBool(a['disk_over_commit']),
-    user_id: optStr(a['user_id']),
-    project_id: optStr(a['project_id']),
     sync: a['sync'] === true,
   };
 }
@@ -78,33 +80,31 @@ class LiveMigrationTask {
     private readonly ctx: ConductorContext,
     private readonly msg: LiveMigrateMessage,
     private readonly requestId: string | undefined,
+    private readonly job: JobHandle | undefined,
   ) {
     this.db = ctx.db.kysely;
   }
 
   async run(): Promise<void> {
+    const migration = await getMigration(this.ctx.db, this.msg.migration_uuid);
+    // Handed to the source already, or settled: nothing left to do here.
+    if (!migration || migration.status !== 'accepted') return;
+    this.migration = migration;
     const inst = await getInstance(this.db, this.msg.instance_uuid);
-    if (!inst) throw new InstanceNotFound(this.msg.instance_uuid);
+    if (!inst || inst.task_state !== TaskState.MIGRATING) {
+      // Reset or deleted while the request waited: the migration is dropped.
+      await this.fail(inst, new MigrationError(`Instance ${this.msg.instance_uuid} is no longer waiting to be live-migrated`));
+      return;
+    }
+    // An earlier run that died before handing over may have left a destination claim.
+    await release(this.ctx.db, migration.uuid);
     const flavor = flavorOf(inst);
-    const created = await createMigration(this.ctx.db, {
-      instanceUuid: inst.uuid,
-      migrationType: 'live-migration',
-      status: 'accepted',
-      sourceCompute: inst.host,
-      sourceNode: null,
-      destCompute: this.msg.host,
-      oldInstanceTypeId: flavor.id,
-      newInstanceTypeId: flavor.id,
-      userId: this.msg.user_id,
-      projectId: this.msg.project_id,
-      now: this.ctx.clock.now(),
-    });
-    if (!created) throw new InstanceNotFound(inst.uuid);
-    this.migration = created;
     try {
       const dest = await this.chooseDestination(inst, flavor);
-      await this.handOver(inst, dest);
+      this.ctx.crash.at('conductor.live_migrate.after_claim', inst.uuid);
+      if (!(await this.handOver(inst, dest))) throw new MigrationError(`Instance ${inst.uuid} is no longer waiting to be live-migrated`);
     } catch (err) {
+      if (err instanceof Error && err.name === 'CrashPointReached') throw err;
       await this.fail(inst, err);
       if (err instanceof MagnetarError) throw err;
       throw new MigrationError(err instanceof Error ? err.message : String(err));
@@ -225,26 +225,40 @@ class LiveMigrationTask {
     if (src.hypervisor_version > dest.hypervisor_version) throw new DestinationHypervisorTooOld();
   }
 
-  /** Records the destination on the migration and casts the transfer to the source host. */
-  private async handOver(inst: InstanceRow, dest: Destination): Promise<void> {
-    await updateMigration(
-      this.ctx.db,
-      this.migration.id,
-      { source_node: inst.node, dest_compute: dest.host, dest_node: dest.node, dest_host: dest.hostIp },
-      { now: this.ctx.clock.now() },
-    );
-    await this.ctx.bus.cast(
-      `compute.${inst.host}`,
-      'live_migration',
-      {
-        instance_uuid: inst.uuid,
-        migration_id: this.migration.id,
-        migration_uuid: this.migration.uuid,
-        dest: dest.host,
-        block_migration: dest.blockMigration,
-      },
-      { requestId: this.requestId },
-    );
+  /** One transaction: the destination on the migration, the transfer's job for the source host, this job done. */
+  private async handOver(inst: InstanceRow, dest: Destination): Promise<boolean> {
+    return transact(this.ctx, async (tx) => {
+      const now = this.ctx.clock.now();
+      const waiting = await tx.q
+        .selectFrom('instances')
+        .select('id')
+        .where('uuid', '=', inst.uuid)
+        .where('deleted', '=', 0)
+        .where('task_state', '=', TaskState.MIGRATING)
+        .executeTakeFirst();
+      if (!waiting) return false;
+      const ok = await updateMigration(
+        tx.q,
+        this.migration.id,
+        { source_node: inst.node, dest_compute: dest.host, dest_node: dest.node, dest_host: dest.hostIp },
+        { expectStatus: ['accepted'], now },
+      );
+      if (!ok) return false;
+      await tx.post(
+        `compute.${inst.host}`,
+        'live_migration',
+        {
+          instance_uuid: inst.uuid,
+          migration_id: this.migration.id,
+          migration_uuid: this.migration.uuid,
+          dest: dest.host,
+          block_migration: dest.blockMigration,
+        },
+        { requestId: this.requestId, instanceUuid: inst.uuid },
+      );
+      await tx.finish(this.job);
+      return true;
+    });
   }
 
   /**
@@ -252,17 +266,22 @@ class LiveMigrationTask {
    * end the task. A refused request leaves vm_state alone; an unexpected
    * failure puts the server in ERROR.
    */
-  private async fail(inst: InstanceRow, err: unknown): Promise<void> {
-    const now = this.ctx.clock.now();
+  private async fail(inst: InstanceRow | undefined, err: unknown): Promise<void> {
     const expected = err instanceof MagnetarError;
     const message = err instanceof Error ? err.message : String(err);
-    await release(this.ctx.db, this.migration.uuid);
-    await updateMigration(this.ctx.db, this.migration.id, { status: 'error' }, { now });
-    await updateInstance(this.db, inst.uuid, expected ? { task_state: null } : { task_state: null, vm_state: VmState.ERROR }, now, {
-      taskState: [TaskState.MIGRATING],
+    await transact(this.ctx, async (tx) => {
+      const now = this.ctx.clock.now();
+      await release(tx.q, this.migration.uuid);
+      await updateMigration(tx.q, this.migration.id, { status: 'error' }, { expectStatus: ['accepted'], now });
+      if (inst) {
+        const cleared = await updateInstance(tx.q, inst.uuid, expected ? { task_state: null } : { task_state: null, vm_state: VmState.ERROR }, now, {
+          taskState: [TaskState.MIGRATING],
+        });
+        if (cleared) await addFault(tx.q, inst.uuid, faultCode(err), message, null, null, now);
+      }
+      await tx.finish(this.job);
     });
-    await addFault(this.db, inst.uuid, faultCode(err), message, null, null, now);
-    if (!expected) this.ctx.log.error({ err, instance: inst.uuid }, 'live migration failed unexpectedly');
+    if (!expected) this.ctx.log.error({ err, instance: inst?.uuid }, 'live migration failed unexpectedly');
   }
 }
 
@@ -297,7 +316,7 @@ export function liveMigrateTask(ctx: ConductorContext): Handlers {
       // The synchronous (below 2.34) path is Nova's migrate_server; its event keeps that name.
       const event = msg.sync ? 'conductor_migrate_server' : 'conductor_live_migrate_instance';
       try {
-        await conductorEvent(ctx, msg.instance_uuid, mctx.requestId, event, () => new LiveMigrationTask(ctx, msg, mctx.requestId).run());
+        await conductorEvent(ctx, msg.instance_uuid, mctx.requestId, event, () => new LiveMigrationTask(ctx, msg, mctx.requestId, mctx.job).run());
       } catch (err) {
         // Below 2.34 the API answers with the failure; from 2.34 it is visible
         // only in the migration record and the instance action.

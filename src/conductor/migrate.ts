@@ -1,26 +1,28 @@
-// Cold migration and resize, the conductor's part: record the migration,
-// hand the server's source allocation to it, ask the scheduler for a
-// destination (which claims there for the server), then start the hosts'
-// steps with prep_resize on the destination. When no destination is found
+// Cold migration and resize, the conductor's part. The API recorded the
+// migration (`pre-migrating`, holding the source host's resources); here the
+// scheduler picks the destination and claims it for the server, and one
+// transaction records the destination and hands the move to its host
+// (`prep_resize`). A run that dies before that transaction is started over:
+// the claim it may have left is dropped first. When no destination is found
 // the server goes back to what it was doing before, untouched.
-import type { Handlers, Json, MessageArgs } from '../rpc/bus.js';
+import type { Handlers, Json, JobHandle, MessageArgs } from '../rpc/bus.js';
 import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import type { ConductorContext } from './context.js';
 import { conductorEvent, selectDestinations } from './context.js';
-import { flavorOf, getInstance, updateInstance } from '../db/instances.js';
-import { createMigration, updateMigration } from '../db/migrations-repo.js';
+import { getInstance, updateInstance } from '../db/instances.js';
+import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
 import type { RequestSpec, Selection } from '../scheduler/request-spec.js';
-import { Conflict, InstanceNotFound, NoValidHost } from '../compute/errors.js';
+import { transact } from '../jobs/transaction.js';
+import { Conflict, NoValidHost } from '../compute/errors.js';
 import { TaskState } from '../compute/states.js';
 
 interface MigrateServerArgs {
   readonly instanceUuid: string;
+  readonly migrationUuid: string;
   readonly flavor: InstanceFlavor;
   readonly host: string | null;
   readonly allowSameHost: boolean;
-  readonly userId: string | null;
-  readonly projectId: string | null;
 }
 
 const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -28,11 +30,10 @@ const strOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : nu
 function parseArgs(a: MessageArgs): MigrateServerArgs {
   return {
     instanceUuid: String(a['instance_uuid']),
+    migrationUuid: String(a['migration_uuid']),
     flavor: a['flavor'] as unknown as InstanceFlavor,
     host: strOrNull(a['host']),
     allowSameHost: a['allow_same_host'] === true,
-    userId: strOrNull(a['user_id']),
-    projectId: strOrNull(a['project_id']),
   };
 }
 
@@ -43,7 +44,7 @@ export function migrateTask(ctx: ConductorContext): Handlers {
       const requestId = mctx.requestId;
       try {
         await conductorEvent(ctx, req.instanceUuid, requestId, 'conductor_migrate_server', () =>
-          conductorEvent(ctx, req.instanceUuid, requestId, 'cold_migrate', () => coldMigrate(ctx, req, requestId)),
+          conductorEvent(ctx, req.instanceUuid, requestId, 'cold_migrate', () => coldMigrate(ctx, req, mctx.job, requestId)),
         );
       } catch (err) {
         // Already recorded on the instance action; the API answered long ago.
@@ -53,38 +54,19 @@ export function migrateTask(ctx: ConductorContext): Handlers {
   };
 }
 
-async function coldMigrate(ctx: ConductorContext, req: MigrateServerArgs, requestId: string | undefined): Promise<void> {
-  const db = ctx.db.kysely;
-  const inst = await getInstance(db, req.instanceUuid);
-  if (!inst) throw new InstanceNotFound(req.instanceUuid);
-  // A reset-state (or a racing request's clean-up) took the server back
-  // between the API and here: there is no accepted move left to carry out.
-  if (inst.task_state !== TaskState.RESIZE_PREP) throw new Conflict(`Instance ${inst.uuid} is no longer waiting to be migrated`);
-  const current = flavorOf(inst);
-  const isResize = current.id !== req.flavor.id;
-  const migration = await createMigration(
-    ctx.db,
-    {
-      instanceUuid: inst.uuid,
-      migrationType: isResize ? 'resize' : 'migration',
-      status: 'pre-migrating',
-      sourceCompute: inst.host,
-      sourceNode: inst.node,
-      oldInstanceTypeId: current.id,
-      newInstanceTypeId: req.flavor.id,
-      userId: req.userId,
-      projectId: req.projectId,
-      now: ctx.clock.now(),
-    },
-    { exclusive: true },
-  );
-  // Another move of this server is under way (a racing request got through
-  // after a reset-state): it owns the server's state, leave it alone.
-  if (!migration) throw new Conflict(`Instance ${inst.uuid} is already being moved`);
-
-  // From here the source is held by the migration, so the scheduler can
-  // claim the destination for the server itself.
-  await moveAllocations(ctx.db, inst.uuid, migration.uuid);
+async function coldMigrate(ctx: ConductorContext, req: MigrateServerArgs, job: JobHandle | undefined, requestId: string | undefined): Promise<void> {
+  const m = await getMigration(ctx.db, req.migrationUuid);
+  // Handed to a host already, or settled by someone else: nothing left to do here.
+  if (!m || m.status !== 'pre-migrating' || m.dest_compute !== null) return;
+  const inst = await getInstance(ctx.db.kysely, req.instanceUuid);
+  // A reset-state (or a delete) took the server back while the move waited.
+  if (!inst || inst.task_state !== TaskState.RESIZE_PREP) {
+    await abandon(ctx, m, inst, job);
+    throw new Conflict(`Instance ${req.instanceUuid} is no longer waiting to be migrated`);
+  }
+  // The source is held by the migration: whatever the server itself holds is
+  // a destination claimed by an earlier run that died before handing over.
+  await release(ctx.db, inst.uuid);
   let selection: Selection;
   try {
     const spec: RequestSpec = {
@@ -95,40 +77,69 @@ async function coldMigrate(ctx: ConductorContext, req: MigrateServerArgs, reques
       ...(req.host !== null ? { requestedHost: req.host } : {}),
       ignoreHosts: req.allowSameHost || inst.host === null ? [] : [inst.host],
     };
-    const selections = await selectDestinations(ctx, spec, undefined, requestId);
-    selection = selections[0]!;
+    selection = (await selectDestinations(ctx, spec, undefined, requestId))[0]!;
   } catch (err) {
-    await giveBack(ctx, inst, migration);
+    await giveBack(ctx, inst, m, job);
     if (err instanceof Error && err.name === 'NoValidHost') {
-      throw new NoValidHost(isResize ? 'No valid host found for resize' : 'No valid host found for cold migrate');
+      throw new NoValidHost(m.migration_type === 'resize' ? 'No valid host found for resize' : 'No valid host found for cold migrate');
     }
     throw err;
   }
-
-  if (!(await getInstance(db, inst.uuid))) {
-    // Deleted while we scheduled: the delete path freed what it knew of; free the new claim.
-    await release(ctx.db, inst.uuid);
-    await release(ctx.db, migration.uuid);
-    await updateMigration(ctx.db, migration.id, { status: 'error' }, { now: ctx.clock.now() });
-    throw new InstanceNotFound(inst.uuid);
+  ctx.crash.at('conductor.migrate.after_select', inst.uuid);
+  const handed = await transact(ctx, async (tx) => {
+    const now = ctx.clock.now();
+    const waiting = await tx.q
+      .selectFrom('instances')
+      .select('id')
+      .where('uuid', '=', inst.uuid)
+      .where('deleted', '=', 0)
+      .where('task_state', '=', TaskState.RESIZE_PREP)
+      .executeTakeFirst();
+    if (!waiting) return false;
+    const ok = await updateMigration(
+      tx.q,
+      m.id,
+      { dest_compute: selection.host, dest_node: selection.nodename, dest_host: selection.hostIp },
+      { expectStatus: ['pre-migrating'], now },
+    );
+    if (!ok) return false;
+    await tx.post(
+      `compute.${selection.host}`,
+      'prep_resize',
+      { instance_uuid: inst.uuid, migration_id: m.id, flavor: req.flavor as unknown as Json },
+      { requestId, instanceUuid: inst.uuid },
+    );
+    await tx.finish(job);
+    return true;
+  });
+  if (!handed) {
+    await abandon(ctx, m, await getInstance(ctx.db.kysely, inst.uuid), job);
+    throw new Conflict(`Instance ${inst.uuid} is no longer waiting to be migrated`);
   }
-  await ctx.bus.cast(
-    `compute.${selection.host}`,
-    'prep_resize',
-    {
-      instance_uuid: inst.uuid,
-      migration_id: migration.id,
-      flavor: req.flavor as unknown as Json,
-      node: selection.nodename,
-    },
-    { requestId },
-  );
 }
 
 /** No destination: the migration fails, the source allocation returns to the server, the server to its task-less state. */
-async function giveBack(ctx: ConductorContext, inst: InstanceRow, migration: MigrationRow): Promise<void> {
-  const now = ctx.clock.now();
-  await updateMigration(ctx.db, migration.id, { status: 'error' }, { now });
-  await moveAllocations(ctx.db, migration.uuid, inst.uuid);
-  await updateInstance(ctx.db.kysely, inst.uuid, { task_state: null }, now, { taskState: [TaskState.RESIZE_PREP] });
+async function giveBack(ctx: ConductorContext, inst: InstanceRow, m: MigrationRow, job: JobHandle | undefined): Promise<void> {
+  await transact(ctx, async (tx) => {
+    const now = ctx.clock.now();
+    await updateMigration(tx.q, m.id, { status: 'error' }, { now });
+    await release(tx.q, inst.uuid);
+    await moveAllocations(tx.q, m.uuid, inst.uuid);
+    await updateInstance(tx.q, inst.uuid, { task_state: null }, now, { taskState: [TaskState.RESIZE_PREP] });
+    await tx.finish(job);
+  });
+}
+
+/** The server was taken back (reset-state) or deleted before its move began: the move is dropped, its resources given back. */
+async function abandon(ctx: ConductorContext, m: MigrationRow, inst: InstanceRow | undefined, job: JobHandle | undefined): Promise<void> {
+  await transact(ctx, async (tx) => {
+    if (!(await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['pre-migrating'], now: ctx.clock.now() }))) {
+      await tx.finish(job);
+      return;
+    }
+    await release(tx.q, m.instance_uuid);
+    if (inst) await moveAllocations(tx.q, m.uuid, inst.uuid);
+    else await release(tx.q, m.uuid);
+    await tx.finish(job);
+  });
 }

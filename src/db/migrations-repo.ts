@@ -98,6 +98,35 @@ async function insert(q: Queryable, m: NewMigration): Promise<MigrationRow> {
   return q.selectFrom('migrations').selectAll().where('uuid', '=', uuid).executeTakeFirstOrThrow();
 }
 
+/**
+ * Inside a caller's transaction: refuses (undefined) when the server already
+ * has an unfinished migration or is gone. The caller's compare-and-swap on
+ * the server's task_state is what serialises racing requests; this is the
+ * second lock, against a stale move left by a reset-state.
+ */
+export async function createMigrationIn(trx: Transaction<Database>, dialect: 'sqlite' | 'postgres', m: NewMigration): Promise<MigrationRow | undefined> {
+  const alive =
+    dialect === 'postgres'
+      ? await trx.selectFrom('instances').select('id').where('uuid', '=', m.instanceUuid).where('deleted', '=', 0).forUpdate().executeTakeFirst()
+      : await trx.selectFrom('instances').select('id').where('uuid', '=', m.instanceUuid).where('deleted', '=', 0).executeTakeFirst();
+  if (alive === undefined) return undefined;
+  if (await unfinishedMigrationOf(trx, m.instanceUuid)) return undefined;
+  return insert(trx, m);
+}
+
+/** The server's oldest migration still under way, if any. */
+export function unfinishedMigrationOf(q: Queryable, instanceUuid: string): Promise<MigrationRow | undefined> {
+  return q
+    .selectFrom('migrations')
+    .selectAll()
+    .where('instance_uuid', '=', instanceUuid)
+    .where('deleted', '=', 0)
+    .where('status', 'in', [...UNFINISHED_STATUSES])
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export async function createMigration(db: Db, m: NewMigration, opts: CreateOptions = {}): Promise<MigrationRow | undefined> {
   if (!opts.exclusive) return insert(db.kysely, m);
   return db.kysely.transaction().execute(async (trx) => {
@@ -130,8 +159,8 @@ export async function createMigration(db: Db, m: NewMigration, opts: CreateOptio
 }
 
 /** By internal id (number) or uuid (string). Deleted records are not found. */
-export async function getMigration(db: Db, idOrUuid: number | string): Promise<MigrationRow | undefined> {
-  let q = db.kysely.selectFrom('migrations').selectAll().where('deleted', '=', 0);
+export async function getMigration(db: Db | Queryable, idOrUuid: number | string): Promise<MigrationRow | undefined> {
+  let q = ('kysely' in db ? db.kysely : db).selectFrom('migrations').selectAll().where('deleted', '=', 0);
   q = typeof idOrUuid === 'number' ? q.where('id', '=', idOrUuid) : q.where('uuid', '=', idOrUuid);
   return q.executeTakeFirst();
 }
@@ -144,8 +173,8 @@ export interface UpdateOptions {
 }
 
 /** Updates one migration; false when it does not exist or its status was not as expected. */
-export async function updateMigration(db: Db, id: number, values: MigrationUpdate, opts: UpdateOptions = {}): Promise<boolean> {
-  let q = db.kysely
+export async function updateMigration(db: Db | Queryable, id: number, values: MigrationUpdate, opts: UpdateOptions = {}): Promise<boolean> {
+  let q = ('kysely' in db ? db.kysely : db)
     .updateTable('migrations')
     .set({ ...values, updated_at: dbTime(opts.now ?? new Date()) })
     .where('id', '=', id)

@@ -7,7 +7,12 @@ import type { AllocationRow, Database } from '../db/schema.js';
 import { dbTime } from '../db/time.js';
 import { fits, type Resources } from './resources.js';
 
-type Queryable = Kysely<Database> | Transaction<Database>;
+export type Queryable = Kysely<Database> | Transaction<Database>;
+
+/** The query builder of a database handle, or the transaction itself. */
+export function queryable(db: Db | Queryable): Queryable {
+  return 'kysely' in db ? db.kysely : db;
+}
 
 async function usageIn(q: Queryable, nodeUuid: string): Promise<Resources> {
   const row = await q
@@ -65,9 +70,20 @@ export async function claim(db: Db, consumerUuid: string, nodeUuid: string, res:
   });
 }
 
+/**
+ * Records an allocation without a capacity check: for putting back a share a
+ * server already had (its records are being set straight), never for a new claim.
+ */
+export async function allocate(q: Queryable, consumerUuid: string, nodeUuid: string, res: Resources, now: Date): Promise<void> {
+  await q
+    .insertInto('allocations')
+    .values({ consumer_uuid: consumerUuid, node_uuid: nodeUuid, vcpus: res.vcpus, memory_mb: res.memory_mb, disk_gb: res.disk_gb, created_at: dbTime(now) })
+    .execute();
+}
+
 /** Hands every allocation of one consumer to another (an instance's to its migration); returns how many moved. */
-export async function moveAllocations(db: Db, fromConsumer: string, toConsumer: string): Promise<number> {
-  const r = await db.kysely
+export async function moveAllocations(db: Db | Queryable, fromConsumer: string, toConsumer: string): Promise<number> {
+  const r = await queryable(db)
     .updateTable('allocations')
     .set({ consumer_uuid: toConsumer })
     .where('consumer_uuid', '=', fromConsumer)
@@ -76,14 +92,14 @@ export async function moveAllocations(db: Db, fromConsumer: string, toConsumer: 
 }
 
 /** Frees the consumer's allocations — all of them, or only those on one node; returns how many were removed. */
-export async function release(db: Db, consumerUuid: string, nodeUuid?: string): Promise<number> {
-  let q = db.kysely.deleteFrom('allocations').where('consumer_uuid', '=', consumerUuid);
+export async function release(db: Db | Queryable, consumerUuid: string, nodeUuid?: string): Promise<number> {
+  let q = queryable(db).deleteFrom('allocations').where('consumer_uuid', '=', consumerUuid);
   if (nodeUuid !== undefined) q = q.where('node_uuid', '=', nodeUuid);
   const r = await q.executeTakeFirst();
   return Number(r.numDeletedRows);
 }
 
 /** The consumer's allocations, oldest first. */
-export function allocationsOf(db: Db, consumerUuid: string): Promise<AllocationRow[]> {
-  return db.kysely.selectFrom('allocations').selectAll().where('consumer_uuid', '=', consumerUuid).orderBy('id').execute();
+export function allocationsOf(db: Db | Queryable, consumerUuid: string): Promise<AllocationRow[]> {
+  return queryable(db).selectFrom('allocations').selectAll().where('consumer_uuid', '=', consumerUuid).orderBy('id').execute();
 }

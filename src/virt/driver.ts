@@ -120,4 +120,9 @@ export interface VirtDriver {
   rollbackLiveMigrationAtDestination(uuid: string): Promise<void>;
   /** On the source, after a completed transfer: forget the guest. */
   cleanupAfterLiveMigration(uuid: string): Promise<void>;
+
+  /** The agent driving this host died: stop every step under way and answer nothing more (guests live on). */
+  halt?(): void;
+  /** Simulated hosts only: the host loses power; its guests stay defined but none runs (call after halt). */
+  losePower?(): Promise<void>;
 }

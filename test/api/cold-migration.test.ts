@@ -331,18 +331,21 @@ describe('cold migration (migrate)', () => {
     assert.equal(events[3], `compute_resize_instance:Error@${source}`);
   });
 
-  it('failure on the destination (finish_migration): ERROR on the destination, migration error, only the destination allocation left', async () => {
+  it('failure on the destination (finish_migration): the server goes back to its source and its guest there, in ERROR; migration error; only the source allocation left', async () => {
     const s = await c.bootServer('demo');
     const source = hostOf(await c.waitServer(s.id, () => true));
     const target = otherThan(source);
     c.aio.faults.add({ step: 'finish_migration', host: target, server: s.id, count: 1 });
     const r = await act(c, 'admin', s.id, { migrate: { host: target } }, '2.56');
     assert.equal(r.status, 202);
-    const failed = await c.waitServer(s.id, (x) => x.status === 'ERROR');
-    assert.equal(hostOf(failed), target);
+    const failed = await c.waitServer(s.id, (x) => x.status === 'ERROR' && x['OS-EXT-STS:task_state'] === null);
+    // Nova would leave it recorded on the destination, which holds no guest; here it is where its guest is.
+    assert.equal(hostOf(failed), source);
+    assert.equal(c.aio.agents.get(source)!.ctx.driver.getGuest(s.id)?.powerState, 1, 'the old guest runs again');
+    assert.equal(c.aio.agents.get(target)!.ctx.driver.getGuest(s.id), undefined);
     assert.match(failed.fault.message, /Simulated failure of finish_migration/);
     const [m] = await until('migration error', () => migrationRows(c, s.id), (x) => x[0]?.status === 'error');
-    assert.deepEqual(await allocations(c, s.id), [`${target}:512`]);
+    assert.deepEqual(await allocations(c, s.id), [`${source}:512`]);
     assert.deepEqual(await allocations(c, m!.uuid), []);
     const { events } = await settledEvents(c, s.id, r.headers.get('x-openstack-request-id')!, 5);
     assert.equal(events[4], `compute_finish_resize:Error@${target}`);

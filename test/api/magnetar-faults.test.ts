@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
 import { setForcedDown } from '../support/db.js';
-import { startCompute } from '../../src/cli/roles.js';
+import { startComputeHosts } from '../../src/cli/roles.js';
 import { FaultRules } from '../../src/virt/fake/faults.js';
 
 let c: Cloud;
@@ -55,7 +55,9 @@ describe('magnetar faults', () => {
   it('rejects an unknown step with the list of valid ones, and malformed bodies', async () => {
     const r = await addFault({ step: 'explode' });
     assert.equal(r.status, 400);
-    assert.match(r.body.badRequest.message, /^Invalid fault step 'explode'. Valid steps: spawn, destroy, power_off, .*live_migration, post_live_migration_at_destination\.$/);
+    assert.match(r.body.badRequest.message, /^Invalid fault step 'explode'. Valid steps: spawn, destroy, power_off, .*live_migration, post_live_migration_at_destination, crash:api\.create\.after_commit, .*crash:compute\.evacuation_cleanup\.after_destroy\.$/);
+    const badPoint = await addFault({ step: 'crash:compute.nowhere' });
+    assert.equal(badPoint.status, 400);
     const noStep = await addFault({ host: 'compute1' });
     assert.equal(noStep.status, 400);
     assert.match(noStep.body.badRequest.message, /'step' is a required property/);
@@ -140,7 +142,7 @@ describe('magnetar faults', () => {
 
   it('an agent with its own rule store (another compute process) gets rules too; ids name the store', async () => {
     const own = new FaultRules();
-    const agent = await startCompute(c.aio.base, 'compute9', own);
+    const hosts = await startComputeHosts({ ...c.aio.base, faults: own }, ['compute9'], { crashKillsProcess: false });
     try {
       // Each store is seeded from [fake] faults when its first driver is made.
       assert.deepEqual(own.list().map((r) => r.step), ['reboot']);
@@ -168,7 +170,7 @@ describe('magnetar faults', () => {
       assert.equal((await c.req('admin', 'DELETE', '/magnetar/faults')).status, 204);
       assert.deepEqual(own.list(), []);
     } finally {
-      await agent.stop();
+      await hosts.close();
     }
   });
 });

@@ -61,6 +61,9 @@ const FAST = [
   'DEFAULT.service_down_time=1',
   'DEFAULT.periodic_interval=0.2',
   'DEFAULT.rpc_response_timeout=10',
+  'DEFAULT.running_deleted_instance_poll_interval=0.5',
+  'magnetar.job_retry_interval=1',
+  'magnetar.job_lease_time=3',
 ];
 
 async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {

@@ -16,7 +16,7 @@ import { HttpFault, badRequest, notFound } from '../faults.js';
 import type { JsonSchema } from '../validation.js';
 import type { Json } from '../../rpc/bus.js';
 import { parseDbTime } from '../../db/time.js';
-import { FAULT_STEPS, isFaultStep, type FaultRule } from '../../virt/fake/faults.js';
+import { isRuleStep, ruleSteps, type FaultRule } from '../../virt/fake/faults.js';
 
 const RULE = 'magnetar:faults';
 /** How long to wait for one agent's answer; an agent that does not answer is skipped. */
@@ -133,7 +133,7 @@ export function registerMagnetarFaultRoutes(routes: RouteTable, deps: ApiDeps): 
       authorize(req.ctx, RULE);
       const f = (req.body as { fault: Record<string, string | number | null | undefined> }).fault;
       const step = String(f['step']);
-      if (!isFaultStep(step)) throw badRequest(`Invalid fault step '${step}'. Valid steps: ${FAULT_STEPS.join(', ')}.`);
+      if (!isRuleStep(step)) throw badRequest(`Invalid fault step '${step}'. Valid steps: ${ruleSteps().join(', ')}.`);
       const input: Record<string, Json> = { step };
       for (const k of ['host', 'server', 'count', 'message'] as const) {
         const v = f[k];

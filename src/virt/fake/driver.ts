@@ -18,7 +18,7 @@ import {
 } from '../driver.js';
 import { parseDelay, sampleSeconds, sleepMs, waitDelay, type DelaySpec } from './delay.js';
 import { faultMessage, type FaultRules, type FaultStep } from './faults.js';
-import { readStateFile, StateFileWriter, type StoredGuest, type StoredHost } from './state-file.js';
+import { losePower, readStateFile, StateFileWriter, type StoredGuest, type StoredHost } from './state-file.js';
 
 export interface FakeDriverDelays {
   /** Delay specs: seconds ("0.5") or min,max ("0.2,1.5"). */
@@ -85,6 +85,8 @@ export class FakeDriver implements VirtDriver {
   private readonly random: () => number;
   private readonly bootedAt: number;
   private readonly writer: StateFileWriter | null;
+  /** Set when the host's agent died: this driver object answers nothing more and writes nothing. */
+  private halted = false;
 
   constructor(private readonly opts: FakeDriverOptions) {
     this.delays = {
@@ -152,15 +154,32 @@ export class FakeDriver implements VirtDriver {
     return g && info(g);
   }
 
-  /** Waits until the guest table is on disk (no-op without a state file). */
-  async flush(): Promise<void> {
-    await this.writer?.flush();
+  /** The guest table is written as each change happens; kept for callers that wait for it. */
+  async flush(): Promise<void> {}
+
+  /** For agent shutdown: the same as halt. */
+  async close(): Promise<void> {
+    this.halt();
   }
 
-  /** Cancels running live migrations and writes the guest table; for agent shutdown. */
-  async close(): Promise<void> {
+  /**
+   * The agent that drove this host died: steps under way stop where they are
+   * (transfers are cut off, no further change is made or written) and every
+   * later call fails. The guests themselves live on in the state file, for
+   * the next agent's driver to find.
+   */
+  halt(): void {
+    if (this.halted) return;
+    this.halted = true;
     for (const run of [...this.liveMigrations.values()]) run.finish('cancelled');
-    await this.flush();
+  }
+
+  async losePower(): Promise<void> {
+    if (this.opts.stateFile) await losePower(this.opts.stateFile);
+  }
+
+  private alive(step: string): void {
+    if (this.halted) throw new VirtDriverError(step, `the agent of host ${this.host} has stopped`);
   }
 
   // ---- guest lifecycle
@@ -237,8 +256,9 @@ export class FakeDriver implements VirtDriver {
 
   // ---- cold migration / resize
 
+  /** Idempotent: a guest already sent to `destHost` is left as it is. */
   async migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<void> {
-    this.require('migrate_disk_and_power_off', uuid);
+    if (this.require('migrate_disk_and_power_off', uuid).migratingTo === destHost) return;
     await this.delayAndFault('migrate_disk_and_power_off', uuid, this.delays.migrate);
     const g = this.require('migrate_disk_and_power_off', uuid);
     g.powerState = PowerState.SHUTDOWN;
@@ -246,14 +266,17 @@ export class FakeDriver implements VirtDriver {
     this.changed();
   }
 
+  /** Idempotent: a guest that already arrived (an earlier try that was cut short) is given the spec and power asked for. */
   async finishMigration(spec: GuestSpec, powerOn: boolean): Promise<void> {
-    this.requireArrivable('finish_migration', spec.uuid);
     await this.delayAndFault('finish_migration', spec.uuid, this.delays.migrate);
-    const existing = this.requireArrivable('finish_migration', spec.uuid);
+    const existing = this.guests.get(spec.uuid);
     const powerState = powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN;
-    if (existing) {
+    if (existing && existing.migratingTo === this.host) {
       // Resize to the same host: one guest, with the old spec kept for a revert.
       existing.previousSpec ??= existing.spec;
+      existing.spec = spec;
+      existing.powerState = powerState;
+    } else if (existing) {
       existing.spec = spec;
       existing.powerState = powerState;
     } else {
@@ -423,7 +446,9 @@ export class FakeDriver implements VirtDriver {
   // ---- helpers
 
   private async delayAndFault(step: FaultStep, uuid: string, delay: DelaySpec): Promise<void> {
+    this.alive(step);
     await waitDelay(delay, this.random);
+    this.alive(step);
     const fault = this.opts.faults.take(step, this.host, uuid);
     if (fault) throw new VirtDriverError(step, faultMessage(fault, this.host));
   }
@@ -466,13 +491,6 @@ export class FakeDriver implements VirtDriver {
     return new VirtDriverError(step, `guest ${uuid} already exists on host ${this.host}`);
   }
 
-  /** A guest may arrive unless one is here already — except its own same-host resize. */
-  private requireArrivable(step: string, uuid: string): Guest | undefined {
-    const g = this.guests.get(uuid);
-    if (g && g.migratingTo !== this.host) throw this.exists(step, uuid);
-    return g;
-  }
-
   private notMigrating(step: string, uuid: string): VirtDriverError {
     return new VirtDriverError(step, `guest ${uuid} on host ${this.host} is not being migrated`);
   }
@@ -484,7 +502,8 @@ export class FakeDriver implements VirtDriver {
   }
 
   private changed(): void {
-    this.writer?.changed();
+    if (this.halted) throw new VirtDriverError('write', `the agent of host ${this.host} has stopped`);
+    this.writer?.write();
   }
 
   private stored(): StoredHost {

@@ -2,6 +2,7 @@
 // shared by every fake driver of a process, so a rule added once (from config
 // or the admin extension endpoint) is seen by every simulated host.
 import { randomUUID } from 'node:crypto';
+import { CRASH_POINTS, CRASH_STEP_PREFIX, isCrashPoint } from '../../crash/points.js';
 
 /** Steps a rule can fail: the driver methods, in snake_case. */
 export const FAULT_STEPS = [
@@ -42,7 +43,8 @@ export interface FaultRuleInput {
 
 export interface FaultRule extends FaultRuleInput {
   readonly id: string;
-  readonly step: FaultStep;
+  /** A driver step, or `crash:<point>` (see crash/points.ts). */
+  readonly step: string;
 }
 
 export class InvalidFaultRule extends Error {
@@ -56,13 +58,23 @@ export function isFaultStep(step: string): step is FaultStep {
   return (FAULT_STEPS as readonly string[]).includes(step);
 }
 
+/** A step a rule may name: a driver step, or a crash point as `crash:<point>`. */
+export function isRuleStep(step: string): boolean {
+  return isFaultStep(step) || (step.startsWith(CRASH_STEP_PREFIX) && isCrashPoint(step.slice(CRASH_STEP_PREFIX.length)));
+}
+
+/** Every step a rule may name, for error messages. */
+export function ruleSteps(): string[] {
+  return [...FAULT_STEPS, ...CRASH_POINTS.map((p) => `${CRASH_STEP_PREFIX}${p.name}`)];
+}
+
 export function faultMessage(rule: FaultRuleInput, host: string): string {
   return rule.message ?? `Simulated failure of ${rule.step} on ${host}`;
 }
 
 /** Parses the config form `step[@host][#server][*count]`, e.g. `live_migration#<uuid>*1`. */
 export function parseFaultRule(text: string): FaultRuleInput {
-  const m = /^([a-z_]+)(?:@([^#*@\s]+))?(?:#([^#*@\s]+))?(?:\*(\d+))?$/.exec(text.trim());
+  const m = /^([a-z_]+(?::[a-z_.]+)?)(?:@([^#*@\s]+))?(?:#([^#*@\s]+))?(?:\*(\d+))?$/.exec(text.trim());
   if (!m) throw new InvalidFaultRule(`invalid fault '${text}': expected step[@host][#server][*count]`);
   const [, step, host, server, count] = m;
   return validate({
@@ -74,8 +86,8 @@ export function parseFaultRule(text: string): FaultRuleInput {
 }
 
 function validate(rule: FaultRuleInput): FaultRuleInput {
-  if (!isFaultStep(rule.step)) {
-    throw new InvalidFaultRule(`unknown fault step '${rule.step}'; known steps: ${FAULT_STEPS.join(', ')}`);
+  if (!isRuleStep(rule.step)) {
+    throw new InvalidFaultRule(`unknown fault step '${rule.step}'; known steps: ${ruleSteps().join(', ')}`);
   }
   if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count > 0)) {
     throw new InvalidFaultRule(`fault count must be a positive integer, got ${String(rule.count)}`);
@@ -99,7 +111,7 @@ export class FaultRules {
     const r = validate(input);
     const rule: FaultRule = Object.freeze({
       id: String(this.nextId++),
-      step: r.step as FaultStep,
+      step: r.step,
       ...(r.host !== undefined ? { host: r.host } : {}),
       ...(r.server !== undefined ? { server: r.server } : {}),
       ...(r.count !== undefined ? { count: r.count } : {}),

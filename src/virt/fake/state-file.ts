@@ -1,10 +1,10 @@
 // The fake host's guest table on disk, so a restarted compute agent finds the
 // guests its simulated host kept running and can reconcile them with the
-// database. Writes are coalesced (one write per burst of changes) and atomic
-// (tmp file + rename), so a crash leaves the old or the new table, never half.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+// database.
+import { readFile } from 'node:fs/promises';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { GuestSpec, PowerStateValue } from '../driver.js';
+import { PowerState, type GuestSpec, type PowerStateValue } from '../driver.js';
 
 export interface StoredGuest {
   readonly spec: GuestSpec;
@@ -39,47 +39,36 @@ export async function readStateFile(path: string): Promise<StoredHost | null> {
   return data as StoredHost;
 }
 
+/**
+ * Writes the table whenever it changes, before the change is reported done:
+ * what a caller was told happened is on disk, as a real hypervisor's guests
+ * outlive the agent that asked for them. A crash leaves the old or the new
+ * table (tmp file + rename), never half of one.
+ */
 export class StateFileWriter {
-  private dirty = false;
-  private running: Promise<void> | null = null;
-  private failure: unknown = null;
-
   constructor(
     private readonly path: string,
     private readonly snapshot: () => StoredHost,
   ) {}
 
-  /** Records that the table changed; the write happens shortly after, once per burst. */
-  changed(): void {
-    this.dirty = true;
-    this.running ??= this.run();
+  write(): void {
+    writeStoredHost(this.path, this.snapshot());
   }
+}
 
-  /** Waits until every recorded change is on disk; rethrows a failed write. */
-  async flush(): Promise<void> {
-    while (this.running) await this.running;
-    if (this.failure !== null) {
-      const f = this.failure;
-      this.failure = null;
-      throw f;
-    }
-  }
+export function writeStoredHost(path: string, host: StoredHost): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(tmp, JSON.stringify(host));
+  renameSync(tmp, path);
+}
 
-  private async run(): Promise<void> {
-    // Let the rest of this tick's changes join the same write.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    try {
-      while (this.dirty) {
-        this.dirty = false;
-        const tmp = `${this.path}.tmp-${process.pid}`;
-        await mkdir(dirname(this.path), { recursive: true });
-        await writeFile(tmp, JSON.stringify(this.snapshot()));
-        await rename(tmp, this.path);
-      }
-    } catch (e) {
-      this.failure = e;
-    } finally {
-      this.running = null;
-    }
-  }
+/**
+ * A power loss: the host's guests stay defined (their disks and definitions
+ * survive) but none of them runs any more.
+ */
+export async function losePower(path: string): Promise<void> {
+  const stored = await readStateFile(path);
+  if (!stored) return;
+  writeStoredHost(path, { ...stored, guests: stored.guests.map((g) => ({ ...g, powerState: PowerState.SHUTDOWN })) });
 }

@@ -219,14 +219,28 @@ for (const f of factories) {
       assert.equal(a.listGuests().length, 1);
     });
 
-    it('a migration cannot land on a host that already has the guest', async () => {
+    it('a live migration cannot land on a host that already has the guest', async () => {
       const [a, b] = await f.hosts();
       const s = spec();
       await a.spawn(s);
       await b.spawn(s);
-      await rejectsWithStep(b.finishMigration(s, true), 'finish_migration');
       await rejectsWithStep(b.checkCanLiveMigrateDestination(s, 'host-a', false), 'check_can_live_migrate_destination');
       await rejectsWithStep(b.preLiveMigration(s, 'host-a'), 'pre_live_migration');
+    });
+
+    it('cold migration steps can be repeated: a step cut short by a crash is run again and finds its work done', async () => {
+      const [a, b] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await a.migrateDiskAndPowerOff(s.uuid, 'host-b');
+      await a.migrateDiskAndPowerOff(s.uuid, 'host-b');
+      await b.finishMigration({ ...s, memoryMb: 2048 }, true);
+      await b.finishMigration({ ...s, memoryMb: 2048 }, true);
+      assert.equal(b.getGuest(s.uuid)?.spec.memoryMb, 2048);
+      assert.equal(b.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
+      await a.confirmMigration(s.uuid);
+      await a.confirmMigration(s.uuid);
+      assert.equal(a.getGuest(s.uuid), undefined);
     });
 
     it('confirm refuses a guest that is not being migrated', async () => {
