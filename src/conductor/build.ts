@@ -4,7 +4,7 @@
 // the claims of those that were not are dropped and made again.
 import type { Handlers } from '../rpc/bus.js';
 import type { ConductorContext } from './context.js';
-import { conductorEvent, selectDestinations } from './context.js';
+import { conductorEvent, SchedulerUnreachable, selectDestinations } from './context.js';
 import { updateInstance, addFault } from '../db/instances.js';
 import { parseRequestSpec } from '../scheduler/request-spec-json.js';
 import type { RequestSpec } from '../scheduler/request-spec.js';
@@ -43,6 +43,7 @@ export function buildTask(ctx: ConductorContext): Handlers {
           selectDestinations(ctx, ask, undefined, mctx.requestId),
         );
       } catch (err) {
+        if (err instanceof SchedulerUnreachable) throw err;
         const message = err instanceof Error ? err.message : String(err);
         await transact(ctx, async (tx) => {
           const now = ctx.clock.now();

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Db } from '../db/connect.js';
 import type { Bus, Handlers } from '../rpc/bus.js';
+import { MessagingTimeout } from '../rpc/bus.js';
+import { MessagingUnavailable } from '../rpc/bus-errors.js';
 import type { Clock } from '../compute/clock.js';
 import type { RequestSpec, Selection } from '../scheduler/request-spec.js';
 import { parseSelections, requestSpecToJson } from '../scheduler/request-spec-json.js';
@@ -21,9 +23,27 @@ export interface ConductorContext {
 
 export type ConductorModule = (ctx: ConductorContext) => Handlers;
 
+/**
+ * The scheduler did not answer — down, or restarting. The conductor's job is
+ * given back to be tried again later instead of failing the request; the
+ * claims a lost answer may have made are replaced when it is (see claims.ts).
+ */
+export class SchedulerUnreachable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SchedulerUnreachable';
+  }
+}
+
 /** Asks the scheduler (over the bus) for destinations; claims are made for `claimFor` or the instance. */
 export async function selectDestinations(ctx: ConductorContext, spec: RequestSpec, claimFor?: string, requestId?: string): Promise<Selection[]> {
-  const reply = await ctx.bus.call('scheduler', 'select_destinations', { spec: requestSpecToJson(spec), claimFor }, { requestId });
+  let reply;
+  try {
+    reply = await ctx.bus.call('scheduler', 'select_destinations', { spec: requestSpecToJson(spec), claimFor }, { requestId });
+  } catch (err) {
+    if (err instanceof MessagingTimeout || err instanceof MessagingUnavailable) throw new SchedulerUnreachable(err.message);
+    throw err;
+  }
   return parseSelections(reply);
 }
 

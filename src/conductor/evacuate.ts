@@ -7,7 +7,7 @@
 // the server will live. A run that dies before handing over starts over.
 import type { Handlers, JobHandle, MessageArgs } from '../rpc/bus.js';
 import type { ConductorContext } from './context.js';
-import { conductorEvent, selectDestinations } from './context.js';
+import { conductorEvent, SchedulerUnreachable, selectDestinations } from './context.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { claim, moveAllocations, release } from '../scheduler/claims.js';
@@ -104,6 +104,7 @@ export function evacuateTask(ctx: ConductorContext): Handlers {
           try {
             dest = forcedHost !== null ? await claimForcedHost(ctx, inst, forcedHost) : await scheduleDestination(ctx, inst, requestedHost, mctx.requestId);
           } catch (err) {
+            if (err instanceof SchedulerUnreachable) throw err;
             // Nowhere to go: the server stays where it was, in ERROR, holding its old resources.
             const message = err instanceof Error ? err.message : String(err);
             await transact(ctx, async (tx) => {
@@ -151,6 +152,7 @@ export function evacuateTask(ctx: ConductorContext): Handlers {
           }
         });
       } catch (err) {
+        if (err instanceof SchedulerUnreachable) throw err;
         // Recorded on the server (fault) and its action (event Error); nothing to reply to.
         ctx.log.info({ err, instance: uuid, requestId: mctx.requestId }, 'evacuation could not be scheduled');
       }

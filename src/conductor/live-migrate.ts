@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import type { Handlers, JobHandle, MessageArgs } from '../rpc/bus.js';
 import { MessagingTimeout } from '../rpc/bus.js';
 import type { ConductorContext } from './context.js';
-import { conductorEvent, selectDestinations } from './context.js';
+import { conductorEvent, SchedulerUnreachable, selectDestinations } from './context.js';
 import type { Database, InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
@@ -105,6 +105,8 @@ class LiveMigrationTask {
       if (!(await this.handOver(inst, dest))) throw new MigrationError(`Instance ${inst.uuid} is no longer waiting to be live-migrated`);
     } catch (err) {
       if (err instanceof Error && err.name === 'CrashPointReached') throw err;
+      // Without a scheduler the request waits (a synchronous one, below 2.34, fails now).
+      if (err instanceof SchedulerUnreachable && !this.msg.sync) throw err;
       await this.fail(inst, err);
       if (err instanceof MagnetarError) throw err;
       throw new MigrationError(err instanceof Error ? err.message : String(err));
@@ -320,7 +322,7 @@ export function liveMigrateTask(ctx: ConductorContext): Handlers {
       } catch (err) {
         // Below 2.34 the API answers with the failure; from 2.34 it is visible
         // only in the migration record and the instance action.
-        if (msg.sync) throw err;
+        if (msg.sync || err instanceof SchedulerUnreachable) throw err;
         ctx.log.info({ instance: msg.instance_uuid, err: err instanceof Error ? err.message : String(err) }, 'live migration refused');
       }
     },

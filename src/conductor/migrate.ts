@@ -8,7 +8,7 @@
 import type { Handlers, Json, JobHandle, MessageArgs } from '../rpc/bus.js';
 import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import type { ConductorContext } from './context.js';
-import { conductorEvent, selectDestinations } from './context.js';
+import { conductorEvent, SchedulerUnreachable, selectDestinations } from './context.js';
 import { getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
@@ -47,6 +47,7 @@ export function migrateTask(ctx: ConductorContext): Handlers {
           conductorEvent(ctx, req.instanceUuid, requestId, 'cold_migrate', () => coldMigrate(ctx, req, mctx.job, requestId)),
         );
       } catch (err) {
+        if (err instanceof SchedulerUnreachable) throw err;
         // Already recorded on the instance action; the API answered long ago.
         ctx.log.warn({ err, instance: req.instanceUuid, requestId }, 'cold migration failed in the conductor');
       }
@@ -79,6 +80,7 @@ async function coldMigrate(ctx: ConductorContext, req: MigrateServerArgs, job: J
     };
     selection = (await selectDestinations(ctx, spec, undefined, requestId))[0]!;
   } catch (err) {
+    if (err instanceof SchedulerUnreachable) throw err;
     await giveBack(ctx, inst, m, job);
     if (err instanceof Error && err.name === 'NoValidHost') {
       throw new NoValidHost(m.migration_type === 'resize' ? 'No valid host found for resize' : 'No valid host found for cold migrate');

@@ -39,14 +39,13 @@ export async function insertJob(q: Queryable, job: NewJob, now: Date, availableA
 /** Takes the job for `owner` unless another owner's lease is still running; undefined when done or held. */
 export async function acquireJob(q: Queryable, id: number, owner: string, now: Date, leaseUntil: Date): Promise<JobRow | undefined> {
   const t = dbTime(now);
-  const r = await q
+  return q
     .updateTable('jobs')
     .set((eb) => ({ lease_owner: owner, lease_until: dbTime(leaseUntil), attempts: eb('attempts', '+', 1) }))
     .where('id', '=', id)
     .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', t)]))
+    .returningAll()
     .executeTakeFirst();
-  if (Number(r.numUpdatedRows) === 0) return undefined;
-  return q.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** Extends the owner's lease; false when the job is gone or no longer the owner's. */

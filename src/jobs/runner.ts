@@ -7,7 +7,7 @@ import type { Handler, Handlers, JobHandle, MessageArgs } from '../rpc/bus.js';
 import { JOB_ARG } from '../rpc/bus.js';
 import { acquireJob, completeJob, deleteJob, releaseJob, renewJob } from '../db/jobs.js';
 import type { JobDeps } from './transaction.js';
-import { JobLost } from './transaction.js';
+import { JobLost, wasFinished } from './transaction.js';
 
 /** A job that failed this often is dropped (and logged): something is broken that retrying will not mend. */
 const MAX_ATTEMPTS = 25;
@@ -56,7 +56,7 @@ function durable(deps: JobDeps, owner: string, method: string, h: Handler): Hand
     renew.unref();
     try {
       const result = await h(args, { ...mctx, job });
-      await completeJob(deps.db.kysely, id, owner);
+      if (!wasFinished(job)) await completeJob(deps.db.kysely, id, owner);
       return result;
     } catch (err) {
       if (err instanceof JobLost) return;

@@ -39,6 +39,13 @@ export interface Tx {
   finish(job: JobHandle | undefined): Promise<void>;
 }
 
+/** Jobs whose handler ended them in a committed transaction (the runner need not end them again). */
+const finishedJobs = new WeakSet<JobHandle>();
+
+export function wasFinished(job: JobHandle): boolean {
+  return finishedJobs.has(job);
+}
+
 /** The handler's job was taken over by another handler (its lease ran out): its changes must not commit. */
 export class JobLost extends Error {
   constructor(readonly jobId: number) {
@@ -81,7 +88,9 @@ export async function transact<T>(deps: JobDeps, fn: (tx: Tx) => Promise<T>, opt
 
 async function transactOnce<T>(deps: JobDeps, fn: (tx: Tx) => Promise<T>, opts: TransactOptions): Promise<T> {
   const retryMs = deps.conf.num('magnetar', 'job_retry_interval') * 1000;
+  const ended: JobHandle[] = [];
   const { result, posted } = await deps.db.kysely.transaction().execute(async (trx) => {
+    ended.length = 0;
     const out: Posted[] = [];
     const tx: Tx = {
       q: trx,
@@ -99,10 +108,12 @@ async function transactOnce<T>(deps: JobDeps, fn: (tx: Tx) => Promise<T>, opts: 
       async finish(job) {
         if (job === undefined) return;
         if (!(await completeJob(trx, job.id, job.owner))) throw new JobLost(job.id);
+        ended.push(job);
       },
     };
     return { result: await fn(tx), posted: out };
   });
+  for (const job of ended) finishedJobs.add(job);
   opts.afterCommit?.();
   for (const p of posted) await sendJob(deps, p.topic, p.method, p.args, p.id, p.requestId);
   return result;

@@ -33,18 +33,28 @@ export function usage(db: Db, nodeUuid: string): Promise<Resources> {
   return usageIn(db.kysely, nodeUuid);
 }
 
+export interface ClaimOptions {
+  /**
+   * The claim replaces whatever the consumer holds (as placement's allocation
+   * writes do): a request the scheduler answers twice — its first reply lost
+   * with a process that died — leaves one claim, not two.
+   */
+  readonly replace?: boolean;
+}
+
 /**
  * Allocates `res` on the node to the consumer if it fits next to what is
  * already allocated there; false when it does not (or the node is gone).
  * Atomic: concurrent claims on one node are serialised by a lock on its row.
  */
-export async function claim(db: Db, consumerUuid: string, nodeUuid: string, res: Resources): Promise<boolean> {
+export async function claim(db: Db, consumerUuid: string, nodeUuid: string, res: Resources, opts: ClaimOptions = {}): Promise<boolean> {
   return db.kysely.transaction().execute(async (trx) => {
     if (db.dialect === 'sqlite') {
       // Take SQLite's write lock before reading, so a claim from another
       // process waits here instead of failing to upgrade its read lock.
       await trx.updateTable('compute_nodes').set((eb) => ({ id: eb.ref('id') })).where('uuid', '=', nodeUuid).execute();
     }
+    if (opts.replace) await release(trx, consumerUuid);
     let q = trx
       .selectFrom('compute_nodes')
       .select(['vcpus', 'memory_mb', 'local_gb', 'cpu_allocation_ratio', 'ram_allocation_ratio', 'disk_allocation_ratio'])

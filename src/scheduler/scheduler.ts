@@ -78,7 +78,7 @@ export class Scheduler {
         const full = new Set<HostState>();
         let chosen: HostState | undefined;
         for (const h of ordered) {
-          if (await claim(this.db, consumer, h.nodeUuid, want)) {
+          if (await claim(this.db, consumer, h.nodeUuid, want, { replace: true })) {
             chosen = h;
             break;
           }

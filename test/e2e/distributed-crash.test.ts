@@ -83,6 +83,20 @@ describe('a distributed deployment whose processes are killed in the middle of m
     assert.deepEqual(done.allocations.map((a) => a.host), [done.server[HOST]]);
   });
 
+  it('the scheduler killed: moves asked for meanwhile wait for it and complete once it is back', async () => {
+    const s = await d.boot('sch');
+    await d.kill('scheduler');
+    assert.equal((await d.api('POST', `/servers/${s.id}/action`, { migrate: null })).status, 202);
+    await new Promise((res) => setTimeout(res, 1500));
+    await d.startRole('scheduler');
+    const { server, migrations } = await settled(s.id);
+    assert.equal(server.status, 'VERIFY_RESIZE');
+    assert.equal(migrations.length, 1);
+    assert.equal((await d.api('POST', `/servers/${s.id}/action`, { confirmResize: null })).status, 204);
+    const done = await settled(s.id);
+    assert.deepEqual(done.allocations.map((a) => a.host), [done.server[HOST]]);
+  });
+
   it('the source compute killed after sending the disk: restarted, it hands the server to the destination', async () => {
     const s = await d.boot('rs');
     const source = `compute:${s[HOST]}`;

@@ -18,7 +18,7 @@ import {
 } from '../driver.js';
 import { parseDelay, sampleSeconds, sleepMs, waitDelay, type DelaySpec } from './delay.js';
 import { faultMessage, type FaultRules, type FaultStep } from './faults.js';
-import { losePower, readStateFile, StateFileWriter, type StoredGuest, type StoredHost } from './state-file.js';
+import { GuestTableWriter, losePower, readGuestTable, type StoredGuest, type StoredHost } from './state-file.js';
 
 export interface FakeDriverDelays {
   /** Delay specs: seconds ("0.5") or min,max ("0.2,1.5"). */
@@ -84,7 +84,7 @@ export class FakeDriver implements VirtDriver {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly bootedAt: number;
-  private readonly writer: StateFileWriter | null;
+  private readonly writer: GuestTableWriter | null;
   /** Set when the host's agent died: this driver object answers nothing more and writes nothing. */
   private halted = false;
 
@@ -100,7 +100,7 @@ export class FakeDriver implements VirtDriver {
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.bootedAt = this.now();
-    this.writer = opts.stateFile ? new StateFileWriter(opts.stateFile, () => this.stored()) : null;
+    this.writer = opts.stateFile ? new GuestTableWriter(opts.stateFile, () => this.stored()) : null;
   }
 
   async init(host: string): Promise<readonly GuestInfo[]> {
@@ -109,7 +109,7 @@ export class FakeDriver implements VirtDriver {
     if (this.opts.stateFile) {
       let stored: StoredHost | null;
       try {
-        stored = await readStateFile(this.opts.stateFile);
+        stored = await readGuestTable(this.opts.stateFile, host);
       } catch (e) {
         throw new VirtDriverError('init', `cannot read ${this.opts.stateFile}: ${(e as Error).message}`);
       }
@@ -117,6 +117,7 @@ export class FakeDriver implements VirtDriver {
         throw new VirtDriverError('init', `${this.opts.stateFile} belongs to host ${stored.host}, not ${host}`);
       }
       for (const g of stored?.guests ?? []) this.guests.set(g.spec.uuid, { ...g });
+      this.writer?.fold();
     }
     return this.listGuests();
   }
@@ -171,11 +172,12 @@ export class FakeDriver implements VirtDriver {
   halt(): void {
     if (this.halted) return;
     this.halted = true;
+    this.writer?.close();
     for (const run of [...this.liveMigrations.values()]) run.finish('cancelled');
   }
 
   async losePower(): Promise<void> {
-    if (this.opts.stateFile) await losePower(this.opts.stateFile);
+    if (this.opts.stateFile) await losePower(this.opts.stateFile, this.host);
   }
 
   private alive(step: string): void {
@@ -192,7 +194,7 @@ export class FakeDriver implements VirtDriver {
       await this.delayAndFault('spawn', spec.uuid, this.delays.spawn);
       this.requireAbsent('spawn', spec.uuid);
       this.guests.set(spec.uuid, { spec, powerState: PowerState.RUNNING, networkInfo: null, networkInjections: 0 });
-      this.changed();
+      this.changed(spec.uuid);
     } finally {
       this.spawning.delete(spec.uuid);
     }
@@ -202,7 +204,7 @@ export class FakeDriver implements VirtDriver {
   async destroy(uuid: string): Promise<void> {
     await this.delayAndFault('destroy', uuid, this.delays.destroy);
     this.liveMigrations.get(uuid)?.finish('cancelled');
-    if (this.guests.delete(uuid)) this.changed();
+    if (this.guests.delete(uuid)) this.changed(uuid);
   }
 
   powerOff(uuid: string): Promise<void> {
@@ -241,7 +243,7 @@ export class FakeDriver implements VirtDriver {
     const g = this.require('rebuild', spec.uuid);
     g.spec = spec;
     if (g.powerState !== PowerState.SHUTDOWN) g.powerState = PowerState.RUNNING;
-    this.changed();
+    this.changed(spec.uuid);
   }
 
   async injectNetworkInfo(uuid: string, networkInfo: unknown): Promise<void> {
@@ -251,7 +253,7 @@ export class FakeDriver implements VirtDriver {
     // A detached JSON copy: what was injected, not what the caller mutates later.
     g.networkInfo = networkInfo === undefined ? null : (JSON.parse(JSON.stringify(networkInfo)) as unknown);
     g.networkInjections += 1;
-    this.changed();
+    this.changed(uuid);
   }
 
   // ---- cold migration / resize
@@ -263,7 +265,7 @@ export class FakeDriver implements VirtDriver {
     const g = this.require('migrate_disk_and_power_off', uuid);
     g.powerState = PowerState.SHUTDOWN;
     g.migratingTo = destHost;
-    this.changed();
+    this.changed(uuid);
   }
 
   /** Idempotent: a guest that already arrived (an earlier try that was cut short) is given the spec and power asked for. */
@@ -282,7 +284,7 @@ export class FakeDriver implements VirtDriver {
     } else {
       this.guests.set(spec.uuid, { spec, powerState, networkInfo: null, networkInjections: 0 });
     }
-    this.changed();
+    this.changed(spec.uuid);
   }
 
   /** Drops the source guest; idempotent when it is already gone. */
@@ -299,7 +301,7 @@ export class FakeDriver implements VirtDriver {
     } else {
       this.guests.delete(uuid);
     }
-    this.changed();
+    this.changed(uuid);
   }
 
   /** Drops the destination guest; idempotent when it is already gone. */
@@ -316,7 +318,7 @@ export class FakeDriver implements VirtDriver {
       this.liveMigrations.get(uuid)?.finish('cancelled');
       this.guests.delete(uuid);
     }
-    this.changed();
+    this.changed(uuid);
   }
 
   async finishRevertMigration(spec: GuestSpec, powerOn: boolean): Promise<void> {
@@ -327,7 +329,7 @@ export class FakeDriver implements VirtDriver {
     g.powerState = powerOn ? PowerState.RUNNING : PowerState.SHUTDOWN;
     delete g.migratingTo;
     delete g.previousSpec;
-    this.changed();
+    this.changed(spec.uuid);
   }
 
   // ---- live migration
@@ -428,19 +430,19 @@ export class FakeDriver implements VirtDriver {
       networkInfo: prev?.networkInfo ?? null,
       networkInjections: prev?.networkInjections ?? 0,
     });
-    this.changed();
+    this.changed(spec.uuid);
   }
 
   /** Idempotent: nothing to undo when the guest never arrived. */
   async rollbackLiveMigrationAtDestination(uuid: string): Promise<void> {
     await waitDelay(this.delays.destroy, this.random);
-    if (this.guests.delete(uuid)) this.changed();
+    if (this.guests.delete(uuid)) this.changed(uuid);
   }
 
   /** Idempotent: the guest may already be gone. */
   async cleanupAfterLiveMigration(uuid: string): Promise<void> {
     await waitDelay(this.delays.destroy, this.random);
-    if (this.guests.delete(uuid)) this.changed();
+    if (this.guests.delete(uuid)) this.changed(uuid);
   }
 
   // ---- helpers
@@ -463,7 +465,7 @@ export class FakeDriver implements VirtDriver {
     await this.delayAndFault(step, uuid, this.delays.power);
     const g = this.requireState(step, uuid, allowed);
     g.powerState = to;
-    this.changed();
+    this.changed(uuid);
   }
 
   private require(step: string, uuid: string): Guest {
@@ -501,9 +503,11 @@ export class FakeDriver implements VirtDriver {
     return run;
   }
 
-  private changed(): void {
+  /** Puts a guest's change on disk before the step that made it returns. */
+  private changed(uuid: string): void {
     if (this.halted) throw new VirtDriverError('write', `the agent of host ${this.host} has stopped`);
-    this.writer?.write();
+    const g = this.guests.get(uuid);
+    this.writer?.record(uuid, g && { ...g });
   }
 
   private stored(): StoredHost {

@@ -1,8 +1,14 @@
 // The fake host's guest table on disk, so a restarted compute agent finds the
 // guests its simulated host kept running and can reconcile them with the
-// database.
+// database — as a real hypervisor's guests outlive the agent that asked for
+// them. Every change is on disk before the step that made it returns: it is
+// appended to a journal next to the table (one JSON line per guest changed,
+// cheap enough for every step), and the journal is folded into the table
+// (tmp file + rename, so a crash leaves the old or the new table) when the
+// driver starts and every few hundred changes. A line cut short by a crash
+// is the last one and is ignored: the step it recorded never returned.
 import { readFile } from 'node:fs/promises';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PowerState, type GuestSpec, type PowerStateValue } from '../driver.js';
 
@@ -23,6 +29,14 @@ export interface StoredHost {
   readonly guests: readonly StoredGuest[];
 }
 
+/** One journal line: a guest as it now is, or gone. */
+type JournalEntry = { readonly put: StoredGuest } | { readonly del: string };
+
+/** Changes between two foldings of the journal into the table. */
+const FOLD_EVERY = 500;
+
+const journalOf = (path: string): string => `${path}.journal`;
+
 /** The stored table, or null when the file does not exist yet. */
 export async function readStateFile(path: string): Promise<StoredHost | null> {
   let text: string;
@@ -39,21 +53,24 @@ export async function readStateFile(path: string): Promise<StoredHost | null> {
   return data as StoredHost;
 }
 
-/**
- * Writes the table whenever it changes, before the change is reported done:
- * what a caller was told happened is on disk, as a real hypervisor's guests
- * outlive the agent that asked for them. A crash leaves the old or the new
- * table (tmp file + rename), never half of one.
- */
-export class StateFileWriter {
-  constructor(
-    private readonly path: string,
-    private readonly snapshot: () => StoredHost,
-  ) {}
-
-  write(): void {
-    writeStoredHost(this.path, this.snapshot());
+/** The table with its journal applied, or null when neither exists yet. */
+export async function readGuestTable(path: string, host: string): Promise<StoredHost | null> {
+  const stored = await readStateFile(path);
+  const journal = existsSync(journalOf(path)) ? readFileSync(journalOf(path), 'utf8') : '';
+  if (!stored && journal === '') return null;
+  const guests = new Map((stored?.guests ?? []).map((g) => [g.spec.uuid, g]));
+  for (const line of journal.split('\n')) {
+    if (line === '') continue;
+    let entry: JournalEntry;
+    try {
+      entry = JSON.parse(line) as JournalEntry;
+    } catch {
+      break;
+    }
+    if ('put' in entry) guests.set(entry.put.spec.uuid, entry.put);
+    else guests.delete(entry.del);
   }
+  return { version: 1, host: stored?.host ?? host, guests: [...guests.values()] };
 }
 
 export function writeStoredHost(path: string, host: StoredHost): void {
@@ -63,12 +80,56 @@ export function writeStoredHost(path: string, host: StoredHost): void {
   renameSync(tmp, path);
 }
 
+/** Writes the table and empties the journal (whose changes it now holds). */
+function fold(path: string, host: StoredHost): void {
+  writeStoredHost(path, host);
+  writeFileSync(journalOf(path), '');
+}
+
+/** Keeps one host's table on disk as its guests change. */
+export class GuestTableWriter {
+  private fd: number | null = null;
+  private since = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly snapshot: () => StoredHost,
+  ) {}
+
+  /** Writes the whole table now (at start, after reading it). */
+  fold(): void {
+    this.close();
+    fold(this.path, this.snapshot());
+    this.since = 0;
+  }
+
+  /** Records a guest's new state, or that it is gone. */
+  record(uuid: string, guest: StoredGuest | undefined): void {
+    if (this.fd === null) {
+      mkdirSync(dirname(this.path), { recursive: true });
+      this.fd = openSync(journalOf(this.path), 'a');
+    }
+    const entry: JournalEntry = guest === undefined ? { del: uuid } : { put: guest };
+    writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    if (++this.since >= FOLD_EVERY) {
+      writeStoredHost(this.path, this.snapshot());
+      ftruncateSync(this.fd, 0);
+      this.since = 0;
+    }
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
 /**
  * A power loss: the host's guests stay defined (their disks and definitions
  * survive) but none of them runs any more.
  */
-export async function losePower(path: string): Promise<void> {
-  const stored = await readStateFile(path);
-  if (!stored) return;
-  writeStoredHost(path, { ...stored, guests: stored.guests.map((g) => ({ ...g, powerState: PowerState.SHUTDOWN })) });
+export async function losePower(path: string, host: string): Promise<void> {
+  const table = await readGuestTable(path, host);
+  if (!table) return;
+  fold(path, { ...table, guests: table.guests.map((g) => ({ ...g, powerState: PowerState.SHUTDOWN })) });
 }

@@ -37,6 +37,17 @@ for (const tdb of TEST_DATABASES) {
       assert.equal(await claim(db, 'b', node, R(1, 0, 0)), false);
     });
 
+    it('a replacing claim leaves the consumer one claim, however often it is made (a scheduler answering a request twice)', async () => {
+      const a = await seedHost(db, now, { host: 'r1', vcpus: 2, memory_mb: 1024, local_gb: 10 });
+      const b = await seedHost(db, now, { host: 'r2', vcpus: 2, memory_mb: 1024, local_gb: 10 });
+      assert.equal(await claim(db, 'again', a, R(2, 1024, 10), { replace: true }), true);
+      // The same request again: it fits on the same node only because the first claim is replaced.
+      assert.equal(await claim(db, 'again', a, R(2, 1024, 10), { replace: true }), true);
+      assert.equal(await claim(db, 'again', b, R(1, 512, 5), { replace: true }), true);
+      assert.deepEqual((await allocationsOf(db, 'again')).map((x) => x.node_uuid), [b]);
+      assert.deepEqual(await usage(db, a), R(0, 0, 0));
+    });
+
     it('refuses a node that does not exist', async () => {
       assert.equal(await claim(db, 'x', '00000000-0000-0000-0000-000000000000', R(1, 1, 1)), false);
     });

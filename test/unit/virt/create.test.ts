@@ -49,8 +49,7 @@ describe('createVirtDriver', () => {
     await d.init('rack1/node 7');
     await d.spawn(spec('z'));
     const again = createVirtDriver('fake', conf, 'rack1/node 7', new FaultRules(), dir);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(await readdir(dir), [fakeStateFileName('rack1/node 7')]);
+    assert.deepEqual((await readdir(dir)).sort(), [fakeStateFileName('rack1/node 7'), `${fakeStateFileName('rack1/node 7')}.journal`]);
     assert.equal(fakeStateFileName('rack1/node 7'), 'fake-rack1_node_7.json');
     assert.deepEqual((await again.init('rack1/node 7')).map((g) => g.uuid), ['z']);
   });
