@@ -22,7 +22,7 @@ import { capacityOf } from '../scheduler/resources.js';
 import { resourcesOf, type RequestSpec } from '../scheduler/request-spec.js';
 import { serviceIsUp } from '../compute/service-liveness.js';
 import { effectiveServiceDownTime } from '../config/config.js';
-import { InstanceInvalidState, InstanceNotFound, MagnetarError, NoValidHost } from '../compute/errors.js';
+import { InstanceInvalidState, MagnetarError, NoValidHost } from '../compute/errors.js';
 import {
   ComputeServiceUnavailable,
   DestinationHypervisorTooOld,

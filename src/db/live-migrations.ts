@@ -1,7 +1,7 @@
 // The migration queries of live migration and of the migrations read APIs
 // (creation and status changes are in migrations-repo.ts): a server's
-// migration by its URL id, its live migrations in progress, the unfinished
-// ones of a source host, and the filtered, paged list of GET /os-migrations.
+// migration by its URL id, its live migrations in progress, and the
+// filtered, paged list of GET /os-migrations.
 import type { Kysely } from 'kysely';
 import type { Database, MigrationRow } from './schema.js';
 import { dbTime } from './time.js';
@@ -29,18 +29,6 @@ export function liveMigrationsInProgress(db: Kysely<Database>, instanceUuid: str
     .where('status', 'in', [...IN_PROGRESS_STATUSES])
     .where('deleted', '=', 0)
     .orderBy('id')
-    .execute();
-}
-
-/** Unfinished live migrations leaving `host` (for clean-up when its agent starts). */
-export function unfinishedLiveMigrationsFrom(db: Kysely<Database>, host: string): Promise<MigrationRow[]> {
-  return db
-    .selectFrom('migrations')
-    .selectAll()
-    .where('source_compute', '=', host)
-    .where('migration_type', '=', 'live-migration')
-    .where('status', 'in', [...IN_PROGRESS_STATUSES])
-    .where('deleted', '=', 0)
     .execute();
 }
 

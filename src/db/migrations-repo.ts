@@ -53,15 +53,6 @@ export interface NewMigration {
   readonly now?: Date;
 }
 
-export interface CreateOptions {
-  /**
-   * Refuse (return undefined) when the server already has a migration in an
-   * unfinished status, or is gone. The check and the insert are one atomic
-   * step against concurrent creators, in any process.
-   */
-  readonly exclusive?: boolean;
-}
-
 type Queryable = Kysely<Database> | Transaction<Database>;
 
 async function insert(q: Queryable, m: NewMigration): Promise<MigrationRow> {
@@ -127,35 +118,9 @@ export function unfinishedMigrationOf(q: Queryable, instanceUuid: string): Promi
     .executeTakeFirst();
 }
 
-export async function createMigration(db: Db, m: NewMigration, opts: CreateOptions = {}): Promise<MigrationRow | undefined> {
-  if (!opts.exclusive) return insert(db.kysely, m);
-  return db.kysely.transaction().execute(async (trx) => {
-    // Serialise creators per server: a row lock on the instance (PostgreSQL),
-    // SQLite's write lock taken before reading (as claims do).
-    let found: unknown;
-    if (db.dialect === 'sqlite') {
-      const r = await trx
-        .updateTable('instances')
-        .set((eb) => ({ id: eb.ref('id') }))
-        .where('uuid', '=', m.instanceUuid)
-        .where('deleted', '=', 0)
-        .executeTakeFirst();
-      found = Number(r.numUpdatedRows) > 0 ? true : undefined;
-    } else {
-      found = await trx.selectFrom('instances').select('id').where('uuid', '=', m.instanceUuid).where('deleted', '=', 0).forUpdate().executeTakeFirst();
-    }
-    if (found === undefined) return undefined;
-    const busy = await trx
-      .selectFrom('migrations')
-      .select('id')
-      .where('instance_uuid', '=', m.instanceUuid)
-      .where('deleted', '=', 0)
-      .where('status', 'in', [...UNFINISHED_STATUSES])
-      .limit(1)
-      .executeTakeFirst();
-    if (busy) return undefined;
-    return insert(trx, m);
-  });
+/** Records a migration as given (the move's own transaction checks come first: see createMigrationIn). */
+export async function createMigration(db: Db, m: NewMigration): Promise<MigrationRow> {
+  return insert(db.kysely, m);
 }
 
 /** By internal id (number) or uuid (string). Deleted records are not found. */
