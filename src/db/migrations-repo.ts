@@ -10,7 +10,7 @@ import { dbTime } from './time.js';
 
 export type MigrationType = 'migration' | 'resize' | 'live-migration' | 'evacuation';
 
-/** Live-migration statuses that count as "in progress": for the server-migrations API and for the start-up clean-up of a source host. */
+/** Live-migration statuses that count as "in progress", for the server-migrations API. */
 export const IN_PROGRESS_STATUSES: readonly string[] = ['queued', 'preparing', 'running', 'post-migrating'];
 
 /**
