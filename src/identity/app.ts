@@ -4,6 +4,7 @@
 // roles and domains.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { authenticate } from './authenticate.js';
+import { parseJsonBody, urlProblem } from '../api/request-input.js';
 import { invalidCombination, listRoleAssignments } from './role-assignments.js';
 import type { CatalogEntry } from './catalog.js';
 import type { TokenPayload, TokenSigner } from './tokens.js';
@@ -47,12 +48,32 @@ const isAdmin = (t: TokenPayload): boolean => t.roles.includes('admin');
 /** Keystone's query booleans: present with any value but "0" is true. */
 const queryTrue = (v: string | undefined): boolean => v !== undefined && v !== '0';
 
+/** Keystone's words for any request it cannot make sense of. */
+const BAD_REQUEST_MESSAGE =
+  'The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+
 export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   const { store, signer } = opts;
-  const app: FastifyInstance = opts.logger ? Fastify({ loggerInstance: opts.logger }) : Fastify({ logger: false });
-
   const fail = (reply: FastifyReply, code: number, message: string): FastifyReply =>
     reply.code(code).type('application/json').send(errorBody(code, message));
+  // A path the router cannot decode, or a path parameter past its length
+  // limit, never reaches the hooks: answer it here.
+  const frameworkErrors = (err: Error & { code?: string }, _req: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? fail(reply, 414, 'Request-URI Too Long') : fail(reply, 400, BAD_REQUEST_MESSAGE);
+  const app: FastifyInstance = opts.logger
+    ? Fastify({ loggerInstance: opts.logger, frameworkErrors })
+    : Fastify({ logger: false, frameworkErrors });
+
+  // A URL or JSON body that is not UTF-8, holds a NUL or nests too deep is a 400.
+  app.addHook('onRequest', async (req, reply) => {
+    if (urlProblem(req.url)) return fail(reply, 400, BAD_REQUEST_MESSAGE);
+  });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    const parsed = parseJsonBody(body as Buffer);
+    if (parsed.ok) done(null, parsed.value);
+    else done(Object.assign(new Error('bad request body'), { statusCode: 400 }), undefined);
+  });
   const forbidden = (reply: FastifyReply, action: string): FastifyReply =>
     fail(reply, 403, `You are not authorized to perform the requested action: identity:${action}.`);
 
@@ -71,11 +92,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
     const code = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (code === 500) req.log.error({ err }, 'identity request failed');
     const message =
-      code === 500
-        ? 'An unexpected error prevented the server from fulfilling your request.'
-        : code === 400
-          ? 'The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.'
-          : err.message;
+      code === 500 ? 'An unexpected error prevented the server from fulfilling your request.' : code === 400 ? BAD_REQUEST_MESSAGE : err.message;
     return fail(reply, code, message);
   });
   app.setNotFoundHandler((req, reply) => fail(reply, 404, 'The resource could not be found.'));
