@@ -201,6 +201,13 @@ export interface KeyPairsTable {
   deleted: number;
 }
 
+/** A revoked token (and every token issued from it), by its audit id, until the token expires. */
+export interface TokenRevocationsTable {
+  audit_id: string;
+  expires_at: string;
+  revoked_at: string;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -214,6 +221,7 @@ export interface Database {
   instance_actions_events: InstanceActionEventsTable;
   migrations: MigrationsTable;
   key_pairs: KeyPairsTable;
+  token_revocations: TokenRevocationsTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;
