@@ -1,8 +1,10 @@
 // Token revocation, shared through the database: a token revoked with
 // DELETE /v3/auth/tokens by any API process is refused by every other one and
-// after any restart. The process that revokes knows at once; the others
-// re-read an audit id they last found unrevoked after `recheckMs`, so they
-// honour it within that time without a query on every request.
+// after any restart. The process that revokes knows at once; the others trust
+// an audit id they found unrevoked for at most `recheckMs`, so they honour a
+// revocation within that time without a query on every request. Past half
+// that time the answer is re-read in the background, so a token in steady use
+// never waits on the database.
 import type { Db } from '../db/connect.js';
 import { insertTokenRevocation, purgeExpiredTokenRevocations, revokedAuditIds } from '../db/token-revocations.js';
 import { systemClock, type Clock } from '../compute/clock.js';
@@ -10,7 +12,7 @@ import type { TokenPayload, TokenSigner } from './tokens.js';
 
 export interface TokenRevocationsOptions {
   readonly clock?: Clock;
-  /** How long an audit id found unrevoked is trusted before it is read again; default 1000 ms. */
+  /** How long an audit id found unrevoked is trusted; default 1000 ms. */
   readonly recheckMs?: number;
   /** Audit ids remembered as unrevoked, at most; default 10,000. */
   readonly cacheSize?: number;
@@ -22,8 +24,8 @@ export class TokenRevocations {
   private readonly cacheSize: number;
   /** Audit ids known revoked, with the expiry of the token (after which the entry is useless). */
   private readonly revoked = new Map<string, number>();
-  /** Audit ids found unrevoked, with the time until which that answer is trusted. */
-  private readonly unrevokedUntil = new Map<string, number>();
+  /** Audit ids found unrevoked, with the time of the read that found them so. */
+  private readonly unrevokedAt = new Map<string, number>();
   /** Reads under way, so a burst of requests with one token makes one query. */
   private readonly reading = new Map<string, Promise<boolean>>();
 
@@ -48,36 +50,46 @@ export class TokenRevocations {
 
   /** Whether the token, or the token it was issued from, has been revoked. */
   async isRevoked(payload: TokenPayload): Promise<boolean> {
-    const now = this.clock.now().getTime();
     if (payload.auditIds.some((a) => this.revoked.has(a))) return true;
-    const stale = payload.auditIds.filter((a) => !((this.unrevokedUntil.get(a) ?? 0) > now));
-    if (stale.length === 0) return false;
-    const key = stale.join(' ');
+    const now = this.clock.now().getTime();
+    const age = (a: string): number => now - (this.unrevokedAt.get(a) ?? -Infinity);
+    const due = payload.auditIds.filter((a) => age(a) >= this.recheckMs);
+    if (due.length > 0) return this.read(due);
+    const ageing = payload.auditIds.filter((a) => age(a) >= this.recheckMs / 2);
+    if (ageing.length > 0) this.read(ageing).catch(() => undefined); // the next due read reports a failure
+    return false;
+  }
+
+  /** Reads these audit ids from the database; concurrent reads of the same ids share one query. */
+  private read(auditIds: readonly string[]): Promise<boolean> {
+    const key = auditIds.join(' ');
     let pending = this.reading.get(key);
     if (!pending) {
-      pending = this.read(stale).finally(() => this.reading.delete(key));
+      pending = this.query(auditIds).finally(() => this.reading.delete(key));
       this.reading.set(key, pending);
     }
     return pending;
   }
 
-  private async read(auditIds: readonly string[]): Promise<boolean> {
+  private async query(auditIds: readonly string[]): Promise<boolean> {
+    // What the database says is true at least as of when the query was sent.
+    const asOf = this.clock.now().getTime();
     const found = await revokedAuditIds(this.db.kysely, auditIds);
-    const until = this.clock.now().getTime() + this.recheckMs;
     for (const a of auditIds) {
       const expires = found.get(a);
       if (expires) {
         this.remember(a, expires.getTime());
         continue;
       }
-      this.unrevokedUntil.delete(a); // re-inserted last: the map stays in age order
-      if (this.unrevokedUntil.size >= this.cacheSize) {
-        const oldest = this.unrevokedUntil.keys().next();
-        if (!oldest.done) this.unrevokedUntil.delete(oldest.value);
+      if (this.revoked.has(a)) continue; // revoked here while the query ran
+      this.unrevokedAt.delete(a); // re-inserted last: the map stays in age order
+      if (this.unrevokedAt.size >= this.cacheSize) {
+        const oldest = this.unrevokedAt.keys().next();
+        if (!oldest.done) this.unrevokedAt.delete(oldest.value);
       }
-      this.unrevokedUntil.set(a, until);
+      this.unrevokedAt.set(a, asOf);
     }
-    return found.size > 0;
+    return found.size > 0 || auditIds.some((a) => this.revoked.has(a));
   }
 
   /** Notes a revoked audit id, forgetting those whose tokens have expired since. */
@@ -85,7 +97,7 @@ export class TokenRevocations {
     const now = this.clock.now().getTime();
     for (const [a, until] of this.revoked) if (until <= now) this.revoked.delete(a);
     this.revoked.set(auditId, expiresAt);
-    this.unrevokedUntil.delete(auditId);
+    this.unrevokedAt.delete(auditId);
   }
 }
 
