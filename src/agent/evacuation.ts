@@ -128,6 +128,8 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
       ctx.crash.at('compute.rebuild.after_spawn', uuid);
       const done = await transact(ctx, async (tx) => {
         const now = ctx.clock.now();
+        // The migration first: a rebuild whose evacuation was given up meanwhile must not move the server.
+        if (!(await updateMigration(tx.q, migration.id, { status: 'done' }, { expectStatus: ['pre-migrating'], now }))) return false;
         const ok = await updateInstance(
           tx.q,
           uuid,
@@ -143,8 +145,7 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
           now,
           { taskState: [TaskState.REBUILD_SPAWNING] },
         );
-        if (!ok) return false;
-        await updateMigration(tx.q, migration.id, { status: 'done' }, { expectStatus: ['pre-migrating'], now });
+        if (!ok) throw new ComputeTaskError(`Instance ${uuid} was deleted or changed while it was being evacuated`);
         if (!endStopped) await tx.finish(job);
         return true;
       });

@@ -10,6 +10,7 @@ import { wwwAuthenticate } from '../identity/validator.js';
 import { negotiate, requestedVersion, MIN_VERSION, MAX_VERSION, type ApiVersion } from './microversion.js';
 import { faultBody, toFault, HttpFault, badRequest, notFound } from './faults.js';
 import { validateBody } from './validation.js';
+import { JSON_PROBLEM_MESSAGES, URL_PROBLEM_MESSAGES, parseJsonBody, urlProblem } from './request-input.js';
 import { normaliseQuery, validateQuery, looseQuery, type RawQuery } from './query.js';
 import type { ActionDef, RouteDef, RouteTable, Versioned } from './router.js';
 import { RESPONSE } from './router.js';
@@ -48,14 +49,19 @@ function sendFault(reply: FastifyReply, status: number, message: string): Fastif
   return reply.send(JSON.stringify(faultBody(status, message)));
 }
 
-/** Parses a body that must be JSON; an empty body means "no body". */
-function parseJson(raw: unknown): { ok: true; value: unknown } | { ok: false } {
-  if (raw === undefined || raw === null || raw === '') return { ok: true, value: undefined };
-  try {
-    return { ok: true, value: JSON.parse(String(raw)) };
-  } catch {
-    return { ok: false };
-  }
+/** The body as JSON (undefined when empty), or a 400 with the reason it cannot be used. */
+function jsonBody(raw: unknown): unknown {
+  const parsed = parseJsonBody(Buffer.isBuffer(raw) ? raw : raw === undefined || raw === null ? undefined : String(raw));
+  if (!parsed.ok) throw badRequest(JSON_PROBLEM_MESSAGES[parsed.problem]);
+  return parsed.value;
+}
+
+function assignRequestId(req: FastifyRequest, reply: FastifyReply): void {
+  const rid = `req-${randomUUID()}`;
+  req.magnetarRequestId = rid;
+  req.magnetarAuth = null;
+  reply.header('x-openstack-request-id', rid);
+  reply.header('x-compute-request-id', rid);
 }
 
 export function hostBase(req: FastifyRequest, deps: ApiDeps): string {
@@ -72,22 +78,31 @@ export function buildComputeApp(deps: ApiDeps, registrars: readonly Registrar[])
     bodyLimit: maxBody,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     return503OnClosing: false,
+    // A path the router cannot decode, or a path parameter past maxParamLength,
+    // never reaches the hooks: answer it here in Nova's envelope.
+    frameworkErrors: (err, req, reply) => {
+      assignRequestId(req, reply);
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendFault(reply, 414, 'Request-URI Too Long');
+      if (err.code === 'FST_ERR_BAD_URL') return sendFault(reply, 400, URL_PROBLEM_MESSAGES[urlProblem(req.url) ?? 'path-encoding']);
+      deps.log.error({ err, requestId: req.magnetarRequestId }, 'unexpected error');
+      return sendFault(reply, 500, toFault(err).message);
+    },
   });
 
-  // Bodies are taken raw so that malformed JSON becomes Nova's 400, not a framework error.
+  // Bodies are taken as bytes so that malformed JSON, bytes that are not
+  // UTF-8 and too deep nesting become Nova's 400, not a framework error.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?', 1)[0]!;
     if (path === '/') return;
-    const rid = `req-${randomUUID()}`;
-    req.magnetarRequestId = rid;
-    req.magnetarAuth = null;
-    reply.header('x-openstack-request-id', rid);
-    reply.header('x-compute-request-id', rid);
+    assignRequestId(req, reply);
     const len = Number(req.headers['content-length'] ?? 0);
     if (len > maxBody) return sendFault(reply, 413, 'Request is too large.');
+    // Before the token: such a URL names nothing, whoever asks.
+    const bad = urlProblem(req.url);
+    if (bad) return sendFault(reply, 400, URL_PROBLEM_MESSAGES[bad]);
     const needsToken = /^\/v2(\.1)?\/./.test(path);
     if (!needsToken) return;
     const token = req.headers['x-auth-token'];
@@ -265,19 +280,17 @@ class ApiRouteTable implements RouteTable {
         let body: unknown = undefined;
         let def: RouteDef | ActionDef | undefined;
         if (actions) {
-          const parsed = parseJson(req.body);
-          if (!parsed.ok || parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value))
+          const value = jsonBody(req.body);
+          if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value))
             throw badRequest('Malformed request body');
-          const keys = Object.keys(parsed.value as object);
+          const keys = Object.keys(value);
           if (keys.length !== 1) throw badRequest('Malformed request body');
           const list = actions.get(keys[0]!);
           if (!list) throw badRequest(`There is no such action: ${keys[0]}`);
-          body = parsed.value;
+          body = value;
           def = list.find((d) => version!.within(d.min, d.max));
         } else if (hasBody) {
-          const parsed = parseJson(req.body);
-          if (!parsed.ok) throw badRequest('Malformed request body');
-          body = parsed.value;
+          body = jsonBody(req.body);
         }
 
         const auth = req.magnetarAuth!;

@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../compute/clock.js';
 import { PolicyEnforcer } from '../policy/enforcer.js';
 import { IdentityStore } from '../identity/users.js';
 import { TokenSigner, loadTokenSecret } from '../identity/tokens.js';
+import { TokenRevocations } from '../identity/revocations.js';
 import { tokenValidatorFromConfig, type TokenValidator } from '../identity/validator.js';
 import { buildCatalog, identityUrl } from '../identity/catalog.js';
 import { buildIdentityApp } from '../identity/app.js';
@@ -94,7 +95,8 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   await seedFlavors(base.db.kysely, base.clock.now());
   const store = IdentityStore.fromConfig(conf);
   const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: base.clock });
-  const validator = tokenValidatorFromConfig(conf, signer, store);
+  const revocations = new TokenRevocations(base.db, { clock: base.clock });
+  const validator = tokenValidatorFromConfig(conf, signer, revocations, store);
   const policy = new PolicyEnforcer({
     policyFile: conf.path('oslo_policy', 'policy_file'),
     policyDirs: conf.list('oslo_policy', 'policy_dirs').map((d) => conf.resolvePath(d)),
@@ -109,7 +111,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   // must be known before URLs for the catalog and WWW-Authenticate are made.
   let identityPort: number | null = null;
   if (opts.embeddedIdentity !== false && conf.str('identity', 'external_url') === '') {
-    const idApp = buildIdentityApp({ store, signer, catalog: () => buildCatalog(conf) });
+    const idApp = buildIdentityApp({ store, signer, revocations, catalog: () => buildCatalog(conf) });
     apps.push(idApp);
     identityPort = await listen(idApp, bind, conf.num('magnetar', 'identity_port'));
     conf.set('magnetar', 'identity_port', identityPort);

@@ -13,8 +13,8 @@ import { allocate, moveAllocations, release } from '../scheduler/claims.js';
 import { resourcesOf } from '../scheduler/request-spec.js';
 import { transact } from '../jobs/transaction.js';
 import { computeServiceOfHost } from '../db/compute-nodes.js';
-import { ComputeHostNotFound, MagnetarError } from './errors.js';
-import { checkState, lostRaceConflict } from './guards.js';
+import { ComputeHostNotFound, InstanceInvalidState, MagnetarError } from './errors.js';
+import { checkState, hostIsUp, lostRaceConflict } from './guards.js';
 import { serviceIsUp } from './service-liveness.js';
 import type { ComputeService, Requester } from './service.js';
 import { TaskState, VmState } from './states.js';
@@ -99,7 +99,7 @@ export async function evacuate(svc: ComputeService, who: Requester, inst: Instan
       });
       // Another request got there first: answer with the state it left behind.
       if (!won) throw lostRaceConflict((await getInstance(tx.q, inst.uuid)) ?? inst, EVACUATE_ACTION, { vmStates: ALLOWED_VM_STATES });
-      await supersedeMoves(tx.q, (await getInstance(tx.q, inst.uuid)) ?? inst, now);
+      await supersedeMoves(svc, tx.q, (await getInstance(tx.q, inst.uuid)) ?? inst, now);
       await recordAction(
         tx.q,
         { action: EVACUATE_ACTION, instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId },
@@ -137,13 +137,15 @@ export async function evacuate(svc: ComputeService, who: Requester, inst: Instan
 }
 
 /**
- * A move that was under way when the source host failed cannot finish: that
- * host is gone, and the server is rebuilt elsewhere. Its records end in
- * `error` (the failed host finds them settled when it returns, and drops any
- * copy of the guest it still has), and the server's resources become again
- * exactly its own share of the failed host, which the evacuation then holds.
+ * A move that was under way when the source host failed cannot finish: the
+ * hosts that were doing it are gone, and the server is rebuilt elsewhere.
+ * Its records end in `error` (a failed host finds them settled when it
+ * returns, and drops any copy of the guest it still has), and the server's
+ * resources become again exactly its own share of the failed host, which the
+ * evacuation then holds. A move some running host is still working on
+ * (an earlier evacuation, say, after a reset-state) is not taken over: 409.
  */
-async function supersedeMoves(q: Kysely<Database>, inst: InstanceRow, now: Date): Promise<void> {
+async function supersedeMoves(svc: ComputeService, q: Kysely<Database>, inst: InstanceRow, now: Date): Promise<void> {
   const stale = await q
     .selectFrom('migrations')
     .selectAll()
@@ -152,6 +154,12 @@ async function supersedeMoves(q: Kysely<Database>, inst: InstanceRow, now: Date)
     .where('status', 'in', [...UNFINISHED_STATUSES])
     .execute();
   if (stale.length === 0) return;
+  for (const m of stale) {
+    for (const host of [m.source_compute, m.dest_compute]) {
+      if (host !== null && host !== inst.host && (await hostIsUp(svc, host)))
+        throw new InstanceInvalidState(inst.uuid, EVACUATE_ACTION, 'migration status', m.status);
+    }
+  }
   for (const m of stale) {
     await updateMigration(q, m.id, { status: 'error' }, { expectStatus: [m.status], now });
     await release(q, m.uuid);

@@ -9,6 +9,7 @@ import type { Database } from './schema.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_key_pairs_unique.js';
 import * as m003 from './migrations/003_auto_disk_config.js';
+import * as m004 from './migrations/004_token_revocations.js';
 import * as m005 from './migrations/005_jobs.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -23,6 +24,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: Dia
   { name: '001_initial', up: m001.up },
   { name: '002_key_pairs_unique', up: m002.up },
   { name: '003_auto_disk_config', up: m003.up },
+  { name: '004_token_revocations', up: m004.up },
   { name: '005_jobs', up: m005.up },
 ];
 

@@ -201,6 +201,13 @@ export interface KeyPairsTable {
   deleted: number;
 }
 
+/** A revoked token (and every token issued from it), by its audit id, until the token expires. */
+export interface TokenRevocationsTable {
+  audit_id: string;
+  expires_at: string;
+  revoked_at: string;
+}
+
 /** A message that drives a server's state, kept until a handler has done it (see db/jobs.ts). */
 export interface JobsTable {
   id: Generated<number>;
@@ -235,6 +242,7 @@ export interface Database {
   migrations: MigrationsTable;
   key_pairs: KeyPairsTable;
   jobs: JobsTable;
+  token_revocations: TokenRevocationsTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;

@@ -4,9 +4,11 @@
 // roles and domains.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { authenticate } from './authenticate.js';
+import { parseJsonBody, urlProblem } from '../api/request-input.js';
 import { invalidCombination, listRoleAssignments } from './role-assignments.js';
 import type { CatalogEntry } from './catalog.js';
 import type { TokenPayload, TokenSigner } from './tokens.js';
+import { checkToken, type TokenRevocations } from './revocations.js';
 import type { IdentityStore } from './users.js';
 import {
   UNAUTHORIZED_MESSAGE,
@@ -26,6 +28,7 @@ import {
 export interface IdentityAppOptions {
   readonly store: IdentityStore;
   readonly signer: TokenSigner;
+  readonly revocations: TokenRevocations;
   readonly catalog: () => CatalogEntry[];
   readonly logger?: FastifyBaseLogger;
 }
@@ -47,19 +50,40 @@ const isAdmin = (t: TokenPayload): boolean => t.roles.includes('admin');
 /** Keystone's query booleans: present with any value but "0" is true. */
 const queryTrue = (v: string | undefined): boolean => v !== undefined && v !== '0';
 
-export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
-  const { store, signer } = opts;
-  const app: FastifyInstance = opts.logger ? Fastify({ loggerInstance: opts.logger }) : Fastify({ logger: false });
+/** Keystone's words for any request it cannot make sense of. */
+const BAD_REQUEST_MESSAGE =
+  'The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
 
+export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
+  const { store, signer, revocations } = opts;
+  const check = (token: string): Promise<TokenPayload | null> => checkToken(signer, revocations, token);
   const fail = (reply: FastifyReply, code: number, message: string): FastifyReply =>
     reply.code(code).type('application/json').send(errorBody(code, message));
+  // A path the router cannot decode, or a path parameter past its length
+  // limit, never reaches the hooks: answer it here.
+  const frameworkErrors = (err: Error & { code?: string }, _req: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? fail(reply, 414, 'Request-URI Too Long') : fail(reply, 400, BAD_REQUEST_MESSAGE);
+  const app: FastifyInstance = opts.logger
+    ? Fastify({ loggerInstance: opts.logger, frameworkErrors })
+    : Fastify({ logger: false, frameworkErrors });
+
+  // A URL or JSON body that is not UTF-8, holds a NUL or nests too deep is a 400.
+  app.addHook('onRequest', async (req, reply) => {
+    if (urlProblem(req.url)) return fail(reply, 400, BAD_REQUEST_MESSAGE);
+  });
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    const parsed = parseJsonBody(body as Buffer);
+    if (parsed.ok) done(null, parsed.value);
+    else done(Object.assign(new Error('bad request body'), { statusCode: 400 }), undefined);
+  });
   const forbidden = (reply: FastifyReply, action: string): FastifyReply =>
     fail(reply, 403, `You are not authorized to perform the requested action: identity:${action}.`);
 
   /** The caller's token, or null after answering 401. */
-  const caller = (req: FastifyRequest, reply: FastifyReply): TokenPayload | null => {
+  const caller = async (req: FastifyRequest, reply: FastifyReply): Promise<TokenPayload | null> => {
     const token = header(req, 'x-auth-token');
-    const payload = token ? signer.validate(token) : null;
+    const payload = token ? await check(token) : null;
     if (!payload) {
       void fail(reply, 401, UNAUTHORIZED_MESSAGE);
       return null;
@@ -71,11 +95,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
     const code = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (code === 500) req.log.error({ err }, 'identity request failed');
     const message =
-      code === 500
-        ? 'An unexpected error prevented the server from fulfilling your request.'
-        : code === 400
-          ? 'The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.'
-          : err.message;
+      code === 500 ? 'An unexpected error prevented the server from fulfilling your request.' : code === 400 ? BAD_REQUEST_MESSAGE : err.message;
     return fail(reply, code, message);
   });
   app.setNotFoundHandler((req, reply) => fail(reply, 404, 'The resource could not be found.'));
@@ -88,7 +108,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   app.get('/v3/', async (req) => ({ version: versionDocument(baseUrl(req)) }));
 
   app.post('/v3/auth/tokens', async (req, reply) => {
-    const outcome = authenticate(store, signer, req.body);
+    const outcome = await authenticate(store, check, req.body);
     if (!outcome.ok) return fail(reply, outcome.code, outcome.message);
     const { token, payload } = signer.issue(outcome.issue);
     const body = tokenBody(payload, store, wantsCatalog(req) ? opts.catalog() : null);
@@ -96,15 +116,15 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   /** The subject token with the caller allowed to see it, or null after answering. */
-  const subject = (
+  const subject = async (
     req: FastifyRequest,
     reply: FastifyReply,
     action: string,
-  ): { token: string; payload: TokenPayload } | null => {
-    const auth = caller(req, reply);
+  ): Promise<{ token: string; payload: TokenPayload } | null> => {
+    const auth = await caller(req, reply);
     if (!auth) return null;
     const token = header(req, 'x-subject-token');
-    const payload = token ? signer.validate(token) : null;
+    const payload = token ? await check(token) : null;
     if (!token || !payload) {
       void fail(reply, 404, `Could not find token: ${token ?? ''}.`);
       return null;
@@ -118,7 +138,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
 
   // HEAD is derived from this route by fastify: same status and headers, no body.
   app.get('/v3/auth/tokens', async (req, reply) => {
-    const s = subject(req, reply, 'validate_token');
+    const s = await subject(req, reply, 'validate_token');
     if (!s) return reply;
     const body = tokenBody(s.payload, store, wantsCatalog(req) ? opts.catalog() : null);
     if (!body) return fail(reply, 404, `Could not find token: ${s.token}.`);
@@ -126,31 +146,31 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.delete('/v3/auth/tokens', async (req, reply) => {
-    const s = subject(req, reply, 'revoke_token');
+    const s = await subject(req, reply, 'revoke_token');
     if (!s) return reply;
-    signer.revoke(s.payload);
+    await revocations.revoke(s.payload);
     return reply.code(204).send();
   });
 
   app.get('/v3/auth/catalog', async (req, reply) => {
-    if (!caller(req, reply)) return reply;
+    if (!(await caller(req, reply))) return reply;
     return collection('catalog', opts.catalog(), selfUrl(req));
   });
 
   app.get('/v3/auth/projects', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     const projects = store.projectsOf(auth.userId).map((p) => projectView(p, baseUrl(req)));
     return collection('projects', projects, selfUrl(req));
   });
 
   app.get('/v3/auth/domains', async (req, reply) => {
-    if (!caller(req, reply)) return reply;
+    if (!(await caller(req, reply))) return reply;
     return collection('domains', [], selfUrl(req));
   });
 
   app.get<NameQuery>('/v3/projects', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth)) return forbidden(reply, 'list_projects');
     const { name, domain_id } = req.query;
@@ -162,7 +182,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<IdParams>('/v3/projects/:id', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     const project = store.projectById(req.params.id);
     if (!project) return fail(reply, 404, `Could not find project: ${req.params.id}.`);
@@ -171,7 +191,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<NameQuery>('/v3/users', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth)) return forbidden(reply, 'list_users');
     const { name, domain_id } = req.query;
@@ -183,7 +203,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<IdParams>('/v3/users/:id', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     const user = store.userById(req.params.id);
     if (!isAdmin(auth) && auth.userId !== req.params.id) return forbidden(reply, 'get_user');
@@ -192,7 +212,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<IdParams>('/v3/users/:id/projects', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth) && auth.userId !== req.params.id) return forbidden(reply, 'list_user_projects');
     if (!store.userById(req.params.id)) return fail(reply, 404, `Could not find user: ${req.params.id}.`);
@@ -201,7 +221,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<NameQuery>('/v3/roles', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth)) return forbidden(reply, 'list_roles');
     const { name } = req.query;
@@ -213,7 +233,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<IdParams>('/v3/roles/:id', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth)) return forbidden(reply, 'get_role');
     const role = store.roleById(req.params.id);
@@ -222,7 +242,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<NameQuery>('/v3/domains', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth)) return forbidden(reply, 'list_domains');
     const { name } = req.query;
@@ -231,7 +251,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<IdParams>('/v3/domains/:id', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     const domain = store.domainById(req.params.id);
     if (!domain) return fail(reply, 404, `Could not find domain: ${req.params.id}.`);
@@ -241,7 +261,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<AssignmentQuery>('/v3/role_assignments', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth)) return forbidden(reply, 'list_role_assignments');
     const p = req.query;
@@ -266,7 +286,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
     opts.catalog().flatMap((c) => c.endpoints.map((endpoint) => ({ endpoint, serviceId: c.id })));
 
   app.get<ServiceQuery>('/v3/services', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth)) return forbidden(reply, 'list_services');
     const { name, type } = req.query;
@@ -278,7 +298,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<IdParams>('/v3/services/:id', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth)) return forbidden(reply, 'get_service');
     const service = opts.catalog().find((c) => c.id === req.params.id);
@@ -287,7 +307,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<EndpointQuery>('/v3/endpoints', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth)) return forbidden(reply, 'list_endpoints');
     const q = req.query;
@@ -303,7 +323,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   });
 
   app.get<IdParams>('/v3/endpoints/:id', async (req, reply) => {
-    const auth = caller(req, reply);
+    const auth = await caller(req, reply);
     if (!auth) return reply;
     if (!isAdmin(auth)) return forbidden(reply, 'get_endpoint');
     const found = endpoints().find(({ endpoint }) => endpoint.id === req.params.id);
@@ -315,12 +335,12 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   const regionIds = (): string[] => [...new Set(endpoints().map(({ endpoint }) => endpoint.region_id))];
 
   app.get('/v3/regions', async (req, reply) => {
-    if (!caller(req, reply)) return reply;
+    if (!(await caller(req, reply))) return reply;
     return collection('regions', regionIds().map((id) => regionView(id, baseUrl(req))), selfUrl(req));
   });
 
   app.get<IdParams>('/v3/regions/:id', async (req, reply) => {
-    if (!caller(req, reply)) return reply;
+    if (!(await caller(req, reply))) return reply;
     if (!regionIds().includes(req.params.id)) return fail(reply, 404, `Could not find region: ${req.params.id}.`);
     return { region: regionView(req.params.id, baseUrl(req)) };
   });

@@ -1,7 +1,7 @@
 // POST /v3/auth/tokens request handling: read the Keystone auth body, check the
 // password (or the token being exchanged), resolve the scope, and say what
 // token to issue — or which Keystone error to answer with.
-import type { AuthMethod, IssueRequest, TokenSigner } from './tokens.js';
+import type { AuthMethod, IssueRequest, TokenPayload } from './tokens.js';
 import type { Domain, IdentityStore, Project, User } from './users.js';
 import { UNAUTHORIZED_MESSAGE, validationMessage } from './views.js';
 
@@ -72,7 +72,12 @@ function resolveProject(store: IdentityStore, scope: unknown, fallbackProjectId:
   return project;
 }
 
-export function authenticate(store: IdentityStore, signer: TokenSigner, body: unknown): AuthOutcome {
+/** `check` answers a token's payload when it is valid and unrevoked (the token method). */
+export async function authenticate(
+  store: IdentityStore,
+  check: (token: string) => Promise<TokenPayload | null>,
+  body: unknown,
+): Promise<AuthOutcome> {
   try {
     if (!isObj(body) || !isObj(body.auth)) return invalidField('auth', "'auth' is a required property");
     const { identity, scope } = body.auth;
@@ -94,7 +99,7 @@ export function authenticate(store: IdentityStore, signer: TokenSigner, body: un
       if (!isObj(tokenRef) || str(tokenRef, 'id') === undefined) {
         return invalidField('token', "'id' is a required property");
       }
-      const parent = signer.validate(str(tokenRef, 'id') as string);
+      const parent = await check(str(tokenRef, 'id') as string);
       const parentUser = parent ? store.userById(parent.userId) : undefined;
       if (!parent || !parentUser) return unauthorized();
       user = parentUser;

@@ -1,7 +1,8 @@
 // Self-contained signed tokens: base64url(JSON payload) + '.' + base64url(HMAC-SHA256).
-// Any process holding the same secret validates them without a shared store,
-// so the secret comes from `[identity] token_secret` or a file under state_path
-// that every process started on the same state directory reads.
+// Any process holding the same secret checks their signature and expiry
+// without a shared store, so the secret comes from `[identity] token_secret`
+// or a file under state_path that every process started on the same state
+// directory reads. Revocations are shared through the database (revocations.ts).
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, linkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -78,8 +79,6 @@ export class TokenSigner {
   private readonly clock: Clock;
   private readonly cacheSize: number;
   private readonly cache = new Map<string, TokenPayload>();
-  /** Revoked audit ids, with the time after which the entry is useless. */
-  private readonly revoked = new Map<string, number>();
 
   constructor(secret: string, opts: TokenSignerOptions = {}) {
     if (secret === '') throw new Error('token secret must not be empty');
@@ -109,7 +108,10 @@ export class TokenSigner {
     return { token, payload: fromWire(wire) };
   }
 
-  /** The token's payload, or null when it is malformed, tampered with, expired or revoked. */
+  /**
+   * The token's payload, or null when it is malformed, tampered with or
+   * expired. Whether it was revoked is kept elsewhere (revocations.ts).
+   */
   validate(token: string): TokenPayload | null {
     let payload = this.cache.get(token);
     if (!payload) {
@@ -126,7 +128,6 @@ export class TokenSigner {
       this.cache.delete(token);
       return null;
     }
-    if (payload.auditIds.some((a) => this.revoked.has(a))) return null;
     return payload;
   }
 
@@ -146,17 +147,6 @@ export class TokenSigner {
     return isWire(wire) ? fromWire(wire) : null;
   }
 
-  /**
-   * Revokes the token and every token issued from it (they share its audit id).
-   * Held in this process's memory only: another process sharing the secret
-   * keeps accepting the token until it expires.
-   */
-  revoke(payload: TokenPayload): void {
-    const now = this.clock.now().getTime();
-    for (const [audit, until] of this.revoked) if (until <= now) this.revoked.delete(audit);
-    const audit = payload.auditIds[0];
-    if (audit !== undefined) this.revoked.set(audit, payload.expiresAt.getTime());
-  }
 }
 
 function fromWire(w: WirePayload): TokenPayload {

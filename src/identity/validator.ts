@@ -4,6 +4,7 @@
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../compute/clock.js';
 import type { TokenSigner } from './tokens.js';
+import { checkToken, type TokenRevocations } from './revocations.js';
 import type { IdentityStore } from './users.js';
 
 export interface AuthContext {
@@ -31,18 +32,18 @@ export function wwwAuthenticate(identityUrl: string): string {
 }
 
 /**
- * Validates tokens signed by this deployment's secret. Revocation is seen only
- * when the identity API runs in the same process (it shares the signer);
- * another process sharing the secret accepts a revoked token until it expires.
+ * Validates tokens signed by this deployment's secret, and refuses those
+ * revoked through any API process sharing the database.
  */
 export class LocalTokenValidator implements TokenValidator {
   constructor(
     private readonly signer: TokenSigner,
+    private readonly revocations: TokenRevocations,
     private readonly store: IdentityStore,
   ) {}
 
   async validate(token: string): Promise<AuthContext | null> {
-    const p = this.signer.validate(token);
+    const p = await checkToken(this.signer, this.revocations, token);
     if (!p) return null;
     const user = this.store.userById(p.userId);
     const project = this.store.projectById(p.projectId);
@@ -141,7 +142,12 @@ export class KeystoneTokenValidator implements TokenValidator {
 }
 
 /** The validator `[identity] external_url` asks for: external Keystone, else local. */
-export function tokenValidatorFromConfig(conf: Config, signer: TokenSigner, store: IdentityStore): TokenValidator {
+export function tokenValidatorFromConfig(
+  conf: Config,
+  signer: TokenSigner,
+  revocations: TokenRevocations,
+  store: IdentityStore,
+): TokenValidator {
   const external = conf.str('identity', 'external_url');
-  return external !== '' ? new KeystoneTokenValidator(external) : new LocalTokenValidator(signer, store);
+  return external !== '' ? new KeystoneTokenValidator(external) : new LocalTokenValidator(signer, revocations, store);
 }

@@ -1,8 +1,9 @@
 // The embedded image API: the read-only Glance v2 subset clients use to find
 // an image by name or id before booting a server from it.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { wwwAuthenticate, type TokenValidator } from '../identity/validator.js';
 import type { ImageCatalog } from './catalog.js';
+import { URL_PROBLEM_MESSAGES, urlProblem } from '../api/request-input.js';
 import { ImageQueryError, queryImages, type ImageQuery } from './list-query.js';
 import { IMAGES_SCHEMA, IMAGE_SCHEMA, imageView, plainError, versionsDocument } from './views.js';
 
@@ -15,10 +16,24 @@ export interface ImageAppOptions {
 }
 
 export function buildImageApp(opts: ImageAppOptions): FastifyInstance {
-  const app: FastifyInstance = opts.logger ? Fastify({ loggerInstance: opts.logger }) : Fastify({ logger: false });
-
   const plain = (reply: FastifyReply, code: number, title: string, detail: string): FastifyReply =>
     reply.code(code).type('text/plain; charset=UTF-8').send(plainError(code, title, detail));
+  const badUrl = (reply: FastifyReply, url: string): FastifyReply =>
+    plain(reply, 400, 'Bad Request', URL_PROBLEM_MESSAGES[urlProblem(url) ?? 'path-encoding']);
+  // A path the router cannot decode, or a path parameter past its length
+  // limit, never reaches the hooks: answer it here.
+  const frameworkErrors = (err: Error & { code?: string }, req: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? plain(reply, 414, 'Request-URI Too Long', 'The request URI was too long.')
+      : badUrl(reply, req.url);
+  const app: FastifyInstance = opts.logger
+    ? Fastify({ loggerInstance: opts.logger, frameworkErrors })
+    : Fastify({ logger: false, frameworkErrors });
+
+  // A URL that is not UTF-8 or holds a NUL is a 400, before the token.
+  app.addHook('onRequest', async (req, reply) => {
+    if (urlProblem(req.url)) return badUrl(reply, req.url);
+  });
 
   // Version documents are public; everything under /v2 needs a token, as
   // keystonemiddleware in front of Glance enforces.

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig } from '../../src/config/config.js';
 import { startAllInOne, type AllInOne } from '../../src/cli/all-in-one.js';
+import { openBase, startApi } from '../../src/cli/roles.js';
 
 export interface CloudOptions {
   /** `section.name=value` overrides on top of the test defaults. */
@@ -33,7 +34,15 @@ export interface RequestOptions {
   readonly token?: string | null;
 }
 
+/** An API-only process (compute, identity, image) beside a cloud, as `magnetar api` runs. */
+export interface ApiProcess {
+  readonly computeUrl: string;
+  readonly identityUrl: string;
+  stop(): Promise<void>;
+}
+
 export interface Cloud {
+  /** The running all-in-one (a new one after restart()). */
   readonly aio: AllInOne;
   readonly computeUrl: string;
   readonly identityUrl: string;
@@ -47,6 +56,13 @@ export interface Cloud {
   waitServer(id: string, pred: (s: any) => boolean, ms?: number): Promise<any>;
   /** Creates a server as `user` and waits for ACTIVE. */
   bootServer(user: string, extra?: Record<string, unknown>): Promise<any>;
+  /** Stops every role and starts them again on the same database, state directory and ports. */
+  restart(): Promise<void>;
+  /**
+   * Starts another API process on this cloud's database and state directory.
+   * PostgreSQL only: the all-in-one holds a SQLite file for itself.
+   */
+  startApiProcess(): Promise<ApiProcess>;
   stop(): Promise<void>;
 }
 
@@ -102,19 +118,22 @@ export const TEST_DIALECT = process.env['MAGNETAR_TEST_DB'] === 'postgres' ? 'po
 export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
   const stateDir = mkdtempSync(join(tmpdir(), 'magnetar-test-'));
   const pgdb = TEST_DIALECT === 'postgres' ? await freshPostgres() : null;
-  const conf = loadConfig({
-    env: {},
-    overrides: [
-      `DEFAULT.state_path=${stateDir}`,
-      'magnetar.compute_port=0',
-      'magnetar.identity_port=0',
-      'magnetar.image_port=0',
-      ...(pgdb ? [`database.connection=${pgdb.url}`] : []),
-      ...FAST,
-      ...(opts.overrides ?? []),
-    ],
-  });
-  const aio = await startAllInOne(conf);
+  const newConf = () =>
+    loadConfig({
+      env: {},
+      overrides: [
+        `DEFAULT.state_path=${stateDir}`,
+        'magnetar.compute_port=0',
+        'magnetar.identity_port=0',
+        'magnetar.image_port=0',
+        ...(pgdb ? [`database.connection=${pgdb.url}`] : []),
+        ...FAST,
+        ...(opts.overrides ?? []),
+      ],
+    });
+  // The listeners write their ports back into conf, so a restart reuses them.
+  const conf = newConf();
+  let aio = await startAllInOne(conf);
   const computeUrl = `http://127.0.0.1:${aio.api.computePort}`;
   const identityUrl = `http://127.0.0.1:${aio.api.identityPort}`;
   const imageUrl = `http://127.0.0.1:${aio.api.imagePort}`;
@@ -190,7 +209,9 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
   };
 
   return {
-    aio,
+    get aio() {
+      return aio;
+    },
     computeUrl,
     identityUrl,
     imageUrl,
@@ -200,6 +221,24 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     req,
     waitServer,
     bootServer,
+    async restart() {
+      await aio.stop();
+      aio = await startAllInOne(conf);
+    },
+    async startApiProcess() {
+      if (!pgdb) throw new Error('another API process needs the PostgreSQL test database');
+      const base = await openBase(newConf(), 'api');
+      const api = await startApi(base);
+      return {
+        computeUrl: `http://127.0.0.1:${api.computePort}`,
+        identityUrl: `http://127.0.0.1:${api.identityPort}`,
+        async stop() {
+          await api.close();
+          await base.bus.close();
+          await base.db.close();
+        },
+      };
+    },
     async stop() {
       await aio.stop();
       if (pgdb) await pgdb.drop();

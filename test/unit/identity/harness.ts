@@ -1,8 +1,12 @@
-// Starts the identity app on a free port with a fresh store and signer.
+// Starts the identity app on a free port with a fresh store and signer, and
+// its revocations in an in-memory SQLite database (or in one shared with
+// another harness, as two API processes share theirs).
 import type { FastifyInstance } from 'fastify';
 import { buildIdentityApp } from '../../../src/identity/app.js';
 import { catalogEntry, type CatalogEntry } from '../../../src/identity/catalog.js';
 import { TokenSigner } from '../../../src/identity/tokens.js';
+import { TokenRevocations } from '../../../src/identity/revocations.js';
+import { openDb, type Db } from '../../../src/db/connect.js';
 import { IdentityStore } from '../../../src/identity/users.js';
 import { ManualClock } from '../../../src/compute/clock.js';
 
@@ -11,18 +15,40 @@ export interface IdentityHarness {
   readonly app: FastifyInstance;
   readonly store: IdentityStore;
   readonly signer: TokenSigner;
+  readonly revocations: TokenRevocations;
+  readonly db: Db;
   readonly clock: ManualClock;
   readonly catalog: CatalogEntry[];
   close(): Promise<void>;
 }
 
-export async function startIdentity(store = new IdentityStore(), ttlSeconds = 3600): Promise<IdentityHarness> {
-  const clock = new ManualClock();
+export interface SharedState {
+  readonly db: Db;
+  readonly clock: ManualClock;
+}
+
+export async function startIdentity(store = new IdentityStore(), ttlSeconds = 3600, shared?: SharedState): Promise<IdentityHarness> {
+  const clock = shared?.clock ?? new ManualClock();
+  const db = shared?.db ?? (await openDb('sqlite:///:memory:', '.'));
   const signer = new TokenSigner('test-secret', { ttlSeconds, clock });
+  const revocations = new TokenRevocations(db, { clock });
   const catalog = [catalogEntry('compute', 'nova', 'http://127.0.0.1:8774/v2.1', 'RegionOne')];
-  const app = buildIdentityApp({ store, signer, catalog: () => catalog });
+  const app = buildIdentityApp({ store, signer, revocations, catalog: () => catalog });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { url: address, app, store, signer, clock, catalog, close: () => app.close() };
+  return {
+    url: address,
+    app,
+    store,
+    signer,
+    revocations,
+    db,
+    clock,
+    catalog,
+    close: async () => {
+      await app.close();
+      if (!shared) await db.close();
+    },
+  };
 }
 
 export function passwordAuth(user: Record<string, unknown>, scope?: unknown): Record<string, unknown> {

@@ -14,7 +14,7 @@ describe('token validators', () => {
   after(() => h.close());
 
   it('LocalTokenValidator returns the caller context and null after revocation', async () => {
-    const v = new LocalTokenValidator(h.signer, h.store);
+    const v = new LocalTokenValidator(h.signer, h.revocations, h.store);
     const token = await login(h.url, 'demo_manager');
     const ctx = await v.validate(token);
     assert.ok(ctx);
