@@ -86,6 +86,17 @@ export function workInProgress(ctx: AuditContext, stuckAfterSeconds: number): Ma
   return out;
 }
 
+/** Live servers whose record or any of whose migrations changed within the last `settleSeconds`, with that age in seconds. */
+export function settlingServers(ctx: AuditContext, settleSeconds: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of ctx.snap.servers) {
+    const changed = [s.updatedAt, ...(ctx.migrationsByServer.get(s.uuid) ?? []).map((m) => m.updatedAt)];
+    const age = (ctx.snap.takenAt.getTime() - Math.max(...changed.map((d) => d.getTime()))) / 1000;
+    if (age <= settleSeconds) out.set(s.uuid, Math.max(0, Math.round(age)));
+  }
+  return out;
+}
+
 export function progressFindings(work: ReadonlyMap<string, Work>, stuckAfterSeconds: number): FindingDraft[] {
   return [...work.values()].map((w) => ({
     kind: w.stuck ? 'stuck' : 'in-progress',

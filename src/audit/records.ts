@@ -4,7 +4,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { Database, InstanceFlavor } from '../db/schema.js';
-import { parseDbTime } from '../db/time.js';
+import { dbTime, parseDbTime } from '../db/time.js';
 import { resourcesOf } from '../scheduler/request-spec.js';
 import { capacityOf, type Resources } from '../scheduler/resources.js';
 import { FINAL_STATUSES } from './moves.js';
@@ -46,7 +46,7 @@ export async function liveAmong(q: Q, uuids: readonly string[]): Promise<Set<str
   return new Set(rows.map((r) => r.uuid));
 }
 
-async function readAll(q: Q): Promise<Records> {
+async function readAll(q: Q, changedSince: Date): Promise<Records> {
   const instances = await q
     .selectFrom('instances')
     .select(['uuid', 'vm_state', 'task_state', 'host', 'node', 'flavor', 'old_flavor', 'new_flavor', 'created_at', 'updated_at'])
@@ -80,12 +80,19 @@ async function readAll(q: Q): Promise<Records> {
     resources: { vcpus: Number(a.vcpus), memory_mb: Number(a.memory_mb), disk_gb: Number(a.disk_gb) },
   }));
 
-  // Open migrations, and the final ones some allocation still names.
+  // Open migrations, the final ones changed lately, and the final ones some allocation still names.
   const open = await q.selectFrom('migrations').selectAll().where('deleted', '=', 0).where('status', 'not in', [...FINAL_STATUSES]).orderBy('id').execute();
-  const openIds = new Set(open.map((m) => m.uuid));
-  const strangers = [...new Set(allocations.map((a) => a.consumer))].filter((c) => !live.has(c) && !openIds.has(c));
+  const ended = await q
+    .selectFrom('migrations')
+    .selectAll()
+    .where('deleted', '=', 0)
+    .where('status', 'in', [...FINAL_STATUSES])
+    .where('updated_at', '>=', dbTime(changedSince))
+    .execute();
+  const readIds = new Set([...open, ...ended].map((m) => m.uuid));
+  const strangers = [...new Set(allocations.map((a) => a.consumer))].filter((c) => !live.has(c) && !readIds.has(c));
   const named = await inSlices(strangers, (s) => q.selectFrom('migrations').selectAll().where('uuid', 'in', s).where('deleted', '=', 0).execute());
-  const migrationRows = [...open, ...named].sort((a, b) => a.id - b.id);
+  const migrationRows = [...open, ...ended, ...named].sort((a, b) => a.id - b.id);
 
   const flavorIds = [...new Set(open.map((m) => m.new_instance_type_id).filter((id): id is number => id !== null))];
   const flavors = new Map<number, Resources>();
@@ -132,6 +139,7 @@ async function readAll(q: Q): Promise<Records> {
   return { servers, deletedServers, migrations, allocations, nodes, computeHosts: [...new Set(services.map((s) => s.host))] };
 }
 
-export function readRecords(db: Db): Promise<Records> {
-  return db.kysely.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => readAll(trx));
+/** The records as of one instant; final migrations are read back to `changedSince`. */
+export function readRecords(db: Db, changedSince: Date): Promise<Records> {
+  return db.kysely.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute((trx) => readAll(trx, changedSince));
 }

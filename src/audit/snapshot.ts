@@ -8,7 +8,7 @@ import type { Bus } from '../rpc/bus.js';
 import type { Clock } from '../compute/clock.js';
 import { askHosts } from './guests.js';
 import { deletedAmong, liveAmong, readRecords } from './records.js';
-import type { AuditHost, Snapshot } from './types.js';
+import { RECENT_MIGRATION_SECONDS, type AuditHost, type Snapshot } from './types.js';
 
 export interface SnapshotSources {
   readonly db: Db;
@@ -20,7 +20,7 @@ export interface SnapshotSources {
 
 export async function takeSnapshot(src: SnapshotSources): Promise<Snapshot> {
   const takenAt = src.clock.now();
-  const rec = await readRecords(src.db);
+  const rec = await readRecords(src.db, new Date(takenAt.getTime() - RECENT_MIGRATION_SECONDS * 1000));
   const asked = await askHosts(src.bus, rec.computeHosts, src.hostTimeoutMs);
 
   const known = new Set([...rec.servers.map((s) => s.uuid), ...rec.deletedServers]);

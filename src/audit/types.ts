@@ -72,7 +72,11 @@ export interface Snapshot {
   readonly servers: readonly AuditServer[];
   /** Uuids of deleted servers (to tell a deleted server's leftovers from unknown ones). */
   readonly deletedServers: ReadonlySet<string>;
-  /** Migrations not in a final status, and any migration an allocation names as consumer; oldest first. */
+  /**
+   * Migrations not in a final status, final ones changed lately (see
+   * RECENT_MIGRATION_SECONDS) and any migration an allocation names as
+   * consumer; oldest first.
+   */
   readonly migrations: readonly AuditMigration[];
   readonly allocations: readonly AuditAllocation[];
   readonly nodes: readonly AuditNode[];
@@ -116,14 +120,25 @@ export interface FindingDraft extends Finding {
   readonly explainedBy?: string;
 }
 
+/** How far back a snapshot reads final migrations, so that a move just ended counts as a recent change. */
+export const RECENT_MIGRATION_SECONDS = 60;
+
 export interface AuditOptions {
   /** Every warning and in-progress finding counts as a violation. */
   readonly strict: boolean;
   /** Work not updated for longer than this is `stuck`. */
   readonly stuckAfterSeconds: number;
+  /**
+   * A server whose records changed this recently may still be settling: the
+   * hypervisor and the records cannot change in one step (a source drops its
+   * copy just after the move is recorded done), so what such a change
+   * explains is shown as in-progress. At most RECENT_MIGRATION_SECONDS.
+   */
+  readonly settleSeconds: number;
 }
 
 export const DEFAULT_STUCK_AFTER_SECONDS = 300;
+export const DEFAULT_SETTLE_SECONDS = 5;
 
 export interface AuditReport {
   readonly checkedAt: Date;

@@ -159,6 +159,7 @@ const serverRules: PolicyDefault[] = [
 
 const magnetarRules: PolicyDefault[] = [
   rule('magnetar:faults', ADMIN, 'Inject or clear faults in the fake virt driver, for testing failure handling.'),
+  rule('magnetar:audit', ADMIN, 'Audit servers, migrations, allocations and the guests of every host against each other. GET /magnetar/audit'),
 ];
 
 export const POLICY_DEFAULTS: readonly PolicyDefault[] = Object.freeze([

@@ -20,6 +20,7 @@ import { registerMigrateServerRoutes } from './migrate-server.js';
 import { registerResizeRoutes } from './resize.js';
 import { registerEvacuateRoutes } from './evacuate.js';
 import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
+import { registerMagnetarAuditRoutes } from './magnetar-audit.js';
 import { registerKeypairRoutes } from './keypairs.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
 import { registerDeferredDeleteRoutes } from './deferred-delete.js';
@@ -46,6 +47,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerResizeRoutes,
   registerEvacuateRoutes,
   registerMagnetarFaultRoutes,
+  registerMagnetarAuditRoutes,
   registerKeypairRoutes,
   registerQuotaSetRoutes,
   registerDeferredDeleteRoutes,

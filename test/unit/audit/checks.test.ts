@@ -6,7 +6,7 @@ import { runAudit } from '../../../src/audit/checks.js';
 import type { AuditOptions, Finding, Snapshot } from '../../../src/audit/types.js';
 import { SMALL, TINY, ago, alloc, guest, migration, node, server, snapshot } from './snapshots.js';
 
-const OPTS: AuditOptions = { strict: false, stuckAfterSeconds: 300 };
+const OPTS: AuditOptions = { strict: false, stuckAfterSeconds: 300, settleSeconds: 5 };
 const findings = (s: Snapshot, o: Partial<AuditOptions> = {}): readonly Finding[] => runAudit(s, { ...OPTS, ...o }).findings;
 /** `kind severity server host` of each finding. */
 const brief = (s: Snapshot, o: Partial<AuditOptions> = {}): string[] =>
@@ -305,6 +305,22 @@ describe('unfinished work', () => {
     assert.match(by('two'), /2 migrations under way at once/);
     assert.match(by('back'), /failed source h1 is back and has not cleaned up/);
     assert.match(by('dead'), /live-migration m-dead \(running\) of a deleted server is not final/);
+  });
+
+  it('settling: what a change a moment ago explains is in-progress (a source drops its copy just after the move is recorded)', () => {
+    const justMoved = (serverAge: number, migrationAge: number) =>
+      snapshot({
+        servers: [server('vm', { host: 'h2', updatedAt: ago(serverAge) })],
+        migrations: [migration('lm', 'vm', { type: 'live-migration', status: 'completed', updatedAt: ago(migrationAge) })],
+        allocations: [alloc('vm', 'h2')],
+        hosts: { h1: [guest('vm')], h2: [guest('vm')] },
+      });
+    assert.deepEqual(brief(justMoved(400, 2)), ['duplicate-guest in-progress vm h1']);
+    assert.match(findings(justMoved(400, 2))[0]!.message, /changed 2 s ago; it may still be settling/);
+    assert.deepEqual(brief(justMoved(1, 400)), ['duplicate-guest in-progress vm h1']);
+    assert.deepEqual(brief(justMoved(400, 10)), ['duplicate-guest violation vm h1']);
+    assert.deepEqual(brief(justMoved(400, 2), { strict: true }), ['duplicate-guest violation vm h1']);
+    assert.deepEqual(brief(justMoved(400, 10), { settleSeconds: 30 }), ['duplicate-guest in-progress vm h1']);
   });
 
   it('strict mode makes every finding a violation', () => {
