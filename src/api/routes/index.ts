@@ -21,6 +21,7 @@ import { registerResizeRoutes } from './resize.js';
 import { registerEvacuateRoutes } from './evacuate.js';
 import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
 import { registerMagnetarAuditRoutes } from './magnetar-audit.js';
+import { registerMagnetarHostRoutes } from './magnetar-hosts.js';
 import { registerKeypairRoutes } from './keypairs.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
 import { registerDeferredDeleteRoutes } from './deferred-delete.js';
@@ -48,6 +49,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerEvacuateRoutes,
   registerMagnetarFaultRoutes,
   registerMagnetarAuditRoutes,
+  registerMagnetarHostRoutes,
   registerKeypairRoutes,
   registerQuotaSetRoutes,
   registerDeferredDeleteRoutes,
