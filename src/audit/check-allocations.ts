@@ -16,7 +16,8 @@ function describeActual(ctx: AuditContext, a: AuditAllocation): string {
 
 function describeExpected(e: ExpectedAllocation): string {
   const what = e.resources === null ? 'its claim' : size(e.resources);
-  return `${what} on ${e.host ?? 'any host'} (${e.role})`;
+  const node = e.node !== null && e.node !== e.host ? ` node ${e.node}` : '';
+  return `${what} on ${e.host ?? 'any host'}${node} (${e.role})`;
 }
 
 function fits(ctx: AuditContext, a: AuditAllocation, e: ExpectedAllocation): boolean {
