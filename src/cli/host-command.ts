@@ -35,7 +35,9 @@ export async function hostCommand(verb: HostVerb, host: string | undefined, o: O
     if (verb === 'list') {
       const r = await client.request('GET', '/magnetar/hosts');
       if (r.status !== 200) return refused(r);
-      for (const h of (r.body as { hosts: HostBody[] }).hosts) out.write(`${line(h)}\n`);
+      const hosts = (r.body as { hosts: HostBody[] }).hosts;
+      for (const h of hosts) out.write(`${line(h)}\n`);
+      if (hosts.length === 0) err.write('magnetar host: no compute host\'s process answered\n');
       return 0;
     }
     const steps = verb === 'restart' ? (['stop', 'start'] as const) : ([verb] as const);
