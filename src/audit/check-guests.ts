@@ -3,29 +3,32 @@
 // server with a host has its guest there, in the power state its vm_state
 // says. Hosts that did not answer are reported and not checked.
 import { isReachable, openMigrationsOf, type AuditContext } from './context.js';
-import { COLD_AFTER_FINISH, EVACUATION_HOLDING, describeMigration, isColdMove, isEvacuation, isLiveMigration, isUnderWay } from './moves.js';
-import type { AuditGuest, AuditServer, FindingDraft } from './types.js';
+import { COLD_AFTER_FINISH, EVACUATION_HOLDING, isColdMove, isEvacuation, isLiveMigration, isUnderWay } from './moves.js';
+import { POWER_STATE, VmState } from '../compute/states.js';
+import type { AuditGuest, AuditMigration, AuditServer, FindingDraft } from './types.js';
 
 /** The power state each settled vm_state requires of its guest (others may be either). */
-const POWER_OF_VM_STATE: Readonly<Record<string, number>> = { active: 1, stopped: 4, paused: 3, suspended: 7 };
-const POWER_NAMES: Readonly<Record<number, string>> = { 0: 'NOSTATE', 1: 'RUNNING', 3: 'PAUSED', 4: 'SHUTDOWN', 6: 'CRASHED', 7: 'SUSPENDED' };
+const POWER_OF_VM_STATE: Readonly<Record<string, number>> = {
+  [VmState.ACTIVE]: POWER_STATE.RUNNING,
+  [VmState.STOPPED]: POWER_STATE.SHUTDOWN,
+  [VmState.PAUSED]: POWER_STATE.PAUSED,
+  [VmState.SUSPENDED]: POWER_STATE.SUSPENDED,
+};
+const POWER_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(POWER_STATE).map(([name, value]) => [value, name]));
 const powerName = (p: number): string => `${POWER_NAMES[p] ?? 'UNKNOWN'} (${p})`;
 
-/** The move that allows a copy of the server's guest on `host`, besides its recorded host; undefined when none does. */
-function moveAllowingCopy(ctx: AuditContext, s: AuditServer, host: string): string | undefined {
-  for (const m of openMigrationsOf(ctx, s.uuid)) {
-    const ends = [m.sourceCompute, m.destCompute];
-    if (isColdMove(m)) {
-      if (host === m.sourceCompute && (isUnderWay(m) || COLD_AFTER_FINISH.has(m.status))) return describeMigration(m);
-      if (host === m.destCompute && isUnderWay(m)) return describeMigration(m);
-    } else if (isEvacuation(m)) {
-      if (host === m.sourceCompute && EVACUATION_HOLDING.has(m.status)) return describeMigration(m);
-      if (host === m.destCompute && m.status === 'pre-migrating') return describeMigration(m);
-    } else if (isLiveMigration(m)) {
-      if (ends.includes(host) && isUnderWay(m)) return describeMigration(m);
-    }
-  }
-  return undefined;
+/**
+ * Whether a move allows a copy of the server's guest on `host` besides its
+ * recorded host: the source of a cold move until confirmed or reverted (its
+ * destination while under way), the failed source of an evacuation until
+ * cleaned up (its destination while rebuilding), either end of a live
+ * migration under way.
+ */
+function allowsCopy(m: AuditMigration, host: string): boolean {
+  if (isColdMove(m)) return (host === m.sourceCompute && (isUnderWay(m) || COLD_AFTER_FINISH.has(m.status))) || (host === m.destCompute && isUnderWay(m));
+  if (isEvacuation(m)) return (host === m.sourceCompute && EVACUATION_HOLDING.has(m.status)) || (host === m.destCompute && m.status === 'pre-migrating');
+  if (isLiveMigration(m)) return (host === m.sourceCompute || host === m.destCompute) && isUnderWay(m);
+  return false;
 }
 
 /** A guest missing from the recorded host is expected while a move with that host at one end is under way. */
@@ -73,7 +76,7 @@ export function guestFindings(ctx: AuditContext): FindingDraft[] {
         out.push(...guestOnItsHost(s, g, h.host));
         continue;
       }
-      if (moveAllowingCopy(ctx, s, h.host) !== undefined) continue;
+      if (openMigrationsOf(ctx, s.uuid).some((m) => allowsCopy(m, h.host))) continue;
       const copy = g.migratingTo !== null ? ` (the source copy of a migration to ${g.migratingTo})` : '';
       out.push({
         kind: 'duplicate-guest',

@@ -2,6 +2,7 @@
 // a migration that is neither final nor in a stable waiting pairing, more
 // than one move of a server at once. Recent work is `in-progress`; work whose
 // records have not changed for longer than stuck_after is `stuck`.
+import { VmState } from '../compute/states.js';
 import { isReachable, type AuditContext } from './context.js';
 import { COLD_AFTER_FINISH, DONE, FINISHED, describeMigration, isColdMove, isEvacuation, isUnderWay } from './moves.js';
 import type { AuditMigration, AuditServer, FindingDraft } from './types.js';
@@ -23,7 +24,7 @@ const seconds = (from: Date, to: Date): number => Math.max(0, Math.round((to.get
 /** Why a waiting migration of a live server is not in its stable pairing; null when it is. */
 function unsettledWait(ctx: AuditContext, s: AuditServer, m: AuditMigration): string | null {
   if (m.status === FINISHED && isColdMove(m)) {
-    if (s.vmState === 'resized' && s.host === m.destCompute) return null;
+    if (s.vmState === VmState.RESIZED && s.host === m.destCompute) return null;
     return `${describeMigration(m)} but the server is ${s.vmState} on ${s.host ?? 'no host'}, not resized on ${m.destCompute ?? 'its destination'}`;
   }
   if (m.status === DONE && isEvacuation(m)) {
@@ -38,7 +39,7 @@ function reasonsOfServer(ctx: AuditContext, s: AuditServer, open: readonly Audit
   const reasons: string[] = [];
   let migration: string | null = null;
   if (s.taskState !== null) reasons.push(`task_state ${s.taskState}`);
-  if (s.vmState === 'building') reasons.push('vm_state building');
+  if (s.vmState === VmState.BUILDING) reasons.push('vm_state building');
   const underWay = open.filter(isUnderWay);
   for (const m of open) {
     const why = isUnderWay(m) ? `${describeMigration(m)} is under way` : unsettledWait(ctx, s, m);
@@ -47,7 +48,7 @@ function reasonsOfServer(ctx: AuditContext, s: AuditServer, open: readonly Audit
     migration = m.uuid;
   }
   if (underWay.length > 1) reasons.push(`${underWay.length} migrations under way at once`);
-  if (s.vmState === 'resized' && !open.some((m) => isColdMove(m) && COLD_AFTER_FINISH.has(m.status)))
+  if (s.vmState === VmState.RESIZED && !open.some((m) => isColdMove(m) && COLD_AFTER_FINISH.has(m.status)))
     reasons.push('vm_state resized without a finished migration');
   return { reasons, migration };
 }

@@ -15,6 +15,7 @@
 //   holds the failed source; the server holds the destination (any node or
 //   none while `accepted`, the recorded destination from `pre-migrating`).
 // - Final migrations, deleted servers and their migrations hold nothing.
+import { VmState } from '../compute/states.js';
 import type { Resources } from '../scheduler/resources.js';
 import { COLD_AFTER_FINISH, EVACUATION_HOLDING, isColdMove, isEvacuation, isFinal, isLiveMigration } from './moves.js';
 import type { AuditMigration, AuditServer } from './types.js';
@@ -46,7 +47,7 @@ function forServer(s: AuditServer, open: readonly AuditMigration[]): ExpectedAll
   };
   const onItsHost = (): void => {
     if (s.host !== null) own(s.host, s.node, s.flavor, false, null, 'the server on its host');
-    else if (s.vmState === 'building') own(null, null, s.flavor, true, null, 'the build claim of a server not yet placed');
+    else if (s.vmState === VmState.BUILDING) own(null, null, s.flavor, true, null, 'the build claim of a server not yet placed');
   };
 
   // Every open migration says what it holds itself; the newest one says where the server's own allocation is.

@@ -1,6 +1,7 @@
 // The database side of an audit snapshot, read in one read-only transaction
 // (repeatable read on PostgreSQL; SQLite reads one snapshot per transaction)
 // so that servers, migrations and allocations are seen at one instant.
+import { VmState } from '../compute/states.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Db } from '../db/connect.js';
 import type { Database, InstanceFlavor } from '../db/schema.js';
@@ -53,7 +54,7 @@ async function readAll(q: Q, changedSince: Date): Promise<Records> {
     .where('deleted', '=', 0)
     .orderBy('id')
     .execute();
-  const errored = instances.filter((i) => i.vm_state === 'error').map((i) => i.uuid);
+  const errored = instances.filter((i) => i.vm_state === VmState.ERROR).map((i) => i.uuid);
   const faulted = new Set(
     (await inSlices(errored, (s) => q.selectFrom('instance_faults').select('instance_uuid').distinct().where('instance_uuid', 'in', s).execute())).map(
       (r) => r.instance_uuid,
