@@ -10,6 +10,10 @@ import { startAllInOne } from './all-in-one.js';
 import { openBase, startApi, startScheduler, startConductorRole, startComputeHosts } from './roles.js';
 import { cloudsYaml } from './clouds-yaml.js';
 import { identityUrl } from '../identity/catalog.js';
+import { withOsOptions } from './os-options.js';
+import { auditCommand, type AuditCommandOptions } from './audit-command.js';
+import { hostCommand, type HostVerb } from './host-command.js';
+import type { OsOptions } from './os-credentials.js';
 
 interface CommonOpts {
   config?: string;
@@ -161,6 +165,33 @@ program
   .action(() => {
     process.stdout.write(policySampleYaml());
   });
+
+withOsOptions(
+  program
+    .command('audit')
+    .description('audit servers, migrations, allocations and every host\'s guests against each other, through the compute API (admin)')
+    .option('--strict', 'count every warning and unfinished work as a violation')
+    .option('--stuck-after <seconds>', 'work unchanged for longer than this is stuck (default 300)')
+    .option('--json', 'print the API\'s answer as JSON'),
+).action(async (o: AuditCommandOptions) => {
+  process.exitCode = await auditCommand(o);
+});
+
+const hostCmd = program.command('host').description('list, stop, crash, start or restart simulated compute hosts, through the compute API (admin)');
+withOsOptions(hostCmd.command('list').description('each compute host whose process answers, with its state')).action(async (o: OsOptions) => {
+  process.exitCode = await hostCommand('list', undefined, o);
+});
+const HOST_VERBS: ReadonlyArray<[Exclude<HostVerb, 'list'>, string]> = [
+  ['stop', 'stop the host\'s agent (no heartbeats, no work); its guests keep running'],
+  ['crash', 'stop the host\'s agent and cut its guests\' power'],
+  ['start', 'start the host\'s agent; its start-up recovery runs'],
+  ['restart', 'stop, then start'],
+];
+for (const [verb, description] of HOST_VERBS) {
+  withOsOptions(hostCmd.command(`${verb} <host>`).description(description)).action(async (host: string, o: OsOptions) => {
+    process.exitCode = await hostCommand(verb, host, o);
+  });
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`magnetar: ${err instanceof Error ? err.message : String(err)}\n`);

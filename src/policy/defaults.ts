@@ -159,6 +159,8 @@ const serverRules: PolicyDefault[] = [
 
 const magnetarRules: PolicyDefault[] = [
   rule('magnetar:faults', ADMIN, 'Inject or clear faults in the fake virt driver, for testing failure handling.'),
+  rule('magnetar:hosts', ADMIN, 'List, stop, crash and start the simulated compute hosts. GET /magnetar/hosts, POST /magnetar/hosts/{host}/action'),
+  rule('magnetar:audit', ADMIN, 'Audit servers, migrations, allocations and the guests of every host against each other. GET /magnetar/audit'),
 ];
 
 export const POLICY_DEFAULTS: readonly PolicyDefault[] = Object.freeze([

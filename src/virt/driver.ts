@@ -40,6 +40,12 @@ export interface GuestInfo {
   readonly networkInfo: unknown;
   /** How often network info was injected into this guest. */
   readonly networkInjections: number;
+  /**
+   * Destination host of a cold migration or resize this guest is the source
+   * of, until it is confirmed or reverted (this host itself for a resize to
+   * the same host); null otherwise.
+   */
+  readonly migratingTo: string | null;
 }
 
 export interface LiveMigrationProgress {

@@ -20,6 +20,8 @@ import { registerMigrateServerRoutes } from './migrate-server.js';
 import { registerResizeRoutes } from './resize.js';
 import { registerEvacuateRoutes } from './evacuate.js';
 import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
+import { registerMagnetarAuditRoutes } from './magnetar-audit.js';
+import { registerMagnetarHostRoutes } from './magnetar-hosts.js';
 import { registerKeypairRoutes } from './keypairs.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
 import { registerDeferredDeleteRoutes } from './deferred-delete.js';
@@ -46,6 +48,8 @@ export const ALL_ROUTES: Registrar[] = [
   registerResizeRoutes,
   registerEvacuateRoutes,
   registerMagnetarFaultRoutes,
+  registerMagnetarAuditRoutes,
+  registerMagnetarHostRoutes,
   registerKeypairRoutes,
   registerQuotaSetRoutes,
   registerDeferredDeleteRoutes,

@@ -523,6 +523,7 @@ function info(g: Guest): GuestInfo {
     spec: g.spec,
     networkInfo: g.networkInfo,
     networkInjections: g.networkInjections,
+    migratingTo: g.migratingTo ?? null,
   });
 }
 

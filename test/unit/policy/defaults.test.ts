@@ -85,3 +85,14 @@ test('the fault-injection endpoint is admin only', () => {
   assert.equal(policy.enforce('magnetar:faults', {}, ADMIN), true);
   assert.equal(policy.enforce('magnetar:faults', {}, MANAGER), false);
 });
+
+test('the simulated hosts\' lifecycle is admin only', () => {
+  assert.equal(policy.enforce('magnetar:hosts', {}, ADMIN), true);
+  assert.equal(policy.enforce('magnetar:hosts', {}, MANAGER), false);
+});
+
+test('the audit is admin only', () => {
+  assert.equal(policy.enforce('magnetar:audit', {}, ADMIN), true);
+  assert.equal(policy.enforce('magnetar:audit', {}, MANAGER), false);
+  assert.equal(policy.enforce('magnetar:audit', {}, READER), false);
+});
