@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { AgentContext } from './context.js';
 import { getInstance } from '../db/instances.js';
 import { unconfirmedMigrations, updateMigration } from '../db/migrations-repo.js';
+import { release } from '../scheduler/claims.js';
+import { transact } from '../jobs/transaction.js';
 import { ComputeService, type Requester } from '../compute/service.js';
 import { confirmResize } from '../compute/confirm-resize.js';
 import { TaskState, VmState } from '../compute/states.js';
@@ -22,7 +24,10 @@ export async function autoConfirmResizes(ctx: AgentContext): Promise<void> {
   for (const m of due) {
     const fail = async (reason: string): Promise<void> => {
       ctx.log.warn({ migration: m.id, instance: m.instance_uuid, reason }, 'setting unconfirmable migration to error');
-      await updateMigration(ctx.db, m.id, { status: 'error' }, { expectStatus: ['finished'], now: ctx.clock.now() });
+      // The source share goes with it (Nova leaves it allocated); a copy left on the source is swept.
+      await transact(ctx, async (tx) => {
+        if (await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['finished'], now: ctx.clock.now() })) await release(tx.q, m.uuid);
+      });
     };
     const inst = await getInstance(ctx.db.kysely, m.instance_uuid);
     if (!inst) {

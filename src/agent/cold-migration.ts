@@ -323,9 +323,11 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
         return;
       }
       ctx.crash.at('compute.confirm_resize.after_driver', s.instanceUuid);
+      // A resize whose server was reset out of VERIFY_RESIZE is cleaned up the same way but ends in `error`.
+      const status = args['outcome'] === 'error' ? 'error' : 'confirmed';
       await transact(ctx, async (tx) => {
         const now = ctx.clock.now();
-        if (await updateMigration(tx.q, m.id, { status: 'confirmed' }, { expectStatus: ['confirming'], now })) {
+        if (await updateMigration(tx.q, m.id, { status }, { expectStatus: ['confirming'], now })) {
           await release(tx.q, m.uuid);
           const fresh = await getInstance(tx.q, s.instanceUuid);
           if (fresh) {
@@ -384,7 +386,18 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       const m = await getMigration(ctx.db, s.migrationId);
       if (!m || m.status !== 'reverted') return;
       const inst = await getInstance(db, s.instanceUuid);
-      if (!inst || inst.host !== ctx.host || (inst.task_state !== TaskState.RESIZE_REVERTING && inst.task_state !== TaskState.POWERING_OFF)) return;
+      if (!inst || inst.host !== ctx.host) return;
+      if (inst.task_state !== TaskState.RESIZE_REVERTING && inst.task_state !== TaskState.POWERING_OFF) {
+        // Reset during the revert: the old guest still comes back, in the state the reset asked for.
+        if (ctx.driver.getGuest(inst.uuid)?.migratingTo == null) return;
+        const on = inst.vm_state !== VmState.STOPPED;
+        await ctx.driver.finishRevertMigration(guestSpec(inst, flavorOf(inst)), on);
+        await transact(ctx, async (tx) => {
+          await updateInstance(tx.q, inst.uuid, { power_state: on ? POWER_STATE.RUNNING : POWER_STATE.SHUTDOWN, old_flavor: null, new_flavor: null }, ctx.clock.now());
+          await tx.finish(mctx.job);
+        });
+        return;
+      }
       // The destination kept a stopped server off (finish_resize), so the
       // power state still tells what the server was before the move.
       const powerOn = inst.power_state !== POWER_STATE.SHUTDOWN;

@@ -1,12 +1,12 @@
-// Guests this host should no longer have: at start-up and every
-// [DEFAULT] running_deleted_instance_poll_interval. Two kinds:
-//  - guests of deleted servers (a delete done while this host was down, a
-//    resize confirmed by deleting the server): handled as
+// Guests this host should no longer have, at start-up and then:
+//  - guests of deleted servers (a delete done while this host was down),
+//    every [DEFAULT] running_deleted_instance_poll_interval, handled as
 //    [DEFAULT] running_deleted_instance_action says (reap, shutdown, log, noop);
-//  - copies a finished move left behind: the server lives on another host,
-//    and the last move between this host and that one is over — a live
-//    migration whose source died just after the switch-over, an arrival that
-//    was rolled back, a failed confirm. Those are destroyed.
+//  - copies a finished move left behind, every periodic run: the server
+//    lives on another host, and the last move between this host and that one
+//    is over — a live migration whose source died just after the
+//    switch-over, an arrival that was rolled back, a failed confirm. Those
+//    are destroyed.
 // A copy no record explains is only reported: destroying it could lose the
 // one guest a wrong record points away from.
 import type { AgentContext } from './context.js';
@@ -34,12 +34,21 @@ export function judgeGuest(host: string, inst: InstanceRow | undefined, migratio
   return last === undefined ? 'unexplained' : 'stale';
 }
 
-export async function sweepGuests(ctx: AgentContext): Promise<void> {
+export interface SweepOptions {
+  /** Also handle guests of deleted servers (every running_deleted_instance_poll_interval). */
+  readonly deleted: boolean;
+}
+
+export async function sweepGuests(ctx: AgentContext, opts: SweepOptions): Promise<void> {
   const guests = ctx.driver.listGuests();
   if (guests.length === 0) return;
   const uuids = guests.map((g) => g.uuid);
-  const rows = await ctx.db.kysely.selectFrom('instances').selectAll().where('uuid', 'in', uuids).execute();
+  // Migrations before servers: a move records its end and the server's new
+  // host in one transaction, so a server read after its migrations is never
+  // older than them — a copy that just became the server's own is not taken
+  // for one a finished move left behind.
   const migrations = await ctx.db.kysely.selectFrom('migrations').selectAll().where('instance_uuid', 'in', uuids).where('deleted', '=', 0).execute();
+  const rows = await ctx.db.kysely.selectFrom('instances').selectAll().where('uuid', 'in', uuids).execute();
   const action = ctx.conf.str('DEFAULT', 'running_deleted_instance_action');
   for (const g of guests) {
     // The newest row for the uuid: a server deleted and gone, or alive.
@@ -55,6 +64,7 @@ export async function sweepGuests(ctx: AgentContext): Promise<void> {
       await ctx.driver.destroy(g.uuid);
       continue;
     }
+    if (!opts.deleted) continue;
     if (action === 'reap') {
       ctx.log.info({ instance: g.uuid }, 'destroying the guest of a deleted server');
       await ctx.driver.destroy(g.uuid);

@@ -141,7 +141,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     destTouched: boolean,
     failure?: unknown,
   ): Promise<void> => {
-    if (destTouched) {
+    if (destTouched && dest !== '') {
       await ctx.bus
         .call(`compute.${dest}`, 'rollback_live_migration_at_destination', { instance_uuid: uuid, migration_id: run.migrationId }, { requestId })
         .catch((err: unknown) => ctx.log.error({ err, instance: uuid }, 'rollback at the destination failed; it drops the guest when it next sweeps'));
@@ -260,6 +260,14 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     if (m.status === 'completed') {
       const inst = await getInstance(db, m.instance_uuid);
       if (inst?.host !== ctx.host && ctx.driver.getGuest(m.instance_uuid)) await ctx.driver.cleanupAfterLiveMigration(m.instance_uuid);
+      return;
+    }
+    if (['error', 'failed', 'cancelled'].includes(m.status)) {
+      // Settled (or given up by an evacuation) while this host was away: only the destination's part may be left.
+      if (dest !== '')
+        await ctx.bus
+          .call(`compute.${dest}`, 'rollback_live_migration_at_destination', { instance_uuid: m.instance_uuid, migration_id: m.id }, { requestId })
+          .catch(() => undefined);
       return;
     }
     if (m.status === 'post-migrating') {

@@ -46,7 +46,8 @@ function throttled(option: string, task: AgentTask): AgentTask {
 export const AGENT_PERIODIC_TASKS: AgentTask[] = [
   autoConfirmResizes,
   cleanUpAwaitedEvacuations,
-  throttled('running_deleted_instance_poll_interval', sweepGuests),
+  (ctx) => sweepGuests(ctx, { deleted: false }),
+  throttled('running_deleted_instance_poll_interval', (ctx) => sweepGuests(ctx, { deleted: true })),
   throttled('sync_power_state_interval', (ctx) => syncPowerStates(ctx, { afterBoot: false })),
 ];
 
@@ -59,5 +60,5 @@ export const AGENT_PERIODIC_TASKS: AgentTask[] = [
 export const AGENT_STARTUP_TASKS: AgentTask[] = [
   (ctx) => syncPowerStates(ctx, { afterBoot: true }),
   cleanUpEvacuations,
-  sweepGuests,
+  (ctx) => sweepGuests(ctx, { deleted: true }),
 ];

@@ -12,6 +12,7 @@ import { createMigrationIn, UNFINISHED_STATUSES, updateMigration } from '../db/m
 import { allocate, moveAllocations, release } from '../scheduler/claims.js';
 import { resourcesOf } from '../scheduler/request-spec.js';
 import { transact } from '../jobs/transaction.js';
+import { jobsOfInstance } from '../db/jobs.js';
 import { computeServiceOfHost } from '../db/compute-nodes.js';
 import { ComputeHostNotFound, InstanceInvalidState, MagnetarError } from './errors.js';
 import { checkState, hostIsUp, lostRaceConflict } from './guards.js';
@@ -154,11 +155,12 @@ async function supersedeMoves(svc: ComputeService, q: Kysely<Database>, inst: In
     .where('status', 'in', [...UNFINISHED_STATUSES])
     .execute();
   if (stale.length === 0) return;
+  // Work still queued for the conductor, or for a host that is up, is being done: not ours to take over.
+  const busy = async (host: string | null): Promise<boolean> => host !== null && host !== inst.host && (await hostIsUp(svc, host));
+  const queued = await jobsOfInstance(q, inst.uuid);
   for (const m of stale) {
-    for (const host of [m.source_compute, m.dest_compute]) {
-      if (host !== null && host !== inst.host && (await hostIsUp(svc, host)))
-        throw new InstanceInvalidState(inst.uuid, EVACUATE_ACTION, 'migration status', m.status);
-    }
+    const working = queued.some((j) => j.topic === 'conductor') || (await busy(m.source_compute)) || (await busy(m.dest_compute));
+    if (working) throw new InstanceInvalidState(inst.uuid, EVACUATE_ACTION, 'migration status', m.status);
   }
   for (const m of stale) {
     await updateMigration(q, m.id, { status: 'error' }, { expectStatus: [m.status], now });

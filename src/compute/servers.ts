@@ -3,17 +3,16 @@
 // long work (build on the conductor, terminate on the server's host).
 import { randomInt, randomUUID } from 'node:crypto';
 import { normalizeIPv6 } from './ip-address.js';
-import type { Kysely } from 'kysely';
-import type { Database, InstanceRow, InstanceUpdate } from '../db/schema.js';
+import type { InstanceRow, InstanceUpdate } from '../db/schema.js';
 import { getFlavor, instanceFlavorOf, type FlavorViewer, type FlavorWithSpecs } from '../db/flavors.js';
 import { insertInstance, updateInstance, getInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import { dbTime } from '../db/time.js';
-import { release } from '../scheduler/claims.js';
 import { requestSpecToJson } from '../scheduler/request-spec-json.js';
 import type { RequestSpec, SchedulerHints } from '../scheduler/request-spec.js';
 import { finishDelete } from './finish-delete.js';
-import { transact } from '../jobs/transaction.js';
+import { transact, type Tx } from '../jobs/transaction.js';
+import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
 import { POWER_STATE, TaskState, VmState } from './states.js';
 import { Conflict, Invalid, InstanceInvalidState } from './errors.js';
 import { checkLock, hostIsUp } from './guards.js';
@@ -202,23 +201,16 @@ export async function updateServer(svc: ComputeService, inst: InstanceRow, u: Se
 }
 
 /**
- * A server waiting for its resize to be confirmed is confirmed first: the
- * source host's room (held by the migration) is given back. Its old guest
- * there goes with the server (see agent/guest-sweeper.ts).
+ * A server waiting for its resize to be confirmed is confirmed first, as Nova
+ * does: the source host drops the old guest and gives back the room the
+ * migration holds there (its confirm is queued with the delete).
  */
-async function confirmResizeOnDelete(q: Kysely<Database>, inst: InstanceRow, now: Date): Promise<void> {
-  const mig = await q
-    .selectFrom('migrations')
-    .selectAll()
-    .where('instance_uuid', '=', inst.uuid)
-    .where('status', 'in', ['finished', 'confirming'])
-    .where('deleted', '=', 0)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+async function confirmResizeOnDelete(tx: Tx, who: Requester, inst: InstanceRow, now: Date): Promise<void> {
+  const mig = await migrationOfInstanceByStatus(tx.q, inst.uuid, ['finished']);
   if (!mig) return;
-  await release(q, mig.uuid);
-  await q.updateTable('migrations').set({ status: 'confirmed', updated_at: dbTime(now) }).where('id', '=', mig.id).execute();
+  if (!(await updateMigration(tx.q, mig.id, { status: 'confirming' }, { expectStatus: ['finished'], now }))) return;
+  await recordAction(tx.q, { action: 'confirmResize', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
+  await tx.post(`compute.${mig.source_compute}`, 'confirm_resize', { instance_uuid: inst.uuid, migration_id: mig.id }, { requestId: who.requestId, instanceUuid: inst.uuid });
 }
 
 /**
@@ -234,7 +226,7 @@ export async function deleteServer(svc: ComputeService, who: Requester, inst: In
   if (!local && inst.task_state === TaskState.DELETING) return;
   await transact(svc, async (tx) => {
     const now = svc.clock.now();
-    if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(tx.q, inst, now);
+    if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(tx, who, inst, now);
     if (local) {
       await recordAction(tx.q, action, now);
       await finishDelete(tx.q, inst.uuid, now);

@@ -153,9 +153,9 @@ export async function updateMigration(db: Db | Queryable, id: number, values: Mi
 }
 
 /** The newest migration of a server in one of the statuses (e.g. the `finished` one a confirm acts on). */
-export async function migrationOfInstanceByStatus(db: Db, instanceUuid: string, statuses: readonly string[]): Promise<MigrationRow | undefined> {
+export async function migrationOfInstanceByStatus(db: Db | Queryable, instanceUuid: string, statuses: readonly string[]): Promise<MigrationRow | undefined> {
   if (statuses.length === 0) return undefined;
-  return db.kysely
+  return ('kysely' in db ? db.kysely : db)
     .selectFrom('migrations')
     .selectAll()
     .where('instance_uuid', '=', instanceUuid)

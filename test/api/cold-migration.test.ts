@@ -535,8 +535,11 @@ describe('resize_confirm_window auto-confirm', () => {
     await act(c, 'admin', e.id, { migrate: null });
     await c.waitServer(e.id, (x) => x.status === 'VERIFY_RESIZE');
     assert.equal((await act(c, 'admin', e.id, { 'os-resetState': { state: 'error' } })).status, 202);
-    await until('migration error', () => migrationRows(c, e.id), (x) => x[0]?.status === 'error', 5000);
+    const [failed] = await until('migration error', () => migrationRows(c, e.id), (x) => x[0]?.status === 'error', 5000);
     assert.equal((await c.req('admin', 'GET', `/servers/${e.id}`)).body.server.status, 'ERROR');
+    // Nova leaves the source share allocated and the old guest there; here both go.
+    assert.deepEqual(await allocations(c, failed!.uuid), []);
+    assert.equal(c.aio.agents.get(failed!.source_compute!)!.ctx.driver.getGuest(e.id), undefined);
 
     // Reset to active while waiting: no longer RESIZED/None, so the migration fails and the server is left alone.
     const a = await c.bootServer('demo');

@@ -229,36 +229,10 @@ describe('conflicting requests on one server, round after round', () => {
   it(`${ROUNDS_PER_KIND} rounds on a server waiting for resize confirmation`, resizedRounds([]));
   it(`${ROUNDS_PER_KIND} rounds on a server whose host is down`, hostDownRounds([]));
 
-  // Defects of the move flows these rounds find; the rounds above leave out
-  // the requests that reach them. os-resetState clears task_state under a
-  // running move, so a second request gets past the API's compare-and-swap.
-  it(`${ROUNDS_PER_KIND} rounds on an active server, with os-resetState among them`, {
-    todo:
-      'after a reset while a live migration runs, (a) a migrate/resize is accepted and then refused by the conductor ' +
-      '("already being moved" / "no longer waiting to be migrated", conductor/migrate.ts) without giving back ' +
-      'task_state resize_prep: the server stays RESIZE with no move under way, for good; (b) a second live ' +
-      'migration is accepted and runs beside the first (conductor/live-migrate.ts creates its record without the ' +
-      'exclusive check), both holding the destination',
-  }, activeRounds(['reset']));
-
-  it(`${ROUNDS_PER_KIND} rounds on a server waiting for resize confirmation, with os-resetState among them`, {
-    todo:
-      'a reset during revertResize: the revert step loses its task_state compare-and-swap after the server\'s ' +
-      'allocation was already moved back to the source; the server stays on the destination in ERROR while ' +
-      'its allocation is on the source host, migration "error"',
-  }, resizedRounds(['reset']));
-
-  it(`${ROUNDS_PER_KIND} rounds on a server whose host is down, with os-resetState among them`, {
-    todo:
-      'evacuate (compute/evacuate.ts) and live migration (conductor/live-migrate.ts) create their migration ' +
-      'without the exclusive check cold moves use: after a reset a second evacuate or live migration is accepted ' +
-      'while the first runs, several records are "accepted" at once and each claims a destination for the server',
-  }, hostDownRounds(['reset']));
-
-  it(`${ROUNDS_PER_KIND} rounds on a server waiting for resize confirmation, with delete among them`, {
-    todo:
-      'a delete refused with 409 during revertResize has already confirmed the resize (compute/servers.ts ' +
-      'deleteServer calls confirmResizeOnDelete before its task_state compare-and-swap): the revert then finds ' +
-      '"Migration … is no longer reverting", the server ends in ERROR holding no allocation at all',
-  }, resizedRounds(['delete']));
+  // os-resetState clears task_state under a running move, so a second request
+  // gets past the API's compare-and-swap: the move records stop it instead.
+  it(`${ROUNDS_PER_KIND} rounds on an active server, with os-resetState among them`, activeRounds(['reset']));
+  it(`${ROUNDS_PER_KIND} rounds on a server waiting for resize confirmation, with os-resetState among them`, resizedRounds(['reset']));
+  it(`${ROUNDS_PER_KIND} rounds on a server whose host is down, with os-resetState among them`, hostDownRounds(['reset']));
+  it(`${ROUNDS_PER_KIND} rounds on a server waiting for resize confirmation, with delete among them`, resizedRounds(['delete']));
 });

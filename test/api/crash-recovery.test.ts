@@ -11,6 +11,7 @@ import { act } from '../support/actions.js';
 import { allocationHosts, migrationRows, setForcedDown } from '../support/db.js';
 import { sleep, until } from '../support/wait.js';
 import { jobsOfInstance } from '../../src/db/jobs.js';
+import { assertAuditClean } from '../support/audit.js';
 
 const HOST = 'OS-EXT-SRV-ATTR:host';
 const HOSTS = ['compute1', 'compute2', 'compute3'];
@@ -69,6 +70,7 @@ async function assertAt(id: string, host: string, status: string, power = status
   for (const other of HOSTS.filter((h) => h !== host)) assert.equal(guestOn(other, id), undefined, `no copy on ${other}`);
   assert.deepEqual(await allocationHosts(c, id), [host]);
   for (const m of await migrationRows(c, id)) assert.deepEqual(await allocationHosts(c, m.uuid), [], `migration ${m.status} holds nothing`);
+  await assertAuditClean(c);
 }
 
 async function verifyResize(id: string): Promise<any> {
@@ -100,6 +102,7 @@ describe('a compute agent killed at a crash point, then started again', () => {
     await c.waitServer(s.id, (x) => x.gone === true);
     assert.deepEqual(await allocationHosts(c, s.id), []);
     for (const h of HOSTS) assert.equal(guestOn(h, s.id), undefined);
+    await assertAuditClean(c);
   });
 
   it('stop: killed after powering off, the server ends SHUTOFF', async () => {

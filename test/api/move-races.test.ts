@@ -11,6 +11,7 @@ import { sleep, until } from '../support/wait.js';
 import { guestSpec } from '../../src/agent/context.js';
 import { flavorOf, getInstance } from '../../src/db/instances.js';
 import { jobsOfInstance } from '../../src/db/jobs.js';
+import { assertAuditClean } from '../support/audit.js';
 
 const HOST = 'OS-EXT-SRV-ATTR:host';
 const HOSTS = ['compute1', 'compute2', 'compute3'];
@@ -65,6 +66,7 @@ describe('moves racing with restarts, resets and deletes', () => {
     } finally {
       await c.aio.startHost(dest);
     }
+    await assertAuditClean(c);
   });
 
   it('an evacuation onto a host that still holds a copy of the guest takes that copy instead of destroying it', async () => {
@@ -88,6 +90,7 @@ describe('moves racing with restarts, resets and deletes', () => {
     }
     await until('the old host to clean up', async () => (await migrationRows(c, s.id)).at(-1)!.status, (st) => st === 'completed');
     assert.deepEqual(guestHosts(s.id), [dest]);
+    await assertAuditClean(c);
   });
 
   it('a move asked for while an earlier move of the server is still under way (its task reset) is refused with 409, and changes nothing', async () => {
@@ -128,6 +131,8 @@ describe('moves racing with restarts, resets and deletes', () => {
         assert.deepEqual(held, m.status === 'finished' ? [s[HOST]] : [], `migration ${m.status}`);
       }
       if (done.status === 'VERIFY_RESIZE') assert.equal((await act(c, 'admin', s.id, { confirmResize: null })).status, 204);
+      await stable(s.id);
+      await assertAuditClean(c);
       await c.req('admin', 'DELETE', `/servers/${s.id}`);
     }
   });
@@ -155,5 +160,6 @@ describe('moves racing with restarts, resets and deletes', () => {
       assert.deepEqual(await allocationHosts(c, s.id), []);
       for (const m of await migrationRows(c, s.id)) assert.deepEqual(await allocationHosts(c, m.uuid), []);
     }
+    await assertAuditClean(c);
   });
 });
