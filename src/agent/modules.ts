@@ -10,6 +10,7 @@ import { autoConfirmResizes } from './auto-confirm.js';
 import { liveMigrationHandlers } from './live-migration.js';
 import { evacuationHandlers, cleanUpAwaitedEvacuations, cleanUpEvacuations } from './evacuation.js';
 import { consoleOutputHandlers } from './console-output.js';
+import { rescueHandlers } from './rescue.js';
 import { syncPowerStates } from './power-sync.js';
 import { sweepGuests } from './guest-sweeper.js';
 
@@ -24,6 +25,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   coldMigrationHandlers,
   evacuationHandlers,
   consoleOutputHandlers,
+  rescueHandlers,
 ];
 
 /**

@@ -11,7 +11,7 @@ import { UNFINISHED_STATUSES } from '../db/migrations-repo.js';
 import { POWER_STATE, VmState } from '../compute/states.js';
 
 /** vm_states whose guest should be running. */
-const RUNNING_STATES: readonly string[] = [VmState.ACTIVE, VmState.PAUSED, VmState.SUSPENDED];
+const RUNNING_STATES: readonly string[] = [VmState.ACTIVE, VmState.PAUSED, VmState.SUSPENDED, VmState.RESCUED];
 const OFF: readonly number[] = [POWER_STATE.SHUTDOWN, POWER_STATE.CRASHED];
 
 async function settledServersHere(ctx: AgentContext) {

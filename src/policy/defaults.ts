@@ -148,6 +148,8 @@ const serverRules: PolicyDefault[] = [
   rule('os_compute_api:os-lock-server:lock', MEM, 'Lock a server. POST /servers/{server_id}/action (lock)'),
   rule('os_compute_api:os-lock-server:unlock', MEM, 'Unlock a server. POST /servers/{server_id}/action (unlock)'),
   rule('os_compute_api:os-lock-server:unlock:unlock_override', ADMIN, 'Unlock a server that was locked by someone else. POST /servers/{server_id}/action (unlock)'),
+  rule('os_compute_api:os-rescue', MEM, 'Rescue a server. POST /servers/{server_id}/action (rescue)'),
+  rule('os_compute_api:os-unrescue', MEM, 'Unrescue a server. POST /servers/{server_id}/action (unrescue)', ['os_compute_api:os-rescue', OLD_ADMIN_OR_OWNER]),
   rule('os_compute_api:os-pause-server:pause', MEM, 'Pause a server. POST /servers/{server_id}/action (pause)'),
   rule('os_compute_api:os-pause-server:unpause', MEM, 'Unpause a paused server. POST /servers/{server_id}/action (unpause)'),
   rule('os_compute_api:os-suspend-server:suspend', MEM, 'Suspend a server. POST /servers/{server_id}/action (suspend)'),

@@ -40,6 +40,8 @@ export interface GuestInfo {
   readonly networkInfo: unknown;
   /** How often network info was injected into this guest. */
   readonly networkInjections: number;
+  /** The rescue image the guest was booted from, while it is rescued. */
+  readonly rescueImageRef: string | null;
   /**
    * Destination host of a cold migration or resize this guest is the source
    * of, until it is confirmed or reverted (this host itself for a resize to
@@ -101,6 +103,10 @@ export interface VirtDriver {
   suspend(uuid: string): Promise<void>;
   resume(uuid: string): Promise<void>;
   rebuild(spec: GuestSpec): Promise<void>;
+  /** Boots the guest from a rescue image, its own disk attached beside it. Repeatable. */
+  rescue(uuid: string, rescueImageRef: string | null): Promise<void>;
+  /** Boots the guest from its own disk again. Repeatable. */
+  unrescue(uuid: string): Promise<void>;
   injectNetworkInfo(uuid: string, networkInfo: unknown): Promise<void>;
 
   // cold migration / resize: source then destination

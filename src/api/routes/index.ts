@@ -26,6 +26,7 @@ import { registerKeypairRoutes } from './keypairs.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
 import { registerDeferredDeleteRoutes } from './deferred-delete.js';
 import { registerConsoleOutputRoutes } from './console-output.js';
+import { registerRescueRoutes } from './rescue.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -54,4 +55,5 @@ export const ALL_ROUTES: Registrar[] = [
   registerQuotaSetRoutes,
   registerDeferredDeleteRoutes,
   registerConsoleOutputRoutes,
+  registerRescueRoutes,
 ];

@@ -59,6 +59,7 @@ interface Guest {
   networkInjections: number;
   migratingTo?: string;
   previousSpec?: GuestSpec;
+  rescueImageRef?: string | null;
 }
 
 interface RunningLiveMigration {
@@ -244,6 +245,26 @@ export class FakeDriver implements VirtDriver {
     g.spec = spec;
     if (g.powerState !== PowerState.SHUTDOWN) g.powerState = PowerState.RUNNING;
     this.changed(spec.uuid);
+  }
+
+  /** The guest runs from the rescue image (its own image when none is given); repeatable. */
+  async rescue(uuid: string, rescueImageRef: string | null): Promise<void> {
+    this.require('rescue', uuid);
+    await this.delayAndFault('rescue', uuid, this.delays.power);
+    const g = this.require('rescue', uuid);
+    g.rescueImageRef = rescueImageRef ?? g.spec.imageRef ?? '';
+    g.powerState = PowerState.RUNNING;
+    this.changed(uuid);
+  }
+
+  /** The guest runs from its own disk again; repeatable. */
+  async unrescue(uuid: string): Promise<void> {
+    this.require('unrescue', uuid);
+    await this.delayAndFault('unrescue', uuid, this.delays.power);
+    const g = this.require('unrescue', uuid);
+    delete g.rescueImageRef;
+    g.powerState = PowerState.RUNNING;
+    this.changed(uuid);
   }
 
   async injectNetworkInfo(uuid: string, networkInfo: unknown): Promise<void> {
@@ -524,6 +545,7 @@ function info(g: Guest): GuestInfo {
     networkInfo: g.networkInfo,
     networkInjections: g.networkInjections,
     migratingTo: g.migratingTo ?? null,
+    rescueImageRef: g.rescueImageRef ?? null,
   });
 }
 

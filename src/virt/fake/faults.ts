@@ -16,6 +16,8 @@ export const FAULT_STEPS = [
   'suspend',
   'resume',
   'rebuild',
+  'rescue',
+  'unrescue',
   'inject_network_info',
   'migrate_disk_and_power_off',
   'finish_migration',

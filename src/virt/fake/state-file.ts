@@ -21,6 +21,8 @@ export interface StoredGuest {
   readonly migratingTo?: string;
   /** Same-host resize: the spec a revert goes back to. */
   readonly previousSpec?: GuestSpec;
+  /** The rescue image a rescued guest runs from. */
+  readonly rescueImageRef?: string | null;
 }
 
 export interface StoredHost {
