@@ -166,8 +166,8 @@ class LiveMigrationTask {
         instanceUuid: inst.uuid,
         projectId: inst.project_id,
         flavor: { vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb, swap: flavor.swap },
-        // Every host is in one zone today; a zone chosen at boot is not kept apart from the host's.
-        availabilityZone: null,
+        // The server stays in the zone it asked for at boot (or is pinned to).
+        availabilityZone: inst.availability_zone,
         ignoreHosts: [...attempted],
         ...(this.msg.host !== null ? { requestedHost: this.msg.host } : {}),
         ...schedulerHintsOf(inst),

@@ -74,7 +74,8 @@ async function coldMigrate(ctx: ConductorContext, req: MigrateServerArgs, job: J
       instanceUuid: inst.uuid,
       projectId: inst.project_id,
       flavor: { vcpus: req.flavor.vcpus, memory_mb: req.flavor.memory_mb, root_gb: req.flavor.root_gb, ephemeral_gb: req.flavor.ephemeral_gb, swap: req.flavor.swap },
-      availabilityZone: null,
+      // The server stays in the zone it asked for at boot (or is pinned to).
+      availabilityZone: inst.availability_zone,
       ...(req.host !== null ? { requestedHost: req.host } : {}),
       ignoreHosts: req.allowSameHost || inst.host === null ? [] : [inst.host],
     };

@@ -15,6 +15,7 @@ import { differentHostFilter } from '../../../src/scheduler/filters/different-ho
 import { requestedDestinationFilter } from '../../../src/scheduler/filters/requested-destination-filter.js';
 import { ignoreHostsFilter } from '../../../src/scheduler/filters/ignore-hosts-filter.js';
 import { enabledFilters } from '../../../src/scheduler/filters/enabled-filters.js';
+import { availabilityZoneFilter as azFilter, hostZoneFromAggregates } from '../../../src/scheduler/filters/availability-zone-filter.js';
 import { ramWeigher } from '../../../src/scheduler/weighers/ram.js';
 import { orderByWeight } from '../../../src/scheduler/weighers/weigher.js';
 
@@ -29,6 +30,7 @@ const host = (over: Partial<HostState> = {}): HostState => ({
   inventory: { vcpus: 4, memory_mb: 4096, local_gb: 40, cpu_allocation_ratio: 1, ram_allocation_ratio: 1, disk_allocation_ratio: 1 },
   used: { vcpus: 0, memory_mb: 0, disk_gb: 0 },
   instanceUuids: new Set(),
+  aggregates: [],
   ...over,
   instanceCount: over.instanceCount ?? over.instanceUuids?.size ?? 0,
 });
@@ -41,6 +43,9 @@ const spec = (over: Partial<RequestSpec> = {}): RequestSpec => ({
   ...over,
 });
 
+/** A host in aggregates with these metadata. */
+const inAggregates = (...metadata: Array<Record<string, string>>): HostState => host({ aggregates: metadata.map((m, i) => ({ id: i + 1, metadata: m })) });
+
 describe('ComputeFilter', () => {
   it('passes an enabled, up service', () => assert.equal(computeFilter.passes(host(), spec()), true));
   it('rejects a disabled service', () => assert.equal(computeFilter.passes(host({ serviceDisabled: true }), spec()), false));
@@ -52,6 +57,22 @@ describe('AvailabilityZoneFilter', () => {
   it('passes any host when no zone is requested', () => assert.equal(f.passes(host({ host: 'h2' }), spec()), true));
   it('passes a host in the requested zone', () => assert.equal(f.passes(host(), spec({ availabilityZone: 'az1' })), true));
   it('rejects a host in another zone', () => assert.equal(f.passes(host({ host: 'h2' }), spec({ availabilityZone: 'az1' })), false));
+});
+
+describe('AvailabilityZoneFilter on zones from aggregates', () => {
+  const f = azFilter(hostZoneFromAggregates('nova'));
+  it('puts a host without a zoned aggregate in the default zone', () => {
+    assert.equal(f.passes(inAggregates({ k: 'v' }), spec({ availabilityZone: 'nova' })), true);
+    assert.equal(f.passes(inAggregates(), spec({ availabilityZone: 'az1' })), false);
+  });
+  it("puts a host in its aggregate's zone, and no longer in the default one", () => {
+    assert.equal(f.passes(inAggregates({ k: 'v' }, { availability_zone: 'az1' }), spec({ availabilityZone: 'az1' })), true);
+    assert.equal(f.passes(inAggregates({ availability_zone: 'az1' }), spec({ availabilityZone: 'nova' })), false);
+  });
+  it('reads aggregates only for a request with a zone', () => {
+    assert.equal(f.readsAggregates?.(spec()), false);
+    assert.equal(f.readsAggregates?.(spec({ availabilityZone: 'az1' })), true);
+  });
 });
 
 describe('RamFilter', () => {
