@@ -10,7 +10,7 @@ import { aggregateZone, aggregatesOfHosts } from '../db/aggregates.js';
 import { recordAction } from '../db/instance-actions.js';
 import { dbTime } from '../db/time.js';
 import { requestSpecToJson } from '../scheduler/request-spec-json.js';
-import type { RequestSpec, SchedulerHints } from '../scheduler/request-spec.js';
+import { requestedFlavorOf, type RequestSpec, type SchedulerHints } from '../scheduler/request-spec.js';
 import { finishDelete } from './finish-delete.js';
 import { transact, type Tx } from '../jobs/transaction.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
@@ -145,8 +145,9 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
       const spec: RequestSpec = {
         instanceUuid: uuids[0]!,
         projectId: who.projectId,
-        flavor: { vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb, swap: flavor.swap },
+        flavor: requestedFlavorOf(flavor),
         availabilityZone: req.availabilityZone,
+        ...(req.imageRef !== '' && { imageRef: req.imageRef }),
         ...(req.requestedHost !== undefined && { requestedHost: req.requestedHost }),
         ...(req.requestedNode !== undefined && { requestedNode: req.requestedNode }),
         ...(Object.keys(hints).length > 0 && { schedulerHints: hints }),

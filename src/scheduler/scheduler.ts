@@ -16,13 +16,15 @@ import { enabledFilters } from './filters/enabled-filters.js';
 import type { Filter } from './filters/filter.js';
 import { ignoreHostsFilter } from './filters/ignore-hosts-filter.js';
 import { requestedDestinationFilter } from './filters/requested-destination-filter.js';
+import type { ImageLookup } from '../image/lookup.js';
 import { ramWeigher } from './weighers/ram.js';
 import { orderByWeight, type Weigher } from './weighers/weigher.js';
 
 export interface SchedulerOptions {
   /** A host's availability zone; default: its aggregates', else [DEFAULT] default_availability_zone. */
   readonly hostZone?: HostZone;
-
+  /** Where image properties are looked up (AggregateImagePropertiesIsolation); default: no image has any. */
+  readonly images?: ImageLookup;
   /** Where configuration warnings go; default console.warn. */
   readonly warn?: (message: string) => void;
 }
@@ -46,11 +48,21 @@ export class Scheduler {
   ) {
     const hostZone = opts.hostZone ?? hostZoneFromAggregates(conf.str('DEFAULT', 'default_availability_zone'));
     const warn = opts.warn ?? ((m: string): void => console.warn(m));
+    const images = opts.images;
     // The request's own constraints apply whatever the configured filters are.
     this.filters = [
       requestedDestinationFilter,
       ignoreHostsFilter,
-      ...enabledFilters(conf.list('filter_scheduler', 'enabled_filters'), hostZone, warn),
+      ...enabledFilters(
+        conf.list('filter_scheduler', 'enabled_filters'),
+        {
+          hostZone,
+          imageProperties: (spec) => (spec.imageRef !== undefined ? images?.get(spec.imageRef)?.properties : undefined) ?? {},
+          isolationNamespace: conf.str('filter_scheduler', 'aggregate_image_properties_isolation_namespace'),
+          isolationSeparator: conf.str('filter_scheduler', 'aggregate_image_properties_isolation_separator'),
+        },
+        warn,
+      ),
     ];
     this.weighers = [ramWeigher(conf.num('filter_scheduler', 'ram_weight_multiplier'))];
   }

@@ -111,6 +111,17 @@ for (const tdb of TEST_DATABASES) {
       await assert.rejects(scheduler().selectDestinations(spec({ availabilityZone: 'az1' })), isNoValidHost);
     });
 
+    it('runs the aggregate filters when they are enabled', async () => {
+      await seedHost(db, now, { host: 'big', memory_mb: 65536 });
+      await seedHost(db, now, { host: 'small', memory_mb: 4096 });
+      await aggregate(['big'], { filter_tenant_id: 'other' });
+      const isolated = scheduler([['filter_scheduler', 'enabled_filters', 'ComputeFilter,AggregateMultiTenancyIsolation']]);
+      assert.equal((await isolated.selectDestinations(spec({ projectId: 'p1' })))[0]!.host, 'small');
+      assert.equal((await isolated.selectDestinations(spec({ projectId: 'other' })))[0]!.host, 'big');
+      // Not enabled by default.
+      assert.equal((await scheduler().selectDestinations(spec({ projectId: 'p1' })))[0]!.host, 'big');
+    });
+
     it('honours a requested host and node, and refuses an unknown one', async () => {
       await seedHost(db, now, { host: 'big', memory_mb: 65536 });
       await seedHost(db, now, { host: 'small', memory_mb: 4096 });
