@@ -142,13 +142,19 @@ describe('servers in zones', () => {
     }
   });
 
-  it("a server that asked for no zone shows its host's zone, in lists too", async () => {
+  it("a server that asked for no zone shows its host's zone, in lists and list filters too", async () => {
     const s = await filler('compute1');
     assert.equal(s[AZ], ZONE);
     const list = (await c.req('admin', 'GET', '/servers/detail')).body.servers;
     assert.equal(list.find((x: any) => x.id === s.id)[AZ], ZONE);
     const t = await filler('compute3');
     assert.equal(t[AZ], 'nova');
+    // Filtering by zone goes by the host's zone too.
+    const inZone = (await c.req('admin', 'GET', `/servers?availability_zone=${ZONE}`)).body.servers.map((x: any) => x.id);
+    assert.ok(inZone.includes(s.id));
+    assert.ok(!inZone.includes(t.id));
+    const inNova = (await c.req('admin', 'GET', '/servers?availability_zone=^nova$')).body.servers.map((x: any) => x.id);
+    assert.deepEqual([inNova.includes(s.id), inNova.includes(t.id)], [false, true]);
     await deleteServer(s.id);
     await deleteServer(t.id);
   });

@@ -228,6 +228,11 @@ async function listServers(deps: ApiDeps, ctx: RequestContext, query: Query, det
     if (val !== undefined) regex[col] = val;
   }
   f.regex = regex;
+  if (regex.availability_zone !== undefined) {
+    // A server is in its host's zone (the one it asked for until it has a host), as Nova records it.
+    const zones = await deps.compute.zones.snapshot();
+    f.zoneOf = (r) => (r.host ? zones.hostZone(r.host) : r.availability_zone);
+  }
 
   const { limit, marker } = pageParams(deps.conf, query);
   const sort = sortSpec(ctx, query);
