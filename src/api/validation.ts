@@ -80,8 +80,15 @@ function reason(e: ErrorObject, value: unknown): string {
 export function validateBody(schema: JsonSchema, body: unknown): void {
   const fn = compile(schema);
   if (fn(body)) return;
-  const err = (fn.errors ?? [])[0];
-  if (!err) throw badRequest('Invalid input.');
+  const errors = fn.errors ?? [];
+  const first = errors[0];
+  if (!first) throw badRequest('Invalid input.');
+  // A failure inside a oneOf/anyOf branch is reported, as jsonschema reports
+  // it, by the outermost oneOf/anyOf that contains it.
+  const composite = errors
+    .filter((e) => (e.keyword === 'oneOf' || e.keyword === 'anyOf') && first.schemaPath.startsWith(`${e.schemaPath}/`))
+    .sort((a, b) => a.schemaPath.length - b.schemaPath.length)[0];
+  const err = composite ?? first;
   // For 'required' and 'additionalProperties' the failing value is the object itself.
   const path = err.instancePath;
   const value = valueAt(body, path);

@@ -89,7 +89,7 @@ withCommon(program.command('serve').description('run everything in one process: 
         `  identity  ${identityUrl(conf)}\n` +
         `  compute   http://${host}:${aio.api.computePort}/v2.1\n` +
         `  image     http://${host}:${aio.api.imagePort}/v2\n` +
-        `  hosts     ${[...aio.agents.keys()].join(', ')} (simulated, zone ${conf.str('DEFAULT', 'default_availability_zone')})\n` +
+        `  hosts     ${[...aio.agents.keys()].join(', ')} (simulated; default zone ${conf.str('DEFAULT', 'default_availability_zone')})\n` +
         `  data      ${dir}\n\n` +
         `clouds.yaml (also written to ${cloudsFile}):\n\n${clouds}\n` +
         `Try: OS_CLIENT_CONFIG_FILE=${cloudsFile} openstack --os-cloud magnetar-admin server list\n`,

@@ -140,7 +140,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
 }
 
 export async function startScheduler(base: Base): Promise<Subscription> {
-  const scheduler = new Scheduler(base.db, base.conf, base.clock, { warn: (m) => base.log.warn(m) });
+  const scheduler = new Scheduler(base.db, base.conf, base.clock, { warn: (m) => base.log.warn(m), images: imageLookup(new ImageCatalog()) });
   return withServiceRecord(base, 'nova-scheduler', 'scheduler', await base.bus.serve('scheduler', schedulerHandlers(scheduler)));
 }
 

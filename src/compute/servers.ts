@@ -6,10 +6,11 @@ import { normalizeIPv6 } from './ip-address.js';
 import type { InstanceRow, InstanceUpdate } from '../db/schema.js';
 import { getFlavor, instanceFlavorOf, type FlavorViewer, type FlavorWithSpecs } from '../db/flavors.js';
 import { insertInstance, updateInstance, getInstance } from '../db/instances.js';
+import { aggregateZone, aggregatesOfHosts } from '../db/aggregates.js';
 import { recordAction } from '../db/instance-actions.js';
 import { dbTime } from '../db/time.js';
 import { requestSpecToJson } from '../scheduler/request-spec-json.js';
-import type { RequestSpec, SchedulerHints } from '../scheduler/request-spec.js';
+import { requestedFlavorOf, type RequestSpec, type SchedulerHints } from '../scheduler/request-spec.js';
 import { finishDelete } from './finish-delete.js';
 import { transact, type Tx } from '../jobs/transaction.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
@@ -144,8 +145,9 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
       const spec: RequestSpec = {
         instanceUuid: uuids[0]!,
         projectId: who.projectId,
-        flavor: { vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb, swap: flavor.swap },
+        flavor: requestedFlavorOf(flavor),
         availabilityZone: req.availabilityZone,
+        ...(req.imageRef !== '' && { imageRef: req.imageRef }),
         ...(req.requestedHost !== undefined && { requestedHost: req.requestedHost }),
         ...(req.requestedNode !== undefined && { requestedNode: req.requestedNode }),
         ...(Object.keys(hints).length > 0 && { schedulerHints: hints }),
@@ -174,12 +176,12 @@ export interface ServerUpdate {
  * A server is pinned to the zone it asked for. It may be unpinned, or pinned
  * to the zone it is in now, but not moved to another zone by a rename.
  */
-function pinnedZoneUpdate(svc: ComputeService, inst: InstanceRow, requested: string | null): string | null {
+async function pinnedZoneUpdate(svc: ComputeService, inst: InstanceRow, requested: string | null): Promise<string | null> {
   if (requested === null) return null;
   const current = inst.availability_zone;
   if (current !== null && current !== requested)
     throw new Conflict('Cannot change pinned availability zone directly. Unpin first by setting pinned_availability_zone to null.');
-  const actual = inst.host ? svc.conf.str('DEFAULT', 'default_availability_zone') : (inst.availability_zone ?? '');
+  const actual = inst.host ? (await svc.zones.snapshot()).hostZone(inst.host) : (inst.availability_zone ?? '');
   if (current === null && requested !== actual)
     throw new Conflict(`Server can only be pinned to its current availability zone '${actual}', but '${requested}' was requested.`);
   return requested;
@@ -188,7 +190,7 @@ function pinnedZoneUpdate(svc: ComputeService, inst: InstanceRow, requested: str
 /** PUT /servers/{id}: the fields a user may rename. No lock or state check, as in Nova. */
 export async function updateServer(svc: ComputeService, inst: InstanceRow, u: ServerUpdate): Promise<InstanceRow> {
   const values: InstanceUpdate = {
-    ...(u.pinnedAvailabilityZone !== undefined && { availability_zone: pinnedZoneUpdate(svc, inst, u.pinnedAvailabilityZone) }),
+    ...(u.pinnedAvailabilityZone !== undefined && { availability_zone: await pinnedZoneUpdate(svc, inst, u.pinnedAvailabilityZone) }),
     ...(u.name !== undefined && { display_name: u.name }),
     ...(u.description !== undefined && { display_description: u.description }),
     ...(u.hostname !== undefined && { hostname: u.hostname }),
@@ -274,19 +276,31 @@ export async function flavorForBoot(svc: ComputeService, who: FlavorViewer, flav
   return flavor;
 }
 
-/** Zones a server may ask for: those of enabled compute services (all in the default zone). */
+/** Zones a server may ask for: those of enabled services (a compute host's from its aggregates). */
 export async function availableZones(svc: ComputeService): Promise<Set<string>> {
   const enabled = await svc.db.kysely
     .selectFrom('services')
-    .select('binary')
+    .select(['binary', 'host'])
     .where('disabled', '=', 0)
     .where('deleted', '=', 0)
     .execute();
-  const zones = new Set<string>();
-  for (const s of enabled) {
-    zones.add(s.binary === 'nova-compute' ? svc.conf.str('DEFAULT', 'default_availability_zone') : svc.conf.str('DEFAULT', 'internal_service_availability_zone'));
-  }
-  return zones;
+  const map = await svc.zones.snapshot();
+  return new Set(enabled.map((s) => map.serviceZone(s)));
+}
+
+/**
+ * The zone a server forced onto a host (`zone:host[:node]`) keeps: the one
+ * asked for when the host is in it (the default zone counts for a host no
+ * aggregate gives a zone), else none — the host's own zone then shows.
+ */
+export async function zoneForForcedHost(svc: ComputeService, zone: string | null, host: string | null): Promise<string | null> {
+  const aggregates = host === null ? [] : await aggregatesOfHosts(svc.db.kysely, [host]);
+  const defaultZone = svc.conf.str('DEFAULT', 'default_availability_zone');
+  if (aggregates.length === 0) return zone === defaultZone ? zone : null;
+  const hostZone = aggregates.map(aggregateZone).find((z) => z) ?? null;
+  if (zone === hostZone) return zone;
+  if (zone === defaultZone && hostZone === null) return zone;
+  return null;
 }
 
 /** 2.74 `host`/`hypervisor_hostname`: the named compute node must exist → else 400. */

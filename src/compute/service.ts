@@ -8,9 +8,12 @@ import type { Bus } from '../rpc/bus.js';
 import type { Clock } from './clock.js';
 import { effectiveServiceDownTime } from '../config/config.js';
 import { NO_CRASH, type CrashSwitch } from '../crash/switch.js';
+import { HostZones } from './host-zones.js';
 
 export class ComputeService {
   readonly serviceDownTime: number;
+  /** Availability zones of hosts, derived from aggregates. */
+  readonly zones: HostZones;
   constructor(
     readonly db: Db,
     readonly conf: Config,
@@ -21,6 +24,7 @@ export class ComputeService {
     readonly crash: CrashSwitch = NO_CRASH,
   ) {
     this.serviceDownTime = effectiveServiceDownTime(conf);
+    this.zones = new HostZones(db, conf);
   }
 }
 

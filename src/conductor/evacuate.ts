@@ -12,7 +12,7 @@ import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { claim, moveAllocations, release } from '../scheduler/claims.js';
 import { transact } from '../jobs/transaction.js';
-import { resourcesOf, type RequestSpec } from '../scheduler/request-spec.js';
+import { requestedFlavorOf, resourcesOf, type RequestSpec } from '../scheduler/request-spec.js';
 import { ComputeTaskError, MagnetarError, NoValidHost } from '../compute/errors.js';
 import { TaskState, VmState } from '../compute/states.js';
 import type { InstanceRow, MigrationRow } from '../db/schema.js';
@@ -55,8 +55,9 @@ async function scheduleDestination(ctx: ConductorContext, inst: InstanceRow, req
   const spec: RequestSpec = {
     instanceUuid: inst.uuid,
     projectId: inst.project_id,
-    flavor: { vcpus: f.vcpus, memory_mb: f.memory_mb, root_gb: f.root_gb, ephemeral_gb: f.ephemeral_gb, swap: f.swap },
+    flavor: requestedFlavorOf(f),
     availabilityZone: inst.availability_zone,
+    imageRef: inst.image_ref,
     // The failed host is never a candidate, whatever the filters say.
     ignoreHosts: inst.host !== null ? [inst.host] : [],
     ...(requestedHost !== null ? { requestedHost } : {}),

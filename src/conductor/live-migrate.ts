@@ -19,7 +19,7 @@ import { transact } from '../jobs/transaction.js';
 import { computeServiceOfHost } from '../db/compute-nodes.js';
 import { claim, release, usage } from '../scheduler/claims.js';
 import { capacityOf } from '../scheduler/resources.js';
-import { resourcesOf, type RequestSpec } from '../scheduler/request-spec.js';
+import { requestedFlavorOf, resourcesOf, type RequestSpec } from '../scheduler/request-spec.js';
 import { serviceIsUp } from '../compute/service-liveness.js';
 import { effectiveServiceDownTime } from '../config/config.js';
 import { InstanceInvalidState, MagnetarError, NoValidHost } from '../compute/errors.js';
@@ -165,9 +165,10 @@ class LiveMigrationTask {
       const spec: RequestSpec = {
         instanceUuid: inst.uuid,
         projectId: inst.project_id,
-        flavor: { vcpus: flavor.vcpus, memory_mb: flavor.memory_mb, root_gb: flavor.root_gb, ephemeral_gb: flavor.ephemeral_gb, swap: flavor.swap },
-        // Every host is in one zone today; a zone chosen at boot is not kept apart from the host's.
-        availabilityZone: null,
+        flavor: requestedFlavorOf(flavor),
+        // The server stays in the zone it asked for at boot (or is pinned to).
+        availabilityZone: inst.availability_zone,
+        imageRef: inst.image_ref,
         ignoreHosts: [...attempted],
         ...(this.msg.host !== null ? { requestedHost: this.msg.host } : {}),
         ...schedulerHintsOf(inst),

@@ -12,7 +12,7 @@ import { conductorEvent, SchedulerUnreachable, selectDestinations } from './cont
 import { getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
-import type { RequestSpec, Selection } from '../scheduler/request-spec.js';
+import { requestedFlavorOf, type RequestSpec, type Selection } from '../scheduler/request-spec.js';
 import { transact } from '../jobs/transaction.js';
 import { Conflict, NoValidHost } from '../compute/errors.js';
 import { TaskState } from '../compute/states.js';
@@ -73,8 +73,10 @@ async function coldMigrate(ctx: ConductorContext, req: MigrateServerArgs, job: J
     const spec: RequestSpec = {
       instanceUuid: inst.uuid,
       projectId: inst.project_id,
-      flavor: { vcpus: req.flavor.vcpus, memory_mb: req.flavor.memory_mb, root_gb: req.flavor.root_gb, ephemeral_gb: req.flavor.ephemeral_gb, swap: req.flavor.swap },
-      availabilityZone: null,
+      flavor: requestedFlavorOf(req.flavor),
+      // The server stays in the zone it asked for at boot (or is pinned to).
+      availabilityZone: inst.availability_zone,
+      imageRef: inst.image_ref,
       ...(req.host !== null ? { requestedHost: req.host } : {}),
       ignoreHosts: req.allowSameHost || inst.host === null ? [] : [inst.host],
     };

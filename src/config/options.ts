@@ -63,6 +63,9 @@ export const OPTIONS: readonly OptionDef[] = [
     ['ComputeFilter', 'AvailabilityZoneFilter', 'RamFilter', 'DiskFilter', 'CoreFilter', 'SameHostFilter', 'DifferentHostFilter'],
     'Filters a host must pass'),
   opt('filter_scheduler', 'ram_weight_multiplier', 'float', 1.0, 'Weight of free RAM; positive spreads, negative stacks'),
+  opt('filter_scheduler', 'aggregate_image_properties_isolation_namespace', 'string', '',
+    'AggregateImagePropertiesIsolation: only aggregate metadata keys starting with this namespace (and the separator) are compared'),
+  opt('filter_scheduler', 'aggregate_image_properties_isolation_separator', 'string', '.', 'Separator after the namespace above'),
   // [compute]
   opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken; 0 = no timeout'),
   opt('compute', 'live_migration_timeout_action', 'string', 'abort', 'What to do when a live migration times out: abort or force_complete'),

@@ -11,6 +11,7 @@ import * as m002 from './migrations/002_key_pairs_unique.js';
 import * as m003 from './migrations/003_auto_disk_config.js';
 import * as m004 from './migrations/004_token_revocations.js';
 import * as m005 from './migrations/005_jobs.js';
+import * as m007 from './migrations/007_aggregates.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -26,6 +27,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: Dia
   { name: '003_auto_disk_config', up: m003.up },
   { name: '004_token_revocations', up: m004.up },
   { name: '005_jobs', up: m005.up },
+  { name: '007_aggregates', up: m007.up },
 ];
 
 /** `sqlite:///rel/path`, `sqlite:////abs/path`, `postgresql[+driver]://user:pw@host:port/db`. */

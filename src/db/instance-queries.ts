@@ -35,6 +35,8 @@ export interface InstanceFilters {
   readonly changesBefore?: Date;
   /** Column → regular expression (Python `re.search` semantics). */
   readonly regex?: Readonly<Partial<Record<RegexColumn, string>>>;
+  /** The zone the availability_zone expression is matched against (its host's), instead of the column. */
+  readonly zoneOf?: (row: InstanceRow) => string | null;
   readonly tags?: readonly string[];
   readonly tagsAny?: readonly string[];
   readonly notTags?: readonly string[];
@@ -95,7 +97,7 @@ function compileRegex(pattern: string): RegExp {
 }
 
 function passesMemoryFilters(row: InstanceRow, f: InstanceFilters, regex: ReadonlyArray<[RegexColumn, RegExp]>): boolean {
-  for (const [col, re] of regex) if (!matches(re, row[col])) return false;
+  for (const [col, re] of regex) if (!matches(re, col === 'availability_zone' && f.zoneOf ? f.zoneOf(row) : row[col])) return false;
   if (f.flavorRowId !== undefined) {
     try {
       if ((JSON.parse(row.flavor) as { id?: number }).id !== f.flavorRowId) return false;

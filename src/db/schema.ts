@@ -228,6 +228,30 @@ export interface JobsTable {
   created_at: string;
 }
 
+/** A host aggregate (its hosts and metadata are rows of their own tables). */
+export interface AggregatesTable {
+  id: Generated<number>;
+  uuid: string;
+  name: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface AggregateHostsTable {
+  id: Generated<number>;
+  aggregate_id: number;
+  host: string;
+  created_at: string;
+}
+
+export interface AggregateMetadataTable {
+  id: Generated<number>;
+  aggregate_id: number;
+  key: string;
+  value: string;
+  created_at: string;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -243,6 +267,9 @@ export interface Database {
   key_pairs: KeyPairsTable;
   jobs: JobsTable;
   token_revocations: TokenRevocationsTable;
+  aggregates: AggregatesTable;
+  aggregate_hosts: AggregateHostsTable;
+  aggregate_metadata: AggregateMetadataTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;
@@ -259,6 +286,7 @@ export type MigrationRow = Selectable<MigrationsTable>;
 export type MigrationUpdate = Updateable<MigrationsTable>;
 export type KeyPairRow = Selectable<KeyPairsTable>;
 export type JobRow = Selectable<JobsTable>;
+export type AggregateRow = Selectable<AggregatesTable>;
 
 /** The flavor as copied into an instance at boot/resize time. */
 export interface InstanceFlavor {

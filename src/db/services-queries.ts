@@ -84,7 +84,7 @@ export async function inProgressMigrationCount(db: Kysely<Database>, host: strin
   return Number(r.n);
 }
 
-/** Soft-deletes a service and, for a compute service, its compute nodes. */
+/** Soft-deletes a service and, for a compute service, its compute nodes and aggregate memberships. */
 export async function deleteService(db: Kysely<Database>, svc: ServiceRow, now: Date): Promise<void> {
   const t = dbTime(now);
   await db.transaction().execute(async (trx) => {
@@ -96,6 +96,8 @@ export async function deleteService(db: Kysely<Database>, svc: ServiceRow, now: 
         .where((eb) => eb.or([eb('service_id', '=', svc.id), eb('host', '=', svc.host)]))
         .where('deleted', '=', 0)
         .execute();
+      // Its host leaves every aggregate (Nova removes it from each).
+      await trx.deleteFrom('aggregate_hosts').where('host', '=', svc.host).execute();
     }
   });
 }

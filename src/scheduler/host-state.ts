@@ -1,7 +1,10 @@
 // The scheduler's view of every candidate compute node: inventory, current
-// usage, service status and the instances on its host — loaded in two queries.
+// usage, service status, the instances on its host and its aggregates' metadata
+// — loaded in a few queries per request (aggregates only when a filter reads
+// them), so aggregate changes count at once.
 import type { Db } from '../db/connect.js';
 import { serviceIsUp } from '../compute/service-liveness.js';
+import { aggregateMetadataByHost, type AggregateMetadataOf } from '../db/aggregates.js';
 import type { NodeInventory, Resources } from './resources.js';
 
 export interface HostState {
@@ -19,9 +22,11 @@ export interface HostState {
   readonly instanceCount: number;
   /** Their uuids — loaded only when a request names instances (same_host/different_host hints). */
   readonly instanceUuids: ReadonlySet<string>;
+  /** The metadata of the aggregates the host is in (its zone, and what the aggregate filters read); loaded only when asked for. */
+  readonly aggregates: readonly AggregateMetadataOf[];
 }
 
-export async function loadHostStates(db: Db, now: Date, serviceDownTime: number, opts: { withInstanceUuids?: boolean } = {}): Promise<HostState[]> {
+export async function loadHostStates(db: Db, now: Date, serviceDownTime: number, opts: { withInstanceUuids?: boolean; withAggregates?: boolean } = {}): Promise<HostState[]> {
   const usage = db.kysely
     .selectFrom('allocations')
     .select((eb) => [
@@ -60,6 +65,7 @@ export async function loadHostStates(db: Db, now: Date, serviceDownTime: number,
     .groupBy('host')
     .execute();
   const countByHost = new Map(counts.map((c) => [c.host, Number(c.n)]));
+  const aggregates = opts.withAggregates ? await aggregateMetadataByHost(db.kysely, hosts) : new Map<string, AggregateMetadataOf[]>();
   const byHost = new Map<string, Set<string>>();
   if (opts.withInstanceUuids) {
     const instances = await db.kysely
@@ -100,5 +106,6 @@ export async function loadHostStates(db: Db, now: Date, serviceDownTime: number,
     },
     instanceCount: countByHost.get(r.host) ?? 0,
     instanceUuids: byHost.get(r.host) ?? new Set<string>(),
+    aggregates: aggregates.get(r.host) ?? [],
   }));
 }

@@ -35,6 +35,15 @@ function optStrings(o: Obj, k: string, what: string): string[] | undefined {
   return v;
 }
 
+/** The flavor's name and extra specs, when the sender gave them. */
+function optFlavorFacts(f: Obj): Pick<RequestedFlavor, 'name' | 'extra_specs'> {
+  const name = optStr(f, 'name', 'spec.flavor');
+  const specs = f['extra_specs'];
+  if (specs !== undefined && specs !== null && (!isObj(specs) || !Object.values(specs).every((v) => typeof v === 'string')))
+    throw new Invalid('spec.flavor.extra_specs must be an object of strings');
+  return { ...(name !== undefined && { name }), ...(isObj(specs) && { extra_specs: specs as Record<string, string> }) };
+}
+
 export function parseRequestSpec(json: Json | undefined): RequestSpec {
   const o = obj(json, 'spec');
   const f = obj(o['flavor'], 'spec.flavor');
@@ -44,6 +53,7 @@ export function parseRequestSpec(json: Json | undefined): RequestSpec {
     root_gb: num(f, 'root_gb', 'spec.flavor'),
     ephemeral_gb: num(f, 'ephemeral_gb', 'spec.flavor'),
     swap: num(f, 'swap', 'spec.flavor'),
+    ...optFlavorFacts(f),
   };
   let hints: SchedulerHints | undefined;
   if (o['schedulerHints'] !== undefined && o['schedulerHints'] !== null) {
@@ -54,6 +64,7 @@ export function parseRequestSpec(json: Json | undefined): RequestSpec {
   }
   const az = o['availabilityZone'];
   if (az !== null && az !== undefined && typeof az !== 'string') throw new Invalid('spec.availabilityZone must be a string or null');
+  const imageRef = optStr(o, 'imageRef', 'spec');
   const requestedHost = optStr(o, 'requestedHost', 'spec');
   const requestedNode = optStr(o, 'requestedNode', 'spec');
   const ignoreHosts = optStrings(o, 'ignoreHosts', 'spec');
@@ -64,6 +75,7 @@ export function parseRequestSpec(json: Json | undefined): RequestSpec {
     projectId: str(o, 'projectId', 'spec'),
     flavor,
     availabilityZone: az ?? null,
+    ...(imageRef !== undefined && { imageRef }),
     ...(requestedHost !== undefined && { requestedHost }),
     ...(requestedNode !== undefined && { requestedNode }),
     ...(ignoreHosts !== undefined && { ignoreHosts }),

@@ -1,5 +1,6 @@
 // What the scheduler is asked for and what it answers — plain data, so both
 // cross the bus as JSON unchanged.
+import type { InstanceFlavor } from '../db/schema.js';
 import type { Resources } from './resources.js';
 
 export interface RequestedFlavor {
@@ -9,6 +10,10 @@ export interface RequestedFlavor {
   readonly ephemeral_gb: number;
   /** MB, as on the flavor. */
   readonly swap: number;
+  /** The flavor's name (AggregateTypeAffinityFilter). */
+  readonly name?: string;
+  /** The flavor's extra specs (AggregateInstanceExtraSpecsFilter). */
+  readonly extra_specs?: Readonly<Record<string, string>>;
 }
 
 export interface SchedulerHints {
@@ -22,7 +27,10 @@ export interface RequestSpec {
   readonly instanceUuid: string;
   readonly projectId: string;
   readonly flavor: RequestedFlavor;
+  /** The zone the server asked for at boot (or was pinned to); null = any. */
   readonly availabilityZone: string | null;
+  /** The server's image (AggregateImagePropertiesIsolation reads its properties). */
+  readonly imageRef?: string;
   /** Only this host (a targeted live migration or evacuation). */
   readonly requestedHost?: string;
   /** Only this node (hypervisor_hostname). */
@@ -46,6 +54,19 @@ export interface Selection extends HostRef {
   readonly hostIp: string;
   /** Further hosts that passed the filters, best first, for a retry (not claimed). */
   readonly alternates: readonly HostRef[];
+}
+
+/** What the scheduler is told of a server's flavor. */
+export function requestedFlavorOf(f: InstanceFlavor): RequestedFlavor {
+  return {
+    vcpus: f.vcpus,
+    memory_mb: f.memory_mb,
+    root_gb: f.root_gb,
+    ephemeral_gb: f.ephemeral_gb,
+    swap: f.swap,
+    name: f.name,
+    extra_specs: { ...(f.extra_specs ?? {}) },
+  };
 }
 
 /** What one instance of the flavor allocates; swap counts towards disk, in whole GB. */

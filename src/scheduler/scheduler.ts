@@ -11,17 +11,20 @@ import { claim, release } from './claims.js';
 import { loadHostStates, type HostState } from './host-state.js';
 import { resourcesOf, type RequestSpec, type Selection } from './request-spec.js';
 import { addResources } from './resources.js';
-import type { HostZone } from './filters/availability-zone-filter.js';
+import { hostZoneFromAggregates, type HostZone } from './filters/availability-zone-filter.js';
 import { enabledFilters } from './filters/enabled-filters.js';
 import type { Filter } from './filters/filter.js';
 import { ignoreHostsFilter } from './filters/ignore-hosts-filter.js';
 import { requestedDestinationFilter } from './filters/requested-destination-filter.js';
+import type { ImageLookup } from '../image/lookup.js';
 import { ramWeigher } from './weighers/ram.js';
 import { orderByWeight, type Weigher } from './weighers/weigher.js';
 
 export interface SchedulerOptions {
-  /** A host's availability zone; default: every host is in [DEFAULT] default_availability_zone. */
+  /** A host's availability zone; default: its aggregates', else [DEFAULT] default_availability_zone. */
   readonly hostZone?: HostZone;
+  /** Where image properties are looked up (AggregateImagePropertiesIsolation); default: no image has any. */
+  readonly images?: ImageLookup;
   /** Where configuration warnings go; default console.warn. */
   readonly warn?: (message: string) => void;
 }
@@ -43,14 +46,23 @@ export class Scheduler {
     private readonly clock: Clock,
     opts: SchedulerOptions = {},
   ) {
-    const defaultZone = conf.str('DEFAULT', 'default_availability_zone');
-    const hostZone = opts.hostZone ?? ((): string => defaultZone);
+    const hostZone = opts.hostZone ?? hostZoneFromAggregates(conf.str('DEFAULT', 'default_availability_zone'));
     const warn = opts.warn ?? ((m: string): void => console.warn(m));
+    const images = opts.images;
     // The request's own constraints apply whatever the configured filters are.
     this.filters = [
       requestedDestinationFilter,
       ignoreHostsFilter,
-      ...enabledFilters(conf.list('filter_scheduler', 'enabled_filters'), hostZone, warn),
+      ...enabledFilters(
+        conf.list('filter_scheduler', 'enabled_filters'),
+        {
+          hostZone,
+          imageProperties: (spec) => (spec.imageRef !== undefined ? images?.get(spec.imageRef)?.properties : undefined) ?? {},
+          isolationNamespace: conf.str('filter_scheduler', 'aggregate_image_properties_isolation_namespace'),
+          isolationSeparator: conf.str('filter_scheduler', 'aggregate_image_properties_isolation_separator'),
+        },
+        warn,
+      ),
     ];
     this.weighers = [ramWeigher(conf.num('filter_scheduler', 'ram_weight_multiplier'))];
   }
@@ -66,7 +78,8 @@ export class Scheduler {
     const maxAlternates = Math.max(0, this.conf.num('scheduler', 'max_attempts') - 1);
     const hints = spec.schedulerHints;
     const namesInstances = (hints?.same_host?.length ?? 0) + (hints?.different_host?.length ?? 0) > 0;
-    let hosts = await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances });
+    const withAggregates = this.filters.some((f) => f.readsAggregates?.(spec) === true);
+    let hosts = await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances, withAggregates });
     const selections: Selection[] = [];
     const claimed: Array<{ consumer: string; nodeUuid: string }> = [];
     try {

@@ -17,6 +17,9 @@ const TABLES: ReadonlyArray<{ readonly table: string; readonly order: string; re
   { table: 'flavor_projects', order: 'flavor_id, project_id' },
   { table: 'key_pairs', order: 'id' },
   { table: 'token_revocations', order: 'audit_id' },
+  { table: 'aggregates', order: 'id' },
+  { table: 'aggregate_hosts', order: 'id' },
+  { table: 'aggregate_metadata', order: 'id' },
 ];
 
 export type Snapshot = Readonly<Record<string, readonly string[]>>;

@@ -24,6 +24,7 @@ import {
   idFromRef,
   parseAvailabilityZone,
   updateServer,
+  zoneForForcedHost,
 } from '../../compute/servers.js';
 import { generatePassword } from '../../compute/password.js';
 import { isExpectedLocker, lockServer, unlockServer } from '../../compute/lock.js';
@@ -59,7 +60,7 @@ async function hostStatuses(deps: ApiDeps, rows: readonly InstanceRow[]): Promis
 
 async function factsFor(deps: ApiDeps, rows: readonly InstanceRow[], withHostStatus: boolean): Promise<Map<string, ServerFacts>> {
   const statuses = withHostStatus ? await hostStatuses(deps, rows) : new Map<string, string>();
-  const zone = deps.conf.str('DEFAULT', 'default_availability_zone');
+  const zones = await deps.compute.zones.snapshot();
   const out = new Map<string, ServerFacts>();
   for (const r of rows) {
     const wantsFault = r.deleted !== 0 || r.vm_state === 'error' || r.vm_state === 'deleted';
@@ -67,7 +68,7 @@ async function factsFor(deps: ApiDeps, rows: readonly InstanceRow[], withHostSta
       fault: wantsFault ? await latestFault(deps.db.kysely, r.uuid) : undefined,
       hostStatus: withHostStatus ? (r.host ? (statuses.get(r.host) ?? '') : '') : undefined,
       imageProperties: r.image_ref ? deps.images.get(r.image_ref)?.properties : undefined,
-      hostZone: zone,
+      hostZone: r.host ? zones.hostZone(r.host) : '',
     });
   }
   return out;
@@ -227,6 +228,11 @@ async function listServers(deps: ApiDeps, ctx: RequestContext, query: Query, det
     if (val !== undefined) regex[col] = val;
   }
   f.regex = regex;
+  if (regex.availability_zone !== undefined) {
+    // A server is in its host's zone (the one it asked for until it has a host), as Nova records it.
+    const zones = await deps.compute.zones.snapshot();
+    f.zoneOf = (r) => (r.host ? zones.hostZone(r.host) : r.availability_zone);
+  }
 
   const { limit, marker } = pageParams(deps.conf, query);
   const sort = sortSpec(ctx, query);
@@ -345,8 +351,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   let az = zone;
   if (forcedHost || forcedNode) {
     authorize(ctx, `${S}:create:forced_host`, target);
-    // A forced host outside the zone asked for keeps the host's zone instead.
-    if (az !== null && az !== deps.conf.str('DEFAULT', 'default_availability_zone')) az = null;
+    az = await zoneForForcedHost(deps.compute, az, forcedHost);
   }
   let requestedHost: string | undefined = forcedHost ?? undefined;
   let requestedNode: string | undefined = forcedNode ?? undefined;

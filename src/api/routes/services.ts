@@ -56,7 +56,7 @@ async function checkNoDoneEvacuations(deps: ApiDeps, host: string): Promise<void
 
 export function registerServiceRoutes(routes: RouteTable, deps: ApiDeps): void {
   const isUp = (svc: ServiceRow): boolean => serviceIsUp(svc, deps.clock.now(), deps.compute.serviceDownTime);
-  const detail = (ctx: RequestContext, svc: ServiceRow) => serviceDetail(ctx, deps.conf, svc, isUp(svc));
+  const detail = async (ctx: RequestContext, svc: ServiceRow) => serviceDetail(ctx, await deps.compute.zones.snapshot(), svc, isUp(svc));
 
   routes.route({
     method: 'GET',
@@ -73,7 +73,8 @@ export function registerServiceRoutes(routes: RouteTable, deps: ApiDeps): void {
       const services = (await listServices(deps.db.kysely)).filter(
         (s) => !API_BINARIES.has(s.binary) && (!host || s.host === host) && (!binary || s.binary === binary),
       );
-      return { services: services.map((s) => detail(ctx, s)) };
+      const zones = await deps.compute.zones.snapshot();
+      return { services: services.map((s) => serviceDetail(ctx, zones, s, isUp(s))) };
     },
   });
 
@@ -135,7 +136,7 @@ export function registerServiceRoutes(routes: RouteTable, deps: ApiDeps): void {
       throw badRequest("No updates were requested. Fields 'status' or 'forced_down' should be specified.");
     const updated = await updateService(deps.db.kysely, svc.id, changes, deps.clock.now());
     if (!updated) throw notFound(`Service ${id} could not be found.`);
-    return { service: detail(ctx, updated) };
+    return { service: await detail(ctx, updated) };
   }
 
   routes.route({
@@ -188,6 +189,8 @@ export function registerServiceRoutes(routes: RouteTable, deps: ApiDeps): void {
         }
       }
       await deleteService(deps.db.kysely, svc, deps.clock.now());
+      // A deleted compute service's host leaves its aggregates with it.
+      if (svc.binary === 'nova-compute') deps.compute.zones.invalidate();
       return undefined;
     },
   });

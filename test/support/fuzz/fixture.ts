@@ -1,7 +1,7 @@
 // The world the fuzzer plays in: servers of several owners and states (one
 // waiting for resize confirmation, one stopped, one in error, one deleted),
 // keypairs, a private flavor with extra specs, migrations, services,
-// hypervisors and instance actions; tokens of every kind; and the real ids of
+// hypervisors, instance actions and a host aggregate; tokens of every kind; and the real ids of
 // all of it, for the fuzzer to put in paths, queries and bodies.
 import { ManualClock } from '../../../src/compute/clock.js';
 import { TokenSigner, loadTokenSecret } from '../../../src/identity/tokens.js';
@@ -19,6 +19,7 @@ export interface FuzzFixture {
   readonly hypervisors: readonly string[];
   readonly requestIds: readonly string[];
   readonly extraSpecKeys: readonly string[];
+  readonly aggregates: readonly string[];
   readonly projects: readonly string[];
   readonly users: readonly string[];
   readonly hosts: readonly string[];
@@ -65,6 +66,12 @@ export async function buildFixture(c: Cloud): Promise<FuzzFixture> {
   ok(await c.req('admin', 'POST', '/flavors/fuzz-private/action', { body: { addTenantAccess: { tenant: demoProject } } }), 'flavor access', 200);
   ok(await c.req('admin', 'POST', '/flavors/fuzz-private/os-extra_specs', { body: { extra_specs: { 'hw:cpu_policy': 'shared' } } }), 'extra specs', 200);
 
+  const aggregate = await c.req('admin', 'POST', '/os-aggregates', { body: { aggregate: { name: 'fuzz-aggregate' } } });
+  ok(aggregate, 'aggregate', 200);
+  const aggregateId: number = aggregate.body.aggregate.id;
+  ok(await c.req('admin', 'POST', `/os-aggregates/${aggregateId}/action`, { body: { add_host: { host: 'compute1' } } }), 'aggregate host', 200);
+  ok(await c.req('admin', 'POST', `/os-aggregates/${aggregateId}/action`, { body: { set_metadata: { metadata: { ssd: 'true' } } } }), 'aggregate metadata', 200);
+
   const migrations = (await c.req('admin', 'GET', '/os-migrations', { version: '2.23' })).body.migrations as Array<{ id: number }>;
   const services53 = (await c.req('admin', 'GET', '/os-services', { version: '2.53' })).body.services as Array<{ id: string; host: string }>;
   const services21 = (await c.req('admin', 'GET', '/os-services')).body.services as Array<{ id: number }>;
@@ -107,6 +114,7 @@ export async function buildFixture(c: Cloud): Promise<FuzzFixture> {
     hypervisors: [...hyp53.map((h) => h.id), ...hyp21.map((h) => String(h.id)), ...hyp53.map((h) => h.hypervisor_hostname)],
     requestIds,
     extraSpecKeys: ['hw:cpu_policy'],
+    aggregates: [String(aggregateId)],
     projects: [tokens.admin.projectId!, tokens.member.projectId!, tokens.other.projectId!],
     users: userIds,
     hosts: [...new Set(services53.map((s) => s.host))].filter((h) => h.startsWith('compute')),

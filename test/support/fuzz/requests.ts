@@ -48,6 +48,13 @@ const SETTLES_AT_ONCE = new Set([
   'POST /os-keypairs',
   'DELETE /os-keypairs/:keypair_name',
   'PUT /os-services/:service_id',
+  'POST /os-aggregates',
+  'PUT /os-aggregates/:aggregate_id',
+  'DELETE /os-aggregates/:aggregate_id',
+  'POST /os-aggregates/:aggregate_id/action add_host',
+  'POST /os-aggregates/:aggregate_id/action remove_host',
+  'POST /os-aggregates/:aggregate_id/action set_metadata',
+  'POST /os-aggregates/:aggregate_id/images',
   'PUT /os-quota-sets/:id',
   'DELETE /os-quota-sets/:id',
   'POST /magnetar/faults',
@@ -56,7 +63,7 @@ const SETTLES_AT_ONCE = new Set([
 ]);
 
 /** Path parameters whose garbage value names nothing, so the API must answer 4xx. */
-const NAMES_A_RECORD = new Set(['server_id', 'flavor_id', 'keypair_name', 'service_id', 'hypervisor_id', 'migration_id', 'request_id', 'fault_id']);
+const NAMES_A_RECORD = new Set(['server_id', 'flavor_id', 'keypair_name', 'service_id', 'hypervisor_id', 'migration_id', 'request_id', 'fault_id', 'aggregate_id']);
 
 const ACCEPTED_TYPES = new Set(['', 'application/json', 'application/vnd.openstack.compute+json', 'text/plain']);
 const BAD_URL_PIECES = ['%00', '%ff', '%zz', '%C3', '%ED%A0%80', 'a%00b'];
@@ -179,6 +186,7 @@ export class RequestGenerator {
       migration_id: this.f.migrations,
       request_id: this.f.requestIds,
       key: this.f.extraSpecKeys,
+      aggregate_id: this.f.aggregates,
       id: this.f.projects,
       fault_id: [],
     }[name] ?? [];

@@ -51,6 +51,12 @@ export function validBody(r: Random, ep: Endpoint, f: FuzzFixture, pathKey: stri
         { host: r.pick(f.hosts), binary: 'nova-compute', disabled_reason: 'fuzz' },
         { host: r.pick(f.hosts), binary: 'nova-compute', forced_down: false },
       ]);
+    case 'POST /os-aggregates':
+      return { aggregate: { name: `fz-${r.int(0, 1e6)}`, ...(r.chance(0.3) ? { availability_zone: r.pick<Json>(['fz-zone', null]) } : {}) } };
+    case 'PUT /os-aggregates/:aggregate_id':
+      return { aggregate: r.pick<Json>([{ name: `fz-${r.int(0, 1e6)}` }, { availability_zone: 'fz-zone' }, { name: 'fz', availability_zone: null }]) };
+    case 'POST /os-aggregates/:aggregate_id/images':
+      return { cache: [{ id: f.imageId }] };
     case 'POST /magnetar/faults':
       return { fault: { step: r.pick(['spawn', 'live_migration', 'bogus']), ...(r.chance(0.5) ? { host: r.pick(f.hosts), count: 1 } : {}) } };
     case 'POST /os-keypairs':
@@ -88,6 +94,11 @@ function actionValue(r: Random, name: string, f: FuzzFixture): Json {
       return { flavorRef: r.pick(f.flavors), ...(r.chance(0.3) ? { 'OS-DCF:diskConfig': 'AUTO' } : {}) };
     case 'evacuate':
       return r.pick<Json>([{}, { host: host() }, { host: host(), onSharedStorage: false }, { targetState: 'stopped' }]);
+    case 'add_host':
+    case 'remove_host':
+      return { host: r.pick(f.hosts) };
+    case 'set_metadata':
+      return { metadata: { [r.pick(['ssd', 'availability_zone', 'filter_tenant_id'])]: r.pick<Json>(['true', 'fz-zone', null]) } };
     case 'os-getConsoleOutput':
       return r.pick<Json>([{}, { length: r.pick<Json>([10, '5', -1, null]) }]);
     default:

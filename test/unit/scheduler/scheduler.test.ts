@@ -12,6 +12,8 @@ import { schedulerHandlers } from '../../../src/scheduler/rpc-handlers.js';
 import { parseSelections } from '../../../src/scheduler/request-spec-json.js';
 import { TEST_DATABASES } from './databases.js';
 import { seedHost, seedInstance } from './seed.js';
+import { randomUUID } from 'node:crypto';
+import { addAggregateHost, insertAggregate } from '../../../src/db/aggregates.js';
 
 let n = 0;
 const spec = (over: Partial<RequestSpec> = {}): RequestSpec => ({
@@ -46,7 +48,16 @@ for (const tdb of TEST_DATABASES) {
       await db.kysely.deleteFrom('instances').execute();
       await db.kysely.deleteFrom('compute_nodes').execute();
       await db.kysely.deleteFrom('services').execute();
+      await db.kysely.deleteFrom('aggregate_hosts').execute();
+      await db.kysely.deleteFrom('aggregate_metadata').execute();
+      await db.kysely.deleteFrom('aggregates').execute();
     });
+
+    /** An aggregate of these hosts with this metadata, written as the aggregates API would. */
+    const aggregate = async (hosts: string[], metadata: Record<string, string>): Promise<void> => {
+      const id = await insertAggregate(db.kysely, { uuid: randomUUID(), name: `agg-${++n}`, metadata }, now);
+      for (const h of hosts) await addAggregateHost(db.kysely, id, h, now);
+    };
 
     it('skips disabled, stale-heartbeat and forced-down hosts', async () => {
       const good = await seedHost(db, now, { host: 'good', memory_mb: 1024 });
@@ -84,6 +95,31 @@ for (const tdb of TEST_DATABASES) {
       assert.equal((await scheduler().selectDestinations(spec({ availabilityZone: 'nova' })))[0]!.host, 'h1');
       const zoned = scheduler([], { hostZone: (h) => (h.host === 'h1' ? 'elsewhere' : 'nova') });
       assert.equal((await zoned.selectDestinations(spec({ availabilityZone: 'elsewhere' })))[0]!.host, 'h1');
+    });
+
+    it("places a request for a zone on hosts of the aggregate that defines it, and keeps the default zone's away", async () => {
+      await seedHost(db, now, { host: 'big', memory_mb: 65536 });
+      await seedHost(db, now, { host: 'small', memory_mb: 4096 });
+      await aggregate(['small'], { availability_zone: 'az1' });
+      await aggregate(['big'], { ssd: 'true' });
+      assert.equal((await scheduler().selectDestinations(spec({ availabilityZone: 'az1' })))[0]!.host, 'small');
+      const [inDefault] = await scheduler().selectDestinations(spec({ availabilityZone: 'nova' }));
+      assert.equal(inDefault!.host, 'big');
+      assert.deepEqual(inDefault!.alternates, []);
+      // A zone change counts at the next request.
+      await db.kysely.updateTable('aggregate_metadata').set({ value: 'az2' }).where('key', '=', 'availability_zone').execute();
+      await assert.rejects(scheduler().selectDestinations(spec({ availabilityZone: 'az1' })), isNoValidHost);
+    });
+
+    it('runs the aggregate filters when they are enabled', async () => {
+      await seedHost(db, now, { host: 'big', memory_mb: 65536 });
+      await seedHost(db, now, { host: 'small', memory_mb: 4096 });
+      await aggregate(['big'], { filter_tenant_id: 'other' });
+      const isolated = scheduler([['filter_scheduler', 'enabled_filters', 'ComputeFilter,AggregateMultiTenancyIsolation']]);
+      assert.equal((await isolated.selectDestinations(spec({ projectId: 'p1' })))[0]!.host, 'small');
+      assert.equal((await isolated.selectDestinations(spec({ projectId: 'other' })))[0]!.host, 'big');
+      // Not enabled by default.
+      assert.equal((await scheduler().selectDestinations(spec({ projectId: 'p1' })))[0]!.host, 'big');
     });
 
     it('honours a requested host and node, and refuses an unknown one', async () => {
