@@ -364,15 +364,22 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         const powerState = Number(args['power_state']) as PowerStateValue;
         await ctx.driver.postLiveMigrationAtDestination(guestSpec(inst, flavorOf(inst)), powerState);
         ctx.crash.at('compute.post_live_migration.after_driver', uuid);
-        const taken = await transact(ctx, async (tx) => {
+        const taking = transact(ctx, async (tx) => {
           const now = ctx.clock.now();
           if (!(await updateMigration(tx.q, migrationId, { status: 'completed' }, { expectStatus: ['post-migrating'], now }))) return false;
+          // Deleted (or being deleted) meanwhile: the move is over, and this copy goes.
+          const still = await getInstance(tx.q, uuid);
+          if (!still || still.task_state === TaskState.DELETING) throw new InstanceNotFound(uuid);
           await release(tx.q, uuid);
           await moveAllocations(tx.q, migUuid, uuid);
           // The guest is here whatever else changed meanwhile: the records follow it.
           await updateInstance(tx.q, uuid, { host: ctx.host, node: ctx.nodeName, power_state: powerState, progress: 0 }, now);
           await updateInstance(tx.q, uuid, { task_state: null }, now, { taskState: [TaskState.MIGRATING] });
           return true;
+        });
+        const taken = await taking.catch(async (err: unknown) => {
+          if (err instanceof InstanceNotFound) await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
+          throw err;
         });
         if (!taken) {
           await ctx.driver.rollbackLiveMigrationAtDestination(uuid);

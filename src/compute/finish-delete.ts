@@ -1,10 +1,12 @@
-// The end of a server: marked deleted, and everything it and its migrations
-// held given back — in the caller's transaction, so that a crash never leaves
-// a deleted server holding resources or a live one without them.
+// The end of a server: marked deleted, everything it and its migrations held
+// given back, and its unfinished moves ended — in the caller's transaction,
+// so that a crash never leaves a deleted server holding resources or a live
+// one without them.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { dbTime } from '../db/time.js';
 import { release } from '../scheduler/claims.js';
+import { UNFINISHED_STATUSES } from '../db/migrations-repo.js';
 import { POWER_STATE } from './states.js';
 
 export async function finishDelete(q: Kysely<Database>, uuid: string, now: Date): Promise<void> {
@@ -12,6 +14,16 @@ export async function finishDelete(q: Kysely<Database>, uuid: string, now: Date)
   await release(q, uuid);
   const migrations = await q.selectFrom('migrations').select(['id', 'uuid', 'status']).where('instance_uuid', '=', uuid).execute();
   for (const m of migrations) await release(q, m.uuid);
+  // A move of a deleted server is over: its steps still under way find it so
+  // and undo their own part, instead of finishing a move of nothing. A
+  // confirmation (the delete's own, of a resized server) still drops the old guest.
+  await q
+    .updateTable('migrations')
+    .set({ status: 'error', updated_at: t })
+    .where('instance_uuid', '=', uuid)
+    .where('deleted', '=', 0)
+    .where('status', 'in', UNFINISHED_STATUSES.filter((s) => s !== 'confirming'))
+    .execute();
   const row = await q.selectFrom('instances').select('id').where('uuid', '=', uuid).executeTakeFirst();
   await q
     .updateTable('instances')

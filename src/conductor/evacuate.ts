@@ -71,12 +71,16 @@ export function evacuateTask(ctx: ConductorContext): Handlers {
   const db = ctx.db.kysely;
 
   /** The evacuation is dropped before it began: the server keeps its old host's share; a claim made here is given back. */
-  const abandon = (migration: MigrationRow, serverAlive: boolean, job: JobHandle | undefined): Promise<void> =>
+  const abandon = (migration: MigrationRow, job: JobHandle | undefined): Promise<void> =>
     transact(ctx, async (tx) => {
-      if (await updateMigration(tx.q, migration.id, { status: 'error' }, { expectStatus: ['accepted'], now: ctx.clock.now() })) {
+      const ended = await updateMigration(tx.q, migration.id, { status: 'error' }, { expectStatus: ['accepted'], now: ctx.clock.now() });
+      if (!(await getInstance(tx.q, migration.instance_uuid))) {
+        // A deleted server holds nothing, whoever ended its evacuation: a claim this run made goes too.
         await release(tx.q, migration.instance_uuid);
-        if (serverAlive) await moveAllocations(tx.q, migration.uuid, migration.instance_uuid);
-        else await release(tx.q, migration.uuid);
+        await release(tx.q, migration.uuid);
+      } else if (ended) {
+        await release(tx.q, migration.instance_uuid);
+        await moveAllocations(tx.q, migration.uuid, migration.instance_uuid);
       }
       await tx.finish(job);
     });
@@ -93,7 +97,7 @@ export function evacuateTask(ctx: ConductorContext): Handlers {
       const inst = await getInstance(db, uuid);
       if (!inst || inst.task_state !== TaskState.REBUILDING) {
         // Deleted or reset while queued: nothing left to evacuate.
-        await abandon(migration, inst !== undefined, mctx.job);
+        await abandon(migration, mctx.job);
         return;
       }
       try {
@@ -148,7 +152,7 @@ export function evacuateTask(ctx: ConductorContext): Handlers {
             return true;
           });
           if (!handed) {
-            await abandon(migration, (await getInstance(db, uuid)) !== undefined, mctx.job);
+            await abandon(migration, mctx.job);
             throw new ComputeTaskError(`Instance ${uuid} is no longer waiting to be evacuated`);
           }
         });

@@ -137,13 +137,16 @@ async function giveBack(ctx: ConductorContext, inst: InstanceRow, m: MigrationRo
 /** The server was taken back (reset-state) or deleted before its move began: the move is dropped, its resources given back. */
 async function abandon(ctx: ConductorContext, m: MigrationRow, inst: InstanceRow | undefined, job: JobHandle | undefined): Promise<void> {
   await transact(ctx, async (tx) => {
-    if (!(await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['pre-migrating'], now: ctx.clock.now() }))) {
-      await tx.finish(job);
-      return;
+    const ended = await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['pre-migrating'], now: ctx.clock.now() });
+    const alive = inst !== undefined && (await getInstance(tx.q, inst.uuid)) !== undefined;
+    if (!alive) {
+      // A deleted server holds nothing, whoever ended its move: a claim this run made goes too.
+      await release(tx.q, m.instance_uuid);
+      await release(tx.q, m.uuid);
+    } else if (ended) {
+      await release(tx.q, m.instance_uuid);
+      await moveAllocations(tx.q, m.uuid, m.instance_uuid);
     }
-    await release(tx.q, m.instance_uuid);
-    if (inst) await moveAllocations(tx.q, m.uuid, inst.uuid);
-    else await release(tx.q, m.uuid);
     await tx.finish(job);
   });
 }

@@ -6,6 +6,7 @@ import type { Db } from '../db/connect.js';
 import type { AllocationRow, Database } from '../db/schema.js';
 import { dbTime } from '../db/time.js';
 import { fits, type Resources } from './resources.js';
+import { UNFINISHED_STATUSES } from '../db/migrations-repo.js';
 
 export type Queryable = Kysely<Database> | Transaction<Database>;
 
@@ -40,6 +41,13 @@ export interface ClaimOptions {
    * with a process that died — leaves one claim, not two.
    */
   readonly replace?: boolean;
+  /**
+   * The consumer must still be waiting for it — a server not deleted, a
+   * migration not ended — as its record says, read under a lock on its row. A scheduler
+   * reply that comes after its requester gave up (deleted, reset, timed out)
+   * then claims nothing that nobody would give back.
+   */
+  readonly liveConsumer?: boolean;
 }
 
 /**
@@ -54,6 +62,7 @@ export async function claim(db: Db, consumerUuid: string, nodeUuid: string, res:
       // process waits here instead of failing to upgrade its read lock.
       await trx.updateTable('compute_nodes').set((eb) => ({ id: eb.ref('id') })).where('uuid', '=', nodeUuid).execute();
     }
+    if (opts.liveConsumer && !(await consumerIsLive(trx, db.dialect, consumerUuid))) return false;
     if (opts.replace) await release(trx, consumerUuid);
     let q = trx
       .selectFrom('compute_nodes')
@@ -99,6 +108,22 @@ export async function moveAllocations(db: Db | Queryable, fromConsumer: string, 
     .where('consumer_uuid', '=', fromConsumer)
     .executeTakeFirst();
   return Number(r.numUpdatedRows);
+}
+
+/**
+ * False when the consumer's record says it has ended: a deleted server, a
+ * migration in a final status. A consumer with no record is not judged.
+ * The row stays locked until the claim commits (PostgreSQL).
+ */
+async function consumerIsLive(q: Transaction<Database>, dialect: Db['dialect'], uuid: string): Promise<boolean> {
+  let server = q.selectFrom('instances').select('deleted').where('uuid', '=', uuid);
+  if (dialect === 'postgres') server = server.forUpdate();
+  const s = await server.executeTakeFirst();
+  if (s) return Number(s.deleted) === 0;
+  let move = q.selectFrom('migrations').select('status').where('uuid', '=', uuid);
+  if (dialect === 'postgres') move = move.forUpdate();
+  const m = await move.executeTakeFirst();
+  return m === undefined || UNFINISHED_STATUSES.includes(m.status);
 }
 
 /** Frees the consumer's allocations — all of them, or only those on one node; returns how many were removed. */

@@ -91,7 +91,7 @@ export class Scheduler {
         const full = new Set<HostState>();
         let chosen: HostState | undefined;
         for (const h of ordered) {
-          if (await claim(this.db, consumer, h.nodeUuid, want, { replace: true })) {
+          if (await claim(this.db, consumer, h.nodeUuid, want, { replace: true, liveConsumer: true })) {
             chosen = h;
             break;
           }

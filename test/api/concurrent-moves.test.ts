@@ -184,10 +184,10 @@ describe('conflicting requests on one server, round after round', () => {
       });
       problems.push(...(await allocationProblems(id)));
       problems.push(...(await watcher.stop()));
-      if (!deleted) {
-        assert.equal((await c.req('demo', 'DELETE', `/servers/${id}`)).status, 204, `${label}: clean-up delete`);
-        await c.waitServer(id, (s) => s.gone === true);
-      }
+      // An accepted delete still ends the server when a reset cleared its task meanwhile (as in Nova: the host goes on terminating).
+      const deleteAccepted = kinds.some((k, i) => k === 'delete' && replies[i]!.status === 204);
+      if (!deleted && !deleteAccepted) assert.equal((await c.req('demo', 'DELETE', `/servers/${id}`)).status, 204, `${label}: clean-up delete`);
+      if (!deleted) await c.waitServer(id, (s) => s.gone === true);
       problems.push(...(await allocationProblems(id)).map((p) => `after the delete: ${p}`));
     } finally {
       await watcher.stop();

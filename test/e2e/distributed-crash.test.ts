@@ -41,10 +41,12 @@ describe('a distributed deployment whose processes are killed in the middle of m
   async function settled(id: string): Promise<{ server: any; migrations: Array<{ uuid: string; status: string }>; allocations: Array<{ consumer_uuid: string; host: string }> }> {
     const end = Date.now() + 40_000;
     for (;;) {
+      // The records read on both sides of the GET must agree, or the GET may show a moment the records have left.
+      const before = await records(id);
       const r = await d.api('GET', `/servers/${id}`).catch(() => undefined);
       const rec = await records(id);
       const server = r?.body?.server;
-      if (server && server['OS-EXT-STS:task_state'] === null && rec.jobs.length === 0 && rec.migrations.every((m) => !['accepted', 'queued', 'preparing', 'running', 'post-migrating', 'pre-migrating', 'migrating', 'confirming', 'reverting'].includes(m.status)))
+      if (server && JSON.stringify(before) === JSON.stringify(rec) && server['OS-EXT-STS:task_state'] === null && rec.jobs.length === 0 && rec.migrations.every((m) => !['accepted', 'queued', 'preparing', 'running', 'post-migrating', 'pre-migrating', 'migrating', 'confirming', 'reverting'].includes(m.status)))
         return { server, migrations: rec.migrations, allocations: rec.allocations };
       if (Date.now() > end) throw new Error(`not settled: ${JSON.stringify({ server, rec })}`);
       await new Promise((res) => setTimeout(res, 200));

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Db } from '../../../src/db/connect.js';
 import { allocationsOf, claim, moveAllocations, release, usage } from '../../../src/scheduler/claims.js';
+import { createMigration, updateMigration } from '../../../src/db/migrations-repo.js';
 import { TEST_DATABASES } from './databases.js';
 import { seedHost } from './seed.js';
 
@@ -46,6 +47,27 @@ for (const tdb of TEST_DATABASES) {
       assert.equal(await claim(db, 'again', b, R(1, 512, 5), { replace: true }), true);
       assert.deepEqual((await allocationsOf(db, 'again')).map((x) => x.node_uuid), [b]);
       assert.deepEqual(await usage(db, a), R(0, 0, 0));
+    });
+
+    it('a claim for a live consumer claims nothing once its migration has ended', async () => {
+      const node = await seedHost(db, now, { host: 'late', vcpus: 4, memory_mb: 4096, local_gb: 100 });
+      const m = await createMigration(db, {
+        instanceUuid: 'gone-server',
+        migrationType: 'live-migration',
+        status: 'accepted',
+        sourceCompute: 'c1',
+        sourceNode: 'c1',
+        oldInstanceTypeId: 1,
+        newInstanceTypeId: 1,
+        userId: null,
+        projectId: null,
+      });
+      assert.equal(await claim(db, m.uuid, node, R(1, 512, 1), { replace: true, liveConsumer: true }), true);
+      assert.equal(await release(db, m.uuid), 1);
+      // The move ended (its server deleted) before a late scheduler reply claims for it.
+      await updateMigration(db.kysely, m.id, { status: 'error' }, { expectStatus: ['accepted'], now });
+      assert.equal(await claim(db, m.uuid, node, R(1, 512, 1), { replace: true, liveConsumer: true }), false);
+      assert.deepEqual(await usage(db, node), R(0, 0, 0));
     });
 
     it('refuses a node that does not exist', async () => {
