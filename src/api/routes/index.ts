@@ -28,6 +28,7 @@ import { registerDeferredDeleteRoutes } from './deferred-delete.js';
 import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
 import { registerServerMetadataRoutes } from './server-metadata.js';
+import { registerServerTagRoutes } from './server-tags.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -58,4 +59,5 @@ export const ALL_ROUTES: Registrar[] = [
   registerConsoleOutputRoutes,
   registerRescueRoutes,
   registerServerMetadataRoutes,
+  registerServerTagRoutes,
 ];
