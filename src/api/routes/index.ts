@@ -29,6 +29,8 @@ import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
 import { registerServerMetadataRoutes } from './server-metadata.js';
 import { registerServerTagRoutes } from './server-tags.js';
+import { registerIpsRoutes } from './ips.js';
+import { registerServerPasswordRoutes } from './server-password.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -60,4 +62,6 @@ export const ALL_ROUTES: Registrar[] = [
   registerRescueRoutes,
   registerServerMetadataRoutes,
   registerServerTagRoutes,
+  registerIpsRoutes,
+  registerServerPasswordRoutes,
 ];
