@@ -31,6 +31,8 @@ import { registerServerMetadataRoutes } from './server-metadata.js';
 import { registerServerTagRoutes } from './server-tags.js';
 import { registerIpsRoutes } from './ips.js';
 import { registerServerPasswordRoutes } from './server-password.js';
+import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
+import { registerTriggerCrashDumpRoutes } from './trigger-crash-dump.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -64,4 +66,6 @@ export const ALL_ROUTES: Registrar[] = [
   registerServerTagRoutes,
   registerIpsRoutes,
   registerServerPasswordRoutes,
+  registerServerDiagnosticsRoutes,
+  registerTriggerCrashDumpRoutes,
 ];
