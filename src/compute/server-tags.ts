@@ -4,7 +4,6 @@
 // it was computed from, so concurrent changes never lose one another's tags.
 import type { InstanceRow } from '../db/schema.js';
 import { getInstance } from '../db/instances.js';
-import { dbTime } from '../db/time.js';
 import { Invalid, InstanceInvalidState, InstanceNotFound, NotFound } from './errors.js';
 import type { ComputeService } from './service.js';
 import { VmState } from './states.js';
@@ -55,7 +54,8 @@ async function changeTags(svc: ComputeService, inst: InstanceRow, action: string
     const next = change(tagsOf(row));
     const r = await db
       .updateTable('instances')
-      .set({ tags: JSON.stringify(next), updated_at: dbTime(svc.clock.now()) })
+      // Tags are not the server's own fields: as in Nova, they leave updated_at (and changes-since) alone.
+      .set({ tags: JSON.stringify(next) })
       .where('uuid', '=', row.uuid)
       .where('deleted', '=', 0)
       .where('tags', '=', row.tags)

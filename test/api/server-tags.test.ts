@@ -165,6 +165,16 @@ describe('server tags', () => {
     }
   });
 
+  it('leaves the server\'s updated time alone, as tags are not the server\'s own fields', async () => {
+    const updatedAt = async () =>
+      (await c.aio.base.db.kysely.selectFrom('instances').select('updated_at').where('uuid', '=', server.id).executeTakeFirstOrThrow()).updated_at;
+    const before = await updatedAt();
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal((await tags('demo', 'PUT', '/stamp')).status, 201);
+    assert.equal((await tags('demo', 'PUT', '', { tags: ['other'] })).status, 200);
+    assert.equal(await updatedAt(), before);
+  });
+
   it('keeps every tag of concurrent additions', async () => {
     await reset([]);
     const rs = await Promise.all(['p', 'q', 'r', 's', 't'].map((t) => tags('demo', 'PUT', `/${t}`)));
