@@ -183,6 +183,9 @@ disk_config = true
 scheduler_enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,DiskFilter,CoreFilter,SameHostFilter,DifferentHostFilter
 # The fake guests keep a serial console log.
 console_output = true
+# Servers' metadata is writable (Tempest gates its metadata tests on this
+# flag; the resetNetwork test it also enables is excluded: Nova answers 410).
+xenapi_apis = true
 # Outside Magnetar's scope (no remote consoles, image uploads, rescue,
 # shelve, volumes or networking of its own).
 vnc_console = false

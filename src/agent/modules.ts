@@ -11,6 +11,8 @@ import { liveMigrationHandlers } from './live-migration.js';
 import { evacuationHandlers, cleanUpAwaitedEvacuations, cleanUpEvacuations } from './evacuation.js';
 import { consoleOutputHandlers } from './console-output.js';
 import { rescueHandlers } from './rescue.js';
+import { diagnosticsHandlers } from './diagnostics.js';
+import { crashDumpHandlers } from './crash-dump.js';
 import { syncPowerStates } from './power-sync.js';
 import { sweepGuests } from './guest-sweeper.js';
 
@@ -26,6 +28,8 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   evacuationHandlers,
   consoleOutputHandlers,
   rescueHandlers,
+  diagnosticsHandlers,
+  crashDumpHandlers,
 ];
 
 /**

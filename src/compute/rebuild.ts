@@ -9,6 +9,7 @@ import { autoDiskConfigFor } from './disk-config.js';
 import { checkLock, checkState } from './guards.js';
 import { normalizeIPv6 } from './ip-address.js';
 import { checkKeyName } from './servers.js';
+import { checkMetadataItemsQuota } from './metadata-quota.js';
 import { Invalid, InstanceInvalidState, InstanceNotReady } from './errors.js';
 import type { ComputeService, Requester } from './service.js';
 
@@ -33,6 +34,7 @@ export async function rebuildServer(svc: ComputeService, images: ImageLookup, in
   const imageId = req.imageRef.split('/').pop() ?? '';
   const image = images.get(imageId);
   if (!image) throw new Invalid('Cannot find requested image');
+  if (req.metadata !== undefined) checkMetadataItemsQuota(svc.conf, Object.keys(req.metadata).length);
   const autoDiskConfig = autoDiskConfigFor(image, req.autoDiskConfig ?? null);
   if (req.keyName) await checkKeyName(svc, who.userId ?? '', req.keyName);
   if (inst.host === null) throw new InstanceNotReady(inst.uuid);

@@ -69,6 +69,8 @@ export const OPTIONS: readonly OptionDef[] = [
   // [compute]
   opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken; 0 = no timeout'),
   opt('compute', 'live_migration_timeout_action', 'string', 'abort', 'What to do when a live migration times out: abort or force_complete'),
+  // [quota]
+  opt('quota', 'metadata_items', 'int', 128, 'Metadata items a server may have; -1 = unlimited'),
   // [oslo_policy]
   opt('oslo_policy', 'policy_file', 'string', 'policy.yaml', 'Policy override file (relative to the config file directory)'),
   opt('oslo_policy', 'policy_dirs', 'list', ['policy.d'], 'Directories of further policy override files'),

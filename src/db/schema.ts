@@ -103,6 +103,8 @@ export interface InstancesTable {
   key_name: string | null;
   metadata: string;
   tags: string;
+  /** JSON object of keys the services keep for themselves (e.g. the guest's encrypted password). */
+  system_metadata: Generated<string>;
   access_ip_v4: string | null;
   access_ip_v6: string | null;
   /** OS-DCF:diskConfig: 1 = AUTO, 0 = MANUAL. */

@@ -50,6 +50,26 @@ export interface GuestInfo {
   readonly migratingTo: string | null;
 }
 
+/** What the hypervisor reports about a guest's use of its resources. */
+export interface GuestDiagnostics {
+  readonly powerState: PowerStateValue;
+  /** The hypervisor kind (`virt_type`), e.g. kvm. */
+  readonly hypervisor: string;
+  readonly hypervisorOs: string;
+  /** Seconds since the guest last started; null when it is not running. */
+  readonly uptime: number | null;
+  readonly cpus: ReadonlyArray<{ readonly id: number; readonly timeNs: number; readonly utilisation: number }>;
+  readonly memory: { readonly maximumMb: number; readonly usedMb: number };
+  readonly disks: ReadonlyArray<{
+    readonly name: string;
+    readonly readBytes: number;
+    readonly readRequests: number;
+    readonly writeBytes: number;
+    readonly writeRequests: number;
+    readonly errors: number;
+  }>;
+}
+
 export interface LiveMigrationProgress {
   readonly memoryTotalBytes: number;
   readonly memoryProcessedBytes: number;
@@ -108,6 +128,10 @@ export interface VirtDriver {
   /** Boots the guest from its own disk again. Repeatable. */
   unrescue(uuid: string): Promise<void>;
   injectNetworkInfo(uuid: string, networkInfo: unknown): Promise<void>;
+  /** Injects an NMI so the guest's kernel writes a crash dump (what the guest does with it is its own affair). */
+  triggerCrashDump(uuid: string): Promise<void>;
+  /** The guest's resource figures; undefined when the host has no such guest. */
+  diagnostics(uuid: string): GuestDiagnostics | undefined;
 
   // cold migration / resize: source then destination
   migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<void>;

@@ -27,6 +27,12 @@ import { registerQuotaSetRoutes } from './quota-sets.js';
 import { registerDeferredDeleteRoutes } from './deferred-delete.js';
 import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
+import { registerServerMetadataRoutes } from './server-metadata.js';
+import { registerServerTagRoutes } from './server-tags.js';
+import { registerIpsRoutes } from './ips.js';
+import { registerServerPasswordRoutes } from './server-password.js';
+import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
+import { registerTriggerCrashDumpRoutes } from './trigger-crash-dump.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -56,4 +62,10 @@ export const ALL_ROUTES: Registrar[] = [
   registerDeferredDeleteRoutes,
   registerConsoleOutputRoutes,
   registerRescueRoutes,
+  registerServerMetadataRoutes,
+  registerServerTagRoutes,
+  registerIpsRoutes,
+  registerServerPasswordRoutes,
+  registerServerDiagnosticsRoutes,
+  registerTriggerCrashDumpRoutes,
 ];

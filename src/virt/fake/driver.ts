@@ -7,6 +7,7 @@
 import {
   PowerState,
   VirtDriverError,
+  type GuestDiagnostics,
   type GuestInfo,
   type GuestSpec,
   type HostInventory,
@@ -81,6 +82,8 @@ export class FakeDriver implements VirtDriver {
   private readonly guests = new Map<string, Guest>();
   private readonly spawning = new Set<string>();
   private readonly liveMigrations = new Map<string, RunningLiveMigration>();
+  /** When each running guest last started (ms), for its uptime; guests found at start-up count from then. */
+  private readonly runningSince = new Map<string, number>();
   private readonly delays: Readonly<Record<keyof FakeDriverDelays, DelaySpec>>;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -216,9 +219,10 @@ export class FakeDriver implements VirtDriver {
     return this.powerStep('power_on', uuid, null, PowerState.RUNNING);
   }
 
-  reboot(uuid: string, hard: boolean): Promise<void> {
+  async reboot(uuid: string, hard: boolean): Promise<void> {
     // A soft reboot asks the running guest OS; a hard one resets whatever state.
-    return this.powerStep('reboot', uuid, hard ? null : [PowerState.RUNNING], PowerState.RUNNING);
+    await this.powerStep('reboot', uuid, hard ? null : [PowerState.RUNNING], PowerState.RUNNING);
+    this.runningSince.set(uuid, this.now());
   }
 
   pause(uuid: string): Promise<void> {
@@ -244,6 +248,7 @@ export class FakeDriver implements VirtDriver {
     const g = this.require('rebuild', spec.uuid);
     g.spec = spec;
     if (g.powerState !== PowerState.SHUTDOWN) g.powerState = PowerState.RUNNING;
+    this.runningSince.delete(spec.uuid);
     this.changed(spec.uuid);
   }
 
@@ -254,6 +259,7 @@ export class FakeDriver implements VirtDriver {
     const g = this.require('rescue', uuid);
     g.rescueImageRef = rescueImageRef ?? g.spec.imageRef ?? '';
     g.powerState = PowerState.RUNNING;
+    this.runningSince.delete(uuid);
     this.changed(uuid);
   }
 
@@ -264,7 +270,51 @@ export class FakeDriver implements VirtDriver {
     const g = this.require('unrescue', uuid);
     delete g.rescueImageRef;
     g.powerState = PowerState.RUNNING;
+    this.runningSince.delete(uuid);
     this.changed(uuid);
+  }
+
+  /** The NMI reaches a running (or paused) guest; repeatable. */
+  async triggerCrashDump(uuid: string): Promise<void> {
+    this.requireState('trigger_crash_dump', uuid, [PowerState.RUNNING, PowerState.PAUSED]);
+    await this.delayAndFault('trigger_crash_dump', uuid, this.delays.power);
+    this.requireState('trigger_crash_dump', uuid, [PowerState.RUNNING, PowerState.PAUSED]);
+  }
+
+  /**
+   * Figures that follow the guest's state: its flavor's vCPUs and memory, its
+   * uptime since it last started, and CPU time and disk traffic growing with
+   * it at a steady rate of its own (from its uuid, so repeated reads agree).
+   */
+  diagnostics(uuid: string): GuestDiagnostics | undefined {
+    const g = this.guests.get(uuid);
+    if (!g) return undefined;
+    const running = g.powerState === PowerState.RUNNING;
+    const since = this.runningSince.get(uuid) ?? this.bootedAt;
+    const uptime = running ? Math.max(0, Math.floor((this.now() - since) / 1000)) : null;
+    const up = uptime ?? 0;
+    const seed = seedOf(uuid);
+    const utilisation = running ? 5 + Math.floor(seed * 20) : 0;
+    const readBytes = Math.round(160 * MIB + up * 2048 * (1 + seed));
+    const writeBytes = Math.round(6 * MIB + up * 8192 * (1 + seed));
+    return {
+      powerState: g.powerState,
+      hypervisor: 'kvm',
+      hypervisorOs: 'linux',
+      uptime,
+      cpus: Array.from({ length: g.spec.vcpus }, (_, id) => ({ id, timeNs: Math.round(up * 1e9 * (utilisation / 100) + 1.7e9), utilisation })),
+      memory: { maximumMb: g.spec.memoryMb, usedMb: running ? Math.round(g.spec.memoryMb * (0.35 + 0.3 * seed)) : 0 },
+      disks: [
+        {
+          name: 'vda',
+          readBytes,
+          readRequests: Math.round(readBytes / 16384),
+          writeBytes,
+          writeRequests: Math.round(writeBytes / 4096),
+          errors: 0,
+        },
+      ],
+    };
   }
 
   async injectNetworkInfo(uuid: string, networkInfo: unknown): Promise<void> {
@@ -528,6 +578,8 @@ export class FakeDriver implements VirtDriver {
   private changed(uuid: string): void {
     if (this.halted) throw new VirtDriverError('write', `the agent of host ${this.host} has stopped`);
     const g = this.guests.get(uuid);
+    if (g?.powerState !== PowerState.RUNNING) this.runningSince.delete(uuid);
+    else if (!this.runningSince.has(uuid)) this.runningSince.set(uuid, this.now());
     this.writer?.record(uuid, g && { ...g });
   }
 
@@ -547,6 +599,13 @@ function info(g: Guest): GuestInfo {
     migratingTo: g.migratingTo ?? null,
     rescueImageRef: g.rescueImageRef ?? null,
   });
+}
+
+/** A number in [0, 1) that stays the same for a guest. */
+function seedOf(uuid: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < uuid.length; i++) h = Math.imul(h ^ uuid.charCodeAt(i), 16777619) >>> 0;
+  return h / 2 ** 32;
 }
 
 function progress(memTotal: number, memRemaining: number, diskTotal: number, diskRemaining: number): LiveMigrationProgress {

@@ -19,6 +19,7 @@ export const FAULT_STEPS = [
   'rescue',
   'unrescue',
   'inject_network_info',
+  'trigger_crash_dump',
   'migrate_disk_and_power_off',
   'finish_migration',
   'confirm_migration',

@@ -163,6 +163,35 @@ for (const f of factories) {
       assert.deepEqual(a.getGuest(s.uuid)?.networkInfo, nw);
     });
 
+    it('diagnostics follow the guest: its size, running or not, none for an unknown guest', async () => {
+      const [a] = await f.hosts();
+      const s = spec({ vcpus: 2, memoryMb: 2048 });
+      assert.equal(a.diagnostics(s.uuid), undefined);
+      await a.spawn(s);
+      const d = a.diagnostics(s.uuid)!;
+      assert.equal(d.powerState, PowerState.RUNNING);
+      assert.equal(d.cpus.length, 2);
+      assert.equal(d.memory.maximumMb, 2048);
+      assert.ok(d.memory.usedMb > 0 && d.memory.usedMb <= 2048);
+      assert.ok(d.uptime !== null && d.uptime >= 0);
+      assert.ok(d.disks.length >= 1);
+      await a.powerOff(s.uuid);
+      const off = a.diagnostics(s.uuid)!;
+      assert.equal(off.powerState, PowerState.SHUTDOWN);
+      assert.equal(off.uptime, null);
+    });
+
+    it('a crash dump reaches a running guest and is refused for a stopped or unknown one', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      await a.triggerCrashDump(s.uuid);
+      assert.equal(a.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
+      await a.powerOff(s.uuid);
+      await assert.rejects(a.triggerCrashDump(s.uuid), VirtDriverError);
+      await assert.rejects(a.triggerCrashDump(spec().uuid), VirtDriverError);
+    });
+
     it('cold migration then confirm leaves the guest only on the destination', async () => {
       const [a, b] = await f.hosts();
       const s = spec();
