@@ -2,7 +2,7 @@
 // simulated compute hosts.
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../compute/clock.js';
-import { openBase, startApi, startScheduler, startConductorRole, startComputeHosts, type Base, type ApiListeners } from './roles.js';
+import { imageCatalog, openBase, startApi, startScheduler, startConductorRole, startComputeHosts, type Base, type ApiListeners } from './roles.js';
 import type { ComputeAgent } from '../agent/manager.js';
 import type { HostRuntime } from '../agent/host-runtime.js';
 import type { Subscription } from '../rpc/bus.js';
@@ -27,6 +27,8 @@ export interface AllInOne {
 export async function startAllInOne(conf: Config, opts: { clock?: Clock } = {}): Promise<AllInOne> {
   // Every role runs in this process, so it is the database file's only user.
   const base = await openBase(conf, 'magnetar', opts.clock ?? systemClock, { exclusiveDb: true });
+  // Nothing else uses this state directory: uploads cut off by the last stop are over.
+  imageCatalog(conf).store?.recoverInterruptedUploads(base.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'));
   const subs: Subscription[] = [await startScheduler(base), await startConductorRole(base)];
   const hosts = await startComputeHosts(base, conf.list('magnetar', 'compute_hosts'), { crashKillsProcess: false });
   const api = await startApi(base);

@@ -1,6 +1,7 @@
 // Starting each role of Magnetar. The all-in-one `serve` starts them all in
 // one process on the in-process bus; the distributed commands start one each.
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -17,7 +18,8 @@ import { tokenValidatorFromConfig, type TokenValidator } from '../identity/valid
 import { buildCatalog, identityUrl } from '../identity/catalog.js';
 import { buildIdentityApp } from '../identity/app.js';
 import { buildImageApp } from '../image/app.js';
-import { ImageCatalog } from '../image/catalog.js';
+import { ImageCatalog, SEEDED_IMAGES } from '../image/catalog.js';
+import { ImageStore } from '../image/store.js';
 import type { ImageLookup } from '../image/lookup.js';
 import { buildComputeApp } from '../api/server.js';
 import { ALL_ROUTES } from '../api/routes/index.js';
@@ -67,11 +69,16 @@ export async function openBase(conf: Config, role: string, clock: Clock = system
   return { conf, db, bus, clock, log, faults };
 }
 
+/** The image catalog on the file store under state_path, shared by every role on the machine. */
+export function imageCatalog(conf: Config): ImageCatalog {
+  return new ImageCatalog(SEEDED_IMAGES, new ImageStore(join(conf.path('DEFAULT', 'state_path'), 'images')));
+}
+
 export function imageLookup(images: ImageCatalog): ImageLookup {
   return {
     get(id) {
       const i = images.byId(id);
-      return i ? { id: i.id, name: i.name, minDisk: i.min_disk, minRam: i.min_ram, properties: i.properties } : undefined;
+      return i ? { id: i.id, name: i.name ?? '', status: i.status, minDisk: i.min_disk, minRam: i.min_ram, properties: i.properties } : undefined;
     },
   };
 }
@@ -103,7 +110,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
     enforceScope: conf.bool('oslo_policy', 'enforce_scope'),
     onReloadError: (err) => base.log.error({ err }, 'policy file could not be reloaded; keeping the previous rules'),
   });
-  const images = new ImageCatalog();
+  const images = imageCatalog(conf);
   const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log, crashSwitch(base.faults, '', killProcess));
   const bind = conf.str('magnetar', 'bind_host');
   const apps: FastifyInstance[] = [];
@@ -140,7 +147,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
 }
 
 export async function startScheduler(base: Base): Promise<Subscription> {
-  const scheduler = new Scheduler(base.db, base.conf, base.clock, { warn: (m) => base.log.warn(m), images: imageLookup(new ImageCatalog()) });
+  const scheduler = new Scheduler(base.db, base.conf, base.clock, { warn: (m) => base.log.warn(m), images: imageLookup(imageCatalog(base.conf)) });
   return withServiceRecord(base, 'nova-scheduler', 'scheduler', await base.bus.serve('scheduler', schedulerHandlers(scheduler)));
 }
 

@@ -34,6 +34,7 @@ export async function rebuildServer(svc: ComputeService, images: ImageLookup, in
   const imageId = req.imageRef.split('/').pop() ?? '';
   const image = images.get(imageId);
   if (!image) throw new Invalid('Cannot find requested image');
+  if (image.status !== 'active') throw new Invalid(`Image ${imageId} is not active.`);
   if (req.metadata !== undefined) checkMetadataItemsQuota(svc.conf, Object.keys(req.metadata).length);
   const autoDiskConfig = autoDiskConfigFor(image, req.autoDiskConfig ?? null);
   if (req.keyName) await checkKeyName(svc, who.userId ?? '', req.keyName);

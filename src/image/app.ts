@@ -1,10 +1,15 @@
-// The embedded image API: the read-only Glance v2 subset clients use to find
-// an image by name or id before booting a server from it.
+// The embedded image API: the Glance v2 subset clients use to find an image
+// by name or id before booting a server from it, and (with a file store) to
+// create, upload, download, update and delete images.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { wwwAuthenticate, type TokenValidator } from '../identity/validator.js';
 import type { ImageCatalog } from './catalog.js';
 import { URL_PROBLEM_MESSAGES, urlProblem } from '../api/request-input.js';
 import { ImageQueryError, queryImages, type ImageQuery } from './list-query.js';
+import type { AuthContext } from '../identity/validator.js';
+import { ImageError, canSee } from './access.js';
+import { ImageRegistry } from './registry.js';
+import { imageWriteRoutes } from './write-routes.js';
 import { IMAGES_SCHEMA, IMAGE_SCHEMA, imageView, plainError, versionsDocument } from './views.js';
 
 export interface ImageAppOptions {
@@ -14,6 +19,15 @@ export interface ImageAppOptions {
   readonly identityUrl: string;
   readonly logger?: FastifyBaseLogger;
 }
+
+const TITLES: Record<ImageError['code'], string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Request Entity Too Large',
+  415: 'Unsupported Media Type',
+};
 
 export function buildImageApp(opts: ImageAppOptions): FastifyInstance {
   const plain = (reply: FastifyReply, code: number, title: string, detail: string): FastifyReply =>
@@ -37,10 +51,13 @@ export function buildImageApp(opts: ImageAppOptions): FastifyInstance {
 
   // Version documents are public; everything under /v2 needs a token, as
   // keystonemiddleware in front of Glance enforces.
+  const contexts = new WeakMap<FastifyRequest, AuthContext>();
+  const contextOf = (req: FastifyRequest): AuthContext => contexts.get(req) as AuthContext;
   app.addHook('onRequest', async (req, reply) => {
     if (!req.url.startsWith('/v2')) return;
     const token = req.headers['x-auth-token'];
     const ctx = typeof token === 'string' && token !== '' ? await opts.validator.validate(token) : null;
+    if (ctx) contexts.set(req, ctx);
     if (!ctx) {
       return reply
         .code(401)
@@ -51,6 +68,7 @@ export function buildImageApp(opts: ImageAppOptions): FastifyInstance {
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err instanceof ImageError) return plain(reply, err.code, TITLES[err.code], err.message);
     const code = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (code === 500) req.log.error({ err }, 'image request failed');
     return code === 500
@@ -65,7 +83,13 @@ export function buildImageApp(opts: ImageAppOptions): FastifyInstance {
 
   app.get<{ Querystring: ImageQuery }>('/v2/images', async (req, reply) => {
     try {
-      const page = queryImages(opts.images.images, req.query);
+      const ctx = contextOf(req);
+      const askedCommunity = req.query['visibility'] === 'community';
+      // Others' community images are listed only when asked for, as in Glance.
+      const visible = opts.images.images.filter(
+        (i) => canSee(i, ctx) && (i.visibility !== 'community' || askedCommunity || i.owner === ctx.projectId),
+      );
+      const page = queryImages(visible, req.query);
       return {
         images: page.images.map(imageView),
         first: page.firstQuery === '' ? '/v2/images' : `/v2/images?${page.firstQuery}`,
@@ -80,9 +104,11 @@ export function buildImageApp(opts: ImageAppOptions): FastifyInstance {
 
   app.get<{ Params: { id: string } }>('/v2/images/:id', async (req, reply) => {
     const image = opts.images.byId(req.params.id);
-    if (!image) return plain(reply, 404, 'Not Found', `No image found with ID ${req.params.id}`);
+    if (!image || !canSee(image, contextOf(req))) return plain(reply, 404, 'Not Found', `No image found with ID ${req.params.id}`);
     return imageView(image);
   });
+
+  if (opts.images.store) imageWriteRoutes(app, new ImageRegistry(opts.images), contextOf);
 
   app.get('/v2/schemas/image', async () => IMAGE_SCHEMA);
   app.get('/v2/schemas/images', async () => IMAGES_SCHEMA);

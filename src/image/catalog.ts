@@ -1,22 +1,28 @@
-// The images Magnetar offers: a fixed, read-only set every process agrees on
-// (ids are derived from names). The compute API checks imageRef against it.
+// The images Magnetar offers: a fixed set every process agrees on (ids are
+// derived from names), plus the images created through the API, kept in the
+// file store under the state directory. The compute API checks imageRef
+// against it.
 import { createHash } from 'node:crypto';
 import { projectIdFor } from '../identity/users.js';
+import type { ImageStore } from './store.js';
+
+export type ImageStatus = 'queued' | 'saving' | 'active' | 'killed' | 'deleted' | 'pending_delete' | 'deactivated';
+export type ImageVisibility = 'public' | 'private' | 'shared' | 'community';
 
 export interface Image {
   readonly id: string;
-  readonly name: string;
-  readonly status: 'active';
-  readonly visibility: 'public';
-  readonly disk_format: string;
-  readonly container_format: string;
+  readonly name: string | null;
+  readonly status: ImageStatus;
+  readonly visibility: ImageVisibility;
+  readonly disk_format: string | null;
+  readonly container_format: string | null;
   readonly min_disk: number;
   readonly min_ram: number;
-  readonly size: number;
-  readonly virtual_size: number;
-  readonly checksum: string;
-  readonly os_hash_algo: 'sha512';
-  readonly os_hash_value: string;
+  readonly size: number | null;
+  readonly virtual_size: number | null;
+  readonly checksum: string | null;
+  readonly os_hash_algo: string | null;
+  readonly os_hash_value: string | null;
   readonly owner: string;
   readonly protected: boolean;
   readonly os_hidden: boolean;
@@ -81,10 +87,24 @@ export const SEEDED_IMAGES: readonly Image[] = [
 ];
 
 export class ImageCatalog {
-  constructor(readonly images: readonly Image[] = SEEDED_IMAGES) {}
+  constructor(
+    private readonly seeded: readonly Image[] = SEEDED_IMAGES,
+    /** Where created images live; without one the catalog is the seeded set only. */
+    readonly store?: ImageStore,
+  ) {}
+
+  /** Every image: read from the store each time, so other processes' writes are seen. */
+  get images(): readonly Image[] {
+    return this.store ? [...this.seeded, ...this.store.list()] : this.seeded;
+  }
+
+  /** Whether the image is one of the fixed, read-only ones. */
+  isSeeded(id: string): boolean {
+    return this.seeded.some((i) => i.id === id);
+  }
 
   byId(id: string): Image | undefined {
-    return this.images.find((i) => i.id === id);
+    return this.seeded.find((i) => i.id === id) ?? this.store?.get(id);
   }
 
   /** By id, else by name when exactly one image has it. */

@@ -98,10 +98,10 @@ export function queryImages(all: readonly Image[], q: ImageQuery): ImagePage {
       images = images.filter((i) => tags.every((t) => i.tags.includes(t)));
     } else if (key === 'size_min') {
       const min = parseNonNegative(key, value);
-      images = images.filter((i) => i.size >= min);
+      images = images.filter((i) => (i.size ?? 0) >= min);
     } else if (key === 'size_max') {
       const max = parseNonNegative(key, value);
-      images = images.filter((i) => i.size <= max);
+      images = images.filter((i) => (i.size ?? 0) <= max);
     } else {
       images = images.filter((i) => matches(fieldText(i, key), value));
     }

@@ -2,6 +2,8 @@
 export interface ImageInfo {
   readonly id: string;
   readonly name: string;
+  /** Glance's status; only an active image can be booted from. */
+  readonly status: string;
   readonly minDisk: number;
   readonly minRam: number;
   readonly properties: Readonly<Record<string, string>>;

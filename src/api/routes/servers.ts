@@ -389,6 +389,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   const imageId = idFromRef(imageRef);
   const image = deps.images.get(imageId);
   if (!image) throw badRequest('Can not find requested image');
+  if (image.status !== 'active') throw badRequest(`Image ${imageId} is not active.`);
   checkMetadataItemsQuota(deps.conf, Object.keys(s['metadata'] ?? {}).length);
   if (flavor.root_gb === 0) authorize(ctx, `${S}:create:zero_disk_flavor`, target);
   if (flavor.memory_mb < image.minRam) throw badRequest("Flavor's memory is too small for requested image.");
