@@ -11,6 +11,7 @@ import { liveMigrationHandlers } from './live-migration.js';
 import { evacuationHandlers, cleanUpAwaitedEvacuations, cleanUpEvacuations } from './evacuation.js';
 import { consoleOutputHandlers } from './console-output.js';
 import { rescueHandlers } from './rescue.js';
+import { snapshotHandlers } from './snapshot.js';
 import { diagnosticsHandlers } from './diagnostics.js';
 import { crashDumpHandlers } from './crash-dump.js';
 import { syncPowerStates } from './power-sync.js';
@@ -28,6 +29,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   evacuationHandlers,
   consoleOutputHandlers,
   rescueHandlers,
+  snapshotHandlers,
   diagnosticsHandlers,
   crashDumpHandlers,
 ];

@@ -8,6 +8,7 @@ import type { Clock } from '../compute/clock.js';
 import type { Bus } from '../rpc/bus.js';
 import type { ComputeService } from '../compute/service.js';
 import type { ImageLookup } from '../image/lookup.js';
+import type { ImageRegistry } from '../image/registry.js';
 
 export interface ApiDeps {
   readonly conf: Config;
@@ -19,6 +20,8 @@ export interface ApiDeps {
   readonly log: Logger;
   readonly compute: ComputeService;
   readonly images: ImageLookup;
+  /** Creates and deletes the images of snapshots and backups. */
+  readonly imageRegistry: ImageRegistry;
   /** Public URL of the identity service (for WWW-Authenticate). */
   readonly identityUrl: string;
 }

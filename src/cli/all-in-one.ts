@@ -2,7 +2,8 @@
 // simulated compute hosts.
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../compute/clock.js';
-import { imageCatalog, openBase, startApi, startScheduler, startConductorRole, startComputeHosts, type Base, type ApiListeners } from './roles.js';
+import { imageCatalog } from '../image/on-disk.js';
+import { openBase, startApi, startScheduler, startConductorRole, startComputeHosts, type Base, type ApiListeners } from './roles.js';
 import type { ComputeAgent } from '../agent/manager.js';
 import type { HostRuntime } from '../agent/host-runtime.js';
 import type { Subscription } from '../rpc/bus.js';

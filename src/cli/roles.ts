@@ -1,7 +1,6 @@
 // Starting each role of Magnetar. The all-in-one `serve` starts them all in
 // one process on the in-process bus; the distributed commands start one each.
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -18,8 +17,9 @@ import { tokenValidatorFromConfig, type TokenValidator } from '../identity/valid
 import { buildCatalog, identityUrl } from '../identity/catalog.js';
 import { buildIdentityApp } from '../identity/app.js';
 import { buildImageApp } from '../image/app.js';
-import { ImageCatalog, SEEDED_IMAGES } from '../image/catalog.js';
-import { ImageStore } from '../image/store.js';
+import type { ImageCatalog } from '../image/catalog.js';
+import { imageCatalog } from '../image/on-disk.js';
+import { ImageRegistry } from '../image/registry.js';
 import type { ImageLookup } from '../image/lookup.js';
 import { buildComputeApp } from '../api/server.js';
 import { ALL_ROUTES } from '../api/routes/index.js';
@@ -69,16 +69,11 @@ export async function openBase(conf: Config, role: string, clock: Clock = system
   return { conf, db, bus, clock, log, faults };
 }
 
-/** The image catalog on the file store under state_path, shared by every role on the machine. */
-export function imageCatalog(conf: Config): ImageCatalog {
-  return new ImageCatalog(SEEDED_IMAGES, new ImageStore(join(conf.path('DEFAULT', 'state_path'), 'images')));
-}
-
 export function imageLookup(images: ImageCatalog): ImageLookup {
   return {
     get(id) {
       const i = images.byId(id);
-      return i ? { id: i.id, name: i.name ?? '', status: i.status, minDisk: i.min_disk, minRam: i.min_ram, properties: i.properties } : undefined;
+      return i ? { id: i.id, name: i.name ?? '', status: i.status, minDisk: i.min_disk, minRam: i.min_ram, diskFormat: i.disk_format, containerFormat: i.container_format, properties: i.properties } : undefined;
     },
   };
 }
@@ -129,7 +124,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   const imagePort = await listen(imgApp, bind, conf.num('magnetar', 'image_port'));
   conf.set('magnetar', 'image_port', imagePort);
   const computeApp = buildComputeApp(
-    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), identityUrl: idUrl },
+    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), imageRegistry: new ImageRegistry(images), identityUrl: idUrl },
     ALL_ROUTES,
   );
   apps.push(computeApp);

@@ -46,6 +46,11 @@ export const TaskState = {
   RESCUING: 'rescuing',
   UNRESCUING: 'unrescuing',
   UPDATING_PASSWORD: 'updating_password',
+  IMAGE_SNAPSHOT_PENDING: 'image_snapshot_pending',
+  IMAGE_SNAPSHOT: 'image_snapshot',
+  IMAGE_BACKUP: 'image_backup',
+  IMAGE_PENDING_UPLOAD: 'image_pending_upload',
+  IMAGE_UPLOADING: 'image_uploading',
 } as const;
 
 export const POWER_STATE = { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 } as const;

@@ -30,6 +30,8 @@ export const CRASH_POINTS: readonly CrashPointInfo[] = [
   point('compute.build.after_spawn', 'the guest runs, before the server is recorded ACTIVE'),
   point('compute.terminate.after_destroy', 'the guest is destroyed, before the server is recorded deleted'),
   point('compute.power.after_driver', 'a power action is done on the guest, before it is recorded'),
+  point('compute.snapshot.after_driver', 'the guest disk is copied, before the image is uploaded'),
+  point('compute.snapshot.after_upload', 'the snapshot image is active, before the task is cleared'),
   // cold migration and resize
   point('api.migrate.after_commit', 'the move is recorded and queued, before the conductor is told'),
   point('conductor.migrate.after_select', 'the destination is claimed, before it is handed the move'),

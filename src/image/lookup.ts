@@ -6,6 +6,8 @@ export interface ImageInfo {
   readonly status: string;
   readonly minDisk: number;
   readonly minRam: number;
+  readonly diskFormat?: string | null;
+  readonly containerFormat?: string | null;
   readonly properties: Readonly<Record<string, string>>;
 }
 

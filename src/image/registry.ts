@@ -2,7 +2,7 @@
 // downloading their data, JSON-patch updates and deletion, with Glance's
 // status rules (queued → saving → active) and default policies.
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, rmSync } from 'node:fs';
+import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AuthContext } from '../identity/validator.js';
@@ -11,13 +11,26 @@ import type { ImageStore } from './store.js';
 import { ImageError, allowed, canSee, isAdmin, notFound } from './access.js';
 import { CORE, PROPERTY_QUOTA, checkValue, checkWritable } from './attributes.js';
 
+export interface SnapshotImageMeta {
+  readonly name: string;
+  readonly owner: string;
+  readonly visibility: Image['visibility'];
+  readonly minDisk: number;
+  readonly minRam: number;
+  /** Backups keep the formats of the image the server was booted from; snapshots get them on upload. */
+  readonly diskFormat?: string | null;
+  readonly containerFormat?: string | null;
+  readonly properties: Readonly<Record<string, string>>;
+}
+
 export interface PatchOp {
   readonly op: 'add' | 'replace' | 'remove';
   readonly path: string;
   readonly value?: unknown;
 }
 
-const nowIso = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+// Milliseconds are kept (they order backups made within a second); views show whole seconds.
+const nowIso = (): string => new Date().toISOString();
 
 export class ImageRegistry {
   readonly store: ImageStore;
@@ -63,6 +76,11 @@ export class ImageRegistry {
     if (owner !== ctx.projectId && !isAdmin(ctx)) {
       throw new ImageError(403, `You are not permitted to create images owned by '${owner}'.`);
     }
+    return this.insert({ ...fields, owner, properties });
+  }
+
+  /** Stores a new queued image from checked fields; 409 when the id is taken. */
+  private insert(fields: Record<string, unknown> & { owner: string; properties: Record<string, string> }): Image {
     const at = this.now();
     const image: Image = {
       id: (fields['id'] as string | undefined) ?? randomUUID(),
@@ -78,13 +96,13 @@ export class ImageRegistry {
       checksum: null,
       os_hash_algo: null,
       os_hash_value: null,
-      owner,
+      owner: fields.owner,
       protected: (fields['protected'] as boolean | undefined) ?? false,
       os_hidden: (fields['os_hidden'] as boolean | undefined) ?? false,
       tags: (fields['tags'] as string[] | undefined) ?? [],
       created_at: at,
       updated_at: at,
-      properties,
+      properties: fields.properties,
     };
     if (this.catalog.isSeeded(image.id) || !this.store.create(image)) {
       throw new ImageError(409, `Image with identifier ${image.id} already exists!`);
@@ -206,6 +224,63 @@ export class ImageRegistry {
     const image = this.visible(id, ctx);
     if (image.status !== 'active' || !this.store.hasData(id)) return null;
     return { image, path: this.store.dataPath(id) };
+  }
+
+  /**
+   * The queued image a server's snapshot or backup is uploaded into, created
+   * by the compute service for the requester's project (no image policy
+   * applies: the compute API has checked its own).
+   */
+  createForSnapshot(meta: SnapshotImageMeta): Image {
+    return this.insert({
+      name: meta.name,
+      owner: meta.owner,
+      visibility: meta.visibility,
+      min_disk: meta.minDisk,
+      min_ram: meta.minRam,
+      ...(meta.diskFormat !== undefined ? { disk_format: meta.diskFormat, container_format: meta.containerFormat ?? 'bare' } : {}),
+      properties: { ...meta.properties },
+    });
+  }
+
+  /**
+   * The host's upload of a snapshot's bytes: the image becomes active.
+   * Repeatable (a resumed step uploads again; an active image is left as is).
+   */
+  uploadSnapshot(id: string, data: Buffer, formats: { diskFormat: string; containerFormat: string }): Image {
+    const image = this.store.get(id);
+    if (!image) throw notFound(id);
+    if (image.status === 'active') return image;
+    const tmp = this.store.tempPath(id);
+    writeFileSync(tmp, data);
+    this.store.commitData(id, tmp);
+    const latest = this.store.get(id);
+    if (!latest) {
+      this.store.remove(id); // deleted meanwhile: drop the data too
+      throw notFound(id);
+    }
+    const active: Image = {
+      ...latest,
+      status: 'active',
+      disk_format: latest.disk_format ?? formats.diskFormat,
+      container_format: latest.container_format ?? formats.containerFormat,
+      size: data.length,
+      virtual_size: null,
+      checksum: createHash('md5').update(data).digest('hex'),
+      os_hash_algo: 'sha512',
+      os_hash_value: createHash('sha512').update(data).digest('hex'),
+      updated_at: this.now(),
+    };
+    this.store.put(active);
+    return active;
+  }
+
+  /** A server's backups of one type, newest first (Nova's rotation order). */
+  backupsOf(instanceUuid: string, backupType: string): Image[] {
+    return this.store
+      .list()
+      .filter((i) => i.properties['image_type'] === 'backup' && i.properties['backup_type'] === backupType && i.properties['instance_uuid'] === instanceUuid)
+      .sort((a, b) => (a.created_at === b.created_at ? b.id.localeCompare(a.id) : b.created_at.localeCompare(a.created_at)));
   }
 
   /** Deletes an image as the service (a failed snapshot), protected or not. */

@@ -5,9 +5,12 @@ import type { Image } from './catalog.js';
 /** An image as `GET /v2/images/{id}` shows it: extra properties at top level, plus links. */
 export function imageView(i: Image): Record<string, unknown> {
   const { properties, ...fields } = i;
+  const seconds = (t: string): string => t.replace(/\.\d+Z$/, 'Z');
   return {
     ...properties,
     ...fields,
+    created_at: seconds(i.created_at),
+    updated_at: seconds(i.updated_at),
     self: `/v2/images/${i.id}`,
     file: `/v2/images/${i.id}/file`,
     schema: '/v2/schemas/image',

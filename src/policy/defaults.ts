@@ -151,6 +151,7 @@ const serverRules: PolicyDefault[] = [
   rule(`${S}:rebuild`, MEM, 'Rebuild a server. POST /servers/{server_id}/action (rebuild)'),
   rule(`${S}:rebuild:trusted_certs`, MEM, 'Rebuild a server with trusted image certificates. POST /servers/{server_id}/action (rebuild)'),
   rule(`${S}:create_image`, MEM, 'Create an image from a server. POST /servers/{server_id}/action (createImage)'),
+  rule('os_compute_api:os-create-backup', MEM, 'Create a back up of a server. POST /servers/{server_id}/action (createBackup)'),
   rule(`${S}:create_image:allow_volume_backed`, MEM, 'Create an image from a volume-backed server. POST /servers/{server_id}/action (createImage)'),
   rule(`${S}:trigger_crash_dump`, MEM, 'Trigger a crash dump in a server. POST /servers/{server_id}/action (trigger_crash_dump)'),
   rule('os_compute_api:os-lock-server:lock', MEM, 'Lock a server. POST /servers/{server_id}/action (lock)'),

@@ -127,6 +127,8 @@ export interface VirtDriver {
   rescue(uuid: string, rescueImageRef: string | null): Promise<void>;
   /** Boots the guest from its own disk again. Repeatable. */
   unrescue(uuid: string): Promise<void>;
+  /** The guest's root disk as qcow2 bytes, for a snapshot or backup image. Repeatable: the same guest gives the same bytes. */
+  snapshot(uuid: string): Promise<Buffer>;
   injectNetworkInfo(uuid: string, networkInfo: unknown): Promise<void>;
   /** Injects an NMI so the guest's kernel writes a crash dump (what the guest does with it is its own affair). */
   triggerCrashDump(uuid: string): Promise<void>;

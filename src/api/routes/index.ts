@@ -27,6 +27,7 @@ import { registerQuotaSetRoutes } from './quota-sets.js';
 import { registerDeferredDeleteRoutes } from './deferred-delete.js';
 import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
+import { registerServerImageRoutes } from './server-images.js';
 import { registerServerMetadataRoutes } from './server-metadata.js';
 import { registerServerTagRoutes } from './server-tags.js';
 import { registerIpsRoutes } from './ips.js';
@@ -62,6 +63,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerDeferredDeleteRoutes,
   registerConsoleOutputRoutes,
   registerRescueRoutes,
+  registerServerImageRoutes,
   registerServerMetadataRoutes,
   registerServerTagRoutes,
   registerIpsRoutes,

@@ -4,6 +4,7 @@
 // power operations need a guest in the right state, a cold-migrated source
 // keeps its guest until confirm, a live migration runs until it completes, is
 // forced, aborted or times out.
+import { createHash } from 'node:crypto';
 import {
   PowerState,
   VirtDriverError,
@@ -261,6 +262,25 @@ export class FakeDriver implements VirtDriver {
     g.powerState = PowerState.RUNNING;
     this.runningSince.delete(uuid);
     this.changed(uuid);
+  }
+
+  /**
+   * A small qcow2 image of the guest's disk: the format's header (magic,
+   * version 3, cluster bits, the flavor's disk as virtual size) and content
+   * derived from the guest's uuid and image, so a retried snapshot agrees.
+   */
+  async snapshot(uuid: string): Promise<Buffer> {
+    this.require('snapshot', uuid);
+    await this.delayAndFault('snapshot', uuid, this.delays.power);
+    const g = this.require('snapshot', uuid);
+    const header = Buffer.alloc(104);
+    header.write('QFI\xfb', 0, 'latin1');
+    header.writeUInt32BE(3, 4);
+    header.writeUInt32BE(16, 20);
+    header.writeBigUInt64BE(BigInt(g.spec.rootGb) * 1024n ** 3n, 24);
+    const body: Buffer[] = [];
+    for (let i = 0; i < 256; i++) body.push(createHash('sha256').update(`${uuid}:${g.spec.imageRef ?? ''}:${i}`).digest());
+    return Buffer.concat([header, ...body]);
   }
 
   /** The guest runs from its own disk again; repeatable. */

@@ -20,6 +20,7 @@ export const FAULT_STEPS = [
   'unrescue',
   'inject_network_info',
   'trigger_crash_dump',
+  'snapshot',
   'migrate_disk_and_power_off',
   'finish_migration',
   'confirm_migration',
