@@ -186,7 +186,9 @@ console_output = true
 # Servers' metadata is writable (Tempest gates its metadata tests on this
 # flag; the resetNetwork test it also enables is excluded: Nova answers 410).
 xenapi_apis = true
-# Outside Magnetar's scope (no remote consoles, image uploads, rescue,
+# Snapshots and backups (createImage, createBackup) go to the embedded image service.
+snapshot = true
+# Outside Magnetar's scope (no remote consoles, rescue,
 # shelve, volumes or networking of its own).
 vnc_console = false
 spice_console = false
@@ -195,7 +197,6 @@ change_password = false
 shelve = false
 shelve_migrate = false
 rescue = false
-snapshot = false
 interface_attach = false
 metadata_service = false
 config_drive = false
