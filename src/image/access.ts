@@ -13,14 +13,17 @@ export class ImageError extends Error {
   }
 }
 
-export const isAdmin = (ctx: AuthContext): boolean => ctx.roles.includes('admin');
+/** Who asks: the image service's token context, or the compute API's caller. */
+export type Caller = Pick<AuthContext, 'projectId' | 'roles'>;
 
-export function canSee(image: Image, ctx: AuthContext): boolean {
+export const isAdmin = (ctx: Caller): boolean => ctx.roles.includes('admin');
+
+export function canSee(image: Image, ctx: Caller): boolean {
   return isAdmin(ctx) || image.visibility === 'public' || image.visibility === 'community' || image.owner === ctx.projectId;
 }
 
 /** A Glance action (add_image, modify_image, upload_image, delete_image, publicize_image) is allowed. */
-export function allowed(action: string, ctx: AuthContext, image?: Image): void {
+export function allowed(action: string, ctx: Caller, image?: Image): void {
   if (isAdmin(ctx)) return;
   const member = ctx.roles.includes('member');
   const owns = image === undefined || image.owner === ctx.projectId;

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { AuthContext } from '../identity/validator.js';
 import type { Image, ImageCatalog } from './catalog.js';
 import type { ImageStore } from './store.js';
-import { ImageError, allowed, canSee, isAdmin, notFound } from './access.js';
+import { ImageError, allowed, canSee, isAdmin, notFound, type Caller } from './access.js';
 import { CORE, PROPERTY_QUOTA, checkValue, checkWritable } from './attributes.js';
 
 export interface SnapshotImageMeta {
@@ -44,14 +44,14 @@ export class ImageRegistry {
   }
 
   /** The image as `ctx` may see it, else 404. */
-  visible(id: string, ctx: AuthContext): Image {
+  visible(id: string, ctx: Caller): Image {
     const image = this.catalog.byId(id);
     if (!image || !canSee(image, ctx)) throw notFound(id);
     return image;
   }
 
   /** One the caller may change: seeded images are fixed. */
-  private changeable(id: string, ctx: AuthContext, action: string): Image {
+  private changeable(id: string, ctx: Caller, action: string): Image {
     const image = this.visible(id, ctx);
     if (this.catalog.isSeeded(id)) throw new ImageError(403, `You are not authorized to complete ${action} action.`);
     allowed(action, ctx, image);
@@ -156,7 +156,7 @@ export class ImageRegistry {
     return merged;
   }
 
-  remove(ctx: AuthContext, id: string): void {
+  remove(ctx: Caller, id: string): void {
     const image = this.changeable(id, ctx, 'delete_image');
     if (image.protected) throw new ImageError(403, `Image ${id} is protected and cannot be deleted.`);
     this.store.remove(id);

@@ -30,6 +30,16 @@ function parsePatch(body: unknown): PatchOp[] {
 export function imageWriteRoutes(app: FastifyInstance, registry: ImageRegistry, contextOf: (req: FastifyRequest) => AuthContext): void {
   // Image data is streamed to the store as it arrives, whatever its size.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  // Clients send `Content-Type: application/json` with an empty DELETE: no body, no error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if ((body as string).trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new ImageError(400, 'Malformed JSON in request body.'), undefined);
+    }
+  });
   app.addContentTypeParser(PATCH_TYPES, { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, JSON.parse(body as string));

@@ -204,3 +204,42 @@ describe('createBackup', () => {
     assert.match(reader.body.forbidden.message, /os_compute_api:os-create-backup/);
   });
 });
+
+describe('the image proxy (2.1–2.35)', () => {
+  it('shows, lists (with filters) and deletes images with Nova\'s fields; 404 from 2.36', async () => {
+    const s = await c.bootServer('demo');
+    const r = await act(c, 'demo', s.id, { createImage: { name: 'proxied', metadata: { auto_disk_config: 'True' } } }, '2.45');
+    const id = r.body.image_id;
+    await activeImage('demo', id);
+    await c.waitServer(s.id, settled('ACTIVE'));
+    const shown = await c.req('demo', 'GET', `/images/${id}`);
+    assert.equal(shown.status, 200, shown.text);
+    const img = shown.body.image;
+    assert.equal(img.name, 'proxied');
+    assert.equal(img.status, 'ACTIVE');
+    assert.equal(img.progress, 100);
+    assert.equal(img.server.id, s.id);
+    assert.equal(img.metadata.image_type, 'snapshot');
+    assert.equal(img['OS-DCF:diskConfig'], 'AUTO');
+    assert.ok(img['OS-EXT-IMG-SIZE:size'] > 0);
+    assert.match(img.created, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.deepEqual(img.links.map((l: any) => l.rel), ['self', 'bookmark', 'alternate']);
+
+    const byServer = await c.req('demo', 'GET', `/images/detail?server=${s.id}`);
+    assert.deepEqual(byServer.body.images.map((i: any) => i.id), [id]);
+    const index = await c.req('demo', 'GET', '/images?type=snapshot');
+    assert.ok(index.body.images.some((i: any) => i.id === id));
+    assert.deepEqual(Object.keys(index.body.images[0]).sort(), ['id', 'links', 'name']);
+
+    assert.equal((await c.req('alt_demo', 'GET', `/images/${id}`)).status, 404);
+    const cirros = (await c.req('demo', 'GET', '/images?name=cirros')).body.images[0];
+    const refused = await c.req('demo', 'DELETE', `/images/${cirros.id}`);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.forbidden.message, 'You are not allowed to delete the image.');
+    assert.equal((await c.req('demo', 'GET', `/images/${id}`, { version: '2.36' })).status, 404);
+    assert.equal((await c.req('demo', 'DELETE', `/images/${id}`)).status, 204);
+    const gone = await c.req('demo', 'GET', `/images/${id}`);
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.itemNotFound.message, 'Image not found.');
+  });
+});

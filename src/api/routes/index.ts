@@ -28,6 +28,7 @@ import { registerDeferredDeleteRoutes } from './deferred-delete.js';
 import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
 import { registerServerImageRoutes } from './server-images.js';
+import { registerImageProxyRoutes } from './images.js';
 import { registerServerMetadataRoutes } from './server-metadata.js';
 import { registerServerTagRoutes } from './server-tags.js';
 import { registerIpsRoutes } from './ips.js';
@@ -64,6 +65,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerConsoleOutputRoutes,
   registerRescueRoutes,
   registerServerImageRoutes,
+  registerImageProxyRoutes,
   registerServerMetadataRoutes,
   registerServerTagRoutes,
   registerIpsRoutes,
