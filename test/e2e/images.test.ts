@@ -1,6 +1,6 @@
 // The image service through the real `openstack` client against
 // `magnetar serve`: create with --file, show, download, set/unset properties,
-// boot from the new image, protect and delete.
+// boot from the new image, snapshot and back the server up, protect and delete.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,6 +58,18 @@ describe('openstack client: images', () => {
       timeoutMs: 120_000,
     });
     assert.equal(s.status, 'ACTIVE');
+
+    // A snapshot of the server, waited for by the client, then a backup through nova.
+    const snap = await m.cli.json(DEMO, ['server', 'image', 'create', '--name', 'e2e-snap', '--wait', s.id], { timeoutMs: 120_000 });
+    assert.equal(snap.status, 'active', JSON.stringify(snap));
+    const snapShown = await m.cli.json(DEMO, ['image', 'show', snap.id]);
+    assert.equal(snapShown.properties.image_type, 'snapshot');
+    assert.equal(snapShown.properties.instance_uuid, s.id);
+    assert.equal(snapShown.properties.base_image_ref, id);
+    const backup = await m.cli.openstack(DEMO, ['server', 'backup', 'create', '--name', 'e2e-backup', '--type', 'daily', '--rotate', '1', '--wait', s.id], { timeoutMs: 120_000 });
+    assert.equal(backup.code, 0, describeRun(backup));
+    const backups: any[] = await m.cli.json(DEMO, ['image', 'list', '--property', 'image_type=backup']);
+    assert.deepEqual(backups.map((b) => b.Name), ['e2e-backup']);
 
     await m.cli.ok(DEMO, ['image', 'set', '--protected', id]);
     assertRefused(await m.cli.openstack(DEMO, ['image', 'delete', id]), /protected|Failed to delete/i);
