@@ -110,7 +110,7 @@ export class ImageRegistry {
     return image;
   }
 
-  patch(ctx: AuthContext, id: string, ops: readonly PatchOp[]): Image {
+  patch(ctx: Caller, id: string, ops: readonly PatchOp[]): Image {
     const image = this.changeable(id, ctx, 'modify_image');
     const next: Record<string, unknown> = { ...image, properties: { ...image.properties } };
     const properties = next['properties'] as Record<string, string>;
@@ -165,11 +165,10 @@ export class ImageRegistry {
   /**
    * Streams `data` into the image: queued → saving while the bytes arrive,
    * then active with size and checksums. A failed upload puts the image back
-   * to queued. `ctx` null is the service itself (a snapshot's upload).
+   * to queued.
    */
-  async upload(ctx: AuthContext | null, id: string, data: Readable): Promise<Image> {
-    const image = ctx ? this.changeable(id, ctx, 'upload_image') : this.store.get(id);
-    if (!image) throw notFound(id);
+  async upload(ctx: Caller, id: string, data: Readable): Promise<Image> {
+    const image = this.changeable(id, ctx, 'upload_image');
     const missing = ['disk_format', 'container_format'].filter((k) => image[k as 'disk_format'] === null);
     if (missing.length > 0) throw new ImageError(400, `Properties ${missing.join(', ')} must be set prior to saving data.`);
     const claim = this.store.claim(id, 'upload');

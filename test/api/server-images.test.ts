@@ -243,3 +243,38 @@ describe('the image proxy (2.1–2.35)', () => {
     assert.equal(gone.body.itemNotFound.message, 'Image not found.');
   });
 });
+
+describe('the image metadata proxy (2.1–2.38)', () => {
+  it('lists, shows, sets, updates and deletes an image\'s properties; refuses mismatches, unknown keys and the seeded images', async () => {
+    const made = await fetch(`${c.imageUrl}/v2/images`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': await c.token('demo'), 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'meta', a: '1', b: '2' }),
+    });
+    const id = ((await made.json()) as any).id;
+    const base = `/images/${id}/metadata`;
+    assert.deepEqual((await c.req('demo', 'GET', base)).body, { metadata: { a: '1', b: '2' } });
+    assert.deepEqual((await c.req('demo', 'GET', `${base}/a`)).body, { meta: { a: '1' } });
+    assert.equal((await c.req('demo', 'GET', `${base}/zz`)).status, 404);
+    const merged = await c.req('demo', 'POST', base, { body: { metadata: { c: '3', a: 'one' } } });
+    assert.deepEqual(merged.body, { metadata: { a: 'one', b: '2', c: '3' } });
+    const replaced = await c.req('demo', 'PUT', base, { body: { metadata: { x: '9' } } });
+    assert.deepEqual(replaced.body, { metadata: { x: '9' } });
+    assert.deepEqual((await image('demo', id)).body.x, '9');
+    assert.equal((await image('demo', id)).body.a, undefined);
+    const item = await c.req('demo', 'PUT', `${base}/y`, { body: { meta: { y: '8' } } });
+    assert.deepEqual(item.body, { meta: { y: '8' } });
+    const mismatch = await c.req('demo', 'PUT', `${base}/y`, { body: { meta: { z: '8' } } });
+    assert.equal(mismatch.status, 400);
+    assert.equal(mismatch.body.badRequest.message, 'Request body and URI mismatch');
+    assert.equal((await c.req('demo', 'DELETE', `${base}/y`)).status, 204);
+    const unknown = await c.req('demo', 'DELETE', `${base}/y`);
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.itemNotFound.message, 'Invalid metadata key');
+    assert.deepEqual((await c.req('demo', 'GET', base)).body, { metadata: { x: '9' } });
+    assert.equal((await c.req('alt_demo', 'GET', base)).status, 404);
+    assert.equal((await c.req('demo', 'GET', base, { version: '2.39' })).status, 404);
+    const cirros = (await c.req('demo', 'GET', '/images?name=cirros')).body.images[0];
+    assert.equal((await c.req('demo', 'POST', `/images/${cirros.id}/metadata`, { body: { metadata: { k: 'v' } } })).status, 403);
+  });
+});

@@ -29,6 +29,7 @@ import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
 import { registerServerImageRoutes } from './server-images.js';
 import { registerImageProxyRoutes } from './images.js';
+import { registerImageMetadataRoutes } from './image-metadata.js';
 import { registerServerMetadataRoutes } from './server-metadata.js';
 import { registerServerTagRoutes } from './server-tags.js';
 import { registerIpsRoutes } from './ips.js';
@@ -66,6 +67,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerRescueRoutes,
   registerServerImageRoutes,
   registerImageProxyRoutes,
+  registerImageMetadataRoutes,
   registerServerMetadataRoutes,
   registerServerTagRoutes,
   registerIpsRoutes,
