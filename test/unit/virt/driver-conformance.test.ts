@@ -192,6 +192,19 @@ for (const f of factories) {
       await assert.rejects(a.triggerCrashDump(spec().uuid), VirtDriverError);
     });
 
+    it('a snapshot is a qcow2 image of the guest, the same when taken again, in any power state; refused for an unknown guest', async () => {
+      const [a] = await f.hosts();
+      const s = spec();
+      await a.spawn(s);
+      const first = await a.snapshot(s.uuid);
+      assert.equal(first.subarray(0, 4).toString('latin1'), 'QFI\xfb');
+      assert.equal(first.readUInt32BE(4), 3, 'qcow2 version 3');
+      await a.powerOff(s.uuid);
+      assert.ok((await a.snapshot(s.uuid)).equals(first));
+      assert.equal(a.getGuest(s.uuid)?.powerState, PowerState.SHUTDOWN, 'a snapshot leaves the power state alone');
+      await assert.rejects(a.snapshot(spec().uuid), VirtDriverError);
+    });
+
     it('cold migration then confirm leaves the guest only on the destination', async () => {
       const [a, b] = await f.hosts();
       const s = spec();
