@@ -156,6 +156,20 @@ export class ImageRegistry {
     return merged;
   }
 
+  /** PUT /v2/images/{id}/tags/{tag}: adds the tag (already there: nothing to do). */
+  addTag(ctx: Caller, id: string, tag: string): void {
+    const image = this.changeable(id, ctx, 'modify_image');
+    if (tag.length > 255) throw new ImageError(400, 'Tag exceeds the maximum length of 255 characters.');
+    if (!image.tags.includes(tag)) this.patch(ctx, id, [{ op: 'replace', path: '/tags', value: [...image.tags, tag] }]);
+  }
+
+  /** DELETE /v2/images/{id}/tags/{tag}: 404 when the image has no such tag. */
+  removeTag(ctx: Caller, id: string, tag: string): void {
+    const image = this.changeable(id, ctx, 'modify_image');
+    if (!image.tags.includes(tag)) throw new ImageError(404, `Tag ${tag} not found.`);
+    this.patch(ctx, id, [{ op: 'replace', path: '/tags', value: image.tags.filter((t) => t !== tag) }]);
+  }
+
   remove(ctx: Caller, id: string): void {
     const image = this.changeable(id, ctx, 'delete_image');
     if (image.protected) throw new ImageError(403, `Image ${id} is protected and cannot be deleted.`);

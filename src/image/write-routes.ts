@@ -1,5 +1,6 @@
-// Glance v2's write routes: POST /v2/images, PATCH (JSON patch), DELETE, and
-// the image data at /v2/images/{id}/file (PUT to upload, GET to download).
+// Glance v2's write routes: POST /v2/images, PATCH (JSON patch), DELETE, tags
+// (PUT/DELETE /v2/images/{id}/tags/{tag}), and the image data at
+// /v2/images/{id}/file (PUT to upload, GET to download).
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -65,6 +66,16 @@ export function imageWriteRoutes(app: FastifyInstance, registry: ImageRegistry, 
 
   app.delete<{ Params: { id: string } }>('/v2/images/:id', async (req, reply) => {
     registry.remove(contextOf(req), req.params.id);
+    return reply.code(204).send();
+  });
+
+  app.put<{ Params: { id: string; tag: string } }>('/v2/images/:id/tags/:tag', async (req, reply) => {
+    registry.addTag(contextOf(req), req.params.id, req.params.tag);
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: { id: string; tag: string } }>('/v2/images/:id/tags/:tag', async (req, reply) => {
+    registry.removeTag(contextOf(req), req.params.id, req.params.tag);
     return reply.code(204).send();
   });
 

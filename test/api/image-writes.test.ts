@@ -202,6 +202,18 @@ describe('image write side', () => {
     assert.equal((await img('demo', 'DELETE', `/v2/images/${id}`)).status, 404);
   });
 
+  it('adds and removes single tags; an unknown tag or image is a 404', async () => {
+    const id = (await img('demo', 'POST', '/v2/images', { json: { name: 'tagged', tags: ['a'] } })).body.id;
+    assert.equal((await img('demo', 'PUT', `/v2/images/${id}/tags/b`)).status, 204);
+    assert.equal((await img('demo', 'PUT', `/v2/images/${id}/tags/b`)).status, 204);
+    assert.deepEqual((await img('demo', 'GET', `/v2/images/${id}`)).body.tags, ['a', 'b']);
+    assert.equal((await img('demo', 'DELETE', `/v2/images/${id}/tags/a`)).status, 204);
+    assert.deepEqual((await img('demo', 'GET', `/v2/images/${id}`)).body.tags, ['b']);
+    assert.equal((await img('demo', 'DELETE', `/v2/images/${id}/tags/a`)).status, 404);
+    assert.equal((await img('demo', 'PUT', '/v2/images/00000000-0000-4000-8000-000000000000/tags/x')).status, 404);
+    assert.equal((await img('demo_reader', 'PUT', `/v2/images/${id}/tags/c`)).status, 403);
+  });
+
   it('uploads need both formats and an octet stream; a queued image cannot be booted', async () => {
     const id = (await img('demo', 'POST', '/v2/images', { json: { name: 'bare' } })).body.id;
     const r = await img('demo', 'PUT', `/v2/images/${id}/file`, { data: Buffer.from('x') });
