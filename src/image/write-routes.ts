@@ -19,6 +19,15 @@ function parsePatch(body: unknown): PatchOp[] {
       throw new ImageError(400, 'Operations must be JSON objects.');
     }
     const c = change as Record<string, unknown>;
+    // The older form names the path under the operation: {"replace": "/name", "value": …}.
+    if (!('op' in c)) {
+      const named = [...OPS].filter((op) => op in c);
+      if (named.length !== 1) throw new ImageError(400, 'Operation objects must contain exactly one member named "add", "remove", or "replace".');
+      const op = named[0] as PatchOp['op'];
+      if (typeof c[op] !== 'string') throw new ImageError(400, `Unable to find \`path\` in JSON Schema change.`);
+      if (op !== 'remove' && !('value' in c)) throw new ImageError(400, 'Unable to find `value` in JSON Schema change.');
+      return { op, path: c[op] as string, value: c['value'] };
+    }
     if (typeof c['op'] !== 'string' || !OPS.has(c['op'])) {
       throw new ImageError(400, 'Unable to find `op` in JSON Schema change. It must be one of the following: add, remove, replace.');
     }

@@ -167,9 +167,17 @@ describe('image write side', () => {
     assert.deepEqual(r.body.tags, ['t1']);
     assert.equal(r.body.min_disk, 2);
     assert.equal(r.body.protected, true);
-    const removed = await img('demo', 'PATCH', `/v2/images/${id}`, { patch: [{ op: 'remove', path: '/k' }] });
+    // The older form: the operation's name holds the path.
+    const older = await img('demo', 'PATCH', `/v2/images/${id}`, { patch: [{ replace: '/name', value: 'older' }, { add: '/o', value: 'p' }] });
+    assert.equal(older.status, 200, older.text);
+    assert.equal(older.body.name, 'older');
+    assert.equal(older.body.o, 'p');
+    const both = await img('demo', 'PATCH', `/v2/images/${id}`, { patch: [{ replace: '/name', add: '/x', value: 'v' }] });
+    assert.equal(both.status, 400);
+    const removed = await img('demo', 'PATCH', `/v2/images/${id}`, { patch: [{ op: 'remove', path: '/k' }, { remove: '/o' }] });
     assert.equal(removed.status, 200);
     assert.equal(removed.body.k, undefined);
+    assert.equal(removed.body.o, undefined);
 
     const cases: Array<[unknown, number, RegExp, string?]> = [
       [[{ op: 'remove', path: '/k' }], 409, /Property k does not exist/],
