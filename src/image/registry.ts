@@ -170,6 +170,18 @@ export class ImageRegistry {
     this.patch(ctx, id, [{ op: 'replace', path: '/tags', value: image.tags.filter((t) => t !== tag) }]);
   }
 
+  /** POST /v2/images/{id}/actions/deactivate or reactivate: only between active and deactivated; repeating is a no-op. */
+  setDeactivated(ctx: Caller, id: string, deactivated: boolean): void {
+    const action = deactivated ? 'deactivate' : 'reactivate';
+    const image = this.changeable(id, ctx, action);
+    if (image.status !== 'active' && image.status !== 'deactivated') {
+      throw new ImageError(403, `Not allowed to ${action} image in status '${image.status}'`);
+    }
+    const status = deactivated ? 'deactivated' : 'active';
+    const current = this.store.get(id);
+    if (current && current.status !== status) this.store.put({ ...current, status, updated_at: this.now() });
+  }
+
   remove(ctx: Caller, id: string): void {
     const image = this.changeable(id, ctx, 'delete_image');
     if (image.protected) throw new ImageError(403, `Image ${id} is protected and cannot be deleted.`);
@@ -235,6 +247,10 @@ export class ImageRegistry {
   /** The image's data file, or null when it has none yet. */
   dataFor(ctx: AuthContext, id: string): { image: Image; path: string } | null {
     const image = this.visible(id, ctx);
+    if (image.status === 'deactivated' && !isAdmin(ctx)) {
+      throw new ImageError(403, 'The requested image has been deactivated. Image data download is forbidden.');
+    }
+    if (image.status === 'deactivated' && this.store.hasData(id)) return { image, path: this.store.dataPath(id) };
     if (image.status !== 'active' || !this.store.hasData(id)) return null;
     return { image, path: this.store.dataPath(id) };
   }

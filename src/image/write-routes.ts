@@ -1,5 +1,5 @@
 // Glance v2's write routes: POST /v2/images, PATCH (JSON patch), DELETE, tags
-// (PUT/DELETE /v2/images/{id}/tags/{tag}), and the image data at
+// (PUT/DELETE /v2/images/{id}/tags/{tag}), deactivate/reactivate, and the image data at
 // /v2/images/{id}/file (PUT to upload, GET to download).
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -75,6 +75,13 @@ export function imageWriteRoutes(app: FastifyInstance, registry: ImageRegistry, 
 
   app.delete<{ Params: { id: string } }>('/v2/images/:id', async (req, reply) => {
     registry.remove(contextOf(req), req.params.id);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { id: string; action: string } }>('/v2/images/:id/actions/:action', async (req, reply) => {
+    const { action } = req.params;
+    if (action !== 'deactivate' && action !== 'reactivate') return reply.callNotFound();
+    registry.setDeactivated(contextOf(req), req.params.id, action === 'deactivate');
     return reply.code(204).send();
   });
 

@@ -222,6 +222,26 @@ describe('image write side', () => {
     assert.equal((await img('demo_reader', 'PUT', `/v2/images/${id}/tags/c`)).status, 403);
   });
 
+  it('deactivates and reactivates an active image: no download but for admins, no boot; a queued one cannot be', async () => {
+    const id = (await img('demo', 'POST', '/v2/images', { json: { name: 'deact', disk_format: 'raw', container_format: 'bare' } })).body.id;
+    const early = await img('demo', 'POST', `/v2/images/${id}/actions/deactivate`);
+    assert.equal(early.status, 403);
+    assert.match(early.text, /Not allowed to deactivate image in status 'queued'/);
+    await img('demo', 'PUT', `/v2/images/${id}/file`, { data: Buffer.from('bytes') });
+    assert.equal((await img('demo', 'POST', `/v2/images/${id}/actions/deactivate`)).status, 204);
+    assert.equal((await img('demo', 'POST', `/v2/images/${id}/actions/deactivate`)).status, 204);
+    assert.equal((await img('demo', 'GET', `/v2/images/${id}`)).body.status, 'deactivated');
+    const refused = await img('demo', 'GET', `/v2/images/${id}/file`);
+    assert.equal(refused.status, 403);
+    assert.equal((await img('admin', 'GET', `/v2/images/${id}/file`)).text, 'bytes');
+    const boot = await c.req('demo', 'POST', '/servers', { body: { server: { name: 'd', flavorRef: '1', imageRef: id, networks: 'none' } }, version: '2.37' });
+    assert.equal(boot.status, 400);
+    assert.equal((await img('demo_reader', 'POST', `/v2/images/${id}/actions/reactivate`)).status, 403);
+    assert.equal((await img('demo', 'POST', `/v2/images/${id}/actions/reactivate`)).status, 204);
+    assert.equal((await img('demo', 'GET', `/v2/images/${id}/file`)).text, 'bytes');
+    assert.equal((await img('demo', 'POST', `/v2/images/${id}/actions/explode`)).status, 404);
+  });
+
   it('uploads need both formats and an octet stream; a queued image cannot be booted', async () => {
     const id = (await img('demo', 'POST', '/v2/images', { json: { name: 'bare' } })).body.id;
     const r = await img('demo', 'PUT', `/v2/images/${id}/file`, { data: Buffer.from('x') });
