@@ -19,7 +19,16 @@ export type Caller = Pick<AuthContext, 'projectId' | 'roles'>;
 export const isAdmin = (ctx: Caller): boolean => ctx.roles.includes('admin');
 
 export function canSee(image: Image, ctx: Caller): boolean {
-  return isAdmin(ctx) || image.visibility === 'public' || image.visibility === 'community' || image.owner === ctx.projectId;
+  return isAdmin(ctx) || image.visibility === 'public' || image.visibility === 'community' || image.owner === ctx.projectId || isPendingMember(image, ctx);
+}
+
+/**
+ * A snapshot an admin took of another project's server is shared with that
+ * project (Nova adds it as a member; it stays pending): the project can read
+ * the image by id, but it is not in its lists.
+ */
+export function isPendingMember(image: Image, ctx: Caller): boolean {
+  return image.visibility === 'shared' && image.owner !== ctx.projectId && image.properties['instance_owner'] === ctx.projectId;
 }
 
 /** A Glance action (add_image, modify_image, upload_image, delete_image, publicize_image) is allowed. */

@@ -7,7 +7,7 @@ import type { ImageCatalog } from './catalog.js';
 import { URL_PROBLEM_MESSAGES, urlProblem } from '../api/request-input.js';
 import { ImageQueryError, queryImages, type ImageQuery } from './list-query.js';
 import type { AuthContext } from '../identity/validator.js';
-import { ImageError, canSee } from './access.js';
+import { ImageError, canSee, isAdmin, isPendingMember } from './access.js';
 import { ImageRegistry } from './registry.js';
 import { imageWriteRoutes } from './write-routes.js';
 import { IMAGES_SCHEMA, IMAGE_SCHEMA, imageView, plainError, versionsDocument } from './views.js';
@@ -87,7 +87,10 @@ export function buildImageApp(opts: ImageAppOptions): FastifyInstance {
       const askedCommunity = req.query['visibility'] === 'community';
       // Others' community images are listed only when asked for, as in Glance.
       const visible = opts.images.images.filter(
-        (i) => canSee(i, ctx) && (i.visibility !== 'community' || askedCommunity || i.owner === ctx.projectId),
+        (i) =>
+          canSee(i, ctx) &&
+          (i.visibility !== 'community' || askedCommunity || i.owner === ctx.projectId) &&
+          (isAdmin(ctx) || !isPendingMember(i, ctx)),
       );
       const page = queryImages(visible, req.query);
       return {

@@ -111,6 +111,13 @@ describe('createImage', () => {
     assert.equal(img.visibility, 'shared');
     assert.equal(img.instance_owner, await c.projectId('demo'));
     assert.equal(img.owner, await c.projectId('admin'));
+    // The server's project reads it by id (a pending member), but does not list it, and cannot change it.
+    assert.equal((await image('demo', r.body.image_id)).status, 200);
+    const listed = await fetch(`${c.imageUrl}/v2/images`, { headers: { 'X-Auth-Token': await c.token('demo') } });
+    assert.ok(!((await listed.json()) as any).images.some((i: any) => i.id === r.body.image_id));
+    assert.equal((await image('alt_demo', r.body.image_id)).status, 404);
+    const del = await fetch(`${c.imageUrl}/v2/images/${r.body.image_id}`, { method: 'DELETE', headers: { 'X-Auth-Token': await c.token('demo') } });
+    assert.equal(del.status, 403);
   });
 
   it('a snapshot that fails on the host deletes the image and leaves the server ACTIVE', async () => {

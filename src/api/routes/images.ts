@@ -6,7 +6,7 @@ import { respond } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import type { RequestContext } from '../context.js';
 import { Forbidden, NotFound } from '../../compute/errors.js';
-import { ImageError, canSee, type Caller } from '../../image/access.js';
+import { ImageError, canSee, isPendingMember, type Caller } from '../../image/access.js';
 import type { Image } from '../../image/catalog.js';
 import { buildCatalog } from '../../identity/catalog.js';
 
@@ -69,7 +69,7 @@ export function registerImageProxyRoutes(routes: RouteTable, deps: ApiDeps): voi
   };
   const list = (ctx: RequestContext, query: Readonly<Record<string, string[]>>): Image[] => {
     const one = (k: string): string | undefined => query[k]?.[query[k]!.length - 1];
-    let images = deps.imageRegistry.catalog.images.filter((i) => canSee(i, callerOf(ctx)) && !i.os_hidden);
+    let images = deps.imageRegistry.catalog.images.filter((i) => canSee(i, callerOf(ctx)) && !i.os_hidden && (ctx.isAdmin || !isPendingMember(i, callerOf(ctx))));
     for (const [key, field] of Object.entries(FILTERS)) {
       let wanted = one(key);
       if (wanted === undefined) continue;
