@@ -73,7 +73,7 @@ export function imageLookup(images: ImageCatalog): ImageLookup {
   return {
     get(id) {
       const i = images.byId(id);
-      return i ? { id: i.id, name: i.name ?? '', status: i.status, minDisk: i.min_disk, minRam: i.min_ram, diskFormat: i.disk_format, containerFormat: i.container_format, properties: i.properties } : undefined;
+      return i ? { id: i.id, name: i.name ?? '', status: i.status, minDisk: i.min_disk, minRam: i.min_ram, diskFormat: i.disk_format, containerFormat: i.container_format, properties: i.properties, owner: i.owner, visibility: i.visibility } : undefined;
     },
   };
 }

@@ -4,7 +4,7 @@ import type { InstanceRow } from '../db/schema.js';
 import { getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import { transact } from '../jobs/transaction.js';
-import type { ImageLookup } from '../image/lookup.js';
+import { usableBy, type ImageLookup } from '../image/lookup.js';
 import { autoDiskConfigFor } from './disk-config.js';
 import { checkLock, checkState } from './guards.js';
 import { normalizeIPv6 } from './ip-address.js';
@@ -33,7 +33,7 @@ export async function rebuildServer(svc: ComputeService, images: ImageLookup, in
   checkState(inst, 'rebuild', { vmStates: ['active', 'stopped', 'error'] });
   const imageId = req.imageRef.split('/').pop() ?? '';
   const image = images.get(imageId);
-  if (!image) throw new Invalid('Cannot find requested image');
+  if (!image || !usableBy(image, who)) throw new Invalid('Cannot find requested image');
   if (image.status !== 'active') throw new Invalid(`Image ${imageId} is not active.`);
   if (req.metadata !== undefined) checkMetadataItemsQuota(svc.conf, Object.keys(req.metadata).length);
   const autoDiskConfig = autoDiskConfigFor(image, req.autoDiskConfig ?? null);

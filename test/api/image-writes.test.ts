@@ -126,6 +126,15 @@ describe('image write side', () => {
     const priv = await img('demo', 'POST', '/v2/images', { json: { name: 'private-one', visibility: 'private' } });
     assert.equal(priv.status, 201);
     const id = priv.body.id;
+    // Another project cannot boot from it (Nova's answer when Glance hides an image).
+    await img('demo', 'PATCH', `/v2/images/${id}`, { patch: [{ op: 'replace', path: '/disk_format', value: 'raw' }, { op: 'replace', path: '/container_format', value: 'bare' }] });
+    await img('demo', 'PUT', `/v2/images/${id}/file`, { data: Buffer.from('private bytes') });
+    const altBoot = await c.req('alt_demo', 'POST', '/servers', { body: { server: { name: 'x', flavorRef: '1', imageRef: id, networks: 'none' } }, version: '2.37' });
+    assert.equal(altBoot.status, 400);
+    assert.equal(altBoot.body.badRequest.message, 'Can not find requested image');
+    const altServer = await c.bootServer('alt_demo');
+    const altRebuild = await c.req('alt_demo', 'POST', `/servers/${altServer.id}/action`, { body: { rebuild: { imageRef: id } } });
+    assert.equal(altRebuild.status, 400);
     // Another project sees nothing: 404 on show, absent from lists, 404 on writes.
     assert.equal((await img('alt_demo', 'GET', `/v2/images/${id}`)).status, 404);
     const altList = await img('alt_demo', 'GET', '/v2/images');

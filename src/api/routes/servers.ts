@@ -12,6 +12,7 @@ import type { InstanceRow } from '../../db/schema.js';
 import { latestFault } from '../../db/instances.js';
 import { listInstances, MarkerNotFound, SORT_COLUMNS, type InstanceFilters, type RegexColumn, type SortColumn, type SortSpec } from '../../db/instance-queries.js';
 import { getServer, serverTarget, serverUserTarget } from '../../compute/lookup.js';
+import { usableBy } from '../../image/lookup.js';
 import { serviceIsUp } from '../../compute/service-liveness.js';
 import { KNOWN_STATUSES, statusToStates } from '../../compute/states.js';
 import { autoDiskConfigFor, diskConfigName, requestedAutoDiskConfig } from '../../compute/disk-config.js';
@@ -388,7 +389,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   const flavor = await flavorForBoot(deps.compute, ctx, flavorId);
   const imageId = idFromRef(imageRef);
   const image = deps.images.get(imageId);
-  if (!image) throw badRequest('Can not find requested image');
+  if (!image || !usableBy(image, { projectId: ctx.projectId, isAdmin: ctx.isAdmin })) throw badRequest('Can not find requested image');
   if (image.status !== 'active') throw badRequest(`Image ${imageId} is not active.`);
   checkMetadataItemsQuota(deps.conf, Object.keys(s['metadata'] ?? {}).length);
   if (flavor.root_gb === 0) authorize(ctx, `${S}:create:zero_disk_flavor`, target);
