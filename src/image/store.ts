@@ -2,7 +2,7 @@
 // `<id>.json` holds the record, `<id>.data` the uploaded bytes. Every write
 // goes to a temporary file first and is renamed into place, so a crash leaves
 // either the old or the new version, never half of one.
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Image } from './catalog.js';
@@ -74,10 +74,6 @@ export class ImageStore {
     return existsSync(this.dataPath(id));
   }
 
-  dataSize(id: string): number {
-    return statSync(this.dataPath(id)).size;
-  }
-
   /** Moves a finished temporary file into place as the image's data. */
   commitData(id: string, tmp: string): void {
     renameSync(tmp, this.dataPath(id));
@@ -113,6 +109,3 @@ export class ImageStore {
   }
 }
 
-export function readData(store: ImageStore, id: string): Buffer {
-  return readFileSync(store.dataPath(id));
-}
