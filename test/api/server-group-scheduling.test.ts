@@ -273,3 +273,36 @@ describe('the late check on a host', () => {
     await deleteAll(two);
   });
 });
+
+describe('a hard policy without its filter', () => {
+  let bare: Cloud;
+  before(async () => {
+    bare = await startCloud({ overrides: ['filter_scheduler.enabled_filters=ComputeFilter,RamFilter,ServerGroupAntiAffinityFilter'] });
+  });
+  after(async () => {
+    await bare.stop();
+  });
+
+  it('cannot be honoured: the build fails with Nova\'s message; the other policies still place', async () => {
+    const img = await (async () => {
+      const t = await bare.token('admin');
+      const r = await fetch(`${bare.imageUrl}/v2/images?name=cirros`, { headers: { 'X-Auth-Token': t } });
+      return ((await r.json()) as any).images[0].id;
+    })();
+    const bootIn = async (policy: string): Promise<any> => {
+      const g = await bare.req('demo', 'POST', '/os-server-groups', { version: '2.64', body: { server_group: { name: 'g', policy } } });
+      assert.equal(g.status, 200, g.text);
+      const r = await bare.req('demo', 'POST', '/servers', {
+        version: '2.37',
+        body: { server: { name: uniq('vm'), flavorRef: '1', imageRef: img, networks: 'none' }, 'os:scheduler_hints': { group: g.body.server_group.id } },
+      });
+      assert.equal(r.status, 202, r.text);
+      return bare.waitServer(r.body.server.id, (s) => s.status === 'ACTIVE' || s.status === 'ERROR');
+    };
+    const refused = await bootIn('affinity');
+    assert.equal(refused.status, 'ERROR');
+    assert.equal(refused.fault.message, 'ServerGroup policy is not supported: ServerGroupAffinityFilter not configured');
+    assert.equal((await bootIn('anti-affinity')).status, 'ACTIVE');
+    assert.equal((await bootIn('soft-affinity')).status, 'ACTIVE');
+  });
+});

@@ -19,5 +19,5 @@ export function serverGroupSoftAffinityWeigher(multiplier: number): Weigher {
 }
 
 export function serverGroupSoftAntiAffinityWeigher(multiplier: number): Weigher {
-  return { name: 'ServerGroupSoftAntiAffinityWeigher', multiplier, weigh: (host, spec) => -membersOnHost(host, spec, 'soft-anti-affinity') };
+  return { name: 'ServerGroupSoftAntiAffinityWeigher', multiplier, weigh: (host, spec) => 0 - membersOnHost(host, spec, 'soft-anti-affinity') };
 }
