@@ -34,7 +34,7 @@ export function buildHandlers(ctx: AgentContext): Handlers {
       try {
         await hostEvent(ctx, uuid, requestId, 'build_and_run_instance', async () => {
           // Builds placed at the same time may have broken the group's policy.
-          await validateInstanceGroupPolicy(db, uuid, ctx.host);
+          await validateInstanceGroupPolicy(db, ctx.conf, uuid, ctx.host);
           for (const task of [TaskState.NETWORKING, TaskState.BLOCK_DEVICE_MAPPING, TaskState.SPAWNING]) {
             const ok = await updateInstance(db, uuid, { task_state: task }, ctx.clock.now(), { vmState: [VmState.BUILDING], taskState: BUILD_TASKS });
             if (!ok) throw new Error('Instance was deleted or changed during build');

@@ -142,7 +142,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'prep_resize', async () => {
           // Moves placed at the same time may have broken the group's policy.
-          await validateInstanceGroupPolicy(db, inst.uuid, ctx.host);
+          await validateInstanceGroupPolicy(db, ctx.conf, inst.uuid, ctx.host);
           await transact(
             ctx,
             async (tx) => {

@@ -109,7 +109,7 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
   try {
     await hostEvent(ctx, uuid, requestId, 'rebuild_instance', async () => {
       // Evacuations placed at the same time, or a forced host, may break the group's policy.
-      if (migration.status === 'accepted') await validateInstanceGroupPolicy(db, uuid, ctx.host);
+      if (migration.status === 'accepted') await validateInstanceGroupPolicy(db, ctx.conf, uuid, ctx.host);
       if (migration.status === 'accepted') {
         const claimed = await updateMigration(
           ctx.db,

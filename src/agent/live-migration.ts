@@ -290,7 +290,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         // A forced host skipped the scheduler's group filters: checked here, failing
         // as a pre-check (the server stays as it is), as Nova intends.
         try {
-          await validateInstanceGroupPolicy(ctx.db.kysely, uuid, ctx.host);
+          await validateInstanceGroupPolicy(ctx.db.kysely, ctx.conf, uuid, ctx.host);
         } catch (err) {
           if (err instanceof GroupAffinityViolation) throw new MigrationPreCheckError(`Failed to validate instance group policy due to: ${err.message}`);
           throw err;
@@ -318,7 +318,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       await hostEvent(ctx, uuid, mctx.requestId, 'pre_live_migration', async () => {
         const inst = await instanceOrFail(uuid);
         // The definitive check: another move may have come here since the pre-checks.
-        await validateInstanceGroupPolicy(ctx.db.kysely, uuid, ctx.host);
+        await validateInstanceGroupPolicy(ctx.db.kysely, ctx.conf, uuid, ctx.host);
         await ctx.driver.preLiveMigration(guestSpec(inst, flavorOf(inst)), str(args, 'source'));
       });
     },

@@ -61,6 +61,8 @@ export const OPTIONS: readonly OptionDef[] = [
   // [quota]
   opt('quota', 'server_groups', 'int', 10, 'Server groups a project may have; -1 = unlimited'),
   opt('quota', 'server_group_members', 'int', 10, 'Servers of one user a server group may hold; -1 = unlimited'),
+  // [workarounds]
+  opt('workarounds', 'disable_group_policy_check_upcall', 'bool', false, 'Skip the check of a server group policy on the host a server is built on or moved to'),
   // [filter_scheduler]
   opt('filter_scheduler', 'enabled_filters', 'list',
     ['ComputeFilter', 'AvailabilityZoneFilter', 'RamFilter', 'DiskFilter', 'CoreFilter', 'SameHostFilter', 'DifferentHostFilter', 'ServerGroupAntiAffinityFilter', 'ServerGroupAffinityFilter'],
