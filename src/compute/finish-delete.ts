@@ -1,12 +1,13 @@
 // The end of a server: marked deleted, everything it and its migrations held
-// given back, and its unfinished moves ended — in the caller's transaction,
-// so that a crash never leaves a deleted server holding resources or a live
-// one without them.
+// given back, its unfinished moves ended and its group left — in the
+// caller's transaction, so that a crash never leaves a deleted server holding
+// resources or a live one without them.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { dbTime } from '../db/time.js';
 import { release } from '../scheduler/claims.js';
 import { UNFINISHED_STATUSES } from '../db/migrations-repo.js';
+import { removeServerGroupMember } from '../db/server-groups.js';
 import { POWER_STATE } from './states.js';
 
 export async function finishDelete(q: Kysely<Database>, uuid: string, now: Date): Promise<void> {
@@ -24,6 +25,7 @@ export async function finishDelete(q: Kysely<Database>, uuid: string, now: Date)
     .where('deleted', '=', 0)
     .where('status', 'in', UNFINISHED_STATUSES.filter((s) => s !== 'confirming'))
     .execute();
+  await removeServerGroupMember(q, uuid);
   const row = await q.selectFrom('instances').select('id').where('uuid', '=', uuid).executeTakeFirst();
   await q
     .updateTable('instances')

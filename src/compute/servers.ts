@@ -18,6 +18,8 @@ import { POWER_STATE, TaskState, VmState } from './states.js';
 import { Conflict, Invalid, InstanceInvalidState } from './errors.js';
 import { checkLock, hostIsUp } from './guards.js';
 import type { ComputeService, Requester } from './service.js';
+import type { ServerGroup } from '../db/server-groups.js';
+import { joinServerGroup } from './server-groups.js';
 
 export interface CreateServers {
   readonly name: string;
@@ -47,6 +49,8 @@ export interface CreateServers {
   readonly requestedNetworks: unknown;
   readonly minCount: number;
   readonly maxCount: number;
+  /** The group the `group` hint names; the new servers join it. */
+  readonly serverGroup?: ServerGroup;
 }
 
 export interface CreatedServers {
@@ -138,6 +142,7 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
         await recordAction(tx.q, { action: 'create', instanceUuid: uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
         uuids.push(uuid);
       }
+      if (req.serverGroup !== undefined) await joinServerGroup(svc, tx.q, req.serverGroup, who, uuids);
       const hints: SchedulerHints = {
         ...(req.schedulerHints['same_host'] && { same_host: req.schedulerHints['same_host'] }),
         ...(req.schedulerHints['different_host'] && { different_host: req.schedulerHints['different_host'] }),

@@ -58,11 +58,18 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('conductor', 'migrate_max_retries', 'int', -1, 'Further hosts a scheduled live migration may try after pre-checks fail; -1 = until none are left'),
   // [scheduler]
   opt('scheduler', 'max_attempts', 'int', 3, 'Hosts tried for a build or cold migration'),
+  // [quota]
+  opt('quota', 'server_groups', 'int', 10, 'Server groups a project may have; -1 = unlimited'),
+  opt('quota', 'server_group_members', 'int', 10, 'Servers of one user a server group may hold; -1 = unlimited'),
+  // [workarounds]
+  opt('workarounds', 'disable_group_policy_check_upcall', 'bool', false, 'Skip the check of a server group policy on the host a server is built on or moved to'),
   // [filter_scheduler]
   opt('filter_scheduler', 'enabled_filters', 'list',
-    ['ComputeFilter', 'AvailabilityZoneFilter', 'RamFilter', 'DiskFilter', 'CoreFilter', 'SameHostFilter', 'DifferentHostFilter'],
+    ['ComputeFilter', 'AvailabilityZoneFilter', 'RamFilter', 'DiskFilter', 'CoreFilter', 'SameHostFilter', 'DifferentHostFilter', 'ServerGroupAntiAffinityFilter', 'ServerGroupAffinityFilter'],
     'Filters a host must pass'),
   opt('filter_scheduler', 'ram_weight_multiplier', 'float', 1.0, 'Weight of free RAM; positive spreads, negative stacks'),
+  opt('filter_scheduler', 'soft_affinity_weight_multiplier', 'float', 1.0, 'Weight of the members of a soft-affinity group a host already runs; must not be negative'),
+  opt('filter_scheduler', 'soft_anti_affinity_weight_multiplier', 'float', 1.0, 'Weight against the members of a soft-anti-affinity group a host already runs; must not be negative'),
   opt('filter_scheduler', 'aggregate_image_properties_isolation_namespace', 'string', '',
     'AggregateImagePropertiesIsolation: only aggregate metadata keys starting with this namespace (and the separator) are compared'),
   opt('filter_scheduler', 'aggregate_image_properties_isolation_separator', 'string', '.', 'Separator after the namespace above'),

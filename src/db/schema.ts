@@ -254,6 +254,28 @@ export interface AggregateMetadataTable {
   created_at: string;
 }
 
+/** A server group (Nova's instance group). */
+export interface InstanceGroupsTable {
+  id: Generated<number>;
+  uuid: string;
+  name: string;
+  project_id: string;
+  user_id: string;
+  /** affinity, anti-affinity, soft-affinity or soft-anti-affinity. */
+  policy: string;
+  /** JSON object of the group's rules ({} without any). */
+  rules: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface InstanceGroupMembersTable {
+  id: Generated<number>;
+  group_id: number;
+  instance_uuid: string;
+  created_at: string;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -272,6 +294,8 @@ export interface Database {
   aggregates: AggregatesTable;
   aggregate_hosts: AggregateHostsTable;
   aggregate_metadata: AggregateMetadataTable;
+  instance_groups: InstanceGroupsTable;
+  instance_group_members: InstanceGroupMembersTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;
@@ -289,6 +313,7 @@ export type MigrationUpdate = Updateable<MigrationsTable>;
 export type KeyPairRow = Selectable<KeyPairsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type AggregateRow = Selectable<AggregatesTable>;
+export type InstanceGroupRow = Selectable<InstanceGroupsTable>;
 
 /** The flavor as copied into an instance at boot/resize time. */
 export interface InstanceFlavor {

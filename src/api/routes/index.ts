@@ -33,6 +33,7 @@ import { registerIpsRoutes } from './ips.js';
 import { registerServerPasswordRoutes } from './server-password.js';
 import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
 import { registerTriggerCrashDumpRoutes } from './trigger-crash-dump.js';
+import { registerServerGroupRoutes } from './server-groups.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -68,4 +69,5 @@ export const ALL_ROUTES: Registrar[] = [
   registerServerPasswordRoutes,
   registerServerDiagnosticsRoutes,
   registerTriggerCrashDumpRoutes,
+  registerServerGroupRoutes,
 ];

@@ -30,6 +30,8 @@ import {
 import { generatePassword } from '../../compute/password.js';
 import { isExpectedLocker, lockServer, unlockServer } from '../../compute/lock.js';
 import { CREATE_BODY, LIST_QUERY, LOCK_BODY, SHOW_QUERY, UNLOCK_BODY, UPDATE_BODY, ignoredSortKeys } from '../schemas/servers.js';
+import { groupForBoot } from '../../compute/server-groups.js';
+import { serverGroupUuidsOf } from '../../db/server-groups.js';
 import { serverBasic, serverCreated, serverFull, showOptions, type ServerFacts } from '../views/servers.js';
 import { collectionLinks, pageParams } from '../views/paging.js';
 
@@ -77,7 +79,8 @@ async function factsFor(deps: ApiDeps, rows: readonly InstanceRow[], withHostSta
 
 export async function showBody(deps: ApiDeps, ctx: RequestContext, inst: InstanceRow, kind: 'show' | 'update', extra: Record<string, unknown> = {}): Promise<unknown> {
   const o = showOptions(ctx, inst, kind);
-  const facts = (await factsFor(deps, [inst], o.hostStatus !== 'none')).get(inst.uuid)!;
+  let facts = (await factsFor(deps, [inst], o.hostStatus !== 'none')).get(inst.uuid)!;
+  if (o.showServerGroups) facts = { ...facts, serverGroup: (await serverGroupUuidsOf(deps.db.kysely, [inst.uuid])).get(inst.uuid) };
   return { server: { ...serverFull(ctx, inst, facts, o), ...extra } };
 }
 
@@ -406,6 +409,8 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   await checkRequestedDestination(deps.compute, s['host'] ?? undefined, s['hypervisor_hostname'] ?? undefined);
 
   const hints = normaliseHints(body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints']);
+  const groupHint = hints['group']?.[0];
+  const serverGroup = groupHint !== undefined ? await groupForBoot(deps.compute, groupHint) : undefined;
   const created = await createServers(deps.compute, ctx, {
     name,
     description,
@@ -428,6 +433,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
     requestedNetworks: networks ?? [],
     minCount,
     maxCount,
+    ...(serverGroup !== undefined && { serverGroup }),
   });
 
   if (s['return_reservation_id'] !== undefined && s['return_reservation_id'] !== false) return { reservation_id: created.reservationId };
