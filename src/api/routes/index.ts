@@ -27,6 +27,7 @@ import { registerQuotaSetRoutes } from './quota-sets.js';
 import { registerDeferredDeleteRoutes } from './deferred-delete.js';
 import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
+import { registerSimpleTenantUsageRoutes } from './simple-tenant-usage.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -56,4 +57,5 @@ export const ALL_ROUTES: Registrar[] = [
   registerDeferredDeleteRoutes,
   registerConsoleOutputRoutes,
   registerRescueRoutes,
+  registerSimpleTenantUsageRoutes,
 ];
