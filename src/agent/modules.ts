@@ -13,6 +13,7 @@ import { consoleOutputHandlers } from './console-output.js';
 import { rescueHandlers } from './rescue.js';
 import { syncPowerStates } from './power-sync.js';
 import { sweepGuests } from './guest-sweeper.js';
+import { deferredDeleteHandlers, reclaimSoftDeleted } from './deferred-delete.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -26,6 +27,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   evacuationHandlers,
   consoleOutputHandlers,
   rescueHandlers,
+  deferredDeleteHandlers,
 ];
 
 /**
@@ -51,6 +53,7 @@ export const AGENT_PERIODIC_TASKS: AgentTask[] = [
   (ctx) => sweepGuests(ctx, { deleted: false }),
   throttled('running_deleted_instance_poll_interval', (ctx) => sweepGuests(ctx, { deleted: true })),
   throttled('sync_power_state_interval', (ctx) => syncPowerStates(ctx, { afterBoot: false })),
+  reclaimSoftDeleted,
 ];
 
 /**
