@@ -28,6 +28,8 @@ import { registerDeferredDeleteRoutes } from './deferred-delete.js';
 import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
 import { registerSimpleTenantUsageRoutes } from './simple-tenant-usage.js';
+import { registerRemovedRoutes } from './removed.js';
+import { registerHostRoutes } from './hosts.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -58,4 +60,6 @@ export const ALL_ROUTES: Registrar[] = [
   registerConsoleOutputRoutes,
   registerRescueRoutes,
   registerSimpleTenantUsageRoutes,
+  registerRemovedRoutes,
+  registerHostRoutes,
 ];
