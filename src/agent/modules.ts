@@ -14,6 +14,7 @@ import { rescueHandlers } from './rescue.js';
 import { syncPowerStates } from './power-sync.js';
 import { sweepGuests } from './guest-sweeper.js';
 import { deferredDeleteHandlers, reclaimSoftDeleted } from './deferred-delete.js';
+import { hostActionHandlers } from './host-actions.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -28,6 +29,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   consoleOutputHandlers,
   rescueHandlers,
   deferredDeleteHandlers,
+  hostActionHandlers,
 ];
 
 /**
