@@ -15,6 +15,7 @@ import { syncPowerStates } from './power-sync.js';
 import { sweepGuests } from './guest-sweeper.js';
 import { deferredDeleteHandlers, reclaimSoftDeleted } from './deferred-delete.js';
 import { hostActionHandlers } from './host-actions.js';
+import { auditInstanceUsage } from './usage-audit.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -56,6 +57,7 @@ export const AGENT_PERIODIC_TASKS: AgentTask[] = [
   throttled('running_deleted_instance_poll_interval', (ctx) => sweepGuests(ctx, { deleted: true })),
   throttled('sync_power_state_interval', (ctx) => syncPowerStates(ctx, { afterBoot: false })),
   reclaimSoftDeleted,
+  auditInstanceUsage,
 ];
 
 /**

@@ -12,11 +12,6 @@ export class InvalidStrTime extends Error {
 // Python's strptime fields: %Y four digits, %m %d %H %M %S one or two, %f one to six.
 const DATE = '(\\d{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\\d|0[1-9]|[1-9]| [1-9])';
 const TIME = '(2[0-3]|[01]\\d|\\d):([0-5]\\d|\\d):(6[01]|[0-5]\\d|\\d)';
-const FORMATS: readonly RegExp[] = [
-  new RegExp(`^${DATE}T${TIME}$`),
-  new RegExp(`^${DATE}T${TIME}\\.(\\d{1,6})$`),
-  new RegExp(`^${DATE} ${TIME}\\.(\\d{1,6})$`),
-];
 
 function fromParts(y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string): Micros | undefined {
   if (s > 59) return undefined;
@@ -27,16 +22,22 @@ function fromParts(y: number, mo: number, d: number, h: number, mi: number, s: n
   return ms * 1000 + (frac === '' ? 0 : Number(frac.padEnd(6, '0')));
 }
 
+/**
+ * Python's strptime with '%Y-%m-%d<sep>%H:%M:%S' (and '.%f' when `fraction`),
+ * as a UTC instant; undefined when the text does not match.
+ */
+export function strptime(s: string, sep: 'T' | ' ', fraction: boolean): Micros | undefined {
+  const m = new RegExp(`^${DATE}${sep}${TIME}${fraction ? '\\.(\\d{1,6})' : ''}$`).exec(s);
+  if (!m) return undefined;
+  const n = (i: number) => Number(m[i]!.trim());
+  return fromParts(n(1), n(2), n(3), n(4), n(5), n(6), m[7] ?? '');
+}
+
 /** `start`/`end` of a usage report: the three formats Nova tries, in its order. */
 export function parseUsageTime(s: string): Micros {
-  for (const rx of FORMATS) {
-    const m = rx.exec(s);
-    if (!m) continue;
-    const n = (i: number) => Number(m[i]!.trim());
-    const v = fromParts(n(1), n(2), n(3), n(4), n(5), n(6), m[7] ?? '');
-    if (v !== undefined) return v;
-  }
-  throw new InvalidStrTime('Datetime is in invalid format');
+  const v = strptime(s, 'T', false) ?? strptime(s, 'T', true) ?? strptime(s, ' ', true);
+  if (v === undefined) throw new InvalidStrTime('Datetime is in invalid format');
+  return v;
 }
 
 export const microsOfDate = (d: Date): Micros => d.getTime() * 1000;

@@ -252,6 +252,22 @@ export interface AggregateMetadataTable {
   created_at: string;
 }
 
+/** One run of a host's periodic task over an audit period (Nova's task_log). */
+export interface TaskLogTable {
+  id: Generated<number>;
+  task_name: string;
+  /** RUNNING or DONE. */
+  state: string;
+  host: string;
+  period_beginning: string;
+  period_ending: string;
+  message: string;
+  task_items: number;
+  errors: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -270,6 +286,7 @@ export interface Database {
   aggregates: AggregatesTable;
   aggregate_hosts: AggregateHostsTable;
   aggregate_metadata: AggregateMetadataTable;
+  task_log: TaskLogTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;
@@ -287,6 +304,7 @@ export type MigrationUpdate = Updateable<MigrationsTable>;
 export type KeyPairRow = Selectable<KeyPairsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type AggregateRow = Selectable<AggregatesTable>;
+export type TaskLogRow = Selectable<TaskLogTable>;
 
 /** The flavor as copied into an instance at boot/resize time. */
 export interface InstanceFlavor {

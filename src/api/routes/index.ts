@@ -30,6 +30,7 @@ import { registerRescueRoutes } from './rescue.js';
 import { registerSimpleTenantUsageRoutes } from './simple-tenant-usage.js';
 import { registerRemovedRoutes } from './removed.js';
 import { registerHostRoutes } from './hosts.js';
+import { registerInstanceUsageAuditLogRoutes } from './instance-usage-audit-log.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -62,4 +63,5 @@ export const ALL_ROUTES: Registrar[] = [
   registerSimpleTenantUsageRoutes,
   registerRemovedRoutes,
   registerHostRoutes,
+  registerInstanceUsageAuditLogRoutes,
 ];
