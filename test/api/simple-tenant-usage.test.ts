@@ -95,6 +95,8 @@ describe('os-simple-tenant-usage', () => {
     r = await c.req('demo', 'GET', `/os-simple-tenant-usage${Q}`);
     assert.equal(r.status, 403);
     assert.equal(r.body.forbidden.message, "Policy doesn't allow os_compute_api:os-simple-tenant-usage:list to be performed.");
+    r = await c.req('admin', 'GET', `/os-simple-tenant-usage/${Q}`);
+    assert.equal(r.status, 404, 'an empty tenant id');
     r = await c.req('admin', 'GET', `/os-simple-tenant-usage/no-such-project${Q}`);
     assert.equal(r.status, 200);
     assert.deepEqual(r.body, { tenant_usage: {} });

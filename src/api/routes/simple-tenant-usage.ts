@@ -7,7 +7,7 @@ import type { ApiDeps } from '../deps.js';
 import type { RequestContext } from '../context.js';
 import { authorize } from '../context.js';
 import type { Query } from '../query.js';
-import { badRequest } from '../faults.js';
+import { badRequest, notFound } from '../faults.js';
 import { collectionLinks, pageParams } from '../views/paging.js';
 import { TENANT_USAGE_INDEX_QUERY, TENANT_USAGE_SHOW_QUERY } from '../schemas/simple-tenant-usage.js';
 import { instancesActiveInWindow, UsageMarkerNotFound } from '../../db/usage-queries.js';
@@ -75,7 +75,9 @@ export function registerSimpleTenantUsageRoutes(routes: RouteTable, deps: ApiDep
     path: '/os-simple-tenant-usage',
     status: 200,
     query: TENANT_USAGE_INDEX_QUERY,
-    handler: async ({ ctx, query }) => {
+    handler: async ({ ctx, query, path }) => {
+      // A trailing slash names an empty tenant id, which Nova does not route.
+      if (path?.endsWith('/')) throw notFound();
       authorize(ctx, `${POLICY}:list`);
       const r = await report(deps, ctx, query, COLLECTION, undefined);
       return r.links.length > 0 ? { tenant_usages: r.usages, tenant_usages_links: r.links } : { tenant_usages: r.usages };
