@@ -6,7 +6,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
 import { act, actionOf, requestIdOf } from '../support/actions.js';
-import { setInstanceColumns } from '../support/db.js';
+import { migrationRows, setInstanceColumns } from '../support/db.js';
+import { until } from '../support/wait.js';
 
 describe('soft delete', () => {
   let c: Cloud;
@@ -113,6 +114,19 @@ describe('soft delete', () => {
     await new Promise((res) => setTimeout(res, 200));
     const x = await c.waitServer(s.id, (v) => v['OS-EXT-STS:task_state'] === null);
     assert.equal(x.status, 'SOFT_DELETED');
+  });
+
+  it('soft-deletes a server waiting for its resize to be confirmed: the resize is confirmed, the server ends SOFT_DELETED', async () => {
+    for (let round = 0; round < 3; round++) {
+      const s = await c.bootServer('demo');
+      assert.equal((await act(c, 'demo', s.id, { resize: { flavorRef: '2' } })).status, 202);
+      await c.waitServer(s.id, (x) => x.status === 'VERIFY_RESIZE' && x['OS-EXT-STS:task_state'] === null);
+      assert.equal((await c.req('demo', 'DELETE', `/servers/${s.id}`)).status, 204);
+      const after = await c.waitServer(s.id, (x) => x['OS-EXT-STS:task_state'] === null && x.status !== 'VERIFY_RESIZE');
+      assert.equal(after.status, 'SOFT_DELETED', `round ${round}`);
+      await until('resize confirmed', async () => (await migrationRows(c, s.id)).map((m) => m.status), (st) => st.includes('confirmed'));
+      assert.equal(guestOf(after)?.powerState, 4);
+    }
   });
 
   it('the host reclaims servers soft-deleted longer ago than the interval, and only those', async () => {
