@@ -336,9 +336,10 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
           if (fresh) {
             // Whatever it was before the move, a guest that is off now makes a stopped server.
             const vmState = fresh.power_state === POWER_STATE.SHUTDOWN ? VmState.STOPPED : VmState.ACTIVE;
-            // A delete that asked for this confirmation keeps its task until its host has terminated the guest.
-            await updateInstance(tx.q, fresh.uuid, { vm_state: vmState, task_state: fresh.task_state, old_flavor: null, new_flavor: null }, now, {
-              taskState: [null, TaskState.DELETING, 'soft-deleting'],
+            // A delete queued with this confirm keeps its task, or its host would find nothing to do.
+            const deleting = fresh.task_state === TaskState.DELETING || fresh.task_state === TaskState.SOFT_DELETING;
+            await updateInstance(tx.q, fresh.uuid, { vm_state: vmState, task_state: deleting ? fresh.task_state : null, old_flavor: null, new_flavor: null }, now, {
+              taskState: [null, TaskState.DELETING, TaskState.SOFT_DELETING],
               vmState: [VmState.RESIZED],
             });
           }

@@ -207,12 +207,15 @@ export async function updateServer(svc: ComputeService, inst: InstanceRow, u: Se
   return (await getInstance(svc.db.kysely, inst.uuid)) ?? inst;
 }
 
+/** Whether a task is a delete or soft delete in progress. */
+export const isDeleting = (task: string | null): boolean => task === TaskState.DELETING || task === TaskState.SOFT_DELETING;
+
 /**
  * A server waiting for its resize to be confirmed is confirmed first, as Nova
  * does: the source host drops the old guest and gives back the room the
  * migration holds there (its confirm is queued with the delete).
  */
-async function confirmResizeOnDelete(tx: Tx, who: Requester, inst: InstanceRow, now: Date): Promise<void> {
+export async function confirmResizeOnDelete(tx: Tx, who: Requester, inst: InstanceRow, now: Date): Promise<void> {
   const mig = await migrationOfInstanceByStatus(tx.q, inst.uuid, ['finished']);
   if (!mig) return;
   if (!(await updateMigration(tx.q, mig.id, { status: 'confirming' }, { expectStatus: ['finished'], now }))) return;
@@ -229,8 +232,8 @@ export async function deleteServer(svc: ComputeService, who: Requester, inst: In
   checkLock(inst, who.isAdmin);
   const action = { action: 'delete', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId };
   const local = inst.host === null || !(await hostIsUp(svc, inst.host));
-  // A delete already under way on the host is not started twice.
-  if (!local && inst.task_state === TaskState.DELETING) return;
+  // A delete (or soft delete) already under way on the host is not started twice.
+  if (!local && isDeleting(inst.task_state)) return;
   await transact(svc, async (tx) => {
     const now = svc.clock.now();
     if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(tx, who, inst, now);
@@ -242,7 +245,7 @@ export async function deleteServer(svc: ComputeService, who: Requester, inst: In
     const ok = await updateInstance(tx.q, inst.uuid, { task_state: TaskState.DELETING, progress: 0 }, now, { taskState: [inst.task_state] });
     if (!ok) {
       const seen = await getInstance(tx.q, inst.uuid);
-      if (!seen || seen.task_state === TaskState.DELETING) return;
+      if (!seen || isDeleting(seen.task_state)) return;
       throw new InstanceInvalidState(inst.uuid, 'delete', 'task_state', seen.task_state);
     }
     await recordAction(tx.q, action, now);

@@ -46,6 +46,9 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'sync_power_state_interval', 'float', 600, 'Seconds between a host\'s checks that its servers\' power states match their guests; 0 = only at start-up'),
   opt('DEFAULT', 'running_deleted_instance_action', 'string', 'reap', 'What a host does with guests of deleted servers: noop, log, shutdown or reap'),
   opt('DEFAULT', 'running_deleted_instance_poll_interval', 'float', 1800, 'Seconds between a host\'s checks for guests it should no longer have; 0 = only at start-up'),
+  opt('DEFAULT', 'reclaim_instance_interval', 'int', 0, 'Seconds a deleted server is kept soft-deleted (restorable) before its host deletes it; 0 = delete at once'),
+  opt('DEFAULT', 'instance_usage_audit', 'bool', false, 'Each compute host records, once per audit period, the servers that ran on it (os-instance_usage_audit_log)'),
+  opt('DEFAULT', 'instance_usage_audit_period', 'string', 'month', 'Audit period: hour, day, month or year, optionally @offset (e.g. month@15)'),
   // [api]
   opt('api', 'max_limit', 'int', 1000, 'Largest page a paged list returns'),
   opt('api', 'enable_instance_password', 'bool', true, 'Return adminPass on server create/rebuild and evacuate below 2.14'),

@@ -269,6 +269,22 @@ export interface InstanceGroupsTable {
   updated_at: string | null;
 }
 
+/** One run of a host's periodic task over an audit period (Nova's task_log). */
+export interface TaskLogTable {
+  id: Generated<number>;
+  task_name: string;
+  /** RUNNING or DONE. */
+  state: string;
+  host: string;
+  period_beginning: string;
+  period_ending: string;
+  message: string;
+  task_items: number;
+  errors: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface InstanceGroupMembersTable {
   id: Generated<number>;
   group_id: number;
@@ -296,6 +312,7 @@ export interface Database {
   aggregate_metadata: AggregateMetadataTable;
   instance_groups: InstanceGroupsTable;
   instance_group_members: InstanceGroupMembersTable;
+  task_log: TaskLogTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;
@@ -314,6 +331,7 @@ export type KeyPairRow = Selectable<KeyPairsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type AggregateRow = Selectable<AggregatesTable>;
 export type InstanceGroupRow = Selectable<InstanceGroupsTable>;
+export type TaskLogRow = Selectable<TaskLogTable>;
 
 /** The flavor as copied into an instance at boot/resize time. */
 export interface InstanceFlavor {

@@ -78,6 +78,8 @@ const adminActionRules: PolicyDefault[] = [
 
 const SVC = 'os_compute_api:os-services';
 const HYP = 'os_compute_api:os-hypervisors';
+const HOSTS = 'os_compute_api:os-hosts';
+const AUDIT_LOG = 'os_compute_api:os-instance-usage-audit-log';
 
 const infrastructureRules: PolicyDefault[] = [
   rule(`${SVC}:list`, ADMIN, 'List compute services. GET /os-services', [SVC, OLD_ADMIN]),
@@ -126,6 +128,16 @@ const infrastructureRules: PolicyDefault[] = [
   rule('os_compute_api:os-quota-sets:defaults', '@', 'List the default quotas. GET /os-quota-sets/{project_id}/defaults'),
   rule('os_compute_api:os-quota-sets:update', ADMIN, 'Update the quotas of a project. PUT /os-quota-sets/{project_id}'),
   rule('os_compute_api:os-quota-sets:delete', ADMIN, 'Revert the quotas of a project to the defaults. DELETE /os-quota-sets/{project_id}'),
+  rule('os_compute_api:os-simple-tenant-usage:show', RDR, 'Show the usage of one project over a period. GET /os-simple-tenant-usage/{tenant_id}'),
+  rule('os_compute_api:os-simple-tenant-usage:list', ADMIN, 'List the usage of every project over a period. GET /os-simple-tenant-usage'),
+  rule(`${HOSTS}:list`, ADMIN, 'List hosts (deprecated: use os-hypervisors and os-services). GET /os-hosts', [HOSTS, OLD_ADMIN]),
+  rule(`${HOSTS}:show`, ADMIN, 'Show the resources of a host (deprecated). GET /os-hosts/{host_name}', [HOSTS, OLD_ADMIN]),
+  rule(`${HOSTS}:update`, ADMIN, 'Enable or disable a host, or put it in maintenance mode (deprecated). PUT /os-hosts/{host_name}', [HOSTS, OLD_ADMIN]),
+  rule(`${HOSTS}:reboot`, ADMIN, 'Reboot a host (deprecated). GET /os-hosts/{host_name}/reboot', [HOSTS, OLD_ADMIN]),
+  rule(`${HOSTS}:shutdown`, ADMIN, 'Shut down a host (deprecated). GET /os-hosts/{host_name}/shutdown', [HOSTS, OLD_ADMIN]),
+  rule(`${HOSTS}:start`, ADMIN, 'Start a host (deprecated). GET /os-hosts/{host_name}/startup', [HOSTS, OLD_ADMIN]),
+  rule(`${AUDIT_LOG}:list`, ADMIN, 'List the usage audits of all hosts for the last completed period. GET /os-instance_usage_audit_log', [AUDIT_LOG, OLD_ADMIN]),
+  rule(`${AUDIT_LOG}:show`, ADMIN, 'Show the usage audits of all hosts for the period before a time. GET /os-instance_usage_audit_log/{before_timestamp}', [AUDIT_LOG, OLD_ADMIN]),
 ];
 
 const S = 'os_compute_api:servers';

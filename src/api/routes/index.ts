@@ -34,6 +34,10 @@ import { registerServerPasswordRoutes } from './server-password.js';
 import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
 import { registerTriggerCrashDumpRoutes } from './trigger-crash-dump.js';
 import { registerServerGroupRoutes } from './server-groups.js';
+import { registerSimpleTenantUsageRoutes } from './simple-tenant-usage.js';
+import { registerRemovedRoutes } from './removed.js';
+import { registerHostRoutes } from './hosts.js';
+import { registerInstanceUsageAuditLogRoutes } from './instance-usage-audit-log.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -70,4 +74,8 @@ export const ALL_ROUTES: Registrar[] = [
   registerServerDiagnosticsRoutes,
   registerTriggerCrashDumpRoutes,
   registerServerGroupRoutes,
+  registerSimpleTenantUsageRoutes,
+  registerRemovedRoutes,
+  registerHostRoutes,
+  registerInstanceUsageAuditLogRoutes,
 ];

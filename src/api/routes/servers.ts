@@ -28,6 +28,7 @@ import {
   zoneForForcedHost,
 } from '../../compute/servers.js';
 import { generatePassword } from '../../compute/password.js';
+import { softDeleteEnabled, softDeleteServer } from '../../compute/deferred-delete.js';
 import { isExpectedLocker, lockServer, unlockServer } from '../../compute/lock.js';
 import { CREATE_BODY, LIST_QUERY, LOCK_BODY, SHOW_QUERY, UNLOCK_BODY, UPDATE_BODY, ignoredSortKeys } from '../schemas/servers.js';
 import { groupForBoot } from '../../compute/server-groups.js';
@@ -518,7 +519,8 @@ export function registerServersRoutes(routes: RouteTable, deps: ApiDeps): void {
     handler: async ({ ctx, params }) => {
       const inst = await getServer(svc, ctx, params['server_id']!);
       authorize(ctx, `${S}:delete`, serverUserTarget(inst));
-      await deleteServer(svc, ctx, inst);
+      if (softDeleteEnabled(svc)) await softDeleteServer(svc, ctx, inst);
+      else await deleteServer(svc, ctx, inst);
       return undefined;
     },
   });
