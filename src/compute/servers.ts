@@ -17,6 +17,8 @@ import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-r
 import { POWER_STATE, TaskState, VmState } from './states.js';
 import { Conflict, Invalid, InstanceInvalidState } from './errors.js';
 import { checkLock, hostIsUp } from './guards.js';
+import { checkInstancesQuota, checkMetadataItemsQuota } from './quota-check.js';
+import { lockQuotaScope } from '../db/quotas.js';
 import type { ComputeService, Requester } from './service.js';
 
 export interface CreateServers {
@@ -82,7 +84,8 @@ export function sanitizeHostname(name: string, fallback: string): string {
 export async function createServers(svc: ComputeService, who: Requester & { projectId: string; userId: string }, req: CreateServers): Promise<CreatedServers> {
   if (req.minCount > req.maxCount) throw new Invalid('min_count must be <= max_count');
   if (req.hostname !== null && req.maxCount > 1) throw new Invalid('Unable to allocate a single hostname to multiple instances');
-  const count = req.maxCount;
+  await checkMetadataItemsQuota(svc.db.kysely, svc.conf, who, Object.keys(req.metadata).length);
+  let count = req.maxCount;
   const reservationId = newReservationId();
   const now = svc.clock.now();
   const t = dbTime(now);
@@ -91,6 +94,16 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
   await transact(
     svc,
     async (tx) => {
+      uuids.length = 0;
+      // Counted and written under one lock, so concurrent boots cannot share the same headroom.
+      await lockQuotaScope(tx.q, svc.db.dialect, `project:${who.projectId}`);
+      count = await checkInstancesQuota(tx.q, svc.conf, {
+        projectId: who.projectId,
+        userId: who.userId,
+        flavor,
+        minCount: req.minCount,
+        maxCount: req.maxCount,
+      });
       for (let i = 0; i < count; i++) {
         const uuid = randomUUID();
         // Several servers from one request are named `<name>-<n>`.

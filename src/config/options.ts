@@ -1,6 +1,6 @@
 // Every option Magnetar reads. Sections and names follow nova.conf where Nova
 // has the option, so an operator's knowledge carries over; Magnetar's own
-// options live in [magnetar], [identity], [image] and [fake].
+// options live in [magnetar], [identity], [image] and [fake]; [quota] is Nova's.
 
 export type OptionType = 'string' | 'int' | 'float' | 'bool' | 'list';
 
@@ -94,6 +94,18 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('identity', 'demo_reader_password', 'string', 'demo_reader', 'Password of user demo_reader'),
   opt('identity', 'extra_users', 'list', [], 'More users: name:password:project:role[+role...] entries'),
   opt('identity', 'external_url', 'string', '', 'Validate tokens against this external Keystone instead of the embedded one'),
+  // [quota] — Nova's quota defaults (a project's, user's or the `default` class's own limits override them; -1 = unlimited)
+  opt('quota', 'instances', 'int', 10, 'Instances allowed per project'),
+  opt('quota', 'cores', 'int', 20, 'Instance cores (vCPUs) allowed per project'),
+  opt('quota', 'ram', 'int', 51200, 'Megabytes of instance RAM allowed per project'),
+  opt('quota', 'metadata_items', 'int', 128, 'Metadata items allowed per server'),
+  opt('quota', 'injected_files', 'int', 5, 'Injected files allowed per server (before 2.57)'),
+  opt('quota', 'injected_file_content_bytes', 'int', 10240, 'Bytes allowed per injected file'),
+  opt('quota', 'injected_file_path_length', 'int', 255, 'Length allowed for an injected file path'),
+  opt('quota', 'key_pairs', 'int', 100, 'Key pairs allowed per user'),
+  opt('quota', 'server_groups', 'int', 10, 'Server groups allowed per project'),
+  opt('quota', 'server_group_members', 'int', 10, 'Servers allowed per server group'),
+  opt('quota', 'recheck_quota', 'bool', true, 'Count again after creating key pairs and undo the creation when a race went over the limit'),
   // [fake] — the simulated hypervisor
   opt('fake', 'vcpus', 'int', 16, 'vCPUs each simulated host reports'),
   opt('fake', 'memory_mb', 'int', 32768, 'RAM (MB) each simulated host reports'),

@@ -12,6 +12,7 @@ import * as m003 from './migrations/003_auto_disk_config.js';
 import * as m004 from './migrations/004_token_revocations.js';
 import * as m005 from './migrations/005_jobs.js';
 import * as m007 from './migrations/007_aggregates.js';
+import * as m009 from './migrations/009_quotas.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -28,6 +29,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: Dia
   { name: '004_token_revocations', up: m004.up },
   { name: '005_jobs', up: m005.up },
   { name: '007_aggregates', up: m007.up },
+  { name: '009_quotas', up: m009.up },
 ];
 
 /** `sqlite:///rel/path`, `sqlite:////abs/path`, `postgresql[+driver]://user:pw@host:port/db`. */

@@ -121,6 +121,13 @@ const infrastructureRules: PolicyDefault[] = [
   rule('os_compute_api:os-quota-sets:defaults', '@', 'List the default quotas. GET /os-quota-sets/{project_id}/defaults'),
   rule('os_compute_api:os-quota-sets:update', ADMIN, 'Update the quotas of a project. PUT /os-quota-sets/{project_id}'),
   rule('os_compute_api:os-quota-sets:delete', ADMIN, 'Revert the quotas of a project to the defaults. DELETE /os-quota-sets/{project_id}'),
+  rule('os_compute_api:os-quota-class-sets:show', ADMIN, 'Show the limits of a quota class. GET /os-quota-class-sets/{quota_class}'),
+  rule('os_compute_api:os-quota-class-sets:update', ADMIN, 'Update the limits of a quota class. PUT /os-quota-class-sets/{quota_class}'),
+  rule('os_compute_api:limits', '@', 'Show the rate and absolute limits of the current project. GET /limits'),
+  rule('os_compute_api:limits:other_project', ADMIN, 'Show the rate and absolute limits of another project. GET /limits?tenant_id={project_id}', [
+    'os_compute_api:os-used-limits',
+    OLD_ADMIN,
+  ]),
 ];
 
 const S = 'os_compute_api:servers';
