@@ -38,7 +38,8 @@ export function registerQuotaClassSetRoutes(routes: RouteTable, deps: ApiDeps): 
     handler: async ({ ctx, params, body }) => {
       authorize(ctx, `${POLICY}:update`, {});
       const className = params['id']!;
-      if ([...className].length > MAX_CLASS_NAME) throw badRequest(`quota_class_name has more than ${MAX_CLASS_NAME} characters.`);
+      const length = [...className].length;
+      if (length > MAX_CLASS_NAME) throw badRequest(`quota_class_name has ${length} characters, more than ${MAX_CLASS_NAME}.`);
       const requested = (body as { quota_class_set: Record<string, unknown> }).quota_class_set;
       const now = dbTime(deps.clock.now());
       await q.transaction().execute(async (trx) => {
