@@ -16,14 +16,13 @@ const POLICY = 'os_compute_api:os-quota-class-sets';
 const MAX_CLASS_NAME = 255;
 
 export function registerQuotaClassSetRoutes(routes: RouteTable, deps: ApiDeps): void {
-  const q = deps.db.kysely;
-
   routes.route({
     method: 'GET',
     path: '/os-quota-class-sets/:id',
     status: 200,
     query: QUOTA_CLASS_SHOW_QUERY,
     handler: async ({ ctx, params }) => {
+      const q = deps.db.kysely;
       authorize(ctx, `${POLICY}:show`, {});
       const className = params['id']!;
       return quotaClassSet(ctx.version, className, await quotaClassLimits(q, deps.conf, className));
@@ -36,6 +35,7 @@ export function registerQuotaClassSetRoutes(routes: RouteTable, deps: ApiDeps): 
     status: 200,
     body: QUOTA_CLASS_UPDATE_BODY,
     handler: async ({ ctx, params, body }) => {
+      const q = deps.db.kysely;
       authorize(ctx, `${POLICY}:update`, {});
       const className = params['id']!;
       const length = [...className].length;

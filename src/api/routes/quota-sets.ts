@@ -32,14 +32,13 @@ function userOf(query: Query): string | undefined {
 const rank = (n: number): number => (n === -1 ? Infinity : n);
 
 export function registerQuotaSetRoutes(routes: RouteTable, deps: ApiDeps): void {
-  const q = deps.db.kysely;
-
   routes.route({
     method: 'GET',
     path: '/os-quota-sets/:id',
     status: 200,
     query: QUOTA_USER_QUERY,
     handler: async ({ ctx, params, query, headers }) => {
+      const q = deps.db.kysely;
       const projectId = params['id']!;
       authorize(ctx, `${POLICY}:show`, { project_id: projectId });
       await verifyProjectId(deps.identityUrl, headers, projectId);
@@ -53,6 +52,7 @@ export function registerQuotaSetRoutes(routes: RouteTable, deps: ApiDeps): void 
     status: 200,
     query: QUOTA_USER_QUERY,
     handler: async ({ ctx, params, query, headers }) => {
+      const q = deps.db.kysely;
       const projectId = params['id']!;
       authorize(ctx, `${POLICY}:detail`, { project_id: projectId });
       await verifyProjectId(deps.identityUrl, headers, projectId);
@@ -69,6 +69,7 @@ export function registerQuotaSetRoutes(routes: RouteTable, deps: ApiDeps): void 
     status: 200,
     query: [{ schema: { params: {}, strict: false } }],
     handler: async ({ ctx, params, headers }) => {
+      const q = deps.db.kysely;
       const projectId = params['id']!;
       authorize(ctx, `${POLICY}:defaults`, { project_id: projectId });
       await verifyProjectId(deps.identityUrl, headers, projectId);
@@ -83,6 +84,7 @@ export function registerQuotaSetRoutes(routes: RouteTable, deps: ApiDeps): void 
     body: QUOTA_UPDATE_BODY,
     query: QUOTA_USER_QUERY,
     handler: async ({ ctx, params, query, body, headers }) => {
+      const q = deps.db.kysely;
       const projectId = params['id']!;
       authorize(ctx, `${POLICY}:update`, { project_id: projectId });
       await verifyProjectId(deps.identityUrl, headers, projectId);
@@ -120,6 +122,7 @@ export function registerQuotaSetRoutes(routes: RouteTable, deps: ApiDeps): void 
     status: 202,
     query: QUOTA_USER_QUERY,
     handler: async ({ ctx, params, query }) => {
+      const q = deps.db.kysely;
       const projectId = params['id']!;
       authorize(ctx, `${POLICY}:delete`, { project_id: projectId });
       const userId = userOf(query);
