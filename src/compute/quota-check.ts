@@ -43,6 +43,8 @@ export interface DeltaCheck {
   /** Whose usage is counted. userId given: the user's share is counted too, and checked against the user's limits. */
   readonly projectId: string;
   readonly userId?: string | undefined;
+  /** For server_group_members: the group whose members are counted. */
+  readonly groupUuid?: string | undefined;
   /** Whose limits apply (Nova: the caller's project and user unless told otherwise). */
   readonly limitsProjectId: string;
   readonly limitsUserId: string;
@@ -66,7 +68,7 @@ export async function checkDeltas(q: Queryable, conf: Config, deltas: Readonly<R
     if (counter === undefined) throw new Error(`quota resource ${resource} has no counter`);
     if (counted.has(counter)) continue;
     counted.add(counter);
-    const counts = await counter.count(q, { projectId: who.projectId, userId: who.userId });
+    const counts = await counter.count(q, { projectId: who.projectId, userId: who.userId, groupUuid: who.groupUuid });
     Object.assign(projectCounts, counts.project);
     for (const [res, n] of Object.entries(counts.project)) if (res in deltas) projectValues[res] = n + deltas[res]!;
     if (counts.user !== undefined) {

@@ -12,6 +12,8 @@ export interface QuotaScope {
   readonly projectId: string;
   /** Also count this user's share (Nova counts both when a user is given). */
   readonly userId?: string | undefined;
+  /** The server group whose members are counted (server_group_members only). */
+  readonly groupUuid?: string | undefined;
 }
 
 /** Counts by resource, for the project and (when asked) for the user. */
