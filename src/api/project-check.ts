@@ -12,7 +12,9 @@ export async function verifyProjectId(identityUrl: string, headers: Readonly<Rec
   const token = Array.isArray(raw) ? raw[0] : raw;
   let status: number;
   try {
-    const r = await fetch(`${identityUrl}/projects/${encodeURIComponent(projectId)}`, {
+    // The identity URL may be given with or without its /v3.
+    const base = identityUrl.replace(/\/+$/, '').replace(/\/v3$/, '');
+    const r = await fetch(`${base}/v3/projects/${encodeURIComponent(projectId)}`, {
       headers: { accept: 'application/json', ...(token !== undefined && { 'x-auth-token': token }) },
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
