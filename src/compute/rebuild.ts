@@ -9,6 +9,7 @@ import { autoDiskConfigFor } from './disk-config.js';
 import { checkLock, checkState } from './guards.js';
 import { normalizeIPv6 } from './ip-address.js';
 import { checkKeyName } from './servers.js';
+import { checkMetadataItemsQuota } from './quota-check.js';
 import { Invalid, InstanceInvalidState, InstanceNotReady } from './errors.js';
 import type { ComputeService, Requester } from './service.js';
 
@@ -35,6 +36,8 @@ export async function rebuildServer(svc: ComputeService, images: ImageLookup, in
   if (!image) throw new Invalid('Cannot find requested image');
   const autoDiskConfig = autoDiskConfigFor(image, req.autoDiskConfig ?? null);
   if (req.keyName) await checkKeyName(svc, who.userId ?? '', req.keyName);
+  const caller = { projectId: who.projectId ?? inst.project_id, userId: who.userId ?? inst.user_id };
+  await checkMetadataItemsQuota(svc.db.kysely, svc.conf, caller, Object.keys(req.metadata ?? {}).length);
   if (inst.host === null) throw new InstanceNotReady(inst.uuid);
   const now = svc.clock.now();
   await transact(svc, async (tx) => {

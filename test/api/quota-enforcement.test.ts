@@ -135,9 +135,12 @@ describe('quota enforcement', () => {
     assert.equal((await serversOf('qrace')).length, 2);
   });
 
-  it("refuses a boot with more metadata items than the limit", async () => {
+  it('refuses a boot or rebuild with more metadata items than the limit', async () => {
     await setQuota('qmeta', { metadata_items: 1 });
     expectOverQuota(await boot('qmeta', { metadata: { a: '1', b: '2' } }), 'Maximum number of metadata items exceeds 1');
-    assert.equal((await boot('qmeta', { metadata: { a: '1' } })).status, 202);
+    const id = (await boot('qmeta', { metadata: { a: '1' } })).body.server.id;
+    await c.waitServer(id, (s) => s.status === 'ACTIVE');
+    expectOverQuota(await act(c, 'qmeta', id, { rebuild: { imageRef: image, metadata: { a: '1', b: '2' } } }), 'Maximum number of metadata items exceeds 1');
+    assert.deepEqual((await c.req('qmeta', 'GET', `/servers/${id}`)).body.server.metadata, { a: '1' });
   });
 });
