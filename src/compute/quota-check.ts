@@ -32,6 +32,13 @@ export class MetadataLimitExceeded extends MagnetarError {
   }
 }
 
+/** The personality files of one request (before 2.57), over the injected_files limits. */
+export class OnsetFileLimitExceeded extends MagnetarError {
+  constructor(message = 'Personality file limit exceeded') {
+    super('Forbidden', message);
+  }
+}
+
 /** Which limits were passed, the limits in force there and the usage they were measured against. */
 export interface OverQuota {
   readonly overs: readonly string[];
@@ -193,4 +200,25 @@ export async function checkMetadataItemsQuota(q: Queryable, conf: Config, caller
   const project = await projectQuotaLimits(q, conf, caller.projectId);
   const user = await userQuotaLimits(q, conf, caller.projectId, caller.userId);
   if (over(project['metadata_items'], items) || over(user['metadata_items'], items)) throw new MetadataLimitExceeded(project['metadata_items']!);
+}
+
+export interface InjectedFile {
+  readonly path: string;
+  /** As sent (base64): Nova measures the encoded text. */
+  readonly contents: string;
+}
+
+/** Nova's checks of personality files: how many, then the longest path and the longest contents. */
+export async function checkInjectedFilesQuota(q: Queryable, conf: Config, caller: { readonly projectId: string; readonly userId: string }, files: readonly InjectedFile[]): Promise<void> {
+  if (files.length === 0) return;
+  const project = await projectQuotaLimits(q, conf, caller.projectId);
+  const user = await userQuotaLimits(q, conf, caller.projectId, caller.userId);
+  const exceeds = (res: string, n: number): boolean => over(project[res], n) || over(user[res], n);
+  if (exceeds('injected_files', files.length)) throw new OnsetFileLimitExceeded();
+  const longestPath = Math.max(...files.map((f) => [...f.path].length));
+  const longestContents = Math.max(...files.map((f) => [...f.contents].length));
+  if (exceeds('injected_file_path_bytes', longestPath))
+    throw new OnsetFileLimitExceeded(`Personality file path exceeds maximum ${project['injected_file_path_bytes']}`);
+  if (exceeds('injected_file_content_bytes', longestContents))
+    throw new OnsetFileLimitExceeded(`Personality file content exceeds maximum ${project['injected_file_content_bytes']}`);
 }

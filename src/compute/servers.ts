@@ -17,7 +17,7 @@ import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-r
 import { POWER_STATE, TaskState, VmState } from './states.js';
 import { Conflict, Invalid, InstanceInvalidState } from './errors.js';
 import { checkLock, hostIsUp } from './guards.js';
-import { checkInstancesQuota, checkMetadataItemsQuota } from './quota-check.js';
+import { checkInjectedFilesQuota, checkInstancesQuota, checkMetadataItemsQuota, type InjectedFile } from './quota-check.js';
 import { lockQuotaScope } from '../db/quotas.js';
 import type { ComputeService, Requester } from './service.js';
 
@@ -35,6 +35,8 @@ export interface CreateServers {
   readonly requestedHost?: string;
   readonly requestedNode?: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Personality files (before 2.57): only held to the injected_files quotas, never written into the guest. */
+  readonly injectedFiles?: readonly InjectedFile[];
   readonly adminPass: string | null;
   readonly userData: string | null;
   readonly keyName: string | null;
@@ -85,6 +87,7 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
   if (req.minCount > req.maxCount) throw new Invalid('min_count must be <= max_count');
   if (req.hostname !== null && req.maxCount > 1) throw new Invalid('Unable to allocate a single hostname to multiple instances');
   await checkMetadataItemsQuota(svc.db.kysely, svc.conf, who, Object.keys(req.metadata).length);
+  await checkInjectedFilesQuota(svc.db.kysely, svc.conf, who, req.injectedFiles ?? []);
   let count = req.maxCount;
   const reservationId = newReservationId();
   const now = svc.clock.now();

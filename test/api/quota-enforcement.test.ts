@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { NOVA_QUOTA_DEFAULTS, startCloud, type Cloud } from '../support/cloud.js';
 import { act } from '../support/actions.js';
 
-const PROJECTS = ['qboot', 'qmulti', 'quser', 'qresize', 'qrevert', 'qkeys', 'qrace', 'qmeta'];
+const PROJECTS = ['qboot', 'qmulti', 'quser', 'qresize', 'qrevert', 'qkeys', 'qrace', 'qmeta', 'qfiles'];
 
 describe('quota enforcement', () => {
   let c: Cloud;
@@ -142,5 +142,16 @@ describe('quota enforcement', () => {
     await c.waitServer(id, (s) => s.status === 'ACTIVE');
     expectOverQuota(await act(c, 'qmeta', id, { rebuild: { imageRef: image, metadata: { a: '1', b: '2' } } }), 'Maximum number of metadata items exceeds 1');
     assert.deepEqual((await c.req('qmeta', 'GET', `/servers/${id}`)).body.server.metadata, { a: '1' });
+  });
+
+  it('holds personality files (before 2.57) to the injected-file limits: count, then path, then contents', async () => {
+    await setQuota('qfiles', { injected_files: 1, injected_file_path_bytes: 5, injected_file_content_bytes: 8 });
+    const file = (path: string, contents = 'aGVsbG8=') => ({ path, contents });
+    expectOverQuota(await boot('qfiles', { personality: [file('/a'), file('/b')] }), 'Personality file limit exceeded');
+    expectOverQuota(await boot('qfiles', { personality: [file('/etc/x')] }), 'Personality file path exceeds maximum 5');
+    expectOverQuota(await boot('qfiles', { personality: [file('/x', 'aGVsbG8gd29ybGQ=')] }), 'Personality file content exceeds maximum 8');
+    const id = (await boot('qfiles', { personality: [file('/x')] })).body.server.id;
+    await c.waitServer(id, (s) => s.status === 'ACTIVE');
+    expectOverQuota(await act(c, 'qfiles', id, { rebuild: { imageRef: image, personality: [file('/a'), file('/b')] } }), 'Personality file limit exceeded');
   });
 });

@@ -5,6 +5,7 @@ import { respond } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import { authorize, can, type RequestContext } from '../context.js';
 import { badRequest, forbidden } from '../faults.js';
+import { injectedFilesOf } from '../injected-files.js';
 import { boolish } from '../validation.js';
 import { parseIsoTime, type Query } from '../query.js';
 import type { InstanceRow } from '../../db/schema.js';
@@ -414,6 +415,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
     ...(requestedHost !== undefined && { requestedHost }),
     ...(requestedNode !== undefined && { requestedNode }),
     metadata: s['metadata'] ?? {},
+    injectedFiles: injectedFilesOf(s['personality']),
     adminPass: password,
     userData: s['user_data'] ?? null,
     keyName: s['key_name'] ?? null,
