@@ -9,7 +9,7 @@ import { badRequest } from '../faults.js';
 import { QUOTA_CLASS_SHOW_QUERY, QUOTA_CLASS_UPDATE_BODY } from '../schemas/quota-class-sets.js';
 import { quotaClassSet } from '../views/quota-sets.js';
 import { quotaClassLimits } from '../../compute/quota-limits.js';
-import { setClassLimit } from '../../db/quotas.js';
+import { updateQuotaClass } from '../../compute/quota-update.js';
 import { dbTime } from '../../db/time.js';
 
 const POLICY = 'os_compute_api:os-quota-class-sets';
@@ -41,10 +41,9 @@ export function registerQuotaClassSetRoutes(routes: RouteTable, deps: ApiDeps): 
       const length = [...className].length;
       if (length > MAX_CLASS_NAME) throw badRequest(`quota_class_name has ${length} characters, more than ${MAX_CLASS_NAME}.`);
       const requested = (body as { quota_class_set: Record<string, unknown> }).quota_class_set;
-      const now = dbTime(deps.clock.now());
-      await q.transaction().execute(async (trx) => {
-        for (const [key, raw] of Object.entries(requested)) await setClassLimit(trx, className, key, Number(raw), now);
-      });
+      const limits: Record<string, number> = {};
+      for (const [key, raw] of Object.entries(requested)) limits[key] = Number(raw);
+      await updateQuotaClass(q, className, limits, dbTime(deps.clock.now()));
       return quotaClassSet(ctx.version, null, await quotaClassLimits(q, deps.conf, className));
     },
   });

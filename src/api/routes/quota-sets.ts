@@ -8,13 +8,12 @@ import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import type { Query } from '../query.js';
 import { authorize } from '../context.js';
-import { badRequest } from '../faults.js';
 import { verifyProjectId } from '../project-check.js';
 import { QUOTA_UPDATE_BODY, QUOTA_USER_QUERY } from '../schemas/quota-sets.js';
 import { quotaSet, quotaSetDetail } from '../views/quota-sets.js';
 import { shownUsage } from '../../compute/quota-counters.js';
-import { defaultLimits, quotaLimits, settableRanges } from '../../compute/quota-limits.js';
-import { deleteProjectLimits, deleteUserLimits, setProjectLimit, setUserLimit } from '../../db/quotas.js';
+import { defaultLimits, quotaLimits } from '../../compute/quota-limits.js';
+import { revertQuotaLimits, updateQuotaLimits } from '../../compute/quota-update.js';
 import { dbTime } from '../../db/time.js';
 import { boolish } from '../validation.js';
 
@@ -27,9 +26,6 @@ function userOf(query: Query): string | undefined {
   const v = query.all('user_id')[0];
   return v === undefined || v === '' ? undefined : v;
 }
-
-/** -1 (unlimited) compares above every number. */
-const rank = (n: number): number => (n === -1 ? Infinity : n);
 
 export function registerQuotaSetRoutes(routes: RouteTable, deps: ApiDeps): void {
   routes.route({
@@ -90,28 +86,9 @@ export function registerQuotaSetRoutes(routes: RouteTable, deps: ApiDeps): void 
       await verifyProjectId(deps.identityUrl, headers, projectId);
       const userId = userOf(query);
       const requested = (body as { quota_set: Record<string, unknown> }).quota_set;
-      const force = boolish(requested['force'] ?? false);
-      const ranges = await settableRanges(q, deps.conf, projectId, userId);
-      // Every value is checked before any is written, so a refused update changes nothing.
-      const wanted: Array<[string, number]> = [];
-      for (const [key, raw] of Object.entries(requested)) {
-        if (key === 'force') continue;
-        const limit = Number(raw);
-        if (!force) {
-          const { minimum, maximum } = ranges[key]!;
-          if (rank(limit) < rank(minimum))
-            throw badRequest(`Quota limit ${limit} for ${key} must be greater than or equal to already used and reserved ${minimum}.`);
-          if (rank(limit) > rank(maximum)) throw badRequest(`Quota limit ${limit} for ${key} must be less than or equal to ${maximum}.`);
-        }
-        wanted.push([key, limit]);
-      }
-      const now = dbTime(deps.clock.now());
-      await q.transaction().execute(async (trx) => {
-        for (const [key, limit] of wanted) {
-          if (userId === undefined) await setProjectLimit(trx, projectId, key, limit, now);
-          else await setUserLimit(trx, projectId, userId, key, limit, now);
-        }
-      });
+      const limits: Record<string, number> = {};
+      for (const [key, raw] of Object.entries(requested)) if (key !== 'force') limits[key] = Number(raw);
+      await updateQuotaLimits(q, deps.conf, { projectId, userId, limits, force: boolish(requested['force'] ?? false) }, dbTime(deps.clock.now()));
       return quotaSet(ctx.version, null, await quotaLimits(q, deps.conf, projectId, userId));
     },
   });
@@ -125,9 +102,7 @@ export function registerQuotaSetRoutes(routes: RouteTable, deps: ApiDeps): void 
       const q = deps.db.kysely;
       const projectId = params['id']!;
       authorize(ctx, `${POLICY}:delete`, { project_id: projectId });
-      const userId = userOf(query);
-      if (userId === undefined) await q.transaction().execute((trx) => deleteProjectLimits(trx, projectId));
-      else await deleteUserLimits(q, projectId, userId);
+      await revertQuotaLimits(q, projectId, userOf(query));
       return undefined;
     },
   });
