@@ -17,6 +17,8 @@ import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-r
 import { POWER_STATE, TaskState, VmState } from './states.js';
 import { Conflict, Invalid, InstanceInvalidState } from './errors.js';
 import { checkLock, hostIsUp } from './guards.js';
+import { checkInjectedFilesQuota, checkInstancesQuota, checkMetadataItemsQuota, type InjectedFile } from './quota-check.js';
+import { lockQuotaScope } from '../db/quotas.js';
 import type { ComputeService, Requester } from './service.js';
 import type { ServerGroup } from '../db/server-groups.js';
 import { joinServerGroup } from './server-groups.js';
@@ -35,6 +37,8 @@ export interface CreateServers {
   readonly requestedHost?: string;
   readonly requestedNode?: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Personality files (before 2.57): only held to the injected_files quotas, never written into the guest. */
+  readonly injectedFiles?: readonly InjectedFile[];
   readonly adminPass: string | null;
   readonly userData: string | null;
   readonly keyName: string | null;
@@ -86,7 +90,9 @@ export function sanitizeHostname(name: string, fallback: string): string {
 export async function createServers(svc: ComputeService, who: Requester & { projectId: string; userId: string }, req: CreateServers): Promise<CreatedServers> {
   if (req.minCount > req.maxCount) throw new Invalid('min_count must be <= max_count');
   if (req.hostname !== null && req.maxCount > 1) throw new Invalid('Unable to allocate a single hostname to multiple instances');
-  const count = req.maxCount;
+  await checkMetadataItemsQuota(svc.db.kysely, svc.conf, who, Object.keys(req.metadata).length);
+  await checkInjectedFilesQuota(svc.db.kysely, svc.conf, who, req.injectedFiles ?? []);
+  let count = req.maxCount;
   const reservationId = newReservationId();
   const now = svc.clock.now();
   const t = dbTime(now);
@@ -95,6 +101,16 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
   await transact(
     svc,
     async (tx) => {
+      uuids.length = 0;
+      // Counted and written under one lock, so concurrent boots cannot share the same headroom.
+      await lockQuotaScope(tx.q, svc.db.dialect, `project:${who.projectId}`);
+      count = await checkInstancesQuota(tx.q, svc.conf, {
+        projectId: who.projectId,
+        userId: who.userId,
+        flavor,
+        minCount: req.minCount,
+        maxCount: req.maxCount,
+      });
       for (let i = 0; i < count; i++) {
         const uuid = randomUUID();
         // Several servers from one request are named `<name>-<n>`.

@@ -1,6 +1,6 @@
 // Every option Magnetar reads. Sections and names follow nova.conf where Nova
 // has the option, so an operator's knowledge carries over; Magnetar's own
-// options live in [magnetar], [identity], [image] and [fake].
+// options live in [magnetar], [identity], [image] and [fake]; [quota] is Nova's.
 
 export type OptionType = 'string' | 'int' | 'float' | 'bool' | 'list';
 
@@ -61,9 +61,6 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('conductor', 'migrate_max_retries', 'int', -1, 'Further hosts a scheduled live migration may try after pre-checks fail; -1 = until none are left'),
   // [scheduler]
   opt('scheduler', 'max_attempts', 'int', 3, 'Hosts tried for a build or cold migration'),
-  // [quota]
-  opt('quota', 'server_groups', 'int', 10, 'Server groups a project may have; -1 = unlimited'),
-  opt('quota', 'server_group_members', 'int', 10, 'Servers of one user a server group may hold; -1 = unlimited'),
   // [workarounds]
   opt('workarounds', 'disable_group_policy_check_upcall', 'bool', false, 'Skip the check of a server group policy on the host a server is built on or moved to'),
   // [filter_scheduler]
@@ -79,8 +76,6 @@ export const OPTIONS: readonly OptionDef[] = [
   // [compute]
   opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken; 0 = no timeout'),
   opt('compute', 'live_migration_timeout_action', 'string', 'abort', 'What to do when a live migration times out: abort or force_complete'),
-  // [quota]
-  opt('quota', 'metadata_items', 'int', 128, 'Metadata items a server may have; -1 = unlimited'),
   // [oslo_policy]
   opt('oslo_policy', 'policy_file', 'string', 'policy.yaml', 'Policy override file (relative to the config file directory)'),
   opt('oslo_policy', 'policy_dirs', 'list', ['policy.d'], 'Directories of further policy override files'),
@@ -106,6 +101,18 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('identity', 'demo_reader_password', 'string', 'demo_reader', 'Password of user demo_reader'),
   opt('identity', 'extra_users', 'list', [], 'More users: name:password:project:role[+role...] entries'),
   opt('identity', 'external_url', 'string', '', 'Validate tokens against this external Keystone instead of the embedded one'),
+  // [quota] — Nova's quota defaults (a project's, user's or the `default` class's own limits override them; -1 = unlimited)
+  opt('quota', 'instances', 'int', 10, 'Instances allowed per project'),
+  opt('quota', 'cores', 'int', 20, 'Instance cores (vCPUs) allowed per project'),
+  opt('quota', 'ram', 'int', 51200, 'Megabytes of instance RAM allowed per project'),
+  opt('quota', 'metadata_items', 'int', 128, 'Metadata items allowed per server'),
+  opt('quota', 'injected_files', 'int', 5, 'Injected files allowed per server (before 2.57)'),
+  opt('quota', 'injected_file_content_bytes', 'int', 10240, 'Bytes allowed per injected file'),
+  opt('quota', 'injected_file_path_length', 'int', 255, 'Length allowed for an injected file path'),
+  opt('quota', 'key_pairs', 'int', 100, 'Key pairs allowed per user'),
+  opt('quota', 'server_groups', 'int', 10, 'Server groups allowed per project'),
+  opt('quota', 'server_group_members', 'int', 10, 'Servers of one user a server group may hold'),
+  opt('quota', 'recheck_quota', 'bool', true, 'Count again after creating key pairs and undo the creation when a race went over the limit'),
   // [fake] — the simulated hypervisor
   opt('fake', 'vcpus', 'int', 16, 'vCPUs each simulated host reports'),
   opt('fake', 'memory_mb', 'int', 32768, 'RAM (MB) each simulated host reports'),

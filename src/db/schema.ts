@@ -292,6 +292,37 @@ export interface InstanceGroupMembersTable {
   created_at: string;
 }
 
+/** A project's own limit for one resource (absent: the default applies). */
+export interface QuotasTable {
+  id: Generated<number>;
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** A user's limit for one resource within a project (absent: the project's applies). */
+export interface ProjectUserQuotasTable {
+  id: Generated<number>;
+  project_id: string;
+  user_id: string;
+  resource: string;
+  hard_limit: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** A quota class's limit for one resource; the class `default` overrides the [quota] options. */
+export interface QuotaClassesTable {
+  id: Generated<number>;
+  class_name: string;
+  resource: string;
+  hard_limit: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -313,6 +344,9 @@ export interface Database {
   instance_groups: InstanceGroupsTable;
   instance_group_members: InstanceGroupMembersTable;
   task_log: TaskLogTable;
+  quotas: QuotasTable;
+  project_user_quotas: ProjectUserQuotasTable;
+  quota_classes: QuotaClassesTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;

@@ -133,9 +133,11 @@ export async function removeServerGroupMember(q: Queryable, instanceUuid: string
   await q.deleteFrom('instance_group_members').where('instance_uuid', '=', instanceUuid).execute();
 }
 
-/** How many groups a project has (the server_groups quota). */
-export async function countServerGroups(q: Queryable, projectId: string): Promise<number> {
-  const r = await q.selectFrom('instance_groups').select((eb) => eb.fn.countAll<number | string>().as('n')).where('project_id', '=', projectId).executeTakeFirstOrThrow();
+/** How many groups a project has, or one user of it created (the server_groups quota). */
+export async function countServerGroups(q: Queryable, projectId: string, userId?: string): Promise<number> {
+  let query = q.selectFrom('instance_groups').select((eb) => eb.fn.countAll<number | string>().as('n')).where('project_id', '=', projectId);
+  if (userId !== undefined) query = query.where('user_id', '=', userId);
+  const r = await query.executeTakeFirstOrThrow();
   return Number(r.n);
 }
 

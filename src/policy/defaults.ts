@@ -138,6 +138,13 @@ const infrastructureRules: PolicyDefault[] = [
   rule(`${HOSTS}:start`, ADMIN, 'Start a host (deprecated). GET /os-hosts/{host_name}/startup', [HOSTS, OLD_ADMIN]),
   rule(`${AUDIT_LOG}:list`, ADMIN, 'List the usage audits of all hosts for the last completed period. GET /os-instance_usage_audit_log', [AUDIT_LOG, OLD_ADMIN]),
   rule(`${AUDIT_LOG}:show`, ADMIN, 'Show the usage audits of all hosts for the period before a time. GET /os-instance_usage_audit_log/{before_timestamp}', [AUDIT_LOG, OLD_ADMIN]),
+  rule('os_compute_api:os-quota-class-sets:show', ADMIN, 'Show the limits of a quota class. GET /os-quota-class-sets/{quota_class}'),
+  rule('os_compute_api:os-quota-class-sets:update', ADMIN, 'Update the limits of a quota class. PUT /os-quota-class-sets/{quota_class}'),
+  rule('os_compute_api:limits', '@', 'Show the rate and absolute limits of the current project. GET /limits'),
+  rule('os_compute_api:limits:other_project', ADMIN, 'Show the rate and absolute limits of another project. GET /limits?tenant_id={project_id}', [
+    'os_compute_api:os-used-limits',
+    OLD_ADMIN,
+  ]),
 ];
 
 const S = 'os_compute_api:servers';

@@ -24,6 +24,8 @@ import { registerMagnetarAuditRoutes } from './magnetar-audit.js';
 import { registerMagnetarHostRoutes } from './magnetar-hosts.js';
 import { registerKeypairRoutes } from './keypairs.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
+import { registerQuotaClassSetRoutes } from './quota-class-sets.js';
+import { registerLimitsRoutes } from './limits.js';
 import { registerDeferredDeleteRoutes } from './deferred-delete.js';
 import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
@@ -64,6 +66,8 @@ export const ALL_ROUTES: Registrar[] = [
   registerMagnetarHostRoutes,
   registerKeypairRoutes,
   registerQuotaSetRoutes,
+  registerQuotaClassSetRoutes,
+  registerLimitsRoutes,
   registerDeferredDeleteRoutes,
   registerConsoleOutputRoutes,
   registerRescueRoutes,

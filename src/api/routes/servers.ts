@@ -1,11 +1,11 @@
 // /servers: create, list, list with details, show, update, delete, and the
 // lock/unlock actions (api-ref servers.inc, related-apis.md §1).
-import { checkMetadataItemsQuota } from '../../compute/metadata-quota.js';
 import type { RouteTable } from '../router.js';
 import { respond } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import { authorize, can, type RequestContext } from '../context.js';
 import { badRequest, forbidden } from '../faults.js';
+import { injectedFilesOf } from '../injected-files.js';
 import { boolish } from '../validation.js';
 import { parseIsoTime, type Query } from '../query.js';
 import type { InstanceRow } from '../../db/schema.js';
@@ -393,7 +393,6 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   const imageId = idFromRef(imageRef);
   const image = deps.images.get(imageId);
   if (!image) throw badRequest('Can not find requested image');
-  checkMetadataItemsQuota(deps.conf, Object.keys(s['metadata'] ?? {}).length);
   if (flavor.root_gb === 0) authorize(ctx, `${S}:create:zero_disk_flavor`, target);
   if (flavor.memory_mb < image.minRam) throw badRequest("Flavor's memory is too small for requested image.");
   if (flavor.root_gb > 0 && flavor.root_gb < image.minDisk)
@@ -422,6 +421,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
     ...(requestedHost !== undefined && { requestedHost }),
     ...(requestedNode !== undefined && { requestedNode }),
     metadata: s['metadata'] ?? {},
+    injectedFiles: injectedFilesOf(s['personality']),
     adminPass: password,
     userData: s['user_data'] ?? null,
     keyName: s['key_name'] ?? null,
