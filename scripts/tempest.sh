@@ -40,7 +40,7 @@ if [ "${MAGNETAR_TEMPEST_NO_BUILD:-}" != 1 ]; then
   mkdir -p "$build"
   cp package.json "$build/package.json"
   ln -sfn "$root/node_modules" "$build/node_modules"
-  npx tsc -p tsconfig.json --outDir "$build/dist" ||
+  npx tsc -p tsconfig.json --outDir "$build/dist" --tsBuildInfoFile "$build/tsbuildinfo" ||
     echo "warning: TypeScript reported errors; running with what was emitted" >&2
   main="$build/dist/src/cli/main.js"
 fi
