@@ -36,7 +36,7 @@ echo "work directory: $work"
 main="$root/dist/src/cli/main.js"
 if [ "${MAGNETAR_TEMPEST_NO_BUILD:-}" != 1 ]; then
   build="$work/build"
-  rm -rf "$build/dist"
+  rm -rf "$build/dist" "$build/tsbuildinfo"
   mkdir -p "$build"
   cp package.json "$build/package.json"
   ln -sfn "$root/node_modules" "$build/node_modules"
