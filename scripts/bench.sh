@@ -9,7 +9,8 @@
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules linked from another checkout is that checkout's to update.
+if [ ! -d node_modules ] || { [ ! -L node_modules ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   npm ci --no-audit --no-fund --loglevel=error || exit 1
 fi
 out="$root"

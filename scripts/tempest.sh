@@ -22,7 +22,9 @@ if ! command -v tempest >/dev/null 2>&1 || ! $py -c 'import tempest' 2>/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tempest python3-tempest >&2 || exit 1
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that links to another checkout's is that checkout's to keep
+# up to date: `npm ci` here would empty it under everyone using it.
+if [ ! -d node_modules ] || { [ ! -L node_modules ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   npm ci --no-audit --no-fund --loglevel=error || exit 1
 fi
 work=${TEMPEST_WORKDIR:-$(mktemp -d /tmp/magnetar-tempest.XXXXXX)}
@@ -34,11 +36,11 @@ echo "work directory: $work"
 main="$root/dist/src/cli/main.js"
 if [ "${MAGNETAR_TEMPEST_NO_BUILD:-}" != 1 ]; then
   build="$work/build"
-  rm -rf "$build/dist"
+  rm -rf "$build/dist" "$build/tsbuildinfo"
   mkdir -p "$build"
   cp package.json "$build/package.json"
   ln -sfn "$root/node_modules" "$build/node_modules"
-  npx tsc -p tsconfig.json --outDir "$build/dist" ||
+  npx tsc -p tsconfig.json --outDir "$build/dist" --tsBuildInfoFile "$build/tsbuildinfo" ||
     echo "warning: TypeScript reported errors; running with what was emitted" >&2
   main="$build/dist/src/cli/main.js"
 fi

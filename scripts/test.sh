@@ -4,7 +4,8 @@
 # "N passed, N failed" and exits non-zero on any failure.
 set -u
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules linked from another checkout is that checkout's to update.
+if [ ! -d node_modules ] || { [ ! -L node_modules ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   npm ci --no-audit --no-fund --loglevel=error || exit 1
 fi
 sh scripts/ensure-services.sh || exit 1

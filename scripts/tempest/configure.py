@@ -81,7 +81,7 @@ image_port = {ports['image']}
 compute_hosts = compute1,compute2,compute3
 
 [filter_scheduler]
-enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,DiskFilter,CoreFilter,SameHostFilter,DifferentHostFilter
+enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,DiskFilter,CoreFilter,SameHostFilter,DifferentHostFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter
 
 [identity]
 extra_users = {extra}
@@ -180,7 +180,7 @@ pause = true
 suspend = true
 enable_instance_password = true
 disk_config = true
-scheduler_enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,DiskFilter,CoreFilter,SameHostFilter,DifferentHostFilter
+scheduler_enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,DiskFilter,CoreFilter,SameHostFilter,DifferentHostFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter
 # The fake guests keep a serial console log.
 console_output = true
 # Servers' metadata is writable (Tempest gates its metadata tests on this

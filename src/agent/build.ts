@@ -11,6 +11,7 @@ import { dbTime } from '../db/time.js';
 import { transact } from '../jobs/transaction.js';
 import { finishDelete } from '../compute/finish-delete.js';
 import { POWER_STATE, TaskState, VmState } from '../compute/states.js';
+import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
 
 const str = (a: MessageArgs, k: string): string => String(a[k]);
 
@@ -32,6 +33,8 @@ export function buildHandlers(ctx: AgentContext): Handlers {
       if (inst.vm_state !== VmState.BUILDING || inst.host !== ctx.host) return;
       try {
         await hostEvent(ctx, uuid, requestId, 'build_and_run_instance', async () => {
+          // Builds placed at the same time may have broken the group's policy.
+          await validateInstanceGroupPolicy(db, ctx.conf, uuid, ctx.host);
           for (const task of [TaskState.NETWORKING, TaskState.BLOCK_DEVICE_MAPPING, TaskState.SPAWNING]) {
             const ok = await updateInstance(db, uuid, { task_state: task }, ctx.clock.now(), { vmState: [VmState.BUILDING], taskState: BUILD_TASKS });
             if (!ok) throw new Error('Instance was deleted or changed during build');

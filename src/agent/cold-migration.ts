@@ -13,6 +13,7 @@
 // records: the hypervisor steps may be repeated, the records say what is done.
 // A step whose server was reset or deleted underneath it undoes what it did
 // on its own host and gives the move up.
+import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
 import type { Handlers, JobHandle, MessageArgs } from '../rpc/bus.js';
 import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import type { AgentContext } from './context.js';
@@ -139,8 +140,10 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       // Reset or deleted while the move waited: nothing has happened to the guest yet.
       if (!inst || inst.task_state !== TaskState.RESIZE_PREP) return endOnSource(m, inst, mctx.job);
       try {
-        await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'prep_resize', () =>
-          transact(
+        await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'prep_resize', async () => {
+          // Moves placed at the same time may have broken the group's policy.
+          await validateInstanceGroupPolicy(db, ctx.conf, inst.uuid, ctx.host);
+          await transact(
             ctx,
             async (tx) => {
               const ok = await updateInstance(tx.q, inst.uuid, { new_flavor: JSON.stringify(flavor) }, ctx.clock.now(), { taskState: [TaskState.RESIZE_PREP] });
@@ -150,8 +153,8 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
               await tx.finish(mctx.job);
             },
             { afterCommit: () => ctx.crash.at('compute.prep_resize.after_commit', inst.uuid) },
-          ),
-        );
+          );
+        });
       } catch (err) {
         if (err instanceof Error && err.name === 'CrashPointReached') throw err;
         // Nothing has happened to the guest yet: the server keeps its state.
@@ -333,9 +336,10 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
           if (fresh) {
             // Whatever it was before the move, a guest that is off now makes a stopped server.
             const vmState = fresh.power_state === POWER_STATE.SHUTDOWN ? VmState.STOPPED : VmState.ACTIVE;
-            // A delete that asked for this confirmation keeps its task until its host has terminated the guest.
-            await updateInstance(tx.q, fresh.uuid, { vm_state: vmState, task_state: fresh.task_state, old_flavor: null, new_flavor: null }, now, {
-              taskState: [null, TaskState.DELETING, 'soft-deleting'],
+            // A delete queued with this confirm keeps its task, or its host would find nothing to do.
+            const deleting = fresh.task_state === TaskState.DELETING || fresh.task_state === TaskState.SOFT_DELETING;
+            await updateInstance(tx.q, fresh.uuid, { vm_state: vmState, task_state: deleting ? fresh.task_state : null, old_flavor: null, new_flavor: null }, now, {
+              taskState: [null, TaskState.DELETING, TaskState.SOFT_DELETING],
               vmState: [VmState.RESIZED],
             });
           }

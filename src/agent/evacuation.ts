@@ -16,6 +16,7 @@ import { POWER_STATE, TaskState, VmState } from '../compute/states.js';
 import { transact } from '../jobs/transaction.js';
 import { ComputeTaskError } from '../compute/errors.js';
 import type { MigrationRow } from '../db/schema.js';
+import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
 
 const REBUILD_TASKS: string[] = [TaskState.REBUILDING, TaskState.REBUILD_BLOCK_DEVICE_MAPPING, TaskState.REBUILD_SPAWNING];
 
@@ -107,6 +108,8 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
   let moved = false;
   try {
     await hostEvent(ctx, uuid, requestId, 'rebuild_instance', async () => {
+      // Evacuations placed at the same time, or a forced host, may break the group's policy.
+      if (migration.status === 'accepted') await validateInstanceGroupPolicy(db, ctx.conf, uuid, ctx.host);
       if (migration.status === 'accepted') {
         const claimed = await updateMigration(
           ctx.db,

@@ -19,6 +19,7 @@ import { VirtDriverError, type LiveMigrationProgress, type PowerStateValue } fro
 import { InstanceNotFound } from '../compute/errors.js';
 import { InvalidMigrationState, MigrationPreCheckError } from '../compute/live-migration-errors.js';
 import { TaskState, VmState } from '../compute/states.js';
+import { GroupAffinityViolation, validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
 
 const str = (a: MessageArgs, k: string): string => String(a[k]);
 
@@ -286,6 +287,14 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       const source = str(args, 'source');
       return hostEvent(ctx, uuid, mctx.requestId, 'check_can_live_migrate_destination', async () => {
         const inst = await instanceOrFail(uuid);
+        // A forced host skipped the scheduler's group filters: checked here, failing
+        // as a pre-check (the server stays as it is), as Nova intends.
+        try {
+          await validateInstanceGroupPolicy(ctx.db.kysely, ctx.conf, uuid, ctx.host);
+        } catch (err) {
+          if (err instanceof GroupAffinityViolation) throw new MigrationPreCheckError(`Failed to validate instance group policy due to: ${err.message}`);
+          throw err;
+        }
         // `auto` on the simulated hosts means shared storage: no block migration.
         const block = args['block_migration'] === true;
         await preCheck(() => ctx.driver.checkCanLiveMigrateDestination(guestSpec(inst, flavorOf(inst)), source, block));
@@ -308,6 +317,8 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       const uuid = str(args, 'instance_uuid');
       await hostEvent(ctx, uuid, mctx.requestId, 'pre_live_migration', async () => {
         const inst = await instanceOrFail(uuid);
+        // The definitive check: another move may have come here since the pre-checks.
+        await validateInstanceGroupPolicy(ctx.db.kysely, ctx.conf, uuid, ctx.host);
         await ctx.driver.preLiveMigration(guestSpec(inst, flavorOf(inst)), str(args, 'source'));
       });
     },

@@ -16,6 +16,9 @@ import { diagnosticsHandlers } from './diagnostics.js';
 import { crashDumpHandlers } from './crash-dump.js';
 import { syncPowerStates } from './power-sync.js';
 import { sweepGuests } from './guest-sweeper.js';
+import { deferredDeleteHandlers, reclaimSoftDeleted } from './deferred-delete.js';
+import { hostActionHandlers } from './host-actions.js';
+import { auditInstanceUsage } from './usage-audit.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -32,6 +35,8 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   snapshotHandlers,
   diagnosticsHandlers,
   crashDumpHandlers,
+  deferredDeleteHandlers,
+  hostActionHandlers,
 ];
 
 /**
@@ -57,6 +62,8 @@ export const AGENT_PERIODIC_TASKS: AgentTask[] = [
   (ctx) => sweepGuests(ctx, { deleted: false }),
   throttled('running_deleted_instance_poll_interval', (ctx) => sweepGuests(ctx, { deleted: true })),
   throttled('sync_power_state_interval', (ctx) => syncPowerStates(ctx, { afterBoot: false })),
+  reclaimSoftDeleted,
+  auditInstanceUsage,
 ];
 
 /**

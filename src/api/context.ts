@@ -47,6 +47,8 @@ export interface ApiRequest<B = unknown> {
   /** Parsed JSON body; undefined when none was sent. */
   readonly body: B;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The URL path as sent (the router also matches it with a trailing slash). */
+  readonly path?: string;
 }
 
 export interface ApiResponse {

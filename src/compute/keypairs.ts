@@ -5,6 +5,7 @@ import type { KeyPairRow } from '../db/schema.js';
 import { deleteKeyPair as removeKeyPair, getKeyPair as findKeyPair, insertKeyPair, listKeyPairs as pageKeyPairs } from '../db/keypairs.js';
 import { dbTime } from '../db/time.js';
 import { Conflict, Invalid, NotFound } from './errors.js';
+import { checkKeyPairQuota } from './quota-check.js';
 import type { ComputeService } from './service.js';
 import { generateSshKeyPair, sshFingerprint } from './ssh-keys.js';
 import { generateX509KeyPair, x509Fingerprint } from './x509-keys.js';
@@ -36,6 +37,9 @@ export class MarkerNotFound extends Invalid {
 }
 
 export interface CreateKeyPair {
+  /** Who asks: their project's and their own key_pairs limits apply, as in Nova. */
+  readonly caller: { readonly projectId: string; readonly userId: string };
+  /** Whose key pair it is (and whose key pairs are counted). */
   readonly userId: string;
   readonly name: string;
   readonly type: KeyPairType;
@@ -65,6 +69,7 @@ function fingerprintOf(publicKey: string, type: KeyPairType): string {
 }
 
 export async function createKeyPair(svc: ComputeService, req: CreateKeyPair): Promise<CreatedKeyPair> {
+  await checkKeyPairQuota(svc.db.kysely, svc.conf, req.caller, req.userId, 1);
   let publicKey: string;
   let fingerprint: string;
   let privateKey: string | undefined;
@@ -84,6 +89,16 @@ export async function createKeyPair(svc: ComputeService, req: CreateKeyPair): Pr
     createdAt: dbTime(svc.clock.now()),
   });
   if (!row) throw new KeyPairExists(req.name);
+  // Two creates may both have passed the check above: count again with this
+  // one in, and take it back if that went over (Nova's recheck_quota).
+  if (svc.conf.bool('quota', 'recheck_quota')) {
+    try {
+      await checkKeyPairQuota(svc.db.kysely, svc.conf, req.caller, req.userId, 0);
+    } catch (err) {
+      await removeKeyPair(svc.db.kysely, req.userId, req.name);
+      throw err;
+    }
+  }
   return privateKey === undefined ? { keypair: row } : { keypair: row, privateKey };
 }
 

@@ -9,7 +9,7 @@ import { autoDiskConfigFor } from './disk-config.js';
 import { checkLock, checkState } from './guards.js';
 import { normalizeIPv6 } from './ip-address.js';
 import { checkKeyName } from './servers.js';
-import { checkMetadataItemsQuota } from './metadata-quota.js';
+import { checkInjectedFilesQuota, checkMetadataItemsQuota, type InjectedFile } from './quota-check.js';
 import { Invalid, InstanceInvalidState, InstanceNotReady } from './errors.js';
 import type { ComputeService, Requester } from './service.js';
 
@@ -17,6 +17,8 @@ export interface RebuildRequest {
   readonly imageRef: string;
   readonly name?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  /** Personality files (before 2.57): only held to the injected_files quotas. */
+  readonly injectedFiles?: readonly InjectedFile[];
   readonly description?: string | null;
   readonly accessIPv4?: string;
   readonly accessIPv6?: string;
@@ -35,9 +37,11 @@ export async function rebuildServer(svc: ComputeService, images: ImageLookup, in
   const image = images.get(imageId);
   if (!image || !usableBy(image, who)) throw new Invalid('Cannot find requested image');
   if (image.status !== 'active') throw new Invalid(`Image ${imageId} is not active.`);
-  if (req.metadata !== undefined) checkMetadataItemsQuota(svc.conf, Object.keys(req.metadata).length);
   const autoDiskConfig = autoDiskConfigFor(image, req.autoDiskConfig ?? null);
   if (req.keyName) await checkKeyName(svc, who.userId ?? '', req.keyName);
+  const caller = { projectId: who.projectId ?? inst.project_id, userId: who.userId ?? inst.user_id };
+  await checkMetadataItemsQuota(svc.db.kysely, svc.conf, caller, Object.keys(req.metadata ?? {}).length);
+  await checkInjectedFilesQuota(svc.db.kysely, svc.conf, caller, req.injectedFiles ?? []);
   if (inst.host === null) throw new InstanceNotReady(inst.uuid);
   const now = svc.clock.now();
   await transact(svc, async (tx) => {

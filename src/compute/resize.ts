@@ -6,6 +6,7 @@ import type { InstanceRow } from '../db/schema.js';
 import { getFlavor, instanceFlavorOf } from '../db/flavors.js';
 import { flavorOf } from '../db/instances.js';
 import { FlavorNotFound, Invalid } from './errors.js';
+import { checkUpsizeQuota } from './quota-check.js';
 import { beginColdMove, checkColdMoveAllowed } from './migrate.js';
 import type { ComputeService, Requester } from './service.js';
 
@@ -22,6 +23,7 @@ export async function resize(svc: ComputeService, who: Requester, inst: Instance
   const sameFlavor = current.id === wanted.id;
   if (!sameFlavor && row.disabled) throw new FlavorNotFound(flavorRef);
   if (sameFlavor) throw new Invalid('When resizing, instances must change flavor!');
+  await checkUpsizeQuota(svc.db.kysely, svc.conf, { projectId: inst.project_id, userId: inst.user_id }, current, wanted);
   await beginColdMove(svc, who, inst, {
     action: 'resize',
     flavor: wanted,

@@ -1,8 +1,8 @@
 // revertResize: go back to the source host and the old flavor. The API
 // claims the server (task `resize_reverting`) and the migration (`reverting`);
 // the destination tears down, then the source brings the old guest back.
-import type { InstanceRow } from '../db/schema.js';
-import { getInstance, updateInstance } from '../db/instances.js';
+import type { InstanceFlavor, InstanceRow } from '../db/schema.js';
+import { flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
 import { transact } from '../jobs/transaction.js';
@@ -10,6 +10,7 @@ import { FlavorNotFound, InstanceNotFound, MigrationNotFound } from './errors.js
 import { checkLock, checkState, lostRaceConflict, type StateGuard } from './guards.js';
 import { NOT_RESIZED } from './confirm-resize.js';
 import type { ComputeService, Requester } from './service.js';
+import { checkUpsizeQuota } from './quota-check.js';
 import { TaskState, VmState } from './states.js';
 
 const REVERT_GUARD: StateGuard = { vmStates: [VmState.RESIZED] };
@@ -20,6 +21,8 @@ export async function revertResize(svc: ComputeService, who: Requester, inst: In
   const migration = await migrationOfInstanceByStatus(svc.db, inst.uuid, ['finished']);
   if (!migration) throw new MigrationNotFound(NOT_RESIZED);
   if (inst.old_flavor === null) throw new FlavorNotFound('');
+  // Going back to a bigger flavor grows the server again: the quotas must still have room for it.
+  await checkUpsizeQuota(svc.db.kysely, svc.conf, { projectId: inst.project_id, userId: inst.user_id }, flavorOf(inst), JSON.parse(inst.old_flavor) as InstanceFlavor);
   const now = svc.clock.now();
   await transact(svc, async (tx) => {
     const won = await updateInstance(tx.q, inst.uuid, { task_state: TaskState.RESIZE_REVERTING }, now, {

@@ -9,7 +9,7 @@ import { getInstance } from '../db/instances.js';
 import { dbTime } from '../db/time.js';
 import { InstanceInvalidState, InstanceNotFound, NotFound } from './errors.js';
 import { checkLock, checkState, type StateGuard } from './guards.js';
-import { checkMetadataItemsQuota } from './metadata-quota.js';
+import { checkMetadataItemsQuota } from './quota-check.js';
 import type { ComputeService, Requester } from './service.js';
 import { VmState } from './states.js';
 
@@ -53,7 +53,7 @@ async function changeMetadata(
     checkLock(row, who.isAdmin);
     checkState(row, action, METADATA_GUARD);
     const next = change(metadataOf(row));
-    if (Object.keys(next).length > 0) checkMetadataItemsQuota(svc.conf, Object.keys(next).length);
+    await checkMetadataItemsQuota(db, svc.conf, { projectId: who.projectId ?? row.project_id, userId: who.userId ?? row.user_id }, Object.keys(next).length);
     let q = db
       .updateTable('instances')
       .set({ metadata: JSON.stringify(next), updated_at: dbTime(svc.clock.now()) })

@@ -17,7 +17,11 @@ import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-r
 import { POWER_STATE, TaskState, VmState } from './states.js';
 import { Conflict, Invalid, InstanceInvalidState } from './errors.js';
 import { checkLock, hostIsUp } from './guards.js';
+import { checkInjectedFilesQuota, checkInstancesQuota, checkMetadataItemsQuota, type InjectedFile } from './quota-check.js';
+import { lockQuotaScope } from '../db/quotas.js';
 import type { ComputeService, Requester } from './service.js';
+import type { ServerGroup } from '../db/server-groups.js';
+import { joinServerGroup } from './server-groups.js';
 
 export interface CreateServers {
   readonly name: string;
@@ -33,6 +37,8 @@ export interface CreateServers {
   readonly requestedHost?: string;
   readonly requestedNode?: string;
   readonly metadata: Readonly<Record<string, string>>;
+  /** Personality files (before 2.57): only held to the injected_files quotas, never written into the guest. */
+  readonly injectedFiles?: readonly InjectedFile[];
   readonly adminPass: string | null;
   readonly userData: string | null;
   readonly keyName: string | null;
@@ -47,6 +53,8 @@ export interface CreateServers {
   readonly requestedNetworks: unknown;
   readonly minCount: number;
   readonly maxCount: number;
+  /** The group the `group` hint names; the new servers join it. */
+  readonly serverGroup?: ServerGroup;
 }
 
 export interface CreatedServers {
@@ -82,7 +90,9 @@ export function sanitizeHostname(name: string, fallback: string): string {
 export async function createServers(svc: ComputeService, who: Requester & { projectId: string; userId: string }, req: CreateServers): Promise<CreatedServers> {
   if (req.minCount > req.maxCount) throw new Invalid('min_count must be <= max_count');
   if (req.hostname !== null && req.maxCount > 1) throw new Invalid('Unable to allocate a single hostname to multiple instances');
-  const count = req.maxCount;
+  await checkMetadataItemsQuota(svc.db.kysely, svc.conf, who, Object.keys(req.metadata).length);
+  await checkInjectedFilesQuota(svc.db.kysely, svc.conf, who, req.injectedFiles ?? []);
+  let count = req.maxCount;
   const reservationId = newReservationId();
   const now = svc.clock.now();
   const t = dbTime(now);
@@ -91,6 +101,16 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
   await transact(
     svc,
     async (tx) => {
+      uuids.length = 0;
+      // Counted and written under one lock, so concurrent boots cannot share the same headroom.
+      await lockQuotaScope(tx.q, svc.db.dialect, `project:${who.projectId}`);
+      count = await checkInstancesQuota(tx.q, svc.conf, {
+        projectId: who.projectId,
+        userId: who.userId,
+        flavor,
+        minCount: req.minCount,
+        maxCount: req.maxCount,
+      });
       for (let i = 0; i < count; i++) {
         const uuid = randomUUID();
         // Several servers from one request are named `<name>-<n>`.
@@ -138,6 +158,7 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
         await recordAction(tx.q, { action: 'create', instanceUuid: uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId }, now);
         uuids.push(uuid);
       }
+      if (req.serverGroup !== undefined) await joinServerGroup(svc, tx.q, req.serverGroup, who, uuids);
       const hints: SchedulerHints = {
         ...(req.schedulerHints['same_host'] && { same_host: req.schedulerHints['same_host'] }),
         ...(req.schedulerHints['different_host'] && { different_host: req.schedulerHints['different_host'] }),
@@ -202,12 +223,15 @@ export async function updateServer(svc: ComputeService, inst: InstanceRow, u: Se
   return (await getInstance(svc.db.kysely, inst.uuid)) ?? inst;
 }
 
+/** Whether a task is a delete or soft delete in progress. */
+export const isDeleting = (task: string | null): boolean => task === TaskState.DELETING || task === TaskState.SOFT_DELETING;
+
 /**
  * A server waiting for its resize to be confirmed is confirmed first, as Nova
  * does: the source host drops the old guest and gives back the room the
  * migration holds there (its confirm is queued with the delete).
  */
-async function confirmResizeOnDelete(tx: Tx, who: Requester, inst: InstanceRow, now: Date): Promise<void> {
+export async function confirmResizeOnDelete(tx: Tx, who: Requester, inst: InstanceRow, now: Date): Promise<void> {
   const mig = await migrationOfInstanceByStatus(tx.q, inst.uuid, ['finished']);
   if (!mig) return;
   if (!(await updateMigration(tx.q, mig.id, { status: 'confirming' }, { expectStatus: ['finished'], now }))) return;
@@ -224,8 +248,8 @@ export async function deleteServer(svc: ComputeService, who: Requester, inst: In
   checkLock(inst, who.isAdmin);
   const action = { action: 'delete', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId };
   const local = inst.host === null || !(await hostIsUp(svc, inst.host));
-  // A delete already under way on the host is not started twice.
-  if (!local && inst.task_state === TaskState.DELETING) return;
+  // A delete (or soft delete) already under way on the host is not started twice.
+  if (!local && isDeleting(inst.task_state)) return;
   await transact(svc, async (tx) => {
     const now = svc.clock.now();
     if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(tx, who, inst, now);
@@ -237,7 +261,7 @@ export async function deleteServer(svc: ComputeService, who: Requester, inst: In
     const ok = await updateInstance(tx.q, inst.uuid, { task_state: TaskState.DELETING, progress: 0 }, now, { taskState: [inst.task_state] });
     if (!ok) {
       const seen = await getInstance(tx.q, inst.uuid);
-      if (!seen || seen.task_state === TaskState.DELETING) return;
+      if (!seen || isDeleting(seen.task_state)) return;
       throw new InstanceInvalidState(inst.uuid, 'delete', 'task_state', seen.task_state);
     }
     await recordAction(tx.q, action, now);

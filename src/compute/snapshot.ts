@@ -9,7 +9,7 @@ import { recordAction } from '../db/instance-actions.js';
 import { transact } from '../jobs/transaction.js';
 import type { ImageLookup } from '../image/lookup.js';
 import type { ImageRegistry } from '../image/registry.js';
-import type { Config } from '../config/config.js';
+import { projectQuotaLimits, userQuotaLimits } from './quota-limits.js';
 import { Forbidden, Invalid, InstanceNotReady } from './errors.js';
 import { checkState, lostRaceConflict, type StateGuard } from './guards.js';
 import type { ComputeService, Requester } from './service.js';
@@ -32,10 +32,14 @@ export interface SnapshotRequest {
   readonly checkQuota: boolean;
 }
 
-/** Below 2.39: 403 when the image metadata is more than a server may have. */
-function checkImageMetadataQuota(conf: Config, items: number): void {
-  const limit = conf.num('quota', 'metadata_items');
-  if (items > 0 && limit >= 0 && items > limit) throw new Forbidden('Image metadata limit exceeded');
+/** Below 2.39: 403 when the image metadata is more than the project's (or user's) metadata_items limit. */
+export async function checkImageMetadataQuota(svc: ComputeService, projectId: string, userId: string, items: number): Promise<void> {
+  if (items === 0) return;
+  const project = await projectQuotaLimits(svc.db.kysely, svc.conf, projectId);
+  const user = await userQuotaLimits(svc.db.kysely, svc.conf, projectId, userId);
+  for (const limit of [project['metadata_items'], user['metadata_items']]) {
+    if (limit !== undefined && limit >= 0 && items > limit) throw new Forbidden('Image metadata limit exceeded');
+  }
 }
 
 /** Starts a snapshot (or backup) of `inst`; returns the new image's id. */
@@ -48,7 +52,7 @@ export async function snapshotServer(
   req: SnapshotRequest,
 ): Promise<string> {
   const action = req.backup ? 'createBackup' : 'createImage';
-  if (req.checkQuota) checkImageMetadataQuota(svc.conf, Object.keys(req.metadata).length);
+  if (req.checkQuota) await checkImageMetadataQuota(svc, who.projectId ?? inst.project_id, who.userId ?? inst.user_id, Object.keys(req.metadata).length);
   checkState(inst, action, SNAPSHOT_GUARD);
   if (inst.image_ref === '') {
     throw new Invalid(req.backup ? 'Backup is not supported for volume-backed instances.' : 'Snapshot of a volume-backed server is not supported.');

@@ -43,6 +43,8 @@ export const TaskState = {
   REBUILD_SPAWNING: 'rebuild_spawning',
   MIGRATING: 'migrating',
   DELETING: 'deleting',
+  SOFT_DELETING: 'soft-deleting',
+  RESTORING: 'restoring',
   RESCUING: 'rescuing',
   UNRESCUING: 'unrescuing',
   UPDATING_PASSWORD: 'updating_password',

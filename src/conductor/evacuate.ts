@@ -8,7 +8,7 @@
 import type { Handlers, JobHandle, MessageArgs } from '../rpc/bus.js';
 import type { ConductorContext } from './context.js';
 import { conductorEvent, SchedulerUnreachable, selectDestinations } from './context.js';
-import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
+import { addFault, flavorOf, getInstance, lockLiveInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { claim, moveAllocations, release } from '../scheduler/claims.js';
 import { transact } from '../jobs/transaction.js';
@@ -73,8 +73,10 @@ export function evacuateTask(ctx: ConductorContext): Handlers {
   /** The evacuation is dropped before it began: the server keeps its old host's share; a claim made here is given back. */
   const abandon = (migration: MigrationRow, job: JobHandle | undefined): Promise<void> =>
     transact(ctx, async (tx) => {
+      // The server's row before the migration's, in the order a delete takes them.
+      const alive = await lockLiveInstance(tx.q, migration.instance_uuid);
       const ended = await updateMigration(tx.q, migration.id, { status: 'error' }, { expectStatus: ['accepted'], now: ctx.clock.now() });
-      if (!(await getInstance(tx.q, migration.instance_uuid))) {
+      if (!alive) {
         // A deleted server holds nothing, whoever ended its evacuation: a claim this run made goes too.
         await release(tx.q, migration.instance_uuid);
         await release(tx.q, migration.uuid);

@@ -9,7 +9,7 @@ import type { Handlers, Json, JobHandle, MessageArgs } from '../rpc/bus.js';
 import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import type { ConductorContext } from './context.js';
 import { conductorEvent, SchedulerUnreachable, selectDestinations } from './context.js';
-import { getInstance, updateInstance } from '../db/instances.js';
+import { getInstance, lockLiveInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
 import { requestedFlavorOf, type RequestSpec, type Selection } from '../scheduler/request-spec.js';
@@ -137,8 +137,9 @@ async function giveBack(ctx: ConductorContext, inst: InstanceRow, m: MigrationRo
 /** The server was taken back (reset-state) or deleted before its move began: the move is dropped, its resources given back. */
 async function abandon(ctx: ConductorContext, m: MigrationRow, inst: InstanceRow | undefined, job: JobHandle | undefined): Promise<void> {
   await transact(ctx, async (tx) => {
+    // The server's row before the migration's, in the order a delete takes them.
+    const alive = await lockLiveInstance(tx.q, m.instance_uuid);
     const ended = await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['pre-migrating'], now: ctx.clock.now() });
-    const alive = inst !== undefined && (await getInstance(tx.q, inst.uuid)) !== undefined;
     if (!alive) {
       // A deleted server holds nothing, whoever ended its move: a claim this run made goes too.
       await release(tx.q, m.instance_uuid);

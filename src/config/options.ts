@@ -1,6 +1,6 @@
 // Every option Magnetar reads. Sections and names follow nova.conf where Nova
 // has the option, so an operator's knowledge carries over; Magnetar's own
-// options live in [magnetar], [identity], [image] and [fake].
+// options live in [magnetar], [identity], [image] and [fake]; [quota] is Nova's.
 
 export type OptionType = 'string' | 'int' | 'float' | 'bool' | 'list';
 
@@ -46,6 +46,9 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'sync_power_state_interval', 'float', 600, 'Seconds between a host\'s checks that its servers\' power states match their guests; 0 = only at start-up'),
   opt('DEFAULT', 'running_deleted_instance_action', 'string', 'reap', 'What a host does with guests of deleted servers: noop, log, shutdown or reap'),
   opt('DEFAULT', 'running_deleted_instance_poll_interval', 'float', 1800, 'Seconds between a host\'s checks for guests it should no longer have; 0 = only at start-up'),
+  opt('DEFAULT', 'reclaim_instance_interval', 'int', 0, 'Seconds a deleted server is kept soft-deleted (restorable) before its host deletes it; 0 = delete at once'),
+  opt('DEFAULT', 'instance_usage_audit', 'bool', false, 'Each compute host records, once per audit period, the servers that ran on it (os-instance_usage_audit_log)'),
+  opt('DEFAULT', 'instance_usage_audit_period', 'string', 'month', 'Audit period: hour, day, month or year, optionally @offset (e.g. month@15)'),
   // [api]
   opt('api', 'max_limit', 'int', 1000, 'Largest page a paged list returns'),
   opt('api', 'enable_instance_password', 'bool', true, 'Return adminPass on server create/rebuild and evacuate below 2.14'),
@@ -58,19 +61,21 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('conductor', 'migrate_max_retries', 'int', -1, 'Further hosts a scheduled live migration may try after pre-checks fail; -1 = until none are left'),
   // [scheduler]
   opt('scheduler', 'max_attempts', 'int', 3, 'Hosts tried for a build or cold migration'),
+  // [workarounds]
+  opt('workarounds', 'disable_group_policy_check_upcall', 'bool', false, 'Skip the check of a server group policy on the host a server is built on or moved to'),
   // [filter_scheduler]
   opt('filter_scheduler', 'enabled_filters', 'list',
-    ['ComputeFilter', 'AvailabilityZoneFilter', 'RamFilter', 'DiskFilter', 'CoreFilter', 'SameHostFilter', 'DifferentHostFilter'],
+    ['ComputeFilter', 'AvailabilityZoneFilter', 'RamFilter', 'DiskFilter', 'CoreFilter', 'SameHostFilter', 'DifferentHostFilter', 'ServerGroupAntiAffinityFilter', 'ServerGroupAffinityFilter'],
     'Filters a host must pass'),
   opt('filter_scheduler', 'ram_weight_multiplier', 'float', 1.0, 'Weight of free RAM; positive spreads, negative stacks'),
+  opt('filter_scheduler', 'soft_affinity_weight_multiplier', 'float', 1.0, 'Weight of the members of a soft-affinity group a host already runs; must not be negative'),
+  opt('filter_scheduler', 'soft_anti_affinity_weight_multiplier', 'float', 1.0, 'Weight against the members of a soft-anti-affinity group a host already runs; must not be negative'),
   opt('filter_scheduler', 'aggregate_image_properties_isolation_namespace', 'string', '',
     'AggregateImagePropertiesIsolation: only aggregate metadata keys starting with this namespace (and the separator) are compared'),
   opt('filter_scheduler', 'aggregate_image_properties_isolation_separator', 'string', '.', 'Separator after the namespace above'),
   // [compute]
   opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken; 0 = no timeout'),
   opt('compute', 'live_migration_timeout_action', 'string', 'abort', 'What to do when a live migration times out: abort or force_complete'),
-  // [quota]
-  opt('quota', 'metadata_items', 'int', 128, 'Metadata items a server may have; -1 = unlimited'),
   // [oslo_policy]
   opt('oslo_policy', 'policy_file', 'string', 'policy.yaml', 'Policy override file (relative to the config file directory)'),
   opt('oslo_policy', 'policy_dirs', 'list', ['policy.d'], 'Directories of further policy override files'),
@@ -96,6 +101,18 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('identity', 'demo_reader_password', 'string', 'demo_reader', 'Password of user demo_reader'),
   opt('identity', 'extra_users', 'list', [], 'More users: name:password:project:role[+role...] entries'),
   opt('identity', 'external_url', 'string', '', 'Validate tokens against this external Keystone instead of the embedded one'),
+  // [quota] — Nova's quota defaults (a project's, user's or the `default` class's own limits override them; -1 = unlimited)
+  opt('quota', 'instances', 'int', 10, 'Instances allowed per project'),
+  opt('quota', 'cores', 'int', 20, 'Instance cores (vCPUs) allowed per project'),
+  opt('quota', 'ram', 'int', 51200, 'Megabytes of instance RAM allowed per project'),
+  opt('quota', 'metadata_items', 'int', 128, 'Metadata items allowed per server'),
+  opt('quota', 'injected_files', 'int', 5, 'Injected files allowed per server (before 2.57)'),
+  opt('quota', 'injected_file_content_bytes', 'int', 10240, 'Bytes allowed per injected file'),
+  opt('quota', 'injected_file_path_length', 'int', 255, 'Length allowed for an injected file path'),
+  opt('quota', 'key_pairs', 'int', 100, 'Key pairs allowed per user'),
+  opt('quota', 'server_groups', 'int', 10, 'Server groups allowed per project'),
+  opt('quota', 'server_group_members', 'int', 10, 'Servers of one user a server group may hold'),
+  opt('quota', 'recheck_quota', 'bool', true, 'Count again after creating key pairs and undo the creation when a race went over the limit'),
   // [fake] — the simulated hypervisor
   opt('fake', 'vcpus', 'int', 16, 'vCPUs each simulated host reports'),
   opt('fake', 'memory_mb', 'int', 32768, 'RAM (MB) each simulated host reports'),

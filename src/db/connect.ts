@@ -12,6 +12,9 @@ import * as m003 from './migrations/003_auto_disk_config.js';
 import * as m004 from './migrations/004_token_revocations.js';
 import * as m005 from './migrations/005_jobs.js';
 import * as m007 from './migrations/007_aggregates.js';
+import * as m009 from './migrations/009_quotas.js';
+import * as m008 from './migrations/008_task_log.js';
+import * as m010 from './migrations/010_server_groups.js';
 import * as m011 from './migrations/011_system_metadata.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -29,6 +32,9 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: Dia
   { name: '004_token_revocations', up: m004.up },
   { name: '005_jobs', up: m005.up },
   { name: '007_aggregates', up: m007.up },
+  { name: '008_task_log', up: m008.up },
+  { name: '009_quotas', up: m009.up },
+  { name: '010_server_groups', up: m010.up },
   { name: '011_system_metadata', up: m011.up },
 ];
 

@@ -9,6 +9,16 @@ export async function getInstance(db: Kysely<Database>, uuid: string, opts: { re
   return q.executeTakeFirst();
 }
 
+/**
+ * Whether the server is not deleted, holding its row until the transaction
+ * ends: a delete running meanwhile waits for this transaction, or this one
+ * for it, so allocations moved to the server here are never left behind by it.
+ */
+export async function lockLiveInstance(q: Kysely<Database>, uuid: string): Promise<boolean> {
+  const r = await q.updateTable('instances').set((eb) => ({ id: eb.ref('id') })).where('uuid', '=', uuid).where('deleted', '=', 0).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
 export async function insertInstance(db: Kysely<Database>, row: NewInstance): Promise<void> {
   await db.insertInto('instances').values(row).execute();
 }

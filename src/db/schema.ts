@@ -254,6 +254,75 @@ export interface AggregateMetadataTable {
   created_at: string;
 }
 
+/** A server group (Nova's instance group). */
+export interface InstanceGroupsTable {
+  id: Generated<number>;
+  uuid: string;
+  name: string;
+  project_id: string;
+  user_id: string;
+  /** affinity, anti-affinity, soft-affinity or soft-anti-affinity. */
+  policy: string;
+  /** JSON object of the group's rules ({} without any). */
+  rules: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** One run of a host's periodic task over an audit period (Nova's task_log). */
+export interface TaskLogTable {
+  id: Generated<number>;
+  task_name: string;
+  /** RUNNING or DONE. */
+  state: string;
+  host: string;
+  period_beginning: string;
+  period_ending: string;
+  message: string;
+  task_items: number;
+  errors: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface InstanceGroupMembersTable {
+  id: Generated<number>;
+  group_id: number;
+  instance_uuid: string;
+  created_at: string;
+}
+
+/** A project's own limit for one resource (absent: the default applies). */
+export interface QuotasTable {
+  id: Generated<number>;
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** A user's limit for one resource within a project (absent: the project's applies). */
+export interface ProjectUserQuotasTable {
+  id: Generated<number>;
+  project_id: string;
+  user_id: string;
+  resource: string;
+  hard_limit: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+/** A quota class's limit for one resource; the class `default` overrides the [quota] options. */
+export interface QuotaClassesTable {
+  id: Generated<number>;
+  class_name: string;
+  resource: string;
+  hard_limit: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -272,6 +341,12 @@ export interface Database {
   aggregates: AggregatesTable;
   aggregate_hosts: AggregateHostsTable;
   aggregate_metadata: AggregateMetadataTable;
+  instance_groups: InstanceGroupsTable;
+  instance_group_members: InstanceGroupMembersTable;
+  task_log: TaskLogTable;
+  quotas: QuotasTable;
+  project_user_quotas: ProjectUserQuotasTable;
+  quota_classes: QuotaClassesTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;
@@ -289,6 +364,8 @@ export type MigrationUpdate = Updateable<MigrationsTable>;
 export type KeyPairRow = Selectable<KeyPairsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type AggregateRow = Selectable<AggregatesTable>;
+export type InstanceGroupRow = Selectable<InstanceGroupsTable>;
+export type TaskLogRow = Selectable<TaskLogTable>;
 
 /** The flavor as copied into an instance at boot/resize time. */
 export interface InstanceFlavor {

@@ -78,6 +78,8 @@ const adminActionRules: PolicyDefault[] = [
 
 const SVC = 'os_compute_api:os-services';
 const HYP = 'os_compute_api:os-hypervisors';
+const HOSTS = 'os_compute_api:os-hosts';
+const AUDIT_LOG = 'os_compute_api:os-instance-usage-audit-log';
 
 const infrastructureRules: PolicyDefault[] = [
   rule(`${SVC}:list`, ADMIN, 'List compute services. GET /os-services', [SVC, OLD_ADMIN]),
@@ -116,11 +118,33 @@ const infrastructureRules: PolicyDefault[] = [
   rule('os_compute_api:os-keypairs:create', KEYPAIR_OWNER, 'Create or import a key pair. POST /os-keypairs'),
   rule('os_compute_api:os-keypairs:delete', KEYPAIR_OWNER, 'Delete a key pair. DELETE /os-keypairs/{keypair_name}'),
   rule('os_compute_api:os-keypairs:show', KEYPAIR_OWNER, 'Show a key pair. GET /os-keypairs/{keypair_name}'),
+  rule('os_compute_api:os-server-groups:create', MEM, 'Create a server group. POST /os-server-groups'),
+  rule('os_compute_api:os-server-groups:delete', MEM, 'Delete a server group. DELETE /os-server-groups/{server_group_id}'),
+  rule('os_compute_api:os-server-groups:index', RDR, 'List the server groups of the project. GET /os-server-groups'),
+  rule('os_compute_api:os-server-groups:index:all_projects', ADMIN, 'List the server groups of every project. GET /os-server-groups?all_projects'),
+  rule('os_compute_api:os-server-groups:show', RDR, 'Show a server group. GET /os-server-groups/{server_group_id}'),
   rule('os_compute_api:os-quota-sets:show', RDR, 'Show the quotas of a project. GET /os-quota-sets/{project_id}'),
   rule('os_compute_api:os-quota-sets:detail', RDR, 'Show the quotas of a project with their usage. GET /os-quota-sets/{project_id}/detail'),
   rule('os_compute_api:os-quota-sets:defaults', '@', 'List the default quotas. GET /os-quota-sets/{project_id}/defaults'),
   rule('os_compute_api:os-quota-sets:update', ADMIN, 'Update the quotas of a project. PUT /os-quota-sets/{project_id}'),
   rule('os_compute_api:os-quota-sets:delete', ADMIN, 'Revert the quotas of a project to the defaults. DELETE /os-quota-sets/{project_id}'),
+  rule('os_compute_api:os-simple-tenant-usage:show', RDR, 'Show the usage of one project over a period. GET /os-simple-tenant-usage/{tenant_id}'),
+  rule('os_compute_api:os-simple-tenant-usage:list', ADMIN, 'List the usage of every project over a period. GET /os-simple-tenant-usage'),
+  rule(`${HOSTS}:list`, ADMIN, 'List hosts (deprecated: use os-hypervisors and os-services). GET /os-hosts', [HOSTS, OLD_ADMIN]),
+  rule(`${HOSTS}:show`, ADMIN, 'Show the resources of a host (deprecated). GET /os-hosts/{host_name}', [HOSTS, OLD_ADMIN]),
+  rule(`${HOSTS}:update`, ADMIN, 'Enable or disable a host, or put it in maintenance mode (deprecated). PUT /os-hosts/{host_name}', [HOSTS, OLD_ADMIN]),
+  rule(`${HOSTS}:reboot`, ADMIN, 'Reboot a host (deprecated). GET /os-hosts/{host_name}/reboot', [HOSTS, OLD_ADMIN]),
+  rule(`${HOSTS}:shutdown`, ADMIN, 'Shut down a host (deprecated). GET /os-hosts/{host_name}/shutdown', [HOSTS, OLD_ADMIN]),
+  rule(`${HOSTS}:start`, ADMIN, 'Start a host (deprecated). GET /os-hosts/{host_name}/startup', [HOSTS, OLD_ADMIN]),
+  rule(`${AUDIT_LOG}:list`, ADMIN, 'List the usage audits of all hosts for the last completed period. GET /os-instance_usage_audit_log', [AUDIT_LOG, OLD_ADMIN]),
+  rule(`${AUDIT_LOG}:show`, ADMIN, 'Show the usage audits of all hosts for the period before a time. GET /os-instance_usage_audit_log/{before_timestamp}', [AUDIT_LOG, OLD_ADMIN]),
+  rule('os_compute_api:os-quota-class-sets:show', ADMIN, 'Show the limits of a quota class. GET /os-quota-class-sets/{quota_class}'),
+  rule('os_compute_api:os-quota-class-sets:update', ADMIN, 'Update the limits of a quota class. PUT /os-quota-class-sets/{quota_class}'),
+  rule('os_compute_api:limits', '@', 'Show the rate and absolute limits of the current project. GET /limits'),
+  rule('os_compute_api:limits:other_project', ADMIN, 'Show the rate and absolute limits of another project. GET /limits?tenant_id={project_id}', [
+    'os_compute_api:os-used-limits',
+    OLD_ADMIN,
+  ]),
 ];
 
 const S = 'os_compute_api:servers';

@@ -2,6 +2,7 @@
 // cross the bus as JSON unchanged.
 import type { InstanceFlavor } from '../db/schema.js';
 import type { Resources } from './resources.js';
+import type { ServerGroupPolicy, ServerGroupRules } from '../db/server-groups.js';
 
 export interface RequestedFlavor {
   readonly vcpus: number;
@@ -23,6 +24,16 @@ export interface SchedulerHints {
   readonly different_host?: readonly string[];
 }
 
+/** The group of the server being placed, as the scheduler reads it (never sent over the bus). */
+export interface RequestedGroup {
+  readonly uuid: string;
+  readonly policy: ServerGroupPolicy;
+  readonly rules: ServerGroupRules;
+  readonly members: readonly string[];
+  /** The hosts its members are on. */
+  readonly hosts: readonly string[];
+}
+
 export interface RequestSpec {
   readonly instanceUuid: string;
   readonly projectId: string;
@@ -42,6 +53,8 @@ export interface RequestSpec {
   readonly numInstances?: number;
   /** Consumers for a multi-instance request, one per instance; default [instanceUuid]. */
   readonly instanceUuids?: readonly string[];
+  /** Set by the scheduler from the database: the group the server is a member of. */
+  readonly instanceGroup?: RequestedGroup;
 }
 
 export interface HostRef {

@@ -18,6 +18,8 @@ import { ignoreHostsFilter } from './filters/ignore-hosts-filter.js';
 import { requestedDestinationFilter } from './filters/requested-destination-filter.js';
 import type { ImageLookup } from '../image/lookup.js';
 import { ramWeigher } from './weighers/ram.js';
+import { serverGroupSoftAffinityWeigher, serverGroupSoftAntiAffinityWeigher } from './weighers/server-group-soft-affinity.js';
+import { serverGroupOfInstance, type ServerGroupPolicy } from '../db/server-groups.js';
 import { orderByWeight, type Weigher } from './weighers/weigher.js';
 
 export interface SchedulerOptions {
@@ -35,6 +37,13 @@ export interface SelectOptions {
 }
 
 const NOT_ENOUGH_HOSTS = 'There are not enough hosts available.';
+
+/** A group whose policy the configured filters cannot enforce (Nova's UnsupportedPolicyException). */
+export class UnsupportedPolicy extends Invalid {
+  constructor(reason: string) {
+    super(`ServerGroup policy is not supported: ${reason}`);
+  }
+}
 
 export class Scheduler {
   private readonly filters: readonly Filter[];
@@ -64,7 +73,25 @@ export class Scheduler {
         warn,
       ),
     ];
-    this.weighers = [ramWeigher(conf.num('filter_scheduler', 'ram_weight_multiplier'))];
+    this.weighers = [
+      ramWeigher(conf.num('filter_scheduler', 'ram_weight_multiplier')),
+      serverGroupSoftAffinityWeigher(conf.num('filter_scheduler', 'soft_affinity_weight_multiplier')),
+      serverGroupSoftAntiAffinityWeigher(conf.num('filter_scheduler', 'soft_anti_affinity_weight_multiplier')),
+    ];
+  }
+
+  /**
+   * The group of the server being placed, as Nova's setup_instance_group
+   * reads it; a hard policy whose filter is not enabled cannot be honoured
+   * and is refused.
+   */
+  private async groupOf(spec: RequestSpec): Promise<{ uuid: string; policy: ServerGroupPolicy; rules: { max_server_per_host?: number }; members: readonly string[] } | undefined> {
+    const group = await serverGroupOfInstance(this.db.kysely, spec.instanceUuid);
+    if (group === undefined) return undefined;
+    const needs: Partial<Record<ServerGroupPolicy, string>> = { affinity: 'ServerGroupAffinityFilter', 'anti-affinity': 'ServerGroupAntiAffinityFilter' };
+    const filter = needs[group.policy];
+    if (filter !== undefined && !this.filters.some((f) => f.name === filter)) throw new UnsupportedPolicy(`${filter} not configured`);
+    return { uuid: group.uuid, policy: group.policy, rules: group.rules, members: group.members };
   }
 
   /**
@@ -77,16 +104,27 @@ export class Scheduler {
     const want = resourcesOf(spec.flavor);
     const maxAlternates = Math.max(0, this.conf.num('scheduler', 'max_attempts') - 1);
     const hints = spec.schedulerHints;
-    const namesInstances = (hints?.same_host?.length ?? 0) + (hints?.different_host?.length ?? 0) > 0;
+    const group = await this.groupOf(spec);
+    const namesInstances = group !== undefined || (hints?.same_host?.length ?? 0) + (hints?.different_host?.length ?? 0) > 0;
     const withAggregates = this.filters.some((f) => f.readsAggregates?.(spec) === true);
     let hosts = await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances, withAggregates });
     const selections: Selection[] = [];
     const claimed: Array<{ consumer: string; nodeUuid: string }> = [];
     try {
       for (const { consumer, instanceUuid } of placements) {
+        // The group as it stands now, with the servers this request already placed.
+        const request: RequestSpec =
+          group === undefined
+            ? spec
+            : {
+                ...spec,
+                instanceUuid,
+                instanceGroup: { ...group, hosts: hosts.filter((h) => group.members.some((m) => h.instanceUuids.has(m))).map((h) => h.host) },
+              };
         const ordered = orderByWeight(
-          hosts.filter((h) => this.filters.every((f) => f.passes(h, spec))),
+          hosts.filter((h) => this.filters.every((f) => f.passes(h, request))),
           this.weighers,
+          request,
         );
         const full = new Set<HostState>();
         let chosen: HostState | undefined;

@@ -1,7 +1,7 @@
-// Deferred delete actions: `restore` (never possible here, since nothing is
-// soft-deleted: Nova's state conflict after lookup, policy and lock) and
-// `forceDelete` (an immediate delete in any state, after lookup, policy and
-// lock).
+// Deferred delete actions without a reclaim interval (nothing is
+// soft-deleted): `restore` (Nova's state conflict after lookup, policy and
+// lock) and `forceDelete` (an immediate delete in any state, after lookup,
+// policy and lock). soft-delete.test.ts covers them with soft delete on.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';

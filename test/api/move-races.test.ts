@@ -157,8 +157,9 @@ describe('moves racing with restarts, resets and deletes', () => {
         (x) => x.guests.length === 0 && x.open === 0,
         20_000,
       );
-      assert.deepEqual(await allocationHosts(c, s.id), []);
-      for (const m of await migrationRows(c, s.id)) assert.deepEqual(await allocationHosts(c, m.uuid), []);
+      const state = `round ${round} (${live ? 'live' : 'cold'}, delete ${del.status}): migrations ${JSON.stringify(await migrationRows(c, s.id))}`;
+      assert.deepEqual(await allocationHosts(c, s.id), [], `the server's allocations; ${state}`);
+      for (const m of await migrationRows(c, s.id)) assert.deepEqual(await allocationHosts(c, m.uuid), [], `the migration's allocations; ${state}`);
     }
     await assertAuditClean(c);
   });

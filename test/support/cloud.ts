@@ -80,7 +80,16 @@ const FAST = [
   'DEFAULT.running_deleted_instance_poll_interval=0.5',
   'magnetar.job_retry_interval=1',
   'magnetar.job_lease_time=3',
+  // Most tests boot more servers and keys than Nova's default quotas allow;
+  // the quota tests set the limits they mean to test.
+  'quota.instances=-1',
+  'quota.cores=-1',
+  'quota.ram=-1',
+  'quota.key_pairs=-1',
 ];
+
+/** The test cloud makes these quotas unlimited for most tests; quota tests restore Nova's defaults with it. */
+export const NOVA_QUOTA_DEFAULTS: readonly string[] = ['quota.instances=10', 'quota.cores=20', 'quota.ram=51200', 'quota.key_pairs=100'];
 
 async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `magnetar_t_${randomBytes(6).toString('hex')}`;

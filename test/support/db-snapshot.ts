@@ -20,6 +20,9 @@ const TABLES: ReadonlyArray<{ readonly table: string; readonly order: string; re
   { table: 'aggregates', order: 'id' },
   { table: 'aggregate_hosts', order: 'id' },
   { table: 'aggregate_metadata', order: 'id' },
+  { table: 'quotas', order: 'id' },
+  { table: 'project_user_quotas', order: 'id' },
+  { table: 'quota_classes', order: 'id' },
 ];
 
 export type Snapshot = Readonly<Record<string, readonly string[]>>;

@@ -19,7 +19,8 @@ export function registerDeferredDeleteRoutes(routes: RouteTable, deps: ApiDeps):
       const id = params['server_id']!;
       const inst = await getServer(deps.compute, ctx, id);
       authorize(ctx, `${POLICY}:restore`, serverTarget(inst));
-      restoreServer(requester(ctx), inst, id);
+      await restoreServer(deps.compute, requester(ctx), inst, id);
+      return undefined;
     },
   });
 

@@ -10,6 +10,7 @@ import { ImageError, canSee, type Caller } from '../../image/access.js';
 import type { Image } from '../../image/catalog.js';
 import type { PatchOp } from '../../image/registry.js';
 import { imageMetadataSchema, imageMetaItemSchema } from '../schemas/image-metadata.js';
+import { checkImageMetadataQuota } from '../../compute/snapshot.js';
 
 const MAX = '2.38';
 
@@ -22,9 +23,8 @@ export function registerImageMetadataRoutes(routes: RouteTable, deps: ApiDeps): 
     return image;
   };
   /** Makes the image's properties exactly `wanted`. */
-  const store = (ctx: RequestContext, image: Image, wanted: Readonly<Record<string, string>>): void => {
-    const limit = deps.conf.num('quota', 'metadata_items');
-    if (limit >= 0 && Object.keys(wanted).length > limit) throw new Forbidden('Image metadata limit exceeded');
+  const store = async (ctx: RequestContext, image: Image, wanted: Readonly<Record<string, string>>): Promise<void> => {
+    await checkImageMetadataQuota(deps.compute, ctx.projectId, ctx.userId, Object.keys(wanted).length);
     const ops: PatchOp[] = [
       ...Object.keys(image.properties).filter((k) => !(k in wanted)).map((k): PatchOp => ({ op: 'remove', path: `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}` })),
       ...Object.entries(wanted).map(([k, v]): PatchOp => ({ op: 'add', path: `/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, value: v })),
@@ -57,41 +57,41 @@ export function registerImageMetadataRoutes(routes: RouteTable, deps: ApiDeps): 
   });
   routes.route({
     method: 'POST', path, status: 200, max: MAX, body: [{ schema: imageMetadataSchema }],
-    handler: (req) => {
+    handler: async (req) => {
       const image = find(req.ctx, req.params['image_id']!);
       const merged = { ...image.properties, ...(req.body as { metadata: Record<string, string> }).metadata };
-      store(req.ctx, image, merged);
+      await store(req.ctx, image, merged);
       return { metadata: merged };
     },
   });
   routes.route({
     method: 'PUT', path, status: 200, max: MAX, body: [{ schema: imageMetadataSchema }],
-    handler: (req) => {
+    handler: async (req) => {
       const wanted = (req.body as { metadata: Record<string, string> }).metadata;
-      store(req.ctx, find(req.ctx, req.params['image_id']!), wanted);
+      await store(req.ctx, find(req.ctx, req.params['image_id']!), wanted);
       return { metadata: wanted };
     },
   });
   routes.route({
     method: 'PUT', path: `${path}/:key`, status: 200, max: MAX, body: [{ schema: imageMetaItemSchema }],
-    handler: (req) => {
+    handler: async (req) => {
       const meta = (req.body as { meta: Record<string, string> }).meta;
       const key = req.params['key']!;
       if (!(key in meta)) throw new Invalid('Request body and URI mismatch');
       const image = find(req.ctx, req.params['image_id']!);
-      store(req.ctx, image, { ...image.properties, [key]: meta[key]! });
+      await store(req.ctx, image, { ...image.properties, [key]: meta[key]! });
       return { meta };
     },
   });
   routes.route({
     method: 'DELETE', path: `${path}/:key`, status: 204, max: MAX,
-    handler: (req) => {
+    handler: async (req) => {
       const image = find(req.ctx, req.params['image_id']!);
       const key = req.params['key']!;
       if (!(key in image.properties)) throw new NotFound('Invalid metadata key');
       const rest = { ...image.properties };
       delete rest[key];
-      store(req.ctx, image, rest);
+      await store(req.ctx, image, rest);
       return respond(204);
     },
   });

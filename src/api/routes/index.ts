@@ -24,6 +24,8 @@ import { registerMagnetarAuditRoutes } from './magnetar-audit.js';
 import { registerMagnetarHostRoutes } from './magnetar-hosts.js';
 import { registerKeypairRoutes } from './keypairs.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
+import { registerQuotaClassSetRoutes } from './quota-class-sets.js';
+import { registerLimitsRoutes } from './limits.js';
 import { registerDeferredDeleteRoutes } from './deferred-delete.js';
 import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
@@ -36,6 +38,11 @@ import { registerIpsRoutes } from './ips.js';
 import { registerServerPasswordRoutes } from './server-password.js';
 import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
 import { registerTriggerCrashDumpRoutes } from './trigger-crash-dump.js';
+import { registerServerGroupRoutes } from './server-groups.js';
+import { registerSimpleTenantUsageRoutes } from './simple-tenant-usage.js';
+import { registerRemovedRoutes } from './removed.js';
+import { registerHostRoutes } from './hosts.js';
+import { registerInstanceUsageAuditLogRoutes } from './instance-usage-audit-log.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -62,6 +69,8 @@ export const ALL_ROUTES: Registrar[] = [
   registerMagnetarHostRoutes,
   registerKeypairRoutes,
   registerQuotaSetRoutes,
+  registerQuotaClassSetRoutes,
+  registerLimitsRoutes,
   registerDeferredDeleteRoutes,
   registerConsoleOutputRoutes,
   registerRescueRoutes,
@@ -74,4 +83,9 @@ export const ALL_ROUTES: Registrar[] = [
   registerServerPasswordRoutes,
   registerServerDiagnosticsRoutes,
   registerTriggerCrashDumpRoutes,
+  registerServerGroupRoutes,
+  registerSimpleTenantUsageRoutes,
+  registerRemovedRoutes,
+  registerHostRoutes,
+  registerInstanceUsageAuditLogRoutes,
 ];

@@ -76,6 +76,7 @@ export function registerKeypairRoutes(routes: RouteTable, deps: ApiDeps): void {
       authorize(ctx, `${POLICY}:create`, { user_id: userId });
       const type = v.atLeast('2.2') ? (kp.type ?? 'ssh') : 'ssh';
       const made = await createKeyPair(svc, {
+        caller: { projectId: ctx.projectId, userId: ctx.userId },
         userId,
         name: kp.name,
         type,

@@ -20,7 +20,7 @@ import { isRuleStep, ruleSteps, type FaultRule } from '../../virt/fake/faults.js
 
 const RULE = 'magnetar:faults';
 /** How long to wait for one agent's answer; an agent that does not answer is skipped. */
-const AGENT_TIMEOUT_MS = 2000;
+const AGENT_TIMEOUT_MS = 5000;
 
 const OPT_STRING = { type: ['string', 'null'], minLength: 1 } as const;
 const CREATE_SCHEMA: JsonSchema = {

@@ -8,6 +8,7 @@ import { requestedAutoDiskConfig } from '../../compute/disk-config.js';
 import { rebuildServer } from '../../compute/rebuild.js';
 import { generatePassword } from '../../compute/password.js';
 import { showBody } from './servers.js';
+import { injectedFilesOf } from '../injected-files.js';
 
 const METADATA = {
   type: 'object',
@@ -79,6 +80,7 @@ export function registerServerRebuildRoutes(routes: RouteTable, deps: ApiDeps): 
           imageRef: r['imageRef'],
           ...(r['name'] !== undefined && { name: r['name'] }),
           ...(r['metadata'] !== undefined && { metadata: r['metadata'] }),
+          injectedFiles: injectedFilesOf(r['personality']),
           ...('description' in r && { description: r['description'] }),
           ...(r['accessIPv4'] !== undefined && { accessIPv4: r['accessIPv4'] }),
           ...(r['accessIPv6'] !== undefined && { accessIPv6: r['accessIPv6'] }),

@@ -1,11 +1,11 @@
 // /servers: create, list, list with details, show, update, delete, and the
 // lock/unlock actions (api-ref servers.inc, related-apis.md §1).
-import { checkMetadataItemsQuota } from '../../compute/metadata-quota.js';
 import type { RouteTable } from '../router.js';
 import { respond } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import { authorize, can, type RequestContext } from '../context.js';
 import { badRequest, forbidden } from '../faults.js';
+import { injectedFilesOf } from '../injected-files.js';
 import { boolish } from '../validation.js';
 import { parseIsoTime, type Query } from '../query.js';
 import type { InstanceRow } from '../../db/schema.js';
@@ -29,8 +29,11 @@ import {
   zoneForForcedHost,
 } from '../../compute/servers.js';
 import { generatePassword } from '../../compute/password.js';
+import { softDeleteEnabled, softDeleteServer } from '../../compute/deferred-delete.js';
 import { isExpectedLocker, lockServer, unlockServer } from '../../compute/lock.js';
 import { CREATE_BODY, LIST_QUERY, LOCK_BODY, SHOW_QUERY, UNLOCK_BODY, UPDATE_BODY, ignoredSortKeys } from '../schemas/servers.js';
+import { groupForBoot } from '../../compute/server-groups.js';
+import { serverGroupUuidsOf } from '../../db/server-groups.js';
 import { serverBasic, serverCreated, serverFull, showOptions, type ServerFacts } from '../views/servers.js';
 import { collectionLinks, pageParams } from '../views/paging.js';
 
@@ -78,7 +81,8 @@ async function factsFor(deps: ApiDeps, rows: readonly InstanceRow[], withHostSta
 
 export async function showBody(deps: ApiDeps, ctx: RequestContext, inst: InstanceRow, kind: 'show' | 'update', extra: Record<string, unknown> = {}): Promise<unknown> {
   const o = showOptions(ctx, inst, kind);
-  const facts = (await factsFor(deps, [inst], o.hostStatus !== 'none')).get(inst.uuid)!;
+  let facts = (await factsFor(deps, [inst], o.hostStatus !== 'none')).get(inst.uuid)!;
+  if (o.showServerGroups) facts = { ...facts, serverGroup: (await serverGroupUuidsOf(deps.db.kysely, [inst.uuid])).get(inst.uuid) };
   return { server: { ...serverFull(ctx, inst, facts, o), ...extra } };
 }
 
@@ -391,7 +395,6 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   const image = deps.images.get(imageId);
   if (!image || !usableBy(image, { projectId: ctx.projectId, isAdmin: ctx.isAdmin })) throw badRequest('Can not find requested image');
   if (image.status !== 'active') throw badRequest(`Image ${imageId} is not active.`);
-  checkMetadataItemsQuota(deps.conf, Object.keys(s['metadata'] ?? {}).length);
   if (flavor.root_gb === 0) authorize(ctx, `${S}:create:zero_disk_flavor`, target);
   if (flavor.memory_mb < image.minRam) throw badRequest("Flavor's memory is too small for requested image.");
   if (flavor.root_gb > 0 && flavor.root_gb < image.minDisk)
@@ -408,6 +411,8 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   await checkRequestedDestination(deps.compute, s['host'] ?? undefined, s['hypervisor_hostname'] ?? undefined);
 
   const hints = normaliseHints(body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints']);
+  const groupHint = hints['group']?.[0];
+  const serverGroup = groupHint !== undefined ? await groupForBoot(deps.compute, groupHint) : undefined;
   const created = await createServers(deps.compute, ctx, {
     name,
     description,
@@ -418,6 +423,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
     ...(requestedHost !== undefined && { requestedHost }),
     ...(requestedNode !== undefined && { requestedNode }),
     metadata: s['metadata'] ?? {},
+    injectedFiles: injectedFilesOf(s['personality']),
     adminPass: password,
     userData: s['user_data'] ?? null,
     keyName: s['key_name'] ?? null,
@@ -430,6 +436,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
     requestedNetworks: networks ?? [],
     minCount,
     maxCount,
+    ...(serverGroup !== undefined && { serverGroup }),
   });
 
   if (s['return_reservation_id'] !== undefined && s['return_reservation_id'] !== false) return { reservation_id: created.reservationId };
@@ -514,7 +521,8 @@ export function registerServersRoutes(routes: RouteTable, deps: ApiDeps): void {
     handler: async ({ ctx, params }) => {
       const inst = await getServer(svc, ctx, params['server_id']!);
       authorize(ctx, `${S}:delete`, serverUserTarget(inst));
-      await deleteServer(svc, ctx, inst);
+      if (softDeleteEnabled(svc)) await softDeleteServer(svc, ctx, inst);
+      else await deleteServer(svc, ctx, inst);
       return undefined;
     },
   });

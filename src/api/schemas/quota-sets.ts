@@ -5,7 +5,7 @@ import type { JsonSchema } from '../validation.js';
 import { BOOLISH } from '../validation.js';
 import type { Versioned } from '../router.js';
 import type { QuerySchema } from '../query.js';
-import { QUOTA_RESOURCES } from '../../compute/quota-usage.js';
+import { QUOTA_RESOURCES } from '../../compute/quota-resources.js';
 import { ApiVersion } from '../microversion.js';
 
 const QUOTA_VALUE = { type: ['integer', 'string'], pattern: '^-?[0-9]+$', minimum: -1, maximum: 0x7fffffff } as const;

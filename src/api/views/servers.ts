@@ -52,6 +52,8 @@ export interface ServerFacts {
   readonly imageProperties?: Readonly<Record<string, string>> | undefined;
   /** The zone of the server's host. */
   readonly hostZone: string;
+  /** The uuid of the server's group, when it is in one (read only for single-server bodies). */
+  readonly serverGroup?: string | undefined;
 }
 
 export interface ShowOptions {
@@ -199,7 +201,7 @@ export function serverFull(ctx: RequestContext, inst: InstanceRow, facts: Server
   if (v.atLeast('2.19')) s['description'] = inst.display_description;
   if (v.atLeast('2.26')) s['tags'] = parseJson<string[]>(inst.tags, []);
   if (v.atLeast('2.63')) s['trusted_image_certificates'] = null;
-  if (o.showServerGroups) s['server_groups'] = [];
+  if (o.showServerGroups) s['server_groups'] = facts.serverGroup !== undefined ? [facts.serverGroup] : [];
   if (v.atLeast('2.73')) s['locked_reason'] = inst.locked_reason;
   if (v.atLeast('2.90') && !o.showExtendedAttr) s['OS-EXT-SRV-ATTR:hostname'] = inst.hostname;
   if (o.allAttributes && v.atLeast('2.96')) s['pinned_availability_zone'] = inst.availability_zone;

@@ -13,6 +13,8 @@ import { diskFilter } from './disk-filter.js';
 import type { Filter } from './filter.js';
 import { ramFilter } from './ram-filter.js';
 import { sameHostFilter } from './same-host-filter.js';
+import { serverGroupAffinityFilter } from './server-group-affinity-filter.js';
+import { serverGroupAntiAffinityFilter } from './server-group-anti-affinity-filter.js';
 
 /** What some filters need beyond the host and the request. */
 export interface FilterDeps {
@@ -37,6 +39,8 @@ export function enabledFilters(names: readonly string[], deps: FilterDeps, warn:
     aggregateMultiTenancyIsolation,
     aggregateImagePropertiesIsolation(deps.imageProperties, deps.isolationNamespace, deps.isolationSeparator),
     aggregateTypeAffinityFilter,
+    serverGroupAffinityFilter,
+    serverGroupAntiAffinityFilter,
   ];
   const out: Filter[] = [];
   for (const name of names) {

@@ -6,6 +6,7 @@ import type { Weigher } from './weigher.js';
 export function ramWeigher(multiplier: number): Weigher {
   return {
     name: 'RAMWeigher',
-    weigh: (host) => multiplier * freeOf(host.inventory, host.used).memory_mb,
+    multiplier,
+    weigh: (host) => freeOf(host.inventory, host.used).memory_mb,
   };
 }

@@ -57,6 +57,7 @@ const SETTLES_AT_ONCE = new Set([
   'POST /os-aggregates/:aggregate_id/images',
   'PUT /os-quota-sets/:id',
   'DELETE /os-quota-sets/:id',
+  'PUT /os-quota-class-sets/:id',
   'POST /magnetar/faults',
   'DELETE /magnetar/faults/:fault_id',
   'DELETE /magnetar/faults',

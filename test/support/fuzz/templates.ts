@@ -63,6 +63,8 @@ export function validBody(r: Random, ep: Endpoint, f: FuzzFixture, pathKey: stri
       return { keypair: { name: `fz-${r.int(0, 1e6)}`, ...(r.chance(0.3) ? { type: r.pick(['ssh', 'x509']) } : {}), ...(r.chance(0.2) ? { user_id: r.pick(f.users) } : {}) } };
     case 'PUT /os-quota-sets/:id':
       return { quota_set: { [r.pick(['instances', 'cores', 'ram', 'key_pairs'])]: r.pick<Json>([10, -1, '5']), ...(r.chance(0.2) ? { force: true } : {}) } };
+    case 'PUT /os-quota-class-sets/:id':
+      return { quota_class_set: { [r.pick(['instances', 'cores', 'ram', 'metadata_items'])]: r.pick<Json>([100, -1, '50']) } };
     default:
       return undefined;
   }
