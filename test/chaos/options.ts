@@ -16,13 +16,15 @@ export interface CampaignOptions {
   readonly report: string | null;
   /** Runs the modes at the same time instead of one after the other. */
   readonly parallel: boolean;
+  /** No round starts after this many minutes of a mode (0 = no limit); the results say how many ran. */
+  readonly maxMinutes: number;
 }
 
 export const USAGE = `usage: npm run chaos -- [--rounds N] [--seed N] [--mode distributed|all-in-one|both]
-                      [--servers N] [--settle SECONDS] [--out FILE.json] [--report FILE.md] [--parallel]`;
+                      [--servers N] [--settle SECONDS] [--out FILE.json] [--report FILE.md] [--parallel] [--max-minutes M]`;
 
 export function parseOptions(argv: readonly string[]): CampaignOptions {
-  const o = { rounds: 200, seed: 1, modes: ['distributed', 'all-in-one'] as Mode[], servers: 8, settleSeconds: 30, out: null as string | null, report: null as string | null, parallel: false };
+  const o = { rounds: 200, seed: 1, modes: ['distributed', 'all-in-one'] as Mode[], servers: 8, settleSeconds: 30, out: null as string | null, report: null as string | null, parallel: false, maxMinutes: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -61,6 +63,9 @@ export function parseOptions(argv: readonly string[]): CampaignOptions {
         break;
       case '--report':
         o.report = value();
+        break;
+      case '--max-minutes':
+        o.maxMinutes = int(0);
         break;
       case '--parallel':
         o.parallel = true;

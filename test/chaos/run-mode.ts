@@ -73,6 +73,10 @@ export async function runMode(mode: Mode, o: CampaignOptions, print: (line: stri
     const plans = allPlans().filter((p) => dep.canArm(p.point.split('.')[0] as 'api' | 'conductor' | 'compute'));
     const rounds: RoundRecord[] = [];
     for (const [i, plan] of schedule(plans, o.rounds, o.seed).entries()) {
+      if (o.maxMinutes > 0 && Date.now() - t0 > o.maxMinutes * 60_000) {
+        print(`[${mode}] ${o.maxMinutes} min are up: stopping after ${i} of ${o.rounds} rounds`);
+        break;
+      }
       const rec = await runRound(
         { dep, rng, tracker, imageRef, settleMs: o.settleSeconds * 1000, reachMs: 30_000, restartAfterMs: [1000, 4000] },
         i + 1,

@@ -17,8 +17,11 @@ describe('a short crash campaign', () => {
   it(`${ROUNDS} rounds in each mode (seed ${SEED}) end with the audit clean and nothing lost`, { timeout: 420_000 }, async () => {
     const lines: string[] = [];
     const result = await runCampaign(
-      { rounds: ROUNDS, seed: SEED, modes: ['distributed', 'all-in-one'], servers: 4, settleSeconds: 30, out: null, report: null, parallel: true },
-      (l) => lines.push(l),
+      { rounds: ROUNDS, seed: SEED, modes: ['distributed', 'all-in-one'], servers: 4, settleSeconds: 30, out: null, report: null, parallel: true, maxMinutes: 0 },
+      (l) => {
+        lines.push(l);
+        console.log(l);
+      },
     );
     const summary = `${lines.join('\n')}\n${summaryText(result)}`;
     assert.equal(totalViolations(result), 0, summary);
