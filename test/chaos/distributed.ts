@@ -20,12 +20,15 @@ export async function startDistributed(hosts: readonly string[], settings: reado
   /** Starts a role's process; one that dies before it says it is ready (e.g. at an armed point in its start-up) is not an error. */
   const launch = async (role: string, extra: readonly string[] = []): Promise<void> => {
     alive.add(role);
-    try {
-      await d.startRole(role, extra);
-    } catch (err) {
-      if (extra.length === 0) {
-        // Once more: a start can lose a race with a port or the broker.
+    for (let attempt = 1; ; attempt++) {
+      try {
         await d.startRole(role, extra);
+        return;
+      } catch (err) {
+        // An armed life may die in its start-up; a plain one is tried again (a busy machine can make a start slow).
+        if (extra.length > 0) return;
+        await d.kill(role).catch(() => undefined);
+        if (attempt === 3) throw err;
       }
     }
   };

@@ -77,11 +77,17 @@ export async function runMode(mode: Mode, o: CampaignOptions, print: (line: stri
         print(`[${mode}] ${o.maxMinutes} min are up: stopping after ${i} of ${o.rounds} rounds`);
         break;
       }
+      const roundStart = Date.now();
       const rec = await runRound(
         { dep, rng, tracker, imageRef, settleMs: o.settleSeconds * 1000, reachMs: 30_000, restartAfterMs: [1000, 4000] },
         i + 1,
         plan,
-      );
+      ).catch((err: Error): RoundRecord => ({
+        // The campaign itself failed (e.g. a process did not start again in time): counted, never hidden.
+        mode, round: i + 1, point: plan.point, flow: plan.flows[0]!, victim: '', server: null, request: '', reached: false,
+        restartAfterMs: 0, settleMs: 0, clean: false, findings: [], problems: [`the round could not run: ${err.message}`], end: '-',
+        durationMs: Date.now() - roundStart,
+      }));
       rounds.push(rec);
       print(roundLine(rec, o.rounds));
     }
