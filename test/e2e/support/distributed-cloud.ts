@@ -190,7 +190,10 @@ export class DistributedCloud {
     for (const p of [...this.procs.values()].reverse()) {
       if (p.exitCode !== null || p.signalCode !== null) continue;
       p.kill('SIGTERM');
+      // A process that does not stop within 10 s (a busy machine, a hung shutdown) is killed.
+      const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
       await new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
+      clearTimeout(timer);
     }
     await pgAdmin(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
     rmSync(this.dir, { recursive: true, force: true });
