@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, type CampaignOptions } from './options.js';
 import { markdown, summaryText, totalViolations, type CampaignResult } from './report.js';
-import { runMode } from './run-mode.js';
+import { runMode, type ModeResult } from './run-mode.js';
 
 function commit(): string {
   try {
@@ -22,9 +22,17 @@ function commit(): string {
 
 export async function runCampaign(o: CampaignOptions, print: (line: string) => void = (l) => console.log(l)): Promise<CampaignResult> {
   const startedAt = new Date().toISOString();
-  const modes = o.parallel
-    ? await Promise.all(o.modes.map((m) => runMode(m, o, print)))
-    : await o.modes.reduce(async (acc, m) => [...(await acc), await runMode(m, o, print)], Promise.resolve([] as Awaited<ReturnType<typeof runMode>>[]));
+  let modes: ModeResult[];
+  if (o.parallel) {
+    // Every mode ends (and stops its deployment) before a failure of one is passed on.
+    const settled = await Promise.allSettled(o.modes.map((m) => runMode(m, o, print)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    modes = settled.map((r) => (r as PromiseFulfilledResult<ModeResult>).value);
+  } else {
+    modes = [];
+    for (const m of o.modes) modes.push(await runMode(m, o, print));
+  }
   const result: CampaignResult = { startedAt, finishedAt: new Date().toISOString(), commit: commit(), options: o, modes };
   const write = (file: string, text: string): void => {
     mkdirSync(dirname(file), { recursive: true });

@@ -10,7 +10,14 @@ const computeRole = (host: string): string => `compute:${host}`;
 
 export async function startDistributed(hosts: readonly string[], settings: readonly string[]): Promise<Deployment> {
   const d = new DistributedCloud();
-  await d.start(['api', 'scheduler', 'conductor', ...hosts.map(computeRole)], settings);
+  // A machine busy with other work can take long to start a process; the campaign waits rather than fails.
+  d.startTimeoutMs = 60_000;
+  try {
+    await d.start(['api', 'scheduler', 'conductor', ...hosts.map(computeRole)], settings);
+  } catch (err) {
+    await d.stop().catch(() => undefined);
+    throw err;
+  }
   const api = new ApiClient(d.computeUrl, d.identityUrl);
   const roleOf = (r: Role): string => (r === 'api' || r === 'conductor' ? r : computeRole(r));
   const isUp = (r: Role): boolean => alive.has(roleOf(r));
