@@ -22,6 +22,8 @@ function commit(): string {
 
 export async function runCampaign(o: CampaignOptions, print: (line: string) => void = (l) => console.log(l)): Promise<CampaignResult> {
   const startedAt = new Date().toISOString();
+  // The code that runs is the checkout's as the campaign starts.
+  const startCommit = commit();
   let modes: ModeResult[];
   if (o.parallel) {
     // Every mode ends (and stops its deployment) before a failure of one is passed on.
@@ -33,7 +35,7 @@ export async function runCampaign(o: CampaignOptions, print: (line: string) => v
     modes = [];
     for (const m of o.modes) modes.push(await runMode(m, o, print));
   }
-  const result: CampaignResult = { startedAt, finishedAt: new Date().toISOString(), commit: commit(), options: o, modes };
+  const result: CampaignResult = { startedAt, finishedAt: new Date().toISOString(), commit: startCommit, options: o, modes };
   const write = (file: string, text: string): void => {
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);

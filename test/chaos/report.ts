@@ -47,7 +47,7 @@ export function markdown(c: CampaignResult): string {
   const out: string[] = [
     '# Crash campaign (`npm run chaos`)',
     '',
-    `_Recorded ${c.finishedAt} at commit \`${c.commit}\`, seed ${c.options.seed}, ${c.options.servers} servers booted first in each mode, settle bound ${c.options.settleSeconds} s._`,
+    `_Recorded ${c.finishedAt}, run from commit \`${c.commit}\` (started ${c.startedAt}), seed ${c.options.seed}, ${c.options.servers} servers booted first in each mode, settle bound ${c.options.settleSeconds} s._`,
     '',
     'Each round takes the next crash point (round-robin over `CRASH_POINTS`), drives a flow that reaches it through the compute API as admin, kills the process of the role at that point (SIGKILL, armed as `crash:<point>`), brings it back 1–4 s later, lets the cloud settle (bounded) and requires a strict audit (`GET /v2.1/magnetar/audit?strict=true`) with zero findings plus every server the campaign made and did not delete still listed. Simulated hypervisor steps take 0.5–2 s; heartbeats and periodic tasks run every second, service_down_time 5 s.',
     '',
