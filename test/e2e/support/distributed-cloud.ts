@@ -56,6 +56,8 @@ export class DistributedCloud {
   private readonly procs = new Map<string, ChildProcess>();
   private readonly logs = new Map<string, string>();
   private common: string[] = [];
+  /** How long a role has to say it is ready. */
+  startTimeoutMs = 20_000;
   computeUrl = '';
   identityUrl = '';
   private token = '';
@@ -85,7 +87,7 @@ export class DistributedCloud {
       const p = spawn(process.execPath, [MAIN_JS, ...roleArgs(role), ...this.common, ...extra.flatMap((s) => ['--set', s])], { stdio: ['ignore', 'pipe', 'pipe'] });
       this.procs.set(role, p);
       let out = '';
-      const timer = setTimeout(() => rej(new Error(`${role} did not start: ${out}`)), 20_000);
+      const timer = setTimeout(() => rej(new Error(`${role} did not start: ${out}`)), this.startTimeoutMs);
       const onData = (d: Buffer): void => {
         out += d.toString();
         this.logs.set(role, (this.logs.get(role) ?? '') + d.toString());
@@ -190,7 +192,10 @@ export class DistributedCloud {
     for (const p of [...this.procs.values()].reverse()) {
       if (p.exitCode !== null || p.signalCode !== null) continue;
       p.kill('SIGTERM');
+      // A process that does not stop within 10 s (a busy machine, a hung shutdown) is killed.
+      const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
       await new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : p.once('exit', r)));
+      clearTimeout(timer);
     }
     await pgAdmin(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
     rmSync(this.dir, { recursive: true, force: true });
