@@ -9,6 +9,7 @@ export type Flow =
   | 'build-to-host'
   | 'delete'
   | 'power'
+  | 'snapshot'
   | 'migrate'
   | 'migrate-to-host'
   | 'resize'
@@ -43,6 +44,8 @@ const PLANS: Record<string, Omit<PointPlan, 'point'>> = {
   'compute.build.after_spawn': { flows: ['build-to-host'], victim: 'destination' },
   'compute.terminate.after_destroy': { flows: ['delete'], victim: 'source' },
   'compute.power.after_driver': { flows: ['power'], victim: 'source' },
+  'compute.snapshot.after_driver': { flows: ['snapshot'], victim: 'source' },
+  'compute.snapshot.after_upload': { flows: ['snapshot'], victim: 'source' },
   'api.migrate.after_commit': { flows: COLD, victim: 'api' },
   'conductor.migrate.after_select': { flows: COLD, victim: 'conductor' },
   'compute.prep_resize.after_commit': { flows: ['migrate-to-host'], victim: 'destination' },

@@ -174,6 +174,14 @@ export async function runRound(o: RoundOptions, round: number, plan: PointPlan):
         trigger = () => action(id, body);
         break;
       }
+      case 'snapshot': {
+        server = await pickServer(['ACTIVE', 'SHUTOFF']);
+        role = victimRole(server.host, null);
+        armServer = server.id;
+        const id = server.id;
+        trigger = () => action(id, { createImage: { name: `${name}-snapshot` } });
+        break;
+      }
       case 'migrate':
       case 'migrate-to-host':
       case 'resize': {
