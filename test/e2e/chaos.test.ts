@@ -1,7 +1,7 @@
 // A short crash campaign (the long one is `npm run chaos`): a few rounds in
 // each mode — distributed role processes on PostgreSQL + RabbitMQ, and the
 // all-in-one with its simulated hosts — each killing a process at a crash
-// point in the middle of a build, move, confirm, revert, power action,
+// point in the middle of a build, move, confirm, revert, power action, snapshot,
 // delete or evacuation and bringing it back. The seed (the day, unless
 // MAGNETAR_CHAOS_SEED is set) picks where the round-robin over the points
 // starts, so successive runs cover different points. No violation allowed.
