@@ -8,7 +8,7 @@ import type { Reply } from './api-client.js';
 import { findByName, forceDown, isAtRest, latestMigration, listServers, showServer, waitServer, type ServerView } from './cloud.js';
 import { sleep, type Deployment, type Role } from './deployment.js';
 import type { Flow, PointPlan } from './plan.js';
-import type { Random } from './random.js';
+import type { Random } from '../support/fuzz/random.js';
 import { settle, type SettleResult } from './settle.js';
 import type { Tracker } from './tracker.js';
 

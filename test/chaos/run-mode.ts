@@ -6,7 +6,7 @@ import type { Deployment, Mode } from './deployment.js';
 import { startDistributed } from './distributed.js';
 import type { CampaignOptions } from './options.js';
 import { allPlans, schedule } from './plan.js';
-import { Random } from './random.js';
+import { Random } from '../support/fuzz/random.js';
 import { runRound, type RoundRecord } from './round.js';
 import { settle } from './settle.js';
 import { Tracker } from './tracker.js';
