@@ -54,7 +54,8 @@ export function buildHandlers(ctx: AgentContext): Handlers {
             uuid,
             { vm_state: VmState.ERROR, task_state: null, power_state: POWER_STATE.NOSTATE, host: null, node: null },
             now,
-            { vmState: [VmState.BUILDING] },
+            // A delete that came meanwhile is left to finish: its task is not overwritten.
+            { vmState: [VmState.BUILDING], taskState: BUILD_TASKS },
           );
           if (failed) {
             await release(tx.q, uuid);
@@ -72,7 +73,8 @@ export function buildHandlers(ctx: AgentContext): Handlers {
           uuid,
           { vm_state: VmState.ACTIVE, task_state: null, power_state: POWER_STATE.RUNNING, launched_at: dbTime(now), progress: 0 },
           now,
-          { vmState: [VmState.BUILDING] },
+          // A delete that came meanwhile keeps its task: its host job terminates this guest.
+          { vmState: [VmState.BUILDING], taskState: BUILD_TASKS },
         );
         await tx.finish(mctx.job);
         return ok;

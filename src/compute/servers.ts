@@ -246,6 +246,27 @@ export async function confirmResizeOnDelete(tx: Tx, who: Requester, inst: Instan
  */
 export async function deleteServer(svc: ComputeService, who: Requester, inst: InstanceRow): Promise<void> {
   checkLock(inst, who.isAdmin);
+  // A task that moves on under the delete (a build going from scheduling to
+  // spawning, a move's next step) does not refuse it: the server is read again.
+  let current = inst;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deleteAsRead(svc, who, current);
+      return;
+    } catch (err) {
+      if (!(err instanceof TaskMovedOn)) throw err;
+      const seen = await getInstance(svc.db.kysely, inst.uuid);
+      if (!seen) return;
+      if (attempt >= 5) throw new InstanceInvalidState(inst.uuid, 'delete', 'task_state', seen.task_state);
+      current = seen;
+    }
+  }
+}
+
+/** The server's task changed between its read and the delete's compare-and-swap. */
+class TaskMovedOn extends Error {}
+
+async function deleteAsRead(svc: ComputeService, who: Requester, inst: InstanceRow): Promise<void> {
   const action = { action: 'delete', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId };
   const local = inst.host === null || !(await hostIsUp(svc, inst.host));
   // A delete (or soft delete) already under way on the host is not started twice.
@@ -262,7 +283,8 @@ export async function deleteServer(svc: ComputeService, who: Requester, inst: In
     if (!ok) {
       const seen = await getInstance(tx.q, inst.uuid);
       if (!seen || isDeleting(seen.task_state)) return;
-      throw new InstanceInvalidState(inst.uuid, 'delete', 'task_state', seen.task_state);
+      // Thrown so that nothing of this try is kept.
+      throw new TaskMovedOn();
     }
     await recordAction(tx.q, action, now);
     await tx.post(`compute.${inst.host}`, 'terminate_instance', { instance_uuid: inst.uuid }, { requestId: who.requestId, instanceUuid: inst.uuid });

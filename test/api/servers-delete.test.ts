@@ -48,6 +48,19 @@ describe('DELETE /servers/{id}', () => {
     assert.equal((await actions(s.id)).filter((a) => a.action === 'delete').length, 1);
   });
 
+  it('a delete at any moment of a build is accepted (204), whichever step the build has reached', async () => {
+    const images = await fetch(`${c.imageUrl}/v2/images?name=cirros`, { headers: { 'X-Auth-Token': await c.token('admin') } });
+    const imageRef = ((await images.json()) as { images: Array<{ id: string }> }).images[0]!.id;
+    for (let i = 0; i < 12; i++) {
+      const r = await c.req('demo', 'POST', '/servers', { body: { server: { name: `early-${i}`, imageRef, flavorRef: '1', networks: 'none' } }, version: '2.37' });
+      assert.equal(r.status, 202, r.text);
+      await sleep(i * 4);
+      const del = await c.req('demo', 'DELETE', `/servers/${r.body.server.id}`);
+      assert.equal(del.status, 204, `after ${i * 4} ms: ${del.text}`);
+      await c.waitServer(r.body.server.id, (x) => x.gone === true);
+    }
+  });
+
   it('is 404 for another project and 403 for a reader', async () => {
     const s = await c.bootServer('demo');
     assert.equal((await c.req('alt_demo', 'DELETE', `/servers/${s.id}`)).status, 404);
