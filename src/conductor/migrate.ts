@@ -62,7 +62,7 @@ async function coldMigrate(ctx: ConductorContext, req: MigrateServerArgs, job: J
   const inst = await getInstance(ctx.db.kysely, req.instanceUuid);
   // A reset-state (or a delete) took the server back while the move waited.
   if (!inst || inst.task_state !== TaskState.RESIZE_PREP) {
-    await abandon(ctx, m, inst, job);
+    await abandon(ctx, m, job);
     throw new Conflict(`Instance ${req.instanceUuid} is no longer waiting to be migrated`);
   }
   // The source is held by the migration: whatever the server itself holds is
@@ -117,7 +117,7 @@ async function coldMigrate(ctx: ConductorContext, req: MigrateServerArgs, job: J
     return true;
   });
   if (!handed) {
-    await abandon(ctx, m, await getInstance(ctx.db.kysely, inst.uuid), job);
+    await abandon(ctx, m, job);
     throw new Conflict(`Instance ${inst.uuid} is no longer waiting to be migrated`);
   }
 }
@@ -135,7 +135,7 @@ async function giveBack(ctx: ConductorContext, inst: InstanceRow, m: MigrationRo
 }
 
 /** The server was taken back (reset-state) or deleted before its move began: the move is dropped, its resources given back. */
-async function abandon(ctx: ConductorContext, m: MigrationRow, inst: InstanceRow | undefined, job: JobHandle | undefined): Promise<void> {
+async function abandon(ctx: ConductorContext, m: MigrationRow, job: JobHandle | undefined): Promise<void> {
   await transact(ctx, async (tx) => {
     // The server's row before the migration's, in the order a delete takes them.
     const alive = await lockLiveInstance(tx.q, m.instance_uuid);
