@@ -7,22 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import pg from 'pg';
-import { MAIN_JS } from './magnetar-process.js';
+import { freePort, MAIN_JS } from './magnetar-process.js';
 
 const PG_ADMIN = 'postgresql://postgres@127.0.0.1:5432/postgres';
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
-}
 
 async function pgAdmin(sqlText: string): Promise<void> {
   const c = new pg.Client({ connectionString: PG_ADMIN });

@@ -47,17 +47,31 @@ export interface Magnetar {
   stop(): Promise<void>;
 }
 
-/** A port nothing listens on right now: bind port 0, read it, release it. */
+/**
+ * A port nothing listens on right now, for a process started later. It is
+ * taken below the kernel's ephemeral range (32768 and up): a port bound with
+ * 0 comes from that range, so any outgoing connection made meanwhile (of
+ * this or a concurrent test) could take it before the process binds it.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+const handedOut = new Set<number>();
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((res) => {
     const s = createServer();
     s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => res(port));
-    });
+    s.once('error', () => res(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
   });
 }
 
