@@ -54,12 +54,16 @@ const BAD_REQUEST_MESSAGE =
 export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   const { store, signer, revocations } = opts;
   const policy = new IdentityPolicy();
-  /** A valid token whose user and project still exist and are enabled. */
+  /** A valid token whose user and project still exist and are enabled, with the roles still held. */
   const check = async (token: string): Promise<TokenPayload | null> => {
     const payload = await checkToken(signer, revocations, token);
     if (!payload) return null;
     const [user, project] = await Promise.all([store.userById(payload.userId), store.projectById(payload.projectId)]);
-    return user?.enabled && project?.enabled ? payload : null;
+    if (!user?.enabled || !project?.enabled) return null;
+    // A role granted through the identity API and revoked since is gone from the token.
+    const roles = await store.heldRoles(user.id, project.id, payload.roles);
+    if (roles.length === 0) return null;
+    return roles.length === payload.roles.length ? payload : { ...payload, roles };
   };
   const fail = (reply: FastifyReply, code: number, message: string): FastifyReply =>
     reply.code(code).type('application/json').send(errorBody(code, message));

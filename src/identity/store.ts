@@ -344,6 +344,18 @@ export class IdentityStore {
     return out;
   }
 
+  /**
+   * The token's roles the user still holds on the project. Configured grants
+   * never change, so a token whose roles they all explain needs no query.
+   */
+  async heldRoles(userId: string, projectId: string, tokenRoles: readonly string[]): Promise<readonly string[]> {
+    const fixedIds = this.fixed.grants.filter((g) => g.userId === userId && g.projectId === projectId).map((g) => this.fixed.roles.get(g.roleId)?.name ?? '');
+    const fixed = new Set(expandRoles(fixedIds));
+    if (tokenRoles.every((r) => fixed.has(r))) return tokenRoles;
+    const held = new Set((await this.rolesOn(userId, projectId)).map((r) => r.name));
+    return tokenRoles.filter((r) => held.has(r));
+  }
+
   /** Projects the user holds any role on. */
   async projectsOf(userId: string): Promise<Project[]> {
     const ids = [...new Set((await this.grants({ userId })).map((g) => g.projectId))];

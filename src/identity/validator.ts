@@ -49,14 +49,9 @@ export class LocalTokenValidator implements TokenValidator {
     const user = await this.store.userById(p.userId);
     const project = await this.store.projectById(p.projectId);
     if (!user?.enabled || !project?.enabled) return null;
-    // Grants made through the identity API can be revoked: a token of a
-    // stored user or project keeps only the roles still held.
-    let roles = p.roles;
-    if (!user.configured || !project.configured) {
-      const held = new Set((await this.store.rolesOn(user.id, project.id)).map((r) => r.name));
-      roles = roles.filter((r) => held.has(r));
-      if (roles.length === 0) return null;
-    }
+    // A role granted through the identity API and revoked since is gone from the token.
+    const roles = await this.store.heldRoles(user.id, project.id, p.roles);
+    if (roles.length === 0) return null;
     return {
       userId: user.id,
       userName: user.name,

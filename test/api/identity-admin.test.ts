@@ -170,6 +170,18 @@ describe('identity admin API', () => {
     assert.equal((await c.req('bob', 'GET', '/servers', { token: second.token })).status, 401);
     assert.deepEqual((await call('GET', `/role_assignments?user.id=${user.id}`, admin)).body.role_assignments, []);
     assert.equal((await call('DELETE', `/users/${user.id}`, admin)).status, 204);
+
+    // A configured user granted admin through the API loses it with the grant.
+    const demoUser = (await call('GET', '/users?name=demo', admin)).body.users[0].id;
+    const adminGrant = `/projects/${await c.projectId('demo')}/users/${demoUser}/roles/${await roleId('admin')}`;
+    assert.equal((await call('PUT', adminGrant, admin)).status, 204);
+    const promoted = await login('demo', 'demo', 'demo');
+    assert.equal((await call('GET', '/projects', promoted.token)).status, 200);
+    assert.equal((await call('DELETE', adminGrant, admin)).status, 204);
+    assert.equal((await call('GET', '/projects', promoted.token)).status, 403);
+    assert.equal((await c.req('demo', 'GET', '/servers', { token: promoted.token })).status, 200, 'the configured roles stay');
+    // The configured grant itself is fixed.
+    assert.equal((await call('DELETE', `/projects/${await c.projectId('demo')}/users/${demoUser}/roles/${member}`, admin)).status, 403);
   });
 
   it('roles: created, refused twice, deleted with their grants; configured roles are fixed', async () => {
