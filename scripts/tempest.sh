@@ -2,7 +2,7 @@
 # Runs Tempest's compute API tests (the selection in scripts/tempest/include.txt
 # minus scripts/tempest/exclude.txt) against a fresh Magnetar: installs
 # Tempest when missing, builds Magnetar, starts `magnetar serve` with its own
-# data directory and ports, writes tempest.conf and the accounts file, runs
+# data directory and ports, writes tempest.conf (dynamic credentials), runs
 # with 2 workers and ends with "N passed, N failed[, N skipped]".
 # Exits non-zero on any failure.
 #

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Writes the files a Tempest run against Magnetar needs.
 
-  configure.py magnetar <workdir>   choose ports; write magnetar.conf and
-                                    accounts.yaml (the pre-provisioned users
-                                    Magnetar seeds and Tempest logs in as)
+  configure.py magnetar <workdir>   choose ports; write magnetar.conf (the
+                                    admin Tempest makes its test projects and
+                                    users with: dynamic credentials)
   configure.py tempest <workdir>    once Magnetar answers: look up the two
                                     seeded images and write etc/tempest.conf
 
@@ -15,12 +15,7 @@ import socket
 import sys
 import urllib.request
 
-# Tempest locks one account per credential type per test class; two workers
-# each holding primary + alt (+ admin) need at least 4 non-admin and 2 admin
-# accounts. A few spare ones keep a slow teardown from starving a worker.
-MEMBERS = 8
-ADMINS = 4
-PASSWORD = 'tempest-secret'
+ADMIN_PASSWORD = 'tempest-secret'
 STANDARD_PORTS = {'identity': 5000, 'compute': 8774, 'image': 9292}
 
 
@@ -49,25 +44,10 @@ def choose_ports():
     return ports
 
 
-def accounts():
-    """(name, project, roles, is_admin) of every account Tempest may use.
-
-    Each account has its own project: tests check isolation between the
-    primary and alt users, and admin must not share the member's project.
-    """
-    out = []
-    for i in range(1, MEMBERS + 1):
-        out.append((f'tempest-member{i}', f'tempest-project{i}', ['member'], False))
-    for i in range(1, ADMINS + 1):
-        out.append((f'tempest-admin{i}', f'tempest-admin-project{i}', ['admin'], True))
-    return out
-
-
 def write_magnetar(workdir):
     ports = choose_ports()
     with open(os.path.join(workdir, 'ports.json'), 'w') as f:
         json.dump(ports, f)
-    extra = ','.join(f'{n}:{PASSWORD}:{p}:{"+".join(r)}' for n, p, r, _ in accounts())
     conf = f"""[DEFAULT]
 state_path = {os.path.join(workdir, 'data')}
 # Tempest confirms resizes itself and expects VERIFY_RESIZE to stay.
@@ -84,7 +64,7 @@ compute_hosts = compute1,compute2,compute3
 enabled_filters = ComputeFilter,AvailabilityZoneFilter,RamFilter,DiskFilter,CoreFilter,SameHostFilter,DifferentHostFilter,ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter
 
 [identity]
-extra_users = {extra}
+admin_password = {ADMIN_PASSWORD}
 
 [fake]
 # Short simulated delays: Tempest polls every second, longer ones only slow it.
@@ -97,13 +77,6 @@ precheck_delay = 0.02
 """
     with open(os.path.join(workdir, 'magnetar.conf'), 'w') as f:
         f.write(conf)
-    lines = []
-    for name, project, roles, is_admin in accounts():
-        lines += [f"- username: '{name}'", f"  project_name: '{project}'", f"  password: '{PASSWORD}'",
-                  "  user_domain_name: 'Default'", "  project_domain_name: 'Default'"]
-        lines.append("  types: ['admin']" if is_admin else f"  roles: {json.dumps(roles)}")
-    with open(os.path.join(workdir, 'accounts.yaml'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
     print(json.dumps(ports))
 
 
@@ -118,8 +91,8 @@ def seeded_images(ports):
     """Ids of the seeded images, cirros first, as an admin sees them."""
     identity = f"http://127.0.0.1:{ports['identity']}/v3"
     auth = {'auth': {'identity': {'methods': ['password'], 'password': {'user': {
-        'name': 'tempest-admin1', 'domain': {'id': 'default'}, 'password': PASSWORD}}},
-        'scope': {'project': {'name': 'tempest-admin-project1', 'domain': {'id': 'default'}}}}}
+        'name': 'admin', 'domain': {'id': 'default'}, 'password': ADMIN_PASSWORD}}},
+        'scope': {'project': {'name': 'admin', 'domain': {'id': 'default'}}}}}
     headers, _ = http_json(f'{identity}/auth/tokens', auth)
     token = headers['X-Subject-Token']
     _, body = http_json(f"http://127.0.0.1:{ports['image']}/v2/images", headers={'X-Auth-Token': token})
@@ -140,10 +113,14 @@ log_dir = {ws}
 log_file = tempest.log
 
 [auth]
-use_dynamic_credentials = false
-test_accounts_file = {os.path.join(workdir, 'accounts.yaml')}
-default_credentials_domain_name = Default
+# Tempest makes a project and user for each test class through the identity
+# API, as admin, and deletes them afterwards.
+use_dynamic_credentials = true
+admin_username = admin
+admin_password = {ADMIN_PASSWORD}
+admin_project_name = admin
 admin_domain_name = Default
+default_credentials_domain_name = Default
 create_isolated_networks = false
 
 [identity]

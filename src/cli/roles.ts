@@ -10,7 +10,7 @@ import type { Bus, Subscription } from '../rpc/bus.js';
 import { rebuildError } from '../compute/errors.js';
 import { systemClock, type Clock } from '../compute/clock.js';
 import { PolicyEnforcer } from '../policy/enforcer.js';
-import { IdentityStore } from '../identity/users.js';
+import { IdentityStore } from '../identity/store.js';
 import { TokenSigner, loadTokenSecret } from '../identity/tokens.js';
 import { TokenRevocations } from '../identity/revocations.js';
 import { tokenValidatorFromConfig, type TokenValidator } from '../identity/validator.js';
@@ -95,7 +95,7 @@ export interface ApiListeners {
 export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } = {}): Promise<ApiListeners> {
   const { conf } = base;
   await seedFlavors(base.db.kysely, base.clock.now());
-  const store = IdentityStore.fromConfig(conf);
+  const store = IdentityStore.fromConfig(conf, base.db, base.clock);
   const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: base.clock });
   const revocations = new TokenRevocations(base.db, { clock: base.clock });
   const validator = tokenValidatorFromConfig(conf, signer, revocations, store);

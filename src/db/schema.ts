@@ -210,6 +210,49 @@ export interface TokenRevocationsTable {
   revoked_at: string;
 }
 
+/** A project made through the identity API (configured ones are not stored). */
+export interface IdentityProjectsTable {
+  id: string;
+  name: string;
+  domain_id: string;
+  description: string;
+  enabled: number;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON object of further attributes. */
+  extra: string;
+  created_at: string;
+}
+
+/** A user made through the identity API. */
+export interface IdentityUsersTable {
+  id: string;
+  name: string;
+  domain_id: string;
+  default_project_id: string | null;
+  enabled: number;
+  password_hash: string | null;
+  /** JSON object of further attributes (email, description...). */
+  extra: string;
+  created_at: string;
+}
+
+/** A role made through the identity API. */
+export interface IdentityRolesTable {
+  id: string;
+  name: string;
+  description: string | null;
+  created_at: string;
+}
+
+/** A role granted to a user on a project through the identity API. */
+export interface IdentityGrantsTable {
+  user_id: string;
+  project_id: string;
+  role_id: string;
+  created_at: string;
+}
+
 /** A message that drives a server's state, kept until a handler has done it (see db/jobs.ts). */
 export interface JobsTable {
   id: Generated<number>;
@@ -338,6 +381,10 @@ export interface Database {
   key_pairs: KeyPairsTable;
   jobs: JobsTable;
   token_revocations: TokenRevocationsTable;
+  identity_projects: IdentityProjectsTable;
+  identity_users: IdentityUsersTable;
+  identity_roles: IdentityRolesTable;
+  identity_grants: IdentityGrantsTable;
   aggregates: AggregatesTable;
   aggregate_hosts: AggregateHostsTable;
   aggregate_metadata: AggregateMetadataTable;

@@ -1,15 +1,17 @@
 // The embedded identity API: the Keystone v3 subset that keystoneauth1, the
-// `openstack` CLI and Tempest need to get, check and revoke tokens and to
-// read the catalog (also as services, endpoints and regions), projects, users,
-// roles and domains.
+// `openstack` CLI and Tempest need to get, check and revoke tokens, to read
+// the catalog (also as services, endpoints and regions) and domains, and to
+// manage projects, users, roles and role assignments (admin-routes.ts).
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { authenticate } from './authenticate.js';
 import { parseJsonBody, urlProblem } from '../api/request-input.js';
-import { invalidCombination, listRoleAssignments } from './role-assignments.js';
+import { registerAdminRoutes } from './admin-routes.js';
+import { IdentityError } from './errors.js';
+import { IdentityPolicy } from './policy.js';
 import type { CatalogEntry } from './catalog.js';
 import type { TokenPayload, TokenSigner } from './tokens.js';
 import { checkToken, type TokenRevocations } from './revocations.js';
-import type { IdentityStore } from './users.js';
+import type { IdentityStore } from './store.js';
 import {
   UNAUTHORIZED_MESSAGE,
   collection,
@@ -18,10 +20,8 @@ import {
   errorBody,
   projectView,
   regionView,
-  roleView,
   serviceView,
   tokenBody,
-  userView,
   versionDocument,
 } from './views.js';
 
@@ -36,7 +36,6 @@ export interface IdentityAppOptions {
 type IdParams = { Params: { id: string } };
 type NameQuery = { Querystring: { name?: string; domain_id?: string } };
 type ServiceQuery = { Querystring: { name?: string; type?: string } };
-type AssignmentQuery = { Querystring: Record<string, string | undefined> };
 type EndpointQuery = { Querystring: { interface?: string; service_id?: string; region_id?: string } };
 
 const baseUrl = (req: FastifyRequest): string => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
@@ -47,8 +46,6 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 };
 const wantsCatalog = (req: FastifyRequest): boolean => !Object.hasOwn(req.query as object, 'nocatalog');
 const isAdmin = (t: TokenPayload): boolean => t.roles.includes('admin');
-/** Keystone's query booleans: present with any value but "0" is true. */
-const queryTrue = (v: string | undefined): boolean => v !== undefined && v !== '0';
 
 /** Keystone's words for any request it cannot make sense of. */
 const BAD_REQUEST_MESSAGE =
@@ -56,7 +53,18 @@ const BAD_REQUEST_MESSAGE =
 
 export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   const { store, signer, revocations } = opts;
-  const check = (token: string): Promise<TokenPayload | null> => checkToken(signer, revocations, token);
+  const policy = new IdentityPolicy();
+  /** A valid token whose user and project still exist and are enabled, with the roles still held. */
+  const check = async (token: string): Promise<TokenPayload | null> => {
+    const payload = await checkToken(signer, revocations, token);
+    if (!payload) return null;
+    const [user, project] = await Promise.all([store.userById(payload.userId), store.projectById(payload.projectId)]);
+    if (!user?.enabled || !project?.enabled) return null;
+    // A role granted through the identity API and revoked since is gone from the token.
+    const roles = await store.heldRoles(user.id, project.id, payload.roles);
+    if (roles.length === 0) return null;
+    return roles.length === payload.roles.length ? payload : { ...payload, roles };
+  };
   const fail = (reply: FastifyReply, code: number, message: string): FastifyReply =>
     reply.code(code).type('application/json').send(errorBody(code, message));
   // A path the router cannot decode, or a path parameter past its length
@@ -92,6 +100,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   };
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err instanceof IdentityError) return fail(reply, err.code, err.message);
     const code = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (code === 500) req.log.error({ err }, 'identity request failed');
     const message =
@@ -111,7 +120,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
     const outcome = await authenticate(store, check, req.body);
     if (!outcome.ok) return fail(reply, outcome.code, outcome.message);
     const { token, payload } = signer.issue(outcome.issue);
-    const body = tokenBody(payload, store, wantsCatalog(req) ? opts.catalog() : null);
+    const body = await tokenBody(payload, store, wantsCatalog(req) ? opts.catalog() : null);
     return reply.code(201).header('X-Subject-Token', token).send(body);
   });
 
@@ -140,7 +149,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   app.get('/v3/auth/tokens', async (req, reply) => {
     const s = await subject(req, reply, 'validate_token');
     if (!s) return reply;
-    const body = tokenBody(s.payload, store, wantsCatalog(req) ? opts.catalog() : null);
+    const body = await tokenBody(s.payload, store, wantsCatalog(req) ? opts.catalog() : null);
     if (!body) return fail(reply, 404, `Could not find token: ${s.token}.`);
     return reply.code(200).header('X-Subject-Token', s.token).send(body);
   });
@@ -160,7 +169,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
   app.get('/v3/auth/projects', async (req, reply) => {
     const auth = await caller(req, reply);
     if (!auth) return reply;
-    const projects = store.projectsOf(auth.userId).map((p) => projectView(p, baseUrl(req)));
+    const projects = (await store.projectsOf(auth.userId)).map((p) => projectView(p, baseUrl(req)));
     return collection('projects', projects, selfUrl(req));
   });
 
@@ -169,77 +178,7 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
     return collection('domains', [], selfUrl(req));
   });
 
-  app.get<NameQuery>('/v3/projects', async (req, reply) => {
-    const auth = await caller(req, reply);
-    if (!auth) return reply;
-    if (!isAdmin(auth)) return forbidden(reply, 'list_projects');
-    const { name, domain_id } = req.query;
-    const projects = store
-      .listProjects()
-      .filter((p) => (name === undefined || p.name === name) && (domain_id === undefined || p.domainId === domain_id))
-      .map((p) => projectView(p, baseUrl(req)));
-    return collection('projects', projects, selfUrl(req));
-  });
-
-  app.get<IdParams>('/v3/projects/:id', async (req, reply) => {
-    const auth = await caller(req, reply);
-    if (!auth) return reply;
-    const project = store.projectById(req.params.id);
-    if (!project) return fail(reply, 404, `Could not find project: ${req.params.id}.`);
-    if (!isAdmin(auth) && auth.projectId !== project.id) return forbidden(reply, 'get_project');
-    return { project: projectView(project, baseUrl(req)) };
-  });
-
-  app.get<NameQuery>('/v3/users', async (req, reply) => {
-    const auth = await caller(req, reply);
-    if (!auth) return reply;
-    if (!isAdmin(auth)) return forbidden(reply, 'list_users');
-    const { name, domain_id } = req.query;
-    const users = store
-      .listUsers()
-      .filter((u) => (name === undefined || u.name === name) && (domain_id === undefined || u.domainId === domain_id))
-      .map((u) => userView(u, baseUrl(req)));
-    return collection('users', users, selfUrl(req));
-  });
-
-  app.get<IdParams>('/v3/users/:id', async (req, reply) => {
-    const auth = await caller(req, reply);
-    if (!auth) return reply;
-    const user = store.userById(req.params.id);
-    if (!isAdmin(auth) && auth.userId !== req.params.id) return forbidden(reply, 'get_user');
-    if (!user) return fail(reply, 404, `Could not find user: ${req.params.id}.`);
-    return { user: userView(user, baseUrl(req)) };
-  });
-
-  app.get<IdParams>('/v3/users/:id/projects', async (req, reply) => {
-    const auth = await caller(req, reply);
-    if (!auth) return reply;
-    if (!isAdmin(auth) && auth.userId !== req.params.id) return forbidden(reply, 'list_user_projects');
-    if (!store.userById(req.params.id)) return fail(reply, 404, `Could not find user: ${req.params.id}.`);
-    const projects = store.projectsOf(req.params.id).map((p) => projectView(p, baseUrl(req)));
-    return collection('projects', projects, selfUrl(req));
-  });
-
-  app.get<NameQuery>('/v3/roles', async (req, reply) => {
-    const auth = await caller(req, reply);
-    if (!auth) return reply;
-    if (!isAdmin(auth)) return forbidden(reply, 'list_roles');
-    const { name } = req.query;
-    const roles = store
-      .listRoles()
-      .filter((r) => name === undefined || r.name === name)
-      .map((r) => roleView(r, baseUrl(req)));
-    return collection('roles', roles, selfUrl(req));
-  });
-
-  app.get<IdParams>('/v3/roles/:id', async (req, reply) => {
-    const auth = await caller(req, reply);
-    if (!auth) return reply;
-    if (!isAdmin(auth)) return forbidden(reply, 'get_role');
-    const role = store.roleById(req.params.id);
-    if (!role) return fail(reply, 404, `Could not find role: ${req.params.id}.`);
-    return { role: roleView(role, baseUrl(req)) };
-  });
+  registerAdminRoutes(app, { store, policy, caller, baseUrl, selfUrl });
 
   app.get<NameQuery>('/v3/domains', async (req, reply) => {
     const auth = await caller(req, reply);
@@ -255,29 +194,9 @@ export function buildIdentityApp(opts: IdentityAppOptions): FastifyInstance {
     if (!auth) return reply;
     const domain = store.domainById(req.params.id);
     if (!domain) return fail(reply, 404, `Could not find domain: ${req.params.id}.`);
-    const tokenDomain = store.projectById(auth.projectId)?.domainId;
+    const tokenDomain = (await store.projectById(auth.projectId))?.domainId;
     if (!isAdmin(auth) && tokenDomain !== domain.id) return forbidden(reply, 'get_domain');
     return { domain: domainView(domain, baseUrl(req)) };
-  });
-
-  app.get<AssignmentQuery>('/v3/role_assignments', async (req, reply) => {
-    const auth = await caller(req, reply);
-    if (!auth) return reply;
-    if (!isAdmin(auth)) return forbidden(reply, 'list_role_assignments');
-    const p = req.query;
-    const query = {
-      userId: p['user.id'],
-      groupId: p['group.id'],
-      roleId: p['role.id'],
-      projectId: p['scope.project.id'],
-      domainId: p['scope.domain.id'],
-      system: p['scope.system'],
-      effective: queryTrue(p['effective']),
-      includeNames: queryTrue(p['include_names']),
-    };
-    const invalid = invalidCombination(query);
-    if (invalid) return fail(reply, 400, invalid);
-    return collection('role_assignments', listRoleAssignments(store, query, `${baseUrl(req)}/v3`), selfUrl(req));
   });
 
   // The catalog as Keystone's catalog resources (read-only): `openstack service

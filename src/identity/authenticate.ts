@@ -2,7 +2,8 @@
 // password (or the token being exchanged), resolve the scope, and say what
 // token to issue — or which Keystone error to answer with.
 import type { AuthMethod, IssueRequest, TokenPayload } from './tokens.js';
-import type { Domain, IdentityStore, Project, User } from './users.js';
+import type { Domain, Project, User } from './users.js';
+import type { IdentityStore } from './store.js';
 import { UNAUTHORIZED_MESSAGE, validationMessage } from './views.js';
 
 export type AuthOutcome =
@@ -34,7 +35,7 @@ function resolveDomain(store: IdentityStore, ref: unknown, target: string): Doma
   return d;
 }
 
-function passwordUser(store: IdentityStore, password: unknown): User {
+async function passwordUser(store: IdentityStore, password: unknown): Promise<User> {
   if (!isObj(password) || !isObj(password.user)) {
     throw new Failure(invalidField('password', "'user' is a required property"));
   }
@@ -42,20 +43,22 @@ function passwordUser(store: IdentityStore, password: unknown): User {
   const id = str(u, 'id');
   const name = str(u, 'name');
   let user: User | undefined;
-  if (id !== undefined) user = store.userById(id);
-  else if (name !== undefined) user = store.userByName(name, resolveDomain(store, u.domain, 'user').id);
+  if (id !== undefined) user = await store.userById(id);
+  else if (name !== undefined) user = await store.userByName(name, resolveDomain(store, u.domain, 'user').id);
   else throw new Failure(badRequest(validationMessage('id or name', 'user')));
   const secret = str(u, 'password');
-  if (!user || secret === undefined || !store.checkPassword(user.id, secret)) throw new Failure(unauthorized());
+  if (!user || secret === undefined || !(await store.checkPassword(user.id, secret))) throw new Failure(unauthorized());
+  // A disabled user cannot authenticate (Keystone answers 401 too).
+  if (!user.enabled) throw new Failure(unauthorized());
   return user;
 }
 
-function resolveProject(store: IdentityStore, scope: unknown, fallbackProjectId: string): Project {
+async function resolveProject(store: IdentityStore, scope: unknown, fallbackProjectId: string | null): Promise<Project> {
   // No scope (or Keystone's explicit "unscoped") → the user's default project,
   // since every compute call needs a project-scoped token.
   if (scope === undefined || scope === null || scope === 'unscoped') {
-    const p = store.projectById(fallbackProjectId);
-    if (!p) throw new Failure(unauthorized());
+    const p = fallbackProjectId === null ? undefined : await store.projectById(fallbackProjectId);
+    if (!p || !p.enabled) throw new Failure(unauthorized());
     return p;
   }
   if (!isObj(scope)) throw new Failure(invalidField('scope', 'must be an object'));
@@ -65,10 +68,10 @@ function resolveProject(store: IdentityStore, scope: unknown, fallbackProjectId:
   const id = str(ref, 'id');
   const name = str(ref, 'name');
   let project: Project | undefined;
-  if (id !== undefined) project = store.projectById(id);
-  else if (name !== undefined) project = store.projectByName(name, resolveDomain(store, ref.domain, 'project').id);
+  if (id !== undefined) project = await store.projectById(id);
+  else if (name !== undefined) project = await store.projectByName(name, resolveDomain(store, ref.domain, 'project').id);
   else throw new Failure(badRequest(validationMessage('id or name', 'project')));
-  if (!project) throw new Failure(unauthorized());
+  if (!project || !project.enabled) throw new Failure(unauthorized());
   return project;
 }
 
@@ -89,9 +92,9 @@ export async function authenticate(
     let user: User;
     let methodsUsed: AuthMethod[];
     let parentAuditId: string | undefined;
-    let fallbackProject: string;
+    let fallbackProject: string | null;
     if (methods.includes('password')) {
-      user = passwordUser(store, identity.password);
+      user = await passwordUser(store, identity.password);
       methodsUsed = ['password'];
       fallbackProject = user.defaultProjectId;
     } else if (methods.includes('token')) {
@@ -100,8 +103,8 @@ export async function authenticate(
         return invalidField('token', "'id' is a required property");
       }
       const parent = await check(str(tokenRef, 'id') as string);
-      const parentUser = parent ? store.userById(parent.userId) : undefined;
-      if (!parent || !parentUser) return unauthorized();
+      const parentUser = parent ? await store.userById(parent.userId) : undefined;
+      if (!parent || !parentUser || !parentUser.enabled) return unauthorized();
       user = parentUser;
       methodsUsed = [...new Set<AuthMethod>(['token', ...parent.methods])];
       parentAuditId = parent.auditIds[0];
@@ -109,8 +112,8 @@ export async function authenticate(
     } else {
       return unauthorized();
     }
-    const project = resolveProject(store, scope, fallbackProject);
-    const roles = store.rolesOn(user.id, project.id).map((r) => r.name);
+    const project = await resolveProject(store, scope, fallbackProject);
+    const roles = (await store.rolesOn(user.id, project.id)).map((r) => r.name);
     if (roles.length === 0) return unauthorized();
     return {
       ok: true,

@@ -1,7 +1,7 @@
 // GET /v3/role_assignments: who holds which role where, in Keystone's shape.
 // Only user assignments on projects exist here (no groups, domain or system
 // assignments, no inheritance), so those filters simply match nothing.
-import type { IdentityStore } from './users.js';
+import type { IdentityStore } from './store.js';
 import { impliedRoles } from './users.js';
 
 export interface RoleAssignmentQuery {
@@ -34,21 +34,8 @@ export function invalidCombination(q: RoleAssignmentQuery): string | null {
   return null;
 }
 
-function direct(store: IdentityStore): Assignment[] {
-  const out: Assignment[] = [];
-  for (const user of store.listUsers()) {
-    for (const [projectId, roles] of user.assignments) {
-      for (const name of roles) {
-        const role = store.roleByName(name);
-        if (role) out.push({ userId: user.id, projectId, roleId: role.id });
-      }
-    }
-  }
-  return out;
-}
-
 /** Each assignment followed by the ones its role implies, transitively, each naming its prior role. */
-function withImplied(store: IdentityStore, list: readonly Assignment[]): Assignment[] {
+async function withImplied(store: IdentityStore, list: readonly Assignment[]): Promise<Assignment[]> {
   const out: Assignment[] = [];
   for (const a of list) {
     const pending: Assignment[] = [a];
@@ -58,9 +45,9 @@ function withImplied(store: IdentityStore, list: readonly Assignment[]): Assignm
       if (seen.has(next.roleId)) continue;
       seen.add(next.roleId);
       out.push(next);
-      const name = store.roleById(next.roleId)?.name ?? '';
+      const name = (await store.roleById(next.roleId))?.name ?? '';
       for (const impliedName of impliedRoles(name)) {
-        const implied = store.roleByName(impliedName);
+        const implied = await store.roleByName(impliedName);
         if (implied) pending.push({ userId: next.userId, projectId: next.projectId, roleId: implied.id, priorRoleId: next.roleId });
       }
     }
@@ -68,18 +55,19 @@ function withImplied(store: IdentityStore, list: readonly Assignment[]): Assignm
   return out;
 }
 
-export function listRoleAssignments(store: IdentityStore, q: RoleAssignmentQuery, v3Url: string): Record<string, unknown>[] {
+export async function listRoleAssignments(store: IdentityStore, q: RoleAssignmentQuery, v3Url: string): Promise<Record<string, unknown>[]> {
   // Nothing but user-on-project assignments exists.
   if (q.groupId || q.domainId || q.system) return [];
-  const base = direct(store).filter((a) => (q.userId === undefined || a.userId === q.userId) && (q.projectId === undefined || a.projectId === q.projectId));
-  const all = q.effective ? withImplied(store, base) : base;
-  return all.filter((a) => q.roleId === undefined || a.roleId === q.roleId).map((a) => view(store, a, q.includeNames, v3Url));
+  const base = (await store.grants({ userId: q.userId, projectId: q.projectId })).map(({ userId, projectId, roleId }): Assignment => ({ userId, projectId, roleId }));
+  const all = q.effective ? await withImplied(store, base) : base;
+  const wanted = all.filter((a) => q.roleId === undefined || a.roleId === q.roleId);
+  return Promise.all(wanted.map((a) => view(store, a, q.includeNames, v3Url)));
 }
 
-function view(store: IdentityStore, a: Assignment, names: boolean, v3Url: string): Record<string, unknown> {
-  const project = store.projectById(a.projectId);
-  const user = store.userById(a.userId);
-  const role = store.roleById(a.roleId);
+async function view(store: IdentityStore, a: Assignment, names: boolean, v3Url: string): Promise<Record<string, unknown>> {
+  const project = names ? await store.projectById(a.projectId) : undefined;
+  const user = names ? await store.userById(a.userId) : undefined;
+  const role = names ? await store.roleById(a.roleId) : undefined;
   const domainOf = (id: string): { id: string; name: string } => ({ id, name: store.domainById(id)?.name ?? id });
   const links: Record<string, string> = {
     // An implied role's assignment link points at the grant of the role that implied it.

@@ -1,35 +1,51 @@
-// The seeded identity data of the embedded Keystone subset: one domain, the
-// admin/demo/alt_demo projects, the users Tempest and the docs expect, and the
-// default roles with Keystone's implications (admin ⊃ manager ⊃ member ⊃ reader).
-// Ids are derived from names, so every process started from the same config
-// agrees on them without sharing a database.
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Config } from '../config/config.js';
+// The identity records of the embedded Keystone subset, and the seeded ones:
+// one domain, the admin/demo/alt_demo projects, the users Tempest and the
+// docs expect, and the default roles with Keystone's implications
+// (admin ⊃ manager ⊃ member ⊃ reader). Seeded ids are derived from names, so
+// every process started from the same config agrees on them.
+import { createHash } from 'node:crypto';
 
 export interface Domain {
   readonly id: string;
   readonly name: string;
 }
 
-export interface Project {
+/** Where an identity record comes from: the configuration (fixed) or the identity API (stored). */
+export interface Origin {
+  readonly configured: boolean;
+}
+
+export interface Project extends Origin {
   readonly id: string;
   readonly name: string;
   readonly domainId: string;
   readonly description: string;
+  readonly enabled: boolean;
+  readonly tags: readonly string[];
+  /** Attributes kept as given. */
+  readonly extra: Readonly<Record<string, unknown>>;
 }
 
-export interface Role {
+export interface Role extends Origin {
   readonly id: string;
   readonly name: string;
+  readonly description: string | null;
 }
 
-export interface User {
+export interface User extends Origin {
   readonly id: string;
   readonly name: string;
   readonly domainId: string;
-  readonly defaultProjectId: string;
-  /** Role names granted directly, by project id (before implication). */
-  readonly assignments: ReadonlyMap<string, readonly string[]>;
+  readonly defaultProjectId: string | null;
+  readonly enabled: boolean;
+  readonly extra: Readonly<Record<string, unknown>>;
+}
+
+/** A role granted directly to a user on a project. */
+export interface Grant extends Origin {
+  readonly userId: string;
+  readonly projectId: string;
+  readonly roleId: string;
 }
 
 /** One user to seed. */
@@ -61,7 +77,7 @@ export function impliedRoles(name: string): readonly string[] {
   return IMPLIES[name] ?? [];
 }
 
-const DEFAULT_ROLES = ['admin', 'manager', 'member', 'reader'] as const;
+export const DEFAULT_ROLES = ['admin', 'manager', 'member', 'reader'] as const;
 
 /** The role names plus everything they imply, each once, in a stable order. */
 export function expandRoles(names: readonly string[]): string[] {
@@ -97,116 +113,3 @@ export function seededUsers(passwords: Readonly<Record<string, string>> = {}): U
   ];
 }
 
-export class IdentityStore {
-  readonly domains: readonly Domain[] = [DEFAULT_DOMAIN];
-  private readonly projectsById = new Map<string, Project>();
-  private readonly usersById = new Map<string, User>();
-  private readonly rolesById = new Map<string, Role>();
-  private readonly passwords = new Map<string, Buffer>();
-
-  constructor(users: readonly UserSpec[] = seededUsers()) {
-    for (const p of ['admin', 'demo', 'alt_demo']) this.addProject(p);
-    for (const r of DEFAULT_ROLES) this.addRole(r);
-    for (const spec of users) this.addUser(spec);
-  }
-
-  static fromConfig(conf: Config): IdentityStore {
-    const names = ['admin', 'demo', 'alt_demo', 'demo_manager', 'demo_reader'];
-    const passwords = Object.fromEntries(names.map((n) => [n, conf.str('identity', `${n}_password`)]));
-    const extra = conf.list('identity', 'extra_users').map(parseExtraUser);
-    return new IdentityStore([...seededUsers(passwords), ...extra]);
-  }
-
-  private addProject(name: string): Project {
-    const existing = this.projectByName(name);
-    if (existing) return existing;
-    const p: Project = { id: projectIdFor(name), name, domainId: DEFAULT_DOMAIN.id, description: `${name} project` };
-    this.projectsById.set(p.id, p);
-    return p;
-  }
-
-  private addRole(name: string): Role {
-    const r: Role = this.roleByName(name) ?? { id: stableId('role', name), name };
-    this.rolesById.set(r.id, r);
-    return r;
-  }
-
-  /** Adds a user, or more roles to an existing one (an extra_users entry may repeat a name). */
-  private addUser(spec: UserSpec): void {
-    const project = this.addProject(spec.project);
-    for (const r of spec.roles) this.addRole(r);
-    const id = stableId('user', spec.name);
-    const prev = this.usersById.get(id);
-    const assignments = new Map(prev?.assignments ?? []);
-    assignments.set(project.id, [...new Set([...(assignments.get(project.id) ?? []), ...spec.roles])]);
-    this.usersById.set(id, {
-      id,
-      name: spec.name,
-      domainId: DEFAULT_DOMAIN.id,
-      defaultProjectId: prev?.defaultProjectId ?? project.id,
-      assignments,
-    });
-    this.passwords.set(id, Buffer.from(spec.password));
-  }
-
-  domainById(id: string): Domain | undefined {
-    return this.domains.find((d) => d.id === id);
-  }
-  domainByName(name: string): Domain | undefined {
-    return this.domains.find((d) => d.name === name);
-  }
-
-  projectById(id: string): Project | undefined {
-    return this.projectsById.get(id);
-  }
-  projectByName(name: string, domainId: string = DEFAULT_DOMAIN.id): Project | undefined {
-    for (const p of this.projectsById.values()) if (p.name === name && p.domainId === domainId) return p;
-    return undefined;
-  }
-  listProjects(): Project[] {
-    return [...this.projectsById.values()];
-  }
-
-  userById(id: string): User | undefined {
-    return this.usersById.get(id);
-  }
-  userByName(name: string, domainId: string = DEFAULT_DOMAIN.id): User | undefined {
-    for (const u of this.usersById.values()) if (u.name === name && u.domainId === domainId) return u;
-    return undefined;
-  }
-  listUsers(): User[] {
-    return [...this.usersById.values()];
-  }
-
-  roleById(id: string): Role | undefined {
-    return this.rolesById.get(id);
-  }
-  roleByName(name: string): Role | undefined {
-    for (const r of this.rolesById.values()) if (r.name === name) return r;
-    return undefined;
-  }
-  listRoles(): Role[] {
-    return [...this.rolesById.values()];
-  }
-
-  /** Compares in constant time, so response timing says nothing about the password. */
-  checkPassword(userId: string, password: string): boolean {
-    const want = this.passwords.get(userId);
-    if (!want) return false;
-    const got = Buffer.from(password);
-    return got.length === want.length && timingSafeEqual(got, want);
-  }
-
-  /** The user's roles on a project, implied ones included; empty when none are assigned. */
-  rolesOn(userId: string, projectId: string): Role[] {
-    const direct = this.usersById.get(userId)?.assignments.get(projectId) ?? [];
-    return expandRoles(direct).map((n) => this.roleByName(n) ?? { id: stableId('role', n), name: n });
-  }
-
-  /** Projects the user holds any role on. */
-  projectsOf(userId: string): Project[] {
-    const user = this.usersById.get(userId);
-    if (!user) return [];
-    return [...user.assignments.keys()].map((id) => this.projectsById.get(id)).filter((p): p is Project => !!p);
-  }
-}

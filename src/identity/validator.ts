@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../compute/clock.js';
 import type { TokenSigner } from './tokens.js';
 import { checkToken, type TokenRevocations } from './revocations.js';
-import type { IdentityStore } from './users.js';
+import type { IdentityStore } from './store.js';
 
 export interface AuthContext {
   readonly userId: string;
@@ -45,16 +45,20 @@ export class LocalTokenValidator implements TokenValidator {
   async validate(token: string): Promise<AuthContext | null> {
     const p = await checkToken(this.signer, this.revocations, token);
     if (!p) return null;
-    const user = this.store.userById(p.userId);
-    const project = this.store.projectById(p.projectId);
-    if (!user || !project) return null;
+    // A token outlives neither its user nor its project, nor their being enabled.
+    const user = await this.store.userById(p.userId);
+    const project = await this.store.projectById(p.projectId);
+    if (!user?.enabled || !project?.enabled) return null;
+    // A role granted through the identity API and revoked since is gone from the token.
+    const roles = await this.store.heldRoles(user.id, project.id, p.roles);
+    if (roles.length === 0) return null;
     return {
       userId: user.id,
       userName: user.name,
       projectId: project.id,
       projectName: project.name,
       domainId: project.domainId,
-      roles: p.roles,
+      roles,
       expiresAt: p.expiresAt,
       tokenId: token,
     };

@@ -2,7 +2,8 @@
 // domains and error bodies, exactly as keystoneauth1 and Tempest parse them.
 import type { CatalogEndpoint, CatalogEntry } from './catalog.js';
 import type { TokenPayload } from './tokens.js';
-import type { Domain, IdentityStore, Project, Role, User } from './users.js';
+import type { Domain, Project, Role, User } from './users.js';
+import type { IdentityStore } from './store.js';
 
 export const VERSION_ID = 'v3.14';
 
@@ -16,6 +17,7 @@ const TITLES: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  409: 'Conflict',
   413: 'Request Entity Too Large',
   414: 'Request-URI Too Long',
   415: 'Unsupported Media Type',
@@ -53,13 +55,13 @@ export function versionDocument(baseUrl: string): Record<string, unknown> {
 
 const domainRef = (d: Domain | undefined, id: string): { id: string; name: string } => ({ id, name: d?.name ?? id });
 
-export function tokenBody(
+export async function tokenBody(
   payload: TokenPayload,
   store: IdentityStore,
   catalog: readonly CatalogEntry[] | null,
-): Record<string, unknown> | null {
-  const user = store.userById(payload.userId);
-  const project = store.projectById(payload.projectId);
+): Promise<Record<string, unknown> | null> {
+  const user = await store.userById(payload.userId);
+  const project = await store.projectById(payload.projectId);
   if (!user || !project) return null;
   const token: Record<string, unknown> = {
     methods: payload.methods,
@@ -78,22 +80,24 @@ export function tokenBody(
       name: project.name,
     },
     is_domain: false,
-    roles: payload.roles.map((name) => ({ id: store.roleByName(name)?.id ?? name, name })),
+    roles: await Promise.all(payload.roles.map(async (name) => ({ id: (await store.roleByName(name))?.id ?? name, name }))),
   };
   if (catalog) token.catalog = catalog;
   return { token };
 }
 
+/** Attributes Keystone keeps as given are shown beside the fixed ones (which they cannot replace). */
 export function projectView(p: Project, baseUrl: string): Record<string, unknown> {
   return {
+    ...p.extra,
     id: p.id,
     name: p.name,
     domain_id: p.domainId,
     description: p.description,
-    enabled: true,
+    enabled: p.enabled,
     is_domain: false,
     parent_id: p.domainId,
-    tags: [],
+    tags: p.tags,
     options: {},
     links: { self: `${baseUrl}/v3/projects/${p.id}` },
   };
@@ -101,11 +105,12 @@ export function projectView(p: Project, baseUrl: string): Record<string, unknown
 
 export function userView(u: User, baseUrl: string): Record<string, unknown> {
   return {
+    ...u.extra,
     id: u.id,
     name: u.name,
     domain_id: u.domainId,
-    default_project_id: u.defaultProjectId,
-    enabled: true,
+    ...(u.defaultProjectId !== null && { default_project_id: u.defaultProjectId }),
+    enabled: u.enabled,
     password_expires_at: null,
     options: {},
     links: { self: `${baseUrl}/v3/users/${u.id}` },
@@ -117,7 +122,7 @@ export function roleView(r: Role, baseUrl: string): Record<string, unknown> {
     id: r.id,
     name: r.name,
     domain_id: null,
-    description: null,
+    description: r.description,
     options: {},
     links: { self: `${baseUrl}/v3/roles/${r.id}` },
   };

@@ -90,6 +90,28 @@ export class CliRunner {
     }
   }
 
+  /**
+   * `openstack <args>` (must succeed, `-f json`) as a user clouds.yaml does not
+   * know, with `cloud`'s identity endpoint: a user made through the identity API.
+   */
+  async jsonAs(cloud: string, user: { name: string; password: string; project: string }, args: readonly string[], o: CliOptions = {}): Promise<any> {
+    const c = this.clouds[cloud];
+    if (!c) throw new Error(`no cloud ${cloud} in ${this.cloudsFile}`);
+    const env = {
+      ...cleanEnv(),
+      OS_AUTH_URL: c.auth.auth_url,
+      OS_USERNAME: user.name,
+      OS_PASSWORD: user.password,
+      OS_PROJECT_NAME: user.project,
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+      OS_IDENTITY_API_VERSION: '3',
+    };
+    const r = await run('openstack', ['--debug', ...args, '-f', 'json'], env, o.timeoutMs);
+    if (r.code !== 0) throw new Error(`command failed\n${describe(r)}`);
+    return JSON.parse(r.stdout);
+  }
+
   /** `nova <args>` authenticated as the user of `cloud` (novaclient does not read clouds.yaml). */
   nova(cloud: string, args: readonly string[], o: CliOptions = {}): Promise<CliResult> {
     const c = this.clouds[cloud];

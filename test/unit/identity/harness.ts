@@ -7,7 +7,7 @@ import { catalogEntry, type CatalogEntry } from '../../../src/identity/catalog.j
 import { TokenSigner } from '../../../src/identity/tokens.js';
 import { TokenRevocations } from '../../../src/identity/revocations.js';
 import { openDb, type Db } from '../../../src/db/connect.js';
-import { IdentityStore } from '../../../src/identity/users.js';
+import { IdentityStore } from '../../../src/identity/store.js';
 import { ManualClock } from '../../../src/compute/clock.js';
 
 export interface IdentityHarness {
@@ -27,9 +27,10 @@ export interface SharedState {
   readonly clock: ManualClock;
 }
 
-export async function startIdentity(store = new IdentityStore(), ttlSeconds = 3600, shared?: SharedState): Promise<IdentityHarness> {
+export async function startIdentity(given?: IdentityStore, ttlSeconds = 3600, shared?: SharedState): Promise<IdentityHarness> {
   const clock = shared?.clock ?? new ManualClock();
   const db = shared?.db ?? (await openDb('sqlite:///:memory:', '.'));
+  const store = given ?? new IdentityStore(undefined, db, clock);
   const signer = new TokenSigner('test-secret', { ttlSeconds, clock });
   const revocations = new TokenRevocations(db, { clock });
   const catalog = [catalogEntry('compute', 'nova', 'http://127.0.0.1:8774/v2.1', 'RegionOne')];

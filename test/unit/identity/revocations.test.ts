@@ -4,7 +4,7 @@
 // expired revocations are purged.
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { IdentityStore } from '../../../src/identity/users.js';
+import { IdentityStore } from '../../../src/identity/store.js';
 import { ManualClock } from '../../../src/compute/clock.js';
 import { openDb, type Db } from '../../../src/db/connect.js';
 import { TokenRevocations } from '../../../src/identity/revocations.js';
@@ -18,8 +18,8 @@ describe('token revocations shared through the database', () => {
   beforeEach(async () => {
     db = await openDb('sqlite:///:memory:', '.');
     clock = new ManualClock();
-    a = await startIdentity(new IdentityStore(), 3600, { db, clock });
-    b = await startIdentity(new IdentityStore(), 3600, { db, clock });
+    a = await startIdentity(new IdentityStore(undefined, db, clock), 3600, { db, clock });
+    b = await startIdentity(new IdentityStore(undefined, db, clock), 3600, { db, clock });
   });
   afterEach(async () => {
     await a.close();
@@ -55,7 +55,7 @@ describe('token revocations shared through the database', () => {
     const t = await login(a.url, 'demo');
     assert.equal((await revoke(a, t)).status, 204);
     await a.close();
-    a = await startIdentity(new IdentityStore(), 3600, { db, clock });
+    a = await startIdentity(new IdentityStore(undefined, db, clock), 3600, { db, clock });
     assert.equal((await validate(a, t)).status, 401);
     assert.equal(await asAdmin(a, t), 404);
   });

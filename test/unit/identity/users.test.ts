@@ -2,16 +2,17 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Config } from '../../../src/config/config.js';
-import { IdentityStore, parseExtraUser, projectIdFor, stableId } from '../../../src/identity/users.js';
+import { parseExtraUser, projectIdFor, stableId } from '../../../src/identity/users.js';
+import { IdentityStore } from '../../../src/identity/store.js';
 import { startIdentity, login, passwordAuth, post } from './harness.js';
 
 describe('IdentityStore', () => {
-  it('derives stable 32-hex ids from names', () => {
+  it('derives stable 32-hex ids from names', async () => {
     const a = new IdentityStore();
     const b = new IdentityStore();
     assert.match(projectIdFor('demo'), /^[0-9a-f]{32}$/);
-    assert.equal(a.projectByName('demo')?.id, b.projectByName('demo')?.id);
-    assert.equal(a.userByName('admin')?.id, stableId('user', 'admin'));
+    assert.equal((await a.projectByName('demo'))?.id, (await b.projectByName('demo'))?.id);
+    assert.equal((await a.userByName('admin'))?.id, stableId('user', 'admin'));
     assert.notEqual(projectIdFor('demo'), projectIdFor('alt_demo'));
   });
 
@@ -19,7 +20,7 @@ describe('IdentityStore', () => {
     const conf = new Config();
     conf.set('identity', 'admin_password', 's3cret');
     conf.set('identity', 'extra_users', 'ops:opspw:operations:member+reader, auditor:apw:demo:reader');
-    const h = await startIdentity(IdentityStore.fromConfig(conf));
+    const h = await startIdentity(IdentityStore.fromConfig(conf, null));
     try {
       const tokens = `${h.url}/v3/auth/tokens`;
       const oldPw = await post(tokens, passwordAuth({ name: 'admin', domain: { id: 'default' }, password: 'admin' }));
