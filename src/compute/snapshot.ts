@@ -43,7 +43,6 @@ export async function checkImageMetadataQuota(svc: ComputeService, projectId: st
   }
 }
 
-
 /**
  * The queued image a snapshot of `inst` is uploaded into, with the server's
  * and its boot image's properties, as Nova's compute API makes it (shelve's

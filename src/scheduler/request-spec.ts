@@ -91,8 +91,8 @@ export function resourcesOf(flavor: RequestedFlavor): Resources {
   };
 }
 
-/** The same_host / different_host hints a server was booted with, which its moves keep honouring. */
-export function schedulerHintsOf(inst: InstanceRow): Pick<RequestSpec, 'schedulerHints'> {
+/** The same_host / different_host hints a server was booted with, for a later scheduling of it (live migration, unshelve). */
+export function schedulerHintsOf(inst: Pick<InstanceRow, 'scheduler_hints'>): Pick<RequestSpec, 'schedulerHints'> {
   try {
     const h = JSON.parse(inst.scheduler_hints || '{}') as Record<string, unknown>;
     const list = (v: unknown): string[] | undefined =>
