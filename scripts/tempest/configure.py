@@ -165,13 +165,17 @@ console_output = true
 xenapi_apis = true
 # Snapshots and backups (createImage, createBackup) go to the embedded image service.
 snapshot = true
-# Outside Magnetar's scope (no remote consoles, rescue,
-# shelve, volumes or networking of its own).
+# Shelve saves the guest's disk to the embedded image service; shelved
+# servers are offloaded at once ([DEFAULT] shelved_offload_time = 0, as
+# Tempest's [compute] shelved_offload_time expects).
+shelve = true
+# Outside Magnetar's scope (no remote consoles, rescue, volumes or
+# networking of its own; shelve_migrate gates only a scenario that needs
+# networking).
 vnc_console = false
 spice_console = false
 serial_console = false
 change_password = false
-shelve = false
 shelve_migrate = false
 rescue = false
 interface_attach = false

@@ -19,6 +19,7 @@ import { sweepGuests } from './guest-sweeper.js';
 import { deferredDeleteHandlers, reclaimSoftDeleted } from './deferred-delete.js';
 import { hostActionHandlers } from './host-actions.js';
 import { auditInstanceUsage } from './usage-audit.js';
+import { offloadShelvedServers, shelveHandlers } from './shelve.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -37,6 +38,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   crashDumpHandlers,
   deferredDeleteHandlers,
   hostActionHandlers,
+  shelveHandlers,
 ];
 
 /**
@@ -64,6 +66,7 @@ export const AGENT_PERIODIC_TASKS: AgentTask[] = [
   throttled('sync_power_state_interval', (ctx) => syncPowerStates(ctx, { afterBoot: false })),
   reclaimSoftDeleted,
   auditInstanceUsage,
+  throttled('shelved_poll_interval', offloadShelvedServers),
 ];
 
 /**

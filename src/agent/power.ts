@@ -2,13 +2,17 @@
 // operation's end state; on failure the task is cleared and the server keeps
 // the state it had, as Nova reverts a failed power action. A step an earlier
 // life of this agent did not finish is run again; a guest already in the
-// step's end state is only recorded.
+// step's end state is only recorded. Starting a server that was only shelved
+// (its unshelve) also drops the image its disk was saved to, as Nova's start does.
 import type { Handlers, MessageArgs } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
 import { hostEvent } from './context.js';
 import { getInstance, updateInstance, addFault } from '../db/instances.js';
 import { transact } from '../jobs/transaction.js';
 import { POWER_STATE, TaskState } from '../compute/states.js';
+import { changedSystemMetadata, SHELVED_KEYS, shelvedImageOf } from '../compute/shelved-metadata.js';
+import { imageCatalog } from '../image/on-disk.js';
+import { ImageRegistry } from '../image/registry.js';
 
 interface Step {
   readonly event: string;
@@ -69,10 +73,13 @@ export function powerHandlers(ctx: AgentContext): Handlers {
         return;
       }
       ctx.crash.at('compute.power.after_driver', uuid);
+      // A shelved server started again (its unshelve) no longer needs the image its disk was saved to.
+      const shelvedImage = method === 'start_instance' ? shelvedImageOf(inst) : null;
+      if (shelvedImage !== null) new ImageRegistry(imageCatalog(ctx.conf)).discard(shelvedImage);
       await transact(ctx, async (tx) => {
-        await updateInstance(tx.q, uuid, { vm_state: step.vmState, power_state: step.powerState, task_state: null }, ctx.clock.now(), {
-          taskState: [task],
-        });
+        const sys = shelvedImage !== null ? await changedSystemMetadata(tx.q, uuid, {}, SHELVED_KEYS) : undefined;
+        const values = { vm_state: step.vmState, power_state: step.powerState, task_state: null, ...(sys !== undefined && { system_metadata: sys }) };
+        await updateInstance(tx.q, uuid, values, ctx.clock.now(), { taskState: [task] });
         await tx.finish(mctx.job);
       });
     };

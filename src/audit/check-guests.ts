@@ -13,6 +13,8 @@ const POWER_OF_VM_STATE: Readonly<Record<string, number>> = {
   [VmState.STOPPED]: POWER_STATE.SHUTDOWN,
   [VmState.PAUSED]: POWER_STATE.PAUSED,
   [VmState.SUSPENDED]: POWER_STATE.SUSPENDED,
+  // Shelved but not offloaded: the guest stays on its host, powered off.
+  [VmState.SHELVED]: POWER_STATE.SHUTDOWN,
 };
 const POWER_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(POWER_STATE).map(([name, value]) => [value, name]));
 const powerName = (p: number): string => `${POWER_NAMES[p] ?? 'UNKNOWN'} (${p})`;

@@ -2,8 +2,9 @@
 // are instances and migrations; see scheduler/claims.ts):
 //
 // - A server with a host holds one allocation of its current flavor on its
-//   host's node; a server without one holds nothing (a server still being
-//   built may hold its claim before it is placed).
+//   host's node (a shelved server too, until it is offloaded); a server
+//   without one holds nothing (a server still being built, or an offloaded
+//   one being unshelved, may hold its claim before it is placed).
 // - Cold migration / resize, from `pre-migrating` until confirmed or
 //   reverted: the migration holds the source with the old flavor (the
 //   server's flavor until the destination finishes, then its old_flavor), the server
@@ -15,7 +16,7 @@
 //   holds the failed source; the server holds the destination (any node or
 //   none while `accepted`, the recorded destination from `pre-migrating`).
 // - Final migrations, deleted servers and their migrations hold nothing.
-import { VmState } from '../compute/states.js';
+import { TaskState, VmState } from '../compute/states.js';
 import type { Resources } from '../scheduler/resources.js';
 import { COLD_AFTER_FINISH, EVACUATION_HOLDING, isColdMove, isEvacuation, isFinal, isLiveMigration } from './moves.js';
 import type { AuditMigration, AuditServer } from './types.js';
@@ -48,6 +49,8 @@ function forServer(s: AuditServer, open: readonly AuditMigration[]): ExpectedAll
   const onItsHost = (): void => {
     if (s.host !== null) own(s.host, s.node, s.flavor, false, null, 'the server on its host');
     else if (s.vmState === VmState.BUILDING) own(null, null, s.flavor, true, null, 'the build claim of a server not yet placed');
+    else if (s.vmState === VmState.SHELVED_OFFLOADED && s.taskState === TaskState.UNSHELVING)
+      own(null, null, s.flavor, true, null, 'the claim of an offloaded server being unshelved, not yet placed');
   };
 
   // Every open migration says what it holds itself; the newest one says where the server's own allocation is.

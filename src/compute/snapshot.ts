@@ -9,6 +9,7 @@ import { recordAction } from '../db/instance-actions.js';
 import { transact } from '../jobs/transaction.js';
 import type { ImageLookup } from '../image/lookup.js';
 import type { ImageRegistry } from '../image/registry.js';
+import type { Image } from '../image/catalog.js';
 import { projectQuotaLimits, userQuotaLimits } from './quota-limits.js';
 import { Forbidden, Invalid, InstanceNotReady } from './errors.js';
 import { checkState, lostRaceConflict, type StateGuard } from './guards.js';
@@ -42,6 +43,45 @@ export async function checkImageMetadataQuota(svc: ComputeService, projectId: st
   }
 }
 
+/**
+ * The queued image a snapshot of `inst` is uploaded into, with the server's
+ * and its boot image's properties, as Nova's compute API makes it (shelve's
+ * image is one too).
+ */
+export function createServerImage(
+  registry: ImageRegistry,
+  images: ImageLookup,
+  who: Requester,
+  inst: InstanceRow,
+  req: Pick<SnapshotRequest, 'name' | 'metadata' | 'backup'>,
+): Image {
+  const base = images.get(inst.image_ref);
+  const inherited = Object.fromEntries(
+    Object.entries(base?.properties ?? {}).filter(([k]) => !NON_INHERITABLE.has(k) && !k.startsWith('os_glance')),
+  );
+  const sameProject = who.projectId === inst.project_id;
+  const properties: Record<string, string> = {
+    ...inherited,
+    base_image_ref: inst.image_ref,
+    instance_uuid: inst.uuid,
+    user_id: who.userId ?? '',
+    image_type: req.backup ? 'backup' : 'snapshot',
+    ...(req.backup ? { backup_type: req.backup.type } : {}),
+    ...(sameProject ? {} : { instance_owner: inst.project_id }),
+    ...req.metadata,
+  };
+  return registry.createForSnapshot({
+    name: req.name,
+    owner: who.projectId ?? inst.project_id,
+    // An admin's image of another project's server stays reachable for that project.
+    visibility: sameProject ? 'private' : 'shared',
+    minDisk: base?.minDisk ?? 0,
+    minRam: base?.minRam ?? 0,
+    ...(req.backup && base ? { diskFormat: base.diskFormat ?? null, containerFormat: base.containerFormat ?? null } : {}),
+    properties,
+  });
+}
+
 /** Starts a snapshot (or backup) of `inst`; returns the new image's id. */
 export async function snapshotServer(
   svc: ComputeService,
@@ -59,31 +99,7 @@ export async function snapshotServer(
   }
   if (inst.host === null) throw new InstanceNotReady(inst.uuid);
 
-  const base = images.get(inst.image_ref);
-  const inherited = Object.fromEntries(
-    Object.entries(base?.properties ?? {}).filter(([k]) => !NON_INHERITABLE.has(k) && !k.startsWith('os_glance')),
-  );
-  const sameProject = who.projectId === inst.project_id;
-  const properties: Record<string, string> = {
-    ...inherited,
-    base_image_ref: inst.image_ref,
-    instance_uuid: inst.uuid,
-    user_id: who.userId ?? '',
-    image_type: req.backup ? 'backup' : 'snapshot',
-    ...(req.backup ? { backup_type: req.backup.type } : {}),
-    ...(sameProject ? {} : { instance_owner: inst.project_id }),
-    ...req.metadata,
-  };
-  const image = registry.createForSnapshot({
-    name: req.name,
-    owner: who.projectId ?? inst.project_id,
-    // An admin's image of another project's server stays reachable for that project.
-    visibility: sameProject ? 'private' : 'shared',
-    minDisk: base?.minDisk ?? 0,
-    minRam: base?.minRam ?? 0,
-    ...(req.backup && base ? { diskFormat: base.diskFormat ?? null, containerFormat: base.containerFormat ?? null } : {}),
-    properties,
-  });
+  const image = createServerImage(registry, images, who, inst, req);
 
   const now = svc.clock.now();
   try {

@@ -19,7 +19,7 @@ import { transact } from '../jobs/transaction.js';
 import { computeServiceOfHost } from '../db/compute-nodes.js';
 import { claim, release, usage } from '../scheduler/claims.js';
 import { capacityOf } from '../scheduler/resources.js';
-import { requestedFlavorOf, resourcesOf, type RequestSpec } from '../scheduler/request-spec.js';
+import { requestedFlavorOf, resourcesOf, schedulerHintsOf, type RequestSpec } from '../scheduler/request-spec.js';
 import { serviceIsUp } from '../compute/service-liveness.js';
 import { effectiveServiceDownTime } from '../config/config.js';
 import { InstanceInvalidState, MagnetarError, NoValidHost } from '../compute/errors.js';
@@ -296,20 +296,6 @@ function faultCode(err: unknown): number {
 /** Python's rendering of a float (1024 → 1024.0), as Nova's message shows it. */
 function pyFloat(n: number): string {
   return Number.isInteger(n) ? `${n}.0` : String(n);
-}
-
-function schedulerHintsOf(inst: InstanceRow): Pick<RequestSpec, 'schedulerHints'> {
-  try {
-    const h = JSON.parse(inst.scheduler_hints || '{}') as Record<string, unknown>;
-    const list = (v: unknown): string[] | undefined =>
-      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : undefined;
-    const same = list(h['same_host']);
-    const different = list(h['different_host']);
-    if (!same && !different) return {};
-    return { schedulerHints: { ...(same && { same_host: same }), ...(different && { different_host: different }) } };
-  } catch {
-    return {};
-  }
 }
 
 export function liveMigrateTask(ctx: ConductorContext): Handlers {

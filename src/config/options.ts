@@ -47,6 +47,8 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'running_deleted_instance_action', 'string', 'reap', 'What a host does with guests of deleted servers: noop, log, shutdown or reap'),
   opt('DEFAULT', 'running_deleted_instance_poll_interval', 'float', 1800, 'Seconds between a host\'s checks for guests it should no longer have; 0 = only at start-up'),
   opt('DEFAULT', 'reclaim_instance_interval', 'int', 0, 'Seconds a deleted server is kept soft-deleted (restorable) before its host deletes it; 0 = delete at once'),
+  opt('DEFAULT', 'shelved_offload_time', 'int', 0, 'Seconds a shelved server keeps its guest and resources before its host offloads it; 0 = offload at once, -1 = never'),
+  opt('DEFAULT', 'shelved_poll_interval', 'int', 3600, 'Seconds between a host\'s checks for shelved servers due to be offloaded; 0 = never'),
   opt('DEFAULT', 'instance_usage_audit', 'bool', false, 'Each compute host records, once per audit period, the servers that ran on it (os-instance_usage_audit_log)'),
   opt('DEFAULT', 'instance_usage_audit_period', 'string', 'month', 'Audit period: hour, day, month or year, optionally @offset (e.g. month@15)'),
   // [api]

@@ -54,6 +54,11 @@ export const CRASH_POINTS: readonly CrashPointInfo[] = [
   point('conductor.evacuate.after_select', 'the destination is claimed, before it is handed the rebuild'),
   point('compute.rebuild.after_spawn', 'the rebuilt guest runs on the destination, before the server is recorded there'),
   point('compute.evacuation_cleanup.after_destroy', 'the returning source destroyed its old guest, before the evacuation is recorded complete'),
+  // shelve and unshelve
+  point('compute.shelve.after_upload', 'the guest is off and its disk uploaded as the shelved image, before the server is recorded SHELVED'),
+  point('compute.shelve_offload.after_destroy', 'the shelved guest is destroyed, before the server is recorded offloaded and its allocation released'),
+  point('conductor.unshelve.after_select', 'a host is claimed for the offloaded server, before it is handed the unshelve'),
+  point('compute.unshelve.after_spawn', 'the guest runs again, before the server is recorded ACTIVE'),
 ];
 
 export const CRASH_STEP_PREFIX = 'crash:';

@@ -1,6 +1,6 @@
 // What the scheduler is asked for and what it answers — plain data, so both
 // cross the bus as JSON unchanged.
-import type { InstanceFlavor } from '../db/schema.js';
+import type { InstanceFlavor, InstanceRow } from '../db/schema.js';
 import type { Resources } from './resources.js';
 import type { ServerGroupPolicy, ServerGroupRules } from '../db/server-groups.js';
 
@@ -89,4 +89,19 @@ export function resourcesOf(flavor: RequestedFlavor): Resources {
     memory_mb: flavor.memory_mb,
     disk_gb: flavor.root_gb + flavor.ephemeral_gb + Math.ceil(flavor.swap / 1024),
   };
+}
+
+/** The same_host / different_host hints a server was booted with, for a later scheduling of it (live migration, unshelve). */
+export function schedulerHintsOf(inst: Pick<InstanceRow, 'scheduler_hints'>): Pick<RequestSpec, 'schedulerHints'> {
+  try {
+    const h = JSON.parse(inst.scheduler_hints || '{}') as Record<string, unknown>;
+    const list = (v: unknown): string[] | undefined =>
+      Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : undefined;
+    const same = list(h['same_host']);
+    const different = list(h['different_host']);
+    if (!same && !different) return {};
+    return { schedulerHints: { ...(same && { same_host: same }), ...(different && { different_host: different }) } };
+  } catch {
+    return {};
+  }
 }

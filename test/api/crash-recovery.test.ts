@@ -233,6 +233,38 @@ describe('a compute agent killed at a crash point, then started again', () => {
     await assertAt(s.id, dest, 'ACTIVE');
     assert.equal((await migrationRows(c, s.id)).at(-1)!.status, 'completed');
   });
+  /** Offloaded: no host, no guest anywhere, no allocation, the shelved image kept. */
+  async function assertOffloaded(id: string): Promise<void> {
+    const s = await settled(id);
+    assert.equal(s.status, 'SHELVED_OFFLOADED', JSON.stringify(s.fault ?? null));
+    assert.equal(s[HOST], null);
+    for (const h of HOSTS) assert.equal(guestOn(h, id), undefined, `no guest on ${h}`);
+    assert.deepEqual(await allocationHosts(c, id), []);
+    const r = await fetch(`${c.imageUrl}/v2/images?name=${s.name}-shelved`, { headers: { 'X-Auth-Token': await c.token('demo') } });
+    assert.equal(((await r.json()) as { images: Array<{ status: string }> }).images[0]?.status, 'active');
+    await assertAuditClean(c);
+  }
+
+  for (const point of ['compute.shelve.after_upload', 'compute.shelve_offload.after_destroy']) {
+    it(`shelve: killed at ${point}, the shelve and offload complete`, async () => {
+      const s = await c.bootServer('demo');
+      crashAt(point, s.id);
+      assert.equal((await act(c, 'demo', s.id, { shelve: null })).status, 202);
+      await restartAfterCrash(s[HOST]);
+      await assertOffloaded(s.id);
+    });
+  }
+
+  it('unshelve: the destination killed after spawning — the unshelve completes there', async () => {
+    const s = await c.bootServer('demo');
+    assert.equal((await act(c, 'demo', s.id, { shelve: null })).status, 202);
+    await assertOffloaded(s.id);
+    const dest = other(s[HOST]);
+    crashAt('compute.unshelve.after_spawn', s.id);
+    assert.equal((await act(c, 'admin', s.id, { unshelve: { host: dest } }, '2.91')).status, 202);
+    await restartAfterCrash(dest);
+    await assertAt(s.id, dest, 'ACTIVE');
+  });
 });
 
 async function imageId(): Promise<string> {

@@ -18,7 +18,10 @@ export type Flow =
   | 'live-migrate'
   | 'live-migrate-to-host'
   | 'evacuate'
-  | 'evacuate-to-host';
+  | 'evacuate-to-host'
+  | 'shelve'
+  | 'unshelve'
+  | 'unshelve-to-host';
 
 /**
  * The process that dies: the API or conductor, or the compute agent of the
@@ -65,6 +68,10 @@ const PLANS: Record<string, Omit<PointPlan, 'point'>> = {
   'conductor.evacuate.after_select': { flows: EVAC, victim: 'conductor' },
   'compute.rebuild.after_spawn': { flows: ['evacuate-to-host'], victim: 'destination' },
   'compute.evacuation_cleanup.after_destroy': { flows: EVAC, victim: 'returning-source' },
+  'compute.shelve.after_upload': { flows: ['shelve'], victim: 'source' },
+  'compute.shelve_offload.after_destroy': { flows: ['shelve'], victim: 'source' },
+  'conductor.unshelve.after_select': { flows: ['unshelve', 'unshelve-to-host'], victim: 'conductor' },
+  'compute.unshelve.after_spawn': { flows: ['unshelve-to-host'], victim: 'destination' },
 };
 
 export function planOf(point: string): PointPlan {

@@ -239,6 +239,28 @@ export async function runRound(o: RoundOptions, round: number, plan: PointPlan):
         trigger = async () => `${down}, force down, ${await action(id, { evacuate: dest ? { host: dest } : {} }, version)} at ${version}${dest ? ` (to ${dest})` : ''}`;
         break;
       }
+      case 'shelve': {
+        // [DEFAULT] shelved_offload_time is 0: the host offloads right after shelving.
+        server = await pickServer(['ACTIVE', 'SHUTOFF']);
+        role = victimRole(server.host, null);
+        armServer = server.id;
+        const id = server.id;
+        trigger = () => action(id, { shelve: null });
+        break;
+      }
+      case 'unshelve':
+      case 'unshelve-to-host': {
+        server = await pickServer(['ACTIVE']);
+        const dest = flow === 'unshelve-to-host' ? rng.pick(dep.hosts) : null;
+        role = victimRole(server.host, dest);
+        armServer = server.id;
+        const id = server.id;
+        await action(id, { shelve: null });
+        const w = await waitServer(api, id, (s) => s === null || isAtRest(s), WAIT_AT_REST_MS);
+        if (w.server?.status !== 'SHELVED_OFFLOADED') throw new RoundAborted(`the shelve before the unshelve ended ${w.server?.status ?? 'gone'}`);
+        trigger = async () => `${await action(id, { unshelve: dest ? { host: dest } : null }, '2.91')}${dest ? ` (to ${dest})` : ''}`;
+        break;
+      }
     }
     victim = roleName(role);
 

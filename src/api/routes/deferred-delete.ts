@@ -5,6 +5,7 @@ import type { ApiDeps } from '../deps.js';
 import { authorize, requester } from '../context.js';
 import { getServer, serverTarget, serverUserTarget } from '../../compute/lookup.js';
 import { forceDeleteServer, restoreServer } from '../../compute/deferred-delete.js';
+import { discardShelvedImage } from '../../compute/shelve.js';
 
 const POLICY = 'os_compute_api:os-deferred-delete';
 
@@ -32,6 +33,7 @@ export function registerDeferredDeleteRoutes(routes: RouteTable, deps: ApiDeps):
       const inst = await getServer(deps.compute, ctx, params['server_id']!);
       authorize(ctx, `${POLICY}:force`, serverUserTarget(inst));
       await forceDeleteServer(deps.compute, requester(ctx), inst);
+      discardShelvedImage(deps.imageRegistry, inst);
       return undefined;
     },
   });

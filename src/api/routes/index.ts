@@ -29,6 +29,7 @@ import { registerLimitsRoutes } from './limits.js';
 import { registerDeferredDeleteRoutes } from './deferred-delete.js';
 import { registerConsoleOutputRoutes } from './console-output.js';
 import { registerRescueRoutes } from './rescue.js';
+import { registerShelveRoutes } from './shelve.js';
 import { registerServerImageRoutes } from './server-images.js';
 import { registerImageProxyRoutes } from './images.js';
 import { registerImageMetadataRoutes } from './image-metadata.js';
@@ -74,6 +75,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerDeferredDeleteRoutes,
   registerConsoleOutputRoutes,
   registerRescueRoutes,
+  registerShelveRoutes,
   registerServerImageRoutes,
   registerImageProxyRoutes,
   registerImageMetadataRoutes,

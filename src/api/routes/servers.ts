@@ -30,6 +30,7 @@ import {
 } from '../../compute/servers.js';
 import { generatePassword } from '../../compute/password.js';
 import { softDeleteEnabled, softDeleteServer } from '../../compute/deferred-delete.js';
+import { discardShelvedImage } from '../../compute/shelve.js';
 import { isExpectedLocker, lockServer, unlockServer } from '../../compute/lock.js';
 import { CREATE_BODY, LIST_QUERY, LOCK_BODY, SHOW_QUERY, UNLOCK_BODY, UPDATE_BODY, ignoredSortKeys } from '../schemas/servers.js';
 import { groupForBoot } from '../../compute/server-groups.js';
@@ -523,6 +524,7 @@ export function registerServersRoutes(routes: RouteTable, deps: ApiDeps): void {
       authorize(ctx, `${S}:delete`, serverUserTarget(inst));
       if (softDeleteEnabled(svc)) await softDeleteServer(svc, ctx, inst);
       else await deleteServer(svc, ctx, inst);
+      discardShelvedImage(deps.imageRegistry, inst);
       return undefined;
     },
   });

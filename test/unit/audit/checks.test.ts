@@ -65,6 +65,27 @@ describe('audit of stable states', () => {
     assert.deepEqual(brief(s), ['unreachable-host warning - h1']);
   });
 
+  it('accepts a shelved server with its guest off on its host, and an offloaded one with no host, guest or allocation', () => {
+    const s = snapshot({
+      servers: [server('shelved', { vmState: 'shelved' }), server('offloaded', { vmState: 'shelved_offloaded', host: null, node: null })],
+      allocations: [alloc('shelved', 'h1')],
+      hosts: { h1: [guest('shelved', 4)] },
+    });
+    assert.deepEqual(brief(s, { strict: true }), []);
+    const running = snapshot({ servers: [server('shelved', { vmState: 'shelved' })], allocations: [alloc('shelved', 'h1')], hosts: { h1: [guest('shelved', 1)] } });
+    assert.deepEqual(brief(running), ['power-mismatch violation shelved h1']);
+    const leaking = snapshot({ servers: [server('offloaded', { vmState: 'shelved_offloaded', host: null, node: null })], allocations: [alloc('offloaded', 'h1')] });
+    assert.deepEqual(brief(leaking), ['allocation-leak violation offloaded h1']);
+  });
+
+  it('an offloaded server being unshelved may hold its claim before it is placed', () => {
+    const s = snapshot({
+      servers: [server('vm', { vmState: 'shelved_offloaded', host: null, node: null, taskState: 'unshelving', updatedAt: ago(1) })],
+      allocations: [alloc('vm', 'h2')],
+    });
+    assert.deepEqual(brief(s), ['in-progress in-progress vm -']);
+  });
+
   it('accepts both ends of a live migration under way and the destination claim of its migration', () => {
     const s = snapshot({
       servers: [server('vm', { taskState: 'migrating', updatedAt: ago(5) })],
