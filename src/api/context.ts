@@ -21,6 +21,8 @@ export interface RequestContext {
   /** Raw query string of the request (for paging links). */
   readonly rawQuery: Readonly<Record<string, string[]>>;
   readonly policy: PolicyEnforcer;
+  /** Served under `/v2`, the legacy compatibility mode (always 2.1). */
+  readonly legacyV2: boolean;
 }
 
 /** Policy target of most server APIs. Without a target the caller's own project/user is used. */

@@ -357,5 +357,6 @@ function makeContext(
     bookmarkBase: `${base}${projectSeg}`,
     rawQuery,
     policy: deps.policy,
+    legacyV2: api === '/v2',
   };
 }

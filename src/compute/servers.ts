@@ -22,6 +22,7 @@ import { lockQuotaScope } from '../db/quotas.js';
 import type { ComputeService, Requester } from './service.js';
 import type { ServerGroup } from '../db/server-groups.js';
 import { joinServerGroup } from './server-groups.js';
+import { checkBlockDevices, imageRootDevice, type BlockDevice } from './block-devices.js';
 
 export interface CreateServers {
   readonly name: string;
@@ -55,6 +56,8 @@ export interface CreateServers {
   readonly maxCount: number;
   /** The group the `group` hint names; the new servers join it. */
   readonly serverGroup?: ServerGroup;
+  /** The devices asked for (block_device_mapping_v2), format-checked; absent = the image as root disk only. */
+  readonly blockDevices?: readonly BlockDevice[];
 }
 
 export interface CreatedServers {
@@ -111,6 +114,8 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
         minCount: req.minCount,
         maxCount: req.maxCount,
       });
+      // As in Nova, the devices are judged after the quota: a request over both hears about the quota.
+      checkBlockDevices(req.blockDevices ?? [imageRootDevice(req.imageRef)], req.flavor, svc.conf.num('DEFAULT', 'max_local_block_devices'));
       for (let i = 0; i < count; i++) {
         const uuid = randomUUID();
         // Several servers from one request are named `<name>-<n>`.

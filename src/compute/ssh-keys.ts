@@ -3,6 +3,7 @@
 // pair the way Nova does for clients that ask the server to make one.
 import { createHash, createPublicKey, generateKeyPair as generateKeyPairCb, type JsonWebKey } from 'node:crypto';
 import { promisify } from 'node:util';
+import { lenientBase64Decode } from './lenient-base64.js';
 
 const generateKeyPair = promisify(generateKeyPairCb);
 
@@ -18,12 +19,23 @@ class BlobReader {
     this.at = start + len;
     return this.buf.subarray(start, start + len);
   }
+  /** A non-negative mpint, as a bigint. */
+  mpint(): bigint {
+    const b = this.field();
+    if ((b[0] ?? 0) & 0x80) throw new Error('negative integer in key blob');
+    return b.length === 0 ? 0n : BigInt(`0x${b.toString('hex')}`);
+  }
   done(): boolean {
     return this.at === this.buf.length;
   }
 }
 
 const b64url = (b: Buffer): string => b.toString('base64url');
+const bitLength = (v: bigint): number => (v === 0n ? 0 : v.toString(2).length);
+const bigintBytes = (v: bigint): Buffer => {
+  const hex = v.toString(16);
+  return Buffer.from(hex.length % 2 ? `0${hex}` : hex, 'hex');
+};
 /** An mpint without its sign byte, as JWK wants it. */
 const unsigned = (b: Buffer): Buffer => {
   let i = 0;
@@ -32,56 +44,99 @@ const unsigned = (b: Buffer): Buffer => {
 };
 
 const CURVES: Readonly<Record<string, { id: string; crv: string; size: number }>> = {
-  'ecdsa-sha2-nistp256': { id: 'nistp256', crv: 'P-256', size: 32 },
-  'ecdsa-sha2-nistp384': { id: 'nistp384', crv: 'P-384', size: 48 },
-  'ecdsa-sha2-nistp521': { id: 'nistp521', crv: 'P-521', size: 66 },
+  nistp256: { id: 'nistp256', crv: 'P-256', size: 32 },
+  nistp384: { id: 'nistp384', crv: 'P-384', size: 48 },
+  nistp521: { id: 'nistp521', crv: 'P-521', size: 66 },
+};
+
+function readEd25519(r: BlobReader): JsonWebKey {
+  const x = r.field();
+  if (x.length !== 32) throw new Error('bad ed25519 key');
+  return { kty: 'OKP', crv: 'Ed25519', x: b64url(x) };
+}
+
+function readEcdsa(r: BlobReader, curve: string): JsonWebKey {
+  const c = CURVES[curve]!;
+  if (r.field().toString('latin1') !== c.id) throw new Error('curve mismatch');
+  const q = r.field();
+  if (q.length !== 1 + 2 * c.size || q[0] !== 4) throw new Error('bad ec point');
+  return { kty: 'EC', crv: c.crv, x: b64url(q.subarray(1, 1 + c.size)), y: b64url(q.subarray(1 + c.size)) };
+}
+
+/** The numbers of an RSA key must make one: n and e odd, 3 <= e < n. */
+function readRsa(r: BlobReader): JsonWebKey {
+  const e = r.mpint();
+  const n = r.mpint();
+  if (n < 3n || e < 3n || e >= n || e % 2n === 0n || n % 2n === 0n) throw new Error('bad rsa numbers');
+  return { kty: 'RSA', e: b64url(unsigned(bigintBytes(e))), n: b64url(unsigned(bigintBytes(n))) };
+}
+
+/** OpenSSH takes only 1024-bit DSA keys, and the group must be a valid one. */
+function readDsa(r: BlobReader): null {
+  const p = r.mpint();
+  const q = r.mpint();
+  const g = r.mpint();
+  r.mpint();
+  if (bitLength(p) !== 1024 || ![160, 224, 256].includes(bitLength(q)) || g <= 1n || g >= p) throw new Error('bad dsa key');
+  return null;
+}
+
+/** A security-key (FIDO) public key ends with the application it is for, `ssh:` by default. */
+function readApplication(r: BlobReader): void {
+  if (!r.field().toString('latin1').startsWith('ssh:')) throw new Error('bad security key application');
+}
+
+/** How each key type's fields follow its name in the blob. Certificates are not taken. */
+const READERS: Readonly<Record<string, (r: BlobReader) => JsonWebKey | null>> = {
+  'ssh-rsa': readRsa,
+  'ssh-dss': readDsa,
+  'ssh-ed25519': readEd25519,
+  'ecdsa-sha2-nistp256': (r) => readEcdsa(r, 'nistp256'),
+  'ecdsa-sha2-nistp384': (r) => readEcdsa(r, 'nistp384'),
+  'ecdsa-sha2-nistp521': (r) => readEcdsa(r, 'nistp521'),
+  'sk-ssh-ed25519@openssh.com': (r) => {
+    const jwk = readEd25519(r);
+    readApplication(r);
+    return jwk;
+  },
+  'sk-ecdsa-sha2-nistp256@openssh.com': (r) => {
+    const jwk = readEcdsa(r, 'nistp256');
+    readApplication(r);
+    return jwk;
+  },
 };
 
 /** Throws unless the blob is a well-formed key of `type` whose numbers make a real key. */
 function checkBlob(type: string, blob: Buffer): void {
+  const read = READERS[type];
+  if (!read) throw new Error(`unsupported key type ${type}`);
   const r = new BlobReader(blob);
   if (r.field().toString('latin1') !== type) throw new Error('key type mismatch');
-  let jwk: JsonWebKey | null = null;
-  if (type === 'ssh-rsa') {
-    const e = r.field();
-    const n = r.field();
-    jwk = { kty: 'RSA', e: b64url(unsigned(e)), n: b64url(unsigned(n)) };
-  } else if (type === 'ssh-ed25519') {
-    const x = r.field();
-    if (x.length !== 32) throw new Error('bad ed25519 key');
-    jwk = { kty: 'OKP', crv: 'Ed25519', x: b64url(x) };
-  } else if (type === 'ssh-dss') {
-    for (let i = 0; i < 4; i++) if (r.field().length === 0) throw new Error('bad dsa key');
-  } else if (CURVES[type]) {
-    const c = CURVES[type]!;
-    if (r.field().toString('latin1') !== c.id) throw new Error('curve mismatch');
-    const q = r.field();
-    if (q.length !== 1 + 2 * c.size || q[0] !== 4) throw new Error('bad ec point');
-    jwk = { kty: 'EC', crv: c.crv, x: b64url(q.subarray(1, 1 + c.size)), y: b64url(q.subarray(1 + c.size)) };
-  } else {
-    throw new Error(`unsupported key type ${type}`);
-  }
+  const jwk = read(r);
   if (!r.done()) throw new Error('trailing data in key blob');
   if (jwk) createPublicKey({ key: jwk, format: 'jwk' });
 }
 
+/** `<type> <base64>` at the very start of the line; anything after the key data (a comment, a newline) is ignored. */
+const KEY_LINE = /^([^ \t\n\r\f\v]+)[ \t]+([^ \t\n\r\f\v]+)/;
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /**
  * The fingerprint of an OpenSSH public key line (`<type> <base64> [comment]`):
  * MD5 of the key blob as colon-separated hex pairs. Throws when the line is
- * not a valid key.
+ * not a valid key. Base64 is read leniently, as Nova reads it, so a line
+ * ending in a newline is a key like any other.
  */
 export function sshFingerprint(publicKey: string): string {
-  const m = /^(\S+)[ \t]+(\S+)/.exec(publicKey);
+  // A lone surrogate has no UTF-8 form.
+  if (Buffer.from(publicKey, 'utf8').toString('utf8') !== publicKey) throw new Error('not UTF-8 text');
+  const m = KEY_LINE.exec(publicKey);
   if (!m) throw new Error('not an OpenSSH public key');
-  const type = m[1]!;
-  const data = m[2]!;
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(data) || data.length % 4 !== 0) throw new Error('key data is not base64');
-  const blob = Buffer.from(data, 'base64');
-  checkBlob(type, blob);
-  // The digest is taken over the second space-separated field.
+  checkBlob(m[1]!, lenientBase64Decode(Buffer.from(m[2]!, 'utf8')));
+  // The digest is taken over the second space-separated field, which must be ASCII.
   const field = publicKey.split(' ')[1];
-  if (field === undefined || field !== data) throw new Error('key fields are not separated by a space');
-  return colonHex(createHash('md5').update(blob).digest());
+  if (field === undefined || NON_ASCII.test(field)) throw new Error('key data is not ASCII base64');
+  return colonHex(createHash('md5').update(lenientBase64Decode(Buffer.from(field, 'latin1'))).digest());
 }
 
 export function colonHex(digest: Buffer): string {

@@ -47,8 +47,12 @@ export async function selectDestinations(ctx: ConductorContext, spec: RequestSpe
   return parseSelections(reply);
 }
 
-/** Runs a conductor step as an instance-action event (Nova's conductor events carry no host). */
+/**
+ * Runs a conductor step as an instance-action event. As in Nova, the event
+ * records the conductor's own host ([DEFAULT] host, the host of its
+ * nova-conductor service record).
+ */
 export function conductorEvent<T>(ctx: ConductorContext, instanceUuid: string, requestId: string | undefined, name: string, fn: () => Promise<T>): Promise<T> {
   if (!requestId) return fn();
-  return withEvent(ctx.db.kysely, ctx.clock, instanceUuid, requestId, name, null, fn);
+  return withEvent(ctx.db.kysely, ctx.clock, instanceUuid, requestId, name, ctx.conf.str('DEFAULT', 'host'), fn);
 }

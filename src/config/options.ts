@@ -34,6 +34,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'default_availability_zone', 'string', 'nova', 'Availability zone of compute services'),
   opt('DEFAULT', 'internal_service_availability_zone', 'string', 'internal', 'Availability zone of non-compute services'),
   opt('DEFAULT', 'password_length', 'int', 12, 'Length of generated admin passwords'),
+  opt('DEFAULT', 'max_local_block_devices', 'int', 3, 'Local disks (image root, ephemeral, swap) a server may boot with; negative = no limit, 0 = no local disks at all'),
   opt('DEFAULT', 'max_concurrent_live_migrations', 'int', 1, 'Live migrations a compute host runs at once (0 = unlimited)'),
   opt('DEFAULT', 'max_concurrent_builds', 'int', 10, 'Builds a compute host runs at once (0 = unlimited)'),
   opt('DEFAULT', 'cpu_allocation_ratio', 'float', 4.0, 'Virtual CPU to physical CPU allocation ratio'),

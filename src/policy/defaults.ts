@@ -140,6 +140,7 @@ const infrastructureRules: PolicyDefault[] = [
   rule(`${AUDIT_LOG}:show`, ADMIN, 'Show the usage audits of all hosts for the period before a time. GET /os-instance_usage_audit_log/{before_timestamp}', [AUDIT_LOG, OLD_ADMIN]),
   rule('os_compute_api:os-quota-class-sets:show', ADMIN, 'Show the limits of a quota class. GET /os-quota-class-sets/{quota_class}'),
   rule('os_compute_api:os-quota-class-sets:update', ADMIN, 'Update the limits of a quota class. PUT /os-quota-class-sets/{quota_class}'),
+  rule('os_compute_api:extensions', '@', 'List the API extensions, or show one by its alias. GET /extensions, GET /extensions/{alias}'),
   rule('os_compute_api:limits', '@', 'Show the rate and absolute limits of the current project. GET /limits'),
   rule('os_compute_api:limits:other_project', ADMIN, 'Show the rate and absolute limits of another project. GET /limits?tenant_id={project_id}', [
     'os_compute_api:os-used-limits',

@@ -11,6 +11,8 @@ import { allocations, migrationRows, setInstanceColumns } from '../support/db.js
 import { until, waitServiceDown } from '../support/wait.js';
 
 const HOSTS = ['compute1', 'compute2', 'compute3'];
+/** [DEFAULT] host of the test cloud: the conductor's events carry it. */
+const CONDUCTOR = 'magnetar';
 
 /** Waits until the action has `count` events, none running, and returns them as `event:result@host` in start order. */
 async function settledEvents(c: Cloud, id: string, requestId: string, count: number): Promise<{ action: any; events: string[] }> {
@@ -86,8 +88,8 @@ describe('cold migration (migrate)', () => {
     assert.equal(action.message, null);
     assert.equal(action.project_id, admin.project);
     assert.deepEqual(events, [
-      'conductor_migrate_server:Success',
-      'cold_migrate:Success',
+      `conductor_migrate_server:Success@${CONDUCTOR}`,
+      `cold_migrate:Success@${CONDUCTOR}`,
       `compute_prep_resize:Success@${dest}`,
       `compute_resize_instance:Success@${source}`,
       `compute_finish_resize:Success@${dest}`,
@@ -302,7 +304,7 @@ describe('cold migration (migrate)', () => {
       assert.equal(hostOf(back), source);
       const { action, events } = await settledEvents(c, s.id, rid, 2);
       assert.equal(action.message, 'Error');
-      assert.deepEqual(events, ['conductor_migrate_server:Error', 'cold_migrate:Error']);
+      assert.deepEqual(events, [`conductor_migrate_server:Error@${CONDUCTOR}`, `cold_migrate:Error@${CONDUCTOR}`]);
       assert.match(action.events.find((e: any) => e.event === 'cold_migrate').details, /No valid host/);
       assert.deepEqual(await allocations(c, s.id), [`${source}:512`]);
       assert.deepEqual(await allocations(c, m!.uuid), []);

@@ -197,6 +197,23 @@ describe('os-instance-actions', () => {
       assert.equal(e.hostId, expected);
     });
 
+    it('records the conductor\'s host on its events, as on the hosts\' events', async () => {
+      const services = await c.req('admin', 'GET', '/os-services?binary=nova-conductor');
+      const conductorHost = services.body.services[0].host;
+      assert.ok(conductorHost);
+      const create = (await list()).body.instanceActions.find((a: any) => a.action === 'create');
+      let r = await show(create.request_id, '2.62', 'admin');
+      const events = r.body.instanceAction.events;
+      const ofConductor = events.find((e: any) => e.event === 'conductor_schedule_and_build_instances');
+      assert.equal(ofConductor.host, conductorHost);
+      assert.equal(ofConductor.hostId, createHash('sha224').update(demoProject + conductorHost).digest('hex'));
+      assert.equal(events.find((e: any) => e.event === 'compute_build_and_run_instance').host, host);
+      r = await show(create.request_id, '2.62');
+      const forOwner = r.body.instanceAction.events.find((e: any) => e.event === 'conductor_schedule_and_build_instances');
+      assert.equal(forOwner.hostId, ofConductor.hostId);
+      assert.equal(forOwner.host, undefined);
+    });
+
     it('adds details for admins from 2.84, and reports failures', async () => {
       let r = await show(startRequestId, '2.84', 'admin');
       const a = r.body.instanceAction;

@@ -111,6 +111,29 @@ describe('os-keypairs', () => {
       }
     });
 
+    it('reads the key as Nova does: a trailing newline or no comment is fine, the fingerprint is of the key data', async () => {
+      const data = TEMPEST_KEY.split(' ')[1]!;
+      for (const public_key of [`ssh-rsa ${data}\n`, `ssh-rsa ${data}\r\n`, `ssh-rsa ${data}`, `ssh-rsa ${data} comment\n`]) {
+        const r = await create('demo', { name: uniq(), public_key });
+        assert.equal(r.status, 201, `${JSON.stringify(public_key.slice(-12))}: ${r.text}`);
+        assert.equal(r.body.keypair.fingerprint, TEMPEST_FP);
+        assert.equal(r.body.keypair.public_key, public_key, 'stored as given');
+      }
+      // A FIDO security-key ed25519 key, as `ssh-keygen -t ed25519-sk` writes it.
+      const x = Buffer.from(generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }).x!, 'base64url');
+      const type = Buffer.from('sk-ssh-ed25519@openssh.com');
+      const blob = Buffer.concat([sshString(type), sshString(x), sshString(Buffer.from('ssh:'))]);
+      const r = await create('demo', { name: uniq(), public_key: `${type} ${blob.toString('base64')}\n` });
+      assert.equal(r.status, 201, r.text);
+      assert.equal(r.body.keypair.fingerprint, md5Colon(blob));
+      // What comes before the key type, or a key cut short, is still refused.
+      for (const public_key of [`\nssh-rsa ${data}`, ` ssh-rsa ${data}`, `ssh-rsa ${data.slice(0, -8)}\n`]) {
+        const bad = await create('demo', { name: uniq(), public_key });
+        assert.equal(bad.status, 400, `${JSON.stringify(public_key.slice(0, 12))}: ${bad.text}`);
+        assert.equal(bad.body.badRequest.message, BAD_SSH);
+      }
+    });
+
     it('imports an x509 certificate with its SHA-1 fingerprint', async () => {
       const made = (await create('demo', { name: uniq(), type: 'x509' })).body.keypair;
       const r = await create('alt_demo', { name: uniq(), type: 'x509', public_key: made.public_key });

@@ -28,12 +28,13 @@ after(async () => {
   await c.stop();
 });
 
-// Key sets of an ACTIVE server as the api-samples show them (admin up to 2.73, a project member from 2.90).
+// Key sets of an ACTIVE server as the api-samples show them (admin up to 2.73, a project member from 2.90),
+// less `security_groups`: Nova shows it only for a server with ports, and these have none.
 const BASE_KEYS = [
   'OS-DCF:diskConfig', 'OS-EXT-AZ:availability_zone', 'OS-EXT-STS:power_state', 'OS-EXT-STS:task_state', 'OS-EXT-STS:vm_state',
   'OS-SRV-USG:launched_at', 'OS-SRV-USG:terminated_at', 'accessIPv4', 'accessIPv6', 'addresses', 'config_drive', 'created',
   'flavor', 'hostId', 'id', 'image', 'key_name', 'links', 'metadata', 'name', 'os-extended-volumes:volumes_attached',
-  'progress', 'security_groups', 'status', 'tenant_id', 'updated', 'user_id',
+  'progress', 'status', 'tenant_id', 'updated', 'user_id',
 ];
 const ADMIN_21 = ['OS-EXT-SRV-ATTR:host', 'OS-EXT-SRV-ATTR:hypervisor_hostname', 'OS-EXT-SRV-ATTR:instance_name'];
 const ADMIN_23 = [
@@ -251,6 +252,22 @@ describe('GET /servers/{id}', () => {
     assert.deepEqual(s.image, { id: imageId, links: [{ rel: 'bookmark', href: `${c.computeUrl}/images/${imageId}` }] });
     assert.match(s['OS-EXT-SRV-ATTR:instance_name'], /^instance-[0-9a-f]{8}$/);
     assert.equal(s['OS-EXT-SRV-ATTR:hypervisor_hostname'], s['OS-EXT-SRV-ATTR:host']);
+  });
+
+  it('leaves security_groups out of show and detail for a server without ports, as Nova does; the 202 of its create has them', async () => {
+    const r = await create('demo', { name: 'no-ports', security_groups: [{ name: 'default' }, { name: 'default' }] });
+    assert.equal(r.status, 202, r.text);
+    assert.deepEqual(r.body.server.security_groups, [{ name: 'default' }, { name: 'default' }], 'echoed as requested');
+    const id = r.body.server.id;
+    await c.waitServer(id, (x) => x.status !== 'BUILD');
+    for (const version of ['2.1', '2.37', 'latest']) {
+      const show = await c.req('demo', 'GET', `/servers/${id}`, { version });
+      assert.equal(show.status, 200);
+      assert.equal('security_groups' in show.body.server, false, `show at ${version}`);
+      const detail = await c.req('admin', 'GET', '/servers/detail?all_tenants=1', { version });
+      assert.ok(detail.body.servers.length > 0);
+      for (const s of detail.body.servers) assert.equal('security_groups' in s, false, `detail at ${version}`);
+    }
   });
 
   it('at 2.1 hides OS-EXT-SRV-ATTR from the owner', async () => {

@@ -44,6 +44,7 @@ import { registerSimpleTenantUsageRoutes } from './simple-tenant-usage.js';
 import { registerRemovedRoutes } from './removed.js';
 import { registerHostRoutes } from './hosts.js';
 import { registerInstanceUsageAuditLogRoutes } from './instance-usage-audit-log.js';
+import { registerExtensionRoutes } from './extensions.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -90,4 +91,5 @@ export const ALL_ROUTES: Registrar[] = [
   registerRemovedRoutes,
   registerHostRoutes,
   registerInstanceUsageAuditLogRoutes,
+  registerExtensionRoutes,
 ];

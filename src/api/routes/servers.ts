@@ -16,6 +16,7 @@ import { usableBy } from '../../image/lookup.js';
 import { serviceIsUp } from '../../compute/service-liveness.js';
 import { KNOWN_STATUSES, statusToStates } from '../../compute/states.js';
 import { autoDiskConfigFor, diskConfigName, requestedAutoDiskConfig } from '../../compute/disk-config.js';
+import { readBlockDeviceMappings, type RequestedBlockDevice } from '../../compute/block-devices.js';
 import {
   availableZones,
   checkKeyName,
@@ -373,8 +374,11 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   const bdms: unknown[] = s['block_device_mapping_v2'] ?? s['block_device_mapping'] ?? [];
   if (s['block_device_mapping'] && s['block_device_mapping_v2'])
     throw badRequest('Using different block_device_mapping syntaxes is not allowed in the same request.');
-  if (bdms.length > 0) authorize(ctx, `${S}:create:attach_volume`, target);
   const imageRef: string | undefined = s['imageRef'] || undefined;
+  const blockDevices = s['block_device_mapping_v2']?.length
+    ? readBlockDeviceMappings(s['block_device_mapping_v2'] as RequestedBlockDevice[], imageRef !== undefined)
+    : undefined;
+  if (bdms.length > 0) authorize(ctx, `${S}:create:attach_volume`, target);
   if (!imageRef && bdms.length === 0) throw badRequest('Missing imageRef attribute');
   // There is no block storage: a server can only boot from an image.
   if (bdms.some((b) => (b as Record<string, unknown>)['source_type'] !== 'image' && (b as Record<string, unknown>)['destination_type'] !== 'local'))
@@ -396,6 +400,13 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   const image = deps.images.get(imageId);
   if (!image || !usableBy(image, { projectId: ctx.projectId, isAdmin: ctx.isAdmin })) throw badRequest('Can not find requested image');
   if (image.status !== 'active') throw badRequest(`Image ${imageId} is not active.`);
+  // A root disk from another image than imageRef must be an image the caller can use.
+  for (const d of blockDevices ?? []) {
+    if (d.imageId === null || d.imageId === imageId) continue;
+    const other = deps.images.get(d.imageId);
+    if (!other || !usableBy(other, { projectId: ctx.projectId, isAdmin: ctx.isAdmin }))
+      throw badRequest(`Block Device Mapping is Invalid: failed to get image ${d.imageId}.`);
+  }
   if (flavor.root_gb === 0) authorize(ctx, `${S}:create:zero_disk_flavor`, target);
   if (flavor.memory_mb < image.minRam) throw badRequest("Flavor's memory is too small for requested image.");
   if (flavor.root_gb > 0 && flavor.root_gb < image.minDisk)
@@ -438,6 +449,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
     minCount,
     maxCount,
     ...(serverGroup !== undefined && { serverGroup }),
+    ...(blockDevices !== undefined && { blockDevices }),
   });
 
   if (s['return_reservation_id'] !== undefined && s['return_reservation_id'] !== false) return { reservation_id: created.reservationId };

@@ -171,7 +171,8 @@ export function serverFull(ctx: RequestContext, inst: InstanceRow, facts: Server
     s['key_name'] = inst.key_name;
     s['OS-SRV-USG:launched_at'] = apiTime(inst.launched_at);
     s['OS-SRV-USG:terminated_at'] = apiTime(inst.terminated_at);
-    s['security_groups'] = [{ name: 'default' }];
+    // Nova shows `security_groups` only from the groups of the server's ports;
+    // servers here have no ports, so the key is left out (the 202 of a create still echoes them).
   }
   if (o.showExtendedAttr) {
     s['OS-EXT-SRV-ATTR:host'] = inst.host;
