@@ -169,7 +169,11 @@ snapshot = true
 # servers are offloaded at once ([DEFAULT] shelved_offload_time = 0, as
 # Tempest's [compute] shelved_offload_time expects).
 shelve = true
-# Outside Magnetar's scope (no remote consoles, rescue, volumes or
+# Rescue boots the guest from a rescue image and back; personality files
+# (below 2.57) are kept with the server.
+rescue = true
+personality = true
+# Outside Magnetar's scope (no remote consoles, volumes or
 # networking of its own; shelve_migrate gates only a scenario that needs
 # networking).
 vnc_console = false
@@ -177,11 +181,9 @@ spice_console = false
 serial_console = false
 change_password = false
 shelve_migrate = false
-rescue = false
 interface_attach = false
 metadata_service = false
 config_drive = false
-personality = false
 attach_encrypted_volume = false
 swap_volume = false
 volume_backed_live_migration = false
