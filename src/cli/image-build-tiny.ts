@@ -37,12 +37,12 @@ function serviceContext(): AuthContext {
   };
 }
 
-export async function buildTinyImages(conf: Config, name: string): Promise<BuiltTinyImages> {
+export async function buildTinyImages(conf: Config, name: string, packageCache?: string): Promise<BuiltTinyImages> {
   const started = Date.now();
   const missing = missingBuildTools();
   if (missing.length > 0) throw new Error(`missing tools: ${missing.join(', ')} (apt-get install -y qemu-utils e2fsprogs)`);
   const state = conf.path('DEFAULT', 'state_path');
-  const files = await buildTinyGuest(join(state, 'cache', 'debian'));
+  const files = await buildTinyGuest(packageCache ?? join(state, 'cache', 'debian'));
   try {
     const registry = new ImageRegistry(imageCatalog(conf));
     const ctx = serviceContext();
@@ -76,8 +76,8 @@ export async function buildTinyImages(conf: Config, name: string): Promise<Built
   }
 }
 
-export async function imageBuildTinyCommand(conf: Config, name: string, out: Writable = process.stdout): Promise<void> {
-  const built = await buildTinyImages(conf, name);
+export async function imageBuildTinyCommand(conf: Config, name: string, packageCache?: string, out: Writable = process.stdout): Promise<void> {
+  const built = await buildTinyImages(conf, name, packageCache);
   out.write(
     `built ${name} in ${built.seconds.toFixed(1)} s\n` +
       `  ${built.disk.id}  ${name} (qcow2, ${built.disk.size ?? 0} bytes)\n` +

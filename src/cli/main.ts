@@ -167,8 +167,9 @@ withCommon(program.command('db').description('database maintenance'))
 const imageCmd = program.command('image').description('images for real guests');
 withCommon(imageCmd.command('build-tiny').description('build a tiny Linux guest from Debian packages (kernel, busybox initramfs, ext4 root disk) and store it in the image service'))
   .option('--name <name>', 'name of the root disk image (its kernel and ramdisk get -kernel and -ramdisk)', 'tiny-linux')
-  .action(async (o: CommonOpts & { name: string }) => {
-    await imageBuildTinyCommand(configFrom(o), o.name);
+  .option('--package-cache <dir>', 'where downloaded Debian packages are kept (default: state_path/cache/debian)')
+  .action(async (o: CommonOpts & { name: string; packageCache?: string }) => {
+    await imageBuildTinyCommand(configFrom(o), o.name, o.packageCache);
   });
 
 program

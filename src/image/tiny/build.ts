@@ -62,7 +62,7 @@ export async function buildTinyGuest(cacheDir: string): Promise<TinyGuestFiles> 
   const dir = mkdtempSync(join(cacheDir, 'build-'));
   try {
     const entries: CpioEntry[] = [
-      ...['bin', 'dev', 'proc', 'sys', 'root', 'etc', 'etc/acpi', 'etc/acpi/PWRF', 'lib', 'lib/modules'].map((path) => ({ path })),
+      ...['bin', 'dev', 'proc', 'sys', 'root', 'etc', 'etc/acpi', 'etc/acpi/PWRF', 'lib', 'lib/modules', 'var', 'var/log', 'var/run'].map((path) => ({ path })),
       { path: 'init', data: Buffer.from(initScript()), mode: 0o755 },
       { path: 'bin/busybox', data: readFileSync(join(busyboxTree, 'bin/busybox')), mode: 0o755 },
       { path: 'etc/acpi/PWRF/00000080', data: Buffer.from(powerButtonScript()), mode: 0o755 },

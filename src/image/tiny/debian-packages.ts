@@ -38,11 +38,17 @@ export class DebianPackageCache {
     const deb = await this.deb(name);
     const dest = join(this.dir, 'unpacked', deb.slice(this.dir.length + 1).replace(/\.deb$/, ''));
     if (existsSync(dest)) return dest;
-    const tmp = `${dest}.tmp`;
+    // Unpacked aside and renamed into place: a concurrent build sees all of it or none.
+    const tmp = `${dest}.${process.pid}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     await run('dpkg-deb', ['-x', deb, tmp]);
-    renameSync(tmp, dest);
+    try {
+      renameSync(tmp, dest);
+    } catch (e) {
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(dest)) throw e;
+    }
     return dest;
   }
 

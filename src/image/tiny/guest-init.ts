@@ -32,7 +32,7 @@ if ! mount -t ext4 /dev/vda /root; then
   echo "magnetar-tiny: cannot mount the root disk /dev/vda"
   exec sh
 fi
-acpid -f &
+acpid
 n=$(cat /root/${COUNTER_FILE} 2>/dev/null || echo 0)
 echo "${BOOT_BANNER} $n"
 while true; do
