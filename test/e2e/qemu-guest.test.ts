@@ -154,11 +154,34 @@ describe('qemu driver: a real guest through the API', { skip, timeout: 240_000 }
     assert.equal(banners(log), boots, 'resumed, not booted');
   });
 
-  it('a soft reboot boots the guest again', async () => {
+  it('a soft and a hard reboot each boot the guest again', async () => {
     const boots = banners(await consoleLog());
     await action({ reboot: { type: 'SOFT' } });
     await waitStatus('ACTIVE');
     await waitConsole((l) => banners(l) === boots + 1);
+    await action({ reboot: { type: 'HARD' } });
+    await waitStatus('ACTIVE');
+    await waitConsole((l) => banners(l) === boots + 2);
+  });
+
+  it('a snapshot is a standalone qcow2 image of the guest\'s disk', async () => {
+    const r = await api('POST', `/servers/${serverId}/action`, { createImage: { name: 'tiny-snap' } });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const snapId: string = r.body.image_id;
+    await m.http.waitServer(serverId, (s) => s['OS-EXT-STS:task_state'] === null);
+    const image = await m.http.get(ADMIN, `/images/${snapId}`, '2.35');
+    assert.equal(image.body.image.status, 'ACTIVE');
+    const data = readFileSync(join(dataDir, 'images', `${snapId}.data`));
+    assert.equal(data.subarray(0, 4).toString('latin1'), 'QFI\xfb', 'qcow2 magic');
+    const info = JSON.parse((await run('qemu-img', ['info', '--output=json', join(dataDir, 'images', `${snapId}.data`)])).stdout);
+    assert.equal(info['backing-filename'], undefined, 'no backing file: it stands alone');
+    assert.equal(info['virtual-size'], 1024 ** 3, 'the flavor\'s 1 GB root disk');
+  });
+
+  it('rebuild gives the guest a fresh disk from the image: it counts from 0 again', async () => {
+    await action({ rebuild: { imageRef: imageId } });
+    await waitStatus('ACTIVE');
+    await waitConsole((l) => l.split('\n').filter((x) => x.startsWith(BOOT_BANNER)).at(-1) === `${BOOT_BANNER} 0`);
   });
 
   it('the agent killed with -9 and restarted finds its guest still running', async () => {
