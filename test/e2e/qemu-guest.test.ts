@@ -17,7 +17,7 @@ import { BOOT_BANNER, COUNTER_LINE, POWER_DOWN_LINE } from '../../src/image/tiny
 
 const run = promisify(execFile);
 const ADMIN = 'magnetar-admin';
-const HOST = 'qhost1';
+const HOSTS = ['qhost1', 'qhost2'];
 /** Kept between runs so only the first run downloads the packages. */
 const PACKAGE_CACHE = join(tmpdir(), 'magnetar-test-debian-cache');
 
@@ -27,7 +27,7 @@ const skip = missing.length > 0 ? `QEMU tools missing (${missing.join(', ')}); s
 
 const SET = [
   'DEFAULT.compute_driver=qemu',
-  `magnetar.compute_hosts=${HOST}`,
+  `magnetar.compute_hosts=${HOSTS.join(',')}`,
   'DEFAULT.shutdown_timeout=10',
   'qemu.wait_soft_reboot_seconds=10',
   'DEFAULT.sync_power_state_interval=1',
@@ -42,6 +42,7 @@ describe('qemu driver: a real guest through the API', { skip, timeout: 240_000 }
   let imageId: string;
   let flavorId: string;
   let serverId: string;
+  let host: string;
 
   const api = (method: string, path: string, body?: unknown) => m.http.request(ADMIN, method, path, body);
   const action = async (body: unknown): Promise<void> => {
@@ -70,7 +71,7 @@ describe('qemu driver: a real guest through the API', { skip, timeout: 240_000 }
   const banners = (log: string): number => log.split('\n').filter((l) => l.startsWith(BOOT_BANNER)).length;
   /** Waits until the counter has passed `n`. */
   const counterPasses = (n: number) => waitConsole((log) => lastCounter(log) > n);
-  const guestDir = (): string => join(dataDir, 'instances', HOST, serverId);
+  const guestDir = (): string => join(dataDir, 'instances', host, serverId);
   const qemuPid = (): number | null => {
     try {
       const pid = Number(readFileSync(join(guestDir(), 'qemu.pid'), 'utf8').trim());
@@ -102,7 +103,8 @@ describe('qemu driver: a real guest through the API', { skip, timeout: 240_000 }
     assert.equal(r.status, 202, JSON.stringify(r.body));
     serverId = r.body.server.id;
     const active = await waitStatus('ACTIVE');
-    assert.equal(active['OS-EXT-SRV-ATTR:host'], HOST);
+    host = active['OS-EXT-SRV-ATTR:host'];
+    assert.ok(HOSTS.includes(host));
     const log = await waitConsole((l) => l.includes(BOOT_BANNER));
     const bootSeconds = (Date.now() - started) / 1000;
     assert.match(log, /Linux version \d/, 'the kernel printed its banner');
@@ -182,6 +184,16 @@ describe('qemu driver: a real guest through the API', { skip, timeout: 240_000 }
     await action({ rebuild: { imageRef: imageId } });
     await waitStatus('ACTIVE');
     await waitConsole((l) => l.split('\n').filter((x) => x.startsWith(BOOT_BANNER)).at(-1) === `${BOOT_BANNER} 0`);
+  });
+
+  it('a live migration is refused by the driver: the migration errors and the guest runs on where it was', async () => {
+    const pid = qemuPid();
+    await action({ 'os-migrateLive': { host: null, block_migration: 'auto' } });
+    const [mig] = await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.status === 'error'), 30_000);
+    assert.equal(mig.source_compute, host);
+    const s = await waitStatus('ACTIVE');
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], host);
+    assert.equal(qemuPid(), pid);
   });
 
   it('the agent killed with -9 and restarted finds its guest still running', async () => {
