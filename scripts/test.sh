@@ -10,6 +10,7 @@ if [ ! -d node_modules ] || { [ ! -L node_modules ] && [ package-lock.json -nt n
 fi
 sh scripts/ensure-services.sh || exit 1
 sh scripts/install-clients.sh || exit 1
+sh scripts/install-qemu.sh || exit 1
 rm -rf dist
 npx tsc -p tsconfig.json || exit 1
 

@@ -1,4 +1,5 @@
-// `get_console_output`: the serial console log of a guest on this host. The
+// `get_console_output`: the serial console log of a guest on this host. A
+// real guest's log is what it printed, as its driver reads it. The
 // simulated guests print no real console, so the log is written from what
 // is known about the server: a boot each time it was created, started,
 // rebooted, rebuilt or moved, a power-down each time it was stopped, and
@@ -93,6 +94,8 @@ export function consoleOutputHandlers(ctx: AgentContext): Handlers {
       const guest = ctx.driver.getGuest(uuid);
       const inst = await getInstance(ctx.db.kysely, uuid);
       if (!guest || !inst) throw new InstanceNotFound(uuid);
+      const real = await ctx.driver.consoleOutput(uuid);
+      if (real !== null) return tailLog(real.replace(/\r\n/g, '\n').replace(/\n$/, ''), args['tail_length']);
       const actions = await ctx.db.kysely
         .selectFrom('instance_actions')
         .select(['action', 'start_time'])

@@ -14,6 +14,8 @@ import { withOsOptions } from './os-options.js';
 import { auditCommand, type AuditCommandOptions } from './audit-command.js';
 import { hostCommand, type HostVerb } from './host-command.js';
 import type { OsOptions } from './os-credentials.js';
+import { computeDriverKind } from '../virt/create.js';
+import { imageBuildTinyCommand } from './image-build-tiny.js';
 
 interface CommonOpts {
   config?: string;
@@ -69,6 +71,11 @@ function onSignals(stop: () => Promise<void>): void {
   process.on('SIGTERM', handler);
 }
 
+/** How `serve` describes its hosts. */
+function hostKind(conf: Config): string {
+  return computeDriverKind(conf) === 'qemu' ? `qemu, virt_type ${conf.str('qemu', 'virt_type')}` : 'simulated';
+}
+
 const program = new Command();
 program.name('magnetar').description('An OpenStack Compute (Nova) API-compatible control plane').showHelpAfterError();
 
@@ -89,7 +96,7 @@ withCommon(program.command('serve').description('run everything in one process: 
         `  identity  ${identityUrl(conf)}\n` +
         `  compute   http://${host}:${aio.api.computePort}/v2.1\n` +
         `  image     http://${host}:${aio.api.imagePort}/v2\n` +
-        `  hosts     ${[...aio.agents.keys()].join(', ')} (simulated; default zone ${conf.str('DEFAULT', 'default_availability_zone')})\n` +
+        `  hosts     ${[...aio.agents.keys()].join(', ')} (${hostKind(conf)}; default zone ${conf.str('DEFAULT', 'default_availability_zone')})\n` +
         `  data      ${dir}\n\n` +
         `clouds.yaml (also written to ${cloudsFile}):\n\n${clouds}\n` +
         `Try: OS_CLIENT_CONFIG_FILE=${cloudsFile} openstack --os-cloud magnetar-admin server list\n`,
@@ -133,7 +140,7 @@ withCommon(program.command('conductor').description('run the conductor')).action
   });
 });
 
-withCommon(program.command('compute').description('run the compute agent of one host (simulated hypervisor)'))
+withCommon(program.command('compute').description('run the compute agent of one host ([DEFAULT] compute_driver: fake or qemu)'))
   .requiredOption('--host <name>', 'host name of this compute service')
   .action(async (o: CommonOpts & { host: string }) => {
     const base = await openBase(configFrom(o), `compute-${o.host}`);
@@ -155,6 +162,14 @@ withCommon(program.command('db').description('database maintenance'))
     const db = await openDb(conf.str('database', 'connection'), conf.path('DEFAULT', 'state_path'));
     await db.close();
     process.stdout.write('database schema is up to date\n');
+  });
+
+const imageCmd = program.command('image').description('images for real guests');
+withCommon(imageCmd.command('build-tiny').description('build a tiny Linux guest from Debian packages (kernel, busybox initramfs, ext4 root disk) and store it in the image service'))
+  .option('--name <name>', 'name of the root disk image (its kernel and ramdisk get -kernel and -ramdisk)', 'tiny-linux')
+  .option('--package-cache <dir>', 'where downloaded Debian packages are kept (default: state_path/cache/debian)')
+  .action(async (o: CommonOpts & { name: string; packageCache?: string }) => {
+    await imageBuildTinyCommand(configFrom(o), o.name, o.packageCache);
   });
 
 program

@@ -29,7 +29,8 @@ import { schedulerHandlers } from '../scheduler/rpc-handlers.js';
 import { startConductor } from '../conductor/manager.js';
 import { ComputeAgent } from '../agent/manager.js';
 import { HostRuntime } from '../agent/host-runtime.js';
-import { createVirtDriver, seedFaultsFromConfig } from '../virt/create.js';
+import { computeDriverKind, createVirtDriver, seedFaultsFromConfig } from '../virt/create.js';
+import { localGuestImageSource } from '../image/guest-image-source.js';
 import { FaultRules } from '../virt/fake/faults.js';
 import { faultControlHandlers } from '../agent/fault-control.js';
 import { crashSwitch, killProcess } from '../crash/switch.js';
@@ -160,15 +161,17 @@ export async function startConductorRole(base: Base): Promise<Subscription> {
 }
 
 /**
- * The simulated compute hosts of a process, each started and reachable on
+ * The compute hosts of a process (simulated, or running real guests with `[DEFAULT] compute_driver = qemu`), each started and reachable on
  * `hostctl.<host>`. In the all-in-one a crash point kills one host's agent;
  * in a `magnetar compute` process it kills the process, as `kill -9` would.
  */
 export async function startComputeHosts(base: Base, hosts: readonly string[], opts: { crashKillsProcess: boolean }): Promise<HostRuntime> {
+  const kind = computeDriverKind(base.conf);
+  const images = localGuestImageSource(imageCatalog(base.conf));
   const makeAgent = (host: string, die: () => void): ComputeAgent =>
     new ComputeAgent({
       host,
-      driver: createVirtDriver('fake', base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path')),
+      driver: createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images),
       db: base.db,
       bus: base.bus,
       conf: base.conf,

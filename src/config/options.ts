@@ -1,6 +1,6 @@
 // Every option Magnetar reads. Sections and names follow nova.conf where Nova
 // has the option, so an operator's knowledge carries over; Magnetar's own
-// options live in [magnetar], [identity], [image] and [fake]; [quota] is Nova's.
+// options live in [magnetar], [identity], [image], [fake] and [qemu]; [quota] is Nova's.
 
 export type OptionType = 'string' | 'int' | 'float' | 'bool' | 'list';
 
@@ -51,6 +51,9 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'shelved_offload_time', 'int', 0, 'Seconds a shelved server keeps its guest and resources before its host offloads it; 0 = offload at once, -1 = never'),
   opt('DEFAULT', 'shelved_poll_interval', 'int', 3600, 'Seconds between a host\'s checks for shelved servers due to be offloaded; 0 = never'),
   opt('DEFAULT', 'instance_usage_audit', 'bool', false, 'Each compute host records, once per audit period, the servers that ran on it (os-instance_usage_audit_log)'),
+  opt('DEFAULT', 'compute_driver', 'string', 'fake', 'Hypervisor of the compute hosts: fake (simulated guests) or qemu (real guests in QEMU processes)'),
+  opt('DEFAULT', 'instances_path', 'string', '', 'Where a qemu host keeps its guests\' disks, consoles and QEMU sockets; $host is replaced by the host name; empty = state_path/instances/<host>'),
+  opt('DEFAULT', 'shutdown_timeout', 'float', 60, 'Seconds a guest is given to power off on ACPI before it is stopped hard (stop, qemu driver)'),
   opt('DEFAULT', 'instance_usage_audit_period', 'string', 'month', 'Audit period: hour, day, month or year, optionally @offset (e.g. month@15)'),
   // [api]
   opt('api', 'max_limit', 'int', 1000, 'Largest page a paged list returns'),
@@ -127,5 +130,12 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('fake', 'live_migration_delay', 'string', '1', 'Seconds a live migration runs before it completes'),
   opt('fake', 'live_migration_hold', 'bool', false, 'Hold live migrations running until force-completed, aborted or timed out'),
   opt('fake', 'precheck_delay', 'string', '0.05', 'Seconds each live-migration pre-check takes'),
+  // [qemu] — real guests (the options Nova keeps in [libvirt] for this hypervisor)
+  opt('qemu', 'virt_type', 'string', 'qemu', 'qemu (software emulation, TCG) or kvm (hardware acceleration; needs a working /dev/kvm)'),
+  opt('qemu', 'emulator', 'string', 'qemu-system-x86_64', 'The QEMU system emulator to run'),
+  opt('qemu', 'vcpus', 'int', 0, 'vCPUs each qemu host reports; 0 = this machine\'s'),
+  opt('qemu', 'memory_mb', 'int', 0, 'RAM (MB) each qemu host reports; 0 = this machine\'s'),
+  opt('qemu', 'local_gb', 'int', 0, 'Disk (GB) each qemu host reports; 0 = the size of the instances path\'s file system'),
+  opt('qemu', 'wait_soft_reboot_seconds', 'float', 120, 'Seconds a soft reboot waits for the guest to power off before it resets it'),
   opt('fake', 'faults', 'list', [], 'Injected failures: step[@host][#server][*count] entries, e.g. spawn@compute2, live_migration#<uuid>*1'),
 ];

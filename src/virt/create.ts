@@ -4,8 +4,31 @@ import type { Config } from '../config/config.js';
 import type { VirtDriver } from './driver.js';
 import { FakeDriver } from './fake/driver.js';
 import { parseFaultRule, type FaultRules } from './fake/faults.js';
+import { QemuDriver } from './qemu/driver.js';
+import type { GuestImageSource } from './image-source.js';
 
-export type VirtDriverKind = 'fake';
+export const VIRT_DRIVER_KINDS = ['fake', 'qemu'] as const;
+export type VirtDriverKind = (typeof VIRT_DRIVER_KINDS)[number];
+
+/** `[DEFAULT] compute_driver`, checked. */
+export function computeDriverKind(conf: Config): VirtDriverKind {
+  const kind = conf.str('DEFAULT', 'compute_driver').trim();
+  // Nova's own spellings name the same drivers.
+  const name = kind === 'libvirt.LibvirtDriver' ? 'qemu' : kind === 'fake.FakeDriver' ? 'fake' : kind;
+  if (!(VIRT_DRIVER_KINDS as readonly string[]).includes(name)) {
+    throw new Error(`[DEFAULT] compute_driver = ${kind}: unknown driver; use one of ${VIRT_DRIVER_KINDS.join(', ')}`);
+  }
+  return name as VirtDriverKind;
+}
+
+/** A qemu host's instances directory: `[DEFAULT] instances_path` with $host replaced, or state_path/instances/<host>. */
+export function instancesDir(conf: Config, host: string): string {
+  const safe = host.replace(/[^A-Za-z0-9._-]/g, '_');
+  const configured = conf.str('DEFAULT', 'instances_path');
+  if (configured === '') return join(conf.path('DEFAULT', 'state_path'), 'instances', safe);
+  return conf.resolvePath(configured.replace(/\$\{?host\}?/g, safe));
+}
+
 
 // Config faults are added once per store: all simulated hosts of a process
 // share one store, and a `*1` rule must fire once, not once per host.
@@ -30,7 +53,22 @@ export function createVirtDriver(
   host: string,
   faults: FaultRules,
   stateDir?: string,
+  images?: GuestImageSource,
 ): VirtDriver {
+  if (kind === 'qemu') {
+    if (!images) throw new Error('the qemu driver needs an image source');
+    const virtType = conf.str('qemu', 'virt_type');
+    if (virtType !== 'qemu' && virtType !== 'kvm') throw new Error(`[qemu] virt_type = ${virtType}: use qemu or kvm`);
+    return new QemuDriver({
+      instancesDir: instancesDir(conf, host),
+      images,
+      virtType,
+      binary: conf.str('qemu', 'emulator'),
+      inventory: { vcpus: conf.num('qemu', 'vcpus'), memoryMb: conf.num('qemu', 'memory_mb'), localGb: conf.num('qemu', 'local_gb') },
+      shutdownTimeout: conf.num('DEFAULT', 'shutdown_timeout'),
+      softRebootTimeout: conf.num('qemu', 'wait_soft_reboot_seconds'),
+    });
+  }
   if (kind !== 'fake') throw new Error(`unknown virt driver '${String(kind)}'`);
   seedFaultsFromConfig(conf, faults);
   return new FakeDriver({

@@ -134,6 +134,8 @@ export interface VirtDriver {
   triggerCrashDump(uuid: string): Promise<void>;
   /** The guest's resource figures; undefined when the host has no such guest. */
   diagnostics(uuid: string): GuestDiagnostics | undefined;
+  /** The end of the guest's real serial console log; null when the hypervisor has none (simulated guests: the agent writes one from the records). */
+  consoleOutput(uuid: string): Promise<string | null>;
 
   // cold migration / resize: source then destination
   migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<void>;

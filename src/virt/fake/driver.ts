@@ -337,6 +337,12 @@ export class FakeDriver implements VirtDriver {
     };
   }
 
+  /** Simulated guests print no console of their own. */
+  async consoleOutput(uuid: string): Promise<string | null> {
+    this.require('get_console_output', uuid);
+    return null;
+  }
+
   async injectNetworkInfo(uuid: string, networkInfo: unknown): Promise<void> {
     this.require('inject_network_info', uuid);
     await this.delayAndFault('inject_network_info', uuid, this.delays.power);

@@ -49,6 +49,18 @@ export class ComputeHttp {
     return { status: r.status, body: text ? JSON.parse(text) : undefined };
   }
 
+  /** Any request below the compute endpoint, with a JSON body. */
+  async request(cloud: string, method: string, path: string, body?: unknown, version = 'latest'): Promise<{ status: number; body: any }> {
+    const t = await this.login(cloud);
+    const r = await fetch(`${t.computeUrl}${path}`, {
+      method,
+      headers: { 'X-Auth-Token': t.token, 'OpenStack-API-Version': `compute ${version}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : undefined };
+  }
+
   /** Polls a server (as admin) until `pred` holds; returns it, or fails with the last state seen. */
   async waitServer(id: string, pred: (s: any) => boolean, ms = 15_000): Promise<any> {
     const end = Date.now() + ms;

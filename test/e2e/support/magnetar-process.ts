@@ -31,6 +31,10 @@ const FAST = [
 export interface MagnetarOptions {
   /** Extra `section.name=value` settings passed with --set. */
   readonly set?: readonly string[];
+  /** Run on this data directory (e.g. a previous process's, to restart it); it is then left in place on stop. */
+  readonly dataDir?: string;
+  /** Listen on these ports (a restarted process on its predecessor's). */
+  readonly ports?: { readonly compute: number; readonly identity: number; readonly image: number };
 }
 
 export interface Magnetar {
@@ -44,7 +48,11 @@ export interface Magnetar {
   readonly http: ComputeHttp;
   /** What the process logged on stderr. */
   logs(): string;
+  /** The process's pid. */
+  readonly pid: number;
   stop(): Promise<void>;
+  /** Kills the process at once (SIGKILL), leaving its data directory as it was. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -105,8 +113,9 @@ export async function stopChild(child: ChildProcess, ms = 5000): Promise<void> {
 }
 
 export async function startMagnetar(opts: MagnetarOptions = {}): Promise<Magnetar> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-e2e-'));
-  const ports = { compute: await freePort(), identity: await freePort(), image: await freePort() };
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'magnetar-e2e-'));
+  const ports = opts.ports ?? { compute: await freePort(), identity: await freePort(), image: await freePort() };
   const args = [
     MAIN_JS,
     'serve',
@@ -137,7 +146,7 @@ export async function startMagnetar(opts: MagnetarOptions = {}): Promise<Magneta
   } catch (e) {
     await stopChild(child);
     process.off('exit', killOnExit);
-    rmSync(dataDir, { recursive: true, force: true });
+    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`${(e as Error).message}\nstderr:\n${stderr.slice(-4000)}`);
   }
   const cloudsFile = join(dataDir, 'clouds.yaml');
@@ -151,10 +160,19 @@ export async function startMagnetar(opts: MagnetarOptions = {}): Promise<Magneta
     cli,
     http: new ComputeHttp(cloudsText),
     logs: () => stderr,
+    pid: child.pid!,
     async stop() {
       await stopChild(child);
       process.off('exit', killOnExit);
-      if (process.env['MAGNETAR_E2E_KEEP'] !== '1') rmSync(dataDir, { recursive: true, force: true });
+      if (ownDir && process.env['MAGNETAR_E2E_KEEP'] !== '1') rmSync(dataDir, { recursive: true, force: true });
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((res) => child.once('exit', () => res()));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      process.off('exit', killOnExit);
     },
   };
 }

@@ -54,3 +54,37 @@ describe('createVirtDriver', () => {
     assert.deepEqual((await again.init('rack1/node 7')).map((g) => g.uuid), ['z']);
   });
 });
+
+describe('compute_driver and instances_path', () => {
+  it('takes fake or qemu (and Nova\'s class names for them), and refuses anything else', async () => {
+    const { computeDriverKind } = await import('../../../src/virt/create.js');
+    const conf = new Config();
+    assert.equal(computeDriverKind(conf), 'fake');
+    for (const [v, kind] of [['qemu', 'qemu'], ['libvirt.LibvirtDriver', 'qemu'], ['fake.FakeDriver', 'fake']] as const) {
+      conf.set('DEFAULT', 'compute_driver', v);
+      assert.equal(computeDriverKind(conf), kind);
+    }
+    conf.set('DEFAULT', 'compute_driver', 'vmware');
+    assert.throws(() => computeDriverKind(conf), /compute_driver = vmware: unknown driver; use one of fake, qemu/);
+  });
+
+  it('puts each host under state_path/instances by default, or where instances_path says ($host replaced)', async () => {
+    const { instancesDir } = await import('../../../src/virt/create.js');
+    const conf = new Config();
+    conf.set('DEFAULT', 'state_path', '/srv/m');
+    assert.equal(instancesDir(conf, 'node 1'), '/srv/m/instances/node_1');
+    conf.set('DEFAULT', 'instances_path', '/var/lib/guests/$host');
+    assert.equal(instancesDir(conf, 'n2'), '/var/lib/guests/n2');
+  });
+
+  it('builds a qemu driver from [qemu] options and refuses an unknown virt_type', async () => {
+    const conf = new Config();
+    conf.set('qemu', 'vcpus', '6');
+    const images = { get: async () => undefined };
+    const d = createVirtDriver('qemu', conf, 'q1', new FaultRules(), undefined, images);
+    assert.equal(d.type, 'qemu');
+    assert.equal(d.inventory().vcpus, 6);
+    conf.set('qemu', 'virt_type', 'xen');
+    assert.throws(() => createVirtDriver('qemu', conf, 'q1', new FaultRules(), undefined, images), /virt_type = xen/);
+  });
+});

@@ -1,0 +1,90 @@
+// Where a guest's files live on its host: one directory per guest under the
+// host's instances path, as Nova's libvirt driver keeps them. The record
+// (guest.json) says what the guest is and which power state it was last
+// put in, so a new life of the agent finds its guests again.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GuestSpec } from '../driver.js';
+
+/** The power state a guest was last put in by the driver. */
+export type IntendedPower = 'running' | 'paused' | 'shutdown' | 'suspended';
+
+export interface GuestRecord {
+  readonly version: 1;
+  readonly host: string;
+  spec: GuestSpec;
+  power: IntendedPower;
+  /** Direct kernel boot: the kernel command line (the kernel and ramdisk files are beside the disk). */
+  commandLine: string | null;
+  hasKernel: boolean;
+  hasRamdisk: boolean;
+  networkInfo: unknown;
+  networkInjections: number;
+  /** When QEMU was last started for it (ms since the epoch); null while off. */
+  startedAt: number | null;
+}
+
+/** A unix socket path must stay under 108 bytes; longer ones go to a short path derived from the guest's directory. */
+const MAX_SOCKET_PATH = 100;
+
+export class GuestFiles {
+  constructor(readonly dir: string) {}
+
+  get record(): string {
+    return join(this.dir, 'guest.json');
+  }
+  get disk(): string {
+    return join(this.dir, 'disk');
+  }
+  get kernel(): string {
+    return join(this.dir, 'kernel');
+  }
+  get ramdisk(): string {
+    return join(this.dir, 'ramdisk');
+  }
+  get console(): string {
+    return join(this.dir, 'console.log');
+  }
+  get pidFile(): string {
+    return join(this.dir, 'qemu.pid');
+  }
+  get qemuLog(): string {
+    return join(this.dir, 'qemu.log');
+  }
+  /** The memory state of a suspended guest. */
+  get savedState(): string {
+    return join(this.dir, 'suspended.state');
+  }
+  get qmpSocket(): string {
+    const inDir = join(this.dir, 'qmp.sock');
+    if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH) return inDir;
+    const short = join(tmpdir(), 'magnetar-qmp');
+    mkdirSync(short, { recursive: true });
+    return join(short, `${createHash('sha1').update(this.dir).digest('hex').slice(0, 20)}.sock`);
+  }
+
+  read(): GuestRecord | undefined {
+    try {
+      return JSON.parse(readFileSync(this.record, 'utf8')) as GuestRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Written whole and renamed into place: a crash leaves the old or the new record. */
+  write(r: GuestRecord): void {
+    const tmp = `${this.record}.tmp`;
+    writeFileSync(tmp, JSON.stringify(r, null, 1));
+    renameSync(tmp, this.record);
+  }
+}
+
+/** The guest directories of a host's instances path (uuid-named, with a record). */
+export function guestDirs(instancesDir: string): string[] {
+  if (!existsSync(instancesDir)) return [];
+  return readdirSync(instancesDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && /^[0-9a-f-]{36}$/.test(e.name) && existsSync(join(instancesDir, e.name, 'guest.json')))
+    .map((e) => join(instancesDir, e.name));
+}
