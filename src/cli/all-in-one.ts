@@ -3,7 +3,8 @@
 import type { Config } from '../config/config.js';
 import { systemClock, type Clock } from '../compute/clock.js';
 import { imageCatalog } from '../image/on-disk.js';
-import { openBase, startApi, startScheduler, startConductorRole, startComputeHosts, type Base, type ApiListeners } from './roles.js';
+import { seedDevstackNetworks } from '../network/seed.js';
+import { networkEnv, openBase, startApi, startScheduler, startConductorRole, startComputeHosts, type Base, type ApiListeners } from './roles.js';
 import type { ComputeAgent } from '../agent/manager.js';
 import type { HostRuntime } from '../agent/host-runtime.js';
 import type { Subscription } from '../rpc/bus.js';
@@ -32,6 +33,8 @@ export async function startAllInOne(conf: Config, opts: { clock?: Clock } = {}):
   imageCatalog(conf).store?.recoverInterruptedUploads(base.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'));
   const subs: Subscription[] = [await startScheduler(base), await startConductorRole(base)];
   const hosts = await startComputeHosts(base, conf.list('magnetar', 'compute_hosts'), { crashKillsProcess: false });
+  // What devstack leaves a new cloud with: the public and demo's private network.
+  await seedDevstackNetworks(networkEnv(base));
   const api = await startApi(base);
   return {
     base,

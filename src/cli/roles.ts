@@ -17,6 +17,9 @@ import { tokenValidatorFromConfig, type TokenValidator } from '../identity/valid
 import { buildCatalog, identityUrl } from '../identity/catalog.js';
 import { buildIdentityApp } from '../identity/app.js';
 import { buildImageApp } from '../image/app.js';
+import { buildNetworkApp } from '../network/app.js';
+import { NetworkStore } from '../network/store.js';
+import type { NetworkEnv } from '../network/env.js';
 import type { ImageCatalog } from '../image/catalog.js';
 import { imageCatalog } from '../image/on-disk.js';
 import { ImageRegistry } from '../image/registry.js';
@@ -88,11 +91,22 @@ export interface ApiListeners {
   readonly computePort: number;
   readonly identityPort: number | null;
   readonly imagePort: number;
+  readonly networkPort: number;
   readonly validator: TokenValidator;
   close(): Promise<void>;
 }
 
-/** The HTTP side: compute API, plus embedded identity (unless external) and image APIs. */
+/** The network service's store and options. */
+export function networkEnv(base: Base): NetworkEnv {
+  return {
+    store: NetworkStore.of(base.db),
+    now: () => base.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    mtu: base.conf.num('DEFAULT', 'global_physnet_mtu'),
+    baseMac: base.conf.str('DEFAULT', 'base_mac'),
+  };
+}
+
+/** The HTTP side: compute API, plus embedded identity (unless external), image and network APIs. */
 export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } = {}): Promise<ApiListeners> {
   const { conf } = base;
   await seedFlavors(base.db.kysely, base.clock.now());
@@ -124,6 +138,10 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   apps.push(imgApp);
   const imagePort = await listen(imgApp, bind, conf.num('magnetar', 'image_port'));
   conf.set('magnetar', 'image_port', imagePort);
+  const netApp = buildNetworkApp({ env: networkEnv(base), validator, identityUrl: idUrl, bodyLimit: conf.num('oslo_middleware', 'max_request_body_size') });
+  apps.push(netApp);
+  const networkPort = await listen(netApp, bind, conf.num('magnetar', 'network_port'));
+  conf.set('magnetar', 'network_port', networkPort);
   const computeApp = buildComputeApp(
     { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), imageRegistry: new ImageRegistry(images), identityUrl: idUrl },
     ALL_ROUTES,
@@ -135,6 +153,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
     computePort,
     identityPort,
     imagePort,
+    networkPort,
     validator,
     close: async () => {
       await Promise.all(apps.map((a) => a.close()));

@@ -54,6 +54,8 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'compute_driver', 'string', 'fake', 'Hypervisor of the compute hosts: fake (simulated guests) or qemu (real guests in QEMU processes)'),
   opt('DEFAULT', 'instances_path', 'string', '', 'Where a qemu host keeps its guests\' disks, consoles and QEMU sockets; $host is replaced by the host name; empty = state_path/instances/<host>'),
   opt('DEFAULT', 'shutdown_timeout', 'float', 60, 'Seconds a guest is given to power off on ACPI before it is stopped hard (stop, qemu driver)'),
+  opt('DEFAULT', 'base_mac', 'string', 'fa:16:3e:00:00:00', 'Network service: the base MAC of ports; the last three octets, when 00, are generated'),
+  opt('DEFAULT', 'global_physnet_mtu', 'int', 1500, 'Network service: the MTU of the underlying network, the MTU of new networks and their upper limit'),
   opt('DEFAULT', 'instance_usage_audit_period', 'string', 'month', 'Audit period: hour, day, month or year, optionally @offset (e.g. month@15)'),
   // [api]
   opt('api', 'max_limit', 'int', 1000, 'Largest page a paged list returns'),
@@ -92,6 +94,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('magnetar', 'compute_port', 'int', 8774, 'Port of the compute API'),
   opt('magnetar', 'identity_port', 'int', 5000, 'Port of the embedded identity API'),
   opt('magnetar', 'image_port', 'int', 9292, 'Port of the embedded image API'),
+  opt('magnetar', 'network_port', 'int', 9696, 'Port of the embedded network API'),
   opt('magnetar', 'public_host', 'string', '', 'Host name used in URLs and the catalog; default bind_host'),
   opt('magnetar', 'compute_hosts', 'list', ['compute1', 'compute2', 'compute3'], 'Simulated compute hosts started by `serve`'),
   opt('magnetar', 'region', 'string', 'RegionOne', 'Region name in the service catalog'),

@@ -366,6 +366,29 @@ export interface QuotaClassesTable {
   updated_at: string | null;
 }
 
+/** A network service resource: keys and standard attributes as columns, the rest as JSON in `attrs`. */
+export interface NetworkResourceTable {
+  id: string;
+  project_id: string;
+  attrs: string;
+  /** 'YYYY-MM-DDTHH:MM:SSZ', as Neutron shows it. */
+  created_at: string;
+  updated_at: string;
+  revision_number: number;
+}
+
+export interface NetworkIpAllocationsTable {
+  network_id: string;
+  ip_address: string;
+  subnet_id: string;
+  port_id: string;
+}
+
+export interface NetworkDefaultSecurityGroupsTable {
+  project_id: string;
+  security_group_id: string;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -394,6 +417,13 @@ export interface Database {
   quotas: QuotasTable;
   project_user_quotas: ProjectUserQuotasTable;
   quota_classes: QuotaClassesTable;
+  network_networks: NetworkResourceTable;
+  network_subnets: NetworkResourceTable & { network_id: string };
+  network_ports: NetworkResourceTable & { network_id: string; mac_address: string; device_id: string };
+  network_ip_allocations: NetworkIpAllocationsTable;
+  network_security_groups: NetworkResourceTable;
+  network_default_security_groups: NetworkDefaultSecurityGroupsTable;
+  network_security_group_rules: NetworkResourceTable & { security_group_id: string };
 }
 
 export type ServiceRow = Selectable<ServicesTable>;

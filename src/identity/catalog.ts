@@ -1,4 +1,4 @@
-// The service catalog handed out in tokens: compute, image and identity, each
+// The service catalog handed out in tokens: compute, image, network and identity, each
 // with public/internal/admin endpoints, in Keystone's JSON shape.
 import type { Config } from '../config/config.js';
 import { stableId } from './users.js';
@@ -52,6 +52,7 @@ export function buildCatalog(conf: Config): CatalogEntry[] {
   return [
     catalogEntry('compute', 'nova', url('compute_port', '/v2.1'), region),
     catalogEntry('image', 'glance', url('image_port', ''), region),
+    catalogEntry('network', 'neutron', url('network_port', ''), region),
     catalogEntry('identity', 'keystone', url('identity_port', '/v3'), region),
   ];
 }

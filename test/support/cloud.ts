@@ -47,6 +47,7 @@ export interface Cloud {
   readonly computeUrl: string;
   readonly identityUrl: string;
   readonly imageUrl: string;
+  readonly networkUrl: string;
   readonly stateDir: string;
   token(user: string): Promise<string>;
   projectId(user: string): Promise<string>;
@@ -135,6 +136,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
         'magnetar.compute_port=0',
         'magnetar.identity_port=0',
         'magnetar.image_port=0',
+        'magnetar.network_port=0',
         ...(pgdb ? [`database.connection=${pgdb.url}`] : []),
         ...FAST,
         ...(opts.overrides ?? []),
@@ -146,6 +148,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
   const computeUrl = `http://127.0.0.1:${aio.api.computePort}`;
   const identityUrl = `http://127.0.0.1:${aio.api.identityPort}`;
   const imageUrl = `http://127.0.0.1:${aio.api.imagePort}`;
+  const networkUrl = `http://127.0.0.1:${aio.api.networkPort}`;
   const tokens = new Map<string, { token: string; projectId: string }>();
 
   const login = async (user: string) => {
@@ -224,6 +227,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     computeUrl,
     identityUrl,
     imageUrl,
+    networkUrl,
     stateDir,
     token: async (u) => (await login(u)).token,
     projectId: async (u) => (await login(u)).projectId,

@@ -53,7 +53,7 @@ export class DistributedCloud {
   /** `roles`: api, scheduler, conductor, compute:<host>… ; `options`: section.name=value for every role. */
   async start(roles: readonly string[], options: readonly string[] = []): Promise<void> {
     await pgAdmin(`CREATE DATABASE ${this.dbName}`);
-    const [cp, ip, gp] = [await freePort(), await freePort(), await freePort()];
+    const [cp, ip, gp, np] = [await freePort(), await freePort(), await freePort(), await freePort()];
     this.computeUrl = `http://127.0.0.1:${cp}`;
     this.identityUrl = `http://127.0.0.1:${ip}`;
     const set = [
@@ -63,6 +63,7 @@ export class DistributedCloud {
       `magnetar.compute_port=${cp}`,
       `magnetar.identity_port=${ip}`,
       `magnetar.image_port=${gp}`,
+      `magnetar.network_port=${np}`,
       ...options,
     ];
     this.common = ['--data-dir', this.dir, ...set.flatMap((s) => ['--set', s])];

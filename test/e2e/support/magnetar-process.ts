@@ -34,13 +34,13 @@ export interface MagnetarOptions {
   /** Run on this data directory (e.g. a previous process's, to restart it); it is then left in place on stop. */
   readonly dataDir?: string;
   /** Listen on these ports (a restarted process on its predecessor's). */
-  readonly ports?: { readonly compute: number; readonly identity: number; readonly image: number };
+  readonly ports?: { readonly compute: number; readonly identity: number; readonly image: number; readonly network: number };
 }
 
 export interface Magnetar {
   readonly dataDir: string;
   readonly cloudsFile: string;
-  readonly ports: { readonly compute: number; readonly identity: number; readonly image: number };
+  readonly ports: { readonly compute: number; readonly identity: number; readonly image: number; readonly network: number };
   /** Everything the process printed on stdout up to the ready banner (and after). */
   output(): string;
   readonly cli: CliRunner;
@@ -115,7 +115,7 @@ export async function stopChild(child: ChildProcess, ms = 5000): Promise<void> {
 export async function startMagnetar(opts: MagnetarOptions = {}): Promise<Magnetar> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'magnetar-e2e-'));
-  const ports = opts.ports ?? { compute: await freePort(), identity: await freePort(), image: await freePort() };
+  const ports = opts.ports ?? { compute: await freePort(), identity: await freePort(), image: await freePort(), network: await freePort() };
   const args = [
     MAIN_JS,
     'serve',
@@ -125,6 +125,7 @@ export async function startMagnetar(opts: MagnetarOptions = {}): Promise<Magneta
       `magnetar.compute_port=${ports.compute}`,
       `magnetar.identity_port=${ports.identity}`,
       `magnetar.image_port=${ports.image}`,
+      `magnetar.network_port=${ports.network}`,
       ...FAST,
       ...(opts.set ?? []),
     ].flatMap((s) => ['--set', s]),

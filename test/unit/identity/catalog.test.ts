@@ -10,7 +10,7 @@ describe('buildCatalog', () => {
     conf.set('magnetar', 'public_host', 'cloud.example');
     conf.set('magnetar', 'compute_port', '18774');
     const catalog = buildCatalog(conf);
-    assert.deepEqual(catalog.map((c) => [c.type, c.name]), [['compute', 'nova'], ['image', 'glance'], ['identity', 'keystone']]);
+    assert.deepEqual(catalog.map((c) => [c.type, c.name]), [['compute', 'nova'], ['image', 'glance'], ['network', 'neutron'], ['identity', 'keystone']]);
     const compute = catalog[0];
     assert.ok(compute);
     assert.deepEqual(compute.endpoints.map((e) => e.interface), ['public', 'internal', 'admin']);

@@ -1,0 +1,178 @@
+// The embedded network API: the Neutron v2.0 subset — networks, subnets,
+// ports and security groups — behind Keystone tokens, with Neutron's
+// filters, fields, sorting and pages, and its NeutronError fault bodies.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { wwwAuthenticate, type AuthContext, type TokenValidator } from '../identity/validator.js';
+import { URL_PROBLEM_MESSAGES, urlProblem } from '../api/request-input.js';
+import { NeutronError, badRequest, networkNotFound, portNotFound, securityGroupNotFound, securityGroupRuleNotFound, subnetNotFound } from './errors.js';
+import type { NetworkEnv } from './env.js';
+import { EXTENSIONS, extensionView } from './extensions.js';
+import { listQuery, showFields, type Query, type View } from './list-query.js';
+import { NETWORK_FIELDS, createNetwork, deleteNetwork, listNetworks, networkView, showNetwork, updateNetwork } from './networks.js';
+import { SUBNET_FIELDS, createSubnet, deleteSubnet, listSubnets, subnetView, updateSubnet, visibleSubnet } from './subnets.js';
+import { createPort, deletePort, listPorts, portFieldsFor, showPort, updatePort } from './ports.js';
+import {
+  SECURITY_GROUP_FIELDS, SECURITY_GROUP_RULE_FIELDS, createGroup, createRule, deleteGroup, deleteRule, listGroups, listRules, showGroup, showRule, updateGroup,
+} from './security-groups.js';
+
+export interface NetworkAppOptions {
+  readonly env: NetworkEnv;
+  readonly validator: TokenValidator;
+  /** Identity endpoint named in WWW-Authenticate on a 401. */
+  readonly identityUrl: string;
+  readonly logger?: FastifyBaseLogger;
+  readonly bodyLimit?: number;
+}
+
+interface Collection {
+  readonly collection: string;
+  readonly singular: string;
+  readonly fields: (ctx: AuthContext) => readonly string[];
+  readonly notFound: (id: string) => NeutronError;
+  list(ctx: AuthContext): Promise<View[]>;
+  show(ctx: AuthContext, id: string): Promise<View>;
+  create(ctx: AuthContext, body: unknown): Promise<View>;
+  update?(ctx: AuthContext, id: string, body: unknown): Promise<View>;
+  remove(ctx: AuthContext, id: string): Promise<void>;
+}
+
+const RESOURCES = [
+  { name: 'network', collection: 'networks' },
+  { name: 'subnet', collection: 'subnets' },
+  { name: 'port', collection: 'ports' },
+  { name: 'security_group', collection: 'security-groups' },
+  { name: 'security_group_rule', collection: 'security-group-rules' },
+];
+
+export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
+  const { env } = opts;
+  const fault = (reply: FastifyReply, err: NeutronError): FastifyReply => reply.code(err.status).type('application/json').send(err.body());
+  const frameworkErrors = (_err: Error, req: FastifyRequest, reply: FastifyReply): FastifyReply =>
+    fault(reply, badRequest(URL_PROBLEM_MESSAGES[urlProblem(req.url) ?? 'path-encoding']));
+  const base = { frameworkErrors, bodyLimit: opts.bodyLimit ?? 114688 };
+  const app: FastifyInstance = opts.logger ? Fastify({ loggerInstance: opts.logger, ...base }) : Fastify({ logger: false, ...base });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (urlProblem(req.url)) return fault(reply, badRequest(URL_PROBLEM_MESSAGES[urlProblem(req.url)!]));
+  });
+
+  // Clients send `Content-Type: application/json` with an empty DELETE: no body, no error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    if ((body as string).trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(badRequest('The server could not comply with the request since it is either malformed or otherwise incorrect.'), undefined);
+    }
+  });
+
+  // The version document is public; everything under /v2.0 needs a token, as
+  // keystonemiddleware in front of Neutron enforces.
+  const contexts = new WeakMap<FastifyRequest, AuthContext>();
+  const contextOf = (req: FastifyRequest): AuthContext => contexts.get(req) as AuthContext;
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/v2.0')) return;
+    const token = req.headers['x-auth-token'];
+    const ctx = typeof token === 'string' && token !== '' ? await opts.validator.validate(token) : null;
+    if (ctx) contexts.set(req, ctx);
+    else {
+      return reply
+        .code(401)
+        .header('WWW-Authenticate', wwwAuthenticate(opts.identityUrl))
+        .type('application/json')
+        .send({ error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
+    }
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    if (err instanceof NeutronError) return fault(reply, err);
+    const code = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (code === 413) return fault(reply, new NeutronError(400, 'HTTPRequestEntityTooLarge', 'Request is too large.'));
+    if (code !== 500) return fault(reply, badRequest(err.message));
+    req.log.error({ err }, 'network request failed');
+    return reply.code(500).type('application/json').send({
+      NeutronError: { type: 'HTTPInternalServerError', message: 'Request Failed: internal server error while processing your request.', detail: '' },
+    });
+  });
+  app.setNotFoundHandler((_req, reply) => fault(reply, new NeutronError(404, 'HTTPNotFound', 'The resource could not be found.')));
+
+  const origin = (req: FastifyRequest): string => `${req.protocol}://${req.headers.host ?? 'localhost'}`;
+  app.get('/', async (req) => ({ versions: [{ status: 'CURRENT', id: 'v2.0', links: [{ href: `${origin(req)}/v2.0/`, rel: 'self' }] }] }));
+  const resourceIndex = async (req: FastifyRequest) => ({
+    resources: RESOURCES.map((r) => ({ links: [{ href: `${origin(req)}/v2.0/${r.collection}`, rel: 'self' }], name: r.name, collection: r.collection })),
+  });
+  app.get('/v2.0', resourceIndex);
+  app.get('/v2.0/', resourceIndex);
+  app.get('/v2.0/extensions', async () => ({ extensions: EXTENSIONS.map(extensionView) }));
+  app.get<{ Params: { alias: string } }>('/v2.0/extensions/:alias', async (req) => {
+    const ext = EXTENSIONS.find((e) => e.alias === req.params.alias);
+    if (!ext) throw new NeutronError(404, 'HTTPNotFound', `Extension with alias ${req.params.alias} does not exist`);
+    return { extension: extensionView(ext) };
+  });
+
+  const collections: Collection[] = [
+    {
+      collection: 'networks', singular: 'network', fields: () => NETWORK_FIELDS, notFound: networkNotFound,
+      list: (ctx) => listNetworks(env, ctx),
+      show: (ctx, id) => showNetwork(env, ctx, id),
+      create: async (ctx, body) => networkView(await createNetwork(env, ctx, body), []),
+      update: async (ctx, id, body) => (await updateNetwork(env, ctx, id, body), showNetwork(env, ctx, id)),
+      remove: (ctx, id) => deleteNetwork(env, ctx, id),
+    },
+    {
+      collection: 'subnets', singular: 'subnet', fields: () => SUBNET_FIELDS, notFound: subnetNotFound,
+      list: (ctx) => listSubnets(env, ctx),
+      show: async (ctx, id) => subnetView(await visibleSubnet(env, ctx, id)),
+      create: async (ctx, body) => subnetView(await createSubnet(env, ctx, body)),
+      update: async (ctx, id, body) => subnetView(await updateSubnet(env, ctx, id, body)),
+      remove: (ctx, id) => deleteSubnet(env, ctx, id),
+    },
+    {
+      collection: 'ports', singular: 'port', fields: portFieldsFor, notFound: portNotFound,
+      list: (ctx) => listPorts(env, ctx),
+      show: (ctx, id) => showPort(env, ctx, id),
+      create: (ctx, body) => createPort(env, ctx, body),
+      update: (ctx, id, body) => updatePort(env, ctx, id, body),
+      remove: (ctx, id) => deletePort(env, ctx, id),
+    },
+    {
+      collection: 'security-groups', singular: 'security_group', fields: () => SECURITY_GROUP_FIELDS, notFound: securityGroupNotFound,
+      list: (ctx) => listGroups(env, ctx),
+      show: (ctx, id) => showGroup(env, ctx, id),
+      create: (ctx, body) => createGroup(env, ctx, body),
+      update: (ctx, id, body) => updateGroup(env, ctx, id, body),
+      remove: (ctx, id) => deleteGroup(env, ctx, id),
+    },
+    {
+      collection: 'security-group-rules', singular: 'security_group_rule', fields: () => SECURITY_GROUP_RULE_FIELDS, notFound: securityGroupRuleNotFound,
+      list: (ctx) => listRules(env, ctx),
+      show: (ctx, id) => showRule(env, ctx, id),
+      create: (ctx, body) => createRule(env, ctx, body),
+      remove: (ctx, id) => deleteRule(env, ctx, id),
+    },
+  ];
+
+  for (const c of collections) {
+    // The body key of a collection is its URL name with underscores (security_groups).
+    const key = c.collection.replace(/-/g, '_');
+    const url = `/v2.0/${c.collection}`;
+    app.get<{ Querystring: Query }>(url, async (req) => {
+      const ctx = contextOf(req);
+      return listQuery(await c.list(ctx), req.query, { collection: key, attributes: c.fields(ctx), markerNotFound: c.notFound, url: `${origin(req)}${url}` });
+    });
+    app.get<{ Params: { id: string }; Querystring: Query }>(`${url}/:id`, async (req) => ({
+      [c.singular]: showFields(await c.show(contextOf(req), req.params.id), req.query),
+    }));
+    app.post(url, async (req, reply) => reply.code(201).send({ [c.singular]: await c.create(contextOf(req), req.body) }));
+    if (c.update) {
+      const update = c.update;
+      app.put<{ Params: { id: string } }>(`${url}/:id`, async (req) => ({ [c.singular]: await update(contextOf(req), req.params.id, req.body) }));
+    }
+    app.delete<{ Params: { id: string } }>(`${url}/:id`, async (req, reply) => {
+      await c.remove(contextOf(req), req.params.id);
+      return reply.code(204).send();
+    });
+  }
+  return app;
+}

@@ -1,0 +1,120 @@
+// A Neutron collection GET: filters (any attribute as a query parameter,
+// repeated = any of them), `fields`, `sort_key`/`sort_dir`, and
+// `limit`/`marker` pages with `<collection>_links`, applied to the views the
+// caller may see.
+import { badRequest, type NeutronError } from './errors.js';
+
+export type Query = Readonly<Record<string, string | readonly string[] | undefined>>;
+export type View = Record<string, unknown>;
+
+const CONTROL = new Set(['fields', 'sort_key', 'sort_dir', 'limit', 'marker', 'page_reverse']);
+
+const values = (q: Query, name: string): string[] => {
+  const v = q[name];
+  return v === undefined ? [] : Array.isArray(v) ? [...(v as string[])] : [v as string];
+};
+
+/** How a filter value compares with an attribute: booleans in any of Neutron's spellings. */
+function matches(attr: unknown, wanted: string): boolean {
+  if (attr === null || attr === undefined) return wanted === '' || wanted.toLowerCase() === 'none';
+  if (typeof attr === 'boolean') {
+    const w = wanted.toLowerCase();
+    return attr ? w === 'true' || w === '1' : w === 'false' || w === '0';
+  }
+  if (Array.isArray(attr)) return attr.some((a) => typeof a !== 'object' && String(a) === wanted);
+  return String(attr) === wanted;
+}
+
+/** `fixed_ips=ip_address=10.0.0.5` / `fixed_ips=subnet_id=…`: any of the port's addresses. */
+function matchesFixedIp(attr: unknown, wanted: string): boolean {
+  const m = /^(ip_address|subnet_id|ip_address_substr)=(.*)$/.exec(wanted);
+  if (!m || !Array.isArray(attr)) return false;
+  return (attr as Array<Record<string, string>>).some((ip) =>
+    m[1] === 'ip_address_substr' ? ip['ip_address']!.includes(m[2]!) : ip[m[1]!] === m[2],
+  );
+}
+
+export interface ListSpec {
+  readonly collection: string;
+  /** Attributes a filter or sort may name (every attribute of the resource). */
+  readonly attributes: readonly string[];
+  /** The 404 of a marker that names no visible resource. */
+  readonly markerNotFound: (id: string) => NeutronError;
+  /** URL of the collection, for the page links. */
+  readonly url: string;
+}
+
+function compare(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return -1;
+  if (b === null || b === undefined) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  return String(a) < String(b) ? -1 : 1;
+}
+
+export function listQuery(all: readonly View[], q: Query, spec: ListSpec): Record<string, unknown> {
+  const known = new Set(spec.attributes);
+  let items = [...all];
+  for (const name of Object.keys(q)) {
+    if (CONTROL.has(name)) continue;
+    if (!known.has(name)) throw badRequest(`${name} is invalid attribute for filtering`);
+    const wanted = values(q, name);
+    items = items.filter((v) => wanted.some((w) => (name === 'fixed_ips' ? matchesFixedIp(v[name], w) : matches(v[name], w))));
+  }
+
+  const keys = values(q, 'sort_key');
+  const dirs = values(q, 'sort_dir');
+  if (keys.length !== dirs.length && dirs.length > 0) throw badRequest('The number of sort_keys and sort_dirs must be same');
+  for (const k of keys) if (!known.has(k)) throw badRequest(`${k} is an invalid attribute for sort_keys`);
+  for (const d of dirs) if (d !== 'asc' && d !== 'desc') throw badRequest(`${d} is an invalid value for sort_dirs, valid values are 'asc' and 'desc'`);
+  const limitText = values(q, 'limit')[0];
+  const marker = values(q, 'marker')[0];
+  const paged = limitText !== undefined || marker !== undefined;
+  // Neutron appends the id to the sort keys so pages are stable.
+  const order = keys.map((k, i) => ({ k, desc: (dirs[i] ?? 'asc') === 'desc' }));
+  if ((order.length > 0 || paged) && !keys.includes('id')) order.push({ k: 'id', desc: false });
+  if (order.length > 0) {
+    items.sort((a, b) => {
+      for (const { k, desc } of order) {
+        const c = compare(a[k], b[k]);
+        if (c !== 0) return desc ? -c : c;
+      }
+      return 0;
+    });
+  }
+
+  let limit: number | undefined;
+  if (limitText !== undefined) {
+    if (!/^\d+$/.test(limitText)) throw badRequest(`Limit must be an integer 0 or greater and not '${limitText}'`);
+    limit = Number(limitText) === 0 ? undefined : Number(limitText);
+  }
+  let start = 0;
+  if (marker !== undefined) {
+    const at = items.findIndex((v) => v['id'] === marker);
+    if (at < 0 && !all.some((v) => v['id'] === marker)) throw spec.markerNotFound(marker);
+    start = at + 1;
+  }
+  const page = limit === undefined ? items.slice(start) : items.slice(start, start + limit);
+  const fields = values(q, 'fields').flatMap((f) => f.split(',')).filter((f) => f !== '');
+  const shown = fields.length === 0 ? page : page.map((v) => Object.fromEntries(fields.filter((f) => f in v).map((f) => [f, v[f]])));
+
+  const out: Record<string, unknown> = { [spec.collection]: shown };
+  if (limit !== undefined) {
+    const links: Array<{ href: string; rel: string }> = [];
+    const keep = Object.entries(q).flatMap(([k, v]) =>
+      k === 'marker' || k === 'page_reverse' || k === 'limit' ? [] : values(q, k).map((x) => [k, x] as [string, string]),
+    );
+    const href = (extra: Array<[string, string]>): string => `${spec.url}?${new URLSearchParams([['limit', String(limit)], ...keep, ...extra]).toString()}`;
+    if (start + limit < items.length && page.length > 0) links.push({ href: href([['marker', page[page.length - 1]!['id'] as string]]), rel: 'next' });
+    if (marker !== undefined && page.length > 0) links.push({ href: href([['marker', page[0]!['id'] as string], ['page_reverse', 'True']]), rel: 'previous' });
+    if (links.length > 0) out[`${spec.collection}_links`] = links;
+  }
+  return out;
+}
+
+/** `fields=` on a single GET. */
+export function showFields(view: View, q: Query): View {
+  const fields = values(q, 'fields').flatMap((f) => f.split(',')).filter((f) => f !== '');
+  return fields.length === 0 ? view : Object.fromEntries(fields.filter((f) => f in view).map((f) => [f, view[f]]));
+}

@@ -1,0 +1,121 @@
+// Networks: create, show, list, update, delete, with Neutron's attributes
+// and defaults (status ACTIVE, MTU from global_physnet_mtu, port security on).
+import { randomUUID } from 'node:crypto';
+import type { AuthContext } from '../identity/validator.js';
+import { adminOnly, canSeeNetwork, mayWrite, readsProject, type Caller } from './access.js';
+import { invalidInput, networkInUse, networkNotFound } from './errors.js';
+import { born, revised, type NetworkEnv } from './env.js';
+import { STANDARD_ATTRIBUTES, bool, checkedAttributes, nonNegativeInt, resourceBody, stringList, type AttributeSpec } from './request.js';
+import type { Resource } from './store.js';
+
+const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
+  ...STANDARD_ATTRIBUTES,
+  admin_state_up: { post: true, put: true, check: bool },
+  shared: { post: true, put: true, check: bool },
+  'router:external': { post: true, put: true, check: bool },
+  mtu: { post: true, put: true, check: nonNegativeInt },
+  port_security_enabled: { post: true, put: true, check: bool },
+  availability_zone_hints: { post: true, put: false, check: stringList },
+};
+
+export const NETWORK_FIELDS = [
+  'id', 'name', 'tenant_id', 'project_id', 'admin_state_up', 'status', 'shared', 'router:external', 'mtu', 'subnets',
+  'availability_zone_hints', 'availability_zones', 'description', 'created_at', 'updated_at', 'revision_number', 'port_security_enabled',
+];
+
+export function networkView(net: Resource, subnetIds: readonly string[]): Record<string, unknown> {
+  return {
+    id: net.id,
+    name: net['name'],
+    tenant_id: net.project_id,
+    project_id: net.project_id,
+    admin_state_up: net['admin_state_up'],
+    status: 'ACTIVE',
+    shared: net['shared'],
+    'router:external': net['router:external'],
+    mtu: net['mtu'],
+    subnets: [...subnetIds],
+    availability_zone_hints: net['availability_zone_hints'],
+    // Without DHCP agents no zone hosts the network, as Neutron reports it.
+    availability_zones: [],
+    description: net['description'],
+    created_at: net.created_at,
+    updated_at: net.updated_at,
+    revision_number: net.revision_number,
+    port_security_enabled: net['port_security_enabled'],
+  };
+}
+
+/** The network as the caller may see it, else 404. */
+export async function visibleNetwork(env: NetworkEnv, ctx: Caller, id: string): Promise<Resource> {
+  const net = await env.store.get('network_networks', id);
+  if (!net || !canSeeNetwork(ctx, net)) throw networkNotFound(id);
+  return net;
+}
+
+function checkMtu(env: NetworkEnv, mtu: unknown): void {
+  if (typeof mtu === 'number' && mtu > env.mtu) throw invalidInput(`Requested MTU is too big, maximum is ${env.mtu}`);
+  if (typeof mtu === 'number' && mtu < 68) throw invalidInput('Requested MTU is too small, minimum is 68');
+}
+
+export async function createNetwork(env: NetworkEnv, ctx: AuthContext, body: unknown, id: string = randomUUID()): Promise<Resource> {
+  const a = checkedAttributes(resourceBody(body, 'network'), ATTRIBUTES, 'POST');
+  const projectId = (a['project_id'] as string | undefined) ?? ctx.projectId;
+  mayWrite(ctx, projectId, 'create_network');
+  if (a['shared'] === true) adminOnly(ctx, 'create_network:shared');
+  if ('router:external' in a) adminOnly(ctx, 'create_network:router:external');
+  checkMtu(env, a['mtu']);
+  const net: Resource = {
+    ...born(env, id, projectId),
+    name: a['name'] ?? '',
+    description: a['description'] ?? '',
+    admin_state_up: a['admin_state_up'] ?? true,
+    shared: a['shared'] ?? false,
+    'router:external': a['router:external'] ?? false,
+    mtu: a['mtu'] ?? env.mtu,
+    port_security_enabled: a['port_security_enabled'] ?? true,
+    availability_zone_hints: a['availability_zone_hints'] ?? [],
+  };
+  await env.store.insert('network_networks', net);
+  return net;
+}
+
+export async function updateNetwork(env: NetworkEnv, ctx: AuthContext, id: string, body: unknown): Promise<Resource> {
+  const a = checkedAttributes(resourceBody(body, 'network'), ATTRIBUTES, 'PUT');
+  for (let attempt = 0; ; attempt++) {
+    const net = await visibleNetwork(env, ctx, id);
+    mayWrite(ctx, net.project_id, 'update_network');
+    if ('shared' in a) adminOnly(ctx, 'update_network:shared');
+    if ('router:external' in a) adminOnly(ctx, 'update_network:router:external');
+    checkMtu(env, a['mtu']);
+    const next = revised(env, net, a);
+    if (await env.store.replace('network_networks', next)) return next;
+    if (attempt > 5) throw new Error(`network ${id} kept changing under an update`);
+  }
+}
+
+export async function deleteNetwork(env: NetworkEnv, ctx: AuthContext, id: string): Promise<void> {
+  await env.store.transact(async (s) => {
+    const net = await s.get('network_networks', id);
+    if (!net || !canSeeNetwork(ctx, net)) throw networkNotFound(id);
+    mayWrite(ctx, net.project_id, 'delete_network');
+    // Any port left on the network (Neutron removes only its own DHCP ports) keeps it.
+    if ((await s.list('network_ports', { column: 'network_id', in: [id] })).length > 0) throw networkInUse(id);
+    await s.removeWhere('network_subnets', 'network_id', id);
+    await s.remove('network_networks', id);
+  });
+}
+
+export async function listNetworks(env: NetworkEnv, ctx: Caller): Promise<Record<string, unknown>[]> {
+  const nets = (await env.store.list('network_networks')).filter((n) => canSeeNetwork(ctx, n));
+  const subnets = await env.store.list('network_subnets');
+  return nets.map((n) => networkView(n, subnets.filter((s) => s['network_id'] === n.id).map((s) => s.id)));
+}
+
+export async function showNetwork(env: NetworkEnv, ctx: Caller, id: string): Promise<Record<string, unknown>> {
+  const net = await visibleNetwork(env, ctx, id);
+  const subnets = await env.store.list('network_subnets', { column: 'network_id', in: [id] });
+  return networkView(net, subnets.map((s) => s.id));
+}
+
+export { readsProject };

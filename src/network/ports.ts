@@ -1,0 +1,331 @@
+// Ports: a MAC and fixed IPs on a network, the device using them, and their
+// binding to a host. Addresses come from the subnets' pools, or are asked for
+// by subnet or address; the allocations table's primary key makes sure no
+// address is held twice, whatever runs concurrently, and a port and its
+// addresses are written in one transaction.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AuthContext } from '../identity/validator.js';
+import { adminOnly, canSeeNetwork, canSeePort, isAdmin, mayWrite, readsProject, type Caller } from './access.js';
+import {
+  NeutronError, invalidAttr, invalidInput, ipAlreadyAllocated, ipExhausted, macInUse, networkNotFound, policyDenied, portNotFound, securityGroupNotFound,
+} from './errors.js';
+import { born, revised, type NetworkEnv } from './env.js';
+import { contains, formatIp, parseIp } from './ip.js';
+import { poolAddresses, usableRange, type Pool } from './pools.js';
+import { STANDARD_ATTRIBUTES, bool, checkedAttributes, dict, resourceBody, str, uuid, type AttributeSpec } from './request.js';
+import { ensureDefaultGroup } from './security-groups.js';
+import { isUniqueViolation, type IpAllocation, type NetworkStore, type Resource } from './store.js';
+import { subnetCidr } from './subnets.js';
+
+const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed'];
+
+function mac(v: unknown, attr: string): string {
+  if (typeof v !== 'string' || !/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(v)) throw invalidAttr(attr, `'${String(v)}' is not a valid MAC address`);
+  const m = v.toLowerCase().replace(/-/g, ':');
+  if (m === '00:00:00:00:00:00' || (parseInt(m.slice(0, 2), 16) & 1) === 1) throw invalidAttr(attr, `'${v}' is not a valid MAC address`);
+  return m;
+}
+
+interface FixedIpRequest {
+  readonly subnet_id?: string;
+  readonly ip_address?: string;
+}
+
+function fixedIps(v: unknown, attr: string): FixedIpRequest[] {
+  if (!Array.isArray(v)) throw invalidAttr(attr, `Invalid data format for fixed IP: '${JSON.stringify(v)}'`);
+  return v.map((f) => {
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) throw invalidAttr(attr, `Invalid data format for fixed IP: '${JSON.stringify(f)}'`);
+    const o = f as Record<string, unknown>;
+    const extra = Object.keys(o).filter((k) => k !== 'subnet_id' && k !== 'ip_address');
+    if (extra.length > 0) throw invalidAttr(attr, `Invalid data format for fixed IP: '${JSON.stringify(f)}'`);
+    const out: { subnet_id?: string; ip_address?: string } = {};
+    if ('subnet_id' in o) out.subnet_id = uuid(o['subnet_id'], 'subnet_id');
+    if ('ip_address' in o) {
+      const ip = typeof o['ip_address'] === 'string' ? parseIp(o['ip_address']) : null;
+      if (!ip) throw invalidAttr(attr, `'${String(o['ip_address'])}' is not a valid IP address`);
+      out.ip_address = formatIp(ip.version, ip.value);
+    }
+    return out;
+  });
+}
+
+const uuidList = (v: unknown, attr: string): string[] => {
+  if (!Array.isArray(v)) throw invalidAttr(attr, `'${JSON.stringify(v)}' is not a list`);
+  return [...new Set(v.map((x) => uuid(x, attr)))];
+};
+
+const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
+  ...STANDARD_ATTRIBUTES,
+  network_id: { post: true, put: false, required: true, check: uuid },
+  admin_state_up: { post: true, put: true, check: bool },
+  mac_address: { post: true, put: false, check: mac },
+  fixed_ips: { post: true, put: true, check: fixedIps },
+  device_id: { post: true, put: true, check: str(255) },
+  device_owner: { post: true, put: true, check: str(255) },
+  'binding:host_id': { post: true, put: true, check: str(255) },
+  'binding:profile': { post: true, put: true, check: dict },
+  'binding:vnic_type': {
+    post: true, put: true,
+    check: (v, a) => { if (typeof v !== 'string' || !VNIC_TYPES.includes(v)) throw invalidAttr(a, `'${String(v)}' is not in ${JSON.stringify(VNIC_TYPES)}`); return v; },
+  },
+  port_security_enabled: { post: true, put: true, check: bool },
+  security_groups: { post: true, put: true, check: uuidList },
+};
+
+/** Port attributes only admins see (Neutron's get_port:binding:* defaults). */
+const ADMIN_ONLY_FIELDS = ['binding:host_id', 'binding:profile', 'binding:vif_type', 'binding:vif_details'];
+
+export const PORT_FIELDS = [
+  'id', 'name', 'network_id', 'tenant_id', 'project_id', 'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner', 'fixed_ips',
+  'allowed_address_pairs', 'security_groups', 'port_security_enabled', 'binding:host_id', 'binding:vif_type', 'binding:vif_details',
+  'binding:vnic_type', 'binding:profile', 'description', 'created_at', 'updated_at', 'revision_number',
+];
+
+const bound = (p: Resource): boolean => typeof p['binding:host_id'] === 'string' && p['binding:host_id'] !== '';
+
+export function portView(ctx: Caller, p: Resource, ips: readonly IpAllocation[]): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    id: p.id,
+    name: p['name'],
+    network_id: p['network_id'],
+    tenant_id: p.project_id,
+    project_id: p.project_id,
+    mac_address: p['mac_address'],
+    admin_state_up: p['admin_state_up'],
+    // Up once bound to a host (and administratively up).
+    status: bound(p) && p['admin_state_up'] === true ? 'ACTIVE' : 'DOWN',
+    device_id: p['device_id'],
+    device_owner: p['device_owner'],
+    fixed_ips: ips.filter((a) => a.port_id === p.id).map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
+    allowed_address_pairs: [],
+    security_groups: p['security_groups'],
+    port_security_enabled: p['port_security_enabled'],
+    'binding:host_id': p['binding:host_id'],
+    'binding:vif_type': bound(p) ? 'ovs' : 'unbound',
+    'binding:vif_details': bound(p) ? { port_filter: true, connectivity: 'l2', bridge_name: 'br-int', datapath_type: 'system', ovs_hybrid_plug: false } : {},
+    'binding:vnic_type': p['binding:vnic_type'],
+    'binding:profile': p['binding:profile'],
+    description: p['description'],
+    created_at: p.created_at,
+    updated_at: p.updated_at,
+    revision_number: p.revision_number,
+  };
+  if (!isAdmin(ctx)) for (const f of ADMIN_ONLY_FIELDS) delete view[f];
+  return view;
+}
+
+export const portFieldsFor = (ctx: Caller): string[] => (isAdmin(ctx) ? PORT_FIELDS : PORT_FIELDS.filter((f) => !ADMIN_ONLY_FIELDS.includes(f)));
+
+function generatedMac(baseMac: string): string {
+  const random = randomBytes(6);
+  return baseMac
+    .toLowerCase()
+    .split(':')
+    .map((o, i) => (o === '00' && i >= 3 ? random[i]!.toString(16).padStart(2, '0') : o))
+    .join(':');
+}
+
+/** Why an insert lost a race: an address or MAC someone else took first. */
+class Taken extends Error {
+  constructor(readonly what: 'ip' | 'mac', readonly requested: boolean, readonly value: string, readonly subnetId: string) {
+    super(`${what} ${value} taken`);
+  }
+}
+
+/** The addresses a port gets on `net`: those asked for, or one from the first IPv4 and the first IPv6 subnet with room. */
+async function chooseAddresses(s: NetworkStore, net: Resource, requests: readonly FixedIpRequest[] | undefined, portId: string): Promise<Array<IpAllocation & { requested: boolean }>> {
+  const subnets = await s.list('network_subnets', { column: 'network_id', in: [net.id] });
+  const held = new Set((await s.allocations({ networkId: net.id })).map((a) => a.ip_address));
+  const chosen: Array<IpAllocation & { requested: boolean }> = [];
+  const take = (subnetId: string, ip: string, requested: boolean): void => {
+    held.add(ip);
+    chosen.push({ network_id: net.id, subnet_id: subnetId, ip_address: ip, port_id: portId, requested });
+  };
+  const nextFree = (subnet: Resource): string | undefined => {
+    for (const ip of poolAddresses(subnet['ip_version'] as 4 | 6, subnet['allocation_pools'] as Pool[])) if (!held.has(ip)) return ip;
+    return undefined;
+  };
+
+  if (requests === undefined) {
+    for (const version of [4, 6]) {
+      const ofVersion = subnets.filter((sn) => sn['ip_version'] === version);
+      if (ofVersion.length === 0) continue;
+      const withRoom = ofVersion.map((sn) => [sn, nextFree(sn)] as const).find(([, ip]) => ip !== undefined);
+      if (!withRoom) throw ipExhausted(net.id);
+      take(withRoom[0].id, withRoom[1]!, false);
+    }
+    return chosen;
+  }
+
+  for (const r of requests) {
+    let subnet: Resource | undefined;
+    if (r.subnet_id !== undefined) {
+      subnet = subnets.find((sn) => sn.id === r.subnet_id);
+      if (!subnet) throw invalidInput(`Failed to create port on network ${net.id}, because fixed_ips included invalid subnet ${r.subnet_id}`);
+    }
+    if (r.ip_address === undefined) {
+      if (!subnet) throw invalidInput(`Failed to create port on network ${net.id}, because fixed_ips included invalid subnet undefined`);
+      const ip = nextFree(subnet);
+      if (ip === undefined) throw ipExhausted(net.id);
+      take(subnet.id, ip, false);
+      continue;
+    }
+    const ip = parseIp(r.ip_address)!;
+    if (!subnet) {
+      subnet = subnets.find((sn) => contains(subnetCidr(sn), ip.version, ip.value));
+      if (!subnet) throw new NeutronError(400, 'InvalidIpForNetwork', `IP address ${r.ip_address} is not a valid IP for any of the subnets on the specified network.`);
+    }
+    const range = usableRange(subnetCidr(subnet));
+    if (!contains(subnetCidr(subnet), ip.version, ip.value) || ip.value < range.first || ip.value > range.last) {
+      throw new NeutronError(400, 'InvalidIpForSubnet', `IP address ${r.ip_address} is not a valid IP for the specified subnet.`);
+    }
+    if (held.has(r.ip_address)) throw ipAlreadyAllocated(r.ip_address, subnet.id);
+    take(subnet.id, r.ip_address, true);
+  }
+  return chosen;
+}
+
+async function writeAllocations(s: NetworkStore, chosen: ReadonlyArray<IpAllocation & { requested: boolean }>): Promise<void> {
+  for (const { requested, ...a } of chosen) {
+    try {
+      await s.allocate(a);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new Taken('ip', requested, a.ip_address, a.subnet_id);
+      throw err;
+    }
+  }
+}
+
+/** Runs a write that allocates, again while it loses races for generated values; a lost race for a requested one is the client's 409. */
+async function withRetries<T>(networkId: string, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof Taken)) throw err;
+      if (err.requested) throw err.what === 'ip' ? ipAlreadyAllocated(err.value, err.subnetId) : macInUse(networkId, err.value);
+      if (attempt >= 50) throw err.what === 'ip' ? ipExhausted(networkId) : macInUse(networkId, err.value);
+    }
+  }
+}
+
+async function checkSecurityGroups(env: NetworkEnv, ctx: Caller, projectId: string, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    const g = await env.store.get('network_security_groups', id);
+    if (!g || !readsProject(ctx, g.project_id) || (g.project_id !== projectId && !isAdmin(ctx))) throw securityGroupNotFound(id);
+  }
+}
+
+const securityNeedsPortSecurity = (): NeutronError =>
+  new NeutronError(400, 'PortSecurityAndIPRequiredForSecurityGroups', 'Port security must be enabled and port must have an IP address in order to use security groups.');
+
+export async function createPort(env: NetworkEnv, ctx: AuthContext, body: unknown): Promise<Record<string, unknown>> {
+  const a = checkedAttributes(resourceBody(body, 'port'), ATTRIBUTES, 'POST');
+  const networkId = a['network_id'] as string;
+  const projectId = (a['project_id'] as string | undefined) ?? ctx.projectId;
+  mayWrite(ctx, projectId, 'create_port');
+  const net = await env.store.get('network_networks', networkId);
+  if (!net || !canSeeNetwork(ctx, net)) throw networkNotFound(networkId);
+  const ownsNetwork = isAdmin(ctx) || net.project_id === ctx.projectId;
+  if (!ownsNetwork && net['shared'] !== true) throw policyDenied('create_port');
+  if ('binding:host_id' in a) adminOnly(ctx, 'create_port:binding:host_id');
+  if ('binding:profile' in a) adminOnly(ctx, 'create_port:binding:profile');
+  if ('mac_address' in a && !ownsNetwork) throw policyDenied('create_port:mac_address');
+  const requests = a['fixed_ips'] as FixedIpRequest[] | undefined;
+  if (requests?.some((r) => r.ip_address !== undefined) && !ownsNetwork) throw policyDenied('create_port:fixed_ips:ip_address');
+  const deviceOwner = (a['device_owner'] as string | undefined) ?? '';
+  const portSecurity = (a['port_security_enabled'] as boolean | undefined) ?? (net['port_security_enabled'] as boolean);
+  let groups = a['security_groups'] as string[] | undefined;
+  if (groups !== undefined && groups.length > 0 && !portSecurity) throw securityNeedsPortSecurity();
+  if (groups !== undefined) await checkSecurityGroups(env, ctx, projectId, groups);
+  // Ports the network service itself owns (router interfaces, DHCP) have no groups.
+  if (groups === undefined) groups = portSecurity && !deviceOwner.startsWith('network:') ? [await ensureDefaultGroup(env, env.store, projectId)] : [];
+
+  const port: Resource = {
+    ...born(env, randomUUID(), projectId),
+    network_id: networkId,
+    name: a['name'] ?? '',
+    description: a['description'] ?? '',
+    admin_state_up: a['admin_state_up'] ?? true,
+    mac_address: '',
+    device_id: a['device_id'] ?? '',
+    device_owner: deviceOwner,
+    'binding:host_id': a['binding:host_id'] ?? '',
+    'binding:profile': a['binding:profile'] ?? {},
+    'binding:vnic_type': a['binding:vnic_type'] ?? 'normal',
+    port_security_enabled: portSecurity,
+    security_groups: groups,
+  };
+  return withRetries(networkId, () =>
+    env.store.transact(async (s) => {
+      const macAddress = (a['mac_address'] as string | undefined) ?? generatedMac(env.baseMac);
+      const withMac = { ...port, mac_address: macAddress };
+      try {
+        await s.insert('network_ports', withMac);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new Taken('mac', 'mac_address' in a, macAddress, '');
+        throw err;
+      }
+      const chosen = await chooseAddresses(s, net, requests, port.id);
+      await writeAllocations(s, chosen);
+      return portView(ctx, withMac, chosen);
+    }),
+  );
+}
+
+export async function visiblePort(env: NetworkEnv, ctx: Caller, id: string, s: NetworkStore = env.store): Promise<{ port: Resource; net: Resource | undefined }> {
+  const port = await s.get('network_ports', id);
+  const net = port ? await s.get('network_networks', port['network_id'] as string) : undefined;
+  if (!port || !canSeePort(ctx, port, net)) throw portNotFound(id);
+  return { port, net };
+}
+
+export async function showPort(env: NetworkEnv, ctx: Caller, id: string): Promise<Record<string, unknown>> {
+  const { port } = await visiblePort(env, ctx, id);
+  return portView(ctx, port, await env.store.allocations({ portIds: [id] }));
+}
+
+export async function listPorts(env: NetworkEnv, ctx: Caller): Promise<Record<string, unknown>[]> {
+  const nets = new Map((await env.store.list('network_networks')).map((n) => [n.id, n]));
+  const ports = (await env.store.list('network_ports')).filter((p) => canSeePort(ctx, p, nets.get(p['network_id'] as string)));
+  const ips = await env.store.allocations({ portIds: ports.map((p) => p.id) });
+  return ports.map((p) => portView(ctx, p, ips));
+}
+
+export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, body: unknown): Promise<Record<string, unknown>> {
+  const a = checkedAttributes(resourceBody(body, 'port'), ATTRIBUTES, 'PUT');
+  const { port, net } = await visiblePort(env, ctx, id);
+  mayWrite(ctx, port.project_id, 'update_port');
+  if ('binding:host_id' in a) adminOnly(ctx, 'update_port:binding:host_id');
+  if ('binding:profile' in a) adminOnly(ctx, 'update_port:binding:profile');
+  const requests = a['fixed_ips'] as FixedIpRequest[] | undefined;
+  const ownsNetwork = isAdmin(ctx) || net?.project_id === ctx.projectId;
+  if (requests?.some((r) => r.ip_address !== undefined) && !ownsNetwork) throw policyDenied('update_port:fixed_ips:ip_address');
+  const portSecurity = (a['port_security_enabled'] as boolean | undefined) ?? (port['port_security_enabled'] as boolean);
+  const groups = (a['security_groups'] as string[] | undefined) ?? (port['security_groups'] as string[]);
+  if (!portSecurity && groups.length > 0) throw securityNeedsPortSecurity();
+  if (a['security_groups'] !== undefined) await checkSecurityGroups(env, ctx, port.project_id, groups);
+  const { fixed_ips: _asked, ...changes } = a;
+  void _asked;
+  return withRetries(port['network_id'] as string, () =>
+    env.store.transact(async (s) => {
+      const current = (await s.get('network_ports', id)) ?? port;
+      const next = revised(env, current, changes);
+      if (!(await s.replace('network_ports', next))) throw new NeutronError(409, 'Conflict', `Port ${id} was changed by another request; try again.`);
+      if (requests !== undefined) {
+        await s.releasePort(id);
+        await writeAllocations(s, await chooseAddresses(s, net!, requests, id));
+      }
+      return portView(ctx, next, await s.allocations({ portIds: [id] }));
+    }),
+  );
+}
+
+export async function deletePort(env: NetworkEnv, ctx: AuthContext, id: string): Promise<void> {
+  const { port } = await visiblePort(env, ctx, id);
+  mayWrite(ctx, port.project_id, 'delete_port');
+  await env.store.transact(async (s) => {
+    await s.releasePort(id);
+    await s.remove('network_ports', id);
+  });
+}

@@ -1,0 +1,51 @@
+// What devstack gives a new cloud, made at the all-in-one's start: an
+// external `public` network owned by admin with `public-subnet`
+// (172.24.4.0/24), and the demo project's `private` network with
+// `private-subnet` (10.0.0.0/26, the first /26 devstack's default subnet
+// pool hands out). Their ids are fixed, so a restart (or a second start
+// racing this one) finds them made and changes nothing.
+import { createHash } from 'node:crypto';
+import type { AuthContext } from '../identity/validator.js';
+import { projectIdFor } from '../identity/users.js';
+import type { NetworkEnv } from './env.js';
+import { createNetwork } from './networks.js';
+import { createSubnet } from './subnets.js';
+import { isUniqueViolation, type ResourceTable } from './store.js';
+
+/** A UUID derived from a name, the same in every deployment. */
+function fixedUuid(name: string): string {
+  const h = createHash('sha1').update(`magnetar-network:${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const asAdminOf = (project: string): AuthContext => ({
+  userId: 'seed', userName: 'seed', projectId: projectIdFor(project), projectName: project, domainId: 'default',
+  roles: ['admin', 'manager', 'member', 'reader'], expiresAt: new Date(8640000000000000), tokenId: '',
+});
+
+/** Makes a resource unless it exists; a concurrent start that made it first is fine too. */
+async function once(env: NetworkEnv, table: ResourceTable, id: string, make: () => Promise<unknown>): Promise<void> {
+  if (await env.store.get(table, id)) return;
+  try {
+    await make();
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+  }
+}
+
+export async function seedDevstackNetworks(env: NetworkEnv): Promise<void> {
+  const admin = asAdminOf('admin');
+  const demo = asAdminOf('demo');
+  const publicId = fixedUuid('public');
+  const privateId = fixedUuid('private');
+  await once(env, 'network_networks', publicId, () => createNetwork(env, admin, { network: { name: 'public', 'router:external': true, shared: false } }, publicId));
+  await once(env, 'network_subnets', fixedUuid('public-subnet'), () =>
+    createSubnet(env, admin, {
+      subnet: { name: 'public-subnet', network_id: publicId, ip_version: 4, cidr: '172.24.4.0/24', gateway_ip: '172.24.4.1', enable_dhcp: false },
+    }, fixedUuid('public-subnet')),
+  );
+  await once(env, 'network_networks', privateId, () => createNetwork(env, demo, { network: { name: 'private' } }, privateId));
+  await once(env, 'network_subnets', fixedUuid('private-subnet'), () =>
+    createSubnet(env, demo, { subnet: { name: 'private-subnet', network_id: privateId, ip_version: 4, cidr: '10.0.0.0/26' } }, fixedUuid('private-subnet')),
+  );
+}

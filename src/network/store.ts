@@ -1,0 +1,148 @@
+// The network service's rows (see db/migrations/015_network.ts): each
+// resource is read and written whole, as the record its views are made from.
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
+import type { Db } from '../db/connect.js';
+
+export type ResourceTable = 'network_networks' | 'network_subnets' | 'network_ports' | 'network_security_groups' | 'network_security_group_rules';
+
+/** A stored resource: its standard attributes and the rest of its attributes. */
+export interface Resource {
+  readonly id: string;
+  readonly project_id: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly revision_number: number;
+  readonly [attr: string]: unknown;
+}
+
+export interface IpAllocation {
+  readonly network_id: string;
+  readonly ip_address: string;
+  readonly subnet_id: string;
+  readonly port_id: string;
+}
+
+/** Columns besides the standard ones that each table keeps out of `attrs`. */
+const KEY_COLUMNS: Record<ResourceTable, readonly string[]> = {
+  network_networks: [],
+  network_subnets: ['network_id'],
+  network_ports: ['network_id', 'mac_address', 'device_id'],
+  network_security_groups: [],
+  network_security_group_rules: ['security_group_id'],
+};
+const STANDARD = ['id', 'project_id', 'created_at', 'updated_at', 'revision_number'];
+
+type Row = Record<string, unknown> & { attrs: string };
+
+function toResource(row: Row): Resource {
+  const { attrs, ...columns } = row;
+  return { ...(JSON.parse(attrs) as Record<string, unknown>), ...columns } as Resource;
+}
+
+function toRow(table: ResourceTable, r: Resource): Record<string, unknown> {
+  const columns = [...STANDARD, ...KEY_COLUMNS[table]];
+  const attrs = Object.fromEntries(Object.entries(r).filter(([k]) => !columns.includes(k)));
+  return { ...Object.fromEntries(columns.map((c) => [c, r[c]])), attrs: JSON.stringify(attrs) };
+}
+
+/** A unique or primary key refused the row (SQLite or PostgreSQL wording). */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
+}
+
+export class NetworkStore {
+  constructor(private readonly k: Kysely<Database> | Transaction<Database>) {}
+
+  static of(db: Db): NetworkStore {
+    return new NetworkStore(db.kysely);
+  }
+
+  /** Runs `fn` in one transaction; what it writes is kept only if it returns. */
+  async transact<T>(fn: (s: NetworkStore) => Promise<T>): Promise<T> {
+    if ((this.k as Transaction<Database>).isTransaction) return fn(this);
+    return (this.k as Kysely<Database>).transaction().execute((trx) => fn(new NetworkStore(trx)));
+  }
+
+  // The table name varies by call; kysely's types follow one table at a time.
+  private from(table: ResourceTable) {
+    return (this.k as unknown as Kysely<Record<string, Row>>).selectFrom(table).selectAll();
+  }
+
+  async list(table: ResourceTable, where?: { column: string; in: readonly string[] }): Promise<Resource[]> {
+    if (where && where.in.length === 0) return [];
+    let q = this.from(table);
+    if (where) q = q.where(where.column, 'in', where.in as string[]);
+    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    return rows.map((r) => toResource(r as Row));
+  }
+
+  async get(table: ResourceTable, id: string): Promise<Resource | undefined> {
+    const row = await this.from(table).where('id', '=', id).executeTakeFirst();
+    return row ? toResource(row as Row) : undefined;
+  }
+
+  async insert(table: ResourceTable, r: Resource): Promise<void> {
+    await (this.k as unknown as Kysely<Record<string, Row>>).insertInto(table).values(toRow(table, r) as Row).execute();
+  }
+
+  /** Writes `r` over the row if its revision is still `r.revision_number - 1`; false when another write came first. */
+  async replace(table: ResourceTable, r: Resource): Promise<boolean> {
+    const res = await (this.k as unknown as Kysely<Record<string, Row>>)
+      .updateTable(table)
+      .set(toRow(table, r) as Row)
+      .where('id', '=', r.id)
+      .where('revision_number', '=', r.revision_number - 1)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async remove(table: ResourceTable, id: string): Promise<boolean> {
+    const res = await (this.k as unknown as Kysely<Record<string, Row>>).deleteFrom(table).where('id', '=', id).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async removeWhere(table: ResourceTable, column: string, value: string): Promise<void> {
+    await (this.k as unknown as Kysely<Record<string, Row>>).deleteFrom(table).where(column, '=', value).execute();
+  }
+
+  async allocations(where: { subnetId?: string; networkId?: string; portIds?: readonly string[] }): Promise<IpAllocation[]> {
+    let q = this.k.selectFrom('network_ip_allocations').selectAll();
+    if (where.subnetId !== undefined) q = q.where('subnet_id', '=', where.subnetId);
+    if (where.networkId !== undefined) q = q.where('network_id', '=', where.networkId);
+    if (where.portIds !== undefined) {
+      if (where.portIds.length === 0) return [];
+      q = q.where('port_id', 'in', where.portIds as string[]);
+    }
+    return q.execute();
+  }
+
+  /** Holds an address; the primary key refuses one already held on the network. */
+  async allocate(a: IpAllocation): Promise<void> {
+    await this.k.insertInto('network_ip_allocations').values(a).execute();
+  }
+
+  async releasePort(portId: string): Promise<void> {
+    await this.k.deleteFrom('network_ip_allocations').where('port_id', '=', portId).execute();
+  }
+
+  async defaultSecurityGroup(projectId: string): Promise<string | undefined> {
+    const row = await this.k.selectFrom('network_default_security_groups').select('security_group_id').where('project_id', '=', projectId).executeTakeFirst();
+    return row?.security_group_id;
+  }
+
+  /** Records the project's default group; false when one is recorded already. */
+  async claimDefaultSecurityGroup(projectId: string, groupId: string): Promise<boolean> {
+    const res = await this.k
+      .insertInto('network_default_security_groups')
+      .values({ project_id: projectId, security_group_id: groupId })
+      .onConflict((oc) => oc.column('project_id').doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async forgetDefaultSecurityGroup(groupId: string): Promise<void> {
+    await this.k.deleteFrom('network_default_security_groups').where('security_group_id', '=', groupId).execute();
+  }
+}

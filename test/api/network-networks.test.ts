@@ -1,0 +1,194 @@
+// The network API's service and its networks: the version document,
+// /v2.0/extensions, the catalog entry, token auth, what the all-in-one seeds
+// (devstack's public and private networks), and networks' create, show,
+// list (filters, fields, sorting, pages), update and delete with Neutron's
+// policy defaults and NeutronError faults.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCloud, type Cloud, type Reply, type RequestOptions } from '../support/cloud.js';
+
+describe('network API: service and networks', () => {
+  let cloud: Cloud;
+  let net: (user: string, method: string, path: string, opts?: RequestOptions) => Promise<Reply>;
+  before(async () => {
+    cloud = await startCloud();
+    net = (user, method, path, opts) => cloud.req(user, method, `${cloud.networkUrl}${path}`, opts);
+  });
+  after(async () => cloud?.stop());
+
+  it('serves its version document without a token, and asks for one under /v2.0', async () => {
+    const v = await net('demo', 'GET', '/', { token: null });
+    assert.equal(v.status, 200);
+    assert.deepEqual(v.body.versions.map((x: any) => [x.id, x.status]), [['v2.0', 'CURRENT']]);
+    assert.equal(v.body.versions[0].links[0].href, `${cloud.networkUrl}/v2.0/`);
+    const r = await net('demo', 'GET', '/v2.0/networks', { token: null });
+    assert.equal(r.status, 401);
+    assert.match(r.headers.get('www-authenticate')!, /^Keystone uri=/);
+  });
+
+  it('lists exactly the extensions it serves, and is in the catalog as neutron', async () => {
+    const r = await net('demo', 'GET', '/v2.0/extensions');
+    assert.equal(r.status, 200);
+    const aliases = r.body.extensions.map((e: any) => e.alias);
+    for (const a of ['binding', 'external-net', 'security-group', 'port-security', 'net-mtu', 'pagination', 'sorting']) assert.ok(aliases.includes(a), a);
+    for (const a of ['router', 'floatingip', 'quotas', 'standard-attr-tag']) assert.ok(!aliases.includes(a), a);
+    assert.equal((await net('demo', 'GET', '/v2.0/extensions/binding')).body.extension.name, 'Port Binding');
+    const missing = await net('demo', 'GET', '/v2.0/extensions/router');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.NeutronError.type, 'HTTPNotFound');
+    const tok = await fetch(`${cloud.identityUrl}/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { id: 'default' }, password: 'demo' } } } } }),
+    });
+    const entry = ((await tok.json()) as any).token.catalog.find((e: any) => e.type === 'network');
+    assert.equal(entry.name, 'neutron');
+    assert.deepEqual(entry.endpoints.map((e: any) => e.interface).sort(), ['admin', 'internal', 'public']);
+    assert.equal(entry.endpoints[0].url, cloud.networkUrl);
+  });
+
+  it("seeds devstack's external public network (admin's) and demo's private network", async () => {
+    const adminProject = await cloud.projectId('admin');
+    const demoProject = await cloud.projectId('demo');
+    const seen = (await net('demo', 'GET', '/v2.0/networks?sort_key=name')).body.networks;
+    assert.deepEqual(seen.map((n: any) => n.name), ['private', 'public']);
+    const [priv, pub] = seen;
+    assert.equal(pub['router:external'], true);
+    assert.equal(pub.shared, false);
+    assert.equal(pub.project_id, adminProject);
+    assert.equal(priv.project_id, demoProject);
+    assert.equal(priv.mtu, 1500);
+    const subnets = (await net('admin', 'GET', '/v2.0/subnets?sort_key=name')).body.subnets;
+    assert.deepEqual(subnets.map((s: any) => [s.name, s.cidr, s.gateway_ip]), [['private-subnet', '10.0.0.0/26', '10.0.0.1'], ['public-subnet', '172.24.4.0/24', '172.24.4.1']]);
+    // alt_demo sees the external network but not demo's private one.
+    assert.deepEqual((await net('alt_demo', 'GET', '/v2.0/networks')).body.networks.map((n: any) => n.name), ['public']);
+    // A restart finds them made and makes no more.
+    await cloud.restart();
+    assert.equal((await net('admin', 'GET', '/v2.0/networks?name=public')).body.networks.length, 1);
+  });
+
+  it('creates, shows, updates and deletes a network with Neutron\'s attributes and defaults', async () => {
+    const c = await net('demo', 'POST', '/v2.0/networks', { body: { network: { name: 'n1', description: 'first' } } });
+    assert.equal(c.status, 201);
+    const n = c.body.network;
+    assert.deepEqual(Object.keys(n).sort(), [
+      'admin_state_up', 'availability_zone_hints', 'availability_zones', 'created_at', 'description', 'id', 'mtu', 'name', 'port_security_enabled',
+      'project_id', 'revision_number', 'router:external', 'shared', 'status', 'subnets', 'tenant_id', 'updated_at',
+    ]);
+    assert.equal(n.status, 'ACTIVE');
+    assert.equal(n.admin_state_up, true);
+    assert.equal(n.shared, false);
+    assert.equal(n.mtu, 1500);
+    assert.equal(n.port_security_enabled, true);
+    assert.equal(n.tenant_id, await cloud.projectId('demo'));
+    assert.match(n.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(n.revision_number, 0);
+    const shown = await net('demo', 'GET', `/v2.0/networks/${n.id}?fields=name&fields=mtu`);
+    assert.deepEqual(shown.body, { network: { name: 'n1', mtu: 1500 } });
+    const u = await net('demo', 'PUT', `/v2.0/networks/${n.id}`, { body: { network: { name: 'n1b', admin_state_up: false, mtu: 1400 } } });
+    assert.equal(u.status, 200);
+    assert.equal(u.body.network.name, 'n1b');
+    assert.equal(u.body.network.admin_state_up, false);
+    assert.equal(u.body.network.mtu, 1400);
+    assert.equal(u.body.network.revision_number, 1);
+    assert.equal((await net('demo', 'DELETE', `/v2.0/networks/${n.id}`)).status, 204);
+    const gone = await net('demo', 'GET', `/v2.0/networks/${n.id}`);
+    assert.equal(gone.status, 404);
+    assert.deepEqual(gone.body, { NeutronError: { type: 'NetworkNotFound', message: `Network ${n.id} could not be found.`, detail: '' } });
+  });
+
+  it('refuses bad input with a 400 NeutronError and creates nothing', async () => {
+    const before = (await net('demo', 'GET', '/v2.0/networks')).body.networks.length;
+    const cases: Array<[unknown, RegExp]> = [
+      [{ network: { name: 'x', foo: 1 } }, /^Unrecognized attribute\(s\) 'foo'$/],
+      [{ network: { admin_state_up: 'maybe' } }, /^Invalid input for admin_state_up\. Reason: 'maybe' is not a valid boolean value\.$/],
+      [{ network: { name: 'x'.repeat(256) } }, /exceeds maximum length of 255/],
+      [{ network: { id: 'abc' } }, /^Unrecognized attribute\(s\) 'id'$/],
+      [{ net: {} }, /^Unable to find 'network' in request body$/],
+      [{ network: { mtu: 9000 } }, /^Invalid input for operation: Requested MTU is too big, maximum is 1500\.$/],
+    ];
+    for (const [body, message] of cases) {
+      const r = await net('demo', 'POST', '/v2.0/networks', { body });
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.match(r.body.NeutronError.message, message);
+      assert.equal(r.body.NeutronError.detail, '');
+    }
+    assert.equal((await net('demo', 'POST', '/v2.0/networks', { raw: '{"network": ' })).status, 400);
+    assert.equal((await net('demo', 'GET', '/v2.0/networks')).body.networks.length, before);
+  });
+
+  it("follows Neutron's policy: admin-only attributes, readers read, others' private networks are 404", async () => {
+    for (const attr of [{ shared: true }, { 'router:external': true }]) {
+      const r = await net('demo', 'POST', '/v2.0/networks', { body: { network: { name: 'x', ...attr } } });
+      assert.equal(r.status, 403);
+      assert.equal(r.body.NeutronError.type, 'PolicyNotAuthorized');
+    }
+    assert.equal((await net('demo_reader', 'POST', '/v2.0/networks', { body: { network: { name: 'x' } } })).status, 403);
+    const mine = (await net('demo', 'POST', '/v2.0/networks', { body: { network: { name: 'demo-only' } } })).body.network;
+    assert.equal((await net('demo_reader', 'GET', `/v2.0/networks/${mine.id}`)).status, 200);
+    assert.equal((await net('demo_reader', 'PUT', `/v2.0/networks/${mine.id}`, { body: { network: { name: 'y' } } })).status, 403);
+    for (const [method, body] of [['GET', undefined], ['PUT', { network: { name: 'z' } }], ['DELETE', undefined]] as const) {
+      const r = await net('alt_demo', method, `/v2.0/networks/${mine.id}`, { body });
+      assert.equal(r.status, 404, method);
+      assert.equal(r.body.NeutronError.type, 'NetworkNotFound');
+    }
+    // A shared network (admin's) is visible to all and changed by its owner only.
+    const shared = (await net('admin', 'POST', '/v2.0/networks', { body: { network: { name: 'shared-net', shared: true } } })).body.network;
+    assert.equal((await net('alt_demo', 'GET', `/v2.0/networks/${shared.id}`)).body.network.shared, true);
+    assert.equal((await net('alt_demo', 'PUT', `/v2.0/networks/${shared.id}`, { body: { network: { name: 'mine' } } })).status, 403);
+    assert.equal((await net('alt_demo', 'DELETE', `/v2.0/networks/${shared.id}`)).status, 403);
+    assert.equal((await net('demo', 'PUT', `/v2.0/networks/${mine.id}`, { body: { network: { shared: true } } })).status, 403);
+    // Admins see every project's networks.
+    assert.ok((await net('admin', 'GET', '/v2.0/networks')).body.networks.some((n: any) => n.id === mine.id));
+  });
+
+  it('filters by any attribute (repeated = any of them), picks fields, sorts and pages with networks_links', async () => {
+    const names = ['pa', 'pb', 'pc', 'pd', 'pe'];
+    for (const name of names) await net('alt_demo', 'POST', '/v2.0/networks', { body: { network: { name, admin_state_up: name !== 'pc' } } });
+    const list = async (q: string) => (await net('alt_demo', 'GET', `/v2.0/networks?${q}`)).body;
+    assert.deepEqual((await list('name=pa&name=pc')).networks.map((n: any) => n.name).sort(), ['pa', 'pc']);
+    assert.deepEqual((await list('admin_state_up=false')).networks.map((n: any) => n.name), ['pc']);
+    assert.deepEqual((await list('router:external=True')).networks.map((n: any) => n.name), ['public']);
+    assert.deepEqual((await list('name=pb&fields=id&fields=name')).networks.map((n: any) => Object.keys(n).sort()), [['id', 'name']]);
+    assert.deepEqual((await list('sort_key=name&sort_dir=desc&router:external=false&shared=false')).networks.map((n: any) => n.name), ['pe', 'pd', 'pc', 'pb', 'pa']);
+    const bad = await net('alt_demo', 'GET', '/v2.0/networks?colour=red');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.NeutronError.type, 'HTTPBadRequest');
+    assert.equal((await net('alt_demo', 'GET', '/v2.0/networks?sort_key=name&sort_dir=sideways')).status, 400);
+    assert.equal((await net('alt_demo', 'GET', '/v2.0/networks?limit=-1')).status, 400);
+
+    // Pages of two, following the next links to the end.
+    const seen: string[] = [];
+    let url: string | undefined = `/v2.0/networks?limit=2&sort_key=name&router:external=false&shared=false`;
+    let pages = 0;
+    while (url) {
+      const page: any = (await net('alt_demo', 'GET', url.replace(cloud.networkUrl, ''))).body;
+      seen.push(...page.networks.map((n: any) => n.name));
+      const next = (page.networks_links ?? []).find((l: any) => l.rel === 'next');
+      if (pages > 0) assert.ok(page.networks_links.some((l: any) => l.rel === 'previous'));
+      url = next?.href;
+      pages++;
+    }
+    assert.deepEqual(seen, names);
+    assert.equal(pages, 3);
+    const unknown = await net('alt_demo', 'GET', '/v2.0/networks?limit=2&marker=00000000-0000-0000-0000-000000000000');
+    assert.equal(unknown.status, 404);
+  });
+
+  it('deletes a network with its subnets, and refuses one with ports: 409 NetworkInUse', async () => {
+    const n = (await net('demo', 'POST', '/v2.0/networks', { body: { network: { name: 'busy' } } })).body.network;
+    const s = (await net('demo', 'POST', '/v2.0/subnets', { body: { subnet: { network_id: n.id, ip_version: 4, cidr: '192.168.50.0/24' } } })).body.subnet;
+    const p = (await net('demo', 'POST', '/v2.0/ports', { body: { port: { network_id: n.id } } })).body.port;
+    const r = await net('demo', 'DELETE', `/v2.0/networks/${n.id}`);
+    assert.equal(r.status, 409);
+    assert.deepEqual(r.body.NeutronError, {
+      type: 'NetworkInUse',
+      message: `Unable to complete operation on network ${n.id}. There are one or more ports still in use on the network.`,
+      detail: '',
+    });
+    assert.equal((await net('demo', 'GET', `/v2.0/subnets/${s.id}`)).status, 200);
+    assert.equal((await net('demo', 'DELETE', `/v2.0/ports/${p.id}`)).status, 204);
+    assert.equal((await net('demo', 'DELETE', `/v2.0/networks/${n.id}`)).status, 204);
+    assert.equal((await net('demo', 'GET', `/v2.0/subnets/${s.id}`)).status, 404);
+  });
+});
