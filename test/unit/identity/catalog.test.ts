@@ -5,7 +5,7 @@ import { Config } from '../../../src/config/config.js';
 import { buildCatalog, identityUrl } from '../../../src/identity/catalog.js';
 
 describe('buildCatalog', () => {
-  it('lists compute, image and identity with public/internal/admin endpoints', () => {
+  it('lists compute, image, network and identity with public/internal/admin endpoints', () => {
     const conf = new Config();
     conf.set('magnetar', 'public_host', 'cloud.example');
     conf.set('magnetar', 'compute_port', '18774');
@@ -22,7 +22,8 @@ describe('buildCatalog', () => {
       assert.match(e.id, /^[0-9a-f]{32}$/);
     }
     assert.equal(catalog[1]?.endpoints[0]?.url, 'http://cloud.example:9292');
-    assert.equal(catalog[2]?.endpoints[0]?.url, 'http://cloud.example:5000/v3');
+    assert.equal(catalog[2]?.endpoints[0]?.url, 'http://cloud.example:9696');
+    assert.equal(catalog[3]?.endpoints[0]?.url, 'http://cloud.example:5000/v3');
     assert.deepEqual(Object.keys(compute).sort(), ['endpoints', 'id', 'name', 'type']);
   });
 
