@@ -1,0 +1,48 @@
+// The network service through the real `openstack` client against
+// `magnetar serve`: the seeded networks, network/subnet/port create, show,
+// list, set and delete, a port with a requested address, and the in-use
+// refusal of a network delete.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
+import { assertRefused } from './support/openstack-cli.js';
+
+const DEMO = 'magnetar';
+
+describe('openstack client: networks', () => {
+  let m: Magnetar;
+  before(async () => {
+    m = await startMagnetar();
+  });
+  after(async () => m?.stop());
+
+  it('network list shows the seeded networks; network, subnet and port create, show, set and delete', async () => {
+    const seeded = await m.cli.json(DEMO, ['network', 'list']);
+    assert.deepEqual(seeded.map((n: any) => n.Name).sort(), ['private', 'public']);
+    const external = await m.cli.json(DEMO, ['network', 'list', '--external']);
+    assert.deepEqual(external.map((n: any) => n.Name), ['public']);
+
+    const made = await m.cli.json(DEMO, ['network', 'create', 'e2e-net']);
+    assert.equal(made.name, 'e2e-net');
+    assert.equal(made.status, 'ACTIVE');
+    assert.equal(made.mtu, 1500);
+    const subnet = await m.cli.json(DEMO, ['subnet', 'create', '--network', 'e2e-net', '--subnet-range', '192.168.77.0/24', '--dns-nameserver', '8.8.8.8', 'e2e-subnet']);
+    assert.equal(subnet.cidr, '192.168.77.0/24');
+    assert.equal(subnet.gateway_ip, '192.168.77.1');
+    const port = await m.cli.json(DEMO, ['port', 'create', '--network', 'e2e-net', '--fixed-ip', 'subnet=e2e-subnet,ip-address=192.168.77.10', 'e2e-port']);
+    assert.match(port.mac_address, /^fa:16:3e:/);
+    assert.match(JSON.stringify(port.fixed_ips), /192\.168\.77\.10/);
+    const listed = await m.cli.json(DEMO, ['port', 'list', '--network', 'e2e-net']);
+    assert.deepEqual(listed.map((p: any) => p.Name), ['e2e-port']);
+
+    assertRefused(await m.cli.openstack(DEMO, ['network', 'delete', 'e2e-net']), /ports still in use|NetworkInUse/);
+    await m.cli.ok(DEMO, ['network', 'set', '--name', 'e2e-net2', 'e2e-net']);
+    assert.equal((await m.cli.json(DEMO, ['network', 'show', 'e2e-net2'])).name, 'e2e-net2');
+    await m.cli.ok(DEMO, ['port', 'delete', 'e2e-port']);
+    await m.cli.ok(DEMO, ['subnet', 'delete', 'e2e-subnet']);
+    await m.cli.ok(DEMO, ['network', 'delete', 'e2e-net2']);
+    assert.deepEqual((await m.cli.json(DEMO, ['network', 'list'])).map((n: any) => n.Name).sort(), ['private', 'public']);
+    const groups = await m.cli.json(DEMO, ['security', 'group', 'list']);
+    assert.deepEqual(groups.map((g: any) => g.Name), ['default']);
+  });
+});
