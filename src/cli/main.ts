@@ -96,6 +96,7 @@ withCommon(program.command('serve').description('run everything in one process: 
         `  identity  ${identityUrl(conf)}\n` +
         `  compute   http://${host}:${aio.api.computePort}/v2.1\n` +
         `  image     http://${host}:${aio.api.imagePort}/v2\n` +
+        `  network   http://${host}:${aio.api.networkPort}/v2.0\n` +
         `  hosts     ${[...aio.agents.keys()].join(', ')} (${hostKind(conf)}; default zone ${conf.str('DEFAULT', 'default_availability_zone')})\n` +
         `  data      ${dir}\n\n` +
         `clouds.yaml (also written to ${cloudsFile}):\n\n${clouds}\n` +
@@ -105,7 +106,7 @@ withCommon(program.command('serve').description('run everything in one process: 
   },
 );
 
-withCommon(program.command('api').description('run the compute API (with the embedded identity and image APIs)')).action(async (o: CommonOpts) => {
+withCommon(program.command('api').description('run the compute API (with the embedded identity, image and network APIs)')).action(async (o: CommonOpts) => {
   const conf = configFrom(o);
   warnIfExposed(conf);
   const base = await openBase(conf, 'api');

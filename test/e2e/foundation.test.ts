@@ -40,10 +40,10 @@ describe('openstack client: foundation', () => {
       assert.notEqual(admin.user_id, demo.user_id);
     });
 
-    it('openstack endpoint list shows the catalog: compute, image and identity on every interface', async () => {
+    it('openstack endpoint list shows the catalog: compute, image, network and identity on every interface', async () => {
       const endpoints: any[] = await m.cli.json(ADMIN, ['endpoint', 'list']);
       const byService = (type: string): string[] => endpoints.filter((e) => e['Service Type'] === type).map((e) => e.Interface).sort();
-      for (const type of ['compute', 'image', 'identity']) assert.deepEqual(byService(type), ['admin', 'internal', 'public'], type);
+      for (const type of ['compute', 'image', 'network', 'identity']) assert.deepEqual(byService(type), ['admin', 'internal', 'public'], type);
       const compute = endpoints.find((e) => e['Service Type'] === 'compute' && e.Interface === 'public');
       assert.equal(compute.URL, `http://127.0.0.1:${m.ports.compute}/v2.1`);
       assert.equal(compute['Service Name'], 'nova');
