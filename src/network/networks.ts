@@ -96,6 +96,7 @@ export async function updateNetwork(env: NetworkEnv, ctx: AuthContext, id: strin
 
 export async function deleteNetwork(env: NetworkEnv, ctx: AuthContext, id: string): Promise<void> {
   await env.store.transact(async (s) => {
+    await s.lock('network_networks', id);
     const net = await s.get('network_networks', id);
     if (!net || !canSeeNetwork(ctx, net)) throw networkNotFound(id);
     mayWrite(ctx, net.project_id, 'delete_network');

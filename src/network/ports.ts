@@ -258,6 +258,9 @@ export async function createPort(env: NetworkEnv, ctx: AuthContext, body: unknow
   };
   return withRetries(networkId, () =>
     env.store.transact(async (s) => {
+      // A network being deleted waits for this port, or this port finds it gone.
+      await s.lock('network_networks', networkId);
+      if (!(await s.get('network_networks', networkId))) throw networkNotFound(networkId);
       const macAddress = (a['mac_address'] as string | undefined) ?? generatedMac(env.baseMac);
       const withMac = { ...port, mac_address: macAddress };
       try {

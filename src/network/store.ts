@@ -83,6 +83,20 @@ export class NetworkStore {
     return row ? toResource(row as Row) : undefined;
   }
 
+  /**
+   * Holds the row until the transaction ends (PostgreSQL row lock through a
+   * no-op update; SQLite runs one write transaction at a time anyway), so
+   * checks made under it — no overlapping subnet, no port on a network
+   * being deleted — stay true until commit.
+   */
+  async lock(table: ResourceTable, id: string): Promise<void> {
+    await (this.k as unknown as Kysely<Record<string, Row>>)
+      .updateTable(table)
+      .set((eb) => ({ revision_number: eb.ref('revision_number') }) as never)
+      .where('id', '=', id)
+      .execute();
+  }
+
   async insert(table: ResourceTable, r: Resource): Promise<void> {
     await (this.k as unknown as Kysely<Record<string, Row>>).insertInto(table).values(toRow(table, r) as Row).execute();
   }

@@ -129,6 +129,7 @@ export async function createSubnet(env: NetworkEnv, ctx: AuthContext, body: unkn
   if (version === 4 && cidr.prefix === 32) throw invalidInput(`${cidrText(cidr)} is not a valid IPv4 subnet: a /32 has no address to allocate`);
   const projectId = (a['project_id'] as string | undefined) ?? ctx.projectId;
   return env.store.transact(async (s) => {
+    await s.lock('network_networks', networkId);
     const net = await s.get('network_networks', networkId);
     if (!net || !canSeeNetwork(ctx, net)) throw networkNotFound(networkId);
     // A subnet goes on one's own network; the network's owner decides its addressing.

@@ -76,6 +76,12 @@ describe('network API: subnets', () => {
     assert.equal(missing.body.NeutronError.type, 'NetworkNotFound');
   });
 
+  it('lets only one of two concurrent overlapping subnets in', async () => {
+    const replies = await Promise.all(['10.40.0.0/24', '10.40.0.0/23', '10.40.0.128/25'].map((cidr) => subnet({ ip_version: 4, cidr })));
+    assert.deepEqual(replies.map((r) => r.status).sort(), [201, 400, 400]);
+    for (const r of replies.filter((x) => x.status === 400)) assert.match(r.body.NeutronError.message, /overlaps with another subnet/);
+  });
+
   it("follows Neutron's policy: another project's subnets are 404, the external network's are visible", async () => {
     const mine = (await net('demo', 'GET', `/v2.0/subnets?network_id=${networkId}`)).body.subnets[0];
     assert.equal((await net('alt_demo', 'GET', `/v2.0/subnets/${mine.id}`)).status, 404);
