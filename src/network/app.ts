@@ -10,9 +10,12 @@ import { EXTENSIONS, extensionView } from './extensions.js';
 import { listQuery, showFields, type Query, type View } from './list-query.js';
 import { NETWORK_FIELDS, createNetwork, deleteNetwork, listNetworks, networkView, showNetwork, updateNetwork } from './networks.js';
 import { SUBNET_FIELDS, createSubnet, deleteSubnet, listSubnets, subnetView, updateSubnet, visibleSubnet } from './subnets.js';
-import { createPort, deletePort, listPorts, portFieldsFor, showPort, updatePort } from './ports.js';
+import { tagRoutes } from './tags.js';
+import { visibleNetwork } from './networks.js';
+import { createPort, deletePort, listPorts, portFieldsFor, showPort, updatePort, visiblePort } from './ports.js';
 import {
   SECURITY_GROUP_FIELDS, SECURITY_GROUP_RULE_FIELDS, createGroup, createRule, deleteGroup, deleteRule, listGroups, listRules, showGroup, showRule, updateGroup,
+  visibleGroup,
 } from './security-groups.js';
 
 export interface NetworkAppOptions {
@@ -174,5 +177,9 @@ export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
       return reply.code(204).send();
     });
   }
+  tagRoutes(app, env, { collection: 'networks', singular: 'network', table: 'network_networks', visible: (ctx, id) => visibleNetwork(env, ctx, id) }, contextOf);
+  tagRoutes(app, env, { collection: 'subnets', singular: 'subnet', table: 'network_subnets', visible: (ctx, id) => visibleSubnet(env, ctx, id) }, contextOf);
+  tagRoutes(app, env, { collection: 'ports', singular: 'port', table: 'network_ports', visible: async (ctx, id) => (await visiblePort(env, ctx, id)).port }, contextOf);
+  tagRoutes(app, env, { collection: 'security-groups', singular: 'security_group', table: 'network_security_groups', visible: (ctx, id) => visibleGroup(env, ctx, id) }, contextOf);
   return app;
 }

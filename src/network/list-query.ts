@@ -3,6 +3,7 @@
 // `limit`/`marker` pages with `<collection>_links`, applied to the views the
 // caller may see.
 import { badRequest, type NeutronError } from './errors.js';
+import { TAG_FILTERS, tagFilter } from './tags.js';
 
 export type Query = Readonly<Record<string, string | readonly string[] | undefined>>;
 export type View = Record<string, unknown>;
@@ -58,6 +59,11 @@ export function listQuery(all: readonly View[], q: Query, spec: ListSpec): Recor
   let items = [...all];
   for (const name of Object.keys(q)) {
     if (CONTROL.has(name)) continue;
+    if (TAG_FILTERS.has(name) && known.has('tags')) {
+      // Each given value is one comma-separated condition; all must hold.
+      for (const w of values(q, name)) items = items.filter((v) => tagFilter(name, w, (v['tags'] as string[]) ?? []));
+      continue;
+    }
     if (!known.has(name)) throw badRequest(`${name} is invalid attribute for filtering`);
     const wanted = values(q, name);
     items = items.filter((v) => wanted.some((w) => (name === 'fixed_ips' ? matchesFixedIp(v[name], w) : matches(v[name], w))));

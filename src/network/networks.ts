@@ -6,6 +6,7 @@ import { adminOnly, canSeeNetwork, mayWrite, readsProject, type Caller } from '.
 import { invalidInput, networkInUse, networkNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, nonNegativeInt, resourceBody, stringList, type AttributeSpec } from './request.js';
+import { tagsOf } from './tags.js';
 import type { Resource } from './store.js';
 
 const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
@@ -20,7 +21,7 @@ const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
 
 export const NETWORK_FIELDS = [
   'id', 'name', 'tenant_id', 'project_id', 'admin_state_up', 'status', 'shared', 'router:external', 'mtu', 'subnets',
-  'availability_zone_hints', 'availability_zones', 'description', 'created_at', 'updated_at', 'revision_number', 'port_security_enabled',
+  'availability_zone_hints', 'availability_zones', 'description', 'tags', 'created_at', 'updated_at', 'revision_number', 'port_security_enabled',
 ];
 
 export function networkView(net: Resource, subnetIds: readonly string[]): Record<string, unknown> {
@@ -39,6 +40,7 @@ export function networkView(net: Resource, subnetIds: readonly string[]): Record
     // Without DHCP agents no zone hosts the network, as Neutron reports it.
     availability_zones: [],
     description: net['description'],
+    tags: tagsOf(net),
     created_at: net.created_at,
     updated_at: net.updated_at,
     revision_number: net.revision_number,

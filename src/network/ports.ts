@@ -16,6 +16,7 @@ import { STANDARD_ATTRIBUTES, bool, checkedAttributes, dict, resourceBody, str, 
 import { ensureDefaultGroup } from './security-groups.js';
 import { isUniqueViolation, type IpAllocation, type NetworkStore, type Resource } from './store.js';
 import { subnetCidr } from './subnets.js';
+import { tagsOf } from './tags.js';
 
 const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed'];
 
@@ -78,7 +79,7 @@ const ADMIN_ONLY_FIELDS = ['binding:host_id', 'binding:profile', 'binding:vif_ty
 export const PORT_FIELDS = [
   'id', 'name', 'network_id', 'tenant_id', 'project_id', 'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner', 'fixed_ips',
   'allowed_address_pairs', 'security_groups', 'port_security_enabled', 'binding:host_id', 'binding:vif_type', 'binding:vif_details',
-  'binding:vnic_type', 'binding:profile', 'description', 'created_at', 'updated_at', 'revision_number',
+  'binding:vnic_type', 'binding:profile', 'description', 'tags', 'created_at', 'updated_at', 'revision_number',
 ];
 
 const bound = (p: Resource): boolean => typeof p['binding:host_id'] === 'string' && p['binding:host_id'] !== '';
@@ -106,6 +107,7 @@ export function portView(ctx: Caller, p: Resource, ips: readonly IpAllocation[])
     'binding:vnic_type': p['binding:vnic_type'],
     'binding:profile': p['binding:profile'],
     description: p['description'],
+    tags: tagsOf(p),
     created_at: p.created_at,
     updated_at: p.updated_at,
     revision_number: p.revision_number,

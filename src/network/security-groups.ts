@@ -11,6 +11,7 @@ import { born, revised, type NetworkEnv } from './env.js';
 import { cidrText, parseCidr } from './ip.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, resourceBody, uuid, type AttributeSpec } from './request.js';
 import type { NetworkStore, Resource } from './store.js';
+import { tagsOf } from './tags.js';
 
 const GROUP_ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   ...STANDARD_ATTRIBUTES,
@@ -62,7 +63,7 @@ const RULE_ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   remote_group_id: { post: true, put: false, check: (v, a) => (v === null ? null : uuid(v, a)) },
 };
 
-export const SECURITY_GROUP_FIELDS = ['id', 'name', 'description', 'tenant_id', 'project_id', 'security_group_rules', 'stateful', 'created_at', 'updated_at', 'revision_number'];
+export const SECURITY_GROUP_FIELDS = ['id', 'name', 'description', 'tenant_id', 'project_id', 'security_group_rules', 'stateful', 'tags', 'created_at', 'updated_at', 'revision_number'];
 export const SECURITY_GROUP_RULE_FIELDS = [
   'id', 'security_group_id', 'direction', 'ethertype', 'protocol', 'port_range_min', 'port_range_max', 'remote_ip_prefix', 'remote_group_id',
   'remote_address_group_id', 'normalized_cidr', 'description', 'tenant_id', 'project_id', 'created_at', 'updated_at', 'revision_number',
@@ -95,6 +96,7 @@ export function groupView(g: Resource, rules: readonly Resource[]): Record<strin
     id: g.id,
     name: g['name'],
     description: g['description'],
+    tags: tagsOf(g),
     tenant_id: g.project_id,
     project_id: g.project_id,
     security_group_rules: rules.filter((r) => r['security_group_id'] === g.id).map(ruleView),

@@ -9,6 +9,7 @@ import { born, revised, type NetworkEnv } from './env.js';
 import { canonicalIp, cidrText, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './ip.js';
 import { checkPools, defaultGateway, defaultPools } from './pools.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, resourceBody, uuid, type AttributeSpec } from './request.js';
+import { tagsOf } from './tags.js';
 import type { Resource } from './store.js';
 
 function ipOrNull(v: unknown, attr: string): string | null {
@@ -87,7 +88,7 @@ const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
 
 export const SUBNET_FIELDS = [
   'id', 'name', 'tenant_id', 'project_id', 'network_id', 'ip_version', 'cidr', 'gateway_ip', 'allocation_pools', 'enable_dhcp',
-  'dns_nameservers', 'host_routes', 'ipv6_ra_mode', 'ipv6_address_mode', 'subnetpool_id', 'service_types', 'description',
+  'dns_nameservers', 'host_routes', 'ipv6_ra_mode', 'ipv6_address_mode', 'subnetpool_id', 'service_types', 'description', 'tags',
   'created_at', 'updated_at', 'revision_number',
 ];
 
@@ -110,6 +111,7 @@ export function subnetView(s: Resource): Record<string, unknown> {
     subnetpool_id: null,
     service_types: s['service_types'],
     description: s['description'],
+    tags: tagsOf(s),
     created_at: s.created_at,
     updated_at: s.updated_at,
     revision_number: s.revision_number,

@@ -30,8 +30,8 @@ describe('network API: service and networks', () => {
     const r = await net('demo', 'GET', '/v2.0/extensions');
     assert.equal(r.status, 200);
     const aliases = r.body.extensions.map((e: any) => e.alias);
-    for (const a of ['binding', 'external-net', 'security-group', 'port-security', 'net-mtu', 'pagination', 'sorting']) assert.ok(aliases.includes(a), a);
-    for (const a of ['router', 'floatingip', 'quotas', 'standard-attr-tag']) assert.ok(!aliases.includes(a), a);
+    for (const a of ['binding', 'external-net', 'security-group', 'port-security', 'net-mtu', 'pagination', 'sorting', 'standard-attr-tag']) assert.ok(aliases.includes(a), a);
+    for (const a of ['router', 'floatingip', 'quotas', 'subnet_allocation']) assert.ok(!aliases.includes(a), a);
     assert.equal((await net('demo', 'GET', '/v2.0/extensions/binding')).body.extension.name, 'Port Binding');
     const missing = await net('demo', 'GET', '/v2.0/extensions/router');
     assert.equal(missing.status, 404);
@@ -73,7 +73,7 @@ describe('network API: service and networks', () => {
     const n = c.body.network;
     assert.deepEqual(Object.keys(n).sort(), [
       'admin_state_up', 'availability_zone_hints', 'availability_zones', 'created_at', 'description', 'id', 'mtu', 'name', 'port_security_enabled',
-      'project_id', 'revision_number', 'router:external', 'shared', 'status', 'subnets', 'tenant_id', 'updated_at',
+      'project_id', 'revision_number', 'router:external', 'shared', 'status', 'subnets', 'tags', 'tenant_id', 'updated_at',
     ]);
     assert.equal(n.status, 'ACTIVE');
     assert.equal(n.admin_state_up, true);
@@ -173,6 +173,30 @@ describe('network API: service and networks', () => {
     assert.equal(pages, 3);
     const unknown = await net('alt_demo', 'GET', '/v2.0/networks?limit=2&marker=00000000-0000-0000-0000-000000000000');
     assert.equal(unknown.status, 404);
+  });
+
+  it('tags networks one at a time or all at once, filters by tags, and keeps others off them', async () => {
+    const n = (await net('demo', 'POST', '/v2.0/networks', { body: { network: { name: 'tagged' } } })).body.network;
+    assert.equal((await net('demo', 'PUT', `/v2.0/networks/${n.id}/tags/red`)).status, 201);
+    const all = await net('demo', 'PUT', `/v2.0/networks/${n.id}/tags`, { body: { tags: ['blue', 'red', 'green'] } });
+    assert.deepEqual(all.body, { tags: ['blue', 'green', 'red'] });
+    assert.equal((await net('demo', 'GET', `/v2.0/networks/${n.id}/tags/blue`)).status, 204);
+    const missing = await net('demo', 'GET', `/v2.0/networks/${n.id}/tags/pink`);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.NeutronError.type, 'TagNotFound');
+    assert.equal((await net('demo', 'DELETE', `/v2.0/networks/${n.id}/tags/green`)).status, 204);
+    const shown = (await net('demo', 'GET', `/v2.0/networks/${n.id}`)).body.network;
+    assert.deepEqual(shown.tags, ['blue', 'red']);
+    assert.equal(shown.revision_number, 3);
+    const names = async (q: string) => (await net('demo', 'GET', `/v2.0/networks?${q}`)).body.networks.map((x: any) => x.name);
+    assert.deepEqual(await names('tags=blue,red'), ['tagged']);
+    assert.deepEqual(await names('tags=blue,green'), []);
+    assert.deepEqual(await names('tags-any=green,red'), ['tagged']);
+    assert.ok(!(await names('not-tags-any=red')).includes('tagged'));
+    assert.equal((await net('alt_demo', 'PUT', `/v2.0/networks/${n.id}/tags/x`)).status, 404);
+    assert.equal((await net('demo_reader', 'PUT', `/v2.0/networks/${n.id}/tags/x`)).status, 403);
+    assert.equal((await net('demo', 'DELETE', `/v2.0/networks/${n.id}/tags`)).status, 204);
+    assert.deepEqual((await net('demo', 'GET', `/v2.0/networks/${n.id}/tags`)).body, { tags: [] });
   });
 
   it('deletes a network with its subnets, and refuses one with ports: 409 NetworkInUse', async () => {
