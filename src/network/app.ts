@@ -91,7 +91,7 @@ export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof NeutronError) return fault(reply, err);
     const code = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (code === 413) return fault(reply, new NeutronError(400, 'HTTPRequestEntityTooLarge', 'Request is too large.'));
+    if (code === 413) return fault(reply, new NeutronError(413, 'HTTPRequestEntityTooLarge', 'Request is too large.'));
     if (code !== 500) return fault(reply, badRequest(err.message));
     req.log.error({ err }, 'network request failed');
     return reply.code(500).type('application/json').send({

@@ -2,7 +2,7 @@
 // type, as its API answers them (`{"NeutronError": {"type", "message", "detail"}}`).
 export class NeutronError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 503,
+    readonly status: 400 | 403 | 404 | 409 | 413 | 503,
     readonly type: string,
     message: string,
   ) {

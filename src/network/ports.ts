@@ -38,7 +38,7 @@ function fixedIps(v: unknown, attr: string): FixedIpRequest[] {
     if (typeof f !== 'object' || f === null || Array.isArray(f)) throw invalidAttr(attr, `Invalid data format for fixed IP: '${JSON.stringify(f)}'`);
     const o = f as Record<string, unknown>;
     const extra = Object.keys(o).filter((k) => k !== 'subnet_id' && k !== 'ip_address');
-    if (extra.length > 0) throw invalidAttr(attr, `Invalid data format for fixed IP: '${JSON.stringify(f)}'`);
+    if (extra.length > 0 || Object.keys(o).length === 0) throw invalidAttr(attr, `Invalid data format for fixed IP: '${JSON.stringify(f)}'`);
     const out: { subnet_id?: string; ip_address?: string } = {};
     if ('subnet_id' in o) out.subnet_id = uuid(o['subnet_id'], 'subnet_id');
     if ('ip_address' in o) {
