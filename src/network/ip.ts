@@ -62,6 +62,8 @@ export function parseIp(s: string): { version: IpVersion; value: bigint } | null
 /** Canonical text: dotted quad, or RFC 5952 IPv6 (lower case, longest zero run as ::). */
 export function formatIp(version: IpVersion, n: bigint): string {
   if (version === 4) return [24n, 16n, 8n, 0n].map((s) => String((n >> s) & 255n)).join('.');
+  // IPv4-mapped addresses keep their dotted tail, as inet_ntop prints them.
+  if (n >> 32n === 0xffffn) return `::ffff:${formatIp(4, n & 0xffffffffn)}`;
   const groups = Array.from({ length: 8 }, (_, i) => Number((n >> BigInt(112 - 16 * i)) & 0xffffn));
   let bestAt = -1;
   let bestLen = 1;
