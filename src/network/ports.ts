@@ -314,7 +314,9 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
   void _asked;
   return withRetries(port['network_id'] as string, () =>
     env.store.transact(async (s) => {
-      const current = (await s.get('network_ports', id)) ?? port;
+      if (requests !== undefined) await s.lock('network_networks', port['network_id'] as string);
+      const current = await s.get('network_ports', id);
+      if (!current) throw portNotFound(id);
       const next = revised(env, current, changes);
       if (!(await s.replace('network_ports', next))) throw new NeutronError(409, 'Conflict', `Port ${id} was changed by another request; try again.`);
       if (requests !== undefined) {
