@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../identity/validator.js';
 import { canSeeNetwork, canSeeSubnet, mayWrite, type Caller } from './access.js';
-import { badRequest, invalidAttr, invalidInput, networkNotFound, subnetInUse, subnetNotFound } from './errors.js';
+import { NeutronError, badRequest, invalidAttr, invalidInput, networkNotFound, subnetInUse, subnetNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
 import { canonicalIp, cidrText, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './ip.js';
 import { checkPools, defaultGateway, defaultPools } from './pools.js';
@@ -187,6 +187,10 @@ export async function updateSubnet(env: NetworkEnv, ctx: AuthContext, id: string
       throw invalidAttr('gateway_ip', `'${String(a['gateway_ip'])}' is not a valid IP address`);
     }
     const gateway = ('gateway_ip' in a ? a['gateway_ip'] : subnet['gateway_ip']) as string | null;
+    if ('gateway_ip' in a && gateway !== null) {
+      const holder = (await env.store.allocations({ subnetId: id })).find((x) => x.ip_address === gateway);
+      if (holder) throw new NeutronError(409, 'GatewayIpInUse', `Current gateway ip ${gateway} already in use by port ${holder.port_id}. Unable to update.`);
+    }
     if ('allocation_pools' in a) changes['allocation_pools'] = checkPools(cidr, a['allocation_pools'], gateway);
     else if ('gateway_ip' in a) checkPools(cidr, subnet['allocation_pools'], gateway);
     const next = revised(env, subnet, changes);

@@ -95,6 +95,22 @@ describe('network API: ports', () => {
     assert.equal(u.body.port.status, 'DOWN');
   });
 
+  it("lets other projects make ports on a shared network, but not pick its addresses; an external network's ports are its owner's", async () => {
+    const shared = (await net('admin', 'POST', '/v2.0/networks', { body: { network: { name: 'shared', shared: true } } })).body.network.id;
+    const sub = (await net('admin', 'POST', '/v2.0/subnets', { body: { subnet: { network_id: shared, ip_version: 4, cidr: '10.50.0.0/24' } } })).body.subnet.id;
+    const p = await net('alt_demo', 'POST', '/v2.0/ports', { body: { port: { network_id: shared, fixed_ips: [{ subnet_id: sub }] } } });
+    assert.equal(p.status, 201);
+    assert.equal(p.body.port.project_id, await cloud.projectId('alt_demo'));
+    const picked = await net('alt_demo', 'POST', '/v2.0/ports', { body: { port: { network_id: shared, fixed_ips: [{ ip_address: '10.50.0.9' }] } } });
+    assert.equal(picked.status, 403);
+    assert.equal(picked.body.NeutronError.type, 'PolicyNotAuthorized');
+    // The network's owner sees the port; other projects do not.
+    assert.equal((await net('admin', 'GET', `/v2.0/ports/${p.body.port.id}`)).status, 200);
+    assert.equal((await net('demo', 'GET', `/v2.0/ports/${p.body.port.id}`)).status, 404);
+    const pub = (await net('alt_demo', 'GET', '/v2.0/networks?name=public')).body.networks[0].id;
+    assert.equal((await net('alt_demo', 'POST', '/v2.0/ports', { body: { port: { network_id: pub } } })).status, 403);
+  });
+
   it('filters by device_id, network_id and fixed_ips, and refuses unknown filters', async () => {
     const p = (await port({ device_id: 'dev-filter', fixed_ips: [{ ip_address: '10.20.0.77' }] })).body.port;
     const byDevice = (await net('demo', 'GET', '/v2.0/ports?device_id=dev-filter')).body.ports;

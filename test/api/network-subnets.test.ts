@@ -105,6 +105,9 @@ describe('network API: subnets', () => {
     assert.match(ro.body.NeutronError.message, /^Cannot update read-only attribute cidr$/);
     const port = (await net('demo', 'POST', '/v2.0/ports', { body: { port: { network_id: networkId, fixed_ips: [{ subnet_id: s.id }] } } })).body.port;
     assert.equal(port.fixed_ips[0].ip_address, '10.6.0.50');
+    const gw = await net('demo', 'PUT', `/v2.0/subnets/${s.id}`, { body: { subnet: { gateway_ip: '10.6.0.50' } } });
+    assert.equal(gw.status, 409);
+    assert.equal(gw.body.NeutronError.type, 'GatewayIpInUse');
     const busy = await net('demo', 'DELETE', `/v2.0/subnets/${s.id}`);
     assert.equal(busy.status, 409);
     assert.deepEqual(busy.body.NeutronError, {
