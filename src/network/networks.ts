@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../identity/validator.js';
 import { adminOnly, canSeeNetwork, mayWrite, readsProject, type Caller } from './access.js';
-import { invalidInput, networkInUse, networkNotFound } from './errors.js';
+import { NeutronError, invalidInput, networkInUse, networkNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, nonNegativeInt, resourceBody, stringList, type AttributeSpec } from './request.js';
 import { tagsOf } from './tags.js';
@@ -90,6 +90,13 @@ export async function updateNetwork(env: NetworkEnv, ctx: AuthContext, id: strin
     if ('shared' in a) adminOnly(ctx, 'update_network:shared');
     if ('router:external' in a) adminOnly(ctx, 'update_network:router:external');
     checkMtu(env, a['mtu']);
+    if (a['shared'] === false && net['shared'] === true) {
+      // Other projects' ports on it keep it shared.
+      const ports = await env.store.list('network_ports', { column: 'network_id', in: [id] });
+      if (ports.some((p) => p.project_id !== net.project_id)) {
+        throw new NeutronError(409, 'InvalidSharedSetting', `Unable to reconfigure sharing settings for network ${id}. Multiple tenants are using it.`);
+      }
+    }
     const next = revised(env, net, a);
     if (await env.store.replace('network_networks', next)) return next;
     if (attempt > 5) throw new Error(`network ${id} kept changing under an update`);

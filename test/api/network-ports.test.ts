@@ -107,6 +107,9 @@ describe('network API: ports', () => {
     // The network's owner sees the port; other projects do not.
     assert.equal((await net('admin', 'GET', `/v2.0/ports/${p.body.port.id}`)).status, 200);
     assert.equal((await net('demo', 'GET', `/v2.0/ports/${p.body.port.id}`)).status, 404);
+    const unshare = await net('admin', 'PUT', `/v2.0/networks/${shared}`, { body: { network: { shared: false } } });
+    assert.equal(unshare.status, 409);
+    assert.equal(unshare.body.NeutronError.type, 'InvalidSharedSetting');
     const pub = (await net('alt_demo', 'GET', '/v2.0/networks?name=public')).body.networks[0].id;
     assert.equal((await net('alt_demo', 'POST', '/v2.0/ports', { body: { port: { network_id: pub } } })).status, 403);
   });
