@@ -2,7 +2,7 @@
 // and defaults (status ACTIVE, MTU from global_physnet_mtu, port security on).
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../identity/validator.js';
-import { adminOnly, canSeeNetwork, mayWrite, readsProject, type Caller } from './access.js';
+import { adminOnly, canSeeNetwork, mayWrite, type Caller } from './access.js';
 import { NeutronError, invalidInput, networkInUse, networkNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, nonNegativeInt, resourceBody, stringList, type AttributeSpec } from './request.js';
@@ -128,4 +128,3 @@ export async function showNetwork(env: NetworkEnv, ctx: Caller, id: string): Pro
   return networkView(net, subnets.map((s) => s.id));
 }
 
-export { readsProject };

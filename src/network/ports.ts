@@ -308,10 +308,13 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
   if (requests?.some((r) => r.ip_address !== undefined) && !ownsNetwork) throw policyDenied('update_port:fixed_ips:ip_address');
   const portSecurity = (a['port_security_enabled'] as boolean | undefined) ?? (port['port_security_enabled'] as boolean);
   const groups = (a['security_groups'] as string[] | undefined) ?? (port['security_groups'] as string[]);
-  if (!portSecurity && groups.length > 0) throw securityNeedsPortSecurity();
+  if (!portSecurity && groups.length > 0) {
+    if (a['security_groups'] !== undefined) throw securityNeedsPortSecurity();
+    throw new NeutronError(409, 'PortSecurityPortHasSecurityGroup',
+      'Port has security group associated. Cannot disable port security or ip address until security group is removed');
+  }
   if (a['security_groups'] !== undefined) await checkSecurityGroups(env, ctx, port.project_id, groups);
-  const { fixed_ips: _asked, ...changes } = a;
-  void _asked;
+  const changes = Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'fixed_ips'));
   return withRetries(port['network_id'] as string, () =>
     env.store.transact(async (s) => {
       if (requests !== undefined) await s.lock('network_networks', port['network_id'] as string);

@@ -139,8 +139,15 @@ describe('network API: ports', () => {
       assert.equal(r.body.NeutronError.type, 'PortNotFound');
     }
     const noSec = await net('demo', 'PUT', `/v2.0/ports/${p.id}`, { body: { port: { port_security_enabled: false } } });
-    assert.equal(noSec.status, 400);
-    assert.equal(noSec.body.NeutronError.type, 'PortSecurityAndIPRequiredForSecurityGroups');
+    assert.equal(noSec.status, 409);
+    assert.equal(noSec.body.NeutronError.type, 'PortSecurityPortHasSecurityGroup');
+    const withGroups = await net('demo', 'PUT', `/v2.0/ports/${p.id}`, { body: { port: { port_security_enabled: false, security_groups: u.body.port.security_groups } } });
+    assert.equal(withGroups.status, 400);
+    assert.equal(withGroups.body.NeutronError.type, 'PortSecurityAndIPRequiredForSecurityGroups');
+    const off = await net('demo', 'PUT', `/v2.0/ports/${p.id}`, { body: { port: { port_security_enabled: false, security_groups: [] } } });
+    assert.equal(off.status, 200);
+    assert.deepEqual(off.body.port.security_groups, []);
+    assert.equal(off.body.port.port_security_enabled, false);
     assert.equal((await net('demo', 'DELETE', `/v2.0/ports/${p.id}`)).status, 204);
     assert.equal((await net('demo', 'GET', `/v2.0/ports/${p.id}`)).status, 404);
     const again = await port({ fixed_ips: [{ ip_address: '10.20.0.99' }] });
