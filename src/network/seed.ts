@@ -29,7 +29,8 @@ async function once(env: NetworkEnv, table: ResourceTable, id: string, make: () 
   try {
     await make();
   } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
+    // Another start made it first: its insert won, or its subnet now overlaps ours.
+    if (!isUniqueViolation(err) && !(await env.store.get(table, id))) throw err;
   }
 }
 
