@@ -21,7 +21,16 @@ export const invalidAttr = (attr: string, reason: string): NeutronError => badRe
 
 export const invalidInput = (message: string): NeutronError => new NeutronError(400, 'InvalidInput', `Invalid input for operation: ${message}.`);
 
-export const policyDenied = (rule: string): NeutronError => new NeutronError(403, 'PolicyNotAuthorized', `(rule:${rule}) is disallowed by policy`);
+/**
+ * A refused policy check, named as oslo.policy prints the rule Neutron
+ * built: the action alone, or with the attribute rule it adds
+ * (`(rule:create_network and rule:create_network:shared)`).
+ */
+export function policyDenied(rule: string): NeutronError {
+  const action = rule.split(':')[0]!;
+  const checked = action === rule ? `rule:${rule}` : `(rule:${action} and rule:${rule})`;
+  return new NeutronError(403, 'PolicyNotAuthorized', `${checked} is disallowed by policy`);
+}
 
 export const networkNotFound = (id: string): NeutronError => new NeutronError(404, 'NetworkNotFound', `Network ${id} could not be found.`);
 export const subnetNotFound = (id: string): NeutronError => new NeutronError(404, 'SubnetNotFound', `Subnet ${id} could not be found.`);

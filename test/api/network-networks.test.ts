@@ -121,9 +121,15 @@ describe('network API: service and networks', () => {
     for (const attr of [{ shared: true }, { 'router:external': true }]) {
       const r = await net('demo', 'POST', '/v2.0/networks', { body: { network: { name: 'x', ...attr } } });
       assert.equal(r.status, 403);
-      assert.equal(r.body.NeutronError.type, 'PolicyNotAuthorized');
+      assert.deepEqual(r.body.NeutronError, {
+        type: 'PolicyNotAuthorized',
+        message: `(rule:create_network and rule:create_network:${Object.keys(attr)[0]}) is disallowed by policy`,
+        detail: '',
+      });
     }
-    assert.equal((await net('demo_reader', 'POST', '/v2.0/networks', { body: { network: { name: 'x' } } })).status, 403);
+    const reader = await net('demo_reader', 'POST', '/v2.0/networks', { body: { network: { name: 'x' } } });
+    assert.equal(reader.status, 403);
+    assert.equal(reader.body.NeutronError.message, 'rule:create_network is disallowed by policy');
     const mine = (await net('demo', 'POST', '/v2.0/networks', { body: { network: { name: 'demo-only' } } })).body.network;
     assert.equal((await net('demo_reader', 'GET', `/v2.0/networks/${mine.id}`)).status, 200);
     assert.equal((await net('demo_reader', 'PUT', `/v2.0/networks/${mine.id}`, { body: { network: { name: 'y' } } })).status, 403);
