@@ -80,28 +80,40 @@ export function listQuery(all: readonly View[], q: Query, spec: ListSpec): Recor
   // Neutron appends the id to the sort keys so pages are stable.
   const order = keys.map((k, i) => ({ k, desc: (dirs[i] ?? 'asc') === 'desc' }));
   if ((order.length > 0 || paged) && !keys.includes('id')) order.push({ k: 'id', desc: false });
-  if (order.length > 0) {
-    items.sort((a, b) => {
-      for (const { k, desc } of order) {
-        const c = compare(a[k], b[k]);
-        if (c !== 0) return desc ? -c : c;
-      }
-      return 0;
-    });
-  }
+  const byOrder = (a: View, b: View): number => {
+    for (const { k, desc } of order) {
+      const c = compare(a[k], b[k]);
+      if (c !== 0) return desc ? -c : c;
+    }
+    return 0;
+  };
+  if (order.length > 0) items.sort(byOrder);
 
   let limit: number | undefined;
   if (limitText !== undefined) {
     if (!/^\d+$/.test(limitText)) throw badRequest(`Limit must be an integer 0 or greater and not '${limitText}'`);
     limit = Number(limitText) === 0 ? undefined : Number(limitText);
   }
-  let start = 0;
+  // The marker is a resource the caller can see; a page starts beside it in
+  // the sort order, even when the filters leave the marker itself out.
+  const reverse = (values(q, 'page_reverse')[0] ?? '').toLowerCase() === 'true';
+  let before = 0;
+  let after = 0;
   if (marker !== undefined) {
-    const at = items.findIndex((v) => v['id'] === marker);
-    if (at < 0 && !all.some((v) => v['id'] === marker)) throw spec.markerNotFound(marker);
-    start = at + 1;
+    const m = all.find((v) => v['id'] === marker);
+    if (!m) throw spec.markerNotFound(marker);
+    before = items.filter((v) => byOrder(v, m) < 0).length;
+    after = before + items.filter((v) => v['id'] === marker).length;
   }
-  const page = limit === undefined ? items.slice(start) : items.slice(start, start + limit);
+  let page: View[];
+  let more: boolean;
+  if (marker !== undefined && reverse) {
+    page = limit === undefined ? items.slice(0, before) : items.slice(Math.max(0, before - limit), before);
+    more = limit !== undefined && before > limit;
+  } else {
+    page = limit === undefined ? items.slice(after) : items.slice(after, after + limit);
+    more = limit !== undefined && items.length - after > limit;
+  }
   const fields = values(q, 'fields').flatMap((f) => f.split(',')).filter((f) => f !== '');
   const shown = fields.length === 0 ? page : page.map((v) => Object.fromEntries(fields.filter((f) => f in v).map((f) => [f, v[f]])));
 
@@ -112,8 +124,13 @@ export function listQuery(all: readonly View[], q: Query, spec: ListSpec): Recor
       k === 'marker' || k === 'page_reverse' || k === 'limit' ? [] : values(q, k).map((x) => [k, x] as [string, string]),
     );
     const href = (extra: Array<[string, string]>): string => `${spec.url}?${new URLSearchParams([['limit', String(limit)], ...keep, ...extra]).toString()}`;
-    if (start + limit < items.length && page.length > 0) links.push({ href: href([['marker', page[page.length - 1]!['id'] as string]]), rel: 'next' });
-    if (marker !== undefined && page.length > 0) links.push({ href: href([['marker', page[0]!['id'] as string], ['page_reverse', 'True']]), rel: 'previous' });
+    const first = page[0]?.['id'] as string | undefined;
+    const last = page[page.length - 1]?.['id'] as string | undefined;
+    // Forward pages have a next page when more follow and a previous one after a marker; reverse pages the other way round.
+    const hasNext = reverse && marker !== undefined ? true : more;
+    const hasPrevious = reverse && marker !== undefined ? more : marker !== undefined;
+    if (hasNext && last !== undefined) links.push({ href: href([['marker', last]]), rel: 'next' });
+    if (hasPrevious && first !== undefined) links.push({ href: href([['marker', first], ['page_reverse', 'True']]), rel: 'previous' });
     if (links.length > 0) out[`${spec.collection}_links`] = links;
   }
   return out;

@@ -177,6 +177,13 @@ describe('network API: service and networks', () => {
     }
     assert.deepEqual(seen, names);
     assert.equal(pages, 3);
+    // Back from the last page: page_reverse gives the two before it.
+    const last: any = (await net('alt_demo', 'GET', `/v2.0/networks?limit=2&sort_key=name&router:external=false&shared=false&marker=${(await list('name=pd')).networks[0].id}`)).body;
+    assert.deepEqual(last.networks.map((n: any) => n.name), ['pe']);
+    const prev = last.networks_links.find((l: any) => l.rel === 'previous').href;
+    const back: any = (await net('alt_demo', 'GET', prev.replace(cloud.networkUrl, ''))).body;
+    assert.deepEqual(back.networks.map((n: any) => n.name), ['pc', 'pd']);
+    assert.deepEqual(back.networks_links.map((l: any) => l.rel).sort(), ['next', 'previous']);
     const unknown = await net('alt_demo', 'GET', '/v2.0/networks?limit=2&marker=00000000-0000-0000-0000-000000000000');
     assert.equal(unknown.status, 404);
   });
