@@ -25,6 +25,10 @@ export const CLOUD_SETTINGS: readonly string[] = [
   'fake.memory_mb=131072',
   'fake.vcpus=256',
   'fake.local_gb=4096',
+  // 1,000 servers of one project are far beyond Nova's default quotas.
+  'quota.instances=-1',
+  'quota.cores=-1',
+  'quota.ram=-1',
 ];
 
 export interface MemorySample {
