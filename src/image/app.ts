@@ -2,11 +2,11 @@
 // by name or id before booting a server from it, and (with a file store) to
 // create, upload, download, update and delete images.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { wwwAuthenticate, type TokenValidator } from '../identity/validator.js';
+import type { TokenValidator } from '../identity/validator.js';
+import { requireTokens } from '../identity/token-hook.js';
 import type { ImageCatalog } from './catalog.js';
 import { URL_PROBLEM_MESSAGES, urlProblem } from '../api/request-input.js';
 import { ImageQueryError, queryImages, type ImageQuery } from './list-query.js';
-import type { AuthContext } from '../identity/validator.js';
 import { ImageError, canSee, isAdmin, isPendingMember } from './access.js';
 import { ImageRegistry } from './registry.js';
 import { imageWriteRoutes } from './write-routes.js';
@@ -51,21 +51,7 @@ export function buildImageApp(opts: ImageAppOptions): FastifyInstance {
 
   // Version documents are public; everything under /v2 needs a token, as
   // keystonemiddleware in front of Glance enforces.
-  const contexts = new WeakMap<FastifyRequest, AuthContext>();
-  const contextOf = (req: FastifyRequest): AuthContext => contexts.get(req) as AuthContext;
-  app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/v2')) return;
-    const token = req.headers['x-auth-token'];
-    const ctx = typeof token === 'string' && token !== '' ? await opts.validator.validate(token) : null;
-    if (ctx) contexts.set(req, ctx);
-    if (!ctx) {
-      return reply
-        .code(401)
-        .header('WWW-Authenticate', wwwAuthenticate(opts.identityUrl))
-        .type('application/json')
-        .send({ error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
-    }
-  });
+  const contextOf = requireTokens(app, '/v2', opts.validator, opts.identityUrl);
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof ImageError) return plain(reply, err.code, TITLES[err.code], err.message);

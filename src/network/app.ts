@@ -2,7 +2,8 @@
 // ports and security groups — behind Keystone tokens, with Neutron's
 // filters, fields, sorting and pages, and its NeutronError fault bodies.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { wwwAuthenticate, type AuthContext, type TokenValidator } from '../identity/validator.js';
+import type { AuthContext, TokenValidator } from '../identity/validator.js';
+import { requireTokens } from '../identity/token-hook.js';
 import { URL_PROBLEM_MESSAGES, urlProblem } from '../api/request-input.js';
 import { NeutronError, badRequest, networkNotFound, portNotFound, securityGroupNotFound, securityGroupRuleNotFound, subnetNotFound } from './errors.js';
 import type { NetworkEnv } from './env.js';
@@ -72,21 +73,7 @@ export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
 
   // The version document is public; everything under /v2.0 needs a token, as
   // keystonemiddleware in front of Neutron enforces.
-  const contexts = new WeakMap<FastifyRequest, AuthContext>();
-  const contextOf = (req: FastifyRequest): AuthContext => contexts.get(req) as AuthContext;
-  app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/v2.0')) return;
-    const token = req.headers['x-auth-token'];
-    const ctx = typeof token === 'string' && token !== '' ? await opts.validator.validate(token) : null;
-    if (ctx) contexts.set(req, ctx);
-    else {
-      return reply
-        .code(401)
-        .header('WWW-Authenticate', wwwAuthenticate(opts.identityUrl))
-        .type('application/json')
-        .send({ error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } });
-    }
-  });
+  const contextOf = requireTokens(app, '/v2.0', opts.validator, opts.identityUrl);
 
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof NeutronError) return fault(reply, err);
