@@ -1,11 +1,11 @@
 #!/bin/bash
-# Runs gophercloud's compute acceptance tests (Debian's
+# Runs gophercloud's compute and image acceptance tests (Debian's
 # golang-github-gophercloud-gophercloud-dev, built with Debian's Go, offline)
 # against a fresh Magnetar: installs both when missing, builds Magnetar
 # privately, starts `magnetar serve` with its own data directory and ports,
-# runs every test of acceptance/openstack/compute/v2 except those listed in
-# scripts/gophercloud/skip.txt (each with its reason) and ends with
-# "N passed, N failed, N skipped". Exits non-zero on any failure.
+# runs every test of acceptance/openstack/compute/v2 and imageservice/v2
+# except those listed in scripts/gophercloud/skip.txt (each with its reason)
+# and ends with "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
 # Environment: GOPHERCLOUD_WORKDIR (keep everything there instead of a
 # temporary directory), GOPHERCLOUD_RUN (a regex of tests to run instead of
@@ -16,10 +16,11 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 py=/usr/bin/python3
 here="$root/scripts/gophercloud"
-pkg=github.com/gophercloud/gophercloud/acceptance/openstack/compute/v2
+base=github.com/gophercloud/gophercloud/acceptance/openstack
+packages="compute/v2 imageservice/v2"
 gopath=/usr/share/gocode
 
-if ! command -v go >/dev/null 2>&1 || [ ! -d "$gopath/src/$pkg" ]; then
+if ! command -v go >/dev/null 2>&1 || [ ! -d "$gopath/src/$base/compute/v2" ]; then
   echo "installing Go and gophercloud" >&2
   apt-get update -qq >&2
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go golang-github-gophercloud-gophercloud-dev >&2 || exit 1
@@ -39,8 +40,10 @@ echo "work directory: $work"
 GOCACHE=$(go env GOCACHE 2>/dev/null)
 case "$GOCACHE" in ''|off) GOCACHE="$work/go-cache" ;; esac
 export GOCACHE
-GO111MODULE=off GOPATH=$gopath GOPROXY=off GOFLAGS= \
-  go test -c -tags acceptance -o "$work/compute.test" "$pkg" || { echo "building the tests failed" >&2; exit 1; }
+for p in $packages; do
+  GO111MODULE=off GOPATH=$gopath GOPROXY=off GOFLAGS= \
+    go test -c -tags acceptance -o "$work/${p%%/*}.test" "$base/$p" || { echo "building the $p tests failed" >&2; exit 1; }
+done
 
 # A private build: other runs (scripts/test.sh) delete and rebuild dist/ at will.
 main="$root/dist/src/cli/main.js"
@@ -79,22 +82,27 @@ head -n 1 "$work/magnetar.log"
 $py "$here/env.py" "$work" >"$work/env.sh" || exit 1
 . "$work/env.sh"
 
-# Go 1.19's test binary has no -skip: run the listed tests minus skip.txt.
-skip_names=$(sed 's/#.*//' "$here/skip.txt" | awk 'NF {print $1}')
-"$work/compute.test" -test.list '.*' | grep '^Test' | sort >"$work/all.txt"
-printf '%s\n' $skip_names | sort >"$work/skip-names.txt"
-if [ -n "${GOPHERCLOUD_RUN:-}" ]; then
-  run=$GOPHERCLOUD_RUN
-  listed=0
-else
-  comm -23 "$work/all.txt" "$work/skip-names.txt" >"$work/selected.txt"
-  run="^($(paste -sd'|' "$work/selected.txt"))\$"
-  listed=$(comm -12 "$work/all.txt" "$work/skip-names.txt" | wc -l)
-fi
-
+# Go 1.19's test binaries have no -skip: run each package's tests minus skip.txt.
+sed 's/#.*//' "$here/skip.txt" | awk 'NF {print $1}' | sort >"$work/skip-names.txt"
 cd "$work"
-"$work/compute.test" -test.v -test.timeout 20m -test.run "$run" 2>&1 | tee "$work/go-test.log"
-status=${PIPESTATUS[0]}
+: >"$work/go-test.log"
+status=0
+listed=0
+for p in $packages; do
+  binary="$work/${p%%/*}.test"
+  if [ -n "${GOPHERCLOUD_RUN:-}" ]; then
+    run=$GOPHERCLOUD_RUN
+  else
+    "$binary" -test.list '.*' | grep '^Test' | sort >"$work/all.txt"
+    comm -23 "$work/all.txt" "$work/skip-names.txt" >"$work/selected.txt"
+    listed=$((listed + $(comm -12 "$work/all.txt" "$work/skip-names.txt" | wc -l)))
+    [ -s "$work/selected.txt" ] || continue
+    run="^($(paste -sd'|' "$work/selected.txt"))\$"
+  fi
+  echo "=== $p"
+  "$binary" -test.v -test.timeout 20m -test.run "$run" 2>&1 | tee -a "$work/go-test.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+done
 
 # Top-level results only (subtests are indented).
 passed=$(grep -c '^--- PASS' "$work/go-test.log")
