@@ -1,8 +1,10 @@
 // GET /v2/images query handling as Glance does it: filters, sort (`sort=` or
 // the older `sort_key`/`sort_dir`), and marker/limit paging with `next` links.
 import type { Image } from './catalog.js';
+import { ImageQueryError } from './list-query-error.js';
+import { timeFilter } from './time-filter.js';
 
-export class ImageQueryError extends Error {}
+export { ImageQueryError };
 
 export type ImageQuery = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -102,6 +104,9 @@ export function queryImages(all: readonly Image[], q: ImageQuery): ImagePage {
     } else if (key === 'size_max') {
       const max = parseNonNegative(key, value);
       images = images.filter((i) => (i.size ?? 0) <= max);
+    } else if (key === 'created_at' || key === 'updated_at') {
+      const holds = timeFilter(key, value);
+      images = images.filter((i) => holds(i[key]));
     } else {
       images = images.filter((i) => matches(fieldText(i, key), value));
     }

@@ -113,6 +113,32 @@ describe('image write side', () => {
     }
   });
 
+  it('filters the list on created_at and updated_at with Glance operators; a bad time or operator is a 400', async () => {
+    const made = await img('demo', 'POST', '/v2/images', { json: { name: 'dated', disk_format: 'raw', container_format: 'bare' } });
+    assert.equal(made.status, 201, made.text);
+    const at: string = made.body.created_at;
+    const names = async (query: string) => {
+      const r = await img('demo', 'GET', `/v2/images?name=dated&${query}`);
+      assert.equal(r.status, 200, `${query}: ${r.text}`);
+      return r.body.images.map((i: { name: string }) => i.name);
+    };
+    assert.deepEqual(await names('created_at=gte:2014-01-01T01:01:01Z'), ['dated']);
+    assert.deepEqual(await names('created_at=gte:2049-01-01T01:01:01Z'), []);
+    assert.deepEqual(await names(`created_at=${encodeURIComponent(at)}`), ['dated']);
+    assert.deepEqual(await names(`created_at=lte:${encodeURIComponent(at)}`), ['dated']);
+    assert.deepEqual(await names(`created_at=lt:${encodeURIComponent(at)}`), []);
+    assert.deepEqual(await names(`created_at=neq:${encodeURIComponent(at)}`), []);
+    assert.deepEqual(await names('updated_at=gt:2014-01-01T00:00:00%2B02:00'), ['dated']);
+    assert.deepEqual(await names('updated_at=lt:2014-01-01'), []);
+
+    const badTime = await img('demo', 'GET', '/v2/images?created_at=gte:yesterday');
+    assert.equal(badTime.status, 400);
+    assert.match(badTime.text, /Bad "created_at" query filter format. Use ISO 8601 DateTime notation./);
+    const badOp = await img('demo', 'GET', '/v2/images?updated_at=around:2014-01-01T00:00:00Z');
+    assert.equal(badOp.status, 400);
+    assert.match(badOp.text, /Unable to filter on a unknown operator./);
+  });
+
   it('applies Glance default policies: public needs admin, readers cannot create, owners or admins change', async () => {
     const pub = await img('demo', 'POST', '/v2/images', { json: { name: 'p', visibility: 'public' } });
     assert.equal(pub.status, 403);
