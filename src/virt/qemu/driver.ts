@@ -14,6 +14,8 @@ import {
   type GuestInfo,
   type GuestSpec,
   type HostInventory,
+  type LiveMigrateData,
+  type LiveMigrationOptions,
   type LiveMigrationOutcome,
   type PowerStateValue,
   type VirtDriver,
@@ -21,7 +23,9 @@ import {
 import type { GuestImage, GuestImageSource } from '../image-source.js';
 import { GuestFiles, guestDirs, type GuestRecord, type IntendedPower } from './guest-files.js';
 import { createOverlay, flattenTo, imageInfo } from './qemu-img.js';
-import { killHard, launch, livePid, qemuVersion, waitExit, type VirtType } from './process.js';
+import { killHard, launch, livePid, qemuVersion, ROOT_DRIVE, waitExit, type VirtType } from './process.js';
+import { freePorts } from './ports.js';
+import { incomingGuest, transferGuest, type IncomingGuest, type TransferControl } from './live-migration.js';
 import { QmpClient } from './qmp.js';
 import { processFigures } from './proc-stats.js';
 
@@ -39,6 +43,10 @@ export interface QemuDriverOptions {
   /** Seconds a soft reboot waits for the guest to power off before it is reset instead. */
   readonly softRebootTimeout: number;
   readonly hostIp?: string;
+  /** Where an incoming live migration listens: address and port range. */
+  readonly liveMigration: { readonly inboundAddr: string; readonly portMin: number; readonly portMax: number };
+  /** Whether `host` keeps its guests in this host's instances path too (shared storage). */
+  readonly sharesInstancesPathWith?: (host: string) => boolean;
 }
 
 const GIB = 1024 ** 3;
@@ -65,6 +73,9 @@ export class QemuDriver implements VirtDriver {
   private host = '';
   private halted = false;
   private version = 0;
+  /** Live migrations this host is the source of, by guest. */
+  private readonly transfers = new Map<string, { control?: TransferControl }>();
+  private readonly lastTransfer = new Map<string, { totalTimeMs: number | null; downtimeMs: number | null }>();
   /** One step at a time per guest. */
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -402,39 +413,135 @@ export class QemuDriver implements VirtDriver {
     throw this.unsupported('finish_revert_migration', 'cold migration and resize', spec.uuid);
   }
 
-  async checkCanLiveMigrateDestination(spec: GuestSpec, _sourceHost: string, _blockMigration: boolean): Promise<void> {
-    throw this.unsupported('check_can_live_migrate_destination', 'live migration', spec.uuid);
+  /**
+   * Here the guest's disk must be copied (block migration) unless the
+   * instances path is shared with the source; `auto` (null) decides so, as
+   * Nova's libvirt driver does.
+   */
+  async checkCanLiveMigrateDestination(spec: GuestSpec, sourceHost: string, blockMigration: boolean | null): Promise<boolean> {
+    const step = 'check_can_live_migrate_destination';
+    this.alive(step);
+    if (sourceHost === this.host) throw new VirtDriverError(step, `cannot live-migrate ${spec.uuid} to its own host ${this.host}`);
+    if (this.files(spec.uuid).read()) throw new VirtDriverError(step, `guest ${spec.uuid} already exists on host ${this.host}`);
+    const shared = this.opts.sharesInstancesPathWith?.(sourceHost) ?? false;
+    const block = blockMigration ?? !shared;
+    if (block && shared) throw new VirtDriverError(step, 'Block migration can not be used with shared storage.');
+    if (!block) {
+      if (!shared)
+        throw new VirtDriverError(step, `${this.host} is not on shared storage: Shared storage live-migration requires either shared storage or boot-from-volume with no local disks.`);
+      throw this.unsupported(step, 'live migration over a shared instances path', spec.uuid);
+    }
+    return block;
   }
 
-  async checkCanLiveMigrateSource(uuid: string, _destHost: string): Promise<void> {
-    throw this.unsupported('check_can_live_migrate_source', 'live migration', uuid);
+  async checkCanLiveMigrateSource(uuid: string, destHost: string): Promise<void> {
+    const step = 'check_can_live_migrate_source';
+    if (destHost === this.host) throw new VirtDriverError(step, `cannot live-migrate ${uuid} to its own host ${this.host}`);
+    this.requireState(step, uuid, [PowerState.RUNNING, PowerState.PAUSED]);
   }
 
-  async preLiveMigration(spec: GuestSpec, _sourceHost: string): Promise<void> {
-    throw this.unsupported('pre_live_migration', 'live migration', spec.uuid);
+  /**
+   * A QEMU waiting for the guest: the disk made from the same image, the
+   * process started paused with `-incoming tcp:` on a free port of the
+   * range, and for block migration the disk exported over NBD for the
+   * source's mirror. Repeatable: a second call starts over.
+   */
+  preLiveMigration(spec: GuestSpec, _sourceHost: string, blockMigration: boolean): Promise<LiveMigrateData> {
+    const step = 'pre_live_migration';
+    return this.locked(step, spec.uuid, async () => {
+      const files = this.files(spec.uuid);
+      await this.stopQemu(files, spec.uuid);
+      rmSync(files.dir, { recursive: true, force: true });
+      mkdirSync(files.dir, { recursive: true });
+      const record: GuestRecord = { ...(await this.prepareDisk(step, spec, files)), power: 'paused' };
+      this.save(files, record);
+      const addr = this.opts.liveMigration.inboundAddr;
+      const [port, nbdPort] = await freePorts(addr, this.opts.liveMigration.portMin, this.opts.liveMigration.portMax, blockMigration ? 2 : 1, this.portsInUse());
+      const uri = `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
+      await this.launchQemu(step, files, record, { incomingUri: uri });
+      let nbd: IncomingGuest['nbd'] = null;
+      if (blockMigration) {
+        nbd = { host: addr, port: nbdPort!, exportName: ROOT_DRIVE };
+        await this.qmp(files, step, async (c) => {
+          await c.execute('nbd-server-start', { addr: { type: 'inet', data: { host: addr, port: String(nbdPort) } } });
+          await c.execute('nbd-server-add', { device: ROOT_DRIVE, writable: true });
+        }).catch(async (e: unknown) => {
+          killHard(files, spec.uuid);
+          throw e;
+        });
+      }
+      const data: IncomingGuest = { uri, nbd };
+      this.save(files, { ...record, incoming: data });
+      return data as unknown as LiveMigrateData;
+    });
   }
 
-  async liveMigration(uuid: string): Promise<LiveMigrationOutcome> {
-    throw this.unsupported('live_migration', 'live migration', uuid);
+  /** Runs on the source: see transferGuest. The guest's QMP session is held for the whole transfer. */
+  async liveMigration(uuid: string, opts: LiveMigrationOptions): Promise<LiveMigrationOutcome> {
+    const step = 'live_migration';
+    const { files } = this.requireState(step, uuid, [PowerState.RUNNING, PowerState.PAUSED]);
+    if (this.transfers.has(uuid)) throw new VirtDriverError(step, `guest ${uuid} is already live-migrating`);
+    const incoming = incomingGuest(opts.migrateData);
+    if (!incoming) throw new VirtDriverError(step, `the destination ${opts.destHost} gave no address to migrate guest ${uuid} to`);
+    const pending: { control?: TransferControl } = {};
+    this.transfers.set(uuid, pending);
+    try {
+      const result = await this.qmp(files, step, (c) => transferGuest(c, incoming, opts, (control) => (pending.control = control)));
+      if (result.outcome === 'completed') this.lastTransfer.set(uuid, result);
+      return result.outcome;
+    } catch (e) {
+      if (e instanceof VirtDriverError) throw e;
+      throw new VirtDriverError(step, e instanceof Error ? e.message : String(e));
+    } finally {
+      this.transfers.delete(uuid);
+    }
   }
 
+  /** Pauses the guest on the source so its memory stops changing and the transfer converges. */
   async liveMigrationForceComplete(uuid: string): Promise<void> {
-    throw this.unsupported('live_migration_force_complete', 'live migration', uuid);
+    await this.transferControl('live_migration_force_complete', uuid).forceComplete();
   }
 
+  /** `migrate_cancel`: the guest goes on running here; the destination's QEMU is dropped by its rollback. */
   async liveMigrationAbort(uuid: string): Promise<void> {
-    throw this.unsupported('live_migration_abort', 'live migration', uuid);
+    await this.transferControl('live_migration_abort', uuid).abort();
   }
 
-  async postLiveMigrationAtDestination(spec: GuestSpec, _powerState: PowerStateValue): Promise<void> {
-    throw this.unsupported('post_live_migration_at_destination', 'live migration', spec.uuid);
+  /** The guest arrived: the NBD export closes and the guest runs (unless it was paused before). Repeatable. */
+  postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void> {
+    const step = 'post_live_migration_at_destination';
+    return this.locked(step, spec.uuid, async () => {
+      const { files, record } = this.require(step, spec.uuid);
+      if (livePid(files, spec.uuid) === null) throw new VirtDriverError(step, `guest ${spec.uuid} has no QEMU on host ${this.host}: it did not arrive`);
+      const running = powerState !== PowerState.PAUSED;
+      await this.qmp(files, step, async (c) => {
+        for (let i = 0; ; i++) {
+          const s = (await c.execute('query-status')) as { status?: string };
+          if (s.status !== 'inmigrate') break;
+          if (i > 600) throw new Error('the incoming migration did not finish');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await c.execute('nbd-server-stop').catch(() => undefined);
+        if (running) await c.execute('cont');
+      });
+      const { incoming: _done, ...rest } = record;
+      this.save(files, { ...rest, spec, power: running ? 'running' : 'paused', startedAt: record.startedAt ?? Date.now() });
+    });
   }
 
-  /** Nothing arrived here: nothing to undo. */
-  async rollbackLiveMigrationAtDestination(_uuid: string): Promise<void> {}
+  /** Drops the waiting (or arrived) QEMU and its files. Repeatable. */
+  rollbackLiveMigrationAtDestination(uuid: string): Promise<void> {
+    return this.destroy(uuid);
+  }
 
-  async cleanupAfterLiveMigration(uuid: string): Promise<void> {
-    if (this.files(uuid).read()) throw this.unsupported('cleanup_after_live_migration', 'live migration', uuid);
+  /** The guest lives on the destination now: this host's QEMU quits and its files go. Repeatable. */
+  cleanupAfterLiveMigration(uuid: string): Promise<void> {
+    return this.destroy(uuid);
+  }
+
+  /** QEMU's own figures of the guest's last completed live migration from this host (total time and downtime). */
+  lastLiveMigration(uuid: string): { totalTimeMs: number | null; downtimeMs: number | null } | undefined {
+    return this.lastTransfer.get(uuid);
   }
 
   // ---- helpers
@@ -487,6 +594,26 @@ export class QemuDriver implements VirtDriver {
   private save(files: GuestFiles, r: GuestRecord): void {
     this.alive('write');
     files.write(r);
+  }
+
+  private transferControl(step: string, uuid: string): TransferControl {
+    this.alive(step);
+    const control = this.transfers.get(uuid)?.control;
+    if (!control) throw new VirtDriverError(step, `guest ${uuid} is not live-migrating from host ${this.host}`);
+    return control;
+  }
+
+  /** Ports the guests waiting here for a live migration were given. */
+  private portsInUse(): Set<number> {
+    const out = new Set<number>();
+    for (const dir of guestDirs(this.opts.instancesDir)) {
+      const inc = incomingGuest(new GuestFiles(dir).read()?.incoming);
+      if (!inc) continue;
+      const m = /:(\d+)$/.exec(inc.uri);
+      if (m) out.add(Number(m[1]));
+      if (inc.nbd) out.add(inc.nbd.port);
+    }
+    return out;
   }
 
   private unsupported(step: string, what: string, uuid?: string): VirtDriverError {
@@ -560,6 +687,25 @@ export class QemuDriver implements VirtDriver {
 
   /** Starts the guest's QEMU (from a saved state when given) and records it running. */
   private async start(step: string, files: GuestFiles, record: GuestRecord, incomingFrom?: string): Promise<void> {
+    await this.launchQemu(step, files, record, incomingFrom ? { incomingFrom } : {});
+    if (incomingFrom) {
+      await this.qmp(files, step, async (c) => {
+        for (;;) {
+          const s = (await c.execute('query-status')) as { status?: string };
+          if (s.status !== 'inmigrate') break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await c.execute('cont');
+      }).catch((e: unknown) => {
+        killHard(files, record.spec.uuid);
+        throw e;
+      });
+    }
+    this.save(files, { ...record, power: 'running', startedAt: Date.now() });
+  }
+
+  /** Launches the guest's QEMU; nothing is left running when it fails. */
+  private async launchQemu(step: string, files: GuestFiles, record: GuestRecord, incoming: { incomingFrom?: string; incomingUri?: string }): Promise<void> {
     this.alive(step);
     rmSync(files.pidFile, { force: true });
     rmSync(files.qmpSocket, { force: true });
@@ -575,23 +721,12 @@ export class QemuDriver implements VirtDriver {
         kernel: record.hasKernel,
         ramdisk: record.hasRamdisk,
         commandLine: record.commandLine,
-        ...(incomingFrom ? { incomingFrom } : {}),
+        ...incoming,
       });
-      if (incomingFrom) {
-        await this.qmp(files, step, async (c) => {
-          for (;;) {
-            const s = (await c.execute('query-status')) as { status?: string };
-            if (s.status !== 'inmigrate') break;
-            await new Promise((r) => setTimeout(r, 50));
-          }
-          await c.execute('cont');
-        });
-      }
     } catch (e) {
       killHard(files, record.spec.uuid);
       throw new VirtDriverError(step, e instanceof Error ? e.message : String(e));
     }
-    this.save(files, { ...record, power: 'running', startedAt: Date.now() });
   }
 
   /** Presses the power button; true when the guest's QEMU ended within `seconds`. */

@@ -24,6 +24,8 @@ export interface GuestRecord {
   networkInjections: number;
   /** When QEMU was last started for it (ms since the epoch); null while off. */
   startedAt: number | null;
+  /** While the guest waits here for a live migration: where it listens (see live-migration.ts). */
+  incoming?: unknown;
 }
 
 /** A unix socket path must stay under 108 bytes; longer ones go to a short path derived from the guest's directory. */

@@ -23,7 +23,12 @@ export interface LaunchSpec {
   readonly commandLine: string | null;
   /** Start from this saved state file instead of booting (a resume); the guest starts paused. */
   readonly incomingFrom?: string;
+  /** Wait for a live migration on this QEMU migration URI (e.g. tcp:127.0.0.1:49152); the guest starts paused. */
+  readonly incomingUri?: string;
 }
+
+/** QMP's name of the guest's root disk (`-drive if=virtio`, the first one). */
+export const ROOT_DRIVE = 'virtio0';
 
 export function qemuArgs(s: LaunchSpec): string[] {
   const f = s.files;
@@ -48,6 +53,7 @@ export function qemuArgs(s: LaunchSpec): string[] {
   if (s.kernel && s.ramdisk) args.push('-initrd', f.ramdisk);
   if (s.kernel && s.commandLine) args.push('-append', s.commandLine);
   if (s.incomingFrom) args.push('-S', '-incoming', `exec:cat ${shellQuote(s.incomingFrom)}`);
+  else if (s.incomingUri) args.push('-S', '-incoming', s.incomingUri);
   return args;
 }
 
