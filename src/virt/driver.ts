@@ -143,8 +143,9 @@ export interface VirtDriver {
   consoleOutput(uuid: string): Promise<string | null>;
 
   // cold migration / resize: source then destination
-  migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<void>;
-  finishMigration(spec: GuestSpec, powerOn: boolean): Promise<void>;
+  /** Repeatable; what it returns reaches finishMigration on the destination as `migrateData` (e.g. where to fetch the disk). */
+  migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<LiveMigrateData | void>;
+  finishMigration(spec: GuestSpec, powerOn: boolean, migrateData?: LiveMigrateData): Promise<void>;
   /** Source side of confirm: drop the old guest. */
   confirmMigration(uuid: string): Promise<void>;
   /** Destination side of revert: drop the new guest. */

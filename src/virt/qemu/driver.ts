@@ -22,7 +22,8 @@ import {
 } from '../driver.js';
 import type { GuestImage, GuestImageSource } from '../image-source.js';
 import { GuestFiles, guestDirs, type GuestRecord, type IntendedPower } from './guest-files.js';
-import { createOverlay, flattenTo, imageInfo } from './qemu-img.js';
+import { convertFrom, createOverlay, flattenTo, imageInfo, resizeDisk } from './qemu-img.js';
+import { diskExportFrom, exportPid, nbdUri, startExport, stopExport, type DiskExport } from './disk-export.js';
 import { killHard, launch, livePid, qemuVersion, ROOT_DRIVE, waitExit, type VirtType } from './process.js';
 import { freePorts } from './ports.js';
 import { incomingGuest, transferGuest, type IncomingGuest, type TransferControl } from './live-migration.js';
@@ -177,6 +178,7 @@ export class QemuDriver implements VirtDriver {
     return this.locked('destroy', uuid, async () => {
       const files = this.files(uuid);
       await this.stopQemu(files, uuid);
+      await stopExport(files.dir, files.disk);
       const socket = files.qmpSocket;
       rmSync(files.dir, { recursive: true, force: true });
       rmSync(socket, { force: true });
@@ -393,24 +395,96 @@ export class QemuDriver implements VirtDriver {
 
   // ---- moves: not yet on this driver
 
-  async migrateDiskAndPowerOff(uuid: string, _destHost: string): Promise<void> {
-    throw this.unsupported('migrate_disk_and_power_off', 'cold migration and resize', uuid);
+  /**
+   * Source of a cold migration or resize: the guest is powered off (ACPI,
+   * then hard after the shutdown timeout) and its disk served read-only over
+   * NBD by qemu-nbd for the destination to copy. Repeatable: an export that
+   * runs already is answered again.
+   */
+  migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<LiveMigrateData> {
+    const step = 'migrate_disk_and_power_off';
+    return this.locked(step, uuid, async () => {
+      const { files, record } = this.require(step, uuid);
+      if (destHost === this.host) throw this.unsupported(step, 'a resize to the same host', uuid);
+      const running = exportPid(files.dir, files.disk) !== null ? diskExportFrom(record.diskExport) : null;
+      if (running && record.migratingTo === destHost) return running as unknown as LiveMigrateData;
+      if (livePid(files, uuid) !== null) {
+        const gone = this.powerOf(files, record) === PowerState.RUNNING && (await this.acpiPowerdown(files, uuid, this.opts.shutdownTimeout));
+        if (!gone) await this.stopQemu(files, uuid);
+      }
+      rmSync(files.savedState, { force: true });
+      await stopExport(files.dir, files.disk);
+      const addr = this.opts.liveMigration.inboundAddr;
+      const [port] = await freePorts(addr, this.opts.liveMigration.portMin, this.opts.liveMigration.portMax, 1, this.portsInUse());
+      const served: DiskExport = { host: addr, port: port!, exportName: `disk-${uuid}` };
+      this.save(files, { ...record, power: 'shutdown', startedAt: null, migratingTo: destHost, diskExport: served });
+      await startExport(files.dir, files.disk, served);
+      return served as unknown as LiveMigrateData;
+    });
   }
 
-  async finishMigration(spec: GuestSpec, _powerOn: boolean): Promise<void> {
-    throw this.unsupported('finish_migration', 'cold migration and resize', spec.uuid);
+  /**
+   * Destination: the disk copied from the source's export with qemu-img
+   * convert (grown for a resize), kernel and ramdisk from the image, then
+   * started unless it was off. Repeatable: a disk already copied is kept.
+   */
+  finishMigration(spec: GuestSpec, powerOn: boolean, migrateData?: LiveMigrateData): Promise<void> {
+    const step = 'finish_migration';
+    return this.locked(step, spec.uuid, async () => {
+      const files = this.files(spec.uuid);
+      let record = files.read();
+      if (!record) {
+        const from = diskExportFrom(migrateData);
+        if (!from) throw new VirtDriverError(step, `guest ${spec.uuid}: the source gave no disk to copy`);
+        rmSync(files.dir, { recursive: true, force: true });
+        mkdirSync(files.dir, { recursive: true });
+        // The kernel, ramdisk and boot settings come from the image, as at spawn; the disk from the source.
+        const fresh = await this.prepareDisk(step, spec, files);
+        const tmp = `${files.disk}.copy`;
+        await convertFrom(nbdUri(from), tmp).catch((e: unknown) => {
+          throw new VirtDriverError(step, (e as Error).message);
+        });
+        const wanted = spec.rootGb * GIB;
+        if (wanted > (await imageInfo(tmp)).virtualSize) await resizeDisk(tmp, wanted);
+        renameSync(tmp, files.disk);
+        record = { ...fresh, power: 'shutdown' };
+        this.save(files, record);
+      }
+      record = { ...record, spec };
+      this.save(files, record);
+      if (powerOn && livePid(files, spec.uuid) === null) await this.start(step, files, record);
+    });
   }
 
-  async confirmMigration(uuid: string): Promise<void> {
-    if (this.files(uuid).read()) throw this.unsupported('confirm_migration', 'cold migration and resize', uuid);
+  /** Source side of confirm: the export ends and the old guest's files go. Repeatable. */
+  confirmMigration(uuid: string): Promise<void> {
+    return this.locked('confirm_migration', uuid, async () => {
+      const files = this.files(uuid);
+      const record = files.read();
+      if (!record) return;
+      if (!record.migratingTo) throw new VirtDriverError('confirm_migration', `guest ${uuid} on host ${this.host} is not being migrated`);
+      await stopExport(files.dir, files.disk);
+      await this.stopQemu(files, uuid);
+      rmSync(files.dir, { recursive: true, force: true });
+    });
   }
 
+  /** Destination side of revert: the copy goes. Repeatable. */
   async revertMigrationAtDestination(uuid: string): Promise<void> {
-    if (this.files(uuid).read()) throw this.unsupported('revert_migration', 'cold migration and resize', uuid);
+    await this.destroy(uuid);
   }
 
-  async finishRevertMigration(spec: GuestSpec, _powerOn: boolean): Promise<void> {
-    throw this.unsupported('finish_revert_migration', 'cold migration and resize', spec.uuid);
+  /** Source side of revert (or of a failed move): the export ends and the old guest, untouched, starts again unless it was off. Repeatable. */
+  finishRevertMigration(spec: GuestSpec, powerOn: boolean): Promise<void> {
+    const step = 'finish_revert_migration';
+    return this.locked(step, spec.uuid, async () => {
+      const { files, record } = this.require(step, spec.uuid);
+      await stopExport(files.dir, files.disk);
+      const { diskExport: _gone, ...rest } = record;
+      const back: GuestRecord = { ...rest, spec, migratingTo: null };
+      this.save(files, back);
+      if (powerOn && livePid(files, spec.uuid) === null) await this.start(step, files, back);
+    });
   }
 
   /**
@@ -559,7 +633,7 @@ export class QemuDriver implements VirtDriver {
       networkInfo: r.networkInfo,
       networkInjections: r.networkInjections,
       rescueImageRef: null,
-      migratingTo: null,
+      migratingTo: r.migratingTo ?? null,
     });
   }
 
@@ -607,7 +681,10 @@ export class QemuDriver implements VirtDriver {
   private portsInUse(): Set<number> {
     const out = new Set<number>();
     for (const dir of guestDirs(this.opts.instancesDir)) {
-      const inc = incomingGuest(new GuestFiles(dir).read()?.incoming);
+      const r = new GuestFiles(dir).read();
+      const served = diskExportFrom(r?.diskExport);
+      if (served) out.add(served.port);
+      const inc = incomingGuest(r?.incoming);
       if (!inc) continue;
       const m = /:(\d+)$/.exec(inc.uri);
       if (m) out.add(Number(m[1]));

@@ -24,6 +24,10 @@ export interface GuestRecord {
   networkInjections: number;
   /** When QEMU was last started for it (ms since the epoch); null while off. */
   startedAt: number | null;
+  /** Destination host of a cold migration or resize this guest is the source of, until confirmed or reverted. */
+  migratingTo?: string | null;
+  /** Where this (stopped) guest's disk is served for the destination of that move (see disk-export.ts). */
+  diskExport?: unknown;
   /** While the guest waits here for a live migration: where it listens (see live-migration.ts). */
   incoming?: unknown;
 }

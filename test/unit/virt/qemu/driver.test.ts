@@ -70,9 +70,9 @@ describe('QemuDriver without QEMU', () => {
     await failsWith(driver.liveMigrationAbort(UUID), 'live_migration_abort', /is not live-migrating/);
   });
 
-  it('refuses the moves it does not support yet, with a clear message', async () => {
-    await failsWith(driver.migrateDiskAndPowerOff(UUID, 'host2'), 'migrate_disk_and_power_off', /does not support cold migration and resize yet/);
-    // Clean-ups of what never arrived succeed.
+  it('a move of a guest that is not here fails clearly; clean-ups of what never arrived succeed', async () => {
+    await failsWith(driver.migrateDiskAndPowerOff(UUID, 'host2'), 'migrate_disk_and_power_off', /not found on host host1/);
+    await failsWith(driver.finishMigration(spec('i'), true), 'finish_migration', /the source gave no disk to copy/);
     await driver.rollbackLiveMigrationAtDestination(UUID);
     await driver.revertMigrationAtDestination(UUID);
   });

@@ -2,7 +2,10 @@
 // between two hosts of one machine (its disk mirrored into the destination's
 // NBD export, its memory streamed by QEMU) while its console counter goes on
 // without a reboot; a live migration slowed down is aborted and the guest
-// stays where it was, still counting.
+// stays where it was, still counting; a cold migration copies the stopped
+// guest's disk over NBD to the other host and boots it there (confirm drops
+// the source copy); a resize grows the copied disk and revert boots the
+// untouched source again — the count kept on the disk goes on each time.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -31,6 +34,7 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
   let dataDir: string;
   let imageId: string;
   let flavorId: string;
+  let biggerFlavorId: string;
   let serverId: string;
 
   const api = (method: string, path: string, body?: unknown, version?: string) => m.http.request(ADMIN, method, path, body, version);
@@ -66,6 +70,12 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
       return null;
     }
   };
+  /** The count the disk kept, as the last boot printed it. */
+  const bootCount = (log: string): number => Number(log.split('\n').filter((l) => l.startsWith(BOOT_BANNER)).at(-1)!.slice(BOOT_BANNER.length));
+  const waitGone = async (path: string): Promise<void> => {
+    for (const end = Date.now() + 15_000; existsSync(path) && Date.now() < end; ) await sleep(100);
+    assert.ok(!existsSync(path), `${path} is removed`);
+  };
   const hostOf = async (): Promise<string> => (await api('GET', `/servers/${serverId}`)).body.server['OS-EXT-SRV-ATTR:host'];
   const other = (h: string): string => HOSTS.find((x) => x !== h)!;
   /** The audit agrees with the hosts' real guests (it may take a sync round to settle). */
@@ -92,6 +102,9 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     const f = await api('POST', '/flavors', { flavor: { name: 'q.128', ram: 128, vcpus: 1, disk: 1 } });
     assert.equal(f.status, 200, JSON.stringify(f.body));
     flavorId = f.body.flavor.id;
+    const g = await api('POST', '/flavors', { flavor: { name: 'q.128.disk2', ram: 128, vcpus: 1, disk: 2 } });
+    assert.equal(g.status, 200, JSON.stringify(g.body));
+    biggerFlavorId = g.body.flavor.id;
     const r = await api('POST', '/servers', { server: { name: 'mover', imageRef: imageId, flavorRef: flavorId, networks: 'none' } });
     assert.equal(r.status, 202, JSON.stringify(r.body));
     serverId = r.body.server.id;
@@ -171,6 +184,53 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     while (existsSync(guestDir(dest)) && Date.now() < until) await sleep(100);
     assert.ok(!existsSync(guestDir(dest)), 'nothing is left on the destination');
     await counterPasses(lastCounter(await consoleLog()));
+    await audit();
+  });
+
+  it('cold migration copies the disk to the other host and boots it there; confirm drops the source copy', async () => {
+    const source = await hostOf();
+    const dest = other(source);
+    const counted = lastCounter(await consoleLog());
+    await action({ migrate: null });
+    const s = await waitStatus('VERIFY_RESIZE', 90_000);
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], dest);
+    assert.equal(qemuPid(source), null, 'the source guest is off');
+    assert.ok(existsSync(join(guestDir(source), 'disk')), 'its disk is kept until confirm');
+    assert.ok(qemuPid(dest) !== null, 'the copy runs on the destination');
+    const log = await counterPasses(-1);
+    assert.ok(bootCount(log) >= counted, `the disk kept the count (${bootCount(log)} >= ${counted})`);
+    const r = await api('POST', `/servers/${serverId}/action`, { confirmResize: null });
+    assert.equal(r.status, 204, JSON.stringify(r.body));
+    await waitStatus('ACTIVE');
+    await waitGone(guestDir(source));
+    await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.migration_type === 'migration' && x.status === 'confirmed'));
+    await audit();
+  });
+
+  it('resize grows the copied disk on the other host; revert boots the source again with its disk as it was', async () => {
+    const source = await hostOf();
+    const dest = other(source);
+    await counterPasses(lastCounter(await consoleLog()));
+    const counted = lastCounter(await consoleLog());
+    await action({ resize: { flavorRef: biggerFlavorId } });
+    await waitStatus('VERIFY_RESIZE', 90_000);
+    assert.equal(await hostOf(), dest);
+    const info = JSON.parse((await run('qemu-img', ['info', '-U', '--output=json', join(guestDir(dest), 'disk')])).stdout);
+    assert.equal(info['virtual-size'], 2 * 1024 ** 3, 'the disk grew to the new flavor\'s 2 GB');
+    assert.ok(bootCount(await counterPasses(-1)) >= counted, 'the copy kept the count');
+    const bootsBefore = banners(readFileSync(join(guestDir(source), 'console.log'), 'utf8'));
+    await action({ revertResize: null });
+    const s = await waitStatus('ACTIVE', 90_000);
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], source);
+    assert.equal(s.flavor.original_name ?? s.flavor.id, 'q.128');
+    await waitGone(guestDir(dest));
+    assert.ok(qemuPid(source) !== null, 'the source guest runs again');
+    const back = JSON.parse((await run('qemu-img', ['info', '-U', '--output=json', join(guestDir(source), 'disk')])).stdout);
+    assert.equal(back['virtual-size'], 1024 ** 3, 'the source disk is as it was');
+    let log = '';
+    for (const end = Date.now() + 60_000; banners(log) <= bootsBefore && Date.now() < end; await sleep(200)) log = await consoleLog();
+    assert.ok(banners(log) > bootsBefore, 'the source guest booted again');
+    assert.ok(bootCount(log) >= counted, `and kept its count (${bootCount(log)} >= ${counted})`);
     await audit();
   });
 });
