@@ -5,7 +5,9 @@
 // stays where it was, still counting; a cold migration copies the stopped
 // guest's disk over NBD to the other host and boots it there (confirm drops
 // the source copy); a resize grows the copied disk and revert boots the
-// untouched source again — the count kept on the disk goes on each time.
+// untouched source again — the count kept on the disk goes on each time;
+// a host that loses power has its guest evacuated (rebuilt from the image
+// on the other host), and when it comes back its leftover guest is removed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -173,7 +175,13 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 256 * 1024 });
     qmp.close();
     await action({ 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.25');
-    const [running] = await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.status === 'running'), 60_000);
+    // Aborted while QEMU streams the memory (the disk is in step by then).
+    let running: any;
+    for (const end = Date.now() + 60_000; !running && Date.now() < end; await sleep(100)) {
+      const list = await api('GET', `/servers/${serverId}/migrations`, undefined, '2.23');
+      running = (list.body.migrations as any[]).find((x) => x.status === 'running' && x.memory_processed_bytes > 0);
+    }
+    assert.ok(running, 'the memory transfer was seen running');
     const abort = await api('DELETE', `/servers/${serverId}/migrations/${running.id}`, undefined, '2.24');
     assert.equal(abort.status, 202, JSON.stringify(abort.body));
     await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'cancelled'), 60_000);
@@ -231,6 +239,34 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     for (const end = Date.now() + 60_000; banners(log) <= bootsBefore && Date.now() < end; await sleep(200)) log = await consoleLog();
     assert.ok(banners(log) > bootsBefore, 'the source guest booted again');
     assert.ok(bootCount(log) >= counted, `and kept its count (${bootCount(log)} >= ${counted})`);
+    await audit();
+  });
+
+  it('evacuate rebuilds the guest of a dead host on the other one; the host back destroys its leftover', async () => {
+    const failed = await hostOf();
+    const dest = other(failed);
+    const crash = await api('POST', `/magnetar/hosts/${failed}/action`, { crash: null });
+    assert.equal(crash.status, 200, JSON.stringify(crash.body));
+    for (const end = Date.now() + 5000; qemuPid(failed) !== null && Date.now() < end; ) await sleep(50);
+    assert.equal(qemuPid(failed), null, 'the host lost power: its QEMU is gone');
+    const down = await api('PUT', '/os-services/force-down', { host: failed, binary: 'nova-compute', forced_down: true }, '2.11');
+    assert.equal(down.status, 200, JSON.stringify(down.body));
+    const evac = await api('POST', `/servers/${serverId}/action`, { evacuate: {} }, '2.29');
+    assert.equal(evac.status, 200, JSON.stringify(evac.body));
+    const s = await waitStatus('ACTIVE', 90_000);
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], dest);
+    assert.ok(qemuPid(dest) !== null, 'a QEMU runs the guest on the other host');
+    // Rebuilt from the image: a fresh disk counts from 0.
+    let log = '';
+    for (const end = Date.now() + 60_000; !log.includes(`${BOOT_BANNER} 0`) && Date.now() < end; await sleep(200)) log = await consoleLog();
+    assert.ok(log.includes(`${BOOT_BANNER} 0`), 'the evacuated guest booted from the image');
+    assert.ok(existsSync(guestDir(failed)), 'the dead host still holds its leftover');
+    const start = await api('POST', `/magnetar/hosts/${failed}/action`, { start: null });
+    assert.equal(start.status, 200, JSON.stringify(start.body));
+    await waitGone(guestDir(failed));
+    const up = await api('PUT', '/os-services/force-down', { host: failed, binary: 'nova-compute', forced_down: false }, '2.11');
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.migration_type === 'evacuation' && x.status === 'completed'), 30_000);
     await audit();
   });
 });

@@ -67,6 +67,12 @@ const POWER: Readonly<Record<IntendedPower, PowerStateValue>> = {
   suspended: PowerState.SUSPENDED,
 };
 
+/** A live migration from this host: its control once the transfer runs, or what was asked of it before. */
+interface PendingTransfer {
+  control?: TransferControl;
+  requested: 'abort' | 'force_complete' | null;
+}
+
 const POWER_NAMES: Readonly<Record<number, string>> = { 1: 'RUNNING', 3: 'PAUSED', 4: 'SHUTDOWN', 6: 'CRASHED', 7: 'SUSPENDED' };
 
 export class QemuDriver implements VirtDriver {
@@ -75,7 +81,7 @@ export class QemuDriver implements VirtDriver {
   private halted = false;
   private version = 0;
   /** Live migrations this host is the source of, by guest. */
-  private readonly transfers = new Map<string, { control?: TransferControl }>();
+  private readonly transfers = new Map<string, PendingTransfer>();
   private readonly lastTransfer = new Map<string, { totalTimeMs: number | null; downtimeMs: number | null }>();
   /** One step at a time per guest. */
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -557,10 +563,17 @@ export class QemuDriver implements VirtDriver {
     if (this.transfers.has(uuid)) throw new VirtDriverError(step, `guest ${uuid} is already live-migrating`);
     const incoming = incomingGuest(opts.migrateData);
     if (!incoming) throw new VirtDriverError(step, `the destination ${opts.destHost} gave no address to migrate guest ${uuid} to`);
-    const pending: { control?: TransferControl } = {};
+    const pending: PendingTransfer = { requested: null };
     this.transfers.set(uuid, pending);
     try {
-      const result = await this.qmp(files, step, (c) => transferGuest(c, incoming, opts, (control) => (pending.control = control)));
+      const result = await this.qmp(files, step, (c) =>
+        transferGuest(c, incoming, opts, (control) => {
+          pending.control = control;
+          // Asked for before the transfer could take it (its QMP session was opening).
+          if (pending.requested === 'abort') void control.abort().catch(() => undefined);
+          else if (pending.requested === 'force_complete') void control.forceComplete().catch(() => undefined);
+        }),
+      );
       if (result.outcome === 'completed') this.lastTransfer.set(uuid, result);
       return result.outcome;
     } catch (e) {
@@ -672,9 +685,18 @@ export class QemuDriver implements VirtDriver {
 
   private transferControl(step: string, uuid: string): TransferControl {
     this.alive(step);
-    const control = this.transfers.get(uuid)?.control;
-    if (!control) throw new VirtDriverError(step, `guest ${uuid} is not live-migrating from host ${this.host}`);
-    return control;
+    const pending = this.transfers.get(uuid);
+    if (!pending) throw new VirtDriverError(step, `guest ${uuid} is not live-migrating from host ${this.host}`);
+    if (pending.control) return pending.control;
+    // The transfer is starting: it takes the request as soon as it can.
+    return {
+      abort: async () => {
+        pending.requested = 'abort';
+      },
+      forceComplete: async () => {
+        pending.requested ??= 'force_complete';
+      },
+    };
   }
 
   /** Ports the guests waiting here for a live migration were given. */
