@@ -193,6 +193,23 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     assert.ok(!existsSync(guestDir(dest)), 'nothing is left on the destination');
     await counterPasses(lastCounter(await consoleLog()));
     await audit();
+    // QEMU's default speed again for the moves that follow.
+    const reset = await QmpClient.connect(join(guestDir(source), 'qmp.sock'));
+    await reset.execute('migrate-set-parameters', { 'max-bandwidth': 128 * 1024 * 1024 });
+    reset.close();
+  });
+
+  it('openstack server migrate --live-migration moves it too, without a reboot', async () => {
+    const source = await hostOf();
+    const dest = other(source);
+    const counted = lastCounter(await consoleLog());
+    await m.cli.ok(ADMIN, ['server', 'migrate', '--live-migration', '--host', dest, '--wait', serverId], { version: '2.30' });
+    const s = await waitStatus('ACTIVE');
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], dest);
+    const log = await counterPasses(counted);
+    assert.equal(banners(log), 0, 'no boot on the destination');
+    await waitGone(guestDir(source));
+    await audit();
   });
 
   it('cold migration copies the disk to the other host and boots it there; confirm drops the source copy', async () => {
