@@ -309,14 +309,43 @@ export class QemuDriver implements VirtDriver {
     });
   }
 
-  async rescue(uuid: string, _rescueImageRef: string | null): Promise<void> {
-    this.require('rescue', uuid);
-    throw this.unsupported('rescue', 'rescue');
+  /**
+   * Boots the guest from a fresh disk of the rescue image (its own image
+   * when none is given), its own disk attached second, as Nova's libvirt
+   * driver does. Repeatable: a guest rescued already is left so.
+   */
+  rescue(uuid: string, rescueImageRef: string | null): Promise<void> {
+    const step = 'rescue';
+    return this.locked(step, uuid, async () => {
+      const { files, record } = this.require(step, uuid);
+      if (record.rescue && livePid(files, uuid) !== null) return;
+      const imageRef = rescueImageRef ?? record.spec.imageRef;
+      await this.stopQemu(files, uuid);
+      const rf = files.rescueFiles;
+      for (const f of [rf.disk, rf.kernel, rf.ramdisk, files.savedState]) rmSync(f, { force: true });
+      const boot = await this.prepareDisk(step, record.spec, files, imageRef, rf);
+      const rescued: GuestRecord = {
+        ...record,
+        rescue: { imageRef: imageRef ?? '', commandLine: boot.commandLine, hasKernel: boot.hasKernel, hasRamdisk: boot.hasRamdisk },
+      };
+      this.save(files, rescued);
+      await this.start(step, files, rescued);
+    });
   }
 
-  async unrescue(uuid: string): Promise<void> {
-    this.require('unrescue', uuid);
-    throw this.unsupported('unrescue', 'unrescue');
+  /** Boots the guest from its own disk again; the rescue disk goes. Repeatable. */
+  unrescue(uuid: string): Promise<void> {
+    const step = 'unrescue';
+    return this.locked(step, uuid, async () => {
+      const { files, record } = this.require(step, uuid);
+      if (!record.rescue && livePid(files, uuid) !== null) return;
+      await this.stopQemu(files, uuid);
+      const rf = files.rescueFiles;
+      for (const f of [rf.disk, rf.kernel, rf.ramdisk]) rmSync(f, { force: true });
+      const back: GuestRecord = { ...record, rescue: null };
+      this.save(files, back);
+      await this.start(step, files, back);
+    });
   }
 
   /** The guest's disk flattened into a standalone qcow2 (read while the guest runs). */
@@ -645,7 +674,7 @@ export class QemuDriver implements VirtDriver {
       spec: r.spec,
       networkInfo: r.networkInfo,
       networkInjections: r.networkInjections,
-      rescueImageRef: null,
+      rescueImageRef: r.rescue ? r.rescue.imageRef : null,
       migratingTo: r.migratingTo ?? null,
     });
   }
@@ -735,20 +764,26 @@ export class QemuDriver implements VirtDriver {
     }
   }
 
-  /** Fetches the image, caches its data under `_base`, and makes the guest's overlay, kernel and ramdisk. */
-  private async prepareDisk(step: string, spec: GuestSpec, files: GuestFiles): Promise<GuestRecord> {
-    if (!spec.imageRef) throw new VirtDriverError(step, `guest ${spec.uuid}: the qemu driver boots guests from images only (no volume-backed servers yet)`);
-    const image = await this.image(step, spec.imageRef);
+  /** Fetches the image, caches its data under `_base`, and makes the guest's overlay, kernel and ramdisk (at `to`, the guest's own by default). */
+  private async prepareDisk(
+    step: string,
+    spec: GuestSpec,
+    files: GuestFiles,
+    imageRef: string | null = spec.imageRef,
+    to: { disk: string; kernel: string; ramdisk: string } = files,
+  ): Promise<GuestRecord> {
+    if (!imageRef) throw new VirtDriverError(step, `guest ${spec.uuid}: the qemu driver boots guests from images only (no volume-backed servers yet)`);
+    const image = await this.image(step, imageRef);
     const format = DISK_FORMATS[image.diskFormat ?? ''];
     if (!format) throw new VirtDriverError(step, `image ${image.id} has disk_format ${String(image.diskFormat)}: a root disk must be qcow2, raw or ami`);
     const base = this.cached(image);
     const info = await imageInfo(base);
     const wanted = spec.rootGb * GIB;
-    await createOverlay(files.disk, base, info.format === 'qcow2' ? 'qcow2' : format, wanted > info.virtualSize ? wanted : undefined);
+    await createOverlay(to.disk, base, info.format === 'qcow2' ? 'qcow2' : format, wanted > info.virtualSize ? wanted : undefined);
     const kernelId = image.properties['kernel_id'];
     const ramdiskId = image.properties['ramdisk_id'];
-    if (kernelId) copyFileSync(this.cached(await this.image(step, kernelId)), files.kernel);
-    if (kernelId && ramdiskId) copyFileSync(this.cached(await this.image(step, ramdiskId)), files.ramdisk);
+    if (kernelId) copyFileSync(this.cached(await this.image(step, kernelId)), to.kernel);
+    if (kernelId && ramdiskId) copyFileSync(this.cached(await this.image(step, ramdiskId)), to.ramdisk);
     return {
       version: 1,
       host: this.host,
@@ -820,6 +855,16 @@ export class QemuDriver implements VirtDriver {
         kernel: record.hasKernel,
         ramdisk: record.hasRamdisk,
         commandLine: record.commandLine,
+        ...(record.rescue
+          ? {
+              rescue: {
+                disk: files.rescueFiles.disk,
+                kernel: record.rescue.hasKernel ? files.rescueFiles.kernel : null,
+                ramdisk: record.rescue.hasRamdisk ? files.rescueFiles.ramdisk : null,
+                commandLine: record.rescue.commandLine,
+              },
+            }
+          : {}),
         ...incoming,
       });
     } catch (e) {

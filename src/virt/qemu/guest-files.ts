@@ -24,6 +24,8 @@ export interface GuestRecord {
   networkInjections: number;
   /** When QEMU was last started for it (ms since the epoch); null while off. */
   startedAt: number | null;
+  /** While rescued: the rescue image booted, its boot settings (its disk, kernel and ramdisk are the `.rescue` files). */
+  rescue?: { imageRef: string; commandLine: string | null; hasKernel: boolean; hasRamdisk: boolean } | null;
   /** Destination host of a cold migration or resize this guest is the source of, until confirmed or reverted. */
   migratingTo?: string | null;
   /** Where this (stopped) guest's disk is served for the destination of that move (see disk-export.ts). */
@@ -58,6 +60,10 @@ export class GuestFiles {
   }
   get qemuLog(): string {
     return join(this.dir, 'qemu.log');
+  }
+  /** The rescue image's disk, kernel and ramdisk, while the guest is rescued. */
+  get rescueFiles(): { disk: string; kernel: string; ramdisk: string } {
+    return { disk: join(this.dir, 'disk.rescue'), kernel: join(this.dir, 'kernel.rescue'), ramdisk: join(this.dir, 'ramdisk.rescue') };
   }
   /** The memory state of a suspended guest. */
   get savedState(): string {
