@@ -193,6 +193,29 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     assert.ok(!existsSync(guestDir(dest)), 'nothing is left on the destination');
     await counterPasses(lastCounter(await consoleLog()));
     await audit();
+  });
+
+  it('an agent killed with -9 during a live migration comes back, cancels the transfer and the guest runs on at the source', async () => {
+    const source = await hostOf();
+    const dest = other(source);
+    const pid = qemuPid(source)!;
+    await action({ 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.25');
+    let running: any;
+    for (const end = Date.now() + 60_000; !running && Date.now() < end; await sleep(100)) {
+      const list = await api('GET', `/servers/${serverId}/migrations`, undefined, '2.23');
+      running = (list.body.migrations as any[]).find((x) => x.status === 'running' && x.memory_processed_bytes > 0);
+    }
+    assert.ok(running, 'the memory transfer was seen running');
+    const ports = m.ports;
+    await m.kill();
+    m = await startMagnetar({ dataDir, ports, set: SET });
+    await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'error'), 60_000);
+    const s = await waitStatus('ACTIVE');
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], source);
+    assert.equal(qemuPid(source), pid, 'the same QEMU runs the guest');
+    await waitGone(guestDir(dest));
+    await counterPasses(lastCounter(await consoleLog()));
+    await audit();
     // QEMU's default speed again for the moves that follow.
     const reset = await QmpClient.connect(join(guestDir(source), 'qmp.sock'));
     await reset.execute('migrate-set-parameters', { 'max-bandwidth': 128 * 1024 * 1024 });

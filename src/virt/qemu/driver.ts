@@ -101,6 +101,8 @@ export class QemuDriver implements VirtDriver {
       if (!r) continue;
       if (r.host !== host) throw new VirtDriverError('init', `${dir} belongs to host ${r.host}, not ${host}`);
       if (livePid(files, r.spec.uuid) === null) continue;
+      // A live migration an earlier life started ends here: the agent rolls it back, and the guest runs on.
+      await this.cancelOrphanTransfer(files).catch(() => undefined);
       const status = await this.queryStatus(files).catch(() => null);
       if (status === 'running' && r.power !== 'running') this.save(files, { ...r, power: 'running' });
       else if (status === 'paused' && r.power !== 'paused') this.save(files, { ...r, power: 'paused' });
@@ -601,7 +603,7 @@ export class QemuDriver implements VirtDriver {
           // Asked for before the transfer could take it (its QMP session was opening).
           if (pending.requested === 'abort') void control.abort().catch(() => undefined);
           else if (pending.requested === 'force_complete') void control.forceComplete().catch(() => undefined);
-        }),
+        }, () => !this.halted),
       );
       if (result.outcome === 'completed') this.lastTransfer.set(uuid, result);
       return result.outcome;
@@ -891,6 +893,16 @@ export class QemuDriver implements VirtDriver {
       killHard(files, uuid);
       await waitExit(files, uuid, QUIT_GRACE_MS);
     }
+  }
+
+  /** Cancels a live migration (and its disk mirror) still under way from a guest whose agent died. */
+  private async cancelOrphanTransfer(files: GuestFiles): Promise<void> {
+    await this.qmp(files, 'init', async (c) => {
+      const m = (await c.execute('query-migrate')) as { status?: string };
+      if (['setup', 'active', 'pre-switchover', 'device'].includes(m.status ?? '')) await c.execute('migrate_cancel');
+      const jobs = (await c.execute('query-block-jobs')) as unknown as Array<{ device: string }>;
+      for (const j of jobs) await c.execute('block-job-cancel', { device: j.device, force: true });
+    });
   }
 
   private async queryStatus(files: GuestFiles): Promise<string | null> {

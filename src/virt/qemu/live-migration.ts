@@ -60,11 +60,15 @@ interface MigrateInfo {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+class AgentStopped extends Error {}
+
 export async function transferGuest(
   qmp: QmpClient,
   incoming: IncomingGuest,
   opts: LiveMigrationOptions,
   register: (c: TransferControl) => void,
+  /** False once the agent driving the source has stopped: the loop lets go of the guest (its next life cancels the transfer). */
+  stillDriven: () => boolean = () => true,
 ): Promise<TransferResult> {
   const started = Date.now();
   let aborted = false;
@@ -135,6 +139,7 @@ export async function transferGuest(
       }
       await checkTimeout();
       await sleep(POLL_MS);
+      if (!stillDriven()) throw new AgentStopped('the agent stopped during the transfer');
     }
   }
 
@@ -171,5 +176,6 @@ export async function transferGuest(
     report();
     await checkTimeout();
     await sleep(POLL_MS);
+    if (!stillDriven()) throw new AgentStopped('the agent stopped during the transfer');
   }
 }
