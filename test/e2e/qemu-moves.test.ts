@@ -2,7 +2,9 @@
 // between two hosts of one machine (its disk mirrored into the destination's
 // NBD export, its memory streamed by QEMU) while its console counter goes on
 // without a reboot; a live migration slowed down is aborted and the guest
-// stays where it was, still counting; a cold migration copies the stopped
+// stays where it was, still counting, as it does when the source's agent is
+// killed mid-transfer and comes back; force-complete pauses a transfer that
+// cannot converge so it completes; a cold migration copies the stopped
 // guest's disk over NBD to the other host and boots it there (confirm drops
 // the source copy); a resize grows the copied disk and revert boots the
 // untouched source again — the count kept on the disk goes on each time;
@@ -220,6 +222,31 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     const reset = await QmpClient.connect(join(guestDir(source), 'qmp.sock'));
     await reset.execute('migrate-set-parameters', { 'max-bandwidth': 128 * 1024 * 1024 });
     reset.close();
+  });
+
+  it('force-complete pauses a live migration that cannot converge: it completes and the guest runs on at the destination', async () => {
+    const source = await hostOf();
+    const dest = other(source);
+    // A downtime limit the running guest's dirtied pages always exceed.
+    const qmp = await QmpClient.connect(join(guestDir(source), 'qmp.sock'));
+    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 16 * 1024 * 1024, 'downtime-limit': 1 });
+    qmp.close();
+    await action({ 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.25');
+    let running: any;
+    for (const end = Date.now() + 60_000; !running && Date.now() < end; await sleep(100)) {
+      const list = await api('GET', `/servers/${serverId}/migrations`, undefined, '2.23');
+      running = (list.body.migrations as any[]).find((x) => x.status === 'running' && x.memory_processed_bytes > 0);
+    }
+    assert.ok(running, 'the memory transfer was seen running');
+    const r = await api('POST', `/servers/${serverId}/migrations/${running.id}/action`, { force_complete: null }, '2.22');
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'completed'), 60_000);
+    const s = await waitStatus('ACTIVE');
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], dest);
+    assert.equal(s['OS-EXT-STS:power_state'], 1, 'resumed at the destination');
+    await counterPasses(lastCounter(await consoleLog()));
+    await waitGone(guestDir(source));
+    await audit();
   });
 
   it('openstack server migrate --live-migration moves it too, without a reboot', async () => {
