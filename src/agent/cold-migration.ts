@@ -14,7 +14,8 @@
 // A step whose server was reset or deleted underneath it undoes what it did
 // on its own host and gives the move up.
 import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
-import type { Handlers, JobHandle, MessageArgs } from '../rpc/bus.js';
+import type { Handlers, JobHandle, Json, MessageArgs } from '../rpc/bus.js';
+import type { LiveMigrateData } from '../virt/driver.js';
 import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import type { AgentContext } from './context.js';
 import { guestSpec, hostEvent } from './context.js';
@@ -46,8 +47,9 @@ function describe(err: unknown): { message: string; details: string } {
 }
 
 /** Queues the next host's step of the same move. */
-function next(tx: Tx, host: string | null, method: string, s: StepArgs, requestId: string | undefined): Promise<number> {
-  return tx.post(`compute.${host ?? ''}`, method, { instance_uuid: s.instanceUuid, migration_id: s.migrationId }, { requestId, instanceUuid: s.instanceUuid });
+function next(tx: Tx, host: string | null, method: string, s: StepArgs, requestId: string | undefined, migrateData?: Json): Promise<number> {
+  const args = { instance_uuid: s.instanceUuid, migration_id: s.migrationId, ...(migrateData !== undefined && migrateData !== null ? { migrate_data: migrateData } : {}) };
+  return tx.post(`compute.${host ?? ''}`, method, args, { requestId, instanceUuid: s.instanceUuid });
 }
 
 /**
@@ -174,6 +176,8 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
         if (inst) await restoreSourceGuest(inst);
         return endOnSource(m, inst, mctx.job);
       }
+      // What the destination needs to fetch the disk (the driver's answer; repeatable).
+      let migrateData: Json | undefined;
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'resize_instance', async () => {
           if (m.status === 'pre-migrating') {
@@ -184,7 +188,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
             });
             if (!started) throw new Error(`Instance ${s.instanceUuid} changed before its disk was sent`);
           }
-          await ctx.driver.migrateDiskAndPowerOff(s.instanceUuid, m.dest_compute ?? '');
+          migrateData = ((await ctx.driver.migrateDiskAndPowerOff(s.instanceUuid, m.dest_compute ?? '')) ?? undefined) as Json | undefined;
         });
       } catch (err) {
         if (err instanceof Error && err.name === 'CrashPointReached') throw err;
@@ -210,7 +214,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
           { taskState: [TaskState.RESIZE_MIGRATING] },
         );
         if (!moved) throw new Error('reset');
-        await next(tx, m.dest_compute, 'finish_resize', s, mctx.requestId);
+        await next(tx, m.dest_compute, 'finish_resize', s, mctx.requestId, migrateData);
         await tx.finish(mctx.job);
         return true;
       }).catch(async (err: unknown) => {
@@ -251,7 +255,8 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
             taskState: [TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH],
           });
           if (!ok) throw new Error(`Instance ${inst.uuid} was reset while it was being moved`);
-          await ctx.driver.finishMigration(guestSpec(inst, flavor), powerOn);
+          const data = args['migrate_data'];
+          await ctx.driver.finishMigration(guestSpec(inst, flavor), powerOn, data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as LiveMigrateData) : undefined);
         });
       } catch (err) {
         if (err instanceof Error && err.name === 'CrashPointReached') throw err;

@@ -6,7 +6,7 @@
 // transaction) and the source's clean-up, or rollback — plus force-complete
 // and abort of a run in progress. A run an earlier life of the source agent
 // did not finish is settled from its status when the job comes back.
-import type { Handlers, MessageArgs } from '../rpc/bus.js';
+import type { Handlers, MessageArgs, Json } from '../rpc/bus.js';
 import { MessagingTimeout } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
 import { guestSpec, hostEvent } from './context.js';
@@ -15,7 +15,7 @@ import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import type { MigrationRow, MigrationUpdate } from '../db/schema.js';
 import { transact } from '../jobs/transaction.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
-import { VirtDriverError, type LiveMigrationProgress, type PowerStateValue } from '../virt/driver.js';
+import { VirtDriverError, type LiveMigrateData, type LiveMigrationProgress, type PowerStateValue } from '../virt/driver.js';
 import { InstanceNotFound } from '../compute/errors.js';
 import { InvalidMigrationState, MigrationPreCheckError } from '../compute/live-migration-errors.js';
 import { TaskState, VmState } from '../compute/states.js';
@@ -170,8 +170,9 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     try {
       run.phase = 'preparing';
       await setMigration(mig, { status: 'preparing' }, ['queued']);
+      let migrateData: unknown;
       try {
-        await ctx.bus.call(`compute.${dest}`, 'pre_live_migration', { instance_uuid: uuid, source: ctx.host }, { requestId });
+        migrateData = await ctx.bus.call(`compute.${dest}`, 'pre_live_migration', { instance_uuid: uuid, source: ctx.host, block_migration: blockMigration }, { requestId });
       } catch (err) {
         await rollback(uuid, run, dest, ['preparing'], 'error', requestId, true);
         throw err;
@@ -191,6 +192,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         onProgress: (p) => progress.report(p),
         completionTimeout: ctx.conf.num('compute', 'live_migration_completion_timeout'),
         timeoutAction: ctx.conf.str('compute', 'live_migration_timeout_action') === 'force_complete' ? 'force_complete' : 'abort',
+        ...(migrateData !== null && typeof migrateData === 'object' && !Array.isArray(migrateData) ? { migrateData: migrateData as LiveMigrateData } : {}),
       });
       transferring.catch(() => undefined);
       let outcome;
@@ -206,6 +208,8 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         throw err;
       }
       await progress.done();
+      const figures = outcome === 'completed' ? ctx.driver.lastLiveMigration?.(uuid) : undefined;
+      if (figures) ctx.log.info({ instance: uuid, dest, totalTimeMs: figures.totalTimeMs, downtimeMs: figures.downtimeMs }, 'live migration transferred the guest');
       if (outcome === 'cancelled') {
         await rollback(uuid, run, dest, ['running'], 'cancelled', requestId, true);
         return;
@@ -295,9 +299,10 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
           if (err instanceof GroupAffinityViolation) throw new MigrationPreCheckError(`Failed to validate instance group policy due to: ${err.message}`);
           throw err;
         }
-        // `auto` on the simulated hosts means shared storage: no block migration.
-        const block = args['block_migration'] === true;
-        await preCheck(() => ctx.driver.checkCanLiveMigrateDestination(guestSpec(inst, flavorOf(inst)), source, block));
+        // `auto` (null) is the driver's to decide; one that does not decide keeps it as no block migration.
+        const asked = typeof args['block_migration'] === 'boolean' ? args['block_migration'] : null;
+        const decided = await preCheck(() => ctx.driver.checkCanLiveMigrateDestination(guestSpec(inst, flavorOf(inst)), source, asked));
+        const block = typeof decided === 'boolean' ? decided : asked === true;
         await preCheck(() =>
           ctx.bus.call(`compute.${source}`, 'check_can_live_migrate_source', { instance_uuid: uuid, dest: ctx.host }, { requestId: mctx.requestId }),
         );
@@ -315,11 +320,12 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
 
     async pre_live_migration(args, mctx) {
       const uuid = str(args, 'instance_uuid');
-      await hostEvent(ctx, uuid, mctx.requestId, 'pre_live_migration', async () => {
+      return hostEvent(ctx, uuid, mctx.requestId, 'pre_live_migration', async () => {
         const inst = await instanceOrFail(uuid);
         // The definitive check: another move may have come here since the pre-checks.
         await validateInstanceGroupPolicy(ctx.db.kysely, ctx.conf, uuid, ctx.host);
-        await ctx.driver.preLiveMigration(guestSpec(inst, flavorOf(inst)), str(args, 'source'));
+        const data = await ctx.driver.preLiveMigration(guestSpec(inst, flavorOf(inst)), str(args, 'source'), args['block_migration'] === true);
+        return (data ?? null) as Json;
       });
     },
 

@@ -139,6 +139,9 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('qemu', 'vcpus', 'int', 0, 'vCPUs each qemu host reports; 0 = this machine\'s'),
   opt('qemu', 'memory_mb', 'int', 0, 'RAM (MB) each qemu host reports; 0 = this machine\'s'),
   opt('qemu', 'local_gb', 'int', 0, 'Disk (GB) each qemu host reports; 0 = the size of the instances path\'s file system'),
+  opt('qemu', 'live_migration_inbound_addr', 'string', '127.0.0.1', 'Address a qemu host listens on for a guest arriving by live migration (its memory and, for block migration, its disk over NBD)'),
+  opt('qemu', 'migration_port_min', 'int', 49152, 'Lowest port an incoming live migration listens on'),
+  opt('qemu', 'migration_port_max', 'int', 49215, 'Highest port an incoming live migration listens on'),
   opt('qemu', 'wait_soft_reboot_seconds', 'float', 120, 'Seconds a soft reboot waits for the guest to power off before it resets it'),
   opt('fake', 'faults', 'list', [], 'Injected failures: step[@host][#server][*count] entries, e.g. spawn@compute2, live_migration#<uuid>*1'),
 ];

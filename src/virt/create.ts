@@ -67,6 +67,13 @@ export function createVirtDriver(
       inventory: { vcpus: conf.num('qemu', 'vcpus'), memoryMb: conf.num('qemu', 'memory_mb'), localGb: conf.num('qemu', 'local_gb') },
       shutdownTimeout: conf.num('DEFAULT', 'shutdown_timeout'),
       softRebootTimeout: conf.num('qemu', 'wait_soft_reboot_seconds'),
+      liveMigration: {
+        inboundAddr: conf.str('qemu', 'live_migration_inbound_addr'),
+        portMin: conf.num('qemu', 'migration_port_min'),
+        portMax: conf.num('qemu', 'migration_port_max'),
+      },
+      // Hosts sharing one configuration share storage when their instances paths are one directory.
+      sharesInstancesPathWith: (other) => instancesDir(conf, other) === instancesDir(conf, host),
     });
   }
   if (kind !== 'fake') throw new Error(`unknown virt driver '${String(kind)}'`);

@@ -90,7 +90,12 @@ export interface LiveMigrationOptions {
   readonly completionTimeout: number;
   /** 'abort' cancels at the timeout; 'force_complete' finishes at once. */
   readonly timeoutAction: 'abort' | 'force_complete';
+  /** What the destination's preLiveMigration answered (where to send the guest). */
+  readonly migrateData?: LiveMigrateData;
 }
+
+/** The destination's answer to preLiveMigration: where its waiting QEMU listens (JSON, it crosses hosts). */
+export type LiveMigrateData = Readonly<Record<string, unknown>>;
 
 /** Failure raised by a driver; `step` names what failed (e.g. 'spawn'). */
 export class VirtDriverError extends Error {
@@ -138,8 +143,9 @@ export interface VirtDriver {
   consoleOutput(uuid: string): Promise<string | null>;
 
   // cold migration / resize: source then destination
-  migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<void>;
-  finishMigration(spec: GuestSpec, powerOn: boolean): Promise<void>;
+  /** Repeatable; what it returns reaches finishMigration on the destination as `migrateData` (e.g. where to fetch the disk). */
+  migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<LiveMigrateData | void>;
+  finishMigration(spec: GuestSpec, powerOn: boolean, migrateData?: LiveMigrateData): Promise<void>;
   /** Source side of confirm: drop the old guest. */
   confirmMigration(uuid: string): Promise<void>;
   /** Destination side of revert: drop the new guest. */
@@ -148,9 +154,15 @@ export interface VirtDriver {
   finishRevertMigration(spec: GuestSpec, powerOn: boolean): Promise<void>;
 
   // live migration
-  checkCanLiveMigrateDestination(spec: GuestSpec, sourceHost: string, blockMigration: boolean): Promise<void>;
+  /**
+   * `blockMigration` null is the API's `auto`: the driver decides (block
+   * unless the instances path is shared) and returns its choice; a driver
+   * that returns nothing keeps `auto` as no block migration.
+   */
+  checkCanLiveMigrateDestination(spec: GuestSpec, sourceHost: string, blockMigration: boolean | null): Promise<boolean | void>;
   checkCanLiveMigrateSource(uuid: string, destHost: string): Promise<void>;
-  preLiveMigration(spec: GuestSpec, sourceHost: string): Promise<void>;
+  /** Prepares the destination; what it returns reaches liveMigration on the source as `migrateData`. */
+  preLiveMigration(spec: GuestSpec, sourceHost: string, blockMigration: boolean): Promise<LiveMigrateData | void>;
   /** Runs on the source; resolves when the transfer ends. */
   liveMigration(uuid: string, opts: LiveMigrationOptions): Promise<LiveMigrationOutcome>;
   liveMigrationForceComplete(uuid: string): Promise<void>;
@@ -160,6 +172,9 @@ export interface VirtDriver {
   rollbackLiveMigrationAtDestination(uuid: string): Promise<void>;
   /** On the source, after a completed transfer: forget the guest. */
   cleanupAfterLiveMigration(uuid: string): Promise<void>;
+
+  /** The hypervisor's own figures of the guest's last completed live migration from this host, when it keeps them. */
+  lastLiveMigration?(uuid: string): { readonly totalTimeMs: number | null; readonly downtimeMs: number | null } | undefined;
 
   /** The agent driving this host died: stop every step under way and answer nothing more (guests live on). */
   halt?(): void;

@@ -431,7 +431,7 @@ export class FakeDriver implements VirtDriver {
 
   // ---- live migration
 
-  async checkCanLiveMigrateDestination(spec: GuestSpec, sourceHost: string, _blockMigration: boolean): Promise<void> {
+  async checkCanLiveMigrateDestination(spec: GuestSpec, sourceHost: string, _blockMigration: boolean | null): Promise<void> {
     const step = 'check_can_live_migrate_destination';
     if (sourceHost === this.host) throw new VirtDriverError(step, `cannot live-migrate ${spec.uuid} to its own host ${this.host}`);
     this.requireAbsent(step, spec.uuid);

@@ -14,14 +14,19 @@ import {
   type GuestInfo,
   type GuestSpec,
   type HostInventory,
+  type LiveMigrateData,
+  type LiveMigrationOptions,
   type LiveMigrationOutcome,
   type PowerStateValue,
   type VirtDriver,
 } from '../driver.js';
 import type { GuestImage, GuestImageSource } from '../image-source.js';
 import { GuestFiles, guestDirs, type GuestRecord, type IntendedPower } from './guest-files.js';
-import { createOverlay, flattenTo, imageInfo } from './qemu-img.js';
-import { killHard, launch, livePid, qemuVersion, waitExit, type VirtType } from './process.js';
+import { convertFrom, createOverlay, flattenTo, imageInfo, resizeDisk } from './qemu-img.js';
+import { diskExportFrom, exportPid, nbdUri, startExport, stopExport, type DiskExport } from './disk-export.js';
+import { killHard, launch, livePid, qemuVersion, ROOT_DRIVE, waitExit, type VirtType } from './process.js';
+import { freePorts } from './ports.js';
+import { incomingGuest, transferGuest, type IncomingGuest, type TransferControl } from './live-migration.js';
 import { QmpClient } from './qmp.js';
 import { processFigures } from './proc-stats.js';
 
@@ -39,6 +44,10 @@ export interface QemuDriverOptions {
   /** Seconds a soft reboot waits for the guest to power off before it is reset instead. */
   readonly softRebootTimeout: number;
   readonly hostIp?: string;
+  /** Where an incoming live migration listens: address and port range. */
+  readonly liveMigration: { readonly inboundAddr: string; readonly portMin: number; readonly portMax: number };
+  /** Whether `host` keeps its guests in this host's instances path too (shared storage). */
+  readonly sharesInstancesPathWith?: (host: string) => boolean;
 }
 
 const GIB = 1024 ** 3;
@@ -58,6 +67,12 @@ const POWER: Readonly<Record<IntendedPower, PowerStateValue>> = {
   suspended: PowerState.SUSPENDED,
 };
 
+/** A live migration from this host: its control once the transfer runs, or what was asked of it before. */
+interface PendingTransfer {
+  control?: TransferControl;
+  requested: 'abort' | 'force_complete' | null;
+}
+
 const POWER_NAMES: Readonly<Record<number, string>> = { 1: 'RUNNING', 3: 'PAUSED', 4: 'SHUTDOWN', 6: 'CRASHED', 7: 'SUSPENDED' };
 
 export class QemuDriver implements VirtDriver {
@@ -65,6 +80,9 @@ export class QemuDriver implements VirtDriver {
   private host = '';
   private halted = false;
   private version = 0;
+  /** Live migrations this host is the source of, by guest. */
+  private readonly transfers = new Map<string, PendingTransfer>();
+  private readonly lastTransfer = new Map<string, { totalTimeMs: number | null; downtimeMs: number | null }>();
   /** One step at a time per guest. */
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -83,6 +101,8 @@ export class QemuDriver implements VirtDriver {
       if (!r) continue;
       if (r.host !== host) throw new VirtDriverError('init', `${dir} belongs to host ${r.host}, not ${host}`);
       if (livePid(files, r.spec.uuid) === null) continue;
+      // A live migration an earlier life started ends here: the agent rolls it back, and the guest runs on.
+      await this.cancelOrphanTransfer(files).catch(() => undefined);
       const status = await this.queryStatus(files).catch(() => null);
       if (status === 'running' && r.power !== 'running') this.save(files, { ...r, power: 'running' });
       else if (status === 'paused' && r.power !== 'paused') this.save(files, { ...r, power: 'paused' });
@@ -166,6 +186,7 @@ export class QemuDriver implements VirtDriver {
     return this.locked('destroy', uuid, async () => {
       const files = this.files(uuid);
       await this.stopQemu(files, uuid);
+      await stopExport(files.dir, files.disk);
       const socket = files.qmpSocket;
       rmSync(files.dir, { recursive: true, force: true });
       rmSync(socket, { force: true });
@@ -290,14 +311,43 @@ export class QemuDriver implements VirtDriver {
     });
   }
 
-  async rescue(uuid: string, _rescueImageRef: string | null): Promise<void> {
-    this.require('rescue', uuid);
-    throw this.unsupported('rescue', 'rescue');
+  /**
+   * Boots the guest from a fresh disk of the rescue image (its own image
+   * when none is given), its own disk attached second, as Nova's libvirt
+   * driver does. Repeatable: a guest rescued already is left so.
+   */
+  rescue(uuid: string, rescueImageRef: string | null): Promise<void> {
+    const step = 'rescue';
+    return this.locked(step, uuid, async () => {
+      const { files, record } = this.require(step, uuid);
+      if (record.rescue && livePid(files, uuid) !== null) return;
+      const imageRef = rescueImageRef ?? record.spec.imageRef;
+      await this.stopQemu(files, uuid);
+      const rf = files.rescueFiles;
+      for (const f of [rf.disk, rf.kernel, rf.ramdisk, files.savedState]) rmSync(f, { force: true });
+      const boot = await this.prepareDisk(step, record.spec, files, imageRef, rf);
+      const rescued: GuestRecord = {
+        ...record,
+        rescue: { imageRef: imageRef ?? '', commandLine: boot.commandLine, hasKernel: boot.hasKernel, hasRamdisk: boot.hasRamdisk },
+      };
+      this.save(files, rescued);
+      await this.start(step, files, rescued);
+    });
   }
 
-  async unrescue(uuid: string): Promise<void> {
-    this.require('unrescue', uuid);
-    throw this.unsupported('unrescue', 'unrescue');
+  /** Boots the guest from its own disk again; the rescue disk goes. Repeatable. */
+  unrescue(uuid: string): Promise<void> {
+    const step = 'unrescue';
+    return this.locked(step, uuid, async () => {
+      const { files, record } = this.require(step, uuid);
+      if (!record.rescue && livePid(files, uuid) !== null) return;
+      await this.stopQemu(files, uuid);
+      const rf = files.rescueFiles;
+      for (const f of [rf.disk, rf.kernel, rf.ramdisk]) rmSync(f, { force: true });
+      const back: GuestRecord = { ...record, rescue: null };
+      this.save(files, back);
+      await this.start(step, files, back);
+    });
   }
 
   /** The guest's disk flattened into a standalone qcow2 (read while the guest runs). */
@@ -382,59 +432,234 @@ export class QemuDriver implements VirtDriver {
 
   // ---- moves: not yet on this driver
 
-  async migrateDiskAndPowerOff(uuid: string, _destHost: string): Promise<void> {
-    throw this.unsupported('migrate_disk_and_power_off', 'cold migration and resize', uuid);
+  /**
+   * Source of a cold migration or resize: the guest is powered off (ACPI,
+   * then hard after the shutdown timeout) and its disk served read-only over
+   * NBD by qemu-nbd for the destination to copy. Repeatable: an export that
+   * runs already is answered again.
+   */
+  migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<LiveMigrateData> {
+    const step = 'migrate_disk_and_power_off';
+    return this.locked(step, uuid, async () => {
+      const { files, record } = this.require(step, uuid);
+      if (destHost === this.host) throw this.unsupported(step, 'a resize to the same host', uuid);
+      const running = exportPid(files.dir, files.disk) !== null ? diskExportFrom(record.diskExport) : null;
+      if (running && record.migratingTo === destHost) return running as unknown as LiveMigrateData;
+      if (livePid(files, uuid) !== null) {
+        const gone = this.powerOf(files, record) === PowerState.RUNNING && (await this.acpiPowerdown(files, uuid, this.opts.shutdownTimeout));
+        if (!gone) await this.stopQemu(files, uuid);
+      }
+      rmSync(files.savedState, { force: true });
+      await stopExport(files.dir, files.disk);
+      const addr = this.opts.liveMigration.inboundAddr;
+      const [port] = await freePorts(addr, this.opts.liveMigration.portMin, this.opts.liveMigration.portMax, 1, this.portsInUse());
+      const served: DiskExport = { host: addr, port: port!, exportName: `disk-${uuid}` };
+      this.save(files, { ...record, power: 'shutdown', startedAt: null, migratingTo: destHost, diskExport: served });
+      await startExport(files.dir, files.disk, served);
+      return served as unknown as LiveMigrateData;
+    });
   }
 
-  async finishMigration(spec: GuestSpec, _powerOn: boolean): Promise<void> {
-    throw this.unsupported('finish_migration', 'cold migration and resize', spec.uuid);
+  /**
+   * Destination: the disk copied from the source's export with qemu-img
+   * convert (grown for a resize), kernel and ramdisk from the image, then
+   * started unless it was off. Repeatable: a disk already copied is kept.
+   */
+  finishMigration(spec: GuestSpec, powerOn: boolean, migrateData?: LiveMigrateData): Promise<void> {
+    const step = 'finish_migration';
+    return this.locked(step, spec.uuid, async () => {
+      const files = this.files(spec.uuid);
+      let record = files.read();
+      if (!record) {
+        const from = diskExportFrom(migrateData);
+        if (!from) throw new VirtDriverError(step, `guest ${spec.uuid}: the source gave no disk to copy`);
+        rmSync(files.dir, { recursive: true, force: true });
+        mkdirSync(files.dir, { recursive: true });
+        // The kernel, ramdisk and boot settings come from the image, as at spawn; the disk from the source.
+        const fresh = await this.prepareDisk(step, spec, files);
+        const tmp = `${files.disk}.copy`;
+        await convertFrom(nbdUri(from), tmp).catch((e: unknown) => {
+          throw new VirtDriverError(step, (e as Error).message);
+        });
+        const wanted = spec.rootGb * GIB;
+        if (wanted > (await imageInfo(tmp)).virtualSize) await resizeDisk(tmp, wanted);
+        renameSync(tmp, files.disk);
+        record = { ...fresh, power: 'shutdown' };
+        this.save(files, record);
+      }
+      record = { ...record, spec };
+      this.save(files, record);
+      if (powerOn && livePid(files, spec.uuid) === null) await this.start(step, files, record);
+    });
   }
 
-  async confirmMigration(uuid: string): Promise<void> {
-    if (this.files(uuid).read()) throw this.unsupported('confirm_migration', 'cold migration and resize', uuid);
+  /** Source side of confirm: the export ends and the old guest's files go. Repeatable. */
+  confirmMigration(uuid: string): Promise<void> {
+    return this.locked('confirm_migration', uuid, async () => {
+      const files = this.files(uuid);
+      const record = files.read();
+      if (!record) return;
+      if (!record.migratingTo) throw new VirtDriverError('confirm_migration', `guest ${uuid} on host ${this.host} is not being migrated`);
+      await stopExport(files.dir, files.disk);
+      await this.stopQemu(files, uuid);
+      rmSync(files.dir, { recursive: true, force: true });
+    });
   }
 
+  /** Destination side of revert: the copy goes. Repeatable. */
   async revertMigrationAtDestination(uuid: string): Promise<void> {
-    if (this.files(uuid).read()) throw this.unsupported('revert_migration', 'cold migration and resize', uuid);
+    await this.destroy(uuid);
   }
 
-  async finishRevertMigration(spec: GuestSpec, _powerOn: boolean): Promise<void> {
-    throw this.unsupported('finish_revert_migration', 'cold migration and resize', spec.uuid);
+  /** Source side of revert (or of a failed move): the export ends and the old guest, untouched, starts again unless it was off. Repeatable. */
+  finishRevertMigration(spec: GuestSpec, powerOn: boolean): Promise<void> {
+    const step = 'finish_revert_migration';
+    return this.locked(step, spec.uuid, async () => {
+      const { files, record } = this.require(step, spec.uuid);
+      await stopExport(files.dir, files.disk);
+      const { diskExport: _gone, ...rest } = record;
+      const back: GuestRecord = { ...rest, spec, migratingTo: null };
+      this.save(files, back);
+      if (powerOn && livePid(files, spec.uuid) === null) await this.start(step, files, back);
+    });
   }
 
-  async checkCanLiveMigrateDestination(spec: GuestSpec, _sourceHost: string, _blockMigration: boolean): Promise<void> {
-    throw this.unsupported('check_can_live_migrate_destination', 'live migration', spec.uuid);
+  /**
+   * Here the guest's disk must be copied (block migration) unless the
+   * instances path is shared with the source; `auto` (null) decides so, as
+   * Nova's libvirt driver does.
+   */
+  async checkCanLiveMigrateDestination(spec: GuestSpec, sourceHost: string, blockMigration: boolean | null): Promise<boolean> {
+    const step = 'check_can_live_migrate_destination';
+    this.alive(step);
+    if (sourceHost === this.host) throw new VirtDriverError(step, `cannot live-migrate ${spec.uuid} to its own host ${this.host}`);
+    if (this.files(spec.uuid).read()) throw new VirtDriverError(step, `guest ${spec.uuid} already exists on host ${this.host}`);
+    const shared = this.opts.sharesInstancesPathWith?.(sourceHost) ?? false;
+    const block = blockMigration ?? !shared;
+    if (block && shared) throw new VirtDriverError(step, 'Block migration can not be used with shared storage.');
+    if (!block) {
+      if (!shared)
+        throw new VirtDriverError(step, `${this.host} is not on shared storage: Shared storage live-migration requires either shared storage or boot-from-volume with no local disks.`);
+      throw this.unsupported(step, 'live migration over a shared instances path', spec.uuid);
+    }
+    return block;
   }
 
-  async checkCanLiveMigrateSource(uuid: string, _destHost: string): Promise<void> {
-    throw this.unsupported('check_can_live_migrate_source', 'live migration', uuid);
+  async checkCanLiveMigrateSource(uuid: string, destHost: string): Promise<void> {
+    const step = 'check_can_live_migrate_source';
+    if (destHost === this.host) throw new VirtDriverError(step, `cannot live-migrate ${uuid} to its own host ${this.host}`);
+    this.requireState(step, uuid, [PowerState.RUNNING, PowerState.PAUSED]);
   }
 
-  async preLiveMigration(spec: GuestSpec, _sourceHost: string): Promise<void> {
-    throw this.unsupported('pre_live_migration', 'live migration', spec.uuid);
+  /**
+   * A QEMU waiting for the guest: the disk made from the same image, the
+   * process started paused with `-incoming tcp:` on a free port of the
+   * range, and for block migration the disk exported over NBD for the
+   * source's mirror. Repeatable: a second call starts over.
+   */
+  preLiveMigration(spec: GuestSpec, _sourceHost: string, blockMigration: boolean): Promise<LiveMigrateData> {
+    const step = 'pre_live_migration';
+    return this.locked(step, spec.uuid, async () => {
+      const files = this.files(spec.uuid);
+      await this.stopQemu(files, spec.uuid);
+      rmSync(files.dir, { recursive: true, force: true });
+      mkdirSync(files.dir, { recursive: true });
+      const record: GuestRecord = { ...(await this.prepareDisk(step, spec, files)), power: 'paused' };
+      this.save(files, record);
+      const addr = this.opts.liveMigration.inboundAddr;
+      const [port, nbdPort] = await freePorts(addr, this.opts.liveMigration.portMin, this.opts.liveMigration.portMax, blockMigration ? 2 : 1, this.portsInUse());
+      const uri = `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
+      await this.launchQemu(step, files, record, { incomingUri: uri });
+      let nbd: IncomingGuest['nbd'] = null;
+      if (blockMigration) {
+        nbd = { host: addr, port: nbdPort!, exportName: ROOT_DRIVE };
+        await this.qmp(files, step, async (c) => {
+          await c.execute('nbd-server-start', { addr: { type: 'inet', data: { host: addr, port: String(nbdPort) } } });
+          await c.execute('nbd-server-add', { device: ROOT_DRIVE, writable: true });
+        }).catch(async (e: unknown) => {
+          killHard(files, spec.uuid);
+          throw e;
+        });
+      }
+      const data: IncomingGuest = { uri, nbd };
+      this.save(files, { ...record, incoming: data });
+      return data as unknown as LiveMigrateData;
+    });
   }
 
-  async liveMigration(uuid: string): Promise<LiveMigrationOutcome> {
-    throw this.unsupported('live_migration', 'live migration', uuid);
+  /** Runs on the source: see transferGuest. The guest's QMP session is held for the whole transfer. */
+  async liveMigration(uuid: string, opts: LiveMigrationOptions): Promise<LiveMigrationOutcome> {
+    const step = 'live_migration';
+    const { files } = this.requireState(step, uuid, [PowerState.RUNNING, PowerState.PAUSED]);
+    if (this.transfers.has(uuid)) throw new VirtDriverError(step, `guest ${uuid} is already live-migrating`);
+    const incoming = incomingGuest(opts.migrateData);
+    if (!incoming) throw new VirtDriverError(step, `the destination ${opts.destHost} gave no address to migrate guest ${uuid} to`);
+    const pending: PendingTransfer = { requested: null };
+    this.transfers.set(uuid, pending);
+    try {
+      const result = await this.qmp(files, step, (c) =>
+        transferGuest(c, incoming, opts, (control) => {
+          pending.control = control;
+          // Asked for before the transfer could take it (its QMP session was opening).
+          if (pending.requested === 'abort') void control.abort().catch(() => undefined);
+          else if (pending.requested === 'force_complete') void control.forceComplete().catch(() => undefined);
+        }, () => !this.halted),
+      );
+      if (result.outcome === 'completed') this.lastTransfer.set(uuid, result);
+      return result.outcome;
+    } catch (e) {
+      if (e instanceof VirtDriverError) throw e;
+      throw new VirtDriverError(step, e instanceof Error ? e.message : String(e));
+    } finally {
+      this.transfers.delete(uuid);
+    }
   }
 
+  /** Pauses the guest on the source so its memory stops changing and the transfer converges. */
   async liveMigrationForceComplete(uuid: string): Promise<void> {
-    throw this.unsupported('live_migration_force_complete', 'live migration', uuid);
+    await this.transferControl('live_migration_force_complete', uuid).forceComplete();
   }
 
+  /** `migrate_cancel`: the guest goes on running here; the destination's QEMU is dropped by its rollback. */
   async liveMigrationAbort(uuid: string): Promise<void> {
-    throw this.unsupported('live_migration_abort', 'live migration', uuid);
+    await this.transferControl('live_migration_abort', uuid).abort();
   }
 
-  async postLiveMigrationAtDestination(spec: GuestSpec, _powerState: PowerStateValue): Promise<void> {
-    throw this.unsupported('post_live_migration_at_destination', 'live migration', spec.uuid);
+  /** The guest arrived: the NBD export closes and the guest runs (unless it was paused before). Repeatable. */
+  postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void> {
+    const step = 'post_live_migration_at_destination';
+    return this.locked(step, spec.uuid, async () => {
+      const { files, record } = this.require(step, spec.uuid);
+      if (livePid(files, spec.uuid) === null) throw new VirtDriverError(step, `guest ${spec.uuid} has no QEMU on host ${this.host}: it did not arrive`);
+      const running = powerState !== PowerState.PAUSED;
+      await this.qmp(files, step, async (c) => {
+        for (let i = 0; ; i++) {
+          const s = (await c.execute('query-status')) as { status?: string };
+          if (s.status !== 'inmigrate') break;
+          if (i > 600) throw new Error('the incoming migration did not finish');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await c.execute('nbd-server-stop').catch(() => undefined);
+        if (running) await c.execute('cont');
+      });
+      const { incoming: _done, ...rest } = record;
+      this.save(files, { ...rest, spec, power: running ? 'running' : 'paused', startedAt: record.startedAt ?? Date.now() });
+    });
   }
 
-  /** Nothing arrived here: nothing to undo. */
-  async rollbackLiveMigrationAtDestination(_uuid: string): Promise<void> {}
+  /** Drops the waiting (or arrived) QEMU and its files. Repeatable. */
+  rollbackLiveMigrationAtDestination(uuid: string): Promise<void> {
+    return this.destroy(uuid);
+  }
 
-  async cleanupAfterLiveMigration(uuid: string): Promise<void> {
-    if (this.files(uuid).read()) throw this.unsupported('cleanup_after_live_migration', 'live migration', uuid);
+  /** The guest lives on the destination now: this host's QEMU quits and its files go. Repeatable. */
+  cleanupAfterLiveMigration(uuid: string): Promise<void> {
+    return this.destroy(uuid);
+  }
+
+  /** QEMU's own figures of the guest's last completed live migration from this host (total time and downtime). */
+  lastLiveMigration(uuid: string): { totalTimeMs: number | null; downtimeMs: number | null } | undefined {
+    return this.lastTransfer.get(uuid);
   }
 
   // ---- helpers
@@ -451,8 +676,8 @@ export class QemuDriver implements VirtDriver {
       spec: r.spec,
       networkInfo: r.networkInfo,
       networkInjections: r.networkInjections,
-      rescueImageRef: null,
-      migratingTo: null,
+      rescueImageRef: r.rescue ? r.rescue.imageRef : null,
+      migratingTo: r.migratingTo ?? null,
     });
   }
 
@@ -489,6 +714,38 @@ export class QemuDriver implements VirtDriver {
     files.write(r);
   }
 
+  private transferControl(step: string, uuid: string): TransferControl {
+    this.alive(step);
+    const pending = this.transfers.get(uuid);
+    if (!pending) throw new VirtDriverError(step, `guest ${uuid} is not live-migrating from host ${this.host}`);
+    if (pending.control) return pending.control;
+    // The transfer is starting: it takes the request as soon as it can.
+    return {
+      abort: async () => {
+        pending.requested = 'abort';
+      },
+      forceComplete: async () => {
+        pending.requested ??= 'force_complete';
+      },
+    };
+  }
+
+  /** Ports the guests waiting here for a live migration were given. */
+  private portsInUse(): Set<number> {
+    const out = new Set<number>();
+    for (const dir of guestDirs(this.opts.instancesDir)) {
+      const r = new GuestFiles(dir).read();
+      const served = diskExportFrom(r?.diskExport);
+      if (served) out.add(served.port);
+      const inc = incomingGuest(r?.incoming);
+      if (!inc) continue;
+      const m = /:(\d+)$/.exec(inc.uri);
+      if (m) out.add(Number(m[1]));
+      if (inc.nbd) out.add(inc.nbd.port);
+    }
+    return out;
+  }
+
   private unsupported(step: string, what: string, uuid?: string): VirtDriverError {
     return new VirtDriverError(step, `The qemu driver does not support ${what} yet${uuid ? ` (guest ${uuid} on host ${this.host})` : ''}.`);
   }
@@ -509,20 +766,26 @@ export class QemuDriver implements VirtDriver {
     }
   }
 
-  /** Fetches the image, caches its data under `_base`, and makes the guest's overlay, kernel and ramdisk. */
-  private async prepareDisk(step: string, spec: GuestSpec, files: GuestFiles): Promise<GuestRecord> {
-    if (!spec.imageRef) throw new VirtDriverError(step, `guest ${spec.uuid}: the qemu driver boots guests from images only (no volume-backed servers yet)`);
-    const image = await this.image(step, spec.imageRef);
+  /** Fetches the image, caches its data under `_base`, and makes the guest's overlay, kernel and ramdisk (at `to`, the guest's own by default). */
+  private async prepareDisk(
+    step: string,
+    spec: GuestSpec,
+    files: GuestFiles,
+    imageRef: string | null = spec.imageRef,
+    to: { disk: string; kernel: string; ramdisk: string } = files,
+  ): Promise<GuestRecord> {
+    if (!imageRef) throw new VirtDriverError(step, `guest ${spec.uuid}: the qemu driver boots guests from images only (no volume-backed servers yet)`);
+    const image = await this.image(step, imageRef);
     const format = DISK_FORMATS[image.diskFormat ?? ''];
     if (!format) throw new VirtDriverError(step, `image ${image.id} has disk_format ${String(image.diskFormat)}: a root disk must be qcow2, raw or ami`);
     const base = this.cached(image);
     const info = await imageInfo(base);
     const wanted = spec.rootGb * GIB;
-    await createOverlay(files.disk, base, info.format === 'qcow2' ? 'qcow2' : format, wanted > info.virtualSize ? wanted : undefined);
+    await createOverlay(to.disk, base, info.format === 'qcow2' ? 'qcow2' : format, wanted > info.virtualSize ? wanted : undefined);
     const kernelId = image.properties['kernel_id'];
     const ramdiskId = image.properties['ramdisk_id'];
-    if (kernelId) copyFileSync(this.cached(await this.image(step, kernelId)), files.kernel);
-    if (kernelId && ramdiskId) copyFileSync(this.cached(await this.image(step, ramdiskId)), files.ramdisk);
+    if (kernelId) copyFileSync(this.cached(await this.image(step, kernelId)), to.kernel);
+    if (kernelId && ramdiskId) copyFileSync(this.cached(await this.image(step, ramdiskId)), to.ramdisk);
     return {
       version: 1,
       host: this.host,
@@ -560,6 +823,25 @@ export class QemuDriver implements VirtDriver {
 
   /** Starts the guest's QEMU (from a saved state when given) and records it running. */
   private async start(step: string, files: GuestFiles, record: GuestRecord, incomingFrom?: string): Promise<void> {
+    await this.launchQemu(step, files, record, incomingFrom ? { incomingFrom } : {});
+    if (incomingFrom) {
+      await this.qmp(files, step, async (c) => {
+        for (;;) {
+          const s = (await c.execute('query-status')) as { status?: string };
+          if (s.status !== 'inmigrate') break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await c.execute('cont');
+      }).catch((e: unknown) => {
+        killHard(files, record.spec.uuid);
+        throw e;
+      });
+    }
+    this.save(files, { ...record, power: 'running', startedAt: Date.now() });
+  }
+
+  /** Launches the guest's QEMU; nothing is left running when it fails. */
+  private async launchQemu(step: string, files: GuestFiles, record: GuestRecord, incoming: { incomingFrom?: string; incomingUri?: string }): Promise<void> {
     this.alive(step);
     rmSync(files.pidFile, { force: true });
     rmSync(files.qmpSocket, { force: true });
@@ -575,23 +857,22 @@ export class QemuDriver implements VirtDriver {
         kernel: record.hasKernel,
         ramdisk: record.hasRamdisk,
         commandLine: record.commandLine,
-        ...(incomingFrom ? { incomingFrom } : {}),
+        ...(record.rescue
+          ? {
+              rescue: {
+                disk: files.rescueFiles.disk,
+                kernel: record.rescue.hasKernel ? files.rescueFiles.kernel : null,
+                ramdisk: record.rescue.hasRamdisk ? files.rescueFiles.ramdisk : null,
+                commandLine: record.rescue.commandLine,
+              },
+            }
+          : {}),
+        ...incoming,
       });
-      if (incomingFrom) {
-        await this.qmp(files, step, async (c) => {
-          for (;;) {
-            const s = (await c.execute('query-status')) as { status?: string };
-            if (s.status !== 'inmigrate') break;
-            await new Promise((r) => setTimeout(r, 50));
-          }
-          await c.execute('cont');
-        });
-      }
     } catch (e) {
       killHard(files, record.spec.uuid);
       throw new VirtDriverError(step, e instanceof Error ? e.message : String(e));
     }
-    this.save(files, { ...record, power: 'running', startedAt: Date.now() });
   }
 
   /** Presses the power button; true when the guest's QEMU ended within `seconds`. */
@@ -612,6 +893,16 @@ export class QemuDriver implements VirtDriver {
       killHard(files, uuid);
       await waitExit(files, uuid, QUIT_GRACE_MS);
     }
+  }
+
+  /** Cancels a live migration (and its disk mirror) still under way from a guest whose agent died. */
+  private async cancelOrphanTransfer(files: GuestFiles): Promise<void> {
+    await this.qmp(files, 'init', async (c) => {
+      const m = (await c.execute('query-migrate')) as { status?: string };
+      if (['setup', 'active', 'pre-switchover', 'device'].includes(m.status ?? '')) await c.execute('migrate_cancel');
+      const jobs = (await c.execute('query-block-jobs')) as unknown as Array<{ device: string }>;
+      for (const j of jobs) await c.execute('block-job-cancel', { device: j.device, force: true });
+    });
   }
 
   private async queryStatus(files: GuestFiles): Promise<string | null> {

@@ -24,6 +24,14 @@ export interface GuestRecord {
   networkInjections: number;
   /** When QEMU was last started for it (ms since the epoch); null while off. */
   startedAt: number | null;
+  /** While rescued: the rescue image booted, its boot settings (its disk, kernel and ramdisk are the `.rescue` files). */
+  rescue?: { imageRef: string; commandLine: string | null; hasKernel: boolean; hasRamdisk: boolean } | null;
+  /** Destination host of a cold migration or resize this guest is the source of, until confirmed or reverted. */
+  migratingTo?: string | null;
+  /** Where this (stopped) guest's disk is served for the destination of that move (see disk-export.ts). */
+  diskExport?: unknown;
+  /** While the guest waits here for a live migration: where it listens (see live-migration.ts). */
+  incoming?: unknown;
 }
 
 /** A unix socket path must stay under 108 bytes; longer ones go to a short path derived from the guest's directory. */
@@ -52,6 +60,10 @@ export class GuestFiles {
   }
   get qemuLog(): string {
     return join(this.dir, 'qemu.log');
+  }
+  /** The rescue image's disk, kernel and ramdisk, while the guest is rescued. */
+  get rescueFiles(): { disk: string; kernel: string; ramdisk: string } {
+    return { disk: join(this.dir, 'disk.rescue'), kernel: join(this.dir, 'kernel.rescue'), ramdisk: join(this.dir, 'ramdisk.rescue') };
   }
   /** The memory state of a suspended guest. */
   get savedState(): string {

@@ -23,7 +23,14 @@ export interface LaunchSpec {
   readonly commandLine: string | null;
   /** Start from this saved state file instead of booting (a resume); the guest starts paused. */
   readonly incomingFrom?: string;
+  /** Wait for a live migration on this QEMU migration URI (e.g. tcp:127.0.0.1:49152); the guest starts paused. */
+  readonly incomingUri?: string;
+  /** Boot from a rescue disk (with its own kernel, ramdisk and command line); the guest's disk is attached second. */
+  readonly rescue?: { readonly disk: string; readonly kernel: string | null; readonly ramdisk: string | null; readonly commandLine: string | null };
 }
+
+/** QMP's name of the guest's root disk (`-drive if=virtio`, the first one). */
+export const ROOT_DRIVE = 'virtio0';
 
 export function qemuArgs(s: LaunchSpec): string[] {
   const f = s.files;
@@ -38,16 +45,24 @@ export function qemuArgs(s: LaunchSpec): string[] {
     '-nodefaults', '-no-user-config', '-display', 'none',
     '-chardev', `file,id=console0,path=${f.console},append=on`,
     '-device', 'isa-serial,chardev=console0',
+    ...(s.rescue ? ['-drive', `file=${s.rescue.disk},format=qcow2,if=virtio,cache=writeback`] : []),
     '-drive', `file=${f.disk},format=qcow2,if=virtio,cache=writeback`,
     '-qmp', `unix:${f.qmpSocket},server=on,wait=off`,
     '-pidfile', f.pidFile,
     '-D', f.qemuLog,
     '-daemonize',
   ];
-  if (s.kernel) args.push('-kernel', f.kernel);
-  if (s.kernel && s.ramdisk) args.push('-initrd', f.ramdisk);
-  if (s.kernel && s.commandLine) args.push('-append', s.commandLine);
+  if (s.rescue) {
+    if (s.rescue.kernel) args.push('-kernel', s.rescue.kernel);
+    if (s.rescue.kernel && s.rescue.ramdisk) args.push('-initrd', s.rescue.ramdisk);
+    if (s.rescue.kernel && s.rescue.commandLine) args.push('-append', s.rescue.commandLine);
+  } else {
+    if (s.kernel) args.push('-kernel', f.kernel);
+    if (s.kernel && s.ramdisk) args.push('-initrd', f.ramdisk);
+    if (s.kernel && s.commandLine) args.push('-append', s.commandLine);
+  }
   if (s.incomingFrom) args.push('-S', '-incoming', `exec:cat ${shellQuote(s.incomingFrom)}`);
+  else if (s.incomingUri) args.push('-S', '-incoming', s.incomingUri);
   return args;
 }
 

@@ -36,3 +36,13 @@ export async function createOverlay(path: string, base: string, baseFormat: stri
 export async function flattenTo(path: string, dest: string): Promise<void> {
   await qemuImg(['convert', '-U', '-O', 'qcow2', path, dest]);
 }
+
+/** A standalone qcow2 copy of the disk served at `uri` (e.g. nbd://host:port/name), unallocated parts skipped. */
+export async function convertFrom(uri: string, dest: string): Promise<void> {
+  await qemuImg(['convert', '-O', 'qcow2', '-f', 'raw', uri, dest]);
+}
+
+/** Grows the disk to `sizeBytes` (a resize to a larger flavor). */
+export async function resizeDisk(path: string, sizeBytes: number): Promise<void> {
+  await qemuImg(['resize', '-q', '-f', 'qcow2', path, String(sizeBytes)]);
+}

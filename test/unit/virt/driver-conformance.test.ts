@@ -267,7 +267,7 @@ for (const f of factories) {
       await a.spawn(s);
       await b.spawn(s);
       await rejectsWithStep(b.checkCanLiveMigrateDestination(s, 'host-a', false), 'check_can_live_migrate_destination');
-      await rejectsWithStep(b.preLiveMigration(s, 'host-a'), 'pre_live_migration');
+      await rejectsWithStep(b.preLiveMigration(s, 'host-a', false), 'pre_live_migration');
     });
 
     it('cold migration steps can be repeated: a step cut short by a crash is run again and finds its work done', async () => {
@@ -299,7 +299,7 @@ for (const f of factories) {
       await a.spawn(s);
       await b.checkCanLiveMigrateDestination(s, 'host-a', false);
       await a.checkCanLiveMigrateSource(s.uuid, 'host-b');
-      await b.preLiveMigration(s, 'host-a');
+      await b.preLiveMigration(s, 'host-a', false);
       const seen: LiveMigrationProgress[] = [];
       const outcome = await a.liveMigration(s.uuid, {
         destHost: 'host-b',

@@ -30,6 +30,7 @@ describe('QemuDriver without QEMU', () => {
       binary: 'qemu-system-x86_64',
       inventory: { vcpus: 3, memoryMb: 2048, localGb: 0 },
       shutdownTimeout: 1,
+      liveMigration: { inboundAddr: '127.0.0.1', portMin: 49152, portMax: 49215 },
       softRebootTimeout: 1,
     };
     driver = new QemuDriver(options);
@@ -58,10 +59,20 @@ describe('QemuDriver without QEMU', () => {
     await failsWith(driver.spawn(spec('q')), 'spawn', /is queued, not active/);
   });
 
-  it('refuses the moves it does not support yet, with a clear message', async () => {
-    await failsWith(driver.checkCanLiveMigrateDestination(spec('i'), 'host2', false), 'check_can_live_migrate_destination', /does not support live migration yet/);
-    await failsWith(driver.migrateDiskAndPowerOff(UUID, 'host2'), 'migrate_disk_and_power_off', /does not support cold migration and resize yet/);
-    // Clean-ups of what never arrived succeed.
+  it('live migration copies the disk unless the instances path is shared; it refuses what it cannot do', async () => {
+    assert.equal(await driver.checkCanLiveMigrateDestination(spec('i'), 'host2', null), true, 'auto: block migration on separate paths');
+    await failsWith(driver.checkCanLiveMigrateDestination(spec('i'), 'host2', false), 'check_can_live_migrate_destination', /is not on shared storage/);
+    await failsWith(driver.checkCanLiveMigrateDestination(spec('i'), 'host1', true), 'check_can_live_migrate_destination', /its own host/);
+    const shared = new QemuDriver({ ...options, sharesInstancesPathWith: () => true });
+    await shared.init('host1');
+    await failsWith(shared.checkCanLiveMigrateDestination(spec('i'), 'host2', true), 'check_can_live_migrate_destination', /can not be used with shared storage/);
+    await failsWith(shared.checkCanLiveMigrateDestination(spec('i'), 'host2', null), 'check_can_live_migrate_destination', /does not support live migration over a shared instances path yet/);
+    await failsWith(driver.liveMigrationAbort(UUID), 'live_migration_abort', /is not live-migrating/);
+  });
+
+  it('a move of a guest that is not here fails clearly; clean-ups of what never arrived succeed', async () => {
+    await failsWith(driver.migrateDiskAndPowerOff(UUID, 'host2'), 'migrate_disk_and_power_off', /not found on host host1/);
+    await failsWith(driver.finishMigration(spec('i'), true), 'finish_migration', /the source gave no disk to copy/);
     await driver.rollbackLiveMigrationAtDestination(UUID);
     await driver.revertMigrationAtDestination(UUID);
   });
