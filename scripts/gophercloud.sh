@@ -45,39 +45,8 @@ for p in $packages; do
     go test -c -tags acceptance -o "$work/${p%%/*}.test" "$base/$p" || { echo "building the $p tests failed" >&2; exit 1; }
 done
 
-# A private build: other runs (scripts/test.sh) delete and rebuild dist/ at will.
-main="$root/dist/src/cli/main.js"
-if [ "${MAGNETAR_GOPHERCLOUD_NO_BUILD:-}" != 1 ]; then
-  build="$work/build"
-  rm -rf "$build/dist" "$build/tsbuildinfo"
-  mkdir -p "$build"
-  cp package.json "$build/package.json"
-  ln -sfn "$root/node_modules" "$build/node_modules"
-  npx tsc -p tsconfig.json --outDir "$build/dist" --tsBuildInfoFile "$build/tsbuildinfo" ||
-    echo "warning: TypeScript reported errors; running with what was emitted" >&2
-  main="$build/dist/src/cli/main.js"
-fi
-[ -f "$main" ] || { echo "$main missing: build failed" >&2; exit 1; }
-
-# The same Magnetar set-up as Tempest's: three fake compute hosts, short delays.
-$py "$root/scripts/tempest/configure.py" magnetar "$work" >/dev/null || exit 1
-node "$main" serve --config "$work/magnetar.conf" >"$work/magnetar.log" 2>&1 &
-magnetar_pid=$!
-stop_magnetar() {
-  kill "$magnetar_pid" 2>/dev/null && wait "$magnetar_pid" 2>/dev/null
-}
-trap stop_magnetar EXIT
-trap 'exit 130' INT TERM
-
-i=0
-until grep -q '^Magnetar is ready' "$work/magnetar.log" 2>/dev/null; do
-  if ! kill -0 "$magnetar_pid" 2>/dev/null; then
-    echo "Magnetar did not start:" >&2; cat "$work/magnetar.log" >&2; exit 1
-  fi
-  i=$((i + 1)); [ $i -gt 300 ] && { echo "Magnetar did not become ready in 30 s" >&2; exit 1; }
-  sleep 0.1
-done
-head -n 1 "$work/magnetar.log"
+. "$root/scripts/lib/serve-for-clients.sh"
+serve_for_clients "${MAGNETAR_GOPHERCLOUD_NO_BUILD:-}"
 
 $py "$here/env.py" "$work" >"$work/env.sh" || exit 1
 . "$work/env.sh"

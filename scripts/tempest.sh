@@ -32,38 +32,8 @@ rm -rf "$work/data" "$work/workspace" "$work/workspaces.yaml"
 mkdir -p "$work"
 echo "work directory: $work"
 
-# A private build: other runs (scripts/test.sh) delete and rebuild dist/ at will.
-main="$root/dist/src/cli/main.js"
-if [ "${MAGNETAR_TEMPEST_NO_BUILD:-}" != 1 ]; then
-  build="$work/build"
-  rm -rf "$build/dist" "$build/tsbuildinfo"
-  mkdir -p "$build"
-  cp package.json "$build/package.json"
-  ln -sfn "$root/node_modules" "$build/node_modules"
-  npx tsc -p tsconfig.json --outDir "$build/dist" --tsBuildInfoFile "$build/tsbuildinfo" ||
-    echo "warning: TypeScript reported errors; running with what was emitted" >&2
-  main="$build/dist/src/cli/main.js"
-fi
-[ -f "$main" ] || { echo "$main missing: build failed" >&2; exit 1; }
-
-$py "$here/configure.py" magnetar "$work" >/dev/null || exit 1
-node "$main" serve --config "$work/magnetar.conf" >"$work/magnetar.log" 2>&1 &
-magnetar_pid=$!
-stop_magnetar() {
-  kill "$magnetar_pid" 2>/dev/null && wait "$magnetar_pid" 2>/dev/null
-}
-trap stop_magnetar EXIT
-trap 'exit 130' INT TERM
-
-i=0
-until grep -q '^Magnetar is ready' "$work/magnetar.log" 2>/dev/null; do
-  if ! kill -0 "$magnetar_pid" 2>/dev/null; then
-    echo "Magnetar did not start:" >&2; cat "$work/magnetar.log" >&2; exit 1
-  fi
-  i=$((i + 1)); [ $i -gt 300 ] && { echo "Magnetar did not become ready in 30 s" >&2; exit 1; }
-  sleep 0.1
-done
-head -n 1 "$work/magnetar.log"
+. "$root/scripts/lib/serve-for-clients.sh"
+serve_for_clients "${MAGNETAR_TEMPEST_NO_BUILD:-}"
 
 ws="$work/workspace"
 tempest init --workspace-path "$work/workspaces.yaml" "$ws" >/dev/null 2>&1 || { echo "tempest init failed" >&2; exit 1; }
