@@ -16,7 +16,7 @@ import sys
 import urllib.request
 
 ADMIN_PASSWORD = 'tempest-secret'
-STANDARD_PORTS = {'identity': 5000, 'compute': 8774, 'image': 9292}
+STANDARD_PORTS = {'identity': 5000, 'compute': 8774, 'image': 9292, 'network': 9696}
 
 
 def port_free(port):
@@ -58,6 +58,7 @@ bind_host = 127.0.0.1
 identity_port = {ports['identity']}
 compute_port = {ports['compute']}
 image_port = {ports['image']}
+network_port = {ports['network']}
 compute_hosts = compute1,compute2,compute3
 
 [filter_scheduler]
