@@ -13,18 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MAIN_JS, startMagnetar, type Magnetar } from './support/magnetar-process.js';
+import { PACKAGE_CACHE, skipWithoutQemu } from './support/qemu-tools.js';
 import { uuidFromName } from '../../src/image/catalog.js';
 import { BOOT_BANNER, COUNTER_LINE, POWER_DOWN_LINE } from '../../src/image/tiny/guest-init.js';
 
 const run = promisify(execFile);
 const ADMIN = 'magnetar-admin';
 const HOSTS = ['qhost1', 'qhost2'];
-/** Kept between runs so only the first run downloads the packages. */
-const PACKAGE_CACHE = join(tmpdir(), 'magnetar-test-debian-cache');
 
-const have = (cmd: string): boolean => ['/usr/bin', '/usr/sbin', '/bin', '/sbin', '/usr/local/bin'].some((d) => existsSync(join(d, cmd)));
-const missing = ['qemu-system-x86_64', 'qemu-img', 'mke2fs', 'apt-get', 'dpkg-deb'].filter((c) => !have(c));
-const skip = missing.length > 0 ? `QEMU tools missing (${missing.join(', ')}); scripts/test.sh installs them` : false;
+const skip = skipWithoutQemu;
 
 const SET = [
   'DEFAULT.compute_driver=qemu',

@@ -18,17 +18,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MAIN_JS, startMagnetar, type Magnetar } from './support/magnetar-process.js';
+import { PACKAGE_CACHE, skipWithoutQemu } from './support/qemu-tools.js';
 import { BOOT_BANNER, COUNTER_LINE } from '../../src/image/tiny/guest-init.js';
 import { QmpClient } from '../../src/virt/qemu/qmp.js';
 
 const run = promisify(execFile);
 const ADMIN = 'magnetar-admin';
 const HOSTS = ['mhost1', 'mhost2'];
-const PACKAGE_CACHE = join(tmpdir(), 'magnetar-test-debian-cache');
 
-const have = (cmd: string): boolean => ['/usr/bin', '/usr/sbin', '/bin', '/sbin', '/usr/local/bin'].some((d) => existsSync(join(d, cmd)));
-const missing = ['qemu-system-x86_64', 'qemu-img', 'mke2fs', 'apt-get', 'dpkg-deb'].filter((c) => !have(c));
-const skip = missing.length > 0 ? `QEMU tools missing (${missing.join(', ')}); scripts/test.sh installs them` : false;
+const skip = skipWithoutQemu;
 
 const SET = ['DEFAULT.compute_driver=qemu', `magnetar.compute_hosts=${HOSTS.join(',')}`, 'DEFAULT.shutdown_timeout=5', 'DEFAULT.sync_power_state_interval=1'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
