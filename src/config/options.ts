@@ -84,6 +84,17 @@ export const OPTIONS: readonly OptionDef[] = [
   // [compute]
   opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken; 0 = no timeout'),
   opt('compute', 'live_migration_timeout_action', 'string', 'abort', 'What to do when a live migration times out: abort or force_complete'),
+  // [neutron] — how the compute side reaches the network service (Nova's keystoneauth options)
+  opt('neutron', 'auth_url', 'string', '', 'Identity endpoint the compute side authenticates at; empty = this deployment\'s identity service'),
+  opt('neutron', 'username', 'string', 'admin', 'User the compute side acts as towards the network service'),
+  opt('neutron', 'password', 'string', '', 'That user\'s password; empty = [identity] admin_password'),
+  opt('neutron', 'project_name', 'string', 'admin', 'Project of that user'),
+  opt('neutron', 'user_domain_name', 'string', 'Default', 'Domain of that user'),
+  opt('neutron', 'project_domain_name', 'string', 'Default', 'Domain of that project'),
+  opt('neutron', 'region_name', 'string', '', 'Region of the network endpoint in the catalog; empty = [magnetar] region'),
+  opt('neutron', 'valid_interfaces', 'list', ['internal', 'public'], 'Catalog interfaces tried for the network endpoint, in order'),
+  opt('neutron', 'endpoint_override', 'string', '', 'Network endpoint to use instead of the catalog\'s'),
+  opt('neutron', 'timeout', 'float', 30, 'Seconds a request to the network service may take'),
   // [oslo_policy]
   opt('oslo_policy', 'policy_file', 'string', 'policy.yaml', 'Policy override file (relative to the config file directory)'),
   opt('oslo_policy', 'policy_dirs', 'list', ['policy.d'], 'Directories of further policy override files'),
