@@ -95,6 +95,17 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('neutron', 'valid_interfaces', 'list', ['internal', 'public'], 'Catalog interfaces tried for the network endpoint, in order'),
   opt('neutron', 'endpoint_override', 'string', '', 'Network endpoint to use instead of the catalog\'s'),
   opt('neutron', 'timeout', 'float', 30, 'Seconds a request to the network service may take'),
+  // [vnc], [spice], [serial_console], [mks], [consoleauth] — remote consoles, with Nova's defaults
+  opt('vnc', 'enabled', 'bool', true, 'Serve VNC consoles (os-getVNCConsole, remote-consoles protocol vnc)'),
+  opt('vnc', 'novncproxy_base_url', 'string', 'http://127.0.0.1:6080/vnc_auto.html', 'The noVNC proxy page users are sent to'),
+  opt('spice', 'enabled', 'bool', false, 'Serve SPICE consoles'),
+  opt('spice', 'html5proxy_base_url', 'string', 'http://127.0.0.1:6082/spice_auto.html', 'The SPICE HTML5 proxy page users are sent to'),
+  opt('spice', 'spice_direct_proxy_base_url', 'string', 'http://127.0.0.1:13002/nova', 'The native SPICE proxy users are sent to (spice-direct, 2.99)'),
+  opt('serial_console', 'enabled', 'bool', false, 'Serve serial consoles'),
+  opt('serial_console', 'base_url', 'string', 'ws://127.0.0.1:6083/', 'The serial console proxy users are sent to'),
+  opt('mks', 'enabled', 'bool', false, 'Serve MKS consoles'),
+  opt('mks', 'mksproxy_base_url', 'string', 'http://127.0.0.1:6090/', 'The MKS proxy users are sent to'),
+  opt('consoleauth', 'token_ttl', 'int', 600, 'Seconds a console token stays valid'),
   // [oslo_policy]
   opt('oslo_policy', 'policy_file', 'string', 'policy.yaml', 'Policy override file (relative to the config file directory)'),
   opt('oslo_policy', 'policy_dirs', 'list', ['policy.d'], 'Directories of further policy override files'),
