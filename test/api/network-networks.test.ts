@@ -84,7 +84,7 @@ describe('network API: service and networks', () => {
     assert.equal(c.status, 201);
     const n = c.body.network;
     assert.deepEqual(Object.keys(n).sort(), [
-      'admin_state_up', 'availability_zone_hints', 'availability_zones', 'created_at', 'description', 'id', 'is_default', 'mtu', 'name', 'port_security_enabled',
+      'admin_state_up', 'availability_zone_hints', 'availability_zones', 'created_at', 'description', 'id', 'mtu', 'name', 'port_security_enabled',
       'project_id', 'revision_number', 'router:external', 'shared', 'status', 'subnets', 'tags', 'tenant_id', 'updated_at',
     ]);
     assert.equal(n.status, 'ACTIVE');
