@@ -8,20 +8,27 @@ import type { NetworkEnv } from './env.js';
 import { resourceBody } from './request.js';
 import type { NetworkStore, ResourceTable } from './store.js';
 
-/** Neutron's `[quotas] quota_*` defaults (-1 is unlimited). */
+/**
+ * Neutron's `[quotas] quota_*` defaults (-1 is unlimited), for the resources
+ * its core, L3 and security group plugins register — subnet pools and RBAC
+ * policies too, which this service does not serve (their usage is 0).
+ */
 export const DEFAULT_QUOTAS: Readonly<Record<string, number>> = {
   network: 100,
   subnet: 100,
+  subnetpool: -1,
   port: 500,
   router: 10,
   floatingip: 50,
   security_group: 10,
   security_group_rule: 100,
+  rbac_policy: 10,
 };
 
-export type QuotaResource = keyof typeof DEFAULT_QUOTAS;
+/** What a create counts against. */
+export type QuotaResource = 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule';
 
-const TABLES: Readonly<Record<string, ResourceTable>> = {
+const TABLES: Readonly<Record<string, ResourceTable | undefined>> = {
   network: 'network_networks',
   subnet: 'network_subnets',
   port: 'network_ports',
@@ -34,7 +41,8 @@ const TABLES: Readonly<Record<string, ResourceTable>> = {
 const MAX_LIMIT = 2147483647;
 
 async function used(s: NetworkStore, projectId: string, resource: string): Promise<number> {
-  return (await s.list(TABLES[resource]!, { column: 'project_id', in: [projectId] })).length;
+  const table = TABLES[resource];
+  return table ? (await s.list(table, { column: 'project_id', in: [projectId] })).length : 0;
 }
 
 export async function limitsOf(s: NetworkStore, projectId: string): Promise<Record<string, number>> {

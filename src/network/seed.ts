@@ -5,21 +5,15 @@
 // pool hands out), and the demo project's `router1` with its gateway on
 // `public` and an interface on `private-subnet`. Their ids are fixed, so a restart (or a second start
 // racing this one) finds them made and changes nothing.
-import { createHash } from 'node:crypto';
 import type { AuthContext } from '../identity/validator.js';
 import { projectIdFor } from '../identity/users.js';
 import type { NetworkEnv } from './env.js';
 import { NeutronError } from './errors.js';
+import { fixedUuid } from './fixed-uuid.js';
 import { createNetwork, updateNetwork } from './networks.js';
 import { addRouterInterface, createRouter } from './routers.js';
 import { createSubnet } from './subnets.js';
 import { isUniqueViolation, type ResourceTable } from './store.js';
-
-/** A UUID derived from a name, the same in every deployment. */
-function fixedUuid(name: string): string {
-  const h = createHash('sha1').update(`magnetar-network:${name}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 const asAdminOf = (project: string): AuthContext => ({
   userId: 'seed', userName: 'seed', projectId: projectIdFor(project), projectName: project, domainId: 'default',

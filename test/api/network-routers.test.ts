@@ -136,4 +136,24 @@ describe('network API: routers', () => {
     assert.equal((await net('alt_demo', 'GET', `/v2.0/networks/${netId}`)).status, 404);
     assert.equal((await net('alt_demo', 'GET', '/v2.0/routers?name=auto_allocated_router')).body.routers.length, 0);
   });
+
+  it('gives two first requests at once one topology, and a new one after its network is deleted by hand', async () => {
+    const projectId = await cloud.projectId('alt_demo');
+    const [a, b] = await Promise.all([1, 2].map(() => net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`)));
+    assert.equal(a!.status, 200);
+    assert.equal(b!.status, 200);
+    assert.equal(a!.body.auto_allocated_topology.id, b!.body.auto_allocated_topology.id);
+    assert.equal((await net('alt_demo', 'GET', '/v2.0/networks?name=auto_allocated_network')).body.networks.length, 1);
+    assert.equal((await net('alt_demo', 'GET', '/v2.0/routers?name=auto_allocated_router')).body.routers.length, 1);
+
+    const netId = a!.body.auto_allocated_topology.id;
+    const router = (await net('alt_demo', 'GET', '/v2.0/routers?name=auto_allocated_router')).body.routers[0];
+    const subnet = (await net('alt_demo', 'GET', `/v2.0/subnets?network_id=${netId}`)).body.subnets[0];
+    await net('alt_demo', 'PUT', `/v2.0/routers/${router.id}/remove_router_interface`, { body: { subnet_id: subnet.id } });
+    assert.equal((await net('alt_demo', 'DELETE', `/v2.0/networks/${netId}`)).status, 204);
+    const rebuilt = await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`);
+    assert.equal(rebuilt.status, 200);
+    assert.equal((await net('alt_demo', 'GET', `/v2.0/networks/${rebuilt.body.auto_allocated_topology.id}`)).body.network.name, 'auto_allocated_network');
+    assert.equal((await net('alt_demo', 'DELETE', `/v2.0/auto-allocated-topology/${projectId}`)).status, 204);
+  });
 });
