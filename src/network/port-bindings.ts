@@ -26,7 +26,8 @@ const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
     post: true, put: true,
     check: (v, a) => { if (typeof v !== 'string' || !VNIC_TYPES.includes(v)) throw invalidAttr(a, `'${String(v)}' is not in ${JSON.stringify(VNIC_TYPES)}`); return v; },
   },
-  profile: { post: true, put: true, check: dict },
+  // Neutron's dict_or_none: a null profile is an empty one.
+  profile: { post: true, put: true, check: (v, a) => (v === null ? {} : dict(v, a)) },
 };
 
 /** Neutron's policy: bindings are for the service calling on behalf of compute (and admins). */

@@ -67,5 +67,9 @@ describe('network API: port bindings', () => {
     assert.equal(notCompute.body.NeutronError.message, `Bad port request: Invalid port ${plain.id}. Operation only valid on compute and shared filesystem ports.`);
     const noHost = await net('admin', 'POST', `/v2.0/ports/${own.id}/bindings`, { body: { binding: {} } });
     assert.equal(noHost.status, 400);
+    // Nova sends the VIF's profile, which may be null.
+    const nullProfile = await net('admin', 'POST', `/v2.0/ports/${own.id}/bindings`, { body: { binding: { host: 'h2', vnic_type: 'normal', profile: null } } });
+    assert.equal(nullProfile.status, 201);
+    assert.deepEqual(nullProfile.body.binding.profile, {});
   });
 });
