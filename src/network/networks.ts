@@ -108,6 +108,13 @@ export async function updateNetwork(env: NetworkEnv, ctx: AuthContext, id: strin
     if ('is_default' in a) adminOnly(ctx, 'update_network:is_default');
     checkMtu(env, a['mtu']);
     await checkOneDefault(env, id, (a['router:external'] ?? net['router:external']) === true, a['is_default']);
+    if (a['router:external'] === false && net['router:external'] === true) {
+      // Routers' gateways keep it external.
+      const ports = await env.store.list('network_ports', { column: 'network_id', in: [id] });
+      if (ports.some((p) => p['device_owner'] === 'network:router_gateway')) {
+        throw new NeutronError(409, 'ExternalNetworkInUse', `External network ${id} cannot be updated to be made non-external, since it has existing gateway ports.`);
+      }
+    }
     if (a['shared'] === false && net['shared'] === true) {
       // Other projects' ports on it keep it shared.
       const ports = await env.store.list('network_ports', { column: 'network_id', in: [id] });

@@ -43,6 +43,9 @@ describe('network API: routers', () => {
     assert.equal(snat.status, 403);
     assert.equal(snat.body.NeutronError.type, 'PolicyNotAuthorized');
     assert.equal((await net('demo', 'GET', '/v2.0/routers?name=r1')).body.routers.length, 1);
+    const internal = await net('admin', 'PUT', `/v2.0/networks/${extId}`, { body: { network: { 'router:external': false } } });
+    assert.equal(internal.status, 409);
+    assert.equal(internal.body.NeutronError.type, 'ExternalNetworkInUse');
     assert.equal((await net('alt_demo', 'GET', `/v2.0/routers/${router.id}`)).status, 404);
   });
 
