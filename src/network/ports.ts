@@ -85,6 +85,18 @@ export const PORT_FIELDS = [
 
 const bound = (p: Resource): boolean => typeof p['binding:host_id'] === 'string' && p['binding:host_id'] !== '';
 
+/**
+ * Up once bound to a host (and administratively up); a router's ports are up
+ * from the start, as the L3 service brings them up at once, and a floating
+ * IP's port has no status (N/A), as in Neutron.
+ */
+function portStatus(p: Resource): string {
+  const owner = p['device_owner'] as string;
+  if (owner === 'network:floatingip') return 'N/A';
+  const up = owner === 'network:router_interface' || owner === 'network:router_gateway' || bound(p);
+  return up && p['admin_state_up'] === true ? 'ACTIVE' : 'DOWN';
+}
+
 export function portView(ctx: Caller, p: Resource, ips: readonly IpAllocation[]): Record<string, unknown> {
   const view: Record<string, unknown> = {
     id: p.id,
@@ -94,8 +106,7 @@ export function portView(ctx: Caller, p: Resource, ips: readonly IpAllocation[])
     project_id: p.project_id,
     mac_address: p['mac_address'],
     admin_state_up: p['admin_state_up'],
-    // Up once bound to a host (and administratively up).
-    status: bound(p) && p['admin_state_up'] === true ? 'ACTIVE' : 'DOWN',
+    status: portStatus(p),
     device_id: p['device_id'],
     device_owner: p['device_owner'],
     fixed_ips: ips.filter((a) => a.port_id === p.id).map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
@@ -395,6 +406,12 @@ export async function addServicePort(env: NetworkEnv, s: NetworkStore, net: Reso
   const chosen = await chooseAddresses(s, net, spec.fixedIps, port.id);
   await writeAllocations(s, chosen);
   return { port, ips: chosen.map(({ requested: _r, ...a }) => a) };
+}
+
+/** Gives a port the addresses asked for, in the caller's transaction: those it holds and names again it keeps. */
+export async function reallocatePort(s: NetworkStore, net: Resource, portId: string, requests: readonly FixedIpRequest[]): Promise<void> {
+  await s.releasePort(portId);
+  await writeAllocations(s, await chooseAddresses(s, net, requests, portId));
 }
 
 /** Removes a port and its addresses in the caller's transaction. */

@@ -9,7 +9,7 @@ import { adminOnly, canSeeNetwork, isAdmin, mayWrite, readsProject, type Caller 
 import { NeutronError, badResourceRequest, networkNotFound, portNotFound, routerInUse, routerNotFound, subnetNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
 import { contains, overlaps, parseIp } from './ip.js';
-import { addServicePort, fixedIps, removeServicePort, withRetries, type FixedIpRequest } from './ports.js';
+import { addServicePort, fixedIps, reallocatePort, removeServicePort, withRetries, type FixedIpRequest } from './ports.js';
 import { checkQuota } from './quotas.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, dict, resourceBody, uuid, type AttributeSpec } from './request.js';
 import type { IpAllocation, NetworkStore, Resource } from './store.js';
@@ -169,9 +169,8 @@ export async function updateRouter(env: NetworkEnv, ctx: AuthContext, id: string
         const sameNetwork = gateway !== null && gw != null && gateway.network_id === gw.network_id;
         if (sameNetwork) {
           if (gw.external_fixed_ips !== undefined) {
-            await s.releasePort(gateway!.port_id);
-            const ips = await chooseFor(s, net!, gw.external_fixed_ips, gateway!.port_id);
-            for (const ip of ips) await s.allocate(ip);
+            await s.lock('network_networks', net!.id);
+            await reallocatePort(s, net!, gateway!.port_id, gw.external_fixed_ips);
           }
           gateway = { ...gateway!, enable_snat: gw.enable_snat ?? gateway!.enable_snat };
         } else {
@@ -191,22 +190,6 @@ export async function updateRouter(env: NetworkEnv, ctx: AuthContext, id: string
     }),
   );
   return viewOf(env, next);
-}
-
-/** Addresses asked for on an existing gateway port (admin only), checked as for any port. */
-async function chooseFor(s: NetworkStore, net: Resource, requests: readonly FixedIpRequest[], portId: string): Promise<IpAllocation[]> {
-  const subnets = await s.list('network_subnets', { column: 'network_id', in: [net.id] });
-  const held = new Set((await s.allocations({ networkId: net.id })).map((x) => x.ip_address));
-  const out: IpAllocation[] = [];
-  for (const r of requests) {
-    const ip = r.ip_address !== undefined ? parseIp(r.ip_address) : null;
-    const subnet = subnets.find((sn) => (r.subnet_id !== undefined ? sn.id === r.subnet_id : ip !== null && contains(subnetCidr(sn), ip.version, ip.value)));
-    if (!subnet) throw new NeutronError(400, 'InvalidIpForNetwork', `IP address ${r.ip_address ?? ''} is not a valid IP for any of the subnets on the specified network.`);
-    if (r.ip_address === undefined) throw badResourceRequest('router', 'external_fixed_ips on an existing gateway must name addresses');
-    if (held.has(r.ip_address)) throw new NeutronError(409, 'IpAddressAlreadyAllocated', `IP address ${r.ip_address} already allocated in subnet ${subnet.id}`);
-    out.push({ network_id: net.id, subnet_id: subnet.id, ip_address: r.ip_address, port_id: portId });
-  }
-  return out;
 }
 
 async function interfacePorts(s: NetworkStore, routerId: string): Promise<Resource[]> {

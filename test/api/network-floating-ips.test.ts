@@ -37,6 +37,7 @@ describe('network API: floating IPs', () => {
     assert.equal(f.fixed_ip_address, null);
     const holder = (await net('admin', 'GET', `/v2.0/ports?device_id=${f.id}`)).body.ports;
     assert.equal(holder[0].device_owner, 'network:floatingip');
+    assert.equal(holder[0].status, 'N/A');
     assert.deepEqual(holder[0].fixed_ips.map((x: { ip_address: string }) => x.ip_address), ['172.31.4.2']);
     const bad = await fip({ floating_network_id: privId });
     assert.equal(bad.status, 400);

@@ -61,6 +61,8 @@ describe('network API: routers', () => {
     assert.equal(port.device_owner, 'network:router_interface');
     assert.equal(port.device_id, router.id);
     assert.deepEqual(port.fixed_ips, [{ subnet_id: privSubnetId, ip_address: '10.40.0.1' }]);
+    // Clients wait for the interface to come up.
+    assert.equal(port.status, 'ACTIVE');
 
     const again = await net('demo', 'PUT', `/v2.0/routers/${router.id}/add_router_interface`, { body: { subnet_id: privSubnetId } });
     assert.equal(again.status, 400);
@@ -103,6 +105,16 @@ describe('network API: routers', () => {
     const set = await net('demo', 'PUT', `/v2.0/routers/${other.id}`, { body: { router: { external_gateway_info: { network_id: extId } } } });
     assert.equal(set.status, 200);
     assert.equal(set.body.router.external_gateway_info.network_id, extId);
+    // An admin adds a second gateway address, keeping the first.
+    const first = set.body.router.external_gateway_info.external_fixed_ips[0];
+    const more = await net('admin', 'PUT', `/v2.0/routers/${other.id}`, {
+      body: { router: { external_gateway_info: { network_id: extId, enable_snat: true, external_fixed_ips: [first, { subnet_id: extSubnetId }] } } },
+    });
+    assert.equal(more.status, 200);
+    const ips = more.body.router.external_gateway_info.external_fixed_ips;
+    assert.equal(ips.length, 2);
+    assert.deepEqual(ips[0], first);
+    assert.notEqual(ips[1].ip_address, first.ip_address);
     const cleared = await net('demo', 'PUT', `/v2.0/routers/${other.id}`, { body: { router: { external_gateway_info: {} } } });
     assert.equal(cleared.body.router.external_gateway_info, null);
     assert.equal((await net('admin', 'GET', `/v2.0/ports?device_id=${other.id}`)).body.ports.length, 0);
