@@ -86,7 +86,11 @@ export interface LiveMigrationOptions {
   readonly blockMigration: boolean;
   /** Called as the transfer advances (for migration progress counters). */
   readonly onProgress?: (p: LiveMigrationProgress) => void;
-  /** Seconds after which the driver gives up (0 = never). */
+  /**
+   * `live_migration_completion_timeout` (0 = never): the qemu driver takes it
+   * as seconds per GiB of the guest's data, as Nova's libvirt driver does
+   * (see qemu/completion-timeout.ts); the simulated driver as plain seconds.
+   */
   readonly completionTimeout: number;
   /** 'abort' cancels at the timeout; 'force_complete' finishes at once. */
   readonly timeoutAction: 'abort' | 'force_complete';

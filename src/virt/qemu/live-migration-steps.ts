@@ -13,6 +13,7 @@ import {
   type PowerStateValue,
 } from '../driver.js';
 import { prepareDisk } from './boot-disk.js';
+import { guestCompletionTimeout } from './completion-timeout.js';
 import type { GuestFiles, GuestRecord } from './guest-files.js';
 import type { QemuHost } from './host.js';
 import { destroy } from './lifecycle.js';
@@ -107,15 +108,17 @@ export class LiveMigrations {
   async liveMigration(uuid: string, opts: LiveMigrationOptions): Promise<LiveMigrationOutcome> {
     const h = this.h;
     const step = 'live_migration';
-    const { files } = h.requireState(step, uuid, [PowerState.RUNNING, PowerState.PAUSED]);
+    const { files, record } = h.requireState(step, uuid, [PowerState.RUNNING, PowerState.PAUSED]);
     if (this.transfers.has(uuid)) throw new VirtDriverError(step, `guest ${uuid} is already live-migrating`);
     const incoming = incomingGuest(opts.migrateData);
     if (!incoming) throw new VirtDriverError(step, `the destination ${opts.destHost} gave no address to migrate guest ${uuid} to`);
+    // The option is seconds per GiB of what moves, as Nova's libvirt driver takes it.
+    const completionTimeout = guestCompletionTimeout(opts.completionTimeout, record.spec.memoryMb, opts.blockMigration, [files.disk]);
     const pending: PendingTransfer = { requested: null };
     this.transfers.set(uuid, pending);
     try {
       const result = await h.qmp(files, step, (c) =>
-        transferGuest(c, incoming, opts, (control) => {
+        transferGuest(c, incoming, { ...opts, completionTimeout }, (control) => {
           pending.control = control;
           // Asked for before the transfer could take it (its QMP session was opening).
           if (pending.requested === 'abort') void control.abort().catch(() => undefined);
