@@ -24,6 +24,7 @@ export function migrateDiskAndPowerOff(h: QemuHost, uuid: string, destHost: stri
   return h.locked(step, uuid, async () => {
     const { files, record } = h.require(step, uuid);
     if (destHost === h.host) throw h.unsupported(step, 'a resize to the same host', uuid);
+    if (h.sharesPathWith(destHost)) throw h.unsupported(step, `a cold migration or resize over a shared instances path (to ${destHost})`, uuid);
     const running = exportPid(files.dir, files.disk) !== null ? diskExportFrom(record.diskExport) : null;
     if (running && record.migratingTo === destHost) return running as unknown as LiveMigrateData;
     if (livePid(files, uuid) !== null) {

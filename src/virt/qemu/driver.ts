@@ -55,7 +55,11 @@ export class QemuDriver implements VirtDriver {
       const files = new GuestFiles(dir);
       const r = files.read();
       if (!r) continue;
-      if (r.host !== host) throw new VirtDriverError('init', `${dir} belongs to host ${r.host}, not ${host}`);
+      if (r.host !== host) {
+        // A host sharing this instances path keeps its own guests here.
+        if (h.sharesPathWith(r.host)) continue;
+        throw new VirtDriverError('init', `${dir} belongs to host ${r.host}, not ${host}`);
+      }
       if (livePid(files, r.spec.uuid) === null) continue;
       // A live migration an earlier life started ends here: the agent rolls it back, and the guest runs on.
       await this.live.cancelOrphan(files).catch(() => undefined);
@@ -100,7 +104,7 @@ export class QemuDriver implements VirtDriver {
     for (const dir of guestDirs(this.h.opts.instancesDir)) {
       const files = new GuestFiles(dir);
       const r = files.read();
-      if (r) out.push(this.h.info(files, r));
+      if (r && r.host === this.h.host) out.push(this.h.info(files, r));
     }
     return out;
   }
@@ -108,7 +112,7 @@ export class QemuDriver implements VirtDriver {
   getGuest(uuid: string): GuestInfo | undefined {
     const files = this.h.files(uuid);
     const r = files.read();
-    return r && this.h.info(files, r);
+    return r && r.host === this.h.host ? this.h.info(files, r) : undefined;
   }
 
   halt(): void {
@@ -120,7 +124,7 @@ export class QemuDriver implements VirtDriver {
     for (const dir of guestDirs(this.h.opts.instancesDir)) {
       const files = new GuestFiles(dir);
       const r = files.read();
-      if (r) killHard(files, r.spec.uuid);
+      if (r && r.host === this.h.host) killHard(files, r.spec.uuid);
     }
   }
 

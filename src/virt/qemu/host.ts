@@ -2,7 +2,7 @@
 // its guests' directories and records, one step at a time per guest, and
 // starting, stopping and talking (QMP) to a guest's QEMU. The steps
 // themselves live beside it (lifecycle, inspection, cold and live moves).
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PowerState, VirtDriverError, type GuestInfo, type PowerStateValue } from '../driver.js';
 import type { GuestImageSource } from '../image-source.js';
@@ -81,7 +81,8 @@ export class QemuHost {
     this.alive(step);
     const files = this.files(uuid);
     const record = files.read();
-    if (!record) throw new VirtDriverError(step, `guest ${uuid} not found on host ${this.host}`);
+    // Over a shared instances path the directory may hold another host's guest.
+    if (!record || record.host !== this.host) throw new VirtDriverError(step, `guest ${uuid} not found on host ${this.host}`);
     return { files, record };
   }
 
@@ -110,13 +111,20 @@ export class QemuHost {
       const r = new GuestFiles(dir).read();
       const served = diskExportFrom(r?.diskExport);
       if (served) out.add(served.port);
-      const inc = incomingGuest(r?.incoming);
-      if (!inc) continue;
-      const m = /:(\d+)$/.exec(inc.uri);
-      if (m) out.add(Number(m[1]));
-      if (inc.nbd) out.add(inc.nbd.port);
+      const waiting = [r?.incoming, ...(['a', 'b'] as const).map((slot) => readJson(new GuestFiles(dir, slot).incomingFile))];
+      for (const inc of waiting.map(incomingGuest)) {
+        if (!inc) continue;
+        const m = /:(\d+)$/.exec(inc.uri);
+        if (m) out.add(Number(m[1]));
+        if (inc.nbd) out.add(inc.nbd.port);
+      }
     }
     return out;
+  }
+
+  /** Whether `host` keeps its guests in this host's instances path too. */
+  sharesPathWith(host: string): boolean {
+    return host !== this.host && (this.opts.sharesInstancesPathWith?.(host) ?? false);
   }
 
   unsupported(step: string, what: string, uuid?: string): VirtDriverError {
@@ -226,5 +234,13 @@ export class QemuHost {
     } finally {
       client.close();
     }
+  }
+}
+
+function readJson(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as unknown;
+  } catch {
+    return undefined;
   }
 }

@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { PowerState, VirtDriverError, type GuestSpec } from '../driver.js';
 import { prepareDisk } from './boot-disk.js';
 import { stopExport } from './disk-export.js';
-import type { GuestRecord } from './guest-files.js';
+import { GuestFiles, otherSlot, type GuestRecord } from './guest-files.js';
 import { POWER_NAMES, type QemuHost } from './host.js';
 import { livePid } from './process.js';
 
@@ -23,7 +23,17 @@ export function spawn(h: QemuHost, spec: GuestSpec): Promise<void> {
 /** Idempotent, as on a real hypervisor: destroying a guest that is already gone succeeds. */
 export function destroy(h: QemuHost, uuid: string): Promise<void> {
   return h.locked('destroy', uuid, async () => {
-    const files = h.files(uuid);
+    const shared = h.files(uuid);
+    const record = shared.read();
+    if (record && record.host !== h.host) {
+      // Another host's guest in a shared instances path: only this host's QEMU
+      // of it goes (the one waiting for it, or the one it left), in the other set of files.
+      const mine = new GuestFiles(shared.dir, otherSlot(shared.slot));
+      await h.stopQemu(mine, uuid);
+      rmSync(mine.incomingFile, { force: true });
+      return;
+    }
+    const files = shared;
     await h.stopQemu(files, uuid);
     await stopExport(files.dir, files.disk);
     const socket = files.qmpSocket;

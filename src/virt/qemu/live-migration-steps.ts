@@ -2,7 +2,7 @@
 // destination's waiting QEMU (and its disk's NBD export for block
 // migration), the transfer from the source with its abort and
 // force-complete (see live-migration.ts), and the ends on either side.
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import {
   PowerState,
   VirtDriverError,
@@ -14,7 +14,7 @@ import {
 } from '../driver.js';
 import { prepareDisk } from './boot-disk.js';
 import { guestCompletionTimeout } from './completion-timeout.js';
-import type { GuestFiles, GuestRecord } from './guest-files.js';
+import { GuestFiles, otherSlot, type GuestRecord } from './guest-files.js';
 import type { QemuHost } from './host.js';
 import { destroy } from './lifecycle.js';
 import { incomingGuest, transferGuest, type IncomingGuest, type TransferControl } from './live-migration.js';
@@ -49,15 +49,14 @@ export class LiveMigrations {
     const step = 'check_can_live_migrate_destination';
     h.alive(step);
     if (sourceHost === h.host) throw new VirtDriverError(step, `cannot live-migrate ${spec.uuid} to its own host ${h.host}`);
-    if (h.files(spec.uuid).read()) throw new VirtDriverError(step, `guest ${spec.uuid} already exists on host ${h.host}`);
-    const shared = h.opts.sharesInstancesPathWith?.(sourceHost) ?? false;
+    const shared = h.sharesPathWith(sourceHost);
+    const there = h.files(spec.uuid).read();
+    // Over a shared instances path the source's guest is in this host's path too.
+    if (there && !(shared && there.host === sourceHost)) throw new VirtDriverError(step, `guest ${spec.uuid} already exists on host ${h.host}`);
     const block = blockMigration ?? !shared;
     if (block && shared) throw new VirtDriverError(step, 'Block migration can not be used with shared storage.');
-    if (!block) {
-      if (!shared)
-        throw new VirtDriverError(step, `${h.host} is not on shared storage: Shared storage live-migration requires either shared storage or boot-from-volume with no local disks.`);
-      throw h.unsupported(step, 'live migration over a shared instances path', spec.uuid);
-    }
+    if (!block && !shared)
+      throw new VirtDriverError(step, `${h.host} is not on shared storage: Shared storage live-migration requires either shared storage or boot-from-volume with no local disks.`);
     return block;
   }
 
@@ -73,10 +72,11 @@ export class LiveMigrations {
    * range, and for block migration the disk exported over NBD for the
    * source's mirror. Repeatable: a second call starts over.
    */
-  preLiveMigration(spec: GuestSpec, _sourceHost: string, blockMigration: boolean): Promise<LiveMigrateData> {
+  preLiveMigration(spec: GuestSpec, sourceHost: string, blockMigration: boolean): Promise<LiveMigrateData> {
     const h = this.h;
     const step = 'pre_live_migration';
     return h.locked(step, spec.uuid, async () => {
+      if (!blockMigration && h.sharesPathWith(sourceHost)) return this.waitOnSharedDisk(step, spec, sourceHost);
       const files = h.files(spec.uuid);
       await h.stopQemu(files, spec.uuid);
       rmSync(files.dir, { recursive: true, force: true });
@@ -102,6 +102,27 @@ export class LiveMigrations {
       h.save(files, { ...record, incoming: data });
       return data as unknown as LiveMigrateData;
     });
+  }
+
+  /**
+   * Over a shared instances path only the memory moves: a QEMU waits on the
+   * guest's own disk (its directory is the source's), in the other set of
+   * process files, its address beside them; the record stays the source's
+   * until the guest arrives. Repeatable: a second call starts over.
+   */
+  private async waitOnSharedDisk(step: string, spec: GuestSpec, sourceHost: string): Promise<LiveMigrateData> {
+    const h = this.h;
+    const record = h.files(spec.uuid).read();
+    if (!record || record.host !== sourceHost) throw new VirtDriverError(step, `guest ${spec.uuid} of host ${sourceHost} is not in the shared instances path of host ${h.host}`);
+    const files = new GuestFiles(h.files(spec.uuid).dir, otherSlot(record.slot ?? 'a'));
+    await h.stopQemu(files, spec.uuid);
+    rmSync(files.incomingFile, { force: true });
+    const addr = h.opts.liveMigration.inboundAddr;
+    const [port] = await freePorts(addr, h.opts.liveMigration.portMin, h.opts.liveMigration.portMax, 1, h.portsInUse());
+    const data: IncomingGuest = { uri: `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`, nbd: null };
+    writeFileSync(files.incomingFile, JSON.stringify(data));
+    await h.launchQemu(step, files, { ...record, spec }, { incomingUri: data.uri });
+    return data as unknown as LiveMigrateData;
   }
 
   /** Runs on the source: see transferGuest. The guest's QMP session is held for the whole transfer. */
@@ -150,7 +171,7 @@ export class LiveMigrations {
     const h = this.h;
     const step = 'post_live_migration_at_destination';
     return h.locked(step, spec.uuid, async () => {
-      const { files, record } = h.require(step, spec.uuid);
+      const { files, record } = this.arrivedOnSharedDisk(spec.uuid) ?? h.require(step, spec.uuid);
       if (livePid(files, spec.uuid) === null) throw new VirtDriverError(step, `guest ${spec.uuid} has no QEMU on host ${h.host}: it did not arrive`);
       const running = powerState !== PowerState.PAUSED;
       await h.qmp(files, step, async (c) => {
@@ -164,8 +185,20 @@ export class LiveMigrations {
         if (running) await c.execute('cont');
       });
       const { incoming: _done, ...rest } = record;
-      h.save(files, { ...rest, spec, power: running ? 'running' : 'paused', startedAt: record.startedAt ?? Date.now() });
+      // Over a shared path the record becomes this host's, naming the files its QEMU uses.
+      h.save(files, { ...rest, host: h.host, slot: files.slot, spec, power: running ? 'running' : 'paused', startedAt: record.startedAt ?? Date.now() });
+      rmSync(files.incomingFile, { force: true });
     });
+  }
+
+  /** The guest waited for here over a shared instances path, its record still the source's: this host's files of it. */
+  private arrivedOnSharedDisk(uuid: string): { files: GuestFiles; record: GuestRecord } | null {
+    const h = this.h;
+    h.alive('post_live_migration_at_destination');
+    const record = h.files(uuid).read();
+    if (!record || record.host === h.host || !h.sharesPathWith(record.host)) return null;
+    const files = new GuestFiles(h.files(uuid).dir, otherSlot(record.slot ?? 'a'));
+    return existsSync(files.incomingFile) ? { files, record } : null;
   }
 
   /** Drops the waiting (or arrived) QEMU and its files. Repeatable. */
