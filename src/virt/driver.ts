@@ -180,6 +180,15 @@ export interface VirtDriver {
   /** The hypervisor's own figures of the guest's last completed live migration from this host, when it keeps them. */
   lastLiveMigration?(uuid: string): { readonly totalTimeMs: number | null; readonly downtimeMs: number | null } | undefined;
 
+  /**
+   * Evacuation over shared storage: whether the server's files (written by
+   * its failed host) are reachable here, as Nova's `instance_on_disk`.
+   * Drivers without it have no shared storage, and the evacuation rebuilds
+   * from the image whatever the caller said.
+   */
+  instanceOnDisk?(uuid: string): boolean;
+  /** Evacuation over shared storage: starts the guest here from its own files (its disk as the failed host left it). */
+  spawnFromSharedDisk?(spec: GuestSpec): Promise<void>;
   /** The agent driving this host died: stop every step under way and answer nothing more (guests live on). */
   halt?(): void;
   /** Simulated hosts only: the host loses power; its guests stay defined but none runs (call after halt). */

@@ -2,7 +2,10 @@
 // instances_path` without $host) share their guests' storage: a live
 // migration moves only the memory — the destination's QEMU opens the same
 // disk — and the guest counts on without a reboot, there and back again;
-// its directory stays where it is, now the destination's.
+// its directory stays where it is, now the destination's. An evacuation
+// starts the guest on the other host from its own disk (Nova's
+// on_shared_storage, found by the destination from 2.14), and the failed
+// host, back, leaves the shared files alone.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -106,5 +109,51 @@ describe('qemu driver: hosts sharing one instances path', { skip: skipWithoutQem
       if (last?.audit?.findings?.length === 0) break;
     }
     assert.deepEqual(last?.audit?.findings, []);
+  });
+
+  it('evacuate starts the guest on the other host from its own disk; a caller who says the files are not shared is refused', async () => {
+    const failed = (await server())['OS-EXT-SRV-ATTR:host'];
+    const dest = HOSTS.find((h) => h !== failed)!;
+    const pidFile = record().slot === 'b' ? 'qemu.b.pid' : 'qemu.pid';
+    const counted = counters(await consoleLog()).at(-1)!;
+    const crash = await api('POST', `/magnetar/hosts/${failed}/action`, { crash: null });
+    assert.equal(crash.status, 200, JSON.stringify(crash.body));
+    for (const end = Date.now() + 5000; alive(pidFile) !== null && Date.now() < end; ) await sleep(50);
+    assert.equal(alive(pidFile), null, 'the host lost power: its QEMU is gone');
+    const down = await api('PUT', '/os-services/force-down', { host: failed, binary: 'nova-compute', forced_down: true }, '2.11');
+    assert.equal(down.status, 200, JSON.stringify(down.body));
+
+    // Below 2.14 the caller's word must match what the destination finds (Nova's InvalidSharedStorage).
+    const wrong = await api('POST', `/servers/${serverId}/action`, { evacuate: { onSharedStorage: false } }, '2.13');
+    assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+    const refused = await m.http.waitServer(serverId, (x) => x.status === 'ERROR', 30_000);
+    assert.equal(refused['OS-EXT-SRV-ATTR:host'], failed);
+    assert.match(refused.fault.message, /Invalid state of instance files on shared storage/);
+    assert.equal(record().host, failed, 'the files are untouched');
+
+    // From 2.14 the destination finds the files itself.
+    const evac = await api('POST', `/servers/${serverId}/action`, { evacuate: {} }, '2.29');
+    assert.equal(evac.status, 200, JSON.stringify(evac.body));
+    const s = await m.http.waitServer(serverId, (x) => x.status === 'ACTIVE' && x['OS-EXT-STS:task_state'] === null, 90_000);
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], dest);
+    assert.equal(record().host, dest);
+    // Its own disk: the count it kept goes on (a disk from the image would count from 0).
+    let boot = -1;
+    for (const end = Date.now() + 60_000; boot < 0 && Date.now() < end; await sleep(200)) {
+      const log = await consoleLog();
+      const last = log.split('\n').filter((l) => l.startsWith(BOOT_BANNER)).at(-1);
+      if (last && log.lastIndexOf(last) > log.lastIndexOf(`${COUNTER_LINE} ${counted}`)) boot = Number(last.slice(BOOT_BANNER.length));
+    }
+    assert.ok(boot >= counted - 1 && boot > 0, `booted from its own disk with the count at ${boot} (it was at ${counted})`);
+
+    // The failed host comes back: the shared files are the other host's now, and stay.
+    const start = await api('POST', `/magnetar/hosts/${failed}/action`, { start: null });
+    assert.equal(start.status, 200, JSON.stringify(start.body));
+    const up = await api('PUT', '/os-services/force-down', { host: failed, binary: 'nova-compute', forced_down: false }, '2.11');
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.migration_type === 'evacuation' && x.status === 'completed'), 30_000);
+    assert.ok(existsSync(join(guestDir(), 'disk')), 'the disk stays');
+    assert.equal(record().host, dest);
+    await counterPasses(boot + 1);
   });
 });

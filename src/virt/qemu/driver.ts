@@ -7,7 +7,8 @@
 //
 // This file is the host as the agent sees it (start-up, inventory, the
 // guest list); each group of steps lives in a file of its own: lifecycle.ts,
-// inspection.ts, cold-migration.ts, live-migration-steps.ts.
+// inspection.ts, cold-migration.ts, live-migration-steps.ts,
+// shared-evacuation.ts.
 import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import { cpus, totalmem, uptime as osUptime } from 'node:os';
 import {
@@ -29,6 +30,7 @@ import * as inspect from './inspection.js';
 import * as life from './lifecycle.js';
 import { LiveMigrations, type TransferFigures } from './live-migration-steps.js';
 import { killHard, livePid, qemuVersion } from './process.js';
+import * as shared from './shared-evacuation.js';
 
 export type { QemuDriverOptions } from './host.js';
 
@@ -165,6 +167,15 @@ export class QemuDriver implements VirtDriver {
   }
   unrescue(uuid: string): Promise<void> {
     return life.unrescue(this.h, uuid);
+  }
+
+  // ---- evacuation over a shared instances path (shared-evacuation.ts)
+
+  instanceOnDisk(uuid: string): boolean {
+    return shared.instanceOnDisk(this.h, uuid);
+  }
+  spawnFromSharedDisk(spec: GuestSpec): Promise<void> {
+    return shared.spawnFromSharedDisk(this.h, spec);
   }
 
   // ---- reading a guest (inspection.ts)
