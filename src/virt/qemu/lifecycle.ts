@@ -35,6 +35,8 @@ export function destroy(h: QemuHost, uuid: string): Promise<void> {
     }
     const files = shared;
     await h.stopQemu(files, uuid);
+    // A QEMU of it in the other set of files (one a live migration over a shared path left) goes with the directory.
+    await h.stopQemu(new GuestFiles(files.dir, otherSlot(files.slot)), uuid);
     await stopExport(files.dir, files.disk);
     const socket = files.qmpSocket;
     rmSync(files.dir, { recursive: true, force: true });
