@@ -22,8 +22,11 @@ export function instanceOnDisk(h: QemuHost, uuid: string): boolean {
 }
 
 /**
- * The guest becomes this host's (its record first, so a retry finds it here
- * and only powers it on) and boots from its disk as it was left.
+ * The guest boots here from its disk as it was left, and only once its QEMU
+ * runs does its record become this host's: a failure (or a crash) before
+ * leaves the record the failed host's, so a failed evacuation's clean-up
+ * finds no guest of this host to destroy with the shared files, and a retry
+ * starts over (ending a QEMU an earlier try left).
  */
 export function spawnFromSharedDisk(h: QemuHost, spec: GuestSpec): Promise<void> {
   const step = 'spawn';
@@ -36,13 +39,7 @@ export function spawnFromSharedDisk(h: QemuHost, spec: GuestSpec): Promise<void>
     rmSync(files.incomingFile, { force: true });
     const { incoming: _i, diskExport: _d, ...kept } = record;
     const mine: GuestRecord = { ...kept, host: h.host, slot: files.slot, spec, power: 'shutdown', startedAt: null, rescue: null, migratingTo: null };
-    h.save(files, mine);
-    try {
-      await h.start(step, files, mine);
-    } catch (e) {
-      // Given back as it was: a failed evacuation's clean-up must find no guest of this host to destroy with the shared disk.
-      h.save(left, record);
-      throw e;
-    }
+    await h.stopQemu(files, spec.uuid);
+    await h.start(step, files, mine);
   });
 }
