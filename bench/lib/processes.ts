@@ -71,11 +71,11 @@ export interface MagnetarProcess {
 
 /**
  * Starts `node dist/src/cli/main.js serve` on free ports with a fresh data
- * directory and the given `section.name=value` overrides. Returns at once;
+ * directory (or the one given) and the given `section.name=value` overrides. Returns at once;
  * readiness is the caller's to poll.
  */
-export async function spawnMagnetar(sets: readonly string[] = []): Promise<MagnetarProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-bench-'));
+export async function spawnMagnetar(sets: readonly string[] = [], opts: { dataDir?: string } = {}): Promise<MagnetarProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'magnetar-bench-'));
   const [identityPort, computePort, imagePort] = [await freePort(), await freePort(), await freePort()];
   // BENCH_PROFILE_DIR=<dir>: the server writes a V8 CPU profile there when it stops.
   const profileDir = process.env['BENCH_PROFILE_DIR'];

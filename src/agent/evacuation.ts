@@ -81,6 +81,20 @@ async function stopAfterEvacuation(ctx: AgentContext, uuid: string, requestId: s
   });
 }
 
+/**
+ * Whether the evacuation starts from the server's own files, as Nova decides
+ * it: the caller's word (below 2.14) must match what the driver finds here,
+ * and without a word the driver's finding decides. A driver that cannot
+ * reach another host's files (the simulated one) rebuilds from the image.
+ */
+function onSharedStorage(ctx: AgentContext, uuid: string, said: unknown): boolean {
+  if (!ctx.driver.instanceOnDisk || !ctx.driver.spawnFromSharedDisk) return false;
+  const onDisk = ctx.driver.instanceOnDisk(uuid);
+  if (typeof said === 'boolean' && said !== onDisk) throw new ComputeTaskError('Invalid state of instance files on shared storage');
+  ctx.log.info({ instance: uuid }, onDisk ? 'disk on shared storage, evacuating using existing disk' : 'disk not on shared storage, evacuating from the image');
+  return onDisk;
+}
+
 async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: string | undefined, job: JobHandle | undefined): Promise<void> {
   const db = ctx.db.kysely;
   const uuid = String(args['instance_uuid']);
@@ -126,8 +140,11 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
       // A guest already here is this server's (an earlier try that died, or a copy
       // an earlier move left): it is used, never destroyed, so nothing is lost.
       const existing = ctx.driver.getGuest(uuid);
-      if (!existing) await ctx.driver.spawn(guestSpec(inst, flavorOf(inst)));
-      else if (existing.powerState !== POWER_STATE.RUNNING) await ctx.driver.powerOn(uuid);
+      if (!existing) {
+        const spec = guestSpec(inst, flavorOf(inst));
+        if (onSharedStorage(ctx, uuid, args['on_shared_storage'])) await ctx.driver.spawnFromSharedDisk!(spec);
+        else await ctx.driver.spawn(spec);
+      } else if (existing.powerState !== POWER_STATE.RUNNING) await ctx.driver.powerOn(uuid);
       ctx.crash.at('compute.rebuild.after_spawn', uuid);
       const done = await transact(ctx, async (tx) => {
         const now = ctx.clock.now();

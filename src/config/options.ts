@@ -82,7 +82,7 @@ export const OPTIONS: readonly OptionDef[] = [
     'AggregateImagePropertiesIsolation: only aggregate metadata keys starting with this namespace (and the separator) are compared'),
   opt('filter_scheduler', 'aggregate_image_properties_isolation_separator', 'string', '.', 'Separator after the namespace above'),
   // [compute]
-  opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken; 0 = no timeout'),
+  opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken (the qemu driver: seconds per GiB of memory and copied disk, each at least 2, as Nova); 0 = no timeout'),
   opt('compute', 'live_migration_timeout_action', 'string', 'abort', 'What to do when a live migration times out: abort or force_complete'),
   // [neutron] — how the compute side reaches the network service (Nova's keystoneauth options)
   opt('neutron', 'auth_url', 'string', '', 'Identity endpoint the compute side authenticates at; empty = this deployment\'s identity service'),

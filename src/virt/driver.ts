@@ -86,7 +86,11 @@ export interface LiveMigrationOptions {
   readonly blockMigration: boolean;
   /** Called as the transfer advances (for migration progress counters). */
   readonly onProgress?: (p: LiveMigrationProgress) => void;
-  /** Seconds after which the driver gives up (0 = never). */
+  /**
+   * `live_migration_completion_timeout` (0 = never): the qemu driver takes it
+   * as seconds per GiB of the guest's data, as Nova's libvirt driver does
+   * (see qemu/completion-timeout.ts); the simulated driver as plain seconds.
+   */
   readonly completionTimeout: number;
   /** 'abort' cancels at the timeout; 'force_complete' finishes at once. */
   readonly timeoutAction: 'abort' | 'force_complete';
@@ -178,6 +182,15 @@ export interface VirtDriver {
   /** The hypervisor's own figures of the guest's last completed live migration from this host, when it keeps them. */
   lastLiveMigration?(uuid: string): { readonly totalTimeMs: number | null; readonly downtimeMs: number | null } | undefined;
 
+  /**
+   * Evacuation over shared storage: whether the server's files (written by
+   * its failed host) are reachable here, as Nova's `instance_on_disk`.
+   * Drivers without it have no shared storage, and the evacuation rebuilds
+   * from the image whatever the caller said.
+   */
+  instanceOnDisk?(uuid: string): boolean;
+  /** Evacuation over shared storage: starts the guest here from its own files (its disk as the failed host left it). */
+  spawnFromSharedDisk?(spec: GuestSpec): Promise<void>;
   /** The agent driving this host died: stop every step under way and answer nothing more (guests live on). */
   halt?(): void;
   /** Simulated hosts only: the host loses power; its guests stay defined but none runs (call after halt). */
