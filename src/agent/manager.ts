@@ -17,7 +17,7 @@ import { resendDueJobs } from '../jobs/redispatcher.js';
 import { releaseJobsOfEarlierOwners } from '../db/jobs.js';
 
 /** What an agent is given; its context adds what it learns at start (node uuid) and its life's fences. */
-export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash'> {
+export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash' | 'notifier'> {
   /** Extra handlers served on this host's topic (e.g. the fault-injection control). */
   readonly extraHandlers?: Handlers;
 }
@@ -46,6 +46,7 @@ export class ComputeAgent {
       crash: opts.crash,
       owner: `${ownerPrefix(opts.host)}${randomUUID()}`,
       awaitedEvacuations: new Set(),
+      notifier: opts.notifier,
     };
   }
 

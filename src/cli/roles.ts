@@ -41,6 +41,7 @@ import { crashSwitch, killProcess } from '../crash/switch.js';
 import { startRedispatcher } from '../jobs/redispatcher.js';
 import { seedFlavors } from '../db/seed.js';
 import { withServiceRecord } from './service-record.js';
+import { Notifier } from '../notifications/notifier.js';
 
 export interface Base {
   readonly conf: Config;
@@ -50,6 +51,8 @@ export interface Base {
   readonly log: Logger;
   /** The process's injected failures and armed crash points (`[fake] faults`, the faults API). */
   readonly faults: FaultRules;
+  /** Sends this process's versioned notifications (see notifications/notifier.ts). */
+  readonly notifier: Notifier;
 }
 
 export function makeLogger(conf: Config, name: string): Logger {
@@ -71,7 +74,8 @@ export async function openBase(conf: Config, role: string, clock: Clock = system
   });
   const faults = new FaultRules();
   seedFaultsFromConfig(conf, faults);
-  return { conf, db, bus, clock, log, faults };
+  const notifier = Notifier.fromConfig(conf, bus, clock, log);
+  return { conf, db, bus, clock, log, faults, notifier };
 }
 
 export function imageLookup(images: ImageCatalog): ImageLookup {
@@ -124,7 +128,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
     onReloadError: (err) => base.log.error({ err }, 'policy file could not be reloaded; keeping the previous rules'),
   });
   const images = imageCatalog(conf);
-  const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log, crashSwitch(base.faults, '', killProcess));
+  const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log, crashSwitch(base.faults, '', killProcess), base.notifier);
   const bind = conf.str('magnetar', 'bind_host');
   const apps: FastifyInstance[] = [];
   // Identity and image listen first: with port 0 (tests) their real ports
@@ -180,7 +184,7 @@ export async function startScheduler(base: Base): Promise<Subscription> {
 }
 
 export async function startConductorRole(base: Base): Promise<Subscription> {
-  const ctx = { db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log, crash: crashSwitch(base.faults, '', killProcess) };
+  const ctx = { db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log, crash: crashSwitch(base.faults, '', killProcess), notifier: base.notifier };
   const sub = await startConductor(ctx);
   const stopResending = startRedispatcher(ctx);
   const withRecord = await withServiceRecord(base, 'nova-conductor', 'conductor', sub);
@@ -211,6 +215,7 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
       log: base.log,
       crash: crashSwitch(base.faults, host, opts.crashKillsProcess ? killProcess : die),
       extraHandlers: faultControlHandlers(base.faults),
+      notifier: base.notifier,
     });
   const runtime = new HostRuntime(makeAgent, base.bus, base.log);
   await runtime.serveControl(hosts);

@@ -10,6 +10,7 @@ import type { RequestSpec, Selection } from '../scheduler/request-spec.js';
 import { parseSelections, requestSpecToJson } from '../scheduler/request-spec-json.js';
 import { withEvent } from '../db/instance-actions.js';
 import type { CrashSwitch } from '../crash/switch.js';
+import type { Notifier } from '../notifications/notifier.js';
 
 export interface ConductorContext {
   readonly db: Db;
@@ -19,6 +20,7 @@ export interface ConductorContext {
   readonly log: Logger;
   /** Crash points of the conductor (see crash/points.ts). */
   readonly crash: CrashSwitch;
+  readonly notifier?: Notifier | undefined;
 }
 
 export type ConductorModule = (ctx: ConductorContext) => Handlers;

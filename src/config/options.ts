@@ -95,6 +95,9 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('neutron', 'valid_interfaces', 'list', ['internal', 'public'], 'Catalog interfaces tried for the network endpoint, in order'),
   opt('neutron', 'endpoint_override', 'string', '', 'Network endpoint to use instead of the catalog\'s'),
   opt('neutron', 'timeout', 'float', 30, 'Seconds a request to the network service may take'),
+  // [notifications] — Nova's; Magnetar emits only the versioned notifications
+  opt('notifications', 'notification_format', 'string', 'unversioned', 'versioned or both: emit versioned notifications to the versioned_notifications_topics; unversioned or none: emit none (the API\'s event stream gets the events anyway)'),
+  opt('notifications', 'versioned_notifications_topics', 'list', ['versioned_notifications'], 'Topics (routing key prefixes on the [DEFAULT] control_exchange exchange) versioned notifications go to'),
   // [oslo_policy]
   opt('oslo_policy', 'policy_file', 'string', 'policy.yaml', 'Policy override file (relative to the config file directory)'),
   opt('oslo_policy', 'policy_dirs', 'list', ['policy.d'], 'Directories of further policy override files'),
@@ -110,6 +113,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('magnetar', 'public_host', 'string', '', 'Host name used in URLs and the catalog; default bind_host'),
   opt('magnetar', 'compute_hosts', 'list', ['compute1', 'compute2', 'compute3'], 'Simulated compute hosts started by `serve`'),
   opt('magnetar', 'region', 'string', 'RegionOne', 'Region name in the service catalog'),
+  opt('magnetar', 'clock_control', 'bool', false, 'Serve POST /v2.1/magnetar/clock, which moves Magnetar\'s clock forward (for testing automation that waits on long windows); never enable in production'),
   opt('magnetar', 'job_retry_interval', 'float', 10, 'Seconds after which work that no handler has taken is sent again (then backing off to 5 minutes)'),
   opt('magnetar', 'job_lease_time', 'float', 15, 'Seconds a handler holds work without renewing; work held by a handler that died is sent again after this'),
   // [identity] — embedded Keystone subset
