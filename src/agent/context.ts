@@ -9,6 +9,7 @@ import type { VirtDriver, GuestSpec } from '../virt/driver.js';
 import type { InstanceRow, InstanceFlavor } from '../db/schema.js';
 import { withEvent } from '../db/instance-actions.js';
 import type { CrashSwitch } from '../crash/switch.js';
+import { loggedStep } from '../compute/step-log.js';
 import type { Notifier } from '../notifications/notifier.js';
 import { notifyInstance, type InstanceEventOptions } from '../notifications/emit.js';
 
@@ -65,6 +66,7 @@ export function notifyFromHost(
 
 /** Runs a step on this host as an instance-action event named `compute_<name>`. */
 export function hostEvent<T>(ctx: AgentContext, instanceUuid: string, requestId: string | undefined, name: string, fn: () => Promise<T>): Promise<T> {
-  if (!requestId) return fn();
-  return withEvent(ctx.db.kysely, ctx.clock, instanceUuid, requestId, `compute_${name}`, ctx.host, fn);
+  const logged = () => loggedStep(ctx.log, instanceUuid, requestId, `compute_${name}`, fn);
+  if (!requestId) return logged();
+  return withEvent(ctx.db.kysely, ctx.clock, instanceUuid, requestId, `compute_${name}`, ctx.host, logged);
 }

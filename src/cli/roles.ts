@@ -8,7 +8,7 @@ import { openDb, type Db } from '../db/connect.js';
 import { createBus } from '../rpc/create.js';
 import type { Bus, Subscription } from '../rpc/bus.js';
 import { rebuildError } from '../compute/errors.js';
-import { systemClock, type Clock } from '../compute/clock.js';
+import { AdjustableClock, systemClock, type Clock } from '../compute/clock.js';
 import { PolicyEnforcer } from '../policy/enforcer.js';
 import { IdentityStore } from '../identity/store.js';
 import { TokenSigner, loadTokenSecret } from '../identity/tokens.js';
@@ -42,6 +42,7 @@ import { startRedispatcher } from '../jobs/redispatcher.js';
 import { seedFlavors } from '../db/seed.js';
 import { withServiceRecord } from './service-record.js';
 import { Notifier } from '../notifications/notifier.js';
+import { EventStream } from '../notifications/event-stream.js';
 
 export interface Base {
   readonly conf: Config;
@@ -56,11 +57,14 @@ export interface Base {
 }
 
 export function makeLogger(conf: Config, name: string): Logger {
-  const level = process.env['MAGNETAR_LOG_LEVEL'] ?? (conf.bool('DEFAULT', 'debug') ? 'debug' : 'warn');
+  // Nova's levels: INFO (each API request, each step of an action), DEBUG with [DEFAULT] debug (bus messages too).
+  const level = process.env['MAGNETAR_LOG_LEVEL'] ?? (conf.bool('DEFAULT', 'debug') ? 'debug' : 'info');
   return pino({ name, level, base: { role: name } });
 }
 
-export async function openBase(conf: Config, role: string, clock: Clock = systemClock, opts: { exclusiveDb?: boolean } = {}): Promise<Base> {
+export async function openBase(conf: Config, role: string, givenClock: Clock = systemClock, opts: { exclusiveDb?: boolean } = {}): Promise<Base> {
+  // With clock control on, the wall clock becomes one an admin can move forward.
+  const clock = givenClock === systemClock && conf.bool('magnetar', 'clock_control') ? new AdjustableClock() : givenClock;
   const log = makeLogger(conf, role);
   const db = await openDb(conf.str('database', 'connection'), conf.path('DEFAULT', 'state_path'), {
     exclusive: opts.exclusiveDb === true,
@@ -118,8 +122,10 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   const { conf } = base;
   await seedFlavors(base.db.kysely, base.clock.now());
   const store = IdentityStore.fromConfig(conf, base.db, base.clock);
-  const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: base.clock });
-  const revocations = new TokenRevocations(base.db, { clock: base.clock });
+  // Tokens keep to the wall clock: moving Magnetar's clock forward must not sign its clients out.
+  const tokenClock = base.clock instanceof AdjustableClock ? systemClock : base.clock;
+  const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: tokenClock });
+  const revocations = new TokenRevocations(base.db, { clock: tokenClock });
   const validator = tokenValidatorFromConfig(conf, signer, revocations, store);
   const policy = new PolicyEnforcer({
     policyFile: conf.path('oslo_policy', 'policy_file'),
@@ -149,8 +155,11 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   apps.push(netApp);
   const networkPort = await listen(netApp, bind, conf.num('magnetar', 'network_port'));
   conf.set('magnetar', 'network_port', networkPort);
+  // Heard from start-up on, so a client of the event stream misses nothing said after it.
+  const events = new EventStream(base.notifier, base.log);
+  await events.start();
   const computeApp = buildComputeApp(
-    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), imageRegistry: new ImageRegistry(images), identityUrl: idUrl },
+    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), imageRegistry: new ImageRegistry(images), identityUrl: idUrl, events },
     ALL_ROUTES,
   );
   apps.push(computeApp);
@@ -173,6 +182,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
     consolePort,
     validator,
     close: async () => {
+      await events.close();
       await Promise.all(apps.map((a) => a.close()));
     },
   };

@@ -417,6 +417,7 @@ export class AmqpBus implements Bus, NotificationTransport {
       safely(() => channel.ack(msg));
       return;
     }
+    this.logger?.debug?.({ topic, method: request.method, requestId: request.requestId, args: request.args, call: msg.properties.replyTo !== undefined }, 'bus message');
     const reply = await dispatch(topic, handlers, request);
     const { replyTo, correlationId } = msg.properties as { replyTo?: string; correlationId?: string };
     if (replyTo) {

@@ -180,6 +180,7 @@ export class LocalBus implements Bus, NotificationTransport {
       this.logger?.error({ err, topic }, 'dropping malformed bus message');
       return;
     }
+    this.logger?.debug?.({ topic, method: request.method, requestId: request.requestId, args: request.args, call: delivery.reply !== undefined }, 'bus message');
     const reply = await dispatch(topic, server.handlers, request);
     if (delivery.reply !== undefined) {
       delivery.reply(serializeReply(reply));

@@ -1,0 +1,150 @@
+// Magnetar's extensions for watching and for testing automation: the event
+// stream of versioned notifications (GET /magnetar/events) and clock control
+// (GET/POST /magnetar/clock): what a client sees, their policy, their faults.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCloud, type Cloud } from '../support/cloud.js';
+import { act } from '../support/actions.js';
+import { openEventStream, type EventReader, type StreamEvent } from '../support/event-stream.js';
+
+const UUID_RX = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const hostOf = (s: any): string => s['OS-EXT-SRV-ATTR:host'];
+const typesOf = (events: StreamEvent[], uuid: string): string[] =>
+  events.filter((e) => e.data.payload['nova_object.data'].uuid === uuid).map((e) => e.event);
+
+describe('event stream and clock control', () => {
+  let c: Cloud;
+  let stream: EventReader;
+  before(async () => {
+    c = await startCloud({ overrides: ['magnetar.clock_control=true', 'DEFAULT.resize_confirm_window=3600', 'DEFAULT.periodic_interval=600'] });
+    stream = await openEventStream(`${c.computeUrl}/v2.1/magnetar/events?event_type=instance.`, await c.token('admin'));
+  });
+  after(async () => {
+    stream.close();
+    await c.stop();
+  });
+
+  it('streams the notifications of a build and a stop, in order, in Nova\'s payload format', async () => {
+    assert.equal(stream.status, 200);
+    assert.match(stream.contentType ?? '', /^text\/event-stream/);
+    const s = await c.bootServer('demo');
+    const stop = await act(c, 'demo', s.id, { 'os-stop': null });
+    assert.equal(stop.status, 202);
+    const rid = stop.headers.get('x-openstack-request-id');
+    const events = await stream.until((e) => typesOf(e, s.id).includes('instance.power_off.end'));
+    assert.deepEqual(typesOf(events, s.id), ['instance.create.start', 'instance.create.end', 'instance.power_off.start', 'instance.power_off.end']);
+
+    const created = events.find((e) => e.event === 'instance.create.end' && e.data.payload['nova_object.data'].uuid === s.id)!;
+    assert.equal(created.data.event_type, 'instance.create.end');
+    assert.equal(created.data.priority, 'INFO');
+    assert.equal(created.data.publisher_id, `nova-compute:${hostOf(s)}`);
+    assert.equal(created.id, created.data.message_id);
+    assert.match(created.data.message_id, UUID_RX);
+    assert.match(created.data.timestamp, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$/);
+    assert.equal(created.data.payload['nova_object.name'], 'InstanceCreatePayload');
+    assert.equal(created.data.payload['nova_object.namespace'], 'nova');
+    assert.equal(created.data.payload['nova_object.version'], '1.13');
+    const cd = created.data.payload['nova_object.data'];
+    assert.equal(cd.state, 'active');
+    assert.equal(cd.power_state, 'running');
+    assert.equal(cd.host, hostOf(s));
+    assert.equal(cd.tenant_id, await c.projectId('demo'));
+    assert.equal(cd.flavor['nova_object.name'], 'FlavorPayload');
+    assert.equal(cd.flavor['nova_object.data'].flavorid, '1');
+    assert.match(cd.launched_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+    const off = events.find((e) => e.event === 'instance.power_off.end' && e.data.payload['nova_object.data'].uuid === s.id)!;
+    assert.equal(off.data.payload['nova_object.name'], 'InstanceActionPayload');
+    assert.equal(off.data.payload['nova_object.version'], '1.9');
+    const od = off.data.payload['nova_object.data'];
+    assert.equal(od.state, 'stopped');
+    assert.equal(od.power_state, 'shutdown');
+    assert.equal(od.task_state, null);
+    assert.equal(od.request_id, rid, 'the request that asked for it');
+    assert.equal(od.action_initiator_project, await c.projectId('demo'));
+    assert.equal(od.fault, null);
+  });
+
+  it('filters by server and sends service.update when a service is forced down', async () => {
+    const admin = await c.token('admin');
+    const all = await openEventStream(`${c.computeUrl}/v2.1/magnetar/events`, admin);
+    try {
+      const svc = (await c.req('admin', 'GET', '/os-services?binary=nova-compute', { version: '2.53' })).body.services[0];
+      const r = await c.req('admin', 'PUT', `/os-services/${svc.id}`, { version: '2.53', body: { forced_down: true } });
+      assert.equal(r.status, 200);
+      const [ev] = (await all.until((e) => e.some((x) => x.event === 'service.update'))).filter((x) => x.event === 'service.update');
+      assert.equal(ev!.data.publisher_id, `nova-compute:${svc.host}`);
+      assert.equal(ev!.data.payload['nova_object.name'], 'ServiceStatusPayload');
+      assert.equal(ev!.data.payload['nova_object.version'], '1.1');
+      assert.equal(ev!.data.payload['nova_object.data'].forced_down, true);
+      assert.equal(ev!.data.payload['nova_object.data'].uuid, svc.id);
+      await c.req('admin', 'PUT', `/os-services/${svc.id}`, { version: '2.53', body: { forced_down: false } });
+    } finally {
+      all.close();
+    }
+    assert.ok(!stream.events.some((e) => e.event === 'service.update'), 'the event_type filter holds service events back');
+  });
+
+  it('is admin only and answers bad parameters with a 400', async () => {
+    const demo = await openEventStream(`${c.computeUrl}/v2.1/magnetar/events`, await c.token('demo'));
+    assert.equal(demo.status, 403);
+    const notUuid = await c.req('admin', 'GET', '/magnetar/events?server_id=nope');
+    assert.equal(notUuid.status, 400);
+    assert.ok(notUuid.body.badRequest.message);
+    const unknown = await c.req('admin', 'GET', '/magnetar/events?colour=red');
+    assert.equal(unknown.status, 400);
+  });
+
+  it('moves the clock forward: a resize left unconfirmed is auto-confirmed once resize_confirm_window has passed', async () => {
+    const s = await c.bootServer('demo');
+    assert.equal((await act(c, 'demo', s.id, { resize: { flavorRef: '2' } })).status, 202);
+    await c.waitServer(s.id, (x) => x.status === 'VERIFY_RESIZE');
+    const before = (await c.req('admin', 'GET', '/magnetar/clock')).body.clock;
+    assert.equal(before.offset, 0);
+
+    const r = await c.req('admin', 'POST', '/magnetar/clock', { body: { advance: 3601 } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.clock.offset, 3601);
+    assert.ok(Date.parse(r.body.clock.now) - Date.now() > 3600_000);
+    // periodic_interval is 10 minutes here: only the clock's nudge can confirm it this soon.
+    const done = await c.waitServer(s.id, (x) => x.status === 'ACTIVE', 5000);
+    assert.equal(done.flavor.original_name, 'm1.small');
+    const migs = (await c.req('admin', 'GET', `/os-migrations?instance_uuid=${s.id}`, { version: '2.59' })).body.migrations;
+    assert.equal(migs[0].status, 'confirmed');
+    await stream.until((e) => typesOf(e, s.id).includes('instance.resize_confirm.end'));
+    assert.deepEqual(
+      typesOf(stream.events, s.id).filter((t) => t.startsWith('instance.resize')),
+      ['instance.resize_prep.start', 'instance.resize_prep.end', 'instance.resize.start', 'instance.resize.end', 'instance.resize_finish.start', 'instance.resize_finish.end', 'instance.resize_confirm.start', 'instance.resize_confirm.end'],
+    );
+  });
+
+  it('is admin only and refuses bad bodies without moving the clock', async () => {
+    const offset = (await c.req('admin', 'GET', '/magnetar/clock')).body.clock.offset;
+    assert.equal((await c.req('demo', 'POST', '/magnetar/clock', { body: { advance: 10 } })).status, 403);
+    assert.equal((await c.req('demo', 'GET', '/magnetar/clock')).status, 403);
+    for (const body of [{ advance: -1 }, { advance: '10' }, {}, { advance: 1, extra: 1 }, { advance: 1e12 }]) {
+      const r = await c.req('admin', 'POST', '/magnetar/clock', { body });
+      assert.equal(r.status, 400, JSON.stringify(body));
+      assert.ok(r.body.badRequest.message);
+    }
+    assert.equal((await c.req('admin', 'POST', '/magnetar/clock', { raw: '{"advance":' })).status, 400);
+    assert.equal((await c.req('admin', 'GET', '/magnetar/clock')).body.clock.offset, offset);
+  });
+});
+
+describe('clock control off (the default)', () => {
+  let c: Cloud;
+  before(async () => {
+    c = await startCloud();
+  });
+  after(async () => {
+    await c.stop();
+  });
+
+  it('serves no clock: 404 even for an admin', async () => {
+    const r = await c.req('admin', 'POST', '/magnetar/clock', { body: { advance: 10 } });
+    assert.equal(r.status, 404);
+    assert.equal(r.body.itemNotFound.code, 404);
+    assert.equal((await c.req('admin', 'GET', '/magnetar/clock')).status, 404);
+  });
+});
