@@ -191,6 +191,12 @@ export class DistributedCloud {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** The admin's token (the one api() uses). */
+  async adminToken(): Promise<string> {
+    if (!this.token) this.token = await this.login();
+    return this.token;
+  }
+
   private async login(): Promise<string> {
     const r = await fetch(`${this.identityUrl}/v3/auth/tokens`, {
       method: 'POST',
