@@ -47,6 +47,8 @@ export async function notifyInstance(ctx: NotifyContext, eventType: string, uuid
       projectId: who.projectId,
     });
   } catch (err) {
+    // A host agent that was stopped mid-action says nothing more, as a killed process would.
+    if (err instanceof Error && err.name === 'AgentStopped') return;
     ctx.log.warn({ err, instance: uuid, eventType }, 'could not send a notification');
   }
 }

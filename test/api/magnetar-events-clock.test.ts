@@ -16,7 +16,7 @@ describe('event stream and clock control', () => {
   let c: Cloud;
   let stream: EventReader;
   before(async () => {
-    c = await startCloud({ overrides: ['magnetar.clock_control=true', 'DEFAULT.resize_confirm_window=3600', 'DEFAULT.periodic_interval=600'] });
+    c = await startCloud({ overrides: ['magnetar.clock_control=true', 'DEFAULT.resize_confirm_window=3600', 'DEFAULT.periodic_interval=600', 'fake.live_migration_hold=true'] });
     stream = await openEventStream(`${c.computeUrl}/v2.1/magnetar/events?event_type=instance.`, await c.token('admin'));
   });
   after(async () => {
@@ -63,6 +63,55 @@ describe('event stream and clock control', () => {
     assert.equal(od.request_id, rid, 'the request that asked for it');
     assert.equal(od.action_initiator_project, await c.projectId('demo'));
     assert.equal(od.fault, null);
+  });
+
+  it('streams a live migration force-completed, and one aborted, as Nova notifies them', async () => {
+    const running = async (id: string): Promise<number> => {
+      const end = Date.now() + 10_000;
+      for (;;) {
+        const m = (await c.req('admin', 'GET', `/servers/${id}/migrations`, { version: '2.24' })).body.migrations[0];
+        if (m?.status === 'running') return m.id;
+        if (Date.now() > end) throw new Error(`live migration of ${id} not running: ${JSON.stringify(m)}`);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    };
+    const forced = await c.bootServer('demo');
+    assert.equal((await act(c, 'admin', forced.id, { 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.25')).status, 202);
+    const fid = await running(forced.id);
+    assert.equal((await c.req('admin', 'POST', `/servers/${forced.id}/migrations/${fid}/action`, { version: '2.22', body: { force_complete: null } })).status, 202);
+    await stream.until((e) => typesOf(e, forced.id).includes('instance.live_migration_post.end'));
+    const forcedTypes = typesOf(stream.events, forced.id).filter((t) => t.startsWith('instance.live_migration'));
+    // As in Nova, the switch-over the force-complete starts may overtake its own .end.
+    assert.ok(forcedTypes.indexOf('instance.live_migration_force_complete.end') > forcedTypes.indexOf('instance.live_migration_force_complete.start'));
+    assert.deepEqual(forcedTypes.filter((t) => t !== 'instance.live_migration_force_complete.end'), [
+      'instance.live_migration_pre.start',
+      'instance.live_migration_pre.end',
+      'instance.live_migration_force_complete.start',
+      'instance.live_migration_post.start',
+      'instance.live_migration_post_dest.start',
+      'instance.live_migration_post_dest.end',
+      'instance.live_migration_post.end',
+    ]);
+
+    const aborted = await c.bootServer('demo');
+    assert.equal((await act(c, 'admin', aborted.id, { 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.25')).status, 202);
+    const aid = await running(aborted.id);
+    assert.equal((await c.req('admin', 'DELETE', `/servers/${aborted.id}/migrations/${aid}`, { version: '2.24' })).status, 202);
+    await stream.until((e) => typesOf(e, aborted.id).includes('instance.live_migration_rollback.end'));
+    const abortedTypes = typesOf(stream.events, aborted.id).filter((t) => t.startsWith('instance.live_migration'));
+    assert.ok(abortedTypes.indexOf('instance.live_migration_abort.end') > abortedTypes.indexOf('instance.live_migration_abort.start'));
+    assert.deepEqual(abortedTypes.filter((t) => t !== 'instance.live_migration_abort.end'), [
+      'instance.live_migration_pre.start',
+      'instance.live_migration_pre.end',
+      'instance.live_migration_abort.start',
+      'instance.live_migration_rollback.start',
+      'instance.live_migration_rollback_dest.start',
+      'instance.live_migration_rollback_dest.end',
+      'instance.live_migration_rollback.end',
+    ]);
+    const back = stream.events.filter((e) => e.event === 'instance.live_migration_rollback.end' && e.data.payload['nova_object.data'].uuid === aborted.id)[0]!;
+    assert.equal(back.data.payload['nova_object.data'].host, hostOf(aborted), 'the server stays on its source');
+    assert.equal(back.data.payload['nova_object.data'].task_state, null);
   });
 
   it('filters by server and sends service.update when a service is forced down', async () => {
