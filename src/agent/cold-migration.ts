@@ -19,6 +19,7 @@ import type { LiveMigrateData } from '../virt/driver.js';
 import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import type { AgentContext } from './context.js';
 import { guestSpec, hostEvent, notifyFromHost } from './context.js';
+import { flavorPayload } from '../notifications/instance-payload.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
@@ -141,7 +142,8 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       const inst = await getInstance(db, s.instanceUuid);
       // Reset or deleted while the move waited: nothing has happened to the guest yet.
       if (!inst || inst.task_state !== TaskState.RESIZE_PREP) return endOnSource(m, inst, mctx.job);
-      await notifyFromHost(ctx, 'instance.resize_prep.start', s.instanceUuid, mctx.requestId, { kind: 'resize_prep' });
+      const prepNote = { kind: 'resize_prep', override: { new_flavor: flavorPayload(flavor) as unknown as Json } } as const;
+      await notifyFromHost(ctx, 'instance.resize_prep.start', s.instanceUuid, mctx.requestId, prepNote);
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'prep_resize', async () => {
           // Moves placed at the same time may have broken the group's policy.
@@ -158,7 +160,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
             { afterCommit: () => ctx.crash.at('compute.prep_resize.after_commit', inst.uuid) },
           );
         });
-        await notifyFromHost(ctx, 'instance.resize_prep.end', s.instanceUuid, mctx.requestId, { kind: 'resize_prep' });
+        await notifyFromHost(ctx, 'instance.resize_prep.end', s.instanceUuid, mctx.requestId, prepNote);
       } catch (err) {
         if (err instanceof Error && err.name === 'CrashPointReached') throw err;
         // Nothing has happened to the guest yet: the server keeps its state.

@@ -10,6 +10,7 @@ import { instancePayload, type InstancePayloadKind } from './instance-payload.js
 import { versionedObject } from './envelope.js';
 import type { ServiceRow } from '../db/schema.js';
 import { apiTimeZ } from '../db/time.js';
+import type { Json } from '../rpc/bus.js';
 
 /** What an emitter needs of its role's context. */
 export interface NotifyContext {
@@ -25,7 +26,7 @@ export interface InstanceEventOptions {
   readonly kind?: InstancePayloadKind;
   readonly priority?: 'INFO' | 'ERROR';
   /** Fields that differ from the record now (e.g. the host an evacuation goes to). */
-  readonly override?: Readonly<Record<string, string | null>>;
+  readonly override?: Readonly<Record<string, Json>>;
 }
 
 export async function notifyInstance(ctx: NotifyContext, eventType: string, uuid: string, opts: InstanceEventOptions): Promise<void> {
