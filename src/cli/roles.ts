@@ -217,7 +217,7 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
   const makeAgent = (host: string, die: () => void): ComputeAgent =>
     new ComputeAgent({
       host,
-      driver: createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images),
+      driver: createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images, () => base.clock.now().getTime()),
       db: base.db,
       bus: base.bus,
       conf: base.conf,

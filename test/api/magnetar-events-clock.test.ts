@@ -175,6 +175,22 @@ describe('event stream and clock control', () => {
     );
   });
 
+  it('moves the clock past live_migration_completion_timeout: a held live migration is aborted', async () => {
+    const s = await c.bootServer('demo');
+    assert.equal((await act(c, 'admin', s.id, { 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.25')).status, 202);
+    const end = Date.now() + 10_000;
+    while ((await c.req('admin', 'GET', `/servers/${s.id}/migrations`, { version: '2.24' })).body.migrations[0]?.status !== 'running') {
+      if (Date.now() > end) throw new Error('the live migration did not start');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.equal((await c.req('admin', 'POST', '/magnetar/clock', { body: { advance: 801 } })).status, 200);
+    const after = await c.waitServer(s.id, (x) => x.status === 'ACTIVE', 5000);
+    assert.equal(hostOf(after), hostOf(s), 'the timed-out migration was rolled back');
+    const migs = (await c.req('admin', 'GET', `/os-migrations?instance_uuid=${s.id}`, { version: '2.59' })).body.migrations;
+    assert.equal(migs[0].status, 'cancelled');
+    await stream.until((e) => typesOf(e, s.id).includes('instance.live_migration_rollback.end'));
+  });
+
   it('is admin only and refuses bad bodies without moving the clock', async () => {
     const offset = (await c.req('admin', 'GET', '/magnetar/clock')).body.clock.offset;
     assert.equal((await c.req('demo', 'POST', '/magnetar/clock', { body: { advance: 10 } })).status, 403);
