@@ -15,6 +15,7 @@ import { Fence, fencedBus, fencedDb } from './fence.js';
 import { durableHandlers } from '../jobs/runner.js';
 import { resendDueJobs } from '../jobs/redispatcher.js';
 import { releaseJobsOfEarlierOwners } from '../db/jobs.js';
+import { catchUpClock } from '../compute/clock-control.js';
 
 /** What an agent is given; its context adds what it learns at start (node uuid) and its life's fences. */
 export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash' | 'notifier'> {
@@ -73,7 +74,8 @@ export class ComputeAgent {
       ...durableHandlers(ctx, ctx.owner, handlers),
       ...(this.opts.extraHandlers ?? {}),
       // After the clock was moved forward: what came due runs now, not at the next interval.
-      run_periodic_tasks: async () => {
+      run_periodic_tasks: async (args) => {
+        catchUpClock(ctx.clock, args['clock_offset']);
         await this.runPeriodicTasks();
       },
     });

@@ -43,6 +43,7 @@ import { seedFlavors } from '../db/seed.js';
 import { withServiceRecord } from './service-record.js';
 import { Notifier } from '../notifications/notifier.js';
 import { EventStream } from '../notifications/event-stream.js';
+import { followClockBroadcasts } from '../compute/clock-control.js';
 
 export interface Base {
   readonly conf: Config;
@@ -79,6 +80,8 @@ export async function openBase(conf: Config, role: string, givenClock: Clock = s
   const faults = new FaultRules();
   seedFaultsFromConfig(conf, faults);
   const notifier = Notifier.fromConfig(conf, bus, clock, log);
+  // With clock control, this process's clock follows the moves made through any API process.
+  await followClockBroadcasts(bus, conf, clock, log);
   return { conf, db, bus, clock, log, faults, notifier };
 }
 

@@ -34,6 +34,10 @@ export class AdjustableClock implements Clock {
   advance(seconds: number): void {
     this.offsetMs += Math.round(seconds * 1000);
   }
+  /** Puts this clock `seconds` ahead of the wall clock, unless it is further ahead already: it never goes back. */
+  catchUp(seconds: number): void {
+    this.offsetMs = Math.max(this.offsetMs, Math.round(seconds * 1000));
+  }
   /** Seconds this clock is ahead of the wall clock. */
   get offsetSeconds(): number {
     return this.offsetMs / 1000;

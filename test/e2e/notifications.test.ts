@@ -53,6 +53,10 @@ describe('versioned notifications on RabbitMQ', () => {
     );
     await d.start(['api', 'scheduler', 'conductor', 'compute:node-a', 'compute:node-b'], [
       'notifications.notification_format=versioned',
+      'magnetar.clock_control=true',
+      'DEFAULT.resize_confirm_window=3600',
+      'DEFAULT.periodic_interval=600',
+      'fake.migrate_delay=0.05',
       'DEFAULT.report_interval=1',
       'fake.spawn_delay=0.05',
       'fake.live_migration_delay=0.1',
@@ -132,5 +136,27 @@ describe('versioned notifications on RabbitMQ', () => {
     assert.ok(steps(`compute:${dest}`).includes('compute_pre_live_migration done'), steps(`compute:${dest}`).join(', '));
     assert.ok(steps(`compute:${src}`).includes('compute_live_migration started'), steps(`compute:${src}`).join(', '));
     assert.ok(steps('conductor').length > 0, 'the conductor logged its steps');
+  });
+
+  it('moves every process\'s clock: a resize is auto-confirmed across processes once resize_confirm_window has passed', async () => {
+    const server = await d.boot('n2');
+    const resize = await d.api('POST', `/servers/${server.id}/action`, { resize: { flavorRef: '2' } });
+    assert.equal(resize.status, 202, JSON.stringify(resize.body));
+    await d.waitFor(`/servers/${server.id}`, (b) => b.body?.server?.status === 'VERIFY_RESIZE');
+    const moved = await d.api('POST', '/magnetar/clock', { advance: 3601 });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(moved.body.clock.offset, 3601);
+    // periodic_interval is 10 minutes: only the clock's move can confirm it this soon.
+    await d.waitFor(`/servers/${server.id}`, (b) => b.body?.server?.status === 'ACTIVE', 10_000);
+    const migs = await d.api('GET', `/os-migrations?instance_uuid=${server.id}`, undefined, '2.59');
+    assert.equal(migs.body.migrations[0].status, 'confirmed');
+    // The hosts' clocks moved too: they still count as up, and their heartbeats say so.
+    const services = await d.api('GET', '/os-services?binary=nova-compute');
+    assert.deepEqual(services.body.services.map((s: any) => s.state), ['up', 'up']);
+    const confirmed = () => received.find((x) => x.message.event_type === 'instance.resize_confirm.end' && x.message.payload['nova_object.data'].uuid === server.id);
+    for (const end = Date.now() + 5000; !confirmed() && Date.now() < end; ) await new Promise((res) => setTimeout(res, 50));
+    const confirmEnd = confirmed();
+    assert.ok(confirmEnd, 'the confirm was notified');
+    assert.ok(Date.parse(confirmEnd.message.timestamp.replace(' ', 'T') + 'Z') - Date.now() > 3500_000, 'by a host whose clock moved');
   });
 });

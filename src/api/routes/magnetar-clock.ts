@@ -6,7 +6,7 @@
 //   POST /magnetar/clock {"advance": 3600} 200 {"clock": {"now", "offset"}} — the clock is an
 //        hour further on, services that were up still are, and every compute host runs its
 //        periodic tasks at once (see compute/clock-control.ts)
-// The clock only moves forward; it is this process's (the all-in-one's: every role's).
+// The clock only moves forward; every process of a distributed deployment follows it.
 import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import type { ApiRequest } from '../context.js';
