@@ -84,6 +84,9 @@ export const OPTIONS: readonly OptionDef[] = [
   // [compute]
   opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken; 0 = no timeout'),
   opt('compute', 'live_migration_timeout_action', 'string', 'abort', 'What to do when a live migration times out: abort or force_complete'),
+  // [notifications] — Nova's; Magnetar emits only the versioned notifications
+  opt('notifications', 'notification_format', 'string', 'unversioned', 'versioned or both: emit versioned notifications to the versioned_notifications_topics; unversioned or none: emit none (the API\'s event stream gets the events anyway)'),
+  opt('notifications', 'versioned_notifications_topics', 'list', ['versioned_notifications'], 'Topics (routing key prefixes on the [DEFAULT] control_exchange exchange) versioned notifications go to'),
   // [neutron] — how the compute side reaches the network service (Nova's keystoneauth options)
   opt('neutron', 'auth_url', 'string', '', 'Identity endpoint the compute side authenticates at; empty = this deployment\'s identity service'),
   opt('neutron', 'username', 'string', 'admin', 'User the compute side acts as towards the network service'),
@@ -95,9 +98,6 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('neutron', 'valid_interfaces', 'list', ['internal', 'public'], 'Catalog interfaces tried for the network endpoint, in order'),
   opt('neutron', 'endpoint_override', 'string', '', 'Network endpoint to use instead of the catalog\'s'),
   opt('neutron', 'timeout', 'float', 30, 'Seconds a request to the network service may take'),
-  // [notifications] — Nova's; Magnetar emits only the versioned notifications
-  opt('notifications', 'notification_format', 'string', 'unversioned', 'versioned or both: emit versioned notifications to the versioned_notifications_topics; unversioned or none: emit none (the API\'s event stream gets the events anyway)'),
-  opt('notifications', 'versioned_notifications_topics', 'list', ['versioned_notifications'], 'Topics (routing key prefixes on the [DEFAULT] control_exchange exchange) versioned notifications go to'),
   // [oslo_policy]
   opt('oslo_policy', 'policy_file', 'string', 'policy.yaml', 'Policy override file (relative to the config file directory)'),
   opt('oslo_policy', 'policy_dirs', 'list', ['policy.d'], 'Directories of further policy override files'),
