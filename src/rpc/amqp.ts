@@ -76,8 +76,16 @@ interface Server {
   close(): Promise<void>;
 }
 
-/** Topic exchanges of notifications declared on each connection. */
-const declaredExchanges = new WeakMap<Link, Map<string, Promise<void>>>();
+/**
+ * Each connection's channel for notifications, with the exchanges declared on
+ * it: its own, so that a broker refusing an exchange (say, one declared with
+ * other options) closes only it, never the channel the calls and casts use.
+ */
+interface NotificationChannel {
+  readonly channel: ConfirmChannel;
+  readonly exchanges: Map<string, Promise<void>>;
+}
+const notificationChannels = new WeakMap<Link, Promise<NotificationChannel>>();
 
 export class AmqpBus implements Bus, NotificationTransport {
   private readonly pending = new Map<string, PendingCall>();
@@ -203,9 +211,9 @@ export class AmqpBus implements Bus, NotificationTransport {
   async publishNotification(exchange: string, routingKey: string, body: string): Promise<void> {
     this.assertOpen();
     const link = await this.linkWithin(this.defaultTimeoutMs, () => new MessagingUnavailable(`No connection to RabbitMQ to publish ${routingKey}`));
-    await this.ensureExchange(link, link.channel, exchange);
+    const { channel } = await this.notificationChannel(link, exchange);
     await new Promise<void>((resolve, reject) => {
-      link.channel.publish(
+      channel.publish(
         exchange,
         routingKey,
         Buffer.from(body),
@@ -261,16 +269,30 @@ export class AmqpBus implements Bus, NotificationTransport {
     return { close: () => server.close() };
   }
 
-  private ensureExchange(link: Link, channel: Channel, exchange: string): Promise<void> {
-    let known = declaredExchanges.get(link);
-    if (known === undefined) declaredExchanges.set(link, (known = new Map()));
-    let declared = known.get(exchange);
-    if (declared === undefined) {
-      declared = channel.assertExchange(exchange, 'topic', { durable: this.queueOptions.durable === true, autoDelete: false }).then(() => undefined);
-      declared.catch(() => known.delete(exchange));
-      known.set(exchange, declared);
+  /** The connection's notification channel, with `exchange` declared on it (a new channel after a broken one). */
+  private async notificationChannel(link: Link, exchange: string): Promise<NotificationChannel> {
+    let opening = notificationChannels.get(link);
+    if (opening === undefined) {
+      opening = link.model.createConfirmChannel().then((channel) => {
+        const forget = () => {
+          if (notificationChannels.get(link) === opening) notificationChannels.delete(link);
+        };
+        channel.on('error', (err: unknown) => this.logger?.warn({ err }, 'RabbitMQ closed the notification channel'));
+        channel.on('close', forget);
+        return { channel, exchanges: new Map<string, Promise<void>>() };
+      });
+      opening.catch(() => notificationChannels.delete(link));
+      notificationChannels.set(link, opening);
     }
-    return declared;
+    const nc = await opening;
+    let declared = nc.exchanges.get(exchange);
+    if (declared === undefined) {
+      declared = nc.channel.assertExchange(exchange, 'topic', { durable: this.queueOptions.durable === true, autoDelete: false }).then(() => undefined);
+      declared.catch(() => nc.exchanges.delete(exchange));
+      nc.exchanges.set(exchange, declared);
+    }
+    await declared;
+    return nc;
   }
 
   close(): Promise<void> {
