@@ -150,6 +150,19 @@ for (const impl of [local, rabbit()]) {
       for (const s of [info, any, other]) await (await s.sub).close();
     });
 
+    it('a logger with debug hears each message a server takes ([DEFAULT] debug = true)', async () => {
+      const seen: object[] = [];
+      const logger: BusLogger = { warn: () => undefined, error: () => undefined, debug: (obj) => seen.push(obj) };
+      const { client, server } = await start({ logger });
+      const topic = topicFor('conductor');
+      await server.serve(topic, { add: (args) => (args.a as number) + 1 });
+      assert.equal(await client.call(topic, 'add', { a: 1 }, { timeoutMs: 3000, requestId: 'req-dbg' }), 2);
+      assert.ok(
+        seen.some((o) => JSON.stringify(o) === JSON.stringify({ topic, method: 'add', requestId: 'req-dbg', args: { a: 1 }, call: true })),
+        JSON.stringify(seen),
+      );
+    });
+
     it('call to a handler returning nothing resolves to undefined', async () => {
       const { client, server } = await start();
       const topic = topicFor('conductor');
