@@ -40,7 +40,18 @@ export async function notifyInstance(ctx: NotifyContext, eventType: string, uuid
       ? await db.selectFrom('instance_actions').select(['user_id', 'project_id']).where('instance_uuid', '=', uuid).where('request_id', '=', opts.requestId).executeTakeFirst()
       : undefined;
     const who = { requestId: opts.requestId ?? null, userId: action?.user_id ?? null, projectId: action?.project_id ?? null };
-    const payload = instancePayload(opts.kind ?? 'action', inst, who);
+    // The server's key pair, as Nova keeps a copy of it with the server (InstanceCreatePayload.keypairs).
+    const keypairs =
+      opts.kind === 'create' && inst.key_name
+        ? await db
+            .selectFrom('key_pairs')
+            .select(['user_id', 'name', 'fingerprint', 'public_key', 'type'])
+            .where('user_id', '=', inst.user_id)
+            .where('name', '=', inst.key_name)
+            .where('deleted', '=', 0)
+            .execute()
+        : [];
+    const payload = instancePayload(opts.kind ?? 'action', inst, who, keypairs);
     if (opts.override) Object.assign(payload['nova_object.data'], opts.override);
     await notifier.emit(opts.priority ?? 'INFO', eventType, opts.publisher, payload, {
       ...(opts.requestId !== undefined && { requestId: opts.requestId }),

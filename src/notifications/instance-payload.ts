@@ -89,13 +89,22 @@ export function instanceData(inst: InstanceRow, who: Initiator): { [k: string]: 
 /** The payload kinds instance notifications use, with what each adds to InstancePayload. */
 export type InstancePayloadKind = 'action' | 'create' | 'resize_prep';
 
-export function instancePayload(kind: InstancePayloadKind, inst: InstanceRow, who: Initiator, fault: Json = null): VersionedObject {
-  const data = { ...instanceData(inst, who), fault };
+/** A key pair as KeypairPayload 1.0 carries it. */
+export interface KeypairFields {
+  readonly user_id: string;
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly public_key: string;
+  readonly type: string;
+}
+
+export function instancePayload(kind: InstancePayloadKind, inst: InstanceRow, who: Initiator, keypairs: readonly KeypairFields[] = []): VersionedObject {
+  const data = { ...instanceData(inst, who), fault: null };
   if (kind === 'create') {
     const tags = parseJson<string[]>(inst.tags, []);
     return versionedObject('InstanceCreatePayload', '1.13', {
       ...data,
-      keypairs: [],
+      keypairs: keypairs.map((k) => versionedObject('KeypairPayload', '1.0', { ...k }) as unknown as Json),
       tags,
       trusted_image_certificates: null,
       instance_name: `instance-${inst.id.toString(16).padStart(8, '0')}`,

@@ -27,7 +27,9 @@ describe('event stream and clock control', () => {
   it('streams the notifications of a build and a stop, in order, in Nova\'s payload format', async () => {
     assert.equal(stream.status, 200);
     assert.match(stream.contentType ?? '', /^text\/event-stream/);
-    const s = await c.bootServer('demo');
+    const key = await c.req('demo', 'POST', '/os-keypairs', { body: { keypair: { name: 'ev-key' } }, version: '2.2' });
+    assert.equal(key.status, 201, key.text);
+    const s = await c.bootServer('demo', { key_name: 'ev-key' });
     const stop = await act(c, 'demo', s.id, { 'os-stop': null });
     assert.equal(stop.status, 202);
     const rid = stop.headers.get('x-openstack-request-id');
@@ -52,6 +54,13 @@ describe('event stream and clock control', () => {
     assert.equal(cd.flavor['nova_object.name'], 'FlavorPayload');
     assert.equal(cd.flavor['nova_object.data'].flavorid, '1');
     assert.match(cd.launched_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    assert.equal(cd.key_name, 'ev-key');
+    assert.equal(cd.keypairs.length, 1);
+    assert.equal(cd.keypairs[0]['nova_object.name'], 'KeypairPayload');
+    assert.equal(cd.keypairs[0]['nova_object.data'].name, 'ev-key');
+    assert.equal(cd.keypairs[0]['nova_object.data'].fingerprint, key.body.keypair.fingerprint);
+    assert.equal(cd.keypairs[0]['nova_object.data'].type, 'ssh');
+    assert.match(cd.instance_name, /^instance-[0-9a-f]{8}$/);
 
     const off = events.find((e) => e.event === 'instance.power_off.end' && e.data.payload['nova_object.data'].uuid === s.id)!;
     assert.equal(off.data.payload['nova_object.name'], 'InstanceActionPayload');
