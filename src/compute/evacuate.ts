@@ -136,7 +136,7 @@ export async function evacuate(svc: ComputeService, who: Requester, inst: Instan
     },
     { afterCommit: () => svc.crash.at('api.evacuate.after_commit', inst.uuid) },
   );
-  await notifyInstance(svc, 'instance.evacuate', inst.uuid, { publisher: `nova-api:${svc.conf.str('DEFAULT', 'host')}`, requestId: who.requestId });
+  await notifyInstance(svc, 'instance.evacuate', inst.uuid, { publisher: `nova-api:${svc.conf.str('DEFAULT', 'host')}`, requestId: who.requestId, initiator: who });
   return accepted;
 }
 

@@ -23,6 +23,8 @@ export interface InstanceEventOptions {
   /** `nova-compute:<host>`, `nova-conductor:<host>`, `nova-api:<host>`. */
   readonly publisher: string;
   readonly requestId?: string | undefined;
+  /** Who asked, when the caller knows (the API); otherwise read from the request's instance action. */
+  readonly initiator?: { readonly userId: string | null; readonly projectId: string | null };
   readonly kind?: InstancePayloadKind;
   readonly priority?: 'INFO' | 'ERROR';
   /** Fields that differ from the record now (e.g. the host an evacuation goes to). */
@@ -36,7 +38,9 @@ export async function notifyInstance(ctx: NotifyContext, eventType: string, uuid
     const db = ctx.db.kysely;
     const inst = await getInstance(db, uuid, { readDeleted: true });
     if (!inst) return;
-    const action = opts.requestId
+    const action = opts.initiator
+      ? { user_id: opts.initiator.userId, project_id: opts.initiator.projectId }
+      : opts.requestId
       ? await db.selectFrom('instance_actions').select(['user_id', 'project_id']).where('instance_uuid', '=', uuid).where('request_id', '=', opts.requestId).executeTakeFirst()
       : undefined;
     const who = { requestId: opts.requestId ?? null, userId: action?.user_id ?? null, projectId: action?.project_id ?? null };

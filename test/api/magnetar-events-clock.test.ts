@@ -200,6 +200,38 @@ describe('event stream and clock control', () => {
     await stream.until((e) => typesOf(e, s.id).includes('instance.live_migration_rollback.end'));
   });
 
+  it('streams instance.evacuate from the API, and a delete done by the API while the host is down', async () => {
+    const s = await c.bootServer('demo');
+    const failed = hostOf(s);
+    const t = await c.bootServer('admin', { availability_zone: `nova:${failed}` });
+    assert.equal(hostOf(t), failed);
+    const svc = (await c.req('admin', 'GET', `/os-services?host=${failed}&binary=nova-compute`, { version: '2.53' })).body.services[0];
+    assert.equal((await c.req('admin', 'POST', `/magnetar/hosts/${failed}/action`, { body: { crash: null } })).status, 200);
+    assert.equal((await c.req('admin', 'PUT', `/os-services/${svc.id}`, { version: '2.53', body: { forced_down: true } })).status, 200);
+    try {
+      const ev = await act(c, 'admin', s.id, { evacuate: {} }, '2.68');
+      assert.equal(ev.status, 200);
+      await stream.until((e) => typesOf(e, s.id).includes('instance.evacuate'));
+      const evac = stream.events.find((e) => e.event === 'instance.evacuate' && e.data.payload['nova_object.data'].uuid === s.id)!;
+      assert.equal(evac.data.publisher_id, 'nova-api:magnetar');
+      assert.equal(evac.data.payload['nova_object.data'].task_state, 'rebuilding');
+      assert.equal(evac.data.payload['nova_object.data'].request_id, ev.headers.get('x-openstack-request-id'));
+      assert.equal(evac.data.payload['nova_object.data'].action_initiator_project, await c.projectId('admin'));
+      await c.waitServer(s.id, (x) => x.status === 'ACTIVE' && hostOf(x) !== failed);
+      assert.equal((await c.req('admin', 'DELETE', `/servers/${t.id}`)).status, 204);
+      await stream.until((e) => typesOf(e, t.id).includes('instance.delete.end'));
+      const del = stream.events.filter((e) => e.data.payload['nova_object.data'].uuid === t.id && e.event.startsWith('instance.delete'));
+      assert.deepEqual(del.map((e) => [e.event, e.data.publisher_id]), [
+        ['instance.delete.start', 'nova-api:magnetar'],
+        ['instance.delete.end', 'nova-api:magnetar'],
+      ]);
+      assert.equal(del[1]!.data.payload['nova_object.data'].state, 'deleted');
+      assert.match(del[1]!.data.payload['nova_object.data'].deleted_at, /Z$/);
+    } finally {
+      assert.equal((await c.req('admin', 'POST', `/magnetar/hosts/${failed}/action`, { body: { start: null } })).status, 200);
+    }
+  });
+
   it('is admin only and refuses bad bodies without moving the clock', async () => {
     const offset = (await c.req('admin', 'GET', '/magnetar/clock')).body.clock.offset;
     assert.equal((await c.req('demo', 'POST', '/magnetar/clock', { body: { advance: 10 } })).status, 403);
