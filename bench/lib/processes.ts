@@ -99,6 +99,8 @@ export async function spawnMagnetar(sets: readonly string[] = [], opts: { dataDi
   ];
   const env = { ...process.env };
   delete env['MAGNETAR_CONFIG'];
+  // Measured as before INFO became the default: a log line per request would weigh on the figures.
+  env['MAGNETAR_LOG_LEVEL'] ??= 'warn';
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

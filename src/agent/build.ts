@@ -4,7 +4,7 @@
 // spawned, a guest that was destroyed) instead of doing it twice.
 import type { Handlers, MessageArgs } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
-import { guestSpec, hostEvent } from './context.js';
+import { guestSpec, hostEvent, notifyFromHost } from './context.js';
 import { getInstance, updateInstance, flavorOf, addFault } from '../db/instances.js';
 import { release } from '../scheduler/claims.js';
 import { dbTime } from '../db/time.js';
@@ -31,6 +31,7 @@ export function buildHandlers(ctx: AgentContext): Handlers {
       }
       // Reset, or placed elsewhere: not this build's server any more.
       if (inst.vm_state !== VmState.BUILDING || inst.host !== ctx.host) return;
+      await notifyFromHost(ctx, 'instance.create.start', uuid, requestId, { kind: 'create' });
       try {
         await hostEvent(ctx, uuid, requestId, 'build_and_run_instance', async () => {
           // Builds placed at the same time may have broken the group's policy.
@@ -63,6 +64,7 @@ export function buildHandlers(ctx: AgentContext): Handlers {
           }
           await tx.finish(mctx.job);
         });
+        await notifyFromHost(ctx, 'instance.create.error', uuid, requestId, { kind: 'create', priority: 'ERROR' });
         return;
       }
       ctx.crash.at('compute.build.after_spawn', uuid);
@@ -81,12 +83,14 @@ export function buildHandlers(ctx: AgentContext): Handlers {
       });
       // Deleted while spawning: the delete was done without this guest, so it goes now.
       if (!built && !(await getInstance(db, uuid))) await ctx.driver.destroy(uuid).catch(() => undefined);
+      if (built) await notifyFromHost(ctx, 'instance.create.end', uuid, requestId, { kind: 'create' });
     },
 
     async terminate_instance(args, mctx) {
       const uuid = str(args, 'instance_uuid');
       const inst = await getInstance(db, uuid);
       if (inst && inst.task_state !== TaskState.DELETING) return;
+      await notifyFromHost(ctx, 'instance.delete.start', uuid, mctx.requestId);
       try {
         await hostEvent(ctx, uuid, mctx.requestId, 'terminate_instance', () => ctx.driver.destroy(uuid));
       } catch (err) {
@@ -104,6 +108,7 @@ export function buildHandlers(ctx: AgentContext): Handlers {
         await finishDelete(tx.q, uuid, ctx.clock.now());
         await tx.finish(mctx.job);
       });
+      await notifyFromHost(ctx, 'instance.delete.end', uuid, mctx.requestId);
     },
 
     async inject_network_info(args) {

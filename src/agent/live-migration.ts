@@ -9,7 +9,7 @@
 import type { Handlers, MessageArgs, Json } from '../rpc/bus.js';
 import { MessagingTimeout } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
-import { guestSpec, hostEvent } from './context.js';
+import { guestSpec, hostEvent, notifyFromHost } from './context.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import type { MigrationRow, MigrationUpdate } from '../db/schema.js';
@@ -142,6 +142,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     destTouched: boolean,
     failure?: unknown,
   ): Promise<void> => {
+    await notifyFromHost(ctx, 'instance.live_migration_rollback.start', uuid, requestId);
     if (destTouched && dest !== '') {
       await ctx.bus
         .call(`compute.${dest}`, 'rollback_live_migration_at_destination', { instance_uuid: uuid, migration_id: run.migrationId }, { requestId })
@@ -155,6 +156,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       if ((await updateInstance(tx.q, uuid, values, now, { taskState: [TaskState.MIGRATING] })) && failure !== undefined)
         await addFault(tx.q, uuid, 500, failure instanceof Error ? failure.message : String(failure), null, ctx.host, now);
     });
+    await notifyFromHost(ctx, 'instance.live_migration_rollback.end', uuid, requestId);
   };
 
   /** The whole transfer, as the source runs it; throws when it failed (the event then records the error). */
@@ -230,6 +232,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     await setMigration(run.migrationId, { status: 'post-migrating' }, ['running', 'post-migrating']);
     ctx.crash.at('compute.live_migration.after_transfer', uuid);
     const guest = ctx.driver.getGuest(uuid);
+    await notifyFromHost(ctx, 'instance.live_migration_post.start', uuid, requestId);
     let failure: unknown;
     try {
       await ctx.bus.call(
@@ -245,6 +248,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     if (now?.status === 'completed') {
       ctx.crash.at('compute.live_migration.after_post_at_destination', uuid);
       await ctx.driver.cleanupAfterLiveMigration(uuid);
+      await notifyFromHost(ctx, 'instance.live_migration_post.end', uuid, requestId);
       return;
     }
     // The guest never arrived (or arrived too late): the server needs an operator, on this host.
@@ -321,10 +325,12 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     async pre_live_migration(args, mctx) {
       const uuid = str(args, 'instance_uuid');
       return hostEvent(ctx, uuid, mctx.requestId, 'pre_live_migration', async () => {
+        await notifyFromHost(ctx, 'instance.live_migration_pre.start', uuid, mctx.requestId);
         const inst = await instanceOrFail(uuid);
         // The definitive check: another move may have come here since the pre-checks.
         await validateInstanceGroupPolicy(ctx.db.kysely, ctx.conf, uuid, ctx.host);
         const data = await ctx.driver.preLiveMigration(guestSpec(inst, flavorOf(inst)), str(args, 'source'), args['block_migration'] === true);
+        await notifyFromHost(ctx, 'instance.live_migration_pre.end', uuid, mctx.requestId);
         return (data ?? null) as Json;
       });
     },
@@ -379,6 +385,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
           throw new InvalidMigrationState(String(migrationId), uuid, m?.status ?? 'unknown', 'complete live migration');
         }
         const powerState = Number(args['power_state']) as PowerStateValue;
+        await notifyFromHost(ctx, 'instance.live_migration_post_dest.start', uuid, mctx.requestId);
         await ctx.driver.postLiveMigrationAtDestination(guestSpec(inst, flavorOf(inst)), powerState);
         ctx.crash.at('compute.post_live_migration.after_driver', uuid);
         const taking = transact(ctx, async (tx) => {
@@ -402,6 +409,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
           await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
           throw new InvalidMigrationState(String(migrationId), uuid, (await getMigration(ctx.db, migrationId))?.status ?? 'unknown', 'complete live migration');
         }
+        await notifyFromHost(ctx, 'instance.live_migration_post_dest.end', uuid, mctx.requestId);
       });
     },
 
@@ -411,19 +419,24 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       await hostEvent(ctx, uuid, mctx.requestId, 'rollback_live_migration_at_destination', async () => {
         const inst = await getInstance(db, uuid);
         if (inst?.host === ctx.host) return;
+        await notifyFromHost(ctx, 'instance.live_migration_rollback_dest.start', uuid, mctx.requestId);
         await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
+        await notifyFromHost(ctx, 'instance.live_migration_rollback_dest.end', uuid, mctx.requestId);
       });
     },
 
     async live_migration_force_complete(args, mctx) {
       const uuid = str(args, 'instance_uuid');
+      await notifyFromHost(ctx, 'instance.live_migration_force_complete.start', uuid, mctx.requestId);
       await hostEvent(ctx, uuid, mctx.requestId, 'live_migration_force_complete', () => ctx.driver.liveMigrationForceComplete(uuid));
+      await notifyFromHost(ctx, 'instance.live_migration_force_complete.end', uuid, mctx.requestId);
     },
 
     /** Cancels a queued run, stops one being prepared before it transfers, or aborts the transfer. */
     async live_migration_abort(args, mctx) {
       const uuid = str(args, 'instance_uuid');
       const migrationId = str(args, 'migration_id');
+      await notifyFromHost(ctx, 'instance.live_migration_abort.start', uuid, mctx.requestId);
       await hostEvent(ctx, uuid, mctx.requestId, 'live_migration_abort', async () => {
         const run = runs.get(uuid);
         if (run && run.migrationUuid === str(args, 'migration_uuid')) {
@@ -437,6 +450,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         const m = await getMigration(ctx.db, str(args, 'migration_uuid'));
         throw new InvalidMigrationState(migrationId, uuid, m?.status ?? 'unknown', 'abort live migration');
       });
+      await notifyFromHost(ctx, 'instance.live_migration_abort.end', uuid, mctx.requestId);
     },
   };
 }

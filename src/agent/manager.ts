@@ -15,9 +15,10 @@ import { Fence, fencedBus, fencedDb } from './fence.js';
 import { durableHandlers } from '../jobs/runner.js';
 import { resendDueJobs } from '../jobs/redispatcher.js';
 import { releaseJobsOfEarlierOwners } from '../db/jobs.js';
+import { catchUpClock } from '../compute/clock-control.js';
 
 /** What an agent is given; its context adds what it learns at start (node uuid) and its life's fences. */
-export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash'> {
+export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash' | 'notifier'> {
   /** Extra handlers served on this host's topic (e.g. the fault-injection control). */
   readonly extraHandlers?: Handlers;
 }
@@ -46,6 +47,7 @@ export class ComputeAgent {
       crash: opts.crash,
       owner: `${ownerPrefix(opts.host)}${randomUUID()}`,
       awaitedEvacuations: new Set(),
+      notifier: opts.notifier,
     };
   }
 
@@ -68,16 +70,34 @@ export class ComputeAgent {
       });
     }
     const handlers: Handlers = Object.assign({}, buildHandlers(ctx), ...AGENT_HANDLER_MODULES.map((m) => m(ctx)));
-    this.sub = await ctx.bus.serve(`compute.${host}`, { ...durableHandlers(ctx, ctx.owner, handlers), ...(this.opts.extraHandlers ?? {}) });
+    this.sub = await ctx.bus.serve(`compute.${host}`, {
+      ...durableHandlers(ctx, ctx.owner, handlers),
+      ...(this.opts.extraHandlers ?? {}),
+      // After the clock was moved forward: what came due runs now, not at the next interval.
+      run_periodic_tasks: async (args) => {
+        catchUpClock(ctx.clock, args['clock_offset']);
+        await this.runPeriodicTasks();
+      },
+    });
     // Work the previous life held when it died is this life's now, at once.
     await releaseJobsOfEarlierOwners(db.kysely, `compute.${host}`, ownerPrefix(host), ctx.owner, clock.now());
     await resendDueJobs(ctx, `compute.${host}`);
     const report = conf.num('DEFAULT', 'report_interval') * 1000;
     this.every(report, () => heartbeat(db.kysely, this.serviceId, clock.now()));
     const periodic = conf.num('DEFAULT', 'periodic_interval') * 1000;
-    this.every(periodic, async () => {
-      for (const task of AGENT_PERIODIC_TASKS) await task(ctx);
+    this.every(periodic, () => this.runPeriodicTasks());
+  }
+
+  private periodicRun: Promise<void> | undefined;
+
+  /** One round of the periodic tasks; a round asked for while one runs waits for it and runs after. */
+  runPeriodicTasks(): Promise<void> {
+    const previous = this.periodicRun ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async () => {
+      for (const task of AGENT_PERIODIC_TASKS) await task(this.ctx);
     });
+    this.periodicRun = run;
+    return run;
   }
 
   private every(ms: number, fn: () => Promise<unknown>): void {

@@ -57,4 +57,6 @@ export interface ApiResponse {
   readonly status?: number;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Sent as the body instead of `body`, as it is produced (e.g. a server-sent event stream). */
+  readonly stream?: NodeJS.ReadableStream;
 }

@@ -8,7 +8,7 @@ import { openDb, type Db } from '../db/connect.js';
 import { createBus } from '../rpc/create.js';
 import type { Bus, Subscription } from '../rpc/bus.js';
 import { rebuildError } from '../compute/errors.js';
-import { systemClock, type Clock } from '../compute/clock.js';
+import { AdjustableClock, systemClock, type Clock } from '../compute/clock.js';
 import { PolicyEnforcer } from '../policy/enforcer.js';
 import { IdentityStore } from '../identity/store.js';
 import { TokenSigner, loadTokenSecret } from '../identity/tokens.js';
@@ -41,6 +41,9 @@ import { crashSwitch, killProcess } from '../crash/switch.js';
 import { startRedispatcher } from '../jobs/redispatcher.js';
 import { seedFlavors } from '../db/seed.js';
 import { withServiceRecord } from './service-record.js';
+import { Notifier } from '../notifications/notifier.js';
+import { EventStream } from '../notifications/event-stream.js';
+import { followClockBroadcasts } from '../compute/clock-control.js';
 
 export interface Base {
   readonly conf: Config;
@@ -50,14 +53,19 @@ export interface Base {
   readonly log: Logger;
   /** The process's injected failures and armed crash points (`[fake] faults`, the faults API). */
   readonly faults: FaultRules;
+  /** Sends this process's versioned notifications (see notifications/notifier.ts). */
+  readonly notifier: Notifier;
 }
 
 export function makeLogger(conf: Config, name: string): Logger {
-  const level = process.env['MAGNETAR_LOG_LEVEL'] ?? (conf.bool('DEFAULT', 'debug') ? 'debug' : 'warn');
+  // Nova's levels: INFO (each API request, each step of an action), DEBUG with [DEFAULT] debug (bus messages too).
+  const level = process.env['MAGNETAR_LOG_LEVEL'] ?? (conf.bool('DEFAULT', 'debug') ? 'debug' : 'info');
   return pino({ name, level, base: { role: name } });
 }
 
-export async function openBase(conf: Config, role: string, clock: Clock = systemClock, opts: { exclusiveDb?: boolean } = {}): Promise<Base> {
+export async function openBase(conf: Config, role: string, givenClock: Clock = systemClock, opts: { exclusiveDb?: boolean } = {}): Promise<Base> {
+  // With clock control on, the wall clock becomes one an admin can move forward.
+  const clock = givenClock === systemClock && conf.bool('magnetar', 'clock_control') ? new AdjustableClock() : givenClock;
   const log = makeLogger(conf, role);
   const db = await openDb(conf.str('database', 'connection'), conf.path('DEFAULT', 'state_path'), {
     exclusive: opts.exclusiveDb === true,
@@ -71,7 +79,10 @@ export async function openBase(conf: Config, role: string, clock: Clock = system
   });
   const faults = new FaultRules();
   seedFaultsFromConfig(conf, faults);
-  return { conf, db, bus, clock, log, faults };
+  const notifier = Notifier.fromConfig(conf, bus, clock, log);
+  // With clock control, this process's clock follows the moves made through any API process.
+  await followClockBroadcasts(bus, conf, clock, log);
+  return { conf, db, bus, clock, log, faults, notifier };
 }
 
 export function imageLookup(images: ImageCatalog): ImageLookup {
@@ -114,8 +125,10 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   const { conf } = base;
   await seedFlavors(base.db.kysely, base.clock.now());
   const store = IdentityStore.fromConfig(conf, base.db, base.clock);
-  const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: base.clock });
-  const revocations = new TokenRevocations(base.db, { clock: base.clock });
+  // Tokens keep to the wall clock: moving Magnetar's clock forward must not sign its clients out.
+  const tokenClock = base.clock instanceof AdjustableClock ? systemClock : base.clock;
+  const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: tokenClock });
+  const revocations = new TokenRevocations(base.db, { clock: tokenClock });
   const validator = tokenValidatorFromConfig(conf, signer, revocations, store);
   const policy = new PolicyEnforcer({
     policyFile: conf.path('oslo_policy', 'policy_file'),
@@ -124,7 +137,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
     onReloadError: (err) => base.log.error({ err }, 'policy file could not be reloaded; keeping the previous rules'),
   });
   const images = imageCatalog(conf);
-  const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log, crashSwitch(base.faults, '', killProcess));
+  const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log, crashSwitch(base.faults, '', killProcess), base.notifier);
   const bind = conf.str('magnetar', 'bind_host');
   const apps: FastifyInstance[] = [];
   // Identity and image listen first: with port 0 (tests) their real ports
@@ -145,8 +158,11 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   apps.push(netApp);
   const networkPort = await listen(netApp, bind, conf.num('magnetar', 'network_port'));
   conf.set('magnetar', 'network_port', networkPort);
+  // Heard from start-up on, so a client of the event stream misses nothing said after it.
+  const events = new EventStream(base.notifier, base.log);
+  await events.start();
   const computeApp = buildComputeApp(
-    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), imageRegistry: new ImageRegistry(images), identityUrl: idUrl },
+    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), imageRegistry: new ImageRegistry(images), identityUrl: idUrl, events },
     ALL_ROUTES,
   );
   apps.push(computeApp);
@@ -169,6 +185,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
     consolePort,
     validator,
     close: async () => {
+      await events.close();
       await Promise.all(apps.map((a) => a.close()));
     },
   };
@@ -180,7 +197,7 @@ export async function startScheduler(base: Base): Promise<Subscription> {
 }
 
 export async function startConductorRole(base: Base): Promise<Subscription> {
-  const ctx = { db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log, crash: crashSwitch(base.faults, '', killProcess) };
+  const ctx = { db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log, crash: crashSwitch(base.faults, '', killProcess), notifier: base.notifier };
   const sub = await startConductor(ctx);
   const stopResending = startRedispatcher(ctx);
   const withRecord = await withServiceRecord(base, 'nova-conductor', 'conductor', sub);
@@ -203,7 +220,7 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
   const makeAgent = (host: string, die: () => void): ComputeAgent =>
     new ComputeAgent({
       host,
-      driver: createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images),
+      driver: createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images, () => base.clock.now().getTime()),
       db: base.db,
       bus: base.bus,
       conf: base.conf,
@@ -211,6 +228,7 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
       log: base.log,
       crash: crashSwitch(base.faults, host, opts.crashKillsProcess ? killProcess : die),
       extraHandlers: faultControlHandlers(base.faults),
+      notifier: base.notifier,
     });
   const runtime = new HostRuntime(makeAgent, base.bus, base.log);
   await runtime.serveControl(hosts);

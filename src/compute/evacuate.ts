@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database, InstanceRow, MigrationRow } from '../db/schema.js';
 import { flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
+import { notifyInstance } from '../notifications/emit.js';
 import { createMigrationIn, UNFINISHED_STATUSES, updateMigration } from '../db/migrations-repo.js';
 import { allocate, moveAllocations, release } from '../scheduler/claims.js';
 import { resourcesOf } from '../scheduler/request-spec.js';
@@ -95,7 +96,7 @@ export async function evacuate(svc: ComputeService, who: Requester, inst: Instan
   if (serviceIsUp(service, svc.clock.now(), svc.serviceDownTime)) throw new ComputeServiceInUse(source);
 
   const now = svc.clock.now();
-  return transact(
+  const accepted = await transact(
     svc,
     async (tx) => {
       const won = await updateInstance(tx.q, inst.uuid, { task_state: TaskState.REBUILDING }, now, {
@@ -140,6 +141,8 @@ export async function evacuate(svc: ComputeService, who: Requester, inst: Instan
     },
     { afterCommit: () => svc.crash.at('api.evacuate.after_commit', inst.uuid) },
   );
+  await notifyInstance(svc, 'instance.evacuate', inst.uuid, { publisher: `nova-api:${svc.conf.str('DEFAULT', 'host')}`, requestId: who.requestId, initiator: who });
+  return accepted;
 }
 
 /**

@@ -12,6 +12,7 @@ import { dbTime } from '../db/time.js';
 import { requestSpecToJson } from '../scheduler/request-spec-json.js';
 import { requestedFlavorOf, type RequestSpec, type SchedulerHints } from '../scheduler/request-spec.js';
 import { finishDelete } from './finish-delete.js';
+import { notifyInstance } from '../notifications/emit.js';
 import { transact, type Tx } from '../jobs/transaction.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
 import { POWER_STATE, TaskState, VmState } from './states.js';
@@ -276,6 +277,9 @@ async function deleteAsRead(svc: ComputeService, who: Requester, inst: InstanceR
   const local = inst.host === null || !(await hostIsUp(svc, inst.host));
   // A delete (or soft delete) already under way on the host is not started twice.
   if (!local && isDeleting(inst.task_state)) return;
+  // Deleted here, with no host to do it: the API says so, as Nova's does.
+  const note = { publisher: `nova-api:${svc.conf.str('DEFAULT', 'host')}`, requestId: who.requestId, initiator: who } as const;
+  if (local) await notifyInstance(svc, 'instance.delete.start', inst.uuid, note);
   await transact(svc, async (tx) => {
     const now = svc.clock.now();
     if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(tx, who, inst, now);
@@ -294,6 +298,7 @@ async function deleteAsRead(svc: ComputeService, who: Requester, inst: InstanceR
     await recordAction(tx.q, action, now);
     await tx.post(`compute.${inst.host}`, 'terminate_instance', { instance_uuid: inst.uuid }, { requestId: who.requestId, instanceUuid: inst.uuid });
   });
+  if (local) await notifyInstance(svc, 'instance.delete.end', inst.uuid, note);
 }
 
 /** `forced_host` and friends: a zone string may carry a host and node (`az:host:node`, `az::node`, `az:host`). */

@@ -84,6 +84,9 @@ export const OPTIONS: readonly OptionDef[] = [
   // [compute]
   opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken (the qemu driver: seconds per GiB of memory and copied disk, each at least 2, as Nova); 0 = no timeout'),
   opt('compute', 'live_migration_timeout_action', 'string', 'abort', 'What to do when a live migration times out: abort or force_complete'),
+  // [notifications] — Nova's; Magnetar emits only the versioned notifications
+  opt('notifications', 'notification_format', 'string', 'unversioned', 'versioned or both: emit versioned notifications to the versioned_notifications_topics; unversioned or none: emit none (the API\'s event stream gets the events anyway)'),
+  opt('notifications', 'versioned_notifications_topics', 'list', ['versioned_notifications'], 'Topics (routing key prefixes on the [DEFAULT] control_exchange exchange) versioned notifications go to'),
   // [neutron] — how the compute side reaches the network service (Nova's keystoneauth options)
   opt('neutron', 'auth_url', 'string', '', 'Identity endpoint the compute side authenticates at; empty = this deployment\'s identity service'),
   opt('neutron', 'username', 'string', 'admin', 'User the compute side acts as towards the network service'),
@@ -121,6 +124,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('magnetar', 'public_host', 'string', '', 'Host name used in URLs and the catalog; default bind_host'),
   opt('magnetar', 'compute_hosts', 'list', ['compute1', 'compute2', 'compute3'], 'Simulated compute hosts started by `serve`'),
   opt('magnetar', 'region', 'string', 'RegionOne', 'Region name in the service catalog'),
+  opt('magnetar', 'clock_control', 'bool', false, 'Serve POST /v2.1/magnetar/clock, which moves Magnetar\'s clock forward (for testing automation that waits on long windows); never enable in production'),
   opt('magnetar', 'job_retry_interval', 'float', 10, 'Seconds after which work that no handler has taken is sent again (then backing off to 5 minutes)'),
   opt('magnetar', 'job_lease_time', 'float', 15, 'Seconds a handler holds work without renewing; work held by a handler that died is sent again after this'),
   // [identity] — embedded Keystone subset

@@ -220,6 +220,8 @@ const magnetarRules: PolicyDefault[] = [
   rule('magnetar:faults', ADMIN, 'Inject or clear faults in the fake virt driver, for testing failure handling.'),
   rule('magnetar:hosts', ADMIN, 'List, stop, crash and start the simulated compute hosts. GET /magnetar/hosts, POST /magnetar/hosts/{host}/action'),
   rule('magnetar:audit', ADMIN, 'Audit servers, migrations, allocations and the guests of every host against each other. GET /magnetar/audit'),
+  rule('magnetar:events', ADMIN, 'Follow the deployment\'s notifications as a server-sent event stream. GET /magnetar/events'),
+  rule('magnetar:clock', ADMIN, 'Show and move forward Magnetar\'s clock, when [magnetar] clock_control is on. GET /magnetar/clock, POST /magnetar/clock'),
 ];
 
 export const POLICY_DEFAULTS: readonly PolicyDefault[] = Object.freeze([

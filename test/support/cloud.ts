@@ -125,6 +125,10 @@ async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void>
   };
 }
 
+// Magnetar logs each API request and action step at INFO, as Nova does; the
+// in-process test clouds keep to warnings unless a test asks for more.
+process.env['MAGNETAR_LOG_LEVEL'] ??= 'warn';
+
 export const TEST_DIALECT = process.env['MAGNETAR_TEST_DB'] === 'postgres' ? 'postgres' : 'sqlite';
 
 export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {

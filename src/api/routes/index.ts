@@ -22,6 +22,8 @@ import { registerEvacuateRoutes } from './evacuate.js';
 import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
 import { registerMagnetarAuditRoutes } from './magnetar-audit.js';
 import { registerMagnetarHostRoutes } from './magnetar-hosts.js';
+import { registerMagnetarEventRoutes } from './magnetar-events.js';
+import { registerMagnetarClockRoutes } from './magnetar-clock.js';
 import { registerKeypairRoutes } from './keypairs.js';
 import { registerRemoteConsoleRoutes } from './remote-consoles.js';
 import { registerConsoleAuthTokenRoutes } from './console-auth-tokens.js';
@@ -73,6 +75,8 @@ export const ALL_ROUTES: Registrar[] = [
   registerMagnetarFaultRoutes,
   registerMagnetarAuditRoutes,
   registerMagnetarHostRoutes,
+  registerMagnetarEventRoutes,
+  registerMagnetarClockRoutes,
   registerKeypairRoutes,
   registerQuotaSetRoutes,
   registerQuotaClassSetRoutes,

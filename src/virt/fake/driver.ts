@@ -507,13 +507,13 @@ export class FakeDriver implements VirtDriver {
       const run: RunningLiveMigration = { finish };
       this.liveMigrations.set(uuid, run);
       if (!hold) timers.push(setTimeout(() => finish('completed'), durationMs));
-      if (opts.completionTimeout > 0) {
-        const onTimeout: LiveMigrationOutcome = opts.timeoutAction === 'force_complete' ? 'completed' : 'cancelled';
-        timers.push(setTimeout(() => finish(onTimeout), opts.completionTimeout * 1000));
-      }
+      const onTimeout: LiveMigrationOutcome = opts.timeoutAction === 'force_complete' ? 'completed' : 'cancelled';
+      if (opts.completionTimeout > 0) timers.push(setTimeout(() => finish(onTimeout), opts.completionTimeout * 1000));
       const tickMs = hold ? HOLD_TICK_MS : Math.max(1, durationMs / 10);
       timers.push(
         setInterval(() => {
+          // The clock may have been moved forward (clock control): the timeout follows it.
+          if (opts.completionTimeout > 0 && this.now() - started >= opts.completionTimeout * 1000) return finish(onTimeout);
           ticks += 1;
           // A held migration converges towards a floor it never crosses; a
           // normal one advances with the time it has run.

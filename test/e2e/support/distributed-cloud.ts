@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import amqp from 'amqplib';
 import { freePort, MAIN_JS } from './magnetar-process.js';
 
 const PG_ADMIN = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -31,6 +32,18 @@ function readyLine(role: string): RegExp {
 
 function roleArgs(role: string): string[] {
   return role.startsWith('compute:') ? ['compute', '--host', role.slice(8)] : [role];
+}
+
+/** The notifications exchange the roles declared (named after [DEFAULT] control_exchange, here the database's name). */
+async function dropExchange(name: string): Promise<void> {
+  const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/').catch(() => undefined);
+  if (!conn) return;
+  try {
+    const ch = await conn.createChannel();
+    await ch.deleteExchange(name).catch(() => undefined);
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
 }
 
 export interface Reply {
@@ -188,7 +201,14 @@ export class DistributedCloud {
       clearTimeout(timer);
     }
     await pgAdmin(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
+    await dropExchange(this.dbName);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The admin's token (the one api() uses). */
+  async adminToken(): Promise<string> {
+    if (!this.token) this.token = await this.login();
+    return this.token;
   }
 
   private async login(): Promise<string> {
