@@ -22,6 +22,8 @@ import { lockQuotaScope } from '../db/quotas.js';
 import type { ComputeService, Requester } from './service.js';
 import type { ServerGroup } from '../db/server-groups.js';
 import { joinServerGroup } from './server-groups.js';
+import type { StoredNetworkRequests } from './neutron/requested-networks.js';
+import { deallocateForServer, portsEnvOf } from './neutron/server-ports.js';
 import { checkBlockDevices, imageRootDevice, type BlockDevice } from './block-devices.js';
 
 export interface CreateServers {
@@ -51,7 +53,8 @@ export interface CreateServers {
   readonly autoDiskConfig: boolean;
   /** As given, normalised to lists of strings. */
   readonly schedulerHints: Readonly<Record<string, readonly string[]>>;
-  readonly requestedNetworks: unknown;
+  /** The ports the build gives the servers, as checked with the network service. */
+  readonly requestedNetworks: StoredNetworkRequests;
   readonly minCount: number;
   readonly maxCount: number;
   /** The group the `group` hint names; the new servers join it. */
@@ -152,7 +155,7 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
           launch_index: i,
           admin_pass: req.adminPass,
           scheduler_hints: JSON.stringify(req.schedulerHints),
-          requested_networks: JSON.stringify(req.requestedNetworks ?? []),
+          requested_networks: JSON.stringify(req.requestedNetworks),
           launched_at: null,
           terminated_at: null,
           created_at: t,
@@ -276,6 +279,10 @@ async function deleteAsRead(svc: ComputeService, who: Requester, inst: InstanceR
   const local = inst.host === null || !(await hostIsUp(svc, inst.host));
   // A delete (or soft delete) already under way on the host is not started twice.
   if (!local && isDeleting(inst.task_state)) return;
+  // Deleted here, without its host: its ports go first, so a crash leaves a server to delete again, not ports of no server.
+  if (local) {
+    await deallocateForServer(portsEnvOf(svc), inst).catch((err: unknown) => svc.log.warn({ err, instance: inst.uuid }, 'could not release the ports of a deleted server'));
+  }
   await transact(svc, async (tx) => {
     const now = svc.clock.now();
     if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(tx, who, inst, now);

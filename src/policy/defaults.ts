@@ -166,6 +166,7 @@ const serverRules: PolicyDefault[] = [
   rule('compute:servers:create:requested_destination', ADMIN, 'Create a server on a requested host or hypervisor_hostname. POST /servers'),
   rule(`${S}:create:attach_volume`, MEM, 'Create a server with block device mappings. POST /servers'),
   rule(`${S}:create:attach_network`, MEM, 'Create a server with requested networks. POST /servers'),
+  rule('network:attach_external_network', ADMIN, 'Attach a server to an external network. POST /servers, POST /servers/{server_id}/os-interface'),
   rule(`${S}:create:trusted_certs`, MEM, 'Create a server with trusted image certificates. POST /servers'),
   rule(`${S}:create:zero_disk_flavor`, ADMIN, 'Boot an image-backed server with a flavor of zero disk. POST /servers'),
   rule(`${S}:delete`, MEM, 'Delete a server. DELETE /servers/{server_id}'),

@@ -1,0 +1,141 @@
+// A server's ports, as Nova's compute manager handles them through Neutron:
+// made (or the user's own taken) for a build on a host, bound to the host the
+// server lives on after a move, and deleted (or given back unbound) when it
+// goes. Every step is found from the ports the network service lists for the
+// server's device id, so a step run again after a crash finds its own work
+// done and finishes the rest. The service user acts throughout, since these
+// steps run on a host long after the user's request.
+import type { Kysely } from 'kysely';
+import type { Database, InstanceRow } from '../../db/schema.js';
+import type { Config } from '../../config/config.js';
+import type { Db } from '../../db/connect.js';
+import type { Clock } from '../clock.js';
+import { neutronFor } from './shared-client.js';
+import { aggregateZone, aggregatesOfHosts } from '../../db/aggregates.js';
+import { infoCacheOf, saveInfoCache, type InfoCache } from '../../db/info-caches.js';
+import { NeutronRequestError, type NeutronClient } from './client.js';
+import { buildNetworkInfo, type Vif } from './network-info.js';
+import { storedRequestsOf } from './requested-networks.js';
+
+type Json = Record<string, unknown>;
+
+export interface PortsEnv {
+  readonly client: NeutronClient;
+  readonly db: Kysely<Database>;
+  readonly conf: Config;
+  readonly now: () => Date;
+}
+
+/** The ports environment of a role (the compute service, a host's agent). */
+export function portsEnvOf(role: { readonly conf: Config; readonly db: Db; readonly clock: Clock }): PortsEnv {
+  return { client: neutronFor(role.conf), db: role.db.kysely, conf: role.conf, now: () => role.clock.now() };
+}
+
+/** The zone a host is in: its aggregates' zone, else the default one. */
+export async function hostZoneOf(db: Kysely<Database>, conf: Config, host: string): Promise<string> {
+  const zone = (await aggregatesOfHosts(db, [host])).map(aggregateZone).find((z) => z);
+  return zone ?? conf.str('DEFAULT', 'default_availability_zone');
+}
+
+export const portsOfServer = (client: NeutronClient, uuid: string): Promise<Json[]> => client.list('ports', { device_id: uuid });
+
+const updatePort = (client: NeutronClient, id: string, port: Json): Promise<Json> => client.call('PUT', `/ports/${id}`, { port });
+
+/** Ports the user passed in: kept (only unbound) when the server goes. */
+async function preexistingPorts(env: PortsEnv, inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>): Promise<Set<string>> {
+  const ids = new Set(storedRequestsOf(inst.requested_networks).networks.flatMap((r) => (r.port_id ? [r.port_id] : [])));
+  for (const vif of (await infoCacheOf(env.db, inst.uuid)).networkInfo) if (vif.preserve_on_delete) ids.add(vif.id);
+  return ids;
+}
+
+/**
+ * The server's ports on `host`: the user's own ports claimed, one new port per
+ * requested network (the project's `default` group, or the requested ones),
+ * all bound to the host. Ports an earlier try made are reused, not doubled.
+ */
+export async function allocateForServer(env: PortsEnv, inst: InstanceRow, host: string): Promise<Vif[]> {
+  const { client } = env;
+  const stored = storedRequestsOf(inst.requested_networks);
+  if (stored.networks.length === 0) return refreshInfoCache(env, inst);
+  const zone = inst.availability_zone ?? (await hostZoneOf(env.db, env.conf, host));
+  const owner = `compute:${zone}`;
+  const existing = await portsOfServer(client, inst.uuid);
+  const userPorts = new Set(stored.networks.flatMap((r) => (r.port_id ? [r.port_id] : [])));
+  const reusable = existing.filter((p) => !userPorts.has(String(p['id'])));
+  const order: string[] = [];
+  for (const r of stored.networks) {
+    if (r.port_id) {
+      await updatePort(client, r.port_id, { device_id: inst.uuid, device_owner: owner, 'binding:host_id': host });
+      order.push(r.port_id);
+      continue;
+    }
+    const i = reusable.findIndex((p) => p['network_id'] === r.network_id);
+    if (i >= 0) {
+      const p = reusable.splice(i, 1)[0]!;
+      if (p['binding:host_id'] !== host) await updatePort(client, String(p['id']), { 'binding:host_id': host });
+      order.push(String(p['id']));
+      continue;
+    }
+    const body = await client.call('POST', '/ports', {
+      port: {
+        network_id: r.network_id,
+        project_id: inst.project_id,
+        device_id: inst.uuid,
+        device_owner: owner,
+        'binding:host_id': host,
+        ...(r.fixed_ip !== undefined && { fixed_ips: [{ ip_address: r.fixed_ip }] }),
+        ...(stored.security_groups.length > 0 && { security_groups: [...stored.security_groups] }),
+      },
+    });
+    order.push(String((body['port'] as Json)['id']));
+  }
+  return refreshInfoCache(env, inst, order);
+}
+
+/** Rebuilds the server's info cache from its ports as the network service has them now. */
+export async function refreshInfoCache(env: PortsEnv, inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>, order: readonly string[] = []): Promise<Vif[]> {
+  const { client } = env;
+  const previous = (await infoCacheOf(env.db, inst.uuid)).networkInfo.map((v) => v.id);
+  const rank = (id: string): number => {
+    const i = order.indexOf(id);
+    if (i >= 0) return i;
+    const j = previous.indexOf(id);
+    return j >= 0 ? order.length + j : Number.MAX_SAFE_INTEGER;
+  };
+  const ports = (await portsOfServer(client, inst.uuid)).sort((a, b) => rank(String(a['id'])) - rank(String(b['id'])));
+  const info = await buildNetworkInfo(client, ports, await preexistingPorts(env, inst));
+  const groupIds = [...new Set(ports.flatMap((p) => (p['security_groups'] as string[] | undefined) ?? []))];
+  const groups = groupIds.length === 0 ? [] : await client.list('security-groups', { id: groupIds, fields: ['id', 'name'] });
+  const cache: InfoCache = { networkInfo: info, securityGroups: [...new Set(groups.map((g) => String(g['name'])))] };
+  await saveInfoCache(env.db, inst.uuid, cache, env.now());
+  return info;
+}
+
+/**
+ * The server's ports go with it: those made for it are deleted, the user's
+ * own are unbound and left. Found by device id, so a second run (a delete
+ * again, start-up recovery) finishes what a first one left.
+ */
+export async function deallocateForServer(env: PortsEnv, inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>): Promise<void> {
+  const { client } = env;
+  const keep = await preexistingPorts(env, inst);
+  for (const p of await portsOfServer(client, inst.uuid)) {
+    const id = String(p['id']);
+    try {
+      if (keep.has(id)) await updatePort(client, id, { device_id: '', device_owner: '', 'binding:host_id': '', 'binding:profile': {} });
+      else await client.call('DELETE', `/ports/${id}`);
+    } catch (err) {
+      // Gone meanwhile: what this step wanted.
+      if (!(err instanceof NeutronRequestError && err.status === 404)) throw err;
+    }
+  }
+  await saveInfoCache(env.db, inst.uuid, { networkInfo: [], securityGroups: [] }, env.now());
+}
+
+/** Binds each of the server's ports to `host` (a move that finished or was reverted), and refreshes the cache. */
+export async function bindPortsToHost(env: PortsEnv, inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>, host: string): Promise<Vif[]> {
+  for (const p of await portsOfServer(env.client, inst.uuid)) {
+    if (p['binding:host_id'] !== host) await updatePort(env.client, String(p['id']), { 'binding:host_id': host });
+  }
+  return refreshInfoCache(env, inst);
+}

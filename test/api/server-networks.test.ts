@@ -1,0 +1,174 @@
+// Servers with ports, through the network service as a client sees both:
+// boot with a list, `auto`, `none` or nothing; Nova's faults for bad
+// requests; addresses, /ips and the ip filters; the ports gone (or given
+// back) with the server; the ports' host following the server's moves.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCloud, type Cloud } from '../support/cloud.js';
+
+const NO_ID = '3b7c1b8e-0d2a-4c59-9a7e-3b5d2f0e8a11';
+
+describe('servers with networks', () => {
+  let c: Cloud;
+  let imageId: string;
+  let privateId: string;
+  let publicId: string;
+
+  const net = async (user: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    const r = await fetch(`${c.networkUrl}/v2.0${path}`, {
+      method,
+      headers: { 'X-Auth-Token': await c.token(user), ...(body !== undefined && { 'Content-Type': 'application/json' }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text === '' ? undefined : JSON.parse(text) };
+  };
+  const portsOf = async (uuid: string): Promise<any[]> => (await net('admin', 'GET', `/ports?device_id=${uuid}`)).body.ports;
+
+  const create = (user: string, server: Record<string, unknown>, version = '2.1') =>
+    c.req(user, 'POST', '/servers', { version, body: { server: { name: 'n', flavorRef: '1', imageRef: imageId, ...server } } });
+
+  const boot = async (user: string, server: Record<string, unknown>, version = '2.1'): Promise<any> => {
+    const r = await create(user, server, version);
+    assert.equal(r.status, 202, r.text);
+    return c.waitServer(r.body.server.id, (s) => s.status === 'ACTIVE' || s.status === 'ERROR');
+  };
+
+  before(async () => {
+    c = await startCloud();
+    const images = await fetch(`${c.imageUrl}/v2/images?name=cirros`, { headers: { 'X-Auth-Token': await c.token('admin') } });
+    imageId = ((await images.json()) as any).images[0].id;
+    const nets = (await net('admin', 'GET', '/networks')).body.networks;
+    privateId = nets.find((n: any) => n.name === 'private').id;
+    publicId = nets.find((n: any) => n.name === 'public').id;
+  });
+  after(async () => c?.stop());
+
+  it('boots on the project\'s only network when none is named, with a port bound to its host', async () => {
+    const s = await boot('demo', {});
+    assert.equal(s.status, 'ACTIVE');
+    const ports = await portsOf(s.id);
+    assert.equal(ports.length, 1);
+    const p = ports[0];
+    assert.equal(p.network_id, privateId);
+    assert.equal(p.device_owner, `compute:${s['OS-EXT-AZ:availability_zone']}`);
+    assert.equal(p['binding:host_id'], s['OS-EXT-SRV-ATTR:host']);
+    assert.equal(p.status, 'ACTIVE');
+    const ip = p.fixed_ips[0].ip_address;
+    assert.match(ip, /^10\.0\.0\./);
+    assert.deepEqual(s.addresses, { private: [{ version: 4, addr: ip, 'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': p.mac_address }] });
+    assert.deepEqual(s.security_groups, [{ name: 'default' }]);
+
+    const ips = await c.req('demo', 'GET', `/servers/${s.id}/ips`);
+    assert.deepEqual(ips.body, { addresses: { private: [{ version: 4, addr: ip }] } });
+    const one = await c.req('demo', 'GET', `/servers/${s.id}/ips/private`);
+    assert.deepEqual(one.body, { private: [{ version: 4, addr: ip }] });
+    assert.equal((await c.req('demo', 'GET', `/servers/${s.id}/ips/public`)).status, 404);
+
+    // ip: a pattern matched from the start of the address.
+    const hit = await c.req('demo', 'GET', `/servers?ip=${ip.replace(/\./g, '\\.')}$`);
+    assert.deepEqual(hit.body.servers.map((x: any) => x.id), [s.id]);
+    const miss = await c.req('demo', 'GET', '/servers?ip=192\\.168');
+    assert.deepEqual(miss.body.servers, []);
+    assert.deepEqual((await c.req('demo', 'GET', '/servers?ip6=fd00', { version: '2.5' })).body.servers, []);
+
+    // Deleted: the port it was given goes with it.
+    assert.equal((await c.req('demo', 'DELETE', `/servers/${s.id}`)).status, 204);
+    await c.waitServer(s.id, (x) => x.gone === true);
+    assert.deepEqual(await portsOf(s.id), []);
+  });
+
+  it('boots with none (no port), auto (the one network) and a list with a fixed IP', async () => {
+    const none = await boot('demo', { networks: 'none' }, '2.37');
+    assert.deepEqual(none.addresses, {});
+    assert.deepEqual(await portsOf(none.id), []);
+    assert.equal(none.security_groups, undefined);
+
+    const auto = await boot('demo', { networks: 'auto' }, '2.37');
+    assert.deepEqual(Object.keys(auto.addresses), ['private']);
+
+    const fixed = await boot('demo', { networks: [{ uuid: privateId, fixed_ip: '10.0.0.50' }] }, '2.37');
+    assert.equal(fixed.addresses.private[0].addr, '10.0.0.50');
+
+    // The same address again: Nova's FixedIpAlreadyInUse, 400.
+    const again = await create('demo', { networks: [{ uuid: privateId, fixed_ip: '10.0.0.50' }] });
+    assert.equal(again.status, 400);
+    assert.equal(again.body.badRequest.message, `Fixed IP address 10.0.0.50 is already in use on instance ${fixed.id}.`);
+    const off = await create('demo', { networks: [{ uuid: privateId, fixed_ip: '192.168.9.9' }] });
+    assert.equal(off.status, 400);
+    assert.equal(off.body.badRequest.message, `Fixed IP 192.168.9.9 is not a valid ip address for network ${privateId}.`);
+    for (const s of [none, auto, fixed]) await c.req('demo', 'DELETE', `/servers/${s.id}`);
+  });
+
+  it('answers Nova\'s faults for networks and ports that cannot be used', async () => {
+    const lost = await create('demo', { networks: [{ uuid: NO_ID }] });
+    assert.equal(lost.status, 400);
+    assert.equal(lost.body.badRequest.message, `Network ${NO_ID} could not be found.`);
+    const noPort = await create('demo', { networks: [{ port: NO_ID }] });
+    assert.equal(noPort.status, 400);
+    assert.equal(noPort.body.badRequest.message, `Port id ${NO_ID} could not be found.`);
+    // An external network is for admins only.
+    const ext = await create('demo', { networks: [{ uuid: publicId }] });
+    assert.equal(ext.status, 403);
+    assert.equal(ext.body.forbidden.message, `It is not allowed to create an interface on external network ${publicId}`);
+    const multi = await create('demo', { networks: [{ uuid: privateId, fixed_ip: '10.0.0.51' }], max_count: 2 });
+    assert.equal(multi.status, 400);
+    assert.equal(multi.body.badRequest.message, 'Failed to launch instances: max_count cannot be greater than 1 if an fixed_ip is specified.');
+    const sg = await create('demo', { security_groups: [{ name: 'nosuch' }] });
+    assert.equal(sg.status, 400);
+    assert.equal(sg.body.badRequest.message, 'Security group nosuch not found.');
+
+    // A second network of its own makes an unnamed one ambiguous.
+    const second = await net('demo', 'POST', '/networks', { network: { name: 'second' } });
+    assert.equal(second.status, 201);
+    try {
+      const amb = await create('demo', {});
+      assert.equal(amb.status, 409);
+      assert.equal(amb.body.conflictingRequest.message, 'Multiple possible networks found, use a Network ID to be more specific.');
+      const ambAuto = await create('demo', { networks: 'auto' }, '2.37');
+      assert.equal(ambAuto.status, 409);
+      // No subnet on it to take an address from.
+      const bare = await create('demo', { networks: [{ uuid: second.body.network.id }] });
+      assert.equal(bare.status, 400);
+      assert.equal(bare.body.badRequest.message, `Network ${second.body.network.id} requires a subnet in order to boot instances on.`);
+    } finally {
+      await net('demo', 'DELETE', `/networks/${second.body.network.id}`);
+    }
+
+    // A project with no network: nothing named boots without a port; `auto` has nothing to pick.
+    const alone = await boot('alt_demo', {});
+    assert.deepEqual(alone.addresses, {});
+    const altProject = await c.projectId('alt_demo');
+    const noAuto = await create('alt_demo', { networks: 'auto' }, '2.37');
+    assert.equal(noAuto.status, 400);
+    assert.equal(noAuto.body.badRequest.message, `Unable to automatically allocate a network for project ${altProject}`);
+    await c.req('alt_demo', 'DELETE', `/servers/${alone.id}`);
+  });
+
+  it('takes the user\'s own port, refuses it while in use, and gives it back unbound on delete', async () => {
+    const made = await net('demo', 'POST', '/ports', { port: { network_id: privateId, name: 'mine' } });
+    assert.equal(made.status, 201);
+    const portId = made.body.port.id;
+    const s = await boot('demo', { networks: [{ port: portId }] });
+    assert.equal(s.status, 'ACTIVE');
+    const bound = (await net('admin', 'GET', `/ports/${portId}`)).body.port;
+    assert.equal(bound.device_id, s.id);
+    assert.equal(bound['binding:host_id'], s['OS-EXT-SRV-ATTR:host']);
+    assert.deepEqual(Object.keys(s.addresses), ['private']);
+
+    const inUse = await create('demo', { networks: [{ port: portId }] });
+    assert.equal(inUse.status, 409);
+    assert.equal(inUse.body.conflictingRequest.message, `Port ${portId} is still in use.`);
+    const many = await create('demo', { networks: [{ port: portId }], max_count: 2 });
+    assert.equal(many.status, 400);
+    assert.match(many.body.badRequest.message, /^Failed to launch instances: Unable to launch multiple instances with a single configured port ID/);
+
+    assert.equal((await c.req('demo', 'DELETE', `/servers/${s.id}`)).status, 204);
+    await c.waitServer(s.id, (x) => x.gone === true);
+    const back = (await net('admin', 'GET', `/ports/${portId}`)).body.port;
+    assert.equal(back.device_id, '');
+    assert.equal(back.device_owner, '');
+    assert.equal(back['binding:host_id'], '');
+    await net('demo', 'DELETE', `/ports/${portId}`);
+  });
+});
