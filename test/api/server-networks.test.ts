@@ -5,6 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import { setForcedDown } from '../support/db.js';
 
 const NO_ID = '3b7c1b8e-0d2a-4c59-9a7e-3b5d2f0e8a11';
 
@@ -171,4 +172,62 @@ describe('servers with networks', () => {
     assert.equal(back['binding:host_id'], '');
     await net('demo', 'DELETE', `/ports/${portId}`);
   });
+
+  describe('the ports follow the server\'s moves', () => {
+    const HOST = 'OS-EXT-SRV-ATTR:host';
+    const act = (id: string, body: unknown, version = '2.1') => c.req('admin', 'POST', `/servers/${id}/action`, { version, body });
+    const bindingHost = async (id: string): Promise<string[]> => (await portsOf(id)).map((p) => p['binding:host_id']);
+    const otherHost = (host: string): string => [...c.aio.agents.keys()].find((h) => h !== host)!;
+
+    it('cold migrate binds them to the destination, revert back to the source', async () => {
+      const s = await boot('demo', {});
+      const source = s[HOST];
+      assert.deepEqual(await bindingHost(s.id), [source]);
+      assert.equal((await act(s.id, { migrate: null })).status, 202);
+      const moved = await c.waitServer(s.id, (x) => x.status === 'VERIFY_RESIZE');
+      assert.notEqual(moved[HOST], source);
+      assert.deepEqual(await bindingHost(s.id), [moved[HOST]]);
+      assert.deepEqual(moved.addresses, s.addresses);
+      assert.equal((await act(s.id, { revertResize: null })).status, 202);
+      const back = await c.waitServer(s.id, (x) => x.status === 'ACTIVE' && x[HOST] === source);
+      assert.deepEqual(await bindingHost(s.id), [source]);
+      assert.deepEqual(back.addresses, s.addresses);
+      await c.req('demo', 'DELETE', `/servers/${s.id}`);
+    });
+
+    it('live migration binds them to the destination after the switch-over', async () => {
+      const s = await boot('demo', {});
+      const dest = otherHost(s[HOST]);
+      const r = await act(s.id, { 'os-migrateLive': { host: dest, block_migration: 'auto' } }, '2.25');
+      assert.equal(r.status, 202, r.text);
+      await c.waitServer(s.id, (x) => x.status === 'ACTIVE' && x[HOST] === dest);
+      await until(() => bindingHost(s.id), (h) => h[0] === dest);
+      await c.req('demo', 'DELETE', `/servers/${s.id}`);
+    });
+
+    it('evacuate rebinds them on the destination', async () => {
+      const s = await boot('demo', {});
+      const failed = s[HOST];
+      await setForcedDown(c, failed, true);
+      try {
+        const r = await act(s.id, { evacuate: {} }, '2.29');
+        assert.equal(r.status, 200, r.text);
+        const moved = await c.waitServer(s.id, (x) => x.status === 'ACTIVE' && x[HOST] !== failed);
+        assert.deepEqual(await bindingHost(s.id), [moved[HOST]]);
+        assert.deepEqual(moved.addresses, s.addresses);
+      } finally {
+        await setForcedDown(c, failed, false);
+      }
+      await c.req('demo', 'DELETE', `/servers/${s.id}`);
+    });
+  });
 });
+
+async function until<T>(get: () => Promise<T>, pred: (v: T) => boolean, ms = 5000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await get();
+    if (pred(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -139,3 +139,69 @@ export async function bindPortsToHost(env: PortsEnv, inst: Pick<InstanceRow, 'uu
   }
   return refreshInfoCache(env, inst);
 }
+
+// ---- live migration: Neutron's multiple port bindings when it has them.
+
+/** Whether the network service serves per-host port bindings (`binding-extended`). */
+export async function hasBindingExtended(env: PortsEnv): Promise<boolean> {
+  const body = await env.client.call('GET', '/extensions');
+  return ((body['extensions'] as Json[] | undefined) ?? []).some((e) => e['alias'] === 'binding-extended');
+}
+
+const ignoring = async (statuses: readonly number[], fn: () => Promise<unknown>): Promise<void> => {
+  try {
+    await fn();
+  } catch (err) {
+    if (!(err instanceof NeutronRequestError && statuses.includes(err.status))) throw err;
+  }
+};
+
+/**
+ * Pre-live-migration, on the destination: an inactive binding there for each
+ * port, so the source's stays active until the guest switches over. A
+ * binding an earlier try made is kept (409). Nothing without the extension.
+ */
+export async function bindPortsOnDestination(env: PortsEnv, uuid: string, dest: string): Promise<void> {
+  if (!(await hasBindingExtended(env))) return;
+  for (const p of await portsOfServer(env.client, uuid)) {
+    if (p['binding:host_id'] === dest) continue;
+    const id = encodeURIComponent(String(p['id']));
+    await ignoring([409], () =>
+      env.client.call('POST', `/ports/${id}/bindings`, { binding: { host: dest, vnic_type: p['binding:vnic_type'] ?? 'normal', profile: p['binding:profile'] ?? {} } }),
+    );
+  }
+}
+
+/**
+ * The guest switched over to `dest`: its bindings there are activated and the
+ * source's dropped (with the extension), or each port's binding:host_id is
+ * set to `dest` (without it, as Nova does then). Run again, it finds the work done.
+ */
+export async function activatePortsOnDestination(env: PortsEnv, inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>, source: string, dest: string): Promise<Vif[]> {
+  if (!(await hasBindingExtended(env))) return bindPortsToHost(env, inst, dest);
+  for (const p of await portsOfServer(env.client, inst.uuid)) {
+    const id = encodeURIComponent(String(p['id']));
+    if (p['binding:host_id'] !== dest) {
+      // 404: no binding there (made before the port was the server's); the host is set instead.
+      try {
+        await env.client.call('PUT', `/ports/${id}/bindings/${encodeURIComponent(dest)}/activate`);
+      } catch (err) {
+        if (!(err instanceof NeutronRequestError)) throw err;
+        if (err.status === 404) await updatePort(env.client, String(p['id']), { 'binding:host_id': dest });
+        else if (err.status !== 409) throw err;
+      }
+    }
+    if (source !== '' && source !== dest) await ignoring([404, 409], () => env.client.call('DELETE', `/ports/${id}/bindings/${encodeURIComponent(source)}`));
+  }
+  return refreshInfoCache(env, inst);
+}
+
+/** A live migration that did not switch over: the destination's inactive bindings go. */
+export async function dropDestinationBindings(env: PortsEnv, uuid: string, dest: string): Promise<void> {
+  if (!(await hasBindingExtended(env))) return;
+  for (const p of await portsOfServer(env.client, uuid)) {
+    // The active binding is the server's own: never dropped here.
+    if (p['binding:host_id'] === dest) continue;
+    await ignoring([404, 409], () => env.client.call('DELETE', `/ports/${encodeURIComponent(String(p['id']))}/bindings/${encodeURIComponent(dest)}`));
+  }
+}
