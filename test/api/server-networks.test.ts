@@ -173,6 +173,28 @@ describe('servers with networks', () => {
     await net('demo', 'DELETE', `/ports/${portId}`);
   });
 
+  it('injectNetworkInfo hands the guest the network info of its ports as they are now, and refreshes the addresses', async () => {
+    const s = await boot('demo', {});
+    const guest = () => c.aio.agents.get(s['OS-EXT-SRV-ATTR:host'])!.ctx.driver.getGuest(s.id)!;
+    const [port] = await portsOf(s.id);
+    // Spawned with it: one VIF, the port's MAC, the network's label.
+    const spawned = guest().networkInfo as any[];
+    assert.equal(spawned.length, 1);
+    assert.equal(spawned[0].id, port.id);
+    assert.equal(spawned[0].address, port.mac_address);
+    assert.equal(spawned[0].network.label, 'private');
+    assert.equal(spawned[0].network.subnets[0].cidr, '10.0.0.0/26');
+    // Its address changed behind the compute side's back: the injection carries the new one.
+    const moved = await net('admin', 'PUT', `/ports/${port.id}`, { port: { fixed_ips: [{ ip_address: '10.0.0.60' }] } });
+    assert.equal(moved.status, 200);
+    assert.equal((await c.req('admin', 'POST', `/servers/${s.id}/action`, { body: { injectNetworkInfo: null } })).status, 202);
+    const injected = await until(async () => guest().networkInfo as any[], (n) => n[0].network.subnets[0].ips[0].address === '10.0.0.60');
+    assert.equal(injected[0].network.subnets[0].ips[0].address, '10.0.0.60');
+    const after = await c.waitServer(s.id, (x) => x.addresses.private?.[0]?.addr === '10.0.0.60');
+    assert.equal(after.addresses.private.length, 1);
+    await c.req('demo', 'DELETE', `/servers/${s.id}`);
+  });
+
   describe('the ports follow the server\'s moves', () => {
     const HOST = 'OS-EXT-SRV-ATTR:host';
     const act = (id: string, body: unknown, version = '2.1') => c.req('admin', 'POST', `/servers/${id}/action`, { version, body });
