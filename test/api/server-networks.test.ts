@@ -115,7 +115,8 @@ describe('servers with networks', () => {
     const multi = await create('demo', { networks: [{ uuid: privateId, fixed_ip: '10.0.0.51' }], max_count: 2 });
     assert.equal(multi.status, 400);
     assert.equal(multi.body.badRequest.message, 'Failed to launch instances: max_count cannot be greater than 1 if an fixed_ip is specified.');
-    const sg = await create('demo', { security_groups: [{ name: 'nosuch' }] });
+    // Security groups are checked whatever the networks, `none` too.
+    const sg = await create('demo', { networks: 'none', security_groups: [{ name: 'default' }, { name: 'nosuch' }] }, '2.37');
     assert.equal(sg.status, 400);
     assert.equal(sg.body.badRequest.message, 'Security group nosuch not found.');
 
@@ -144,6 +145,18 @@ describe('servers with networks', () => {
     assert.equal(noAuto.status, 400);
     assert.equal(noAuto.body.badRequest.message, `Unable to automatically allocate a network for project ${altProject}`);
     await c.req('alt_demo', 'DELETE', `/servers/${alone.id}`);
+  });
+
+  it('gives the ports it makes the requested security groups, which the server shows', async () => {
+    const g = await net('demo', 'POST', '/security-groups', { security_group: { name: 'web' } });
+    assert.equal(g.status, 201);
+    const s = await boot('demo', { security_groups: [{ name: 'web' }, { name: 'default' }] });
+    const [port] = await portsOf(s.id);
+    assert.deepEqual([...port.security_groups].sort(), [g.body.security_group.id, (await net('demo', 'GET', '/security-groups?name=default')).body.security_groups[0].id].sort());
+    assert.deepEqual(s.security_groups.map((x: any) => x.name).sort(), ['default', 'web']);
+    await c.req('demo', 'DELETE', `/servers/${s.id}`);
+    await c.waitServer(s.id, (x) => x.gone === true);
+    await net('demo', 'DELETE', `/security-groups/${g.body.security_group.id}`);
   });
 
   it('takes the user\'s own port, refuses it while in use, and gives it back unbound on delete', async () => {
@@ -192,6 +205,47 @@ describe('servers with networks', () => {
     assert.equal(injected[0].network.subnets[0].ips[0].address, '10.0.0.60');
     const after = await c.waitServer(s.id, (x) => x.addresses.private?.[0]?.addr === '10.0.0.60');
     assert.equal(after.addresses.private.length, 1);
+    await c.req('demo', 'DELETE', `/servers/${s.id}`);
+  });
+
+  it('os-interface lists, shows, attaches and detaches the server\'s ports', async () => {
+    const s = await boot('demo', {});
+    const base = `/servers/${s.id}/os-interface`;
+    const list = await c.req('demo', 'GET', base);
+    assert.equal(list.status, 200);
+    assert.equal(list.body.interfaceAttachments.length, 1);
+    const first = list.body.interfaceAttachments[0];
+    assert.equal(first.net_id, privateId);
+    assert.equal(first.port_state, 'ACTIVE');
+    assert.deepEqual(Object.keys(first).sort(), ['fixed_ips', 'mac_addr', 'net_id', 'port_id', 'port_state']);
+    const one = await c.req('demo', 'GET', `${base}/${first.port_id}`);
+    assert.deepEqual(one.body.interfaceAttachment, first);
+    const none = await c.req('demo', 'GET', `${base}/${NO_ID}`);
+    assert.equal(none.status, 404);
+
+    // A second port on the same network, with a chosen address.
+    const both = await c.req('demo', 'POST', base, { body: { interfaceAttachment: { net_id: privateId, port_id: first.port_id } } });
+    assert.equal(both.status, 400);
+    assert.equal(both.body.badRequest.message, 'Must not input both network_id and port_id');
+    const ipOnly = await c.req('demo', 'POST', base, { body: { interfaceAttachment: { fixed_ips: [{ ip_address: '10.0.0.40' }] } } });
+    assert.equal(ipOnly.status, 400);
+    const lost = await c.req('demo', 'POST', base, { body: { interfaceAttachment: { net_id: NO_ID } } });
+    assert.equal(lost.status, 404);
+    assert.equal(lost.body.itemNotFound.message, `Network ${NO_ID} could not be found.`);
+    const added = await c.req('demo', 'POST', base, { body: { interfaceAttachment: { net_id: privateId, fixed_ips: [{ ip_address: '10.0.0.40' }] } } });
+    assert.equal(added.status, 200, added.text);
+    const att = added.body.interfaceAttachment;
+    assert.deepEqual(att.fixed_ips.map((f: any) => f.ip_address), ['10.0.0.40']);
+    const withTwo = await c.waitServer(s.id, (x) => x.addresses.private?.length === 2);
+    assert.deepEqual(withTwo.addresses.private.map((a: any) => a.addr).slice(1), ['10.0.0.40']);
+    assert.equal((await c.req('demo', 'GET', base)).body.interfaceAttachments.length, 2);
+
+    // Detached: the port made for it is deleted; the addresses follow.
+    assert.equal((await c.req('demo', 'DELETE', `${base}/${att.port_id}`)).status, 202);
+    await until(() => portsOf(s.id), (p) => p.length === 1);
+    assert.equal((await net('admin', 'GET', `/ports/${att.port_id}`)).status, 404);
+    await c.waitServer(s.id, (x) => x.addresses.private?.length === 1);
+    assert.equal((await c.req('demo', 'DELETE', `${base}/${NO_ID}`)).status, 404);
     await c.req('demo', 'DELETE', `/servers/${s.id}`);
   });
 

@@ -97,8 +97,8 @@ function checkExternal(nets: readonly Json[], mayAttachExternal: boolean): void 
 
 /** Resolves security group names (or ids) of the caller's project, as Nova's _process_security_groups. */
 async function securityGroupIds(client: NeutronClient, names: readonly string[], projectId: string, token: string | undefined): Promise<string[]> {
-  // `default` alone is what the network service gives a port anyway.
-  if (names.length === 0 || (names.length === 1 && names[0] === 'default')) return [];
+  // `default` alone is what the network service gives a port anyway; listing as the project makes its own on first use.
+  if (names.every((n) => n === 'default')) return [];
   const groups = await client.list('security-groups', { tenant_id: projectId, fields: ['id', 'name'] }, token);
   return names.map((name) => {
     const byId = groups.find((g) => g['id'] === name);
@@ -122,7 +122,9 @@ async function ipOnNetwork(client: NeutronClient, networkId: string, ip: string,
 
 export async function validateRequestedNetworks(client: NeutronClient, input: ValidateInput): Promise<StoredNetworkRequests> {
   const { networks, projectId, token } = input;
-  if (networks === 'none') return { networks: [], security_groups: [] };
+  // Checked first and whatever the networks, as Nova's _check_requested_secgroups.
+  const security_groups = await securityGroupIds(client, input.securityGroups, projectId, token);
+  if (networks === 'none') return { networks: [], security_groups };
   const list = Array.isArray(networks) ? networks : [];
   if (input.maxCount > 1) {
     if (list.some((n) => n.port))
@@ -132,7 +134,6 @@ export async function validateRequestedNetworks(client: NeutronClient, input: Va
     if (list.some((n) => !n.port && n.uuid !== undefined && n.fixed_ip !== undefined))
       throw new Invalid('Failed to launch instances: max_count cannot be greater than 1 if an fixed_ip is specified.');
   }
-  const security_groups = await securityGroupIds(client, input.securityGroups, projectId, token);
 
   if (list.length === 0) {
     const auto = networks === 'auto';

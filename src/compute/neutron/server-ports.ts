@@ -93,7 +93,12 @@ export async function allocateForServer(env: PortsEnv, inst: InstanceRow, host: 
 }
 
 /** Rebuilds the server's info cache from its ports as the network service has them now. */
-export async function refreshInfoCache(env: PortsEnv, inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>, order: readonly string[] = []): Promise<Vif[]> {
+export async function refreshInfoCache(
+  env: PortsEnv,
+  inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>,
+  order: readonly string[] = [],
+  alsoPreserved: readonly string[] = [],
+): Promise<Vif[]> {
   const { client } = env;
   const previous = (await infoCacheOf(env.db, inst.uuid)).networkInfo.map((v) => v.id);
   const rank = (id: string): number => {
@@ -103,7 +108,9 @@ export async function refreshInfoCache(env: PortsEnv, inst: Pick<InstanceRow, 'u
     return j >= 0 ? order.length + j : Number.MAX_SAFE_INTEGER;
   };
   const ports = (await portsOfServer(client, inst.uuid)).sort((a, b) => rank(String(a['id'])) - rank(String(b['id'])));
-  const info = await buildNetworkInfo(client, ports, await preexistingPorts(env, inst));
+  const preserved = await preexistingPorts(env, inst);
+  for (const id of alsoPreserved) preserved.add(id);
+  const info = await buildNetworkInfo(client, ports, preserved);
   const groupIds = [...new Set(ports.flatMap((p) => (p['security_groups'] as string[] | undefined) ?? []))];
   const groups = groupIds.length === 0 ? [] : await client.list('security-groups', { id: groupIds, fields: ['id', 'name'] });
   const cache: InfoCache = { networkInfo: info, securityGroups: [...new Set(groups.map((g) => String(g['name'])))] };
@@ -204,4 +211,41 @@ export async function dropDestinationBindings(env: PortsEnv, uuid: string, dest:
     if (p['binding:host_id'] === dest) continue;
     await ignoring([404, 409], () => env.client.call('DELETE', `/ports/${encodeURIComponent(String(p['id']))}/bindings/${encodeURIComponent(dest)}`));
   }
+}
+
+// ---- os-interface
+
+/** One more port for the server on `host`: a new one on the network, or the user's own. */
+export async function attachPort(
+  env: PortsEnv,
+  inst: InstanceRow,
+  host: string,
+  req: { readonly networkId: string; readonly portId?: string | undefined; readonly fixedIp?: string | undefined },
+): Promise<{ portId: string; networkInfo: Vif[] }> {
+  const zone = inst.availability_zone ?? (await hostZoneOf(env.db, env.conf, host));
+  const binding = { device_id: inst.uuid, device_owner: `compute:${zone}`, 'binding:host_id': host };
+  let portId = req.portId;
+  if (portId !== undefined) {
+    await updatePort(env.client, portId, binding);
+  } else {
+    const body = await env.client.call('POST', '/ports', {
+      port: { network_id: req.networkId, project_id: inst.project_id, ...binding, ...(req.fixedIp !== undefined && { fixed_ips: [{ ip_address: req.fixedIp }] }) },
+    });
+    portId = String((body['port'] as Json)['id']);
+  }
+  const previous = (await infoCacheOf(env.db, inst.uuid)).networkInfo.map((v) => v.id);
+  const networkInfo = await refreshInfoCache(env, inst, [...previous, portId], req.portId !== undefined ? [req.portId] : []);
+  return { portId, networkInfo };
+}
+
+/** Takes one port off the server: deleted when it was made for it, unbound when the user brought it. */
+export async function detachPort(env: PortsEnv, inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>, portId: string): Promise<Vif[]> {
+  const keep = await preexistingPorts(env, inst);
+  try {
+    if (keep.has(portId)) await updatePort(env.client, portId, { device_id: '', device_owner: '', 'binding:host_id': '', 'binding:profile': {} });
+    else await env.client.call('DELETE', `/ports/${encodeURIComponent(portId)}`);
+  } catch (err) {
+    if (!(err instanceof NeutronRequestError && err.status === 404)) throw err;
+  }
+  return refreshInfoCache(env, inst);
 }
