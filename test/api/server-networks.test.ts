@@ -249,7 +249,31 @@ describe('servers with networks', () => {
     await c.req('demo', 'DELETE', `/servers/${s.id}`);
   });
 
+  it('the audit reports a port held for a server that does not exist', async () => {
+    const made = await net('admin', 'POST', '/ports', { port: { network_id: privateId, device_id: NO_ID, device_owner: 'compute:nova', project_id: await c.projectId('demo') } });
+    assert.equal(made.status, 201);
+    try {
+      const r = await c.req('admin', 'GET', '/magnetar/audit');
+      const leak = r.body.audit.findings.find((f: any) => f.kind === 'port-leak');
+      assert.equal(leak?.server, NO_ID);
+      assert.equal(leak.message, `Port ${made.body.port.id} is held for server ${NO_ID}, which does not exist`);
+    } finally {
+      await net('admin', 'DELETE', `/ports/${made.body.port.id}`);
+    }
+    const after = await c.req('admin', 'GET', '/magnetar/audit');
+    assert.equal(after.body.audit.findings.filter((f: any) => f.kind === 'port-leak').length, 0);
+  });
+
   describe('the ports follow the server\'s moves', () => {
+    // Every move's ports ended with their server: nothing left over for the audit.
+    after(async () => {
+      const leaks = await until(
+        async () => (await c.req('admin', 'GET', '/magnetar/audit')).body.audit.findings.filter((f: any) => f.kind === 'port-leak'),
+        (l) => l.length === 0,
+      );
+      assert.deepEqual(leaks, []);
+    });
+
     const HOST = 'OS-EXT-SRV-ATTR:host';
     const act = (id: string, body: unknown, version = '2.1') => c.req('admin', 'POST', `/servers/${id}/action`, { version, body });
     const bindingHost = async (id: string): Promise<string[]> => (await portsOf(id)).map((p) => p['binding:host_id']);
