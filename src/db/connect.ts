@@ -19,6 +19,7 @@ import * as m011 from './migrations/011_system_metadata.js';
 import * as m013 from './migrations/013_identity.js';
 import * as m015 from './migrations/015_network.js';
 import * as m016 from './migrations/016_instance_info_caches.js';
+import * as m017 from './migrations/017_network_l3.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -42,6 +43,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: Dia
   { name: '013_identity', up: m013.up },
   { name: '015_network', up: m015.up },
   { name: '016_instance_info_caches', up: m016.up },
+  { name: '017_network_l3', up: m017.up },
 ];
 
 /** `sqlite:///rel/path`, `sqlite:////abs/path`, `postgresql[+driver]://user:pw@host:port/db`. */
