@@ -137,14 +137,18 @@ describe('servers with networks', () => {
       await net('demo', 'DELETE', `/networks/${second.body.network.id}`);
     }
 
-    // A project with no network: nothing named boots without a port; `auto` has nothing to pick.
+    // A project with no network: nothing named boots without a port; `auto` gets the project a topology.
     const alone = await boot('alt_demo', {});
     assert.deepEqual(alone.addresses, {});
-    const altProject = await c.projectId('alt_demo');
-    const noAuto = await create('alt_demo', { networks: 'auto' }, '2.37');
-    assert.equal(noAuto.status, 400);
-    assert.equal(noAuto.body.badRequest.message, `Unable to automatically allocate a network for project ${altProject}`);
     await c.req('alt_demo', 'DELETE', `/servers/${alone.id}`);
+    const altProject = await c.projectId('alt_demo');
+    const auto = await boot('alt_demo', { networks: 'auto' }, '2.37');
+    assert.equal(auto.status, 'ACTIVE');
+    const topology = (await net('alt_demo', 'GET', `/auto-allocated-topology/${altProject}`)).body.auto_allocated_topology;
+    const [port] = await portsOf(auto.id);
+    assert.equal(port.network_id, topology.id);
+    assert.equal(Object.keys(auto.addresses).length, 1);
+    await c.req('alt_demo', 'DELETE', `/servers/${auto.id}`);
   });
 
   it('gives the ports it makes the requested security groups, which the server shows', async () => {
@@ -302,6 +306,25 @@ describe('servers with networks', () => {
       assert.equal(r.status, 202, r.text);
       await c.waitServer(s.id, (x) => x.status === 'ACTIVE' && x[HOST] === dest);
       await until(() => bindingHost(s.id), (h) => h[0] === dest);
+      // With per-host bindings: the destination's activated, the source's dropped.
+      const [port] = await portsOf(s.id);
+      const bindings = await until(async () => (await net('admin', 'GET', `/ports/${port.id}/bindings`)).body.bindings, (b: any[]) => b.length === 1);
+      assert.deepEqual(bindings.map((b: any) => [b.host, b.status]), [[dest, 'ACTIVE']]);
+      await c.req('demo', 'DELETE', `/servers/${s.id}`);
+    });
+
+    it('a live migration that fails on the source drops the destination\'s inactive bindings', async () => {
+      const s = await boot('demo', {});
+      const source = s[HOST];
+      const dest = otherHost(source);
+      c.aio.faults.add({ step: 'live_migration', server: s.id, count: 1 });
+      assert.equal((await act(s.id, { 'os-migrateLive': { host: dest, block_migration: 'auto' } }, '2.25')).status, 202);
+      // The transfer fails after pre-live-migration made the destination's binding; the rollback drops it.
+      await c.waitServer(s.id, (x) => x.status === 'ACTIVE' && x['OS-EXT-STS:task_state'] === null);
+      const [port] = await portsOf(s.id);
+      const bindings = await until(async () => (await net('admin', 'GET', `/ports/${port.id}/bindings`)).body.bindings, (b: any[]) => b.length === 1);
+      assert.deepEqual(bindings.map((b: any) => [b.host, b.status]), [[source, 'ACTIVE']]);
+      assert.deepEqual(await bindingHost(s.id), [source]);
       await c.req('demo', 'DELETE', `/servers/${s.id}`);
     });
 
