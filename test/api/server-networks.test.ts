@@ -268,6 +268,28 @@ describe('servers with networks', () => {
     assert.equal(after.body.audit.findings.filter((f: any) => f.kind === 'port-leak').length, 0);
   });
 
+  it('a host that dies mid-build or mid-delete converges: one port for the built server, none for the deleted one', async () => {
+    const hostDied = async (): Promise<string> =>
+      until(async () => c.aio.base.conf.list('magnetar', 'compute_hosts').find((h) => c.aio.hosts.state(h) === 'stopped') ?? '', (h) => h !== '', 10_000);
+    c.aio.faults.add({ step: 'crash:compute.build.after_spawn', count: 1 });
+    const r = await create('demo', {});
+    assert.equal(r.status, 202);
+    const host = await hostDied();
+    assert.notEqual(host, '');
+    await c.aio.startHost(host);
+    const s = await c.waitServer(r.body.server.id, (x) => x.status === 'ACTIVE', 20_000);
+    assert.equal((await portsOf(s.id)).length, 1);
+    assert.deepEqual(Object.keys(s.addresses), ['private']);
+
+    c.aio.faults.add({ step: 'crash:compute.terminate.after_destroy', server: s.id, count: 1 });
+    assert.equal((await c.req('demo', 'DELETE', `/servers/${s.id}`)).status, 204);
+    assert.equal(await hostDied(), s['OS-EXT-SRV-ATTR:host']);
+    assert.equal((await portsOf(s.id)).length, 1, 'the port outlives the crash');
+    await c.aio.startHost(s['OS-EXT-SRV-ATTR:host']);
+    await c.waitServer(s.id, (x) => x.gone === true, 20_000);
+    assert.deepEqual(await portsOf(s.id), []);
+  });
+
   describe('the ports follow the server\'s moves', () => {
     // Every move's ports ended with their server: nothing left over for the audit.
     after(async () => {
