@@ -268,6 +268,23 @@ describe('servers with networks', () => {
     assert.equal(after.body.audit.findings.filter((f: any) => f.kind === 'port-leak').length, 0);
   });
 
+  it('a build that fails releases the port it made, and gives the user\'s own back', async () => {
+    const mine = (await net('demo', 'POST', '/ports', { port: { network_id: privateId } })).body.port;
+    for (const networks of [undefined, [{ port: mine.id }]]) {
+      c.aio.faults.add({ step: 'spawn', count: 1, message: 'disk on fire' });
+      const r = await create('demo', networks === undefined ? { name: 'fails' } : { name: 'fails', networks });
+      assert.equal(r.status, 202);
+      const s = await c.waitServer(r.body.server.id, (x) => x.status === 'ERROR' || x.status === 'ACTIVE');
+      assert.equal(s.status, 'ERROR');
+      await until(() => portsOf(s.id), (p) => p.length === 0);
+      assert.deepEqual(await portsOf(s.id), []);
+      await c.req('demo', 'DELETE', `/servers/${s.id}`);
+    }
+    const back = (await net('admin', 'GET', `/ports/${mine.id}`)).body.port;
+    assert.equal(back.device_id, '');
+    await net('demo', 'DELETE', `/ports/${mine.id}`);
+  });
+
   it('a host that dies mid-build or mid-delete converges: one port for the built server, none for the deleted one', async () => {
     const hostDied = async (): Promise<string> =>
       until(async () => c.aio.base.conf.list('magnetar', 'compute_hosts').find((h) => c.aio.hosts.state(h) === 'stopped') ?? '', (h) => h !== '', 10_000);

@@ -15,7 +15,7 @@ import { aggregateZone, aggregatesOfHosts } from '../../db/aggregates.js';
 import { infoCacheOf, saveInfoCache, type InfoCache } from '../../db/info-caches.js';
 import { NeutronRequestError, type NeutronClient } from './client.js';
 import { buildNetworkInfo, type Vif } from './network-info.js';
-import { storedRequestsOf } from './requested-networks.js';
+import { hasExtension, storedRequestsOf } from './requested-networks.js';
 
 type Json = Record<string, unknown>;
 
@@ -150,10 +150,7 @@ export async function bindPortsToHost(env: PortsEnv, inst: Pick<InstanceRow, 'uu
 // ---- live migration: Neutron's multiple port bindings when it has them.
 
 /** Whether the network service serves per-host port bindings (`binding-extended`). */
-export async function hasBindingExtended(env: PortsEnv): Promise<boolean> {
-  const body = await env.client.call('GET', '/extensions');
-  return ((body['extensions'] as Json[] | undefined) ?? []).some((e) => e['alias'] === 'binding-extended');
-}
+export const hasBindingExtended = (env: PortsEnv): Promise<boolean> => hasExtension(env.client, 'binding-extended');
 
 const ignoring = async (statuses: readonly number[], fn: () => Promise<unknown>): Promise<void> => {
   try {
