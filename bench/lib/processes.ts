@@ -91,6 +91,10 @@ export async function spawnMagnetar(sets: readonly string[] = []): Promise<Magne
     `magnetar.compute_port=${computePort}`,
     '--set',
     `magnetar.image_port=${imagePort}`,
+    '--set',
+    'magnetar.network_port=0',
+    '--set',
+    'magnetar.console_port=-1',
     ...sets.flatMap((s) => ['--set', s]),
   ];
   const env = { ...process.env };

@@ -59,6 +59,8 @@ identity_port = {ports['identity']}
 compute_port = {ports['compute']}
 image_port = {ports['image']}
 network_port = {ports['network']}
+# The operator console is not used by the client suites.
+console_port = -1
 compute_hosts = compute1,compute2,compute3
 
 [filter_scheduler]

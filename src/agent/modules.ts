@@ -10,6 +10,7 @@ import { autoConfirmResizes } from './auto-confirm.js';
 import { liveMigrationHandlers } from './live-migration.js';
 import { evacuationHandlers, cleanUpAwaitedEvacuations, cleanUpEvacuations } from './evacuation.js';
 import { consoleOutputHandlers } from './console-output.js';
+import { remoteConsoleHandlers } from './remote-console.js';
 import { rescueHandlers } from './rescue.js';
 import { snapshotHandlers } from './snapshot.js';
 import { diagnosticsHandlers } from './diagnostics.js';
@@ -33,6 +34,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   coldMigrationHandlers,
   evacuationHandlers,
   consoleOutputHandlers,
+  remoteConsoleHandlers,
   rescueHandlers,
   snapshotHandlers,
   diagnosticsHandlers,

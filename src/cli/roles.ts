@@ -18,6 +18,7 @@ import { buildCatalog, identityUrl } from '../identity/catalog.js';
 import { buildIdentityApp } from '../identity/app.js';
 import { buildImageApp } from '../image/app.js';
 import { buildNetworkApp } from '../network/app.js';
+import { buildConsoleApp } from '../console/app.js';
 import { NetworkStore } from '../network/store.js';
 import type { NetworkEnv } from '../network/env.js';
 import type { ImageCatalog } from '../image/catalog.js';
@@ -92,6 +93,8 @@ export interface ApiListeners {
   readonly identityPort: number | null;
   readonly imagePort: number;
   readonly networkPort: number;
+  /** The operator console's port, null when it is off. */
+  readonly consolePort: number | null;
   readonly validator: TokenValidator;
   close(): Promise<void>;
 }
@@ -149,11 +152,21 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   apps.push(computeApp);
   const computePort = await listen(computeApp, bind, conf.num('magnetar', 'compute_port'));
   conf.set('magnetar', 'compute_port', computePort);
+  let consolePort: number | null = null;
+  if (conf.num('magnetar', 'console_port') >= 0) {
+    // The console reaches the compute API in this process through its listener, as any client.
+    const local = bind === '0.0.0.0' || bind === '::' || bind === '' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
+    const consoleApp = buildConsoleApp({ computeUrl: () => `http://${local}:${computePort}`, identityUrl: () => identityUrl(conf) });
+    apps.push(consoleApp);
+    consolePort = await listen(consoleApp, bind, conf.num('magnetar', 'console_port'));
+    conf.set('magnetar', 'console_port', consolePort);
+  }
   return {
     computePort,
     identityPort,
     imagePort,
     networkPort,
+    consolePort,
     validator,
     close: async () => {
       await Promise.all(apps.map((a) => a.close()));

@@ -312,6 +312,22 @@ export interface InstanceGroupsTable {
   updated_at: string | null;
 }
 
+/** What a console proxy needs to reach a guest's console (Nova's console_auth_tokens). */
+export interface ConsoleAuthTokensTable {
+  id: Generated<number>;
+  /** SHA-256 of the token, hex; the token itself is only ever in the user's URL. */
+  token_hash: string;
+  console_type: string;
+  host: string;
+  port: number;
+  tls_port: number | null;
+  internal_access_path: string | null;
+  instance_uuid: string;
+  /** Seconds since the epoch. */
+  expires: number;
+  created_at: string;
+}
+
 /** One run of a host's periodic task over an audit period (Nova's task_log). */
 export interface TaskLogTable {
   id: Generated<number>;
@@ -435,6 +451,7 @@ export interface Database {
   instance_groups: InstanceGroupsTable;
   instance_group_members: InstanceGroupMembersTable;
   task_log: TaskLogTable;
+  console_auth_tokens: ConsoleAuthTokensTable;
   quotas: QuotasTable;
   project_user_quotas: ProjectUserQuotasTable;
   quota_classes: QuotaClassesTable;

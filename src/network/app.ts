@@ -59,7 +59,6 @@ const RESOURCES = [
   { name: 'security_group_rule', collection: 'security-group-rules' },
   { name: 'router', collection: 'routers' },
   { name: 'floatingip', collection: 'floatingips' },
-  { name: 'quota', collection: 'quotas' },
 ];
 
 export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {

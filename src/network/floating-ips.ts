@@ -75,6 +75,8 @@ const NONE: Association = { port_id: null, fixed_ip_address: null, router_id: nu
 
 /** Where a floating IP of `projectId` on `externalId` would forward to: the port's fixed IPv4 address and the router between. */
 async function association(s: NetworkStore, ctx: Caller, fipId: string, projectId: string, externalId: string, portId: string, fixed: string | undefined): Promise<Association> {
+  // Held until commit: a concurrent association of the same address, or the port's deletion, waits.
+  await s.lock('network_ports', portId);
   const port = await s.get('network_ports', portId);
   const portNet = port ? await s.get('network_networks', port['network_id'] as string) : undefined;
   if (!port || !canSeePort(ctx, port, portNet)) throw portNotFound(portId);

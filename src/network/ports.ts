@@ -360,6 +360,8 @@ export async function deletePort(env: NetworkEnv, ctx: AuthContext, id: string):
     throw new NeutronError(409, 'ServicePortInUse', `Port ${id} cannot be deleted directly via the port API: has device owner ${owner}.`);
   }
   await env.store.transact(async (s) => {
+    // An association being made waits for this, or this sees it made.
+    await s.lock('network_ports', id);
     // Floating IPs on the port lose their association, as in Neutron.
     for (const fip of await s.list('network_floatingips')) {
       if (fip['port_id'] === id) await s.replace('network_floatingips', revised(env, fip, { port_id: null, fixed_ip_address: null, router_id: null }));

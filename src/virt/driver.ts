@@ -143,6 +143,8 @@ export interface VirtDriver {
   diagnostics(uuid: string): GuestDiagnostics | undefined;
   /** The end of the guest's real serial console log; null when the hypervisor has none (simulated guests: the agent writes one from the records). */
   consoleOutput(uuid: string): Promise<string | null>;
+  /** Where a console proxy reaches the guest's graphical or serial console; absent when the hypervisor offers none. */
+  consoleConnection?(uuid: string, protocol: ConsoleProtocol): ConsoleConnection;
 
   // cold migration / resize: source then destination
   /** Repeatable; what it returns reaches finishMigration on the destination as `migrateData` (e.g. where to fetch the disk). */
@@ -182,4 +184,15 @@ export interface VirtDriver {
   halt?(): void;
   /** Simulated hosts only: the host loses power; its guests stay defined but none runs (call after halt). */
   losePower?(): Promise<void>;
+}
+
+/** The remote console protocols Nova names. */
+export type ConsoleProtocol = 'vnc' | 'spice' | 'serial' | 'mks';
+
+/** A guest console as the hypervisor exposes it to a console proxy. */
+export interface ConsoleConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly tlsPort: number | null;
+  readonly internalAccessPath: string | null;
 }

@@ -91,5 +91,11 @@ describe('network API: floating IPs', () => {
     assert.equal(left.port_id, null);
     assert.equal(left.status, 'DOWN');
     assert.equal((await net('alt_demo', 'GET', `/v2.0/floatingips/${left.id}`)).status, 404);
+
+    // Two floating IPs asked at once for one fixed address: one gets it.
+    const p2 = (await net('demo', 'POST', '/v2.0/ports', { body: { port: { network_id: privId } } })).body.port;
+    const both = await Promise.all([fip({ port_id: p2.id }), fip({ port_id: p2.id })]);
+    assert.deepEqual(both.map((r) => r.status).sort(), [201, 409]);
+    assert.equal((await net('demo', 'GET', `/v2.0/floatingips?port_id=${p2.id}`)).body.floatingips.length, 1);
   });
 });

@@ -23,6 +23,8 @@ import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
 import { registerMagnetarAuditRoutes } from './magnetar-audit.js';
 import { registerMagnetarHostRoutes } from './magnetar-hosts.js';
 import { registerKeypairRoutes } from './keypairs.js';
+import { registerRemoteConsoleRoutes } from './remote-consoles.js';
+import { registerConsoleAuthTokenRoutes } from './console-auth-tokens.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
 import { registerQuotaClassSetRoutes } from './quota-class-sets.js';
 import { registerLimitsRoutes } from './limits.js';
@@ -48,6 +50,8 @@ import { registerInstanceUsageAuditLogRoutes } from './instance-usage-audit-log.
 import { registerExtensionRoutes } from './extensions.js';
 
 export const ALL_ROUTES: Registrar[] = [
+  registerRemoteConsoleRoutes,
+  registerConsoleAuthTokenRoutes,
   registerServersRoutes,
   registerMigrateLiveRoutes,
   registerServerMigrationsRoutes,

@@ -64,6 +64,7 @@ export class DistributedCloud {
       `magnetar.identity_port=${ip}`,
       `magnetar.image_port=${gp}`,
       `magnetar.network_port=${np}`,
+      'magnetar.console_port=-1',
       ...options,
     ];
     this.common = ['--data-dir', this.dir, ...set.flatMap((s) => ['--set', s])];
