@@ -12,6 +12,7 @@ import { checkLock, checkState, hostIsUp, type StateGuard } from './guards.js';
 import { VmState } from './states.js';
 import type { ComputeService, Requester } from './service.js';
 import { neutronFor } from './neutron/shared-client.js';
+import { NeutronRequestError } from './neutron/client.js';
 import { availableNetworks } from './neutron/requested-networks.js';
 import { portsOfServer } from './neutron/server-ports.js';
 
@@ -33,7 +34,13 @@ export async function serverInterfaces(svc: ComputeService, inst: InstanceRow, t
 
 /** One port of the server; 404 when the port is unknown or another server's. */
 export async function serverInterface(svc: ComputeService, inst: InstanceRow, portId: string, token: string | undefined): Promise<Json> {
-  const port = await neutronFor(svc.conf).show('ports', 'port', portId, token);
+  let port: Json | undefined;
+  try {
+    port = await neutronFor(svc.conf).show('ports', 'port', portId, token);
+  } catch (err) {
+    // An id the network service cannot even read names no port.
+    if (!(err instanceof NeutronRequestError && err.status === 400)) throw err;
+  }
   if (!port) throw new NotFound(`Port id ${portId} could not be found.`);
   if (port['device_id'] !== inst.uuid) throw new NotFound(`Instance ${inst.uuid} does not have a port with id ${portId}`);
   return port;

@@ -226,6 +226,8 @@ describe('servers with networks', () => {
     assert.deepEqual(one.body.interfaceAttachment, first);
     const none = await c.req('demo', 'GET', `${base}/${NO_ID}`);
     assert.equal(none.status, 404);
+    // An id the network service refuses to read is no port of the server either, never a 500.
+    assert.equal((await c.req('demo', 'GET', `${base}/${'x'.repeat(300)}`)).status, 404);
 
     // A second port on the same network, with a chosen address.
     const both = await c.req('demo', 'POST', base, { body: { interfaceAttachment: { net_id: privateId, port_id: first.port_id } } });
