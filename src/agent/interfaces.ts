@@ -20,6 +20,7 @@ export function interfaceHandlers(ctx: AgentContext): Handlers {
           networkId: String(args['network_id']),
           portId: typeof args['port_id'] === 'string' ? args['port_id'] : undefined,
           fixedIp: typeof args['fixed_ip'] === 'string' ? args['fixed_ip'] : undefined,
+          tag: typeof args['tag'] === 'string' ? args['tag'] : undefined,
         });
         if (ctx.driver.getGuest(uuid)) await ctx.driver.injectNetworkInfo(uuid, networkInfo);
         return portId;

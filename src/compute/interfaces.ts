@@ -6,6 +6,7 @@
 // refreshes the network info cache, as Nova's compute manager does.
 import type { InstanceRow } from '../db/schema.js';
 import { recordAction } from '../db/instance-actions.js';
+import { infoCacheOf } from '../db/info-caches.js';
 import { MessagingTimeout } from '../rpc/bus.js';
 import { Conflict, Forbidden, Invalid, InstanceNotReady, NotFound, ServiceUnavailable } from './errors.js';
 import { checkLock, checkState, hostIsUp, type StateGuard } from './guards.js';
@@ -25,6 +26,12 @@ export interface AttachRequest {
   readonly portId?: string;
   readonly fixedIp?: string;
   readonly tag?: string;
+}
+
+/** Device tags of the server's ports, as its network info cache keeps them (os-interface from 2.70). */
+export async function interfaceTags(svc: ComputeService, inst: InstanceRow): Promise<Map<string, string>> {
+  const info = (await infoCacheOf(svc.db.kysely, inst.uuid)).networkInfo;
+  return new Map(info.flatMap((v) => (typeof v.meta['tag'] === 'string' ? [[v.id, v.meta['tag']] as const] : [])));
 }
 
 /** The server's ports, as GET os-interface lists them. */
@@ -88,7 +95,7 @@ export async function attachInterface(svc: ComputeService, who: Requester, inst:
     const portId = await svc.bus.call(
       `compute.${host}`,
       'attach_interface',
-      { instance_uuid: inst.uuid, network_id: networkId!, port_id: req.portId ?? null, fixed_ip: req.fixedIp ?? null },
+      { instance_uuid: inst.uuid, network_id: networkId!, port_id: req.portId ?? null, fixed_ip: req.fixedIp ?? null, tag: req.tag ?? null },
       { requestId: who.requestId },
     );
     return String(portId);

@@ -255,6 +255,19 @@ describe('servers with networks', () => {
     await c.req('demo', 'DELETE', `/servers/${s.id}`);
   });
 
+  it('os-interface shows the device tags of the boot\'s and the attach\'s ports from 2.70', async () => {
+    const s = await boot('demo', { networks: [{ uuid: privateId, tag: 'boot-nic' }] }, '2.42');
+    const base = `/servers/${s.id}/os-interface`;
+    const added = await c.req('demo', 'POST', base, { version: '2.70', body: { interfaceAttachment: { net_id: privateId, tag: 'hot-nic' } } });
+    assert.equal(added.status, 200, added.text);
+    assert.equal(added.body.interfaceAttachment.tag, 'hot-nic');
+    const list = await c.req('demo', 'GET', base, { version: '2.70' });
+    assert.deepEqual(list.body.interfaceAttachments.map((a: any) => a.tag).sort(), ['boot-nic', 'hot-nic']);
+    assert.equal((await c.req('demo', 'GET', base, { version: '2.69' })).body.interfaceAttachments[0].tag, undefined);
+    await c.req('demo', 'DELETE', `/servers/${s.id}`);
+    await c.waitServer(s.id, (x) => x.gone === true);
+  });
+
   it('the audit reports a port held for a server that does not exist', async () => {
     const made = await net('admin', 'POST', '/ports', { port: { network_id: privateId, device_id: NO_ID, device_owner: 'compute:nova', project_id: await c.projectId('demo') } });
     assert.equal(made.status, 201);

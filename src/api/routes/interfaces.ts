@@ -8,7 +8,7 @@ import { badRequest } from '../faults.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
 import { noParams, noParamsStrict } from '../schemas/flavors.js';
 import { ATTACH_BODY } from '../schemas/interfaces.js';
-import { attachInterface, detachInterface, serverInterface, serverInterfaces } from '../../compute/interfaces.js';
+import { attachInterface, detachInterface, interfaceTags, serverInterface, serverInterfaces } from '../../compute/interfaces.js';
 
 const P = 'os_compute_api:os-attach-interfaces';
 
@@ -17,15 +17,14 @@ const readQuery = [
   { min: '2.102', schema: noParamsStrict },
 ];
 
-function attachmentView(ctx: RequestContext, port: Record<string, unknown>): Record<string, unknown> {
+function attachmentView(ctx: RequestContext, port: Record<string, unknown>, tags: ReadonlyMap<string, string>): Record<string, unknown> {
   return {
     net_id: port['network_id'],
     port_id: port['id'],
     mac_addr: port['mac_address'],
     port_state: port['status'],
     fixed_ips: port['fixed_ips'] ?? null,
-    // Interface tags are not kept per port here.
-    ...(ctx.version.atLeast('2.70') && { tag: null }),
+    ...(ctx.version.atLeast('2.70') && { tag: tags.get(String(port['id'])) ?? null }),
   };
 }
 
@@ -41,7 +40,8 @@ export function registerInterfaceRoutes(routes: RouteTable, deps: ApiDeps): void
       const inst = await getServer(deps.compute, ctx, params['server_id']!);
       authorize(ctx, `${P}:list`, serverTarget(inst));
       const ports = await serverInterfaces(deps.compute, inst, ctx.authToken);
-      return { interfaceAttachments: ports.map((p) => attachmentView(ctx, p)) };
+      const tags = await interfaceTags(deps.compute, inst);
+      return { interfaceAttachments: ports.map((p) => attachmentView(ctx, p, tags)) };
     },
   });
 
@@ -53,7 +53,8 @@ export function registerInterfaceRoutes(routes: RouteTable, deps: ApiDeps): void
     handler: async ({ ctx, params }) => {
       const inst = await getServer(deps.compute, ctx, params['server_id']!);
       authorize(ctx, `${P}:show`, serverTarget(inst));
-      return { interfaceAttachment: attachmentView(ctx, await serverInterface(deps.compute, inst, params['port_id']!, ctx.authToken)) };
+      const port = await serverInterface(deps.compute, inst, params['port_id']!, ctx.authToken);
+      return { interfaceAttachment: attachmentView(ctx, port, await interfaceTags(deps.compute, inst)) };
     },
   });
 
@@ -81,7 +82,8 @@ export function registerInterfaceRoutes(routes: RouteTable, deps: ApiDeps): void
         { ...(a.net_id && { networkId: a.net_id }), ...(a.port_id && { portId: a.port_id }), ...(fixedIp && { fixedIp }), ...(a.tag && { tag: a.tag }) },
         { token: ctx.authToken, mayAttachExternal: can(ctx, 'network:attach_external_network', serverTarget(inst)) },
       );
-      return { interfaceAttachment: attachmentView(ctx, await serverInterface(deps.compute, inst, portId, ctx.authToken)) };
+      const port = await serverInterface(deps.compute, inst, portId, ctx.authToken);
+      return { interfaceAttachment: attachmentView(ctx, port, await interfaceTags(deps.compute, inst)) };
     },
   });
 

@@ -63,10 +63,12 @@ export async function allocateForServer(env: PortsEnv, inst: InstanceRow, host: 
   const userPorts = new Set(stored.networks.flatMap((r) => (r.port_id ? [r.port_id] : [])));
   const reusable = existing.filter((p) => !userPorts.has(String(p['id'])));
   const order: string[] = [];
+  const tags = new Map<string, string>();
   for (const r of stored.networks) {
     if (r.port_id) {
       await updatePort(client, r.port_id, { device_id: inst.uuid, device_owner: owner, 'binding:host_id': host });
       order.push(r.port_id);
+      if (r.tag !== undefined) tags.set(r.port_id, r.tag);
       continue;
     }
     const i = reusable.findIndex((p) => p['network_id'] === r.network_id);
@@ -74,6 +76,7 @@ export async function allocateForServer(env: PortsEnv, inst: InstanceRow, host: 
       const p = reusable.splice(i, 1)[0]!;
       if (p['binding:host_id'] !== host) await updatePort(client, String(p['id']), { 'binding:host_id': host });
       order.push(String(p['id']));
+      if (r.tag !== undefined) tags.set(String(p['id']), r.tag);
       continue;
     }
     const body = await client.call('POST', '/ports', {
@@ -87,20 +90,28 @@ export async function allocateForServer(env: PortsEnv, inst: InstanceRow, host: 
         ...(stored.security_groups.length > 0 && { security_groups: [...stored.security_groups] }),
       },
     });
-    order.push(String((body['port'] as Json)['id']));
+    const id = String((body['port'] as Json)['id']);
+    order.push(id);
+    if (r.tag !== undefined) tags.set(id, r.tag);
   }
-  return refreshInfoCache(env, inst, order);
+  return refreshInfoCache(env, inst, { order, tags });
 }
 
 /** Rebuilds the server's info cache from its ports as the network service has them now. */
-export async function refreshInfoCache(
-  env: PortsEnv,
-  inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>,
-  order: readonly string[] = [],
-  alsoPreserved: readonly string[] = [],
-): Promise<Vif[]> {
+export interface RefreshOptions {
+  /** Port ids in the order the VIFs are listed (others follow in the cache's order). */
+  readonly order?: readonly string[];
+  /** Ports the user brought after the boot (os-interface): kept when the server goes. */
+  readonly alsoPreserved?: readonly string[];
+  /** Device tags of new ports (networks' `tag`, os-interface's); a port keeps the tag it had. */
+  readonly tags?: ReadonlyMap<string, string>;
+}
+
+export async function refreshInfoCache(env: PortsEnv, inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>, opts: RefreshOptions = {}): Promise<Vif[]> {
   const { client } = env;
-  const previous = (await infoCacheOf(env.db, inst.uuid)).networkInfo.map((v) => v.id);
+  const order = opts.order ?? [];
+  const before = (await infoCacheOf(env.db, inst.uuid)).networkInfo;
+  const previous = before.map((v) => v.id);
   const rank = (id: string): number => {
     const i = order.indexOf(id);
     if (i >= 0) return i;
@@ -109,8 +120,12 @@ export async function refreshInfoCache(
   };
   const ports = (await portsOfServer(client, inst.uuid)).sort((a, b) => rank(String(a['id'])) - rank(String(b['id'])));
   const preserved = await preexistingPorts(env, inst);
-  for (const id of alsoPreserved) preserved.add(id);
-  const info = await buildNetworkInfo(client, ports, preserved);
+  for (const id of opts.alsoPreserved ?? []) preserved.add(id);
+  const oldTags = new Map(before.flatMap((v) => (typeof v.meta['tag'] === 'string' ? [[v.id, v.meta['tag']] as const] : [])));
+  const info = (await buildNetworkInfo(client, ports, preserved)).map((v) => {
+    const tag = opts.tags?.get(v.id) ?? oldTags.get(v.id);
+    return tag === undefined ? v : { ...v, meta: { ...v.meta, tag } };
+  });
   const groupIds = [...new Set(ports.flatMap((p) => (p['security_groups'] as string[] | undefined) ?? []))];
   const groups = groupIds.length === 0 ? [] : await client.list('security-groups', { id: groupIds, fields: ['id', 'name'] });
   const cache: InfoCache = { networkInfo: info, securityGroups: [...new Set(groups.map((g) => String(g['name'])))] };
@@ -217,7 +232,7 @@ export async function attachPort(
   env: PortsEnv,
   inst: InstanceRow,
   host: string,
-  req: { readonly networkId: string; readonly portId?: string | undefined; readonly fixedIp?: string | undefined },
+  req: { readonly networkId: string; readonly portId?: string | undefined; readonly fixedIp?: string | undefined; readonly tag?: string | undefined },
 ): Promise<{ portId: string; networkInfo: Vif[] }> {
   const zone = inst.availability_zone ?? (await hostZoneOf(env.db, env.conf, host));
   const binding = { device_id: inst.uuid, device_owner: `compute:${zone}`, 'binding:host_id': host };
@@ -231,7 +246,11 @@ export async function attachPort(
     portId = String((body['port'] as Json)['id']);
   }
   const previous = (await infoCacheOf(env.db, inst.uuid)).networkInfo.map((v) => v.id);
-  const networkInfo = await refreshInfoCache(env, inst, [...previous, portId], req.portId !== undefined ? [req.portId] : []);
+  const networkInfo = await refreshInfoCache(env, inst, {
+    order: [...previous, portId],
+    alsoPreserved: req.portId !== undefined ? [req.portId] : [],
+    ...(req.tag !== undefined && { tags: new Map([[portId, req.tag]]) }),
+  });
   return { portId, networkInfo };
 }
 
