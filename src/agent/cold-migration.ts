@@ -14,6 +14,7 @@
 // A step whose server was reset or deleted underneath it undoes what it did
 // on its own host and gives the move up.
 import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
+import { bindPortsToHost, portsEnvOf } from '../compute/neutron/server-ports.js';
 import type { Handlers, JobHandle, Json, MessageArgs } from '../rpc/bus.js';
 import type { LiveMigrateData } from '../virt/driver.js';
 import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
@@ -68,6 +69,7 @@ async function giveUpOnSource(tx: Tx, m: MigrationRow, serverAlive: boolean, now
 
 export function coldMigrationHandlers(ctx: AgentContext): Handlers {
   const db = ctx.db.kysely;
+  const ports = portsEnvOf(ctx);
 
   /** Puts the source guest back as the server had it (after its disk was sent, or a failed send). */
   const restoreSourceGuest = async (inst: InstanceRow): Promise<void> => {
@@ -262,6 +264,8 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
             taskState: [TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH],
           });
           if (!ok) throw new Error(`Instance ${inst.uuid} was reset while it was being moved`);
+          // As Nova's migrate_instance_finish: the ports follow the server here before its guest plugs them.
+          await bindPortsToHost(ports, inst, ctx.host);
           const data = args['migrate_data'];
           await ctx.driver.finishMigration(guestSpec(inst, flavor), powerOn, data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as LiveMigrateData) : undefined);
         });
@@ -304,6 +308,8 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       if (!inst || inst.host !== ctx.host || inst.task_state !== TaskState.RESIZE_REVERTING) return;
       const powerOn = args['previous_vm_state'] !== VmState.STOPPED;
       let power: number = powerOn ? POWER_STATE.RUNNING : POWER_STATE.SHUTDOWN;
+      // The ports come back with the old guest, if the destination had taken them.
+      await bindPortsToHost(ports, inst, ctx.host).catch((err: unknown) => ctx.log.warn({ instance: inst.uuid, err }, 'could not bind the ports back'));
       try {
         await ctx.driver.finishRevertMigration(guestSpec(inst, flavorOf(inst)), powerOn);
       } catch (err) {
@@ -411,6 +417,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       if (inst.task_state !== TaskState.RESIZE_REVERTING && inst.task_state !== TaskState.POWERING_OFF) {
         // Reset during the revert: the old guest still comes back, in the state the reset asked for.
         if (ctx.driver.getGuest(inst.uuid)?.migratingTo == null) return;
+        await bindPortsToHost(ports, inst, ctx.host);
         const on = inst.vm_state !== VmState.STOPPED;
         await ctx.driver.finishRevertMigration(guestSpec(inst, flavorOf(inst)), on);
         await transact(ctx, async (tx) => {
@@ -424,6 +431,8 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       const powerOn = inst.power_state !== POWER_STATE.SHUTDOWN;
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'finish_revert_resize', async () => {
+          // The ports come back to this host with the old guest.
+          await bindPortsToHost(ports, inst, ctx.host);
           await ctx.driver.finishRevertMigration(guestSpec(inst, flavorOf(inst)), powerOn);
           ctx.crash.at('compute.finish_revert_resize.after_driver', inst.uuid);
           const launched = dbTime(ctx.clock.now());

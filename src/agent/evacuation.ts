@@ -17,6 +17,7 @@ import { transact } from '../jobs/transaction.js';
 import { ComputeTaskError } from '../compute/errors.js';
 import type { MigrationRow } from '../db/schema.js';
 import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
+import { bindPortsToHost, portsEnvOf } from '../compute/neutron/server-ports.js';
 
 const REBUILD_TASKS: string[] = [TaskState.REBUILDING, TaskState.REBUILD_BLOCK_DEVICE_MAPPING, TaskState.REBUILD_SPAWNING];
 
@@ -135,13 +136,15 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
         // No guest of this server here yet.
         await advance(ctx, uuid, TaskState.REBUILDING, { power_state: POWER_STATE.NOSTATE });
       }
+      // The ports are bound here, as Nova rebinds them on the evacuation's destination.
+      const networkInfo = await bindPortsToHost(portsEnvOf(ctx), inst, ctx.host);
       await advance(ctx, uuid, TaskState.REBUILD_BLOCK_DEVICE_MAPPING);
       await advance(ctx, uuid, TaskState.REBUILD_SPAWNING);
       // A guest already here is this server's (an earlier try that died, or a copy
       // an earlier move left): it is used, never destroyed, so nothing is lost.
       const existing = ctx.driver.getGuest(uuid);
       if (!existing) {
-        const spec = guestSpec(inst, flavorOf(inst));
+        const spec = { ...guestSpec(inst, flavorOf(inst)), networkInfo };
         if (onSharedStorage(ctx, uuid, args['on_shared_storage'])) await ctx.driver.spawnFromSharedDisk!(spec);
         else await ctx.driver.spawn(spec);
       } else if (existing.powerState !== POWER_STATE.RUNNING) await ctx.driver.powerOn(uuid);

@@ -8,6 +8,7 @@
 // did not finish is settled from its status when the job comes back.
 import type { Handlers, MessageArgs, Json } from '../rpc/bus.js';
 import { MessagingTimeout } from '../rpc/bus.js';
+import { activatePortsOnDestination, bindPortsOnDestination, dropDestinationBindings, portsEnvOf } from '../compute/neutron/server-ports.js';
 import type { AgentContext } from './context.js';
 import { guestSpec, hostEvent, notifyFromHost } from './context.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
@@ -114,6 +115,7 @@ function progressWriter(ctx: AgentContext, migrationId: number) {
 
 export function liveMigrationHandlers(ctx: AgentContext): Handlers {
   const db = ctx.db.kysely;
+  const ports = portsEnvOf(ctx);
   const slots = new Slots(ctx.conf.num('DEFAULT', 'max_concurrent_live_migrations'));
   const runs = new Map<string, Run>();
 
@@ -329,6 +331,8 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         const inst = await instanceOrFail(uuid);
         // The definitive check: another move may have come here since the pre-checks.
         await validateInstanceGroupPolicy(ctx.db.kysely, ctx.conf, uuid, ctx.host);
+        // Inactive bindings here, beside the source's active ones, for the guest to plug into.
+        await bindPortsOnDestination(ports, uuid, ctx.host);
         const data = await ctx.driver.preLiveMigration(guestSpec(inst, flavorOf(inst)), str(args, 'source'), args['block_migration'] === true);
         await notifyFromHost(ctx, 'instance.live_migration_pre.end', uuid, mctx.requestId);
         return (data ?? null) as Json;
@@ -378,7 +382,11 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       await hostEvent(ctx, uuid, mctx.requestId, 'post_live_migration_at_destination', async () => {
         const m = await getMigration(ctx.db, migrationId);
         const inst = await getInstance(db, uuid);
-        if (m?.status === 'completed' && inst?.host === ctx.host) return;
+        // Taken already: only the ports may be left to follow (a crash right after the records moved).
+        if (m?.status === 'completed' && inst?.host === ctx.host) {
+          await activatePortsOnDestination(ports, inst, m.source_compute ?? '', ctx.host);
+          return;
+        }
         if (!m || m.status !== 'post-migrating' || !inst) {
           if (ctx.driver.getGuest(uuid) && inst?.host !== ctx.host) await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
           if (!inst) throw new InstanceNotFound(uuid);
@@ -409,6 +417,8 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
           await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
           throw new InvalidMigrationState(String(migrationId), uuid, (await getMigration(ctx.db, migrationId))?.status ?? 'unknown', 'complete live migration');
         }
+        // The server lives here now: the ports' bindings follow it (after the records, so a rolled-back move never takes them).
+        await activatePortsOnDestination(ports, inst, m.source_compute ?? '', ctx.host);
         await notifyFromHost(ctx, 'instance.live_migration_post_dest.end', uuid, mctx.requestId);
       });
     },
@@ -421,6 +431,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         if (inst?.host === ctx.host) return;
         await notifyFromHost(ctx, 'instance.live_migration_rollback_dest.start', uuid, mctx.requestId);
         await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
+        await dropDestinationBindings(ports, uuid, ctx.host);
         await notifyFromHost(ctx, 'instance.live_migration_rollback_dest.end', uuid, mctx.requestId);
       });
     },

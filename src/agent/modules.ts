@@ -21,6 +21,7 @@ import { deferredDeleteHandlers, reclaimSoftDeleted } from './deferred-delete.js
 import { hostActionHandlers } from './host-actions.js';
 import { auditInstanceUsage } from './usage-audit.js';
 import { offloadShelvedServers, shelveHandlers } from './shelve.js';
+import { interfaceHandlers } from './interfaces.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -41,6 +42,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   deferredDeleteHandlers,
   hostActionHandlers,
   shelveHandlers,
+  interfaceHandlers,
 ];
 
 /**

@@ -23,6 +23,8 @@ export interface RequestContext {
   readonly policy: PolicyEnforcer;
   /** Served under `/v2`, the legacy compatibility mode (always 2.1). */
   readonly legacyV2: boolean;
+  /** The caller's token, for calls made to other services as the caller (the network service). */
+  readonly authToken?: string;
 }
 
 /** Policy target of most server APIs. Without a target the caller's own project/user is used. */

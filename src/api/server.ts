@@ -374,5 +374,6 @@ function makeContext(
     rawQuery,
     policy: deps.policy,
     legacyV2: api === '/v2',
+    authToken: auth.tokenId,
   };
 }

@@ -23,6 +23,8 @@ import { lockQuotaScope } from '../db/quotas.js';
 import type { ComputeService, Requester } from './service.js';
 import type { ServerGroup } from '../db/server-groups.js';
 import { joinServerGroup } from './server-groups.js';
+import type { StoredNetworkRequests } from './neutron/requested-networks.js';
+import { deallocateForServer, portsEnvOf } from './neutron/server-ports.js';
 import { checkBlockDevices, imageRootDevice, type BlockDevice } from './block-devices.js';
 
 export interface CreateServers {
@@ -52,7 +54,8 @@ export interface CreateServers {
   readonly autoDiskConfig: boolean;
   /** As given, normalised to lists of strings. */
   readonly schedulerHints: Readonly<Record<string, readonly string[]>>;
-  readonly requestedNetworks: unknown;
+  /** The ports the build gives the servers, as checked with the network service. */
+  readonly requestedNetworks: StoredNetworkRequests;
   readonly minCount: number;
   readonly maxCount: number;
   /** The group the `group` hint names; the new servers join it. */
@@ -153,7 +156,7 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
           launch_index: i,
           admin_pass: req.adminPass,
           scheduler_hints: JSON.stringify(req.schedulerHints),
-          requested_networks: JSON.stringify(req.requestedNetworks ?? []),
+          requested_networks: JSON.stringify(req.requestedNetworks),
           launched_at: null,
           terminated_at: null,
           created_at: t,
@@ -280,6 +283,10 @@ async function deleteAsRead(svc: ComputeService, who: Requester, inst: InstanceR
   // Deleted here, with no host to do it: the API says so, as Nova's does.
   const note = { publisher: `nova-api:${svc.conf.str('DEFAULT', 'host')}`, requestId: who.requestId, initiator: who } as const;
   if (local) await notifyInstance(svc, 'instance.delete.start', inst.uuid, note);
+  // Deleted here, without its host: its ports go first, so a crash leaves a server to delete again, not ports of no server.
+  if (local) {
+    await deallocateForServer(portsEnvOf(svc), inst).catch((err: unknown) => svc.log.warn({ err, instance: inst.uuid }, 'could not release the ports of a deleted server'));
+  }
   await transact(svc, async (tx) => {
     const now = svc.clock.now();
     if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(tx, who, inst, now);

@@ -405,6 +405,15 @@ export interface NetworkDefaultSecurityGroupsTable {
   security_group_id: string;
 }
 
+/** A server's network info (Nova's model: a JSON list of VIFs) and its ports' security group names. */
+export interface InstanceInfoCachesTable {
+  instance_uuid: string;
+  network_info: string;
+  /** JSON list of group names. */
+  security_groups: string;
+  updated_at: string;
+}
+
 export interface NetworkQuotasTable {
   project_id: string;
   resource: string;
@@ -453,6 +462,7 @@ export interface Database {
   network_security_groups: NetworkResourceTable;
   network_default_security_groups: NetworkDefaultSecurityGroupsTable;
   network_security_group_rules: NetworkResourceTable & { security_group_id: string };
+  instance_info_caches: InstanceInfoCachesTable;
   network_routers: NetworkResourceTable;
   network_floatingips: NetworkResourceTable;
   network_quotas: NetworkQuotasTable;

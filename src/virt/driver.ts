@@ -30,6 +30,8 @@ export interface GuestSpec {
   readonly memoryMb: number;
   readonly rootGb: number;
   readonly imageRef: string | null;
+  /** The guest's network info (Nova's model: its VIFs) at spawn; absent when moved. */
+  readonly networkInfo?: unknown;
 }
 
 export interface GuestInfo {

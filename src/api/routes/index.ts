@@ -40,6 +40,7 @@ import { registerImageMetadataRoutes } from './image-metadata.js';
 import { registerServerMetadataRoutes } from './server-metadata.js';
 import { registerServerTagRoutes } from './server-tags.js';
 import { registerIpsRoutes } from './ips.js';
+import { registerInterfaceRoutes } from './interfaces.js';
 import { registerServerPasswordRoutes } from './server-password.js';
 import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
 import { registerTriggerCrashDumpRoutes } from './trigger-crash-dump.js';
@@ -91,6 +92,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerServerMetadataRoutes,
   registerServerTagRoutes,
   registerIpsRoutes,
+  registerInterfaceRoutes,
   registerServerPasswordRoutes,
   registerServerDiagnosticsRoutes,
   registerTriggerCrashDumpRoutes,

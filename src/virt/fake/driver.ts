@@ -207,7 +207,7 @@ export class FakeDriver implements VirtDriver {
     try {
       await this.delayAndFault('spawn', spec.uuid, this.delays.spawn);
       this.requireAbsent('spawn', spec.uuid);
-      this.guests.set(spec.uuid, { spec, powerState: PowerState.RUNNING, networkInfo: null, networkInjections: 0 });
+      this.guests.set(spec.uuid, { spec, powerState: PowerState.RUNNING, networkInfo: spec.networkInfo ?? null, networkInjections: 0 });
       this.changed(spec.uuid);
     } finally {
       this.spawning.delete(spec.uuid);
