@@ -45,6 +45,11 @@ import { registerRemovedRoutes } from './removed.js';
 import { registerHostRoutes } from './hosts.js';
 import { registerInstanceUsageAuditLogRoutes } from './instance-usage-audit-log.js';
 import { registerExtensionRoutes } from './extensions.js';
+import { registerNetworkRoutes } from './networks.js';
+import { registerTenantNetworkRoutes } from './tenant-networks.js';
+import { registerSecurityGroupRoutes } from './security-groups.js';
+import { registerSecurityGroupRuleRoutes } from './security-group-rules.js';
+import { registerServerSecurityGroupRoutes } from './server-security-groups.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -92,4 +97,9 @@ export const ALL_ROUTES: Registrar[] = [
   registerHostRoutes,
   registerInstanceUsageAuditLogRoutes,
   registerExtensionRoutes,
+  registerNetworkRoutes,
+  registerTenantNetworkRoutes,
+  registerSecurityGroupRoutes,
+  registerSecurityGroupRuleRoutes,
+  registerServerSecurityGroupRoutes,
 ];
