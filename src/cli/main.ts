@@ -12,6 +12,7 @@ import { cloudsYaml } from './clouds-yaml.js';
 import { identityUrl } from '../identity/catalog.js';
 import { withOsOptions } from './os-options.js';
 import { auditCommand, type AuditCommandOptions } from './audit-command.js';
+import { hostMovesCommand, type HostMovesOptions } from './host-moves/command.js';
 import { hostCommand, type HostVerb } from './host-command.js';
 import type { OsOptions } from './os-credentials.js';
 import { computeDriverKind } from '../virt/create.js';
@@ -193,7 +194,7 @@ withOsOptions(
   process.exitCode = await auditCommand(o);
 });
 
-const hostCmd = program.command('host').description('list, stop, crash, start or restart simulated compute hosts, through the compute API (admin)');
+const hostCmd = program.command('host').description('list, stop, crash, start or restart simulated compute hosts; drain or evacuate any compute host (through the compute API, admin)');
 withOsOptions(hostCmd.command('list').description('each compute host whose process answers, with its state')).action(async (o: OsOptions) => {
   process.exitCode = await hostCommand('list', undefined, o);
 });
@@ -208,6 +209,23 @@ for (const [verb, description] of HOST_VERBS) {
     process.exitCode = await hostCommand(verb, host, o);
   });
 }
+
+const moveOptions = (c: Command, what: string): Command =>
+  withOsOptions(c)
+    .option('--target <host>', `the host to move ${what} to (default: the scheduler chooses)`)
+    .option('--concurrency <n>', 'moves run at once (default 2)')
+    .option('--timeout <seconds>', 'longest a move is followed before it counts as failed (default 3600)')
+    .option('--poll-interval <seconds>', 'seconds between looks at a moving server (default 1)');
+moveOptions(hostCmd.command('drain <host>').description('move every server off a running host (live; cold for servers that are off, or all with --cold), wait for each move and print their outcomes'), 'servers')
+  .option('--cold', 'cold-migrate every server (and confirm) instead of live-migrating')
+  .option('--no-disable', 'leave the host\'s compute service enabled')
+  .action(async (host: string, o: HostMovesOptions) => {
+    process.exitCode = await hostMovesCommand('drain', host, o);
+  });
+moveOptions(hostCmd.command('evacuate <host>').description('rebuild every server of a failed host (service down or forced down) elsewhere, wait for each and print their outcomes'), 'servers')
+  .action(async (host: string, o: HostMovesOptions) => {
+    process.exitCode = await hostMovesCommand('evacuate', host, o);
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`magnetar: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -11,6 +11,8 @@ export { KeystoneUnreachable as ApiUnreachable, faultMessage, tokensUrl } from '
 export interface ApiReply {
   readonly status: number;
   readonly body: unknown;
+  /** The request id the API answered with (x-openstack-request-id). */
+  readonly requestId?: string;
 }
 
 /** The compute endpoint's URL for the interface and region, from a Keystone v3 catalog. */
@@ -30,11 +32,16 @@ export class ComputeClient {
     return new ComputeClient(computeEndpoint(t.catalog, c.interface, c.regionName), t.token);
   }
 
-  /** A request to the compute API; `path` is below the endpoint (`/magnetar/audit`). HTTP errors are replies, not exceptions. */
-  async request(method: string, path: string, body?: unknown): Promise<ApiReply> {
+  /**
+   * A request to the compute API; `path` is below the endpoint (`/magnetar/audit`), `version` the
+   * microversion asked for (none: 2.1). HTTP errors are replies, not exceptions.
+   */
+  async request(method: string, path: string, body?: unknown, version?: string): Promise<ApiReply> {
     const headers: Record<string, string> = { 'X-Auth-Token': this.token, Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (version !== undefined) headers['OpenStack-API-Version'] = `compute ${version}`;
     const r = await send(`${this.computeUrl}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
-    return { status: r.status, body: await parse(r) };
+    const requestId = r.headers.get('x-openstack-request-id') ?? undefined;
+    return { status: r.status, body: await parse(r), ...(requestId !== undefined && { requestId }) };
   }
 }

@@ -389,6 +389,18 @@ export interface NetworkDefaultSecurityGroupsTable {
   security_group_id: string;
 }
 
+export interface NetworkQuotasTable {
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+}
+
+export interface NetworkAutoAllocatedTopologiesTable {
+  project_id: string;
+  network_id: string;
+  router_id: string;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -424,6 +436,10 @@ export interface Database {
   network_security_groups: NetworkResourceTable;
   network_default_security_groups: NetworkDefaultSecurityGroupsTable;
   network_security_group_rules: NetworkResourceTable & { security_group_id: string };
+  network_routers: NetworkResourceTable;
+  network_floatingips: NetworkResourceTable;
+  network_quotas: NetworkQuotasTable;
+  network_auto_allocated_topologies: NetworkAutoAllocatedTopologiesTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;

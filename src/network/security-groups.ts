@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../identity/validator.js';
 import { mayWrite, readsProject, type Caller } from './access.js';
+import { checkQuota } from './quotas.js';
 import { NeutronError, invalidAttr, securityGroupNotFound, securityGroupRuleNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
 import { cidrText, parseCidr } from './ip.js';
@@ -160,6 +161,7 @@ export async function createGroup(env: NetworkEnv, ctx: AuthContext, body: unkno
   const a = checkedAttributes(resourceBody(body, 'security_group'), GROUP_ATTRIBUTES, 'POST');
   const projectId = (a['project_id'] as string | undefined) ?? ctx.projectId;
   mayWrite(ctx, projectId, 'create_security_group');
+  await checkQuota(env, projectId, 'security_group');
   if (a['name'] === 'default') throw new NeutronError(409, 'SecurityGroupDefaultAlreadyExists', 'Default security group already exists.');
   await ensureDefaultGroup(env, env.store, projectId);
   const group: Resource = { ...born(env, randomUUID(), projectId), name: a['name'] ?? '', description: a['description'] ?? '', stateful: a['stateful'] ?? true };
@@ -220,6 +222,7 @@ export async function createRule(env: NetworkEnv, ctx: AuthContext, body: unknow
   const a = checkedAttributes(resourceBody(body, 'security_group_rule'), RULE_ATTRIBUTES, 'POST');
   const group = await visibleGroup(env, ctx, a['security_group_id'] as string);
   mayWrite(ctx, group.project_id, 'create_security_group_rule');
+  await checkQuota(env, group.project_id, 'security_group_rule');
   if (a['remote_ip_prefix'] && a['remote_group_id']) {
     throw new NeutronError(400, 'SecurityGroupRemoteGroupAndRemoteIpPrefix', 'Only remote_ip_prefix or remote_group_id may be provided.');
   }
