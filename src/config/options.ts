@@ -95,6 +95,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('neutron', 'valid_interfaces', 'list', ['internal', 'public'], 'Catalog interfaces tried for the network endpoint, in order'),
   opt('neutron', 'endpoint_override', 'string', '', 'Network endpoint to use instead of the catalog\'s'),
   opt('neutron', 'timeout', 'float', 30, 'Seconds a request to the network service may take'),
+  opt('neutron', 'default_floating_pool', 'string', 'nova', 'Pool (external network, by name or id) os-floating-ips allocates from when the request names none'),
   // [oslo_policy]
   opt('oslo_policy', 'policy_file', 'string', 'policy.yaml', 'Policy override file (relative to the config file directory)'),
   opt('oslo_policy', 'policy_dirs', 'list', ['policy.d'], 'Directories of further policy override files'),

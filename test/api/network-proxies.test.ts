@@ -182,4 +182,46 @@ describe('compute API: network proxies', () => {
     assert.equal(w.status, 403);
     assert.equal(w.body.forbidden.message, "Policy doesn't allow os_compute_api:os-security-groups:create to be performed.");
   });
+
+  it('floating IP pools are the external networks; floating IPs are allocated, shown, listed and released', async () => {
+    const pools = await cloud.req('demo', 'GET', '/os-floating-ip-pools');
+    assert.deepEqual(pools.body, { floating_ip_pools: [{ name: 'public' }] });
+
+    const made = await cloud.req('demo', 'POST', '/os-floating-ips', { body: { pool: 'public' } });
+    assert.equal(made.status, 200);
+    const f = made.body.floating_ip;
+    assert.deepEqual(f, { fixed_ip: null, id: f.id, instance_id: null, ip: f.ip, pool: 'public' });
+    const inService = (await net('demo', 'GET', `/v2.0/floatingips/${f.id}`)).body.floatingip;
+    assert.equal(inService.floating_ip_address, f.ip);
+
+    assert.deepEqual((await cloud.req('demo', 'GET', `/os-floating-ips/${f.id}`)).body, { floating_ip: f });
+    assert.deepEqual((await cloud.req('demo', 'GET', '/os-floating-ips')).body.floating_ips.map((x: any) => x.id), [f.id]);
+    assert.deepEqual((await cloud.req('alt_demo', 'GET', '/os-floating-ips')).body, { floating_ips: [] });
+    const hidden = await cloud.req('alt_demo', 'GET', `/os-floating-ips/${f.id}`);
+    assert.deepEqual(hidden.body, { itemNotFound: { code: 404, message: `Floating IP not found for ID ${f.id}` } });
+
+    // Nova's default pool is named `nova`; this cloud has none by that name.
+    const dflt = await cloud.req('demo', 'POST', '/os-floating-ips', { body: {} });
+    assert.deepEqual(dflt.body, { itemNotFound: { code: 404, message: 'Floating IP pool not found.' } });
+    assert.equal((await cloud.req('demo', 'POST', '/os-floating-ips', { body: { pool: 'private' } })).status, 404);
+    assert.equal((await cloud.req('demo', 'POST', '/os-floating-ips', { body: { pool: 5 } })).status, 400);
+
+    assert.equal((await cloud.req('demo', 'DELETE', `/os-floating-ips/${f.id}`)).status, 202);
+    assert.equal((await net('demo', 'GET', `/v2.0/floatingips/${f.id}`)).status, 404);
+    assert.equal((await cloud.req('demo', 'DELETE', `/os-floating-ips/${f.id}`)).status, 404);
+
+    for (const path of ['/os-floating-ips', '/os-floating-ip-pools']) assert.equal((await cloud.req('demo', 'GET', path, { version: '2.36' })).status, 404, path);
+  });
+
+  it('allocates from [neutron] default_floating_pool when the request names no pool', async () => {
+    cloud.aio.base.conf.set('neutron', 'default_floating_pool', 'public');
+    try {
+      const made = await cloud.req('demo', 'POST', '/os-floating-ips', { body: null });
+      assert.equal(made.status, 200, made.text);
+      assert.equal(made.body.floating_ip.pool, 'public');
+      assert.equal((await cloud.req('demo', 'DELETE', `/os-floating-ips/${made.body.floating_ip.id}`)).status, 202);
+    } finally {
+      cloud.aio.base.conf.set('neutron', 'default_floating_pool', 'nova');
+    }
+  });
 });

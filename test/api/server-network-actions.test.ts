@@ -1,12 +1,13 @@
-// A server's security groups are its ports' groups in the network service:
-// GET /servers/{id}/os-security-groups and the addSecurityGroup and
-// removeSecurityGroup actions (kept at every microversion) read and change
-// every port whose device is the server, with Nova's errors.
+// The server actions on the network service: a server's security groups are
+// its ports' groups (GET /servers/{id}/os-security-groups, addSecurityGroup
+// and removeSecurityGroup, kept at every microversion, change every port
+// whose device is the server), and addFloatingIp/removeFloatingIp (to 2.43)
+// point a floating IP at one of its ports' addresses, with Nova's errors.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud, type Reply, type RequestOptions } from '../support/cloud.js';
 
-describe('compute API: server security group actions', () => {
+describe('compute API: server network actions', () => {
   let cloud: Cloud;
   let net: (user: string, method: string, path: string, opts?: RequestOptions) => Promise<Reply>;
   let privateId: string;
@@ -102,5 +103,47 @@ describe('compute API: server security group actions', () => {
     // From 2.102 the list takes no query parameters.
     assert.equal((await cloud.req('demo', 'GET', `/servers/${server.id}/os-security-groups?x=1`, { version: '2.101' })).status, 200);
     assert.equal((await cloud.req('demo', 'GET', `/servers/${server.id}/os-security-groups?x=1`, { version: '2.102' })).status, 400);
+  });
+
+  it('addFloatingIp points a floating IP at the server\'s first IPv4 address (or the one named); removeFloatingIp undoes it; both end at 2.43', async () => {
+    const server = await cloud.bootServer('demo');
+    const f = (await cloud.req('demo', 'POST', '/os-floating-ips', { body: { pool: 'public' } })).body.floating_ip;
+    const notReady = await action(server.id, { addFloatingIp: { address: f.ip } });
+    assert.deepEqual(notReady.body, { badRequest: { code: 400, message: 'Instance network is not ready yet' } });
+
+    const p = await port(server.id);
+    const fixed = p.fixed_ips.find((ip: any) => !ip.ip_address.includes(':')).ip_address;
+    const wrong = await action(server.id, { addFloatingIp: { address: f.ip, fixed_address: '10.99.99.99' } });
+    assert.deepEqual(wrong.body, { badRequest: { code: 400, message: 'Specified fixed address not assigned to instance' } });
+    const unknown = await action(server.id, { addFloatingIp: { address: '203.0.113.250' } });
+    assert.deepEqual(unknown.body, { itemNotFound: { code: 404, message: 'floating IP not found' } });
+    const bad = await action(server.id, { addFloatingIp: { address: 'nope' } });
+    assert.deepEqual(bad.body, { badRequest: { code: 400, message: "Invalid input for field/attribute address. Value: nope. 'nope' is not valid under any of the given schemas" } });
+    assert.equal((await action(server.id, { addFloatingIp: { address: f.ip } }, '2.44')).status, 404);
+
+    const add = await action(server.id, { addFloatingIp: { address: f.ip } }, '2.43');
+    assert.equal(add.status, 202);
+    const fip = (await net('demo', 'GET', `/v2.0/floatingips/${f.id}`)).body.floatingip;
+    assert.deepEqual([fip.port_id, fip.fixed_ip_address], [p.id, fixed]);
+    const shown = (await cloud.req('demo', 'GET', `/os-floating-ips/${f.id}`)).body.floating_ip;
+    assert.deepEqual([shown.instance_id, shown.fixed_ip], [server.id, fixed]);
+
+    const other = await cloud.bootServer('demo');
+    const elsewhere = await action(other.id, { removeFloatingIp: { address: f.ip } });
+    assert.deepEqual(elsewhere.body, { conflictingRequest: { code: 409, message: `Floating IP ${f.ip} is not associated with instance ${other.id}.` } });
+    assert.equal((await action(server.id, { removeFloatingIp: { address: f.ip } }, '2.44')).status, 404);
+    assert.equal((await action(server.id, { removeFloatingIp: { address: f.ip } })).status, 202);
+    assert.equal((await net('demo', 'GET', `/v2.0/floatingips/${f.id}`)).body.floatingip.port_id, null);
+    // Pointing at no server, Nova checks the policy against no project: only an admin passes, to be told it is not associated.
+    assert.equal((await action(server.id, { removeFloatingIp: { address: f.ip } })).status, 403);
+    const asAdmin = await cloud.req('admin', 'POST', `/servers/${server.id}/action`, { body: { removeFloatingIp: { address: f.ip } } });
+    assert.equal(asAdmin.status, 409);
+    const missing = await action(server.id, { removeFloatingIp: { address: '203.0.113.250' } });
+    assert.deepEqual(missing.body, { itemNotFound: { code: 404, message: 'Floating IP not found for address 203.0.113.250.' } });
+
+    // Releasing an associated one works too.
+    assert.equal((await action(server.id, { addFloatingIp: { address: f.ip, fixed_address: fixed } })).status, 202);
+    assert.equal((await cloud.req('demo', 'DELETE', `/os-floating-ips/${f.id}`)).status, 202);
+    assert.equal((await net('demo', 'GET', `/v2.0/floatingips/${f.id}`)).status, 404);
   });
 });

@@ -50,6 +50,9 @@ import { registerTenantNetworkRoutes } from './tenant-networks.js';
 import { registerSecurityGroupRoutes } from './security-groups.js';
 import { registerSecurityGroupRuleRoutes } from './security-group-rules.js';
 import { registerServerSecurityGroupRoutes } from './server-security-groups.js';
+import { registerFloatingIpPoolRoutes } from './floating-ip-pools.js';
+import { registerFloatingIpRoutes } from './floating-ips.js';
+import { registerServerFloatingIpRoutes } from './server-floating-ips.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerServersRoutes,
@@ -102,4 +105,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerSecurityGroupRoutes,
   registerSecurityGroupRuleRoutes,
   registerServerSecurityGroupRoutes,
+  registerFloatingIpPoolRoutes,
+  registerFloatingIpRoutes,
+  registerServerFloatingIpRoutes,
 ];
