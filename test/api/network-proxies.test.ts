@@ -106,6 +106,16 @@ describe('compute API: network proxies', () => {
     assert.match(inUse.body.badRequest.message, /in use/);
     await net('demo', 'DELETE', `/v2.0/ports/${port.body.port.id}`);
     assert.equal((await cloud.req('demo', 'DELETE', `/os-security-groups/${g.id}`)).status, 202);
+
+    // The default group: a second one is over the limit (Nova reads Neutron's 409 on create so), deleting
+    // it is a 400, and renaming it, which Nova does not translate, keeps Neutron's 409 rather than a 500.
+    const def = (await cloud.req('demo', 'GET', '/os-security-groups')).body.security_groups.find((x: any) => x.name === 'default');
+    const again = await cloud.req('demo', 'POST', '/os-security-groups', { body: { security_group: { name: 'default', description: '' } } });
+    assert.deepEqual(again.body, { forbidden: { code: 403, message: 'Default security group already exists.' } });
+    const del = await cloud.req('demo', 'DELETE', `/os-security-groups/${def.id}`);
+    assert.deepEqual(del.body, { badRequest: { code: 400, message: 'Insufficient rights for removing default security group.' } });
+    const rename = await cloud.req('demo', 'PUT', `/os-security-groups/${def.id}`, { body: { security_group: { name: 'other', description: '' } } });
+    assert.deepEqual(rename.body, { conflictingRequest: { code: 409, message: 'Updating default security group not allowed.' } });
   });
 
   it('all_tenants lists every project\'s groups for an admin only', async () => {
@@ -223,5 +233,19 @@ describe('compute API: network proxies', () => {
     } finally {
       cloud.aio.base.conf.set('neutron', 'default_floating_pool', 'nova');
     }
+  });
+});
+
+describe('compute API: network proxies without a network service', () => {
+  let cloud: Cloud;
+  before(async () => {
+    cloud = await startCloud({ overrides: ['neutron.endpoint_override=http://127.0.0.1:9'] });
+  });
+  after(async () => cloud?.stop());
+
+  it('answers 503 when the network service cannot be reached', async () => {
+    const r = await cloud.req('demo', 'GET', '/os-security-groups');
+    assert.equal(r.status, 503);
+    assert.match(r.body.serviceUnavailable.message, /^The network service is unavailable/);
   });
 });
