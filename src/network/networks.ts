@@ -48,7 +48,8 @@ export function networkView(net: Resource, subnetIds: readonly string[]): Record
     updated_at: net.updated_at,
     revision_number: net.revision_number,
     port_security_enabled: net['port_security_enabled'],
-    is_default: net['router:external'] === true && net['is_default'] === true,
+    // Neutron shows is_default on external networks only.
+    ...(net['router:external'] === true ? { is_default: net['is_default'] === true } : {}),
   };
 }
 

@@ -73,10 +73,17 @@ async function computePort(env: NetworkEnv, ctx: Caller, portId: string): Promis
   return port;
 }
 
-/** Writes the port's new bindings; another write to the port first is a 409 to retry. */
-async function save(env: NetworkEnv, port: Resource, changes: Record<string, unknown>): Promise<void> {
-  if (!(await env.store.replace('network_ports', revised(env, port, changes)))) {
-    throw new NeutronError(409, 'Conflict', `Port ${port.id} was changed by another request; try again.`);
+/**
+ * Changes the port's bindings: `change` sees the port as it is and returns
+ * what to write (or throws); a write to the port in between makes it look again.
+ */
+async function changeBindings<T>(env: NetworkEnv, ctx: Caller, portId: string, change: (port: Resource) => { changes: Record<string, unknown>; result: T } | { result: T }): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await computePort(env, ctx, portId);
+    const step = change(port);
+    if (!('changes' in step)) return step.result;
+    if (await env.store.replace('network_ports', revised(env, port, step.changes))) return step.result;
+    if (attempt >= 5) throw new NeutronError(409, 'Conflict', `Port ${portId} was changed by another request; try again.`);
   }
 }
 
@@ -95,41 +102,45 @@ export async function showBinding(env: NetworkEnv, ctx: Caller, portId: string, 
 export async function createBinding(env: NetworkEnv, ctx: AuthContext, portId: string, body: unknown): Promise<Record<string, unknown>> {
   allowed(ctx, 'create_port_binding');
   const a = checkedAttributes(resourceBody(body, 'binding'), ATTRIBUTES, 'POST');
-  const port = await computePort(env, ctx, portId);
   const host = a['host'] as string;
-  const active = activeOf(port);
-  if (active.host === host || inactiveOf(port).some((b) => b.host === host)) {
-    throw new NeutronError(409, 'PortBindingAlreadyExists', `Binding for port ${portId} on host ${host} already exists.`);
-  }
-  // The port always has an active binding (unbound: host ''), so a new one is inactive, as in Neutron.
-  const binding: StoredBinding = { host, vnic_type: (a['vnic_type'] as string | undefined) ?? active.vnic_type, profile: (a['profile'] as Record<string, unknown> | undefined) ?? {} };
-  await save(env, port, { inactive_bindings: [...inactiveOf(port), binding] });
-  return view(binding, 'INACTIVE');
+  return changeBindings(env, ctx, portId, (port) => {
+    const active = activeOf(port);
+    if (active.host === host || inactiveOf(port).some((b) => b.host === host)) {
+      throw new NeutronError(409, 'PortBindingAlreadyExists', `Binding for port ${portId} on host ${host} already exists.`);
+    }
+    // The port always has an active binding (unbound: host ''), so a new one is inactive, as in Neutron.
+    const binding: StoredBinding = {
+      host, vnic_type: (a['vnic_type'] as string | undefined) ?? active.vnic_type, profile: (a['profile'] as Record<string, unknown> | undefined) ?? {},
+    };
+    return { changes: { inactive_bindings: [...inactiveOf(port), binding] }, result: view(binding, 'INACTIVE') };
+  });
 }
 
 export async function activateBinding(env: NetworkEnv, ctx: AuthContext, portId: string, host: string): Promise<Record<string, unknown>> {
   allowed(ctx, 'activate');
-  const port = await computePort(env, ctx, portId);
-  const active = activeOf(port);
-  if (active.host === host) throw new NeutronError(409, 'PortBindingAlreadyActive', `Binding for port ${portId} on host ${host} is already active.`);
-  const target = inactiveOf(port).find((b) => b.host === host);
-  if (!target) throw bindingNotFound(portId, host);
-  await save(env, port, {
-    'binding:host_id': target.host,
-    'binding:vnic_type': target.vnic_type,
-    'binding:profile': target.profile,
-    inactive_bindings: [...inactiveOf(port).filter((b) => b.host !== host), active],
+  return changeBindings(env, ctx, portId, (port) => {
+    const active = activeOf(port);
+    if (active.host === host) throw new NeutronError(409, 'PortBindingAlreadyActive', `Binding for port ${portId} on host ${host} is already active.`);
+    const target = inactiveOf(port).find((b) => b.host === host);
+    if (!target) throw bindingNotFound(portId, host);
+    return {
+      changes: {
+        'binding:host_id': target.host,
+        'binding:vnic_type': target.vnic_type,
+        'binding:profile': target.profile,
+        inactive_bindings: [...inactiveOf(port).filter((b) => b.host !== host), active],
+      },
+      result: view(target, 'ACTIVE'),
+    };
   });
-  return view(target, 'ACTIVE');
 }
 
 /** Removes the host's binding; none there is no error, as in Neutron. Removing the active one leaves the port unbound. */
 export async function deleteBinding(env: NetworkEnv, ctx: AuthContext, portId: string, host: string): Promise<void> {
   allowed(ctx, 'delete_port_binding');
-  const port = await computePort(env, ctx, portId);
-  if (activeOf(port).host === host && host !== '') {
-    await save(env, port, { 'binding:host_id': '', 'binding:profile': {} });
-    return;
-  }
-  if (inactiveOf(port).some((b) => b.host === host)) await save(env, port, { inactive_bindings: inactiveOf(port).filter((b) => b.host !== host) });
+  await changeBindings(env, ctx, portId, (port) => {
+    if (activeOf(port).host === host && host !== '') return { changes: { 'binding:host_id': '', 'binding:profile': {} }, result: undefined };
+    if (inactiveOf(port).some((b) => b.host === host)) return { changes: { inactive_bindings: inactiveOf(port).filter((b) => b.host !== host) }, result: undefined };
+    return { result: undefined };
+  });
 }

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { AuthContext } from '../identity/validator.js';
 import { projectIdFor } from '../identity/users.js';
 import type { NetworkEnv } from './env.js';
+import { NeutronError } from './errors.js';
 import { createNetwork, updateNetwork } from './networks.js';
 import { addRouterInterface, createRouter } from './routers.js';
 import { createSubnet } from './subnets.js';
@@ -46,7 +47,12 @@ export async function seedDevstackNetworks(env: NetworkEnv): Promise<void> {
   );
   // A cloud seeded before external networks had a default makes `public` it.
   const pub = await env.store.get('network_networks', publicId);
-  if (pub && pub['is_default'] === undefined) await updateNetwork(env, admin, publicId, { network: { is_default: true } });
+  if (pub && pub['is_default'] === undefined) {
+    await updateNetwork(env, admin, publicId, { network: { is_default: true } }).catch((err: unknown) => {
+      // The operator made another network the default: leave it so.
+      if (!(err instanceof NeutronError && err.type === 'DefaultExternalNetworkExists')) throw err;
+    });
+  }
   await once(env, 'network_subnets', fixedUuid('public-subnet'), () =>
     createSubnet(env, admin, {
       subnet: { name: 'public-subnet', network_id: publicId, ip_version: 4, cidr: '172.24.4.0/24', gateway_ip: '172.24.4.1', enable_dhcp: false },
