@@ -2,7 +2,8 @@
 // with the user's own token, so the network service's own visibility and
 // policy decide what the user may read and change.
 import type { Config } from '../../config/config.js';
-import { NeutronClient } from './client.js';
+import type { NeutronClient } from './client.js';
+import { neutronFor } from './shared-client.js';
 
 export type NeutronJson = Record<string, unknown>;
 
@@ -28,15 +29,7 @@ export function callerToken(headers: Readonly<Record<string, string | string[] |
   return Array.isArray(t) ? (t[0] ?? '') : (t ?? '');
 }
 
-/** One client per configuration, so its service session (and the endpoint it finds) is shared. */
-const clients = new WeakMap<Config, NeutronClient>();
-
 /** The network service as the user who sent these headers. */
 export function asUser(conf: Config, headers: Readonly<Record<string, string | string[] | undefined>>): UserNeutron {
-  let c = clients.get(conf);
-  if (!c) {
-    c = new NeutronClient(conf);
-    clients.set(conf, c);
-  }
-  return new UserNeutron(c, callerToken(headers));
+  return new UserNeutron(neutronFor(conf), callerToken(headers));
 }
