@@ -98,6 +98,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('neutron', 'valid_interfaces', 'list', ['internal', 'public'], 'Catalog interfaces tried for the network endpoint, in order'),
   opt('neutron', 'endpoint_override', 'string', '', 'Network endpoint to use instead of the catalog\'s'),
   opt('neutron', 'timeout', 'float', 30, 'Seconds a request to the network service may take'),
+  opt('neutron', 'default_floating_pool', 'string', 'nova', 'Pool (external network, by name or id) os-floating-ips allocates from when the request names none'),
   // [vnc], [spice], [serial_console], [mks], [consoleauth] — remote consoles, with Nova's defaults
   opt('vnc', 'enabled', 'bool', true, 'Serve VNC consoles (os-getVNCConsole, remote-consoles protocol vnc)'),
   opt('vnc', 'novncproxy_base_url', 'string', 'http://127.0.0.1:6080/vnc_auto.html', 'The noVNC proxy page users are sent to'),

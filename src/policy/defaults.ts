@@ -221,6 +221,36 @@ const serverRules: PolicyDefault[] = [
   rule('os_compute_api:os-console-auth-tokens', ADMIN, 'Show what a console auth token connects to. GET /os-console-auth-tokens/{console_token}'),
 ];
 
+const NET = 'os_compute_api:os-networks';
+const TNET = 'os_compute_api:os-tenant-networks';
+const SG = 'os_compute_api:os-security-groups';
+const FIP = 'os_compute_api:os-floating-ips';
+
+/** Nova's proxies of the network service (deprecated there, served up to 2.35) and the server actions beside them. */
+const networkProxyRules: PolicyDefault[] = [
+  rule(`${NET}:list`, RDR, 'List networks through the compute API. GET /os-networks', [`${NET}:view`, OLD_ADMIN_OR_OWNER]),
+  rule(`${NET}:show`, RDR, 'Show a network through the compute API. GET /os-networks/{network_id}', [`${NET}:view`, OLD_ADMIN_OR_OWNER]),
+  rule(`${TNET}:list`, RDR, 'List the project\'s networks through the compute API. GET /os-tenant-networks', [TNET, OLD_ADMIN_OR_OWNER]),
+  rule(`${TNET}:show`, RDR, 'Show a project network through the compute API. GET /os-tenant-networks/{network_id}', [TNET, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:get`, RDR, 'List security groups. GET /os-security-groups', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:show`, RDR, 'Show a security group. GET /os-security-groups/{security_group_id}', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:create`, MEM, 'Create a security group. POST /os-security-groups', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:update`, MEM, 'Update a security group. PUT /os-security-groups/{security_group_id}', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:delete`, MEM, 'Delete a security group. DELETE /os-security-groups/{security_group_id}', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:rule:create`, MEM, 'Add a rule to a security group. POST /os-security-group-rules', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:rule:delete`, MEM, 'Delete a security group rule. DELETE /os-security-group-rules/{security_group_rule_id}', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:list`, RDR, 'List the security groups of a server. GET /servers/{server_id}/os-security-groups', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:add`, MEM, 'Add a security group to a server. POST /servers/{server_id}/action (addSecurityGroup)', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:remove`, MEM, 'Remove a security group from a server. POST /servers/{server_id}/action (removeSecurityGroup)', [SG, OLD_ADMIN_OR_OWNER]),
+  rule('os_compute_api:os-floating-ip-pools', '@', 'List floating IP pools (external networks). GET /os-floating-ip-pools'),
+  rule(`${FIP}:list`, RDR, 'List the project\'s floating IPs. GET /os-floating-ips', [FIP, OLD_ADMIN_OR_OWNER]),
+  rule(`${FIP}:show`, RDR, 'Show a floating IP. GET /os-floating-ips/{floating_ip_id}', [FIP, OLD_ADMIN_OR_OWNER]),
+  rule(`${FIP}:create`, MEM, 'Allocate a floating IP from a pool. POST /os-floating-ips', [FIP, OLD_ADMIN_OR_OWNER]),
+  rule(`${FIP}:delete`, MEM, 'Release a floating IP. DELETE /os-floating-ips/{floating_ip_id}', [FIP, OLD_ADMIN_OR_OWNER]),
+  rule(`${FIP}:add`, MEM, 'Associate a floating IP with a server. POST /servers/{server_id}/action (addFloatingIp)', [FIP, OLD_ADMIN_OR_OWNER]),
+  rule(`${FIP}:remove`, MEM, 'Disassociate a floating IP from a server. POST /servers/{server_id}/action (removeFloatingIp)', [FIP, OLD_ADMIN_OR_OWNER]),
+];
+
 const magnetarRules: PolicyDefault[] = [
   rule('magnetar:faults', ADMIN, 'Inject or clear faults in the fake virt driver, for testing failure handling.'),
   rule('magnetar:hosts', ADMIN, 'List, stop, crash and start the simulated compute hosts. GET /magnetar/hosts, POST /magnetar/hosts/{host}/action'),
@@ -234,5 +264,6 @@ export const POLICY_DEFAULTS: readonly PolicyDefault[] = Object.freeze([
   ...adminActionRules,
   ...infrastructureRules,
   ...serverRules,
+  ...networkProxyRules,
   ...magnetarRules,
 ]);

@@ -50,6 +50,14 @@ import { registerRemovedRoutes } from './removed.js';
 import { registerHostRoutes } from './hosts.js';
 import { registerInstanceUsageAuditLogRoutes } from './instance-usage-audit-log.js';
 import { registerExtensionRoutes } from './extensions.js';
+import { registerNetworkRoutes } from './networks.js';
+import { registerTenantNetworkRoutes } from './tenant-networks.js';
+import { registerSecurityGroupRoutes } from './security-groups.js';
+import { registerSecurityGroupRuleRoutes } from './security-group-rules.js';
+import { registerServerSecurityGroupRoutes } from './server-security-groups.js';
+import { registerFloatingIpPoolRoutes } from './floating-ip-pools.js';
+import { registerFloatingIpRoutes } from './floating-ips.js';
+import { registerServerFloatingIpRoutes } from './server-floating-ips.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerRemoteConsoleRoutes,
@@ -102,4 +110,12 @@ export const ALL_ROUTES: Registrar[] = [
   registerHostRoutes,
   registerInstanceUsageAuditLogRoutes,
   registerExtensionRoutes,
+  registerNetworkRoutes,
+  registerTenantNetworkRoutes,
+  registerSecurityGroupRoutes,
+  registerSecurityGroupRuleRoutes,
+  registerServerSecurityGroupRoutes,
+  registerFloatingIpPoolRoutes,
+  registerFloatingIpRoutes,
+  registerServerFloatingIpRoutes,
 ];
