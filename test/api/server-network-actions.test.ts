@@ -146,4 +146,29 @@ describe('compute API: server network actions', () => {
     assert.equal((await cloud.req('demo', 'DELETE', `/os-floating-ips/${f.id}`)).status, 202);
     assert.equal((await net('demo', 'GET', `/v2.0/floatingips/${f.id}`)).status, 404);
   });
+
+  it('the server\'s addresses and security groups follow: a floating address under its fixed one, a group added', async () => {
+    const r = await cloud.req('demo', 'POST', '/servers', {
+      version: '2.37',
+      body: { server: { name: 'fip-view', flavorRef: '1', imageRef: (await cloud.req('demo', 'GET', '/images')).body.images[0].id, networks: [{ uuid: privateId }] } },
+    });
+    assert.equal(r.status, 202, r.text);
+    const server = await cloud.waitServer(r.body.server.id, (s) => s.status === 'ACTIVE');
+    const fixed = server.addresses.private[0].addr;
+    const f = (await cloud.req('demo', 'POST', '/os-floating-ips', { body: { pool: 'public' } })).body.floating_ip;
+    assert.equal((await action(server.id, { addFloatingIp: { address: f.ip } })).status, 202);
+    const shown = (await cloud.req('demo', 'GET', `/servers/${server.id}`, { version: '2.43' })).body.server;
+    assert.deepEqual(
+      shown.addresses.private.map((a: any) => [a.addr, a['OS-EXT-IPS:type']]),
+      [[fixed, 'fixed'], [f.ip, 'floating']],
+    );
+    assert.deepEqual((await cloud.req('demo', 'GET', `/servers/${server.id}/ips/private`)).body.private.map((a: any) => a.addr), [fixed, f.ip]);
+    await cloud.req('demo', 'POST', '/os-security-groups', { body: { security_group: { name: 'web2', description: '' } } });
+    assert.equal((await action(server.id, { addSecurityGroup: { name: 'web2' } })).status, 202);
+    const withGroup = (await cloud.req('demo', 'GET', `/servers/${server.id}`)).body.server;
+    assert.deepEqual(withGroup.security_groups.map((g: any) => g.name).sort(), ['default', 'web2']);
+    assert.equal((await action(server.id, { removeFloatingIp: { address: f.ip } })).status, 202);
+    const after = (await cloud.req('demo', 'GET', `/servers/${server.id}`, { version: '2.43' })).body.server;
+    assert.deepEqual(after.addresses.private.map((a: any) => a.addr), [fixed]);
+  });
 });

@@ -7,6 +7,7 @@ import type { ApiDeps } from '../deps.js';
 import { authorize } from '../context.js';
 import { getServer } from '../../compute/lookup.js';
 import { asUser } from '../../compute/neutron/as-user.js';
+import { refreshAfterPortChange } from '../../compute/neutron/server-ports.js';
 import { allocateFloatingIp, getFloatingIp, listFloatingIps, releaseFloatingIp, serverIdOfAddress } from '../../compute/neutron/floating-ips.js';
 import { ALLOCATE_BODY, type AllocateBody } from '../schemas/floating-ips.js';
 import { floatingIpView } from '../views/floating-ips.js';
@@ -63,8 +64,10 @@ export function registerFloatingIpRoutes(routes: RouteTable, deps: ApiDeps): voi
       const address = (await getFloatingIp(n, params['id']!)).fip['floating_ip_address'] as string;
       // As Nova: the server it points at must be one the caller can see.
       const serverId = await serverIdOfAddress(n, address);
-      if (serverId) await getServer(deps.compute, ctx, serverId);
+      const server = serverId ? await getServer(deps.compute, ctx, serverId) : undefined;
       await releaseFloatingIp(n, address);
+      // The server's addresses no longer show it.
+      if (server) await refreshAfterPortChange(deps.compute, server);
       return respond(202);
     },
   });

@@ -8,6 +8,7 @@ import { authorize } from '../context.js';
 import { badRequest, conflict } from '../faults.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
 import { asUser } from '../../compute/neutron/as-user.js';
+import { refreshAfterPortChange } from '../../compute/neutron/server-ports.js';
 import {
   associateFloatingIp,
   disassociateFloatingIp,
@@ -58,6 +59,7 @@ export function registerServerFloatingIpRoutes(routes: RouteTable, deps: ApiDeps
         chosen = v4;
       }
       await associateFloatingIp(n, id, a.address, chosen.portId, chosen.address);
+      await refreshAfterPortChange(deps.compute, inst);
       return respond(202);
     },
   });
@@ -79,6 +81,7 @@ export function registerServerFloatingIpRoutes(routes: RouteTable, deps: ApiDeps
       const fip = await floatingIpByAddress(n, address);
       if (inst && fip['port_id'] && inst.uuid === id) {
         await disassociateFloatingIp(n, address);
+        await refreshAfterPortChange(deps.compute, inst);
         return respond(202);
       }
       throw conflict(`Floating IP ${address} is not associated with instance ${id}.`);

@@ -8,6 +8,7 @@ import type { ApiDeps } from '../deps.js';
 import { authorize } from '../context.js';
 import { badRequest } from '../faults.js';
 import { getServer, serverTarget } from '../../compute/lookup.js';
+import { refreshAfterPortChange } from '../../compute/neutron/server-ports.js';
 import { asUser } from '../../compute/neutron/as-user.js';
 import { addGroupToServer, removeGroupFromServer, serverGroups, sourceGroups } from '../../compute/neutron/security-groups.js';
 import { SERVER_GROUPS_QUERY, actionBody } from '../schemas/security-groups.js';
@@ -50,6 +51,7 @@ export function registerServerSecurityGroupRoutes(routes: RouteTable, deps: ApiD
         authorize(ctx, `${POLICY}:${action === 'addSecurityGroup' ? 'add' : 'remove'}`, serverTarget(inst));
         const name = groupName(body, action);
         await change(asUser(deps.conf, headers), inst.uuid, ctx.projectId, name);
+        await refreshAfterPortChange(deps.compute, inst);
         return respond(202);
       },
     });

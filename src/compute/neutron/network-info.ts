@@ -62,15 +62,23 @@ export async function buildNetworkInfo(client: NeutronClient, ports: readonly Js
   const netIds = [...new Set(ports.map((p) => String(p['network_id'])))];
   const networks = new Map((await client.list('networks', { id: netIds })).map((n) => [String(n['id']), n]));
   const subnets = new Map((await client.list('subnets', { network_id: netIds })).map((s) => [String(s['id']), s]));
-  return ports.map((p) => vifOf(p, networks.get(String(p['network_id']))!, subnets, preserved.has(String(p['id']))));
+  // The floating addresses pointing at each fixed one, as Nova nests them under it.
+  const floating = await client.list('floatingips', { port_id: ports.map((p) => String(p['id'])) }).catch(() => []);
+  const floatingOf = new Map<string, string[]>();
+  for (const f of floating) {
+    const key = `${String(f['port_id'])} ${String(f['fixed_ip_address'])}`;
+    floatingOf.set(key, [...(floatingOf.get(key) ?? []), String(f['floating_ip_address'])]);
+  }
+  return ports.map((p) => vifOf(p, networks.get(String(p['network_id']))!, subnets, preserved.has(String(p['id'])), floatingOf));
 }
 
-function vifOf(port: Json, net: Json | undefined, subnets: ReadonlyMap<string, Json>, preserve: boolean): Vif {
+function vifOf(port: Json, net: Json | undefined, subnets: ReadonlyMap<string, Json>, preserve: boolean, floatingOf: ReadonlyMap<string, readonly string[]>): Vif {
   const fixed = (port['fixed_ips'] as Array<{ subnet_id: string; ip_address: string }> | undefined) ?? [];
   const bySubnet = new Map<string, FixedIp[]>();
   for (const f of fixed) {
     const list = bySubnet.get(f.subnet_id) ?? [];
-    list.push({ address: f.ip_address, type: 'fixed', version: versionOf(f.ip_address), meta: {}, floating_ips: [] });
+    const floatingIps = (floatingOf.get(`${String(port['id'])} ${f.ip_address}`) ?? []).map((a) => ({ address: a, type: 'floating' as const, version: versionOf(a), meta: {} }));
+    list.push({ address: f.ip_address, type: 'fixed', version: versionOf(f.ip_address), meta: {}, floating_ips: floatingIps });
     bySubnet.set(f.subnet_id, list);
   }
   const subnetModels: Subnet[] = [...bySubnet.entries()].map(([id, ips]) => {

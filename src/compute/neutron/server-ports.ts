@@ -134,6 +134,18 @@ export async function refreshInfoCache(env: PortsEnv, inst: Pick<InstanceRow, 'u
 }
 
 /**
+ * After a change to a server's ports made at the API (a floating IP, a
+ * security group), as Nova's refresh_cache does: the cache follows, and a
+ * refresh that fails leaves the change made (the next refresh catches up).
+ */
+export async function refreshAfterPortChange(
+  svc: { readonly conf: Config; readonly db: Db; readonly clock: Clock; readonly log: { warn(o: object, m: string): void } },
+  inst: Pick<InstanceRow, 'uuid' | 'requested_networks'>,
+): Promise<void> {
+  await refreshInfoCache(portsEnvOf(svc), inst).catch((err: unknown) => svc.log.warn({ err, instance: inst.uuid }, 'could not refresh the network info cache'));
+}
+
+/**
  * The server's ports go with it: those made for it are deleted, the user's
  * own are unbound and left. Found by device id, so a second run (a delete
  * again, start-up recovery) finishes what a first one left.
