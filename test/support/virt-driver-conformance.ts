@@ -24,7 +24,7 @@ const spec = (over: Partial<GuestSpec> = {}): GuestSpec => ({
   uuid: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
   name: `guest-${n}`,
   vcpus: 1,
-  memoryMb: 64,
+  memoryMb: 96,
   rootGb: 1,
   imageRef: 'cirros',
   ...over,
@@ -163,14 +163,14 @@ export function driverConformance(f: DriverFactory, opts: { skip?: string | fals
 
     it('diagnostics follow the guest: its size, running or not, none for an unknown guest', async () => {
       const [a] = await f.hosts();
-      const s = spec({ vcpus: 2, memoryMb: 96 });
+      const s = spec({ vcpus: 2, memoryMb: 128 });
       assert.equal(a.diagnostics(s.uuid), undefined);
       await a.spawn(s);
       const d = a.diagnostics(s.uuid)!;
       assert.equal(d.powerState, PowerState.RUNNING);
       assert.equal(d.cpus.length, 2);
-      assert.equal(d.memory.maximumMb, 96);
-      assert.ok(d.memory.usedMb > 0 && d.memory.usedMb <= 96);
+      assert.equal(d.memory.maximumMb, 128);
+      assert.ok(d.memory.usedMb > 0 && d.memory.usedMb <= 128);
       assert.ok(d.uptime !== null && d.uptime >= 0);
       assert.ok(d.disks.length >= 1);
       await a.powerOff(s.uuid);
@@ -214,7 +214,7 @@ export function driverConformance(f: DriverFactory, opts: { skip?: string | fals
       await a.spawn(s);
       const data = await a.migrateDiskAndPowerOff(s.uuid, 'host-b');
       assert.equal(a.getGuest(s.uuid)?.powerState, PowerState.SHUTDOWN, 'source keeps its guest, powered off');
-      const resized = { ...s, vcpus: 2, memoryMb: 96 };
+      const resized = { ...s, vcpus: 2, memoryMb: 128 };
       await b.finishMigration(resized, true, data ?? undefined);
       assert.equal(b.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
       assert.deepEqual(b.getGuest(s.uuid)?.spec, resized);
@@ -294,9 +294,9 @@ export function driverConformance(f: DriverFactory, opts: { skip?: string | fals
       await a.spawn(s);
       await a.migrateDiskAndPowerOff(s.uuid, 'host-b');
       const data = (await a.migrateDiskAndPowerOff(s.uuid, 'host-b')) ?? undefined;
-      await b.finishMigration({ ...s, memoryMb: 96 }, true, data);
-      await b.finishMigration({ ...s, memoryMb: 96 }, true, data);
-      assert.equal(b.getGuest(s.uuid)?.spec.memoryMb, 96);
+      await b.finishMigration({ ...s, memoryMb: 128 }, true, data);
+      await b.finishMigration({ ...s, memoryMb: 128 }, true, data);
+      assert.equal(b.getGuest(s.uuid)?.spec.memoryMb, 128);
       assert.equal(b.getGuest(s.uuid)?.powerState, PowerState.RUNNING);
       await a.confirmMigration(s.uuid);
       await a.confirmMigration(s.uuid);
@@ -313,7 +313,7 @@ export function driverConformance(f: DriverFactory, opts: { skip?: string | fals
 
     it('live migration moves the guest and reports progress', async () => {
       const [a, b] = await f.hosts();
-      const s = spec({ memoryMb: 96 });
+      const s = spec({ memoryMb: 128 });
       await a.spawn(s);
       // `auto`: the driver decides whether the disk moves too (two hosts without shared storage copy it).
       const block = (await b.checkCanLiveMigrateDestination(s, 'host-a', null)) ?? false;
@@ -331,7 +331,7 @@ export function driverConformance(f: DriverFactory, opts: { skip?: string | fals
       assert.equal(outcome, 'completed');
       const last = seen.at(-1);
       // A real hypervisor counts the guest's ROMs and video memory too.
-      assert.ok((last?.memoryTotalBytes ?? 0) >= 96 * MIB, `memory total ${String(last?.memoryTotalBytes)}`);
+      assert.ok((last?.memoryTotalBytes ?? 0) >= 128 * MIB, `memory total ${String(last?.memoryTotalBytes)}`);
       assert.equal(last?.memoryRemainingBytes, 0);
       await b.postLiveMigrationAtDestination(s, PowerState.RUNNING);
       await a.cleanupAfterLiveMigration(s.uuid);

@@ -1,6 +1,6 @@
 // The virt driver contract (test/support/virt-driver-conformance.ts) against
 // every driver: the fake, and the qemu driver with real tiny guests (two hosts
-// on this machine, 64 MB guests one at a time under TCG, about 20 s; skipped,
+// on this machine, 96 MB guests one at a time under TCG, about 20 s; skipped,
 // saying why, where the QEMU tools are missing).
 import { FakeDriver } from '../../../src/virt/fake/driver.js';
 import { FaultRules } from '../../../src/virt/fake/faults.js';
