@@ -318,6 +318,8 @@ export function driverConformance(f: DriverFactory, opts: { skip?: string | fals
       // `auto`: the driver decides whether the disk moves too (two hosts without shared storage copy it).
       const block = (await b.checkCanLiveMigrateDestination(s, 'host-a', null)) ?? false;
       await a.checkCanLiveMigrateSource(s.uuid, 'host-b');
+      // Repeatable: a destination whose first answer was lost prepares again.
+      await b.preLiveMigration(s, 'host-a', block);
       const data = (await b.preLiveMigration(s, 'host-a', block)) ?? undefined;
       const seen: LiveMigrationProgress[] = [];
       const outcome = await a.liveMigration(s.uuid, {
