@@ -34,7 +34,7 @@ import { startConductor } from '../conductor/manager.js';
 import { ComputeAgent } from '../agent/manager.js';
 import { HostRuntime } from '../agent/host-runtime.js';
 import { computeDriverKind, createVirtDriver, seedFaultsFromConfig } from '../virt/create.js';
-import { localGuestImageSource } from '../image/guest-image-source.js';
+import { computeImageSource, computeImageSourceKind } from '../image/compute-image-source.js';
 import { FaultRules } from '../virt/fake/faults.js';
 import { faultControlHandlers } from '../agent/fault-control.js';
 import { crashSwitch, killProcess } from '../crash/switch.js';
@@ -216,7 +216,10 @@ export async function startConductorRole(base: Base): Promise<Subscription> {
  */
 export async function startComputeHosts(base: Base, hosts: readonly string[], opts: { crashKillsProcess: boolean }): Promise<HostRuntime> {
   const kind = computeDriverKind(base.conf);
-  const images = localGuestImageSource(imageCatalog(base.conf));
+  // Image data for real guests: the store in place on this machine, or through the image API (`[magnetar] compute_image_source`).
+  const imageSource = kind === 'qemu' ? computeImageSourceKind(base.conf) : null;
+  if (imageSource) base.log.info({ imageSource }, imageSource === 'local' ? 'images are read from the image store in place' : 'images are fetched through the image API');
+  const images = imageSource ? computeImageSource(base.conf, imageSource) : undefined;
   const makeAgent = (host: string, die: () => void): ComputeAgent =>
     new ComputeAgent({
       host,

@@ -50,7 +50,9 @@ export async function prepareDisk(
 }
 
 async function fetchImage(h: QemuHost, step: string, id: string): Promise<GuestImage & { path: string }> {
-  const image = await h.opts.images.get(id);
+  const image = await h.opts.images.get(id).catch((e: unknown) => {
+    throw e instanceof VirtDriverError ? e : new VirtDriverError(step, `image ${id}: ${e instanceof Error ? e.message : String(e)}`);
+  });
   if (!image) throw new VirtDriverError(step, `image ${id} could not be found`);
   if (image.status !== 'active') throw new VirtDriverError(step, `image ${id} is ${image.status}, not active`);
   if (image.path === null) throw new VirtDriverError(step, `image ${id} (${image.name}) has no data to boot from`);

@@ -78,10 +78,14 @@ export class LiveMigrations {
     return h.locked(step, spec.uuid, async () => {
       if (!blockMigration && h.sharesPathWith(sourceHost)) return this.waitOnSharedDisk(step, spec, sourceHost);
       const files = h.files(spec.uuid);
+      // A guest of this host's own is never overwritten; a guest still waiting to arrive (a repeated call) is started over.
+      const there = files.read();
+      if (there && there.host === h.host && !('incoming' in there)) throw new VirtDriverError(step, `guest ${spec.uuid} already exists on host ${h.host}`);
       await h.stopQemu(files, spec.uuid);
       rmSync(files.dir, { recursive: true, force: true });
       mkdirSync(files.dir, { recursive: true });
-      const record: GuestRecord = { ...(await prepareDisk(h, step, spec, files)), power: 'paused' };
+      // `incoming: null` marks it as arriving from the first write on, so a call cut short may run again.
+      const record: GuestRecord = { ...(await prepareDisk(h, step, spec, files)), power: 'paused', incoming: null };
       h.save(files, record);
       const addr = h.opts.liveMigration.inboundAddr;
       const [port, nbdPort] = await freePorts(addr, h.opts.liveMigration.portMin, h.opts.liveMigration.portMax, blockMigration ? 2 : 1, h.portsInUse());

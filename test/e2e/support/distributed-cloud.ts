@@ -53,7 +53,10 @@ export interface Reply {
 
 export class DistributedCloud {
   readonly dbName = `magnetar_d_${randomBytes(5).toString('hex')}`;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'magnetar-dist-'));
+  /** The state directory every role shares, unless `roleDataDirs` gives a role its own. */
+  readonly dir = mkdtempSync(join(tmpdir(), 'magnetar-dist-'));
+  /** Roles with a state directory of their own (as on another machine); removed by stop(). */
+  readonly roleDataDirs = new Map<string, string>();
   private readonly procs = new Map<string, ChildProcess>();
   private readonly logs = new Map<string, string>();
   private common: string[] = [];
@@ -87,7 +90,9 @@ export class DistributedCloud {
   /** Starts a role (again), with `extra` options for this run only. */
   startRole(role: string, extra: readonly string[] = []): Promise<void> {
     return new Promise((res, rej) => {
-      const p = spawn(process.execPath, [MAIN_JS, ...roleArgs(role), ...this.common, ...extra.flatMap((s) => ['--set', s])], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const own = this.roleDataDirs.get(role);
+      const common = own !== undefined ? ['--data-dir', own, ...this.common.slice(2)] : this.common;
+      const p = spawn(process.execPath, [MAIN_JS, ...roleArgs(role), ...common, ...extra.flatMap((s) => ['--set', s])], { stdio: ['ignore', 'pipe', 'pipe'] });
       this.procs.set(role, p);
       let out = '';
       const timer = setTimeout(() => rej(new Error(`${role} did not start: ${out}`)), this.startTimeoutMs);
@@ -203,6 +208,7 @@ export class DistributedCloud {
     await pgAdmin(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
     await dropExchange(this.dbName);
     rmSync(this.dir, { recursive: true, force: true });
+    for (const d of this.roleDataDirs.values()) rmSync(d, { recursive: true, force: true });
   }
 
   /** The admin's token (the one api() uses). */
