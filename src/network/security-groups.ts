@@ -23,7 +23,8 @@ const PROTOCOLS: Record<string, number> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, g
 
 function protocol(v: unknown, attr: string): string | null {
   if (v === null) return null;
-  const s = typeof v === 'number' ? String(v) : v;
+  // Names in any case, as Neutron takes them ('TCP' is tcp).
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.toLowerCase() : v;
   if (typeof s === 'string' && (s in PROTOCOLS || (/^\d+$/.test(s) && Number(s) <= 255))) return s === 'any' ? null : s;
   throw new NeutronError(400, 'SecurityGroupRuleInvalidProtocol',
     `Security group rule protocol ${String(v)} not supported. Only protocol values [None, ${Object.keys(PROTOCOLS).filter((p) => p !== 'any').join(', ')}] and integer representations [0 to 255] are supported.`);
