@@ -92,6 +92,15 @@ export function parseCidr(s: string): Cidr | null {
   return { version: ip.version, base: ip.value, prefix };
 }
 
+/** An address with a prefix length, its host bits cleared ('10.2.3.124/24' is 10.2.3.0/24), as netaddr reads a network. */
+export function networkOf(s: string): Cidr | null {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(s);
+  const ip = m ? parseIp(m[1]!) : null;
+  if (!m || !ip || Number(m[2]) > bitsOf(ip.version)) return null;
+  const hostBits = BigInt(bitsOf(ip.version) - Number(m[2]));
+  return { version: ip.version, base: (ip.value >> hostBits) << hostBits, prefix: Number(m[2]) };
+}
+
 export const cidrText = (c: Cidr): string => `${formatIp(c.version, c.base)}/${c.prefix}`;
 export const cidrSize = (c: Cidr): bigint => 1n << BigInt(bitsOf(c.version) - c.prefix);
 export const lastOf = (c: Cidr): bigint => c.base + cidrSize(c) - 1n;

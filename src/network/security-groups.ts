@@ -9,7 +9,7 @@ import { mayWrite, readsProject, type Caller } from './access.js';
 import { checkQuota } from './quotas.js';
 import { NeutronError, invalidAttr, securityGroupNotFound, securityGroupRuleNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
-import { cidrText, parseCidr } from './ip.js';
+import { cidrText, networkOf, parseCidr } from './ip.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, resourceBody, uuid, type AttributeSpec } from './request.js';
 import type { NetworkStore, Resource } from './store.js';
 import { tagsOf } from './tags.js';
@@ -57,7 +57,8 @@ const RULE_ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
     post: true, put: false,
     check: (v, a) => {
       if (v === null) return null;
-      const c = typeof v === 'string' ? parseCidr(v.includes('/') ? v : `${v}/${v.includes(':') ? 128 : 32}`) : null;
+      // Host bits are dropped, as Neutron stores the prefix ('10.2.3.124/24' is 10.2.3.0/24).
+      const c = typeof v === 'string' ? networkOf(v.includes('/') ? v : `${v}/${v.includes(':') ? 128 : 32}`) : null;
       if (!c) throw invalidAttr(a, `'${String(v)}' is not a valid IP subnet`);
       return cidrText(c);
     },

@@ -50,13 +50,17 @@ describe('network API: security groups', () => {
     const dup = await net('demo', 'POST', '/v2.0/security-group-rules', { body: { security_group_rule: { ...rule, protocol: 'TCP' } } });
     assert.equal(dup.status, 409);
     assert.deepEqual(dup.body.NeutronError, { type: 'SecurityGroupRuleExists', message: `Security group rule already exists. Rule id is ${r.body.security_group_rule.id}.`, detail: '' });
+    // A prefix with host bits set names its network, as Neutron stores it.
+    const hostBits = await net('demo', 'POST', '/v2.0/security-group-rules', { body: { security_group_rule: { ...rule, port_range_min: 443, port_range_max: 443, remote_ip_prefix: '10.2.3.124/24' } } });
+    assert.equal(hostBits.status, 201, hostBits.text);
+    assert.equal(hostBits.body.security_group_rule.remote_ip_prefix, '10.2.3.0/24');
     const bad = await net('demo', 'POST', '/v2.0/security-group-rules', { body: { security_group_rule: { ...rule, direction: 'sideways' } } });
     assert.equal(bad.status, 400);
     const noProto = await net('demo', 'POST', '/v2.0/security-group-rules', { body: { security_group_rule: { security_group_id: g.id, direction: 'ingress', port_range_min: 22, port_range_max: 22 } } });
     assert.equal(noProto.status, 400);
     assert.equal(noProto.body.NeutronError.type, 'SecurityGroupProtocolRequiredWithPorts');
     const shown = (await net('demo', 'GET', `/v2.0/security-groups/${g.id}`)).body.security_group;
-    assert.equal(shown.security_group_rules.length, 3);
+    assert.equal(shown.security_group_rules.length, 4);
     const u = await net('demo', 'PUT', `/v2.0/security-groups/${g.id}`, { body: { security_group: { name: 'web2' } } });
     assert.equal(u.body.security_group.name, 'web2');
     assert.equal((await net('demo', 'DELETE', `/v2.0/security-group-rules/${r.body.security_group_rule.id}`)).status, 204);
