@@ -162,7 +162,11 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
 }
 
 export async function startScheduler(base: Base): Promise<Subscription> {
-  const scheduler = new Scheduler(base.db, base.conf, base.clock, { warn: (m) => base.log.warn(m), images: imageLookup(imageCatalog(base.conf)) });
+  const scheduler = new Scheduler(base.db, base.conf, base.clock, {
+    warn: (m) => base.log.warn(m),
+    debug: (fields, m) => base.log.debug(fields, m),
+    images: imageLookup(imageCatalog(base.conf)),
+  });
   return withServiceRecord(base, 'nova-scheduler', 'scheduler', await base.bus.serve('scheduler', schedulerHandlers(scheduler)));
 }
 

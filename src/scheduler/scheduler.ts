@@ -29,6 +29,11 @@ export interface SchedulerOptions {
   readonly images?: ImageLookup;
   /** Where configuration warnings go; default console.warn. */
   readonly warn?: (message: string) => void;
+  /**
+   * Debug events (a claim made, with its wall-clock time in fractional
+   * milliseconds), so POST → claim can be timed from outside; default none.
+   */
+  readonly debug?: (fields: Record<string, unknown>, message: string) => void;
 }
 
 export interface SelectOptions {
@@ -48,6 +53,7 @@ export class UnsupportedPolicy extends Invalid {
 export class Scheduler {
   private readonly filters: readonly Filter[];
   private readonly weighers: readonly Weigher[];
+  private readonly debug: SchedulerOptions['debug'];
 
   constructor(
     private readonly db: Db,
@@ -58,6 +64,7 @@ export class Scheduler {
     const hostZone = opts.hostZone ?? hostZoneFromAggregates(conf.str('DEFAULT', 'default_availability_zone'));
     const warn = opts.warn ?? ((m: string): void => console.warn(m));
     const images = opts.images;
+    this.debug = opts.debug;
     // The request's own constraints apply whatever the configured filters are.
     this.filters = [
       requestedDestinationFilter,
@@ -136,6 +143,7 @@ export class Scheduler {
           full.add(h);
         }
         if (chosen === undefined) throw new NoValidHost(NOT_ENOUGH_HOSTS);
+        this.debug?.({ consumer, instance: instanceUuid, host: chosen.host, claimedAt: performance.timeOrigin + performance.now() }, 'claimed');
         claimed.push({ consumer, nodeUuid: chosen.nodeUuid });
         const picked = chosen;
         selections.push({
