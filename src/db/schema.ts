@@ -389,6 +389,13 @@ export interface NetworkDefaultSecurityGroupsTable {
   security_group_id: string;
 }
 
+/** Written by triggers only (migration 019): what changed for the scheduler's view of hosts. */
+export interface HostStateChangesTable {
+  id: Generated<number>;
+  host: string | null;
+  node_uuid: string | null;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -424,6 +431,7 @@ export interface Database {
   network_security_groups: NetworkResourceTable;
   network_default_security_groups: NetworkDefaultSecurityGroupsTable;
   network_security_group_rules: NetworkResourceTable & { security_group_id: string };
+  host_state_changes: HostStateChangesTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;

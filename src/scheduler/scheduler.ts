@@ -9,6 +9,7 @@ import type { Clock } from '../compute/clock.js';
 import { Invalid, NoValidHost } from '../compute/errors.js';
 import { claim, release } from './claims.js';
 import { loadHostStates, type HostState } from './host-state.js';
+import { HostStateCache } from './host-state-cache.js';
 import { resourcesOf, type RequestSpec, type Selection } from './request-spec.js';
 import { addResources } from './resources.js';
 import { hostZoneFromAggregates, type HostZone } from './filters/availability-zone-filter.js';
@@ -20,7 +21,7 @@ import type { ImageLookup } from '../image/lookup.js';
 import { ramWeigher } from './weighers/ram.js';
 import { serverGroupSoftAffinityWeigher, serverGroupSoftAntiAffinityWeigher } from './weighers/server-group-soft-affinity.js';
 import { serverGroupOfInstance, type ServerGroupPolicy } from '../db/server-groups.js';
-import { orderByWeight, type Weigher } from './weighers/weigher.js';
+import { orderByWeightLazily, type Weigher } from './weighers/weigher.js';
 
 export interface SchedulerOptions {
   /** A host's availability zone; default: its aggregates', else [DEFAULT] default_availability_zone. */
@@ -34,6 +35,11 @@ export interface SchedulerOptions {
    * milliseconds), so POST → claim can be timed from outside; default none.
    */
   readonly debug?: (fields: Record<string, unknown>, message: string) => void;
+  /**
+   * Keep the hosts' state in memory between requests, re-reading only what
+   * the change log names (default); false reads every host per request.
+   */
+  readonly cacheHostState?: boolean;
 }
 
 export interface SelectOptions {
@@ -54,6 +60,7 @@ export class Scheduler {
   private readonly filters: readonly Filter[];
   private readonly weighers: readonly Weigher[];
   private readonly debug: SchedulerOptions['debug'];
+  private readonly cache: HostStateCache | undefined;
 
   constructor(
     private readonly db: Db,
@@ -65,6 +72,7 @@ export class Scheduler {
     const warn = opts.warn ?? ((m: string): void => console.warn(m));
     const images = opts.images;
     this.debug = opts.debug;
+    this.cache = opts.cacheHostState === false ? undefined : new HostStateCache(db);
     // The request's own constraints apply whatever the configured filters are.
     this.filters = [
       requestedDestinationFilter,
@@ -114,7 +122,11 @@ export class Scheduler {
     const group = await this.groupOf(spec);
     const namesInstances = group !== undefined || (hints?.same_host?.length ?? 0) + (hints?.different_host?.length ?? 0) > 0;
     const withAggregates = this.filters.some((f) => f.readsAggregates?.(spec) === true);
-    let hosts = await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances, withAggregates });
+    // The cached view always carries instances and aggregates; a filter that does not ask for them does not read them.
+    let hosts =
+      this.cache !== undefined
+        ? await this.cache.hosts(this.clock.now(), effectiveServiceDownTime(this.conf))
+        : await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances, withAggregates });
     const selections: Selection[] = [];
     const claimed: Array<{ consumer: string; nodeUuid: string }> = [];
     try {
@@ -128,33 +140,39 @@ export class Scheduler {
                 instanceUuid,
                 instanceGroup: { ...group, hosts: hosts.filter((h) => group.members.some((m) => h.instanceUuids.has(m))).map((h) => h.host) },
               };
-        const ordered = orderByWeight(
+        // Hosts best first, taken only as far as needed: the claim, then the alternates.
+        const ordered = orderByWeightLazily(
           hosts.filter((h) => this.filters.every((f) => f.passes(h, request))),
           this.weighers,
           request,
         );
-        const full = new Set<HostState>();
+        // next() by hand: leaving a for…of would close the generator before the alternates are taken.
+        const next = (): HostState | undefined => {
+          const r = ordered.next();
+          return r.done === true ? undefined : r.value;
+        };
         let chosen: HostState | undefined;
-        for (const h of ordered) {
+        for (let h = next(); h !== undefined; h = next()) {
           if (await claim(this.db, consumer, h.nodeUuid, want, { replace: true, liveConsumer: true })) {
             chosen = h;
             break;
           }
-          full.add(h);
         }
         if (chosen === undefined) throw new NoValidHost(NOT_ENOUGH_HOSTS);
         this.debug?.({ consumer, instance: instanceUuid, host: chosen.host, claimedAt: performance.timeOrigin + performance.now() }, 'claimed');
         claimed.push({ consumer, nodeUuid: chosen.nodeUuid });
         const picked = chosen;
+        // Every host before the chosen one was full; the alternates are the ones after it.
+        const alternates: HostState[] = [];
+        for (let h = alternates.length < maxAlternates ? next() : undefined; h !== undefined; h = alternates.length < maxAlternates ? next() : undefined) {
+          alternates.push(h);
+        }
         selections.push({
           host: picked.host,
           nodename: picked.nodename,
           nodeUuid: picked.nodeUuid,
           hostIp: picked.hostIp,
-          alternates: ordered
-            .filter((h) => h !== picked && !full.has(h))
-            .slice(0, maxAlternates)
-            .map((h) => ({ host: h.host, nodename: h.nodename, nodeUuid: h.nodeUuid })),
+          alternates: alternates.map((h) => ({ host: h.host, nodename: h.nodename, nodeUuid: h.nodeUuid })),
         });
         // The next instance of this request sees what this one took.
         hosts = hosts.map((h) =>
