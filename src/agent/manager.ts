@@ -15,15 +15,20 @@ import { Fence, fencedBus, fencedDb } from './fence.js';
 import { durableHandlers } from '../jobs/runner.js';
 import { resendDueJobs } from '../jobs/redispatcher.js';
 import { releaseJobsOfEarlierOwners } from '../db/jobs.js';
+import type { SharedHostTimers } from './shared-timers.js';
 
 /** What an agent is given; its context adds what it learns at start (node uuid) and its life's fences. */
 export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash'> {
   /** Extra handlers served on this host's topic (e.g. the fault-injection control). */
   readonly extraHandlers?: Handlers;
+  /** The process's shared heartbeat and periodic timers; default: this agent's own. */
+  readonly timers?: SharedHostTimers;
 }
 
 export class ComputeAgent {
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Leaves the shared timers. */
+  private readonly leave: Array<() => void> = [];
   private sub: Subscription | undefined;
   private readonly fence: Fence;
   readonly ctx: AgentContext;
@@ -72,12 +77,26 @@ export class ComputeAgent {
     // Work the previous life held when it died is this life's now, at once.
     await releaseJobsOfEarlierOwners(db.kysely, `compute.${host}`, ownerPrefix(host), ctx.owner, clock.now());
     await resendDueJobs(ctx, `compute.${host}`);
+    const periodicTasks = async (): Promise<void> => {
+      for (const task of AGENT_PERIODIC_TASKS) await task(ctx);
+    };
+    const shared = this.opts.timers;
+    if (shared !== undefined) {
+      if (this.dead) return;
+      this.leave.push(shared.addHeartbeat(this.serviceId));
+      this.leave.push(
+        shared.addPeriodic(() =>
+          periodicTasks().catch((err: unknown) => {
+            if (!this.dead) ctx.log.error({ err }, 'periodic task failed');
+          }),
+        ),
+      );
+      return;
+    }
     const report = conf.num('DEFAULT', 'report_interval') * 1000;
     this.every(report, () => heartbeat(db.kysely, this.serviceId, clock.now()));
     const periodic = conf.num('DEFAULT', 'periodic_interval') * 1000;
-    this.every(periodic, async () => {
-      for (const task of AGENT_PERIODIC_TASKS) await task(ctx);
-    });
+    this.every(periodic, periodicTasks);
   }
 
   private every(ms: number, fn: () => Promise<unknown>): void {
@@ -135,6 +154,8 @@ export class ComputeAgent {
     this.fence.trip();
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
+    for (const leave of this.leave) leave();
+    this.leave.length = 0;
     this.opts.driver.halt?.();
     void this.sub?.close().catch(() => undefined);
   }

@@ -32,6 +32,7 @@ import { schedulerHandlers } from '../scheduler/rpc-handlers.js';
 import { startConductor } from '../conductor/manager.js';
 import { ComputeAgent } from '../agent/manager.js';
 import { HostRuntime } from '../agent/host-runtime.js';
+import { SharedHostTimers } from '../agent/shared-timers.js';
 import { computeDriverKind, createVirtDriver, seedFaultsFromConfig } from '../virt/create.js';
 import { localGuestImageSource } from '../image/guest-image-source.js';
 import { FaultRules } from '../virt/fake/faults.js';
@@ -191,6 +192,8 @@ export async function startConductorRole(base: Base): Promise<Subscription> {
 export async function startComputeHosts(base: Base, hosts: readonly string[], opts: { crashKillsProcess: boolean }): Promise<HostRuntime> {
   const kind = computeDriverKind(base.conf);
   const images = localGuestImageSource(imageCatalog(base.conf));
+  // One heartbeat and one periodic timer for all the hosts of the process.
+  const timers = new SharedHostTimers(base.db.kysely, base.clock, base.log, base.conf.num('DEFAULT', 'report_interval') * 1000, base.conf.num('DEFAULT', 'periodic_interval') * 1000);
   const makeAgent = (host: string, die: () => void): ComputeAgent =>
     new ComputeAgent({
       host,
@@ -202,8 +205,9 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
       log: base.log,
       crash: crashSwitch(base.faults, host, opts.crashKillsProcess ? killProcess : die),
       extraHandlers: faultControlHandlers(base.faults),
+      timers,
     });
-  const runtime = new HostRuntime(makeAgent, base.bus, base.log);
+  const runtime = new HostRuntime(makeAgent, base.bus, base.log, () => timers.close());
   await runtime.serveControl(hosts);
   await Promise.all(hosts.map((h) => runtime.start(h)));
   return runtime;
