@@ -16,6 +16,7 @@ import { durableHandlers } from '../jobs/runner.js';
 import { resendDueJobs } from '../jobs/redispatcher.js';
 import { releaseJobsOfEarlierOwners } from '../db/jobs.js';
 import type { SharedHostTimers } from './shared-timers.js';
+import type { PreparedStart } from './start-batch.js';
 
 /** What an agent is given; its context adds what it learns at start (node uuid) and its life's fences. */
 export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash'> {
@@ -23,6 +24,8 @@ export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db
   readonly extraHandlers?: Handlers;
   /** The process's shared heartbeat and periodic timers; default: this agent's own. */
   readonly timers?: SharedHostTimers;
+  /** What the process's start of all its hosts found out for this one (first life only). */
+  readonly prepared?: PreparedStart;
 }
 
 export class ComputeAgent {
@@ -63,20 +66,25 @@ export class ComputeAgent {
     const { ctx } = this;
     const { db, clock, conf, host, driver } = ctx;
     await driver.init(host);
-    const svc = await registerService(db.kysely, host, 'nova-compute', `compute`, clock.now());
+    const prepared = this.opts.prepared;
+    const svc = prepared?.service ?? (await registerService(db.kysely, host, 'nova-compute', `compute`, clock.now()));
     this.serviceId = svc.id;
     ctx.nodeUuid = await this.registerNode(svc.id);
-    await heartbeat(db.kysely, svc.id, clock.now());
-    for (const task of AGENT_STARTUP_TASKS) {
+    if (prepared === undefined) await heartbeat(db.kysely, svc.id, clock.now());
+    // A host with no guest and nothing in the records has nothing to settle or resume.
+    const quiet = prepared?.quiet === true && driver.listGuests().length === 0;
+    for (const task of quiet ? [] : AGENT_STARTUP_TASKS) {
       await task(ctx).catch((err: unknown) => {
         if (!this.dead) ctx.log.error({ err }, 'start-up task failed');
       });
     }
     const handlers: Handlers = Object.assign({}, buildHandlers(ctx), ...AGENT_HANDLER_MODULES.map((m) => m(ctx)));
     this.sub = await ctx.bus.serve(`compute.${host}`, { ...durableHandlers(ctx, ctx.owner, handlers), ...(this.opts.extraHandlers ?? {}) });
-    // Work the previous life held when it died is this life's now, at once.
-    await releaseJobsOfEarlierOwners(db.kysely, `compute.${host}`, ownerPrefix(host), ctx.owner, clock.now());
-    await resendDueJobs(ctx, `compute.${host}`);
+    if (!quiet) {
+      // Work the previous life held when it died is this life's now, at once.
+      await releaseJobsOfEarlierOwners(db.kysely, `compute.${host}`, ownerPrefix(host), ctx.owner, clock.now());
+      await resendDueJobs(ctx, `compute.${host}`);
+    }
     const periodicTasks = async (): Promise<void> => {
       for (const task of AGENT_PERIODIC_TASKS) await task(ctx);
     };

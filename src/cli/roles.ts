@@ -33,6 +33,7 @@ import { startConductor } from '../conductor/manager.js';
 import { ComputeAgent } from '../agent/manager.js';
 import { HostRuntime } from '../agent/host-runtime.js';
 import { SharedHostTimers } from '../agent/shared-timers.js';
+import { prepareHostStarts, type PreparedStart } from '../agent/start-batch.js';
 import { computeDriverKind, createVirtDriver, seedFaultsFromConfig } from '../virt/create.js';
 import { localGuestImageSource } from '../image/guest-image-source.js';
 import { FaultRules } from '../virt/fake/faults.js';
@@ -194,6 +195,13 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
   const images = localGuestImageSource(imageCatalog(base.conf));
   // One heartbeat and one periodic timer for all the hosts of the process.
   const timers = new SharedHostTimers(base.db.kysely, base.clock, base.log, base.conf.num('DEFAULT', 'report_interval') * 1000, base.conf.num('DEFAULT', 'periodic_interval') * 1000);
+  // Services registered and first heartbeats for all hosts at once; each host's first life uses them.
+  const prepared = await prepareHostStarts(base.db.kysely, hosts, base.clock.now());
+  const takePrepared = (host: string): PreparedStart | undefined => {
+    const p = prepared.get(host);
+    prepared.delete(host);
+    return p;
+  };
   const makeAgent = (host: string, die: () => void): ComputeAgent =>
     new ComputeAgent({
       host,
@@ -206,6 +214,7 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
       crash: crashSwitch(base.faults, host, opts.crashKillsProcess ? killProcess : die),
       extraHandlers: faultControlHandlers(base.faults),
       timers,
+      prepared: takePrepared(host),
     });
   const runtime = new HostRuntime(makeAgent, base.bus, base.log, () => timers.close());
   await runtime.serveControl(hosts);
