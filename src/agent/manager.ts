@@ -16,7 +16,7 @@ import { durableHandlers } from '../jobs/runner.js';
 import { resendDueJobs } from '../jobs/redispatcher.js';
 import { releaseJobsOfEarlierOwners } from '../db/jobs.js';
 import type { SharedHostTimers } from './shared-timers.js';
-import type { PreparedStart } from './start-batch.js';
+import { computeNodeValues, type PreparedStart } from './start-batch.js';
 
 /** What an agent is given; its context adds what it learns at start (node uuid) and its life's fences. */
 export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash'> {
@@ -69,7 +69,7 @@ export class ComputeAgent {
     const prepared = this.opts.prepared;
     const svc = prepared?.service ?? (await registerService(db.kysely, host, 'nova-compute', `compute`, clock.now()));
     this.serviceId = svc.id;
-    ctx.nodeUuid = await this.registerNode(svc.id);
+    ctx.nodeUuid = prepared?.nodeUuid ?? (await this.registerNode(svc.id));
     if (prepared === undefined) await heartbeat(db.kysely, svc.id, clock.now());
     // A host with no guest and nothing in the records has nothing to settle or resume.
     const quiet = prepared?.quiet === true && driver.listGuests().length === 0;
@@ -125,23 +125,8 @@ export class ComputeAgent {
 
   private async registerNode(serviceId: number): Promise<string> {
     const { db, clock, conf, host, driver } = this.ctx;
-    const inv = driver.inventory();
     const existing = await db.kysely.selectFrom('compute_nodes').select('uuid').where('host', '=', host).where('deleted', '=', 0).executeTakeFirst();
-    const values = {
-      service_id: serviceId,
-      host,
-      hypervisor_hostname: host,
-      hypervisor_type: inv.hypervisorType,
-      hypervisor_version: inv.hypervisorVersion,
-      host_ip: inv.hostIp,
-      cpu_info: JSON.stringify(inv.cpuInfo),
-      vcpus: inv.vcpus,
-      memory_mb: inv.memoryMb,
-      local_gb: inv.localGb,
-      cpu_allocation_ratio: conf.num('DEFAULT', 'cpu_allocation_ratio'),
-      ram_allocation_ratio: conf.num('DEFAULT', 'ram_allocation_ratio'),
-      disk_allocation_ratio: conf.num('DEFAULT', 'disk_allocation_ratio'),
-    };
+    const values = computeNodeValues(serviceId, host, driver.inventory(), conf);
     const t = dbTime(clock.now());
     if (existing) {
       await db.kysely.updateTable('compute_nodes').set({ ...values, updated_at: t }).where('uuid', '=', existing.uuid).execute();

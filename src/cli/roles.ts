@@ -35,6 +35,7 @@ import { HostRuntime } from '../agent/host-runtime.js';
 import { SharedHostTimers } from '../agent/shared-timers.js';
 import { prepareHostStarts, type PreparedStart } from '../agent/start-batch.js';
 import { computeDriverKind, createVirtDriver, seedFaultsFromConfig } from '../virt/create.js';
+import type { VirtDriver } from '../virt/driver.js';
 import { localGuestImageSource } from '../image/guest-image-source.js';
 import { FaultRules } from '../virt/fake/faults.js';
 import { faultControlHandlers } from '../agent/fault-control.js';
@@ -196,16 +197,19 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
   // One heartbeat and one periodic timer for all the hosts of the process.
   const timers = new SharedHostTimers(base.db.kysely, base.clock, base.log, base.conf.num('DEFAULT', 'report_interval') * 1000, base.conf.num('DEFAULT', 'periodic_interval') * 1000);
   // Services registered and first heartbeats for all hosts at once; each host's first life uses them.
-  const prepared = await prepareHostStarts(base.db.kysely, hosts, base.clock.now());
-  const takePrepared = (host: string): PreparedStart | undefined => {
-    const p = prepared.get(host);
-    prepared.delete(host);
-    return p;
+  const newDriver = (host: string): VirtDriver => createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images);
+  const firstDrivers = new Map(hosts.map((h) => [h, newDriver(h)]));
+  const prepared = await prepareHostStarts(base.db.kysely, base.conf, hosts, (h) => firstDrivers.get(h)!.inventory(), base.clock.now());
+  // Each host's first life gets what was prepared for it; later lives start afresh.
+  const takeFirst = <T>(m: Map<string, T>, host: string): T | undefined => {
+    const v = m.get(host);
+    m.delete(host);
+    return v;
   };
   const makeAgent = (host: string, die: () => void): ComputeAgent =>
     new ComputeAgent({
       host,
-      driver: createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images),
+      driver: takeFirst(firstDrivers, host) ?? newDriver(host),
       db: base.db,
       bus: base.bus,
       conf: base.conf,
@@ -214,7 +218,7 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
       crash: crashSwitch(base.faults, host, opts.crashKillsProcess ? killProcess : die),
       extraHandlers: faultControlHandlers(base.faults),
       timers,
-      prepared: takePrepared(host),
+      prepared: takeFirst(prepared, host),
     });
   const runtime = new HostRuntime(makeAgent, base.bus, base.log, () => timers.close());
   await runtime.serveControl(hosts);

@@ -42,6 +42,8 @@ const journalOf = (path: string): string => `${path}.journal`;
 
 /** The stored table, or null when the file does not exist yet. */
 export async function readStateFile(path: string): Promise<StoredHost | null> {
+  // Most simulated hosts have no table: checking is much cheaper than a failed open.
+  if (!existsSync(path)) return null;
   let text: string;
   try {
     text = await readFile(path, 'utf8');

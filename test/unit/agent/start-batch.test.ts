@@ -12,7 +12,9 @@ import { dbTime } from '../../../src/db/time.js';
 import { registerService } from '../../../src/db/services.js';
 import { serviceIsUp } from '../../../src/compute/service-liveness.js';
 import { prepareHostStarts } from '../../../src/agent/start-batch.js';
-import { seedInstance } from '../scheduler/seed.js';
+import { seedHost, seedInstance } from '../scheduler/seed.js';
+import { Config } from '../../../src/config/config.js';
+import type { HostInventory } from '../../../src/virt/driver.js';
 
 describe('prepareHostStarts', () => {
   let db: Db;
@@ -45,17 +47,28 @@ describe('prepareHostStarts', () => {
       .insertInto('jobs')
       .values({ topic: 'compute.with-job', method: 'x', args: '{}', request_id: null, instance_uuid: null, attempts: 0, sends: 1, available_at: t, lease_owner: null, lease_until: null, created_at: t })
       .execute();
-    const hosts = ['old', 'with-server', 'evacuated', 'with-job', 'empty'];
-    const first = await prepareHostStarts(db.kysely, hosts, now);
+    const oldNode = await seedHost(db, now, { host: 'with-node' });
+    const hosts = ['old', 'with-server', 'evacuated', 'with-job', 'empty', 'with-node'];
+    const inv: HostInventory = { vcpus: 4, memoryMb: 2048, localGb: 20, hypervisorType: 'fake', hypervisorVersion: 1000, hostIp: '192.0.2.9', cpuInfo: {} };
+    const first = await prepareHostStarts(db.kysely, new Config(), hosts, () => inv, now);
     assert.deepEqual(
       hosts.map((h) => [h, first.get(h)?.quiet]),
-      [['old', true], ['with-server', false], ['evacuated', false], ['with-job', false], ['empty', true]],
+      [['old', true], ['with-server', false], ['evacuated', false], ['with-job', false], ['empty', true], ['with-node', true]],
     );
+    // Nodes are registered for hosts without one; an existing node is its agent's to update.
+    assert.equal(first.get('with-node')?.nodeUuid, undefined);
+    const nodes = await db.kysely.selectFrom('compute_nodes').selectAll().where('deleted', '=', 0).where('host', 'in', hosts).execute();
+    assert.deepEqual(nodes.map((n) => n.host).sort(), [...hosts].sort());
+    assert.equal(nodes.find((n) => n.host === 'with-node')?.uuid, oldNode);
+    const fresh = nodes.find((n) => n.host === 'empty')!;
+    assert.equal(fresh.uuid, first.get('empty')?.nodeUuid);
+    assert.deepEqual([fresh.vcpus, fresh.memory_mb, fresh.local_gb, fresh.host_ip, fresh.hypervisor_hostname, fresh.service_id], [4, 2048, 20, '192.0.2.9', 'empty', first.get('empty')?.service.id]);
     assert.equal(first.get('old')?.service.id, earlier.id, 'an existing service is reused');
-    const again = await prepareHostStarts(db.kysely, hosts, now);
+    const again = await prepareHostStarts(db.kysely, new Config(), hosts, () => inv, now);
+    assert.ok(hosts.every((h) => again.get(h)?.nodeUuid === undefined), 'no node registered twice');
     assert.deepEqual(hosts.map((h) => again.get(h)?.service.id), hosts.map((h) => first.get(h)?.service.id), 'no service registered twice');
     const rows = await db.kysely.selectFrom('services').selectAll().where('host', 'in', hosts).execute();
     assert.equal(rows.length, hosts.length);
-    assert.ok(rows.every((r) => r.report_count === 2 && serviceIsUp(r, now, 60)), 'each heartbeated once per start');
+    assert.ok(rows.filter((r) => r.host !== 'with-node').every((r) => r.report_count === 2 && serviceIsUp(r, now, 60)), 'each heartbeated once per start');
   });
 });
