@@ -24,6 +24,9 @@ const HOLE_WAIT_MS = 10_000;
 const KEEP_ROWS = 100_000;
 const PRUNE_EVERY = 1_000;
 
+/** An order of hosts that does not depend on liveness (judged per request). */
+export type HostOrder = (a: Omit<HostState, 'serviceUp'>, b: Omit<HostState, 'serviceUp'>) => number;
+
 interface Entry {
   record: HostRecord;
   /** The state handed out, with serviceUp as last judged. */
@@ -44,8 +47,26 @@ export class HostStateCache {
   private refreshes = 0;
   private inFlight: Promise<void> | undefined;
   private queued: Promise<void> | undefined;
+  /** The entries in `order`, when one is given; replaced, never changed in place, so a request can hold on to it. */
+  private sorted: readonly Entry[] = [];
 
-  constructor(private readonly db: Db) {}
+  /**
+   * `order`: an order of hosts by what does not depend on the request (the
+   * scheduler's weight order when only free RAM varies), kept up to date
+   * change by change so a request can take hosts best first without sorting.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly order?: HostOrder,
+  ) {}
+
+  /**
+   * The states of the last hosts() call, in `order`. Taken right after
+   * hosts(), before any await, so both describe the same moment.
+   */
+  inOrder(): HostState[] {
+    return this.sorted.map((e) => e.state);
+  }
 
   /**
    * Every candidate compute node as the database has it once every change
@@ -158,6 +179,7 @@ export class HostStateCache {
   private async reloadHosts(hosts: readonly string[]): Promise<void> {
     const records = await readHostRecords(this.db, { hosts, withInstanceUuids: true, withAggregates: true });
     let membershipChanged = false;
+    const changed: Entry[] = [];
     const fresh = new Set(records.map((r) => r.state.nodeUuid));
     for (const host of hosts) {
       for (const uuid of this.byHost.get(host) ?? []) {
@@ -174,9 +196,29 @@ export class HostStateCache {
       else {
         e.record = record;
         e.state = { ...record.state, serviceUp: e.state.serviceUp };
+        changed.push(e);
       }
     }
     if (membershipChanged) this.reindex();
+    else if (this.order !== undefined && changed.length > 0) this.resort(changed);
+  }
+
+  /** Moves the changed entries to their new places in `sorted` (a new array). */
+  private resort(changed: readonly Entry[]): void {
+    const order = this.order!;
+    const moved = new Set(changed);
+    const next = this.sorted.filter((e) => !moved.has(e));
+    for (const e of changed) {
+      let lo = 0;
+      let hi = next.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (order(next[mid]!.record.state, e.record.state) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      next.splice(lo, 0, e);
+    }
+    this.sorted = next;
   }
 
   private async reloadAggregates(): Promise<void> {
@@ -211,6 +253,10 @@ export class HostStateCache {
     const all = [...this.entries.values()];
     all.sort((a, b) => cmp(a.record.state.host, b.record.state.host) || cmp(a.record.state.nodename, b.record.state.nodename));
     this.ordered = all;
+    if (this.order !== undefined) {
+      const order = this.order;
+      this.sorted = [...all].sort((a, b) => order(a.record.state, b.record.state));
+    }
     this.byHost = new Map();
     for (const e of all) {
       const list = this.byHost.get(e.record.state.host) ?? [];

@@ -21,7 +21,8 @@ import type { ImageLookup } from '../image/lookup.js';
 import { ramWeigher } from './weighers/ram.js';
 import { serverGroupSoftAffinityWeigher, serverGroupSoftAntiAffinityWeigher } from './weighers/server-group-soft-affinity.js';
 import { serverGroupOfInstance, type ServerGroupPolicy } from '../db/server-groups.js';
-import { orderByWeightLazily, type Weigher } from './weighers/weigher.js';
+import { freeRamOrder, orderByWeightLazily, type Weigher } from './weighers/weigher.js';
+import { freeOf } from './resources.js';
 
 export interface SchedulerOptions {
   /** A host's availability zone; default: its aggregates', else [DEFAULT] default_availability_zone. */
@@ -61,6 +62,8 @@ export class Scheduler {
   private readonly weighers: readonly Weigher[];
   private readonly debug: SchedulerOptions['debug'];
   private readonly cache: HostStateCache | undefined;
+  private readonly ramMultiplier: number;
+  private readonly weighsByRamAlone: boolean;
 
   constructor(
     private readonly db: Db,
@@ -72,7 +75,14 @@ export class Scheduler {
     const warn = opts.warn ?? ((m: string): void => console.warn(m));
     const images = opts.images;
     this.debug = opts.debug;
-    this.cache = opts.cacheHostState === false ? undefined : new HostStateCache(db);
+    const multipliers = ['ram_weight_multiplier', 'soft_affinity_weight_multiplier', 'soft_anti_affinity_weight_multiplier'].map((k) => conf.num('filter_scheduler', k));
+    this.ramMultiplier = multipliers[0]!;
+    // With finite multipliers, a request outside any server group is weighed by free RAM alone (the group weighers give every host 0).
+    this.weighsByRamAlone = multipliers.every((m) => Number.isFinite(m));
+    this.cache =
+      opts.cacheHostState === false
+        ? undefined
+        : new HostStateCache(db, this.weighsByRamAlone ? freeRamOrder(this.ramMultiplier, (h) => freeOf(h.inventory, h.used).memory_mb) : undefined);
     // The request's own constraints apply whatever the configured filters are.
     this.filters = [
       requestedDestinationFilter,
@@ -127,6 +137,8 @@ export class Scheduler {
       this.cache !== undefined
         ? await this.cache.hosts(this.clock.now(), effectiveServiceDownTime(this.conf))
         : await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances, withAggregates });
+    // One server outside any group: the cache keeps the hosts in weight order already.
+    const presorted = this.cache !== undefined && this.weighsByRamAlone && group === undefined && placements.length === 1 ? this.cache.inOrder() : undefined;
     const selections: Selection[] = [];
     const claimed: Array<{ consumer: string; nodeUuid: string }> = [];
     try {
@@ -141,11 +153,8 @@ export class Scheduler {
                 instanceGroup: { ...group, hosts: hosts.filter((h) => group.members.some((m) => h.instanceUuids.has(m))).map((h) => h.host) },
               };
         // Hosts best first, taken only as far as needed: the claim, then the alternates.
-        const ordered = orderByWeightLazily(
-          hosts.filter((h) => this.filters.every((f) => f.passes(h, request))),
-          this.weighers,
-          request,
-        );
+        const passes = (h: HostState): boolean => this.filters.every((f) => f.passes(h, request));
+        const ordered = presorted !== undefined ? filtered(presorted, passes) : orderByWeightLazily(hosts.filter(passes), this.weighers, request);
         // next() by hand: leaving a for…of would close the generator before the alternates are taken.
         const next = (): HostState | undefined => {
           const r = ordered.next();
@@ -187,6 +196,11 @@ export class Scheduler {
     }
     return selections;
   }
+}
+
+/** The hosts that pass, in the order given, one at a time. */
+function* filtered(hosts: readonly HostState[], passes: (h: HostState) => boolean): Generator<HostState, void, undefined> {
+  for (const h of hosts) if (passes(h)) yield h;
 }
 
 /** Which consumer claims for each instance to place. */

@@ -86,3 +86,18 @@ export function* orderByWeightLazily(hosts: readonly HostState[], weighers: read
     yield top.h;
   }
 }
+
+const byName = (a: Pick<HostState, 'host' | 'nodename'>, b: Pick<HostState, 'host' | 'nodename'>): number =>
+  (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) || (a.nodename < b.nodename ? -1 : a.nodename > b.nodename ? 1 : 0);
+
+/**
+ * orderByWeight's order when free RAM is the only weight that differs between
+ * hosts (the RAM weigher with `multiplier`, every other weigher the same for
+ * all): normalising and scaling keep the order of free RAM — reversed by a
+ * negative multiplier, flattened by zero — whichever hosts pass the filters,
+ * so it can be kept once for all requests. Ties as in orderByWeight.
+ */
+export function freeRamOrder(multiplier: number, freeRam: (h: Omit<HostState, 'serviceUp'>) => number): (a: Omit<HostState, 'serviceUp'>, b: Omit<HostState, 'serviceUp'>) => number {
+  const sign = multiplier > 0 ? 1 : multiplier < 0 ? -1 : 0;
+  return (a, b) => sign * (freeRam(b) - freeRam(a)) || a.instanceCount - b.instanceCount || byName(a, b);
+}

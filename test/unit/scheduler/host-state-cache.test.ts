@@ -97,13 +97,20 @@ for (const tdb of TWO_HANDLES) {
     });
     after(async () => close());
 
-    it('gives what a full read gives, and the same choice, after every kind of change by another process', async () => {
+    for (const [multiplier, p] of [[1, ''], [-1, 'neg-'], [0, 'zero-']] as const) {
+    it(`gives what a full read gives, and the same choice (ram_weight_multiplier ${multiplier}), after every kind of change by another process`, async () => {
       const now = (): Date => clock.now();
+      const withMultiplier = new Config();
+      withMultiplier.set('filter_scheduler', 'enabled_filters', conf.list('filter_scheduler', 'enabled_filters').join(','));
+      withMultiplier.set('filter_scheduler', 'ram_weight_multiplier', String(multiplier));
+      // Only this run's hosts count: the earlier runs' are disabled.
+      await mine.kysely.updateTable('services').set({ disabled: 1 }).execute();
       const nodes: Record<string, string> = {};
-      for (const h of ['a', 'b', 'c', 'd', 'e']) nodes[h] = await seedHost(mine, now(), { host: h, memory_mb: 8192 + h.charCodeAt(0) });
+      const h = (name: string): string => `${p}${name}`;
+      for (const name of ['a', 'b', 'c', 'd', 'e']) nodes[name] = await seedHost(mine, now(), { host: h(name), memory_mb: 8192 + name.charCodeAt(0) });
       const cache = new HostStateCache(mine);
-      const cached = new Scheduler(mine, conf, clock, { warn: () => {} });
-      const fresh = new Scheduler(mine, conf, clock, { warn: () => {}, cacheHostState: false });
+      const cached = new Scheduler(mine, withMultiplier, clock, { warn: () => {} });
+      const fresh = new Scheduler(mine, withMultiplier, clock, { warn: () => {}, cacheHostState: false });
 
       const same = async (what: string): Promise<void> => {
         const full = await loadHostStates(mine, now(), 60, { withInstanceUuids: true, withAggregates: true });
@@ -126,27 +133,28 @@ for (const tdb of TWO_HANDLES) {
       await same('a second claim');
       await release(theirs, held);
       await same('a release');
-      await seedInstance(theirs, now(), 'c');
-      await theirs.kysely.updateTable('instances').set({ host: 'b' }).where('host', '=', 'c').execute();
+      await seedInstance(theirs, now(), h('c'));
+      await theirs.kysely.updateTable('instances').set({ host: h('b') }).where('host', '=', h('c')).execute();
       await same('an instance placed, then moved');
-      await theirs.kysely.updateTable('services').set({ disabled: 1, disabled_reason: 'maintenance' }).where('host', '=', 'e').execute();
+      await theirs.kysely.updateTable('services').set({ disabled: 1, disabled_reason: 'maintenance' }).where('host', '=', h('e')).execute();
       await same('a service disabled');
-      const agg = await insertAggregate(theirs.kysely, { uuid: randomUUID(), name: 'tenants', metadata: { filter_tenant_id: 'someone-else' } }, now());
-      await addAggregateHost(theirs.kysely, agg, 'd', now());
+      const agg = await insertAggregate(theirs.kysely, { uuid: randomUUID(), name: `${p}tenants`, metadata: { filter_tenant_id: 'someone-else' } }, now());
+      await addAggregateHost(theirs.kysely, agg, h('d'), now());
       await same('an aggregate isolating a host');
-      await seedHost(theirs, now(), { host: 'f', memory_mb: 16384 });
+      await seedHost(theirs, now(), { host: h('f'), memory_mb: 16384 });
       await same('a new host');
-      await theirs.kysely.updateTable('compute_nodes').set({ ram_allocation_ratio: 0.5 }).where('host', '=', 'f').execute();
+      await theirs.kysely.updateTable('compute_nodes').set({ ram_allocation_ratio: 0.5 }).where('host', '=', h('f')).execute();
       await same('an allocation ratio changed');
       // Time passes: every service but c's stops reporting; c's heartbeat (not logged) keeps it up.
       clock.advance(90);
-      const svc = await theirs.kysely.selectFrom('services').select('id').where('host', '=', 'c').executeTakeFirstOrThrow();
+      const svc = await theirs.kysely.selectFrom('services').select('id').where('host', '=', h('c')).executeTakeFirstOrThrow();
       await heartbeat(theirs.kysely, svc.id, now());
       await same('heartbeats that stopped, and one that did not');
-      await theirs.kysely.updateTable('compute_nodes').set({ deleted: 1 }).where('host', '=', 'c').execute();
+      await theirs.kysely.updateTable('compute_nodes').set({ deleted: 1 }).where('host', '=', h('c')).execute();
       const full = await loadHostStates(mine, now(), 60, { withInstanceUuids: true, withAggregates: true });
       assert.deepEqual(plain(await cache.hosts(now(), 60)), plain(full), 'view after a node deleted');
     });
+    }
 
     it('never overbooks with two cached schedulers claiming at once', async () => {
       const ids: string[] = [];
