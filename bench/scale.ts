@@ -33,6 +33,9 @@ export interface SizeResult {
   readonly placementP50Ms: number;
   readonly placementP99Ms: number;
   readonly placementMaxMs: number;
+  /** Of the placement, the part from the request reaching the scheduler to its claim (absent in older records). */
+  readonly schedulerP50Ms?: number;
+  readonly schedulerP99Ms?: number;
   /** The placed servers, all live-migrated at once (host chosen by the scheduler) until none is MIGRATING. */
   readonly liveMigrations: { readonly requested: number; readonly completed: number; readonly seconds: number; readonly perSecond: number };
   readonly rssEndMb: number;
@@ -51,16 +54,22 @@ const quantile = (xs: readonly number[], q: number): number => {
 };
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
-/** The scheduler's `claimed` lines: instance uuid → the claim times, in order. */
-function claimsIn(output: string): Map<string, number[]> {
-  const out = new Map<string, number[]>();
+interface Claim {
+  readonly at: number;
+  /** From the request reaching the scheduler to its claim. */
+  readonly selectMs: number;
+}
+
+/** The scheduler's `claimed` lines: instance uuid → its claims, in order. */
+function claimsIn(output: string): Map<string, Claim[]> {
+  const out = new Map<string, Claim[]>();
   for (const line of output.split('\n')) {
     if (!line.includes('"msg":"claimed"')) continue;
     try {
-      const o = JSON.parse(line) as { instance?: string; claimedAt?: number };
+      const o = JSON.parse(line) as { instance?: string; claimedAt?: number; selectMs?: number };
       if (typeof o.instance !== 'string' || typeof o.claimedAt !== 'number') continue;
       const list = out.get(o.instance) ?? [];
-      list.push(o.claimedAt);
+      list.push({ at: o.claimedAt, selectMs: o.selectMs ?? NaN });
       out.set(o.instance, list);
     } catch {
       // not one of ours
@@ -69,10 +78,10 @@ function claimsIn(output: string): Map<string, number[]> {
   return out;
 }
 
-async function waitForClaim(p: MagnetarProcess, instance: string, after: number, ms = 30_000): Promise<number> {
+async function waitForClaim(p: MagnetarProcess, instance: string, after: number, ms = 30_000): Promise<Claim> {
   const end = Date.now() + ms;
   for (;;) {
-    const t = claimsIn(p.output()).get(instance)?.find((x) => x >= after);
+    const t = claimsIn(p.output()).get(instance)?.find((x) => x.at >= after);
     if (t !== undefined) return t;
     if (Date.now() > end) throw new Error(`no claim for ${instance} within ${ms} ms`);
     await sleep(2);
@@ -107,6 +116,7 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
 
     const imageRef = await client.imageId('cirros');
     const latencies: number[] = [];
+    const inScheduler: number[] = [];
     const ids: string[] = [];
     for (let i = 0; i < PLACEMENTS; i++) {
       const before = nowMs();
@@ -114,11 +124,15 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
       if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
       const id = r.body.server.id as string;
       ids.push(id);
-      latencies.push((await waitForClaim(proc, id, before)) - before);
+      const c = await waitForClaim(proc, id, before);
+      latencies.push(c.at - before);
+      inScheduler.push(c.selectMs);
     }
     const p50 = quantile(latencies, 0.5);
     const p99 = quantile(latencies, 0.99);
-    log(`  ${hosts} hosts: placement POST → claim p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms`);
+    const s50 = quantile(inScheduler, 0.5);
+    const s99 = quantile(inScheduler, 0.99);
+    log(`  ${hosts} hosts: placement POST → claim p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; in the scheduler p50 ${s50.toFixed(2)} ms, p99 ${s99.toFixed(2)} ms`);
 
     await waitNoneIn(client, 'demo', ['BUILD'], 120_000);
     const active = (await listAllServers(client, 'admin', '&all_tenants=1')).filter((s) => s.status === 'ACTIVE').map((s) => s.id as string);
@@ -145,6 +159,8 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
       placementP50Ms: round(p50, 2),
       placementP99Ms: round(p99, 2),
       placementMaxMs: round(Math.max(...latencies), 2),
+      schedulerP50Ms: round(s50, 2),
+      schedulerP99Ms: round(s99, 2),
       liveMigrations: { requested: active.length, completed, seconds: round(seconds, 2), perSecond: round(completed / seconds, 1) },
       rssEndMb: round(mem.rssMb, 0),
       peakRssMb: round(mem.peakRssMb, 0),

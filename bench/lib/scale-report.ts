@@ -27,16 +27,17 @@ const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite(a / b)
 function sizesTable(r: Recorded): string {
   const row = (s: SizeResult): string =>
     `| ${s.hosts.toLocaleString('en')} | ${s.readyMs} ms | ${s.rssReadyMb} MB | ${s.idleCpuPercent} % | ${s.placementP50Ms} ms | ${s.placementP99Ms} ms | ` +
+    `${s.schedulerP50Ms !== undefined ? `${s.schedulerP50Ms} / ${s.schedulerP99Ms} ms` : 'n/a'} | ` +
     `${s.liveMigrations.perSecond}/s (${s.liveMigrations.completed}/${s.liveMigrations.requested} in ${s.liveMigrations.seconds} s) | ${s.peakRssMb} MB |`;
   const growth = r.result.growth
     .map(
       (g) =>
-        `| ${g.from.toLocaleString('en')} → ${g.to.toLocaleString('en')} (hosts ×${g.hostsRatio}) | ×${g.readyMs} | ×${g.rssReadyMb} | ×${g.idleCpuPercent} | ×${g.placementP50Ms} | ×${g.placementP99Ms} | ×${g.liveMigrationsPerSecond} | |`,
+        `| ${g.from.toLocaleString('en')} → ${g.to.toLocaleString('en')} (hosts ×${g.hostsRatio}) | ×${g.readyMs} | ×${g.rssReadyMb} | ×${g.idleCpuPercent} | ×${g.placementP50Ms} | ×${g.placementP99Ms} | | ×${g.liveMigrationsPerSecond} | |`,
     )
     .join('\n');
   return (
     `${stamp(r)}\n\n` +
-    '| hosts | ready | RSS at ready | idle CPU (one core) | placement p50 | placement p99 | live migrations | peak RSS |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n' +
+    '| hosts | ready | RSS at ready | idle CPU (one core) | placement p50 | placement p99 | of it in the scheduler, p50 / p99 | live migrations | peak RSS |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' +
     `${r.result.sizes.map(row).join('\n')}\n${growth}\n`
   );
 }
@@ -97,7 +98,7 @@ export function renderScale(dir: string): string {
     'One `magnetar serve` (SQLite, in-process bus) per size, zero simulated delays. **Ready**: spawn → token issued and `GET /v2.1` = 200. ' +
     '**Idle CPU**: the process\'s CPU time over one heartbeat period (10 s) after start-up settled, as a share of one core. ' +
     '**Placement**: 100 servers booted one at a time; from just before the client\'s `POST /servers` to the scheduler\'s claim ' +
-    '(its `claimed` debug line carries its wall-clock time). **Live migrations**: those servers all live-migrated at once, the scheduler choosing, ' +
+    '(its `claimed` debug line carries its wall-clock time, and the time since the request reached the scheduler: the part "in the scheduler"). **Live migrations**: those servers all live-migrated at once, the scheduler choosing, ' +
     'until none is MIGRATING. Growth rows: the bigger size ÷ the smaller.\n\n';
   if (after) md += `## Now\n\n${sizesTable(after)}\n${aims(after)}\n`;
   if (before) md += `## Before (commit \`${before.commit}\`)\n\n${sizesTable(before)}\n`;

@@ -33,7 +33,8 @@ export interface SchedulerOptions {
   readonly warn?: (message: string) => void;
   /**
    * Debug events (a claim made, with its wall-clock time in fractional
-   * milliseconds), so POST → claim can be timed from outside; default none.
+   * milliseconds and the time since the request reached the scheduler), so
+   * POST → claim can be timed from outside; default none.
    */
   readonly debug?: (fields: Record<string, unknown>, message: string) => void;
   /**
@@ -125,6 +126,7 @@ export class Scheduler {
    * the others are released and NoValidHost is thrown.
    */
   async selectDestinations(spec: RequestSpec, opts: SelectOptions = {}): Promise<Selection[]> {
+    const started = performance.now();
     const placements = consumersOf(spec, opts.claimFor);
     const want = resourcesOf(spec.flavor);
     const maxAlternates = Math.max(0, this.conf.num('scheduler', 'max_attempts') - 1);
@@ -168,7 +170,8 @@ export class Scheduler {
           }
         }
         if (chosen === undefined) throw new NoValidHost(NOT_ENOUGH_HOSTS);
-        this.debug?.({ consumer, instance: instanceUuid, host: chosen.host, claimedAt: performance.timeOrigin + performance.now() }, 'claimed');
+        const claimedAt = performance.now();
+        this.debug?.({ consumer, instance: instanceUuid, host: chosen.host, claimedAt: performance.timeOrigin + claimedAt, selectMs: claimedAt - started }, 'claimed');
         claimed.push({ consumer, nodeUuid: chosen.nodeUuid });
         const picked = chosen;
         // Every host before the chosen one was full; the alternates are the ones after it.
