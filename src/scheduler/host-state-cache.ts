@@ -23,6 +23,8 @@ const HOLE_WAIT_MS = 10_000;
 /** The log keeps this many rows behind the newest one read; older ones are deleted now and then. */
 const KEEP_ROWS = 100_000;
 const PRUNE_EVERY = 1_000;
+/** Changes applied again after a full read on PostgreSQL (see loadAll). */
+const REREAD_AFTER_FULL_LOAD = 1_000;
 
 /** An order of hosts that does not depend on liveness (judged per request). */
 export type HostOrder = (a: Omit<HostState, 'serviceUp'>, b: Omit<HostState, 'serviceUp'>) => number;
@@ -167,7 +169,9 @@ export class HostStateCache {
     // The log's position first: a change logged while the hosts are read is then applied again, never missed.
     const last = await this.db.kysely.selectFrom('host_state_changes').select((eb) => eb.fn.max<number | string>('id').as('last')).executeTakeFirst();
     const records = await readHostRecords(this.db, { withInstanceUuids: true, withAggregates: true });
-    this.watermark = Number(last?.last ?? 0);
+    // On PostgreSQL a change with a lower id may still have been uncommitted when the hosts were read: take the last
+    // few again (applying a change twice only re-reads its host).
+    this.watermark = Math.max(0, Number(last?.last ?? 0) - (this.db.dialect === 'postgres' ? REREAD_AFTER_FULL_LOAD : 0));
     this.applied.clear();
     this.holes.clear();
     this.entries = new Map();
