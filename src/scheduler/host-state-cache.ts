@@ -77,14 +77,25 @@ export class HostStateCache {
   async hosts(now: Date, serviceDownTime: number): Promise<HostState[]> {
     await this.refresh();
     const nowMs = now.getTime();
-    // Services that look down may have reported since they were read.
-    const stale = this.ordered.filter((e) => !serviceUpAt(e.record, nowMs, serviceDownTime) && !e.record.forcedDown);
-    if (stale.length > 0) await this.rereadServices(stale);
-    return this.ordered.map((e) => {
+    const judge = (e: Entry): HostState => {
       const up = serviceUpAt(e.record, nowMs, serviceDownTime);
       if (e.state.serviceUp !== up) e.state = { ...e.state, serviceUp: up };
       return e.state;
-    });
+    };
+    const entries = this.ordered;
+    const states = new Array<HostState>(entries.length);
+    // Services that look down may have reported since they were read: judged again once re-read.
+    const stale: number[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      states[i] = judge(e);
+      if (!states[i]!.serviceUp && !e.record.forcedDown) stale.push(i);
+    }
+    if (stale.length === 0) return states;
+    await this.rereadServices(stale.map((i) => entries[i]!));
+    for (const i of stale) states[i] = judge(entries[i]!);
+    // Judging again updated the entries; the states in `order` follow them (see inOrder).
+    return states;
   }
 
   /** Forgets everything: the next request reads every host again. */
@@ -210,8 +221,11 @@ export class HostStateCache {
   /** Moves the changed entries to their new places in `sorted` (a new array). */
   private resort(changed: readonly Entry[]): void {
     const order = this.order!;
-    const moved = new Set(changed);
-    const next = this.sorted.filter((e) => !moved.has(e));
+    const next = [...this.sorted];
+    for (const e of changed) {
+      const at = next.indexOf(e);
+      if (at >= 0) next.splice(at, 1);
+    }
     for (const e of changed) {
       let lo = 0;
       let hi = next.length;
