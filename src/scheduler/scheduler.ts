@@ -187,11 +187,13 @@ export class Scheduler {
           alternates: alternates.map((h) => ({ host: h.host, nodename: h.nodename, nodeUuid: h.nodeUuid })),
         });
         // The next instance of this request sees what this one took.
-        hosts = hosts.map((h) =>
-          h === picked
-            ? { ...h, used: addResources(h.used, want), instanceCount: h.instanceCount + 1, instanceUuids: new Set([...h.instanceUuids, instanceUuid]) }
-            : h,
-        );
+        if (selections.length < placements.length) {
+          hosts = hosts.map((h) =>
+            h === picked
+              ? { ...h, used: addResources(h.used, want), instanceCount: h.instanceCount + 1, instanceUuids: new Set([...h.instanceUuids, instanceUuid]) }
+              : h,
+          );
+        }
       }
     } catch (err) {
       for (const c of claimed) await release(this.db, c.consumer, c.nodeUuid);
