@@ -51,6 +51,11 @@ export class HostStateCache {
   private queued: Promise<void> | undefined;
   /** The entries in `order`, when one is given; replaced, never changed in place, so a request can hold on to it. */
   private sorted: readonly Entry[] = [];
+  /**
+   * The last judgement, handed out again while no change was applied and no
+   * service's last report has grown older than service_down_time since.
+   */
+  private memo: { states: HostState[]; inOrder: HostState[] | undefined; nowMs: number; validUntilMs: number; downTime: number } | undefined;
 
   /**
    * `order`: an order of hosts by what does not depend on the request (the
@@ -67,6 +72,7 @@ export class HostStateCache {
    * hosts(), before any await, so both describe the same moment.
    */
   inOrder(): HostState[] {
+    if (this.memo !== undefined) return (this.memo.inOrder ??= this.sorted.map((e) => e.state));
     return this.sorted.map((e) => e.state);
   }
 
@@ -77,6 +83,9 @@ export class HostStateCache {
   async hosts(now: Date, serviceDownTime: number): Promise<HostState[]> {
     await this.refresh();
     const nowMs = now.getTime();
+    const m = this.memo;
+    if (m !== undefined && m.downTime === serviceDownTime && nowMs >= m.nowMs && nowMs < m.validUntilMs) return m.states;
+    this.memo = undefined;
     const judge = (e: Entry): HostState => {
       const up = serviceUpAt(e.record, nowMs, serviceDownTime);
       if (e.state.serviceUp !== up) e.state = { ...e.state, serviceUp: up };
@@ -91,7 +100,13 @@ export class HostStateCache {
       states[i] = judge(e);
       if (!states[i]!.serviceUp && !e.record.forcedDown) stale.push(i);
     }
-    if (stale.length === 0) return states;
+    if (stale.length === 0) {
+      // Every service not forced down is up, and stays up at least until its last report is service_down_time old.
+      let validUntilMs = Infinity;
+      for (const e of entries) if (!e.record.forcedDown) validUntilMs = Math.min(validUntilMs, e.record.lastSeenMs + serviceDownTime * 1000 - 1);
+      this.memo = { states, inOrder: undefined, nowMs, validUntilMs, downTime: serviceDownTime };
+      return states;
+    }
     await this.rereadServices(stale.map((i) => entries[i]!));
     for (const i of stale) states[i] = judge(entries[i]!);
     // Judging again updated the entries; the states in `order` follow them (see inOrder).
@@ -149,6 +164,7 @@ export class HostStateCache {
     // A hole at the start the log no longer holds (pruned by another reader) cannot be waited for: read everything.
     if (this.holes.has(this.watermark + 1) && rows.length > 0 && (await this.pruned())) return this.loadAll();
     this.advanceWatermark(nowMs);
+    if (hosts.size > 0 || aggregates) this.memo = undefined;
     if (hosts.size > 0) await this.reloadHosts([...hosts]);
     if (aggregates) await this.reloadAggregates();
     if (++this.refreshes % PRUNE_EVERY === 0) await this.prune();
@@ -185,6 +201,7 @@ export class HostStateCache {
     this.watermark = Math.max(0, Number(last?.last ?? 0) - (this.db.dialect === 'postgres' ? REREAD_AFTER_FULL_LOAD : 0));
     this.applied.clear();
     this.holes.clear();
+    this.memo = undefined;
     this.entries = new Map();
     for (const record of records) this.entries.set(record.state.nodeUuid, { record, state: { ...record.state, serviceUp: false } });
     this.reindex();
