@@ -91,14 +91,18 @@ async function waitForClaim(p: MagnetarProcess, instance: string, after: number,
 async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeResult> {
   const names = Array.from({ length: hosts }, (_, i) => `compute${i + 1}`);
   const t0 = performance.now();
+  // The claims are logged at debug level; the server otherwise logs at the level the other benchmarks use.
+  const level = process.env['MAGNETAR_LOG_LEVEL'];
+  process.env['MAGNETAR_LOG_LEVEL'] = 'debug';
   const proc = await spawnMagnetar([
     `magnetar.compute_hosts=${names.join(',')}`,
-    'DEFAULT.debug=true',
     ...ZERO_DELAYS,
     'quota.instances=-1',
     'quota.cores=-1',
     'quota.ram=-1',
   ]);
+  if (level === undefined) delete process.env['MAGNETAR_LOG_LEVEL'];
+  else process.env['MAGNETAR_LOG_LEVEL'] = level;
   try {
     const client = new ComputeClient(proc.identityUrl, proc.computeUrl, proc.imageUrl);
     await waitReady(client, 120_000);
