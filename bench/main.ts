@@ -1,7 +1,7 @@
 // `npm run bench`: runs the benchmarks, writes bench/results/<name>.json and
 // regenerates bench/RESULTS.md from every recorded result. Arguments pick a
-// subset: ready, read, admin, scale (default: all). The scale section writes
-// bench/SCALE.md (BENCH_SCALE_RECORD=scale-before records it as the
+// subset: ready, read, admin, qemu, scale (default: all). The scale section
+// writes bench/SCALE.md (BENCH_SCALE_RECORD=scale-before records it as the
 // baseline its ratios compare with). Not a test.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { benchReady } from './ready.js';
 import { benchRead } from './read.js';
 import { benchAdminActions, type Yardstick } from './admin-actions.js';
+import { benchRealGuests } from './real-guests.js';
 import { startCloudAtSize, type CloudAtSize } from './lib/cloud-at-size.js';
 import { runMeasuredLoad, withPlainServer } from './lib/load.js';
 import { REPO, RESULTS_DIR, RESULTS_MD } from './lib/paths.js';
@@ -73,6 +74,19 @@ async function main(): Promise<void> {
     log('== ready time (magnetar serve vs a plain node:http process)');
     markStart();
     record('ready', await benchReady(log));
+  }
+
+  if (want('qemu')) {
+    log('== real guests: boot and live migration on the qemu driver vs bare QEMU');
+    markStart();
+    try {
+      record('real-guests', await benchRealGuests(log));
+    } catch (e) {
+      const note = `the real-guest benchmark failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
+      log(`  ${note}`);
+      record('real-guests', { available: false, note });
+      process.exitCode = 1;
+    }
   }
 
   if (want('read') || want('admin')) {

@@ -46,7 +46,9 @@ for p in $packages; do
 done
 
 . "$root/scripts/lib/serve-for-clients.sh"
-serve_for_clients "${MAGNETAR_GOPHERCLOUD_NO_BUILD:-}"
+# gophercloud polls once a second and waits to see REBOOT and REBUILD:
+# reboots and (re)builds here take as long as a small real guest's would.
+serve_for_clients "${MAGNETAR_GOPHERCLOUD_NO_BUILD:-}" --set fake.power_delay=2.5 --set fake.spawn_delay=2.5
 
 $py "$here/env.py" "$work" >"$work/env.sh" || exit 1
 . "$work/env.sh"

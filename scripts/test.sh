@@ -11,6 +11,7 @@ fi
 sh scripts/ensure-services.sh || exit 1
 sh scripts/install-clients.sh || exit 1
 sh scripts/install-qemu.sh || exit 1
+sh scripts/install-chromium.sh || exit 1
 rm -rf dist
 npx tsc -p tsconfig.json || exit 1
 

@@ -71,11 +71,11 @@ export interface MagnetarProcess {
 
 /**
  * Starts `node dist/src/cli/main.js serve` on free ports with a fresh data
- * directory and the given `section.name=value` overrides. Returns at once;
+ * directory (or the one given) and the given `section.name=value` overrides. Returns at once;
  * readiness is the caller's to poll.
  */
-export async function spawnMagnetar(sets: readonly string[] = []): Promise<MagnetarProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-bench-'));
+export async function spawnMagnetar(sets: readonly string[] = [], opts: { dataDir?: string } = {}): Promise<MagnetarProcess> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'magnetar-bench-'));
   const [identityPort, computePort, imagePort] = [await freePort(), await freePort(), await freePort()];
   // BENCH_PROFILE_DIR=<dir>: the server writes a V8 CPU profile there when it stops.
   const profileDir = process.env['BENCH_PROFILE_DIR'];
@@ -91,10 +91,16 @@ export async function spawnMagnetar(sets: readonly string[] = []): Promise<Magne
     `magnetar.compute_port=${computePort}`,
     '--set',
     `magnetar.image_port=${imagePort}`,
+    '--set',
+    'magnetar.network_port=0',
+    '--set',
+    'magnetar.console_port=-1',
     ...sets.flatMap((s) => ['--set', s]),
   ];
   const env = { ...process.env };
   delete env['MAGNETAR_CONFIG'];
+  // Measured as before INFO became the default: a log line per request would weigh on the figures.
+  env['MAGNETAR_LOG_LEVEL'] ??= 'warn';
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { ReadyResult } from '../ready.js';
 import type { ReadResult } from '../read.js';
 import type { AdminActionsResult, PhaseResult } from '../admin-actions.js';
+import { median as med } from './stats.js';
+import type { RealGuestsResult, RealGuestsUnavailable } from '../real-guests.js';
 
 interface Recorded<T> {
   readonly benchmark: string;
@@ -131,16 +133,47 @@ function adminSection(r: Recorded<AdminActionsResult | Unavailable> | null): str
   );
 }
 
+const runs = (xs: readonly number[]): string => xs.join(', ');
+
+function realGuestsSection(r: Recorded<RealGuestsResult | RealGuestsUnavailable> | null): string {
+  const head = '## 4. Real guests (qemu driver)\n\n';
+  if (!r) return `${head}Not recorded yet.\n`;
+  const x = r.result;
+  if (!x.available) return `${head}${stamp(r)}\n\nNot measured: ${x.note}.\n`;
+  const row = (what: string, m: readonly number[], b: readonly number[], q: number): string =>
+    `| ${what} | **${med(m)}** | ${runs(m)} | ${med(b)} | ${runs(b)} | **${q}** |`;
+  const mm = x.magnetar.migration;
+  const bm = x.bare.migration;
+  return (
+    head +
+    `${stamp(r)}\n\n` +
+    `The tiny guest (\`magnetar image build-tiny\`), ${x.memoryMb} MB, 1 vCPU, \`virt_type\` ${x.virtType}, two qemu hosts of one \`magnetar serve\` on this machine. ` +
+    'Magnetar: boot = `POST /servers` → the line in `os-getConsoleOutput` (polled every 50 ms; the first boot also copies the image into the host\'s `_base` cache); ' +
+    'live migration = `os-migrateLive` (`block_migration: auto`, a block migration as the instances paths are separate) → the server ACTIVE on the other host with no task, ' +
+    'plus QEMU\'s own total time and downtime of the transfer as the agent logs them. ' +
+    'Bare QEMU (the physical limit, same run): the same command line, kernel, ramdisk and base image started directly (boot = start → the line in the console file), and the same block migration driven over bare QMP ' +
+    '(the destination QEMU started with `-incoming`, its disk exported with `nbd-server-add`, `drive-mirror` of the source\'s own layer until ready, `migrate`, mirror completed; wall = destination start → guest running there).\n\n' +
+    '| measure | Magnetar median ms | runs | bare QEMU median ms | runs | ratio |\n|---|---:|---|---:|---|---:|\n' +
+    `${row('boot → first console line', x.magnetar.boot.firstLineMs, x.bare.boot.firstLineMs, x.ratios.bootFirstLine)}\n` +
+    `${row('boot → init\'s banner (userspace up)', x.magnetar.boot.bannerMs, x.bare.boot.bannerMs, x.ratios.bootBanner)}\n` +
+    `${row('live migration, wall', mm.wallMs, bm.wallMs, x.ratios.migrationWall)}\n` +
+    `${row('live migration, QEMU total time', mm.totalTimeMs, bm.totalTimeMs, x.ratios.migrationTotalTime)}\n` +
+    `${row('live migration, QEMU downtime', mm.downtimeMs, bm.downtimeMs, x.ratios.migrationDowntime)}\n\n` +
+    'Ratio = Magnetar median ÷ bare median (1 = no overhead). Without QEMU this section is skipped with the reason.\n'
+  );
+}
+
 export function renderResults(dir: string): string {
   return [
     '# Magnetar benchmarks\n',
     'Recorded by `npm run bench` (`scripts/bench.sh`: installs if needed, builds with tsc into a private directory, runs `dist/bench/main.js` from it; ' +
-      '`npm run bench -- ready|read|admin` runs a subset). Raw figures are in `bench/results/*.json`. ' +
+      '`npm run bench -- ready|read|admin|qemu` runs a subset). Raw figures are in `bench/results/*.json`. ' +
       'The machine these run on is shared and noisy, so every figure stands next to a baseline measured in the same run ' +
       'on the same machine; the ratio is the number to compare between runs. The server under test, the baseline server and ' +
       'the load generator are separate processes.\n',
     readySection(load<ReadyResult>(dir, 'ready')),
     readSection(load<ReadResult | Unavailable>(dir, 'read')),
     adminSection(load<AdminActionsResult | Unavailable>(dir, 'admin-actions')),
+    realGuestsSection(load<RealGuestsResult | RealGuestsUnavailable>(dir, 'real-guests')),
   ].join('\n');
 }

@@ -12,10 +12,35 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import configure  # noqa: E402  (shares the port choice and the seeded image look-up)
 
 
+# The flavors gophercloud's own CI creates on its devstack (script/stackenv):
+# with ephemeral disk, which its boot-from-ephemeral test needs (Nova refuses
+# ephemeral disks beyond the flavor's, and the default flavors have none).
+ACCTEST_FLAVORS = [
+    {'name': 'm1.acctest', 'id': '99', 'ram': 512, 'disk': 10, 'vcpus': 1, 'OS-FLV-EXT-DATA:ephemeral': 10},
+    {'name': 'm1.resize', 'id': '98', 'ram': 512, 'disk': 11, 'vcpus': 1, 'OS-FLV-EXT-DATA:ephemeral': 10},
+]
+
+
+def ensure_flavors(ports):
+    identity = f"http://127.0.0.1:{ports['identity']}/v3"
+    auth = {'auth': {'identity': {'methods': ['password'], 'password': {'user': {
+        'name': 'admin', 'domain': {'id': 'default'}, 'password': configure.ADMIN_PASSWORD}}},
+        'scope': {'project': {'name': 'admin', 'domain': {'id': 'default'}}}}}
+    headers, _ = configure.http_json(f'{identity}/auth/tokens', auth)
+    token = {'X-Auth-Token': headers['X-Subject-Token']}
+    compute = f"http://127.0.0.1:{ports['compute']}/v2.1"
+    for flavor in ACCTEST_FLAVORS:
+        try:
+            configure.http_json(f"{compute}/flavors/{flavor['id']}", headers=token)
+        except configure.urllib.error.HTTPError:
+            configure.http_json(f'{compute}/flavors', {'flavor': flavor}, headers=token)
+
+
 def main(workdir):
     with open(os.path.join(workdir, 'ports.json')) as f:
         ports = configure.json.load(f)
     image, _ = configure.seeded_images(ports)
+    ensure_flavors(ports)
     env = {
         'OS_AUTH_URL': f"http://127.0.0.1:{ports['identity']}/v3",
         'OS_USERNAME': 'admin',
@@ -24,10 +49,9 @@ def main(workdir):
         'OS_DOMAIN_ID': 'default',
         'OS_REGION_NAME': 'RegionOne',
         'OS_IMAGE_ID': image,
-        'OS_FLAVOR_ID': '1',
-        'OS_FLAVOR_ID_RESIZE': '2',
-        # Required by the helpers even where unused; only the floating IP
-        # tests (nova-network only, skipped without OS_NOVANET) read them.
+        'OS_FLAVOR_ID': ACCTEST_FLAVORS[0]['id'],
+        'OS_FLAVOR_ID_RESIZE': ACCTEST_FLAVORS[1]['id'],
+        # The floating IP pool (an external network) and the network servers boot on.
         'OS_POOL_NAME': 'public',
         'OS_EXTGW_ID': 'none',
         'OS_NETWORK_NAME': 'private',

@@ -4,7 +4,8 @@
 # scripts/tempest/configure.py into $work — and waits until it is ready.
 # Needs $root, $work and $py; sets $magnetar_pid and stops it on exit.
 
-# $1: "1" to run the repository's dist/ as is instead of a private build.
+# $1: "1" to run the repository's dist/ as is instead of a private build;
+# further arguments go to `magnetar serve` (e.g. --set section.option=value).
 serve_for_clients() {
   # A private build: other runs (scripts/test.sh) delete and rebuild dist/ at will.
   local main="$root/dist/src/cli/main.js"
@@ -21,7 +22,8 @@ serve_for_clients() {
   [ -f "$main" ] || { echo "$main missing: build failed" >&2; exit 1; }
 
   $py "$root/scripts/tempest/configure.py" magnetar "$work" >/dev/null || exit 1
-  node "$main" serve --config "$work/magnetar.conf" >"$work/magnetar.log" 2>&1 &
+  shift
+  node "$main" serve --config "$work/magnetar.conf" "$@" >"$work/magnetar.log" 2>&1 &
   magnetar_pid=$!
   trap 'kill "$magnetar_pid" 2>/dev/null && wait "$magnetar_pid" 2>/dev/null' EXIT
   trap 'exit 130' INT TERM

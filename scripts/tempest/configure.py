@@ -59,6 +59,8 @@ identity_port = {ports['identity']}
 compute_port = {ports['compute']}
 image_port = {ports['image']}
 network_port = {ports['network']}
+# The operator console is not used by the client suites.
+console_port = -1
 compute_hosts = compute1,compute2,compute3
 
 [filter_scheduler]
@@ -103,10 +105,25 @@ def seeded_images(ports):
     return images[0]['id'], images[1]['id']
 
 
+def network_facts(ports):
+    """The public network's id and the network service's extension aliases, as an admin sees them."""
+    identity = f"http://127.0.0.1:{ports['identity']}/v3"
+    auth = {'auth': {'identity': {'methods': ['password'], 'password': {'user': {
+        'name': 'admin', 'domain': {'id': 'default'}, 'password': ADMIN_PASSWORD}}},
+        'scope': {'project': {'name': 'admin', 'domain': {'id': 'default'}}}}}
+    headers, _ = http_json(f'{identity}/auth/tokens', auth)
+    token = {'X-Auth-Token': headers['X-Subject-Token']}
+    network = f"http://127.0.0.1:{ports['network']}/v2.0"
+    _, nets = http_json(f'{network}/networks?name=public', headers=token)
+    _, exts = http_json(f'{network}/extensions', headers=token)
+    return nets['networks'][0]['id'], ','.join(sorted(e['alias'] for e in exts['extensions']))
+
+
 def write_tempest(workdir):
     with open(os.path.join(workdir, 'ports.json')) as f:
         ports = json.load(f)
     image, image_alt = seeded_images(ports)
+    public_network, network_extensions = network_facts(ports)
     ws = os.path.join(workdir, 'workspace')
     conf = f"""[DEFAULT]
 debug = true
@@ -122,7 +139,9 @@ admin_password = {ADMIN_PASSWORD}
 admin_project_name = admin
 admin_domain_name = Default
 default_credentials_domain_name = Default
-create_isolated_networks = false
+# Each test project gets a network, a subnet and a router to the public
+# network, made through the network service, as on a devstack.
+create_isolated_networks = true
 
 [identity]
 uri_v3 = http://127.0.0.1:{ports['identity']}/v3
@@ -174,15 +193,16 @@ shelve = true
 # (below 2.57) are kept with the server.
 rescue = true
 personality = true
-# Outside Magnetar's scope (no remote consoles, volumes or
-# networking of its own; shelve_migrate gates only a scenario that needs
-# networking).
+# os-interface attaches and detaches the network service's ports.
+interface_attach = true
+# Outside Magnetar's scope: no console proxy (the console URLs are made,
+# nothing answers on them), no volumes, no guest networking (shelve_migrate
+# gates a scenario that logs into the guest).
 vnc_console = false
 spice_console = false
 serial_console = false
 change_password = false
 shelve_migrate = false
-interface_attach = false
 metadata_service = false
 config_drive = false
 attach_encrypted_volume = false
@@ -205,16 +225,24 @@ import_image = false
 [service_available]
 nova = true
 glance = true
-neutron = false
+neutron = true
 cinder = false
 swift = false
 heat = false
 horizon = false
 
+[network]
+public_network_id = {public_network}
+floating_network_name = public
+project_network_cidr = 10.100.0.0/16
+project_network_mask_bits = 28
+# Guests are simulated: nothing answers on their addresses.
+project_networks_reachable = false
+
 [network-feature-enabled]
-# No Neutron: no extensions, so trunk/port tests skip themselves (Tempest
-# assumes a network service exists whatever [service_available] says).
-api_extensions =
+# What the network service lists in /v2.0/extensions.
+api_extensions = {network_extensions}
+ipv6 = false
 
 [validation]
 run_validation = false

@@ -20,7 +20,7 @@ export async function autoConfirmResizes(ctx: AgentContext): Promise<void> {
   const now = ctx.clock.now();
   const due = await unconfirmedMigrations(ctx.db, ctx.host, new Date(now.getTime() - window * 1000));
   if (due.length === 0) return;
-  const svc = new ComputeService(ctx.db, ctx.conf, ctx.bus, ctx.clock, ctx.log);
+  const svc = new ComputeService(ctx.db, ctx.conf, ctx.bus, ctx.clock, ctx.log, undefined, ctx.notifier);
   for (const m of due) {
     const fail = async (reason: string): Promise<void> => {
       ctx.log.warn({ migration: m.id, instance: m.instance_uuid, reason }, 'setting unconfirmable migration to error');

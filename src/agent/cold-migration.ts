@@ -14,11 +14,13 @@
 // A step whose server was reset or deleted underneath it undoes what it did
 // on its own host and gives the move up.
 import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
+import { bindPortsToHost, portsEnvOf } from '../compute/neutron/server-ports.js';
 import type { Handlers, JobHandle, Json, MessageArgs } from '../rpc/bus.js';
 import type { LiveMigrateData } from '../virt/driver.js';
 import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
 import type { AgentContext } from './context.js';
-import { guestSpec, hostEvent } from './context.js';
+import { guestSpec, hostEvent, notifyFromHost } from './context.js';
+import { flavorPayload } from '../notifications/instance-payload.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
@@ -67,6 +69,7 @@ async function giveUpOnSource(tx: Tx, m: MigrationRow, serverAlive: boolean, now
 
 export function coldMigrationHandlers(ctx: AgentContext): Handlers {
   const db = ctx.db.kysely;
+  const ports = portsEnvOf(ctx);
 
   /** Puts the source guest back as the server had it (after its disk was sent, or a failed send). */
   const restoreSourceGuest = async (inst: InstanceRow): Promise<void> => {
@@ -141,6 +144,8 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       const inst = await getInstance(db, s.instanceUuid);
       // Reset or deleted while the move waited: nothing has happened to the guest yet.
       if (!inst || inst.task_state !== TaskState.RESIZE_PREP) return endOnSource(m, inst, mctx.job);
+      const prepNote = { kind: 'resize_prep', override: { new_flavor: flavorPayload(flavor) as unknown as Json } } as const;
+      await notifyFromHost(ctx, 'instance.resize_prep.start', s.instanceUuid, mctx.requestId, prepNote);
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'prep_resize', async () => {
           // Moves placed at the same time may have broken the group's policy.
@@ -157,6 +162,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
             { afterCommit: () => ctx.crash.at('compute.prep_resize.after_commit', inst.uuid) },
           );
         });
+        await notifyFromHost(ctx, 'instance.resize_prep.end', s.instanceUuid, mctx.requestId, prepNote);
       } catch (err) {
         if (err instanceof Error && err.name === 'CrashPointReached') throw err;
         // Nothing has happened to the guest yet: the server keeps its state.
@@ -178,6 +184,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       }
       // What the destination needs to fetch the disk (the driver's answer; repeatable).
       let migrateData: Json | undefined;
+      await notifyFromHost(ctx, 'instance.resize.start', s.instanceUuid, mctx.requestId);
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'resize_instance', async () => {
           if (m.status === 'pre-migrating') {
@@ -221,6 +228,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
         if (!(err instanceof Error) || err.message !== 'reset') throw err;
         return false;
       });
+      if (handed) await notifyFromHost(ctx, 'instance.resize.end', s.instanceUuid, mctx.requestId);
       if (!handed) {
         // Reset or deleted while the disk was sent: the guest comes back up here.
         const now = await getInstance(db, s.instanceUuid);
@@ -249,12 +257,15 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       const flavor = m.old_instance_type_id !== m.new_instance_type_id ? flavorFrom(inst.new_flavor, oldFlavor) : oldFlavor;
       // A stopped server is moved, not started: it stays off (and still VERIFY_RESIZE).
       const powerOn = inst.vm_state !== VmState.STOPPED;
+      await notifyFromHost(ctx, 'instance.resize_finish.start', s.instanceUuid, mctx.requestId);
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'finish_resize', async () => {
           const ok = await updateInstance(db, inst.uuid, { task_state: TaskState.RESIZE_FINISH }, ctx.clock.now(), {
             taskState: [TaskState.RESIZE_MIGRATED, TaskState.RESIZE_FINISH],
           });
           if (!ok) throw new Error(`Instance ${inst.uuid} was reset while it was being moved`);
+          // As Nova's migrate_instance_finish: the ports follow the server here before its guest plugs them.
+          await bindPortsToHost(ports, inst, ctx.host);
           const data = args['migrate_data'];
           await ctx.driver.finishMigration(guestSpec(inst, flavor), powerOn, data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as LiveMigrateData) : undefined);
         });
@@ -286,6 +297,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
         if (err instanceof Error && err.message === 'reset') return false;
         throw err;
       });
+      if (done) await notifyFromHost(ctx, 'instance.resize_finish.end', s.instanceUuid, mctx.requestId);
       if (!done) await sendBackToSource(m, (await getInstance(db, inst.uuid)) ?? inst, mctx.job, new Error(`Instance ${inst.uuid} was reset while it was being moved`), mctx.requestId);
     },
 
@@ -296,6 +308,8 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       if (!inst || inst.host !== ctx.host || inst.task_state !== TaskState.RESIZE_REVERTING) return;
       const powerOn = args['previous_vm_state'] !== VmState.STOPPED;
       let power: number = powerOn ? POWER_STATE.RUNNING : POWER_STATE.SHUTDOWN;
+      // The ports come back with the old guest, if the destination had taken them.
+      await bindPortsToHost(ports, inst, ctx.host).catch((err: unknown) => ctx.log.warn({ instance: inst.uuid, err }, 'could not bind the ports back'));
       try {
         await ctx.driver.finishRevertMigration(guestSpec(inst, flavorOf(inst)), powerOn);
       } catch (err) {
@@ -316,6 +330,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       const m = await getMigration(ctx.db, s.migrationId);
       if (!m || m.status !== 'confirming') return;
       const inst = await getInstance(db, s.instanceUuid);
+      await notifyFromHost(ctx, 'instance.resize_confirm.start', s.instanceUuid, mctx.requestId);
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'confirm_resize', () => ctx.driver.confirmMigration(s.instanceUuid));
       } catch (err) {
@@ -351,6 +366,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
         }
         await tx.finish(mctx.job);
       });
+      await notifyFromHost(ctx, 'instance.resize_confirm.end', s.instanceUuid, mctx.requestId);
     },
 
     /** Destination: drop the new guest and its claim; the server goes back to the source with the source's share. */
@@ -359,6 +375,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       const m = await getMigration(ctx.db, s.migrationId);
       if (!m || m.status !== 'reverting') return;
       const inst = await getInstance(db, s.instanceUuid);
+      await notifyFromHost(ctx, 'instance.resize_revert.start', s.instanceUuid, mctx.requestId);
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'revert_resize', () => ctx.driver.revertMigrationAtDestination(s.instanceUuid));
       } catch (err) {
@@ -400,6 +417,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       if (inst.task_state !== TaskState.RESIZE_REVERTING && inst.task_state !== TaskState.POWERING_OFF) {
         // Reset during the revert: the old guest still comes back, in the state the reset asked for.
         if (ctx.driver.getGuest(inst.uuid)?.migratingTo == null) return;
+        await bindPortsToHost(ports, inst, ctx.host);
         const on = inst.vm_state !== VmState.STOPPED;
         await ctx.driver.finishRevertMigration(guestSpec(inst, flavorOf(inst)), on);
         await transact(ctx, async (tx) => {
@@ -413,6 +431,8 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       const powerOn = inst.power_state !== POWER_STATE.SHUTDOWN;
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'finish_revert_resize', async () => {
+          // The ports come back to this host with the old guest.
+          await bindPortsToHost(ports, inst, ctx.host);
           await ctx.driver.finishRevertMigration(guestSpec(inst, flavorOf(inst)), powerOn);
           ctx.crash.at('compute.finish_revert_resize.after_driver', inst.uuid);
           const launched = dbTime(ctx.clock.now());
@@ -437,6 +457,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
             await tx.finish(mctx.job);
           });
         });
+        await notifyFromHost(ctx, 'instance.resize_revert.end', s.instanceUuid, mctx.requestId);
       } catch (err) {
         if (err instanceof Error && err.name === 'CrashPointReached') throw err;
         const { message, details } = describe(err);

@@ -9,6 +9,9 @@ import type { VirtDriver, GuestSpec } from '../virt/driver.js';
 import type { InstanceRow, InstanceFlavor } from '../db/schema.js';
 import { withEvent } from '../db/instance-actions.js';
 import type { CrashSwitch } from '../crash/switch.js';
+import { loggedStep } from '../compute/step-log.js';
+import type { Notifier } from '../notifications/notifier.js';
+import { notifyInstance, type InstanceEventOptions } from '../notifications/emit.js';
 
 export interface AgentContext {
   readonly host: string;
@@ -30,6 +33,8 @@ export interface AgentContext {
    * started: their old guests here are dropped once they are done.
    */
   readonly awaitedEvacuations: Set<string>;
+  /** Versioned notifications and the API's event stream; none in tests that do not need them. */
+  readonly notifier?: Notifier | undefined;
 }
 
 /** The prefix shared by the job owners of every life of a host's agent. */
@@ -48,8 +53,20 @@ export function guestSpec(inst: Pick<InstanceRow, 'uuid' | 'display_name' | 'ima
   };
 }
 
+/** Sends an instance notification (e.g. `instance.live_migration_pre.start`) as this host's nova-compute. */
+export function notifyFromHost(
+  ctx: AgentContext,
+  eventType: string,
+  uuid: string,
+  requestId: string | undefined,
+  opts: Omit<InstanceEventOptions, 'publisher' | 'requestId'> = {},
+): Promise<void> {
+  return notifyInstance(ctx, eventType, uuid, { ...opts, publisher: `nova-compute:${ctx.host}`, requestId });
+}
+
 /** Runs a step on this host as an instance-action event named `compute_<name>`. */
 export function hostEvent<T>(ctx: AgentContext, instanceUuid: string, requestId: string | undefined, name: string, fn: () => Promise<T>): Promise<T> {
-  if (!requestId) return fn();
-  return withEvent(ctx.db.kysely, ctx.clock, instanceUuid, requestId, `compute_${name}`, ctx.host, fn);
+  const logged = () => loggedStep(ctx.log, instanceUuid, requestId, `compute_${name}`, fn);
+  if (!requestId) return logged();
+  return withEvent(ctx.db.kysely, ctx.clock, instanceUuid, requestId, `compute_${name}`, ctx.host, logged);
 }

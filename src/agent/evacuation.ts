@@ -17,6 +17,7 @@ import { transact } from '../jobs/transaction.js';
 import { ComputeTaskError } from '../compute/errors.js';
 import type { MigrationRow } from '../db/schema.js';
 import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
+import { bindPortsToHost, portsEnvOf } from '../compute/neutron/server-ports.js';
 
 const REBUILD_TASKS: string[] = [TaskState.REBUILDING, TaskState.REBUILD_BLOCK_DEVICE_MAPPING, TaskState.REBUILD_SPAWNING];
 
@@ -81,6 +82,20 @@ async function stopAfterEvacuation(ctx: AgentContext, uuid: string, requestId: s
   });
 }
 
+/**
+ * Whether the evacuation starts from the server's own files, as Nova decides
+ * it: the caller's word (below 2.14) must match what the driver finds here,
+ * and without a word the driver's finding decides. A driver that cannot
+ * reach another host's files (the simulated one) rebuilds from the image.
+ */
+function onSharedStorage(ctx: AgentContext, uuid: string, said: unknown): boolean {
+  if (!ctx.driver.instanceOnDisk || !ctx.driver.spawnFromSharedDisk) return false;
+  const onDisk = ctx.driver.instanceOnDisk(uuid);
+  if (typeof said === 'boolean' && said !== onDisk) throw new ComputeTaskError('Invalid state of instance files on shared storage');
+  ctx.log.info({ instance: uuid }, onDisk ? 'disk on shared storage, evacuating using existing disk' : 'disk not on shared storage, evacuating from the image');
+  return onDisk;
+}
+
 async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: string | undefined, job: JobHandle | undefined): Promise<void> {
   const db = ctx.db.kysely;
   const uuid = String(args['instance_uuid']);
@@ -121,13 +136,18 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
         // No guest of this server here yet.
         await advance(ctx, uuid, TaskState.REBUILDING, { power_state: POWER_STATE.NOSTATE });
       }
+      // The ports are bound here, as Nova rebinds them on the evacuation's destination.
+      const networkInfo = await bindPortsToHost(portsEnvOf(ctx), inst, ctx.host);
       await advance(ctx, uuid, TaskState.REBUILD_BLOCK_DEVICE_MAPPING);
       await advance(ctx, uuid, TaskState.REBUILD_SPAWNING);
       // A guest already here is this server's (an earlier try that died, or a copy
       // an earlier move left): it is used, never destroyed, so nothing is lost.
       const existing = ctx.driver.getGuest(uuid);
-      if (!existing) await ctx.driver.spawn(guestSpec(inst, flavorOf(inst)));
-      else if (existing.powerState !== POWER_STATE.RUNNING) await ctx.driver.powerOn(uuid);
+      if (!existing) {
+        const spec = { ...guestSpec(inst, flavorOf(inst)), networkInfo };
+        if (onSharedStorage(ctx, uuid, args['on_shared_storage'])) await ctx.driver.spawnFromSharedDisk!(spec);
+        else await ctx.driver.spawn(spec);
+      } else if (existing.powerState !== POWER_STATE.RUNNING) await ctx.driver.powerOn(uuid);
       ctx.crash.at('compute.rebuild.after_spawn', uuid);
       const done = await transact(ctx, async (tx) => {
         const now = ctx.clock.now();

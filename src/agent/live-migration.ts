@@ -8,8 +8,9 @@
 // did not finish is settled from its status when the job comes back.
 import type { Handlers, MessageArgs, Json } from '../rpc/bus.js';
 import { MessagingTimeout } from '../rpc/bus.js';
+import { activatePortsOnDestination, bindPortsOnDestination, dropDestinationBindings, portsEnvOf } from '../compute/neutron/server-ports.js';
 import type { AgentContext } from './context.js';
-import { guestSpec, hostEvent } from './context.js';
+import { guestSpec, hostEvent, notifyFromHost } from './context.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import type { MigrationRow, MigrationUpdate } from '../db/schema.js';
@@ -114,6 +115,7 @@ function progressWriter(ctx: AgentContext, migrationId: number) {
 
 export function liveMigrationHandlers(ctx: AgentContext): Handlers {
   const db = ctx.db.kysely;
+  const ports = portsEnvOf(ctx);
   const slots = new Slots(ctx.conf.num('DEFAULT', 'max_concurrent_live_migrations'));
   const runs = new Map<string, Run>();
 
@@ -142,6 +144,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     destTouched: boolean,
     failure?: unknown,
   ): Promise<void> => {
+    await notifyFromHost(ctx, 'instance.live_migration_rollback.start', uuid, requestId);
     if (destTouched && dest !== '') {
       await ctx.bus
         .call(`compute.${dest}`, 'rollback_live_migration_at_destination', { instance_uuid: uuid, migration_id: run.migrationId }, { requestId })
@@ -155,6 +158,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       if ((await updateInstance(tx.q, uuid, values, now, { taskState: [TaskState.MIGRATING] })) && failure !== undefined)
         await addFault(tx.q, uuid, 500, failure instanceof Error ? failure.message : String(failure), null, ctx.host, now);
     });
+    await notifyFromHost(ctx, 'instance.live_migration_rollback.end', uuid, requestId);
   };
 
   /** The whole transfer, as the source runs it; throws when it failed (the event then records the error). */
@@ -230,6 +234,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     await setMigration(run.migrationId, { status: 'post-migrating' }, ['running', 'post-migrating']);
     ctx.crash.at('compute.live_migration.after_transfer', uuid);
     const guest = ctx.driver.getGuest(uuid);
+    await notifyFromHost(ctx, 'instance.live_migration_post.start', uuid, requestId);
     let failure: unknown;
     try {
       await ctx.bus.call(
@@ -245,6 +250,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     if (now?.status === 'completed') {
       ctx.crash.at('compute.live_migration.after_post_at_destination', uuid);
       await ctx.driver.cleanupAfterLiveMigration(uuid);
+      await notifyFromHost(ctx, 'instance.live_migration_post.end', uuid, requestId);
       return;
     }
     // The guest never arrived (or arrived too late): the server needs an operator, on this host.
@@ -321,10 +327,14 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     async pre_live_migration(args, mctx) {
       const uuid = str(args, 'instance_uuid');
       return hostEvent(ctx, uuid, mctx.requestId, 'pre_live_migration', async () => {
+        await notifyFromHost(ctx, 'instance.live_migration_pre.start', uuid, mctx.requestId);
         const inst = await instanceOrFail(uuid);
         // The definitive check: another move may have come here since the pre-checks.
         await validateInstanceGroupPolicy(ctx.db.kysely, ctx.conf, uuid, ctx.host);
+        // Inactive bindings here, beside the source's active ones, for the guest to plug into.
+        await bindPortsOnDestination(ports, uuid, ctx.host);
         const data = await ctx.driver.preLiveMigration(guestSpec(inst, flavorOf(inst)), str(args, 'source'), args['block_migration'] === true);
+        await notifyFromHost(ctx, 'instance.live_migration_pre.end', uuid, mctx.requestId);
         return (data ?? null) as Json;
       });
     },
@@ -372,13 +382,18 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       await hostEvent(ctx, uuid, mctx.requestId, 'post_live_migration_at_destination', async () => {
         const m = await getMigration(ctx.db, migrationId);
         const inst = await getInstance(db, uuid);
-        if (m?.status === 'completed' && inst?.host === ctx.host) return;
+        // Taken already: only the ports may be left to follow (a crash right after the records moved).
+        if (m?.status === 'completed' && inst?.host === ctx.host) {
+          await activatePortsOnDestination(ports, inst, m.source_compute ?? '', ctx.host);
+          return;
+        }
         if (!m || m.status !== 'post-migrating' || !inst) {
           if (ctx.driver.getGuest(uuid) && inst?.host !== ctx.host) await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
           if (!inst) throw new InstanceNotFound(uuid);
           throw new InvalidMigrationState(String(migrationId), uuid, m?.status ?? 'unknown', 'complete live migration');
         }
         const powerState = Number(args['power_state']) as PowerStateValue;
+        await notifyFromHost(ctx, 'instance.live_migration_post_dest.start', uuid, mctx.requestId);
         await ctx.driver.postLiveMigrationAtDestination(guestSpec(inst, flavorOf(inst)), powerState);
         ctx.crash.at('compute.post_live_migration.after_driver', uuid);
         const taking = transact(ctx, async (tx) => {
@@ -402,6 +417,9 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
           await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
           throw new InvalidMigrationState(String(migrationId), uuid, (await getMigration(ctx.db, migrationId))?.status ?? 'unknown', 'complete live migration');
         }
+        // The server lives here now: the ports' bindings follow it (after the records, so a rolled-back move never takes them).
+        await activatePortsOnDestination(ports, inst, m.source_compute ?? '', ctx.host);
+        await notifyFromHost(ctx, 'instance.live_migration_post_dest.end', uuid, mctx.requestId);
       });
     },
 
@@ -411,19 +429,25 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       await hostEvent(ctx, uuid, mctx.requestId, 'rollback_live_migration_at_destination', async () => {
         const inst = await getInstance(db, uuid);
         if (inst?.host === ctx.host) return;
+        await notifyFromHost(ctx, 'instance.live_migration_rollback_dest.start', uuid, mctx.requestId);
         await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
+        await dropDestinationBindings(ports, uuid, ctx.host);
+        await notifyFromHost(ctx, 'instance.live_migration_rollback_dest.end', uuid, mctx.requestId);
       });
     },
 
     async live_migration_force_complete(args, mctx) {
       const uuid = str(args, 'instance_uuid');
+      await notifyFromHost(ctx, 'instance.live_migration_force_complete.start', uuid, mctx.requestId);
       await hostEvent(ctx, uuid, mctx.requestId, 'live_migration_force_complete', () => ctx.driver.liveMigrationForceComplete(uuid));
+      await notifyFromHost(ctx, 'instance.live_migration_force_complete.end', uuid, mctx.requestId);
     },
 
     /** Cancels a queued run, stops one being prepared before it transfers, or aborts the transfer. */
     async live_migration_abort(args, mctx) {
       const uuid = str(args, 'instance_uuid');
       const migrationId = str(args, 'migration_id');
+      await notifyFromHost(ctx, 'instance.live_migration_abort.start', uuid, mctx.requestId);
       await hostEvent(ctx, uuid, mctx.requestId, 'live_migration_abort', async () => {
         const run = runs.get(uuid);
         if (run && run.migrationUuid === str(args, 'migration_uuid')) {
@@ -437,6 +461,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         const m = await getMigration(ctx.db, str(args, 'migration_uuid'));
         throw new InvalidMigrationState(migrationId, uuid, m?.status ?? 'unknown', 'abort live migration');
       });
+      await notifyFromHost(ctx, 'instance.live_migration_abort.end', uuid, mctx.requestId);
     },
   };
 }

@@ -17,9 +17,10 @@ import { resendDueJobs } from '../jobs/redispatcher.js';
 import { releaseJobsOfEarlierOwners } from '../db/jobs.js';
 import type { SharedHostTimers } from './shared-timers.js';
 import { computeNodeValues, type PreparedStart } from './start-batch.js';
+import { catchUpClock } from '../compute/clock-control.js';
 
 /** What an agent is given; its context adds what it learns at start (node uuid) and its life's fences. */
-export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash'> {
+export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash' | 'notifier'> {
   /** Extra handlers served on this host's topic (e.g. the fault-injection control). */
   readonly extraHandlers?: Handlers;
   /** The process's shared heartbeat and periodic timers; default: this agent's own. */
@@ -54,6 +55,7 @@ export class ComputeAgent {
       crash: opts.crash,
       owner: `${ownerPrefix(opts.host)}${randomUUID()}`,
       awaitedEvacuations: new Set(),
+      notifier: opts.notifier,
     };
   }
 
@@ -79,22 +81,27 @@ export class ComputeAgent {
       });
     }
     const handlers: Handlers = Object.assign({}, buildHandlers(ctx), ...AGENT_HANDLER_MODULES.map((m) => m(ctx)));
-    this.sub = await ctx.bus.serve(`compute.${host}`, { ...durableHandlers(ctx, ctx.owner, handlers), ...(this.opts.extraHandlers ?? {}) });
+    this.sub = await ctx.bus.serve(`compute.${host}`, {
+      ...durableHandlers(ctx, ctx.owner, handlers),
+      ...(this.opts.extraHandlers ?? {}),
+      // After the clock was moved forward: what came due runs now, not at the next interval.
+      run_periodic_tasks: async (args) => {
+        catchUpClock(ctx.clock, args['clock_offset']);
+        await this.runPeriodicTasks();
+      },
+    });
     if (!quiet) {
       // Work the previous life held when it died is this life's now, at once.
       await releaseJobsOfEarlierOwners(db.kysely, `compute.${host}`, ownerPrefix(host), ctx.owner, clock.now());
       await resendDueJobs(ctx, `compute.${host}`);
     }
-    const periodicTasks = async (): Promise<void> => {
-      for (const task of AGENT_PERIODIC_TASKS) await task(ctx);
-    };
     const shared = this.opts.timers;
     if (shared !== undefined) {
       if (this.dead) return;
       this.leave.push(shared.addHeartbeat(this.serviceId));
       this.leave.push(
         shared.addPeriodic(() =>
-          periodicTasks().catch((err: unknown) => {
+          this.runPeriodicTasks().catch((err: unknown) => {
             if (!this.dead) ctx.log.error({ err }, 'periodic task failed');
           }),
         ),
@@ -104,7 +111,19 @@ export class ComputeAgent {
     const report = conf.num('DEFAULT', 'report_interval') * 1000;
     this.every(report, () => heartbeat(db.kysely, this.serviceId, clock.now()));
     const periodic = conf.num('DEFAULT', 'periodic_interval') * 1000;
-    this.every(periodic, periodicTasks);
+    this.every(periodic, () => this.runPeriodicTasks());
+  }
+
+  private periodicRun: Promise<void> | undefined;
+
+  /** One round of the periodic tasks; a round asked for while one runs waits for it and runs after. */
+  runPeriodicTasks(): Promise<void> {
+    const previous = this.periodicRun ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async () => {
+      for (const task of AGENT_PERIODIC_TASKS) await task(this.ctx);
+    });
+    this.periodicRun = run;
+    return run;
   }
 
   private every(ms: number, fn: () => Promise<unknown>): void {

@@ -10,6 +10,7 @@ import { autoConfirmResizes } from './auto-confirm.js';
 import { liveMigrationHandlers } from './live-migration.js';
 import { evacuationHandlers, cleanUpAwaitedEvacuations, cleanUpEvacuations } from './evacuation.js';
 import { consoleOutputHandlers } from './console-output.js';
+import { remoteConsoleHandlers } from './remote-console.js';
 import { rescueHandlers } from './rescue.js';
 import { snapshotHandlers } from './snapshot.js';
 import { diagnosticsHandlers } from './diagnostics.js';
@@ -20,6 +21,7 @@ import { deferredDeleteHandlers, reclaimSoftDeleted } from './deferred-delete.js
 import { hostActionHandlers } from './host-actions.js';
 import { auditInstanceUsage } from './usage-audit.js';
 import { offloadShelvedServers, shelveHandlers } from './shelve.js';
+import { interfaceHandlers } from './interfaces.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -32,6 +34,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   coldMigrationHandlers,
   evacuationHandlers,
   consoleOutputHandlers,
+  remoteConsoleHandlers,
   rescueHandlers,
   snapshotHandlers,
   diagnosticsHandlers,
@@ -39,6 +42,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   deferredDeleteHandlers,
   hostActionHandlers,
   shelveHandlers,
+  interfaceHandlers,
 ];
 
 /**

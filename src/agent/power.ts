@@ -6,7 +6,7 @@
 // (its unshelve) also drops the image its disk was saved to, as Nova's start does.
 import type { Handlers, MessageArgs } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
-import { hostEvent } from './context.js';
+import { hostEvent, notifyFromHost } from './context.js';
 import { getInstance, updateInstance, addFault } from '../db/instances.js';
 import { transact } from '../jobs/transaction.js';
 import { POWER_STATE, TaskState } from '../compute/states.js';
@@ -16,6 +16,8 @@ import { ImageRegistry } from '../image/registry.js';
 
 interface Step {
   readonly event: string;
+  /** The action of its notifications: instance.<notification>.start/.end. */
+  readonly notification: string;
   readonly run: (ctx: AgentContext, uuid: string, args: MessageArgs) => Promise<void>;
   /** The tasks the API sets for this step. */
   readonly tasks: readonly string[];
@@ -33,14 +35,15 @@ const REBOOT_TASKS = [
 ];
 
 const STEPS: Readonly<Record<string, Step>> = {
-  stop_instance: { event: 'stop_instance', run: (c, u) => c.driver.powerOff(u), tasks: [TaskState.POWERING_OFF], vmState: 'stopped', powerState: POWER_STATE.SHUTDOWN },
-  start_instance: { event: 'start_instance', run: (c, u) => c.driver.powerOn(u), tasks: [TaskState.POWERING_ON], vmState: 'active', powerState: POWER_STATE.RUNNING },
-  pause_instance: { event: 'pause_instance', run: (c, u) => c.driver.pause(u), tasks: [TaskState.PAUSING], vmState: 'paused', powerState: POWER_STATE.PAUSED },
-  unpause_instance: { event: 'unpause_instance', run: (c, u) => c.driver.unpause(u), tasks: [TaskState.UNPAUSING], vmState: 'active', powerState: POWER_STATE.RUNNING },
-  suspend_instance: { event: 'suspend_instance', run: (c, u) => c.driver.suspend(u), tasks: [TaskState.SUSPENDING], vmState: 'suspended', powerState: POWER_STATE.SUSPENDED },
-  resume_instance: { event: 'resume_instance', run: (c, u) => c.driver.resume(u), tasks: [TaskState.RESUMING], vmState: 'active', powerState: POWER_STATE.RUNNING },
+  stop_instance: { event: 'stop_instance', notification: 'power_off', run: (c, u) => c.driver.powerOff(u), tasks: [TaskState.POWERING_OFF], vmState: 'stopped', powerState: POWER_STATE.SHUTDOWN },
+  start_instance: { event: 'start_instance', notification: 'power_on', run: (c, u) => c.driver.powerOn(u), tasks: [TaskState.POWERING_ON], vmState: 'active', powerState: POWER_STATE.RUNNING },
+  pause_instance: { event: 'pause_instance', notification: 'pause', run: (c, u) => c.driver.pause(u), tasks: [TaskState.PAUSING], vmState: 'paused', powerState: POWER_STATE.PAUSED },
+  unpause_instance: { event: 'unpause_instance', notification: 'unpause', run: (c, u) => c.driver.unpause(u), tasks: [TaskState.UNPAUSING], vmState: 'active', powerState: POWER_STATE.RUNNING },
+  suspend_instance: { event: 'suspend_instance', notification: 'suspend', run: (c, u) => c.driver.suspend(u), tasks: [TaskState.SUSPENDING], vmState: 'suspended', powerState: POWER_STATE.SUSPENDED },
+  resume_instance: { event: 'resume_instance', notification: 'resume', run: (c, u) => c.driver.resume(u), tasks: [TaskState.RESUMING], vmState: 'active', powerState: POWER_STATE.RUNNING },
   reboot_instance: {
     event: 'reboot_instance',
+    notification: 'reboot',
     // An interrupted reboot is done again hard: the guest may be anywhere in between.
     run: (c, u, a) => c.driver.reboot(u, a['hard'] === true || a['resumed'] === true),
     tasks: REBOOT_TASKS,
@@ -61,6 +64,7 @@ export function powerHandlers(ctx: AgentContext): Handlers {
       const task = inst.task_state;
       const resumed = (mctx.job?.attempt ?? 1) > 1;
       const already = resumed && method !== 'reboot_instance' && ctx.driver.getGuest(uuid)?.powerState === step.powerState;
+      await notifyFromHost(ctx, `instance.${step.notification}.start`, uuid, mctx.requestId);
       try {
         if (!already) await hostEvent(ctx, uuid, mctx.requestId, step.event, () => step.run(ctx, uuid, { ...args, resumed }));
       } catch (err) {
@@ -82,6 +86,7 @@ export function powerHandlers(ctx: AgentContext): Handlers {
         await updateInstance(tx.q, uuid, values, ctx.clock.now(), { taskState: [task] });
         await tx.finish(mctx.job);
       });
+      await notifyFromHost(ctx, `instance.${step.notification}.end`, uuid, mctx.requestId);
     };
   }
   return handlers;

@@ -28,6 +28,7 @@ import { ImageRegistry } from '../image/registry.js';
 import { changedSystemMetadata, SHELVED_KEYS } from '../compute/shelved-metadata.js';
 import { systemMetadataOf } from '../compute/server-password.js';
 import { POWER_STATE, TaskState, VmState } from '../compute/states.js';
+import { bindPortsToHost, portsEnvOf } from '../compute/neutron/server-ports.js';
 
 const SHELVE_TASKS: readonly string[] = [TaskState.SHELVING, TaskState.SHELVING_IMAGE_PENDING_UPLOAD, TaskState.SHELVING_IMAGE_UPLOADING];
 /** A volume-backed server is offloaded straight from `shelving`. */
@@ -46,6 +47,7 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 
 export function shelveHandlers(ctx: AgentContext): Handlers {
   const db = ctx.db.kysely;
+  const ports = portsEnvOf(ctx);
   const registry = (): ImageRegistry => new ImageRegistry(imageCatalog(ctx.conf));
 
   /** Moves the task on; a server taken elsewhere meanwhile (deleted, reset) ends the step. */
@@ -146,6 +148,8 @@ export function shelveHandlers(ctx: AgentContext): Handlers {
           if (guest.powerState !== POWER_STATE.SHUTDOWN) await ctx.driver.powerOff(uuid);
           await ctx.driver.destroy(uuid);
         });
+        // Offloaded, the server is on no host: its ports stay its own but are bound nowhere, as Nova leaves them.
+        await bindPortsToHost(ports, inst, '');
       } catch (err) {
         if (lifeEnded(err)) throw err;
         ctx.log.warn({ err, instance: uuid }, 'shelve offload failed');
@@ -177,8 +181,10 @@ export function shelveHandlers(ctx: AgentContext): Handlers {
             taskState: [...UNSHELVE_TASKS],
           });
           if (!ok) throw new Error('Instance was deleted or changed during unshelve');
+          // The ports are bound to this host before the guest plugs them.
+          const networkInfo = await bindPortsToHost(ports, inst, ctx.host);
           // A guest already here is the one an earlier try spawned before it died.
-          if (!ctx.driver.getGuest(uuid)) await ctx.driver.spawn(guestSpec({ ...inst, image_ref: imageId ?? inst.image_ref }, flavorOf(inst)));
+          if (!ctx.driver.getGuest(uuid)) await ctx.driver.spawn({ ...guestSpec({ ...inst, image_ref: imageId ?? inst.image_ref }, flavorOf(inst)), networkInfo });
         });
       } catch (err) {
         if (lifeEnded(err)) throw err;

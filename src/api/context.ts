@@ -23,6 +23,8 @@ export interface RequestContext {
   readonly policy: PolicyEnforcer;
   /** Served under `/v2`, the legacy compatibility mode (always 2.1). */
   readonly legacyV2: boolean;
+  /** The caller's token, for calls made to other services as the caller (the network service). */
+  readonly authToken?: string;
 }
 
 /** Policy target of most server APIs. Without a target the caller's own project/user is used. */
@@ -57,4 +59,6 @@ export interface ApiResponse {
   readonly status?: number;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Sent as the body instead of `body`, as it is produced (e.g. a server-sent event stream). */
+  readonly stream?: NodeJS.ReadableStream;
 }

@@ -9,6 +9,7 @@ import type { Bus } from '../rpc/bus.js';
 import type { ComputeService } from '../compute/service.js';
 import type { ImageLookup } from '../image/lookup.js';
 import type { ImageRegistry } from '../image/registry.js';
+import type { EventStream } from '../notifications/event-stream.js';
 
 export interface ApiDeps {
   readonly conf: Config;
@@ -24,4 +25,6 @@ export interface ApiDeps {
   readonly imageRegistry: ImageRegistry;
   /** Public URL of the identity service (for WWW-Authenticate). */
   readonly identityUrl: string;
+  /** The deployment's notifications, for GET /magnetar/events; absent = no stream. */
+  readonly events?: EventStream;
 }

@@ -2,6 +2,7 @@
 // {"<faultName>": {"code", "message"}} and the status of each error family.
 import { InstanceInvalidState, MagnetarError, type ErrorFamily } from '../compute/errors.js';
 import { PolicyNotAuthorized } from '../policy/errors.js';
+import { NetworkServiceUnavailable, NeutronRequestError } from '../compute/neutron/client.js';
 
 const FAULT_NAMES: Readonly<Record<number, string>> = {
   400: 'badRequest',
@@ -57,6 +58,15 @@ export function toFault(err: unknown): { status: number; message: string; expect
   if (err instanceof HttpFault) return { status: err.status, message: err.message, expected: true };
   if (err instanceof PolicyNotAuthorized) return { status: 403, message: err.message, expected: true };
   if (err instanceof MagnetarError) return { status: FAMILY_STATUS[err.family], message: err.message, expected: true };
+  // A refusal of the network service that no handler translated is the client's
+  // mistake: it reaches the client with the network service's words, not as a 500.
+  // (A 401 is the compute side's own credentials failing: the service is unavailable.)
+  if (err instanceof NeutronRequestError && err.status >= 400 && err.status < 500 && err.status !== 401) {
+    const status = FAULT_NAMES[err.status] !== undefined ? err.status : 400;
+    return { status, message: err.detail || err.message, expected: true };
+  }
+  if (err instanceof NetworkServiceUnavailable) return { status: 503, message: `The network service is unavailable: ${err.message}`, expected: true };
+  if (err instanceof NeutronRequestError && err.status === 401) return { status: 503, message: 'The network service is unavailable: it refused the compute service\'s credentials', expected: true };
   const name = err instanceof Error ? err.name : 'Error';
   return { status: 500, message: `${UNEXPECTED_MESSAGE}\n<class '${name}'>`, expected: false };
 }

@@ -43,6 +43,11 @@ export function respond(status: number, body?: unknown, headers?: Record<string,
 }
 export const RESPONSE = Symbol('ApiResponse');
 
+/** A response whose body is a stream, with its own content type. */
+export function respondStream(status: number, stream: NodeJS.ReadableStream, headers: Record<string, string>): ApiResponse {
+  return { status, stream, headers, [RESPONSE]: true } as ApiResponse;
+}
+
 export interface RouteTable {
   route(def: RouteDef): void;
   /** Register an action of `POST <resourcePath>/action`. */

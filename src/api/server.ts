@@ -23,6 +23,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     magnetarRequestId: string;
     magnetarAuth: AuthContext | null;
+    /** When the request came in (process.hrtime), for its log line. */
+    magnetarStart?: bigint;
   }
 }
 
@@ -95,6 +97,7 @@ export function buildComputeApp(deps: ApiDeps, registrars: readonly Registrar[])
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.addHook('onRequest', async (req, reply) => {
+    req.magnetarStart = process.hrtime.bigint();
     const path = req.url.split('?', 1)[0]!;
     if (path === '/') return;
     assignRequestId(req, reply);
@@ -114,6 +117,18 @@ export function buildComputeApp(deps: ApiDeps, registrars: readonly Registrar[])
       );
     }
     req.magnetarAuth = auth;
+  });
+
+  // One INFO line per request, as Nova's API logs it:
+  // 127.0.0.1 "GET /v2.1/servers" status: 200 len: 15 microversion: 2.1 time: 0.012345
+  app.addHook('onResponse', async (req, reply) => {
+    const seconds = req.magnetarStart === undefined ? 0 : Number(process.hrtime.bigint() - req.magnetarStart) / 1e9;
+    const version = /^compute (\S+)$/.exec(String(reply.getHeader('openstack-api-version') ?? ''))?.[1] ?? '-';
+    const len = reply.getHeader('content-length') ?? '-';
+    deps.log.info(
+      { requestId: req.magnetarRequestId, method: req.method, path: req.url, status: reply.statusCode, len, microversion: version, time: seconds },
+      `${req.ip} "${req.method} ${req.url}" status: ${reply.statusCode} len: ${len} microversion: ${version} time: ${seconds.toFixed(6)}`,
+    );
   });
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
@@ -314,6 +329,7 @@ class ApiRouteTable implements RouteTable {
         if (out !== null && typeof out === 'object' && RESPONSE in (out as object)) {
           const r = out as ApiResponse;
           for (const [h, v] of Object.entries(r.headers ?? {})) reply.header(h, v);
+          if (r.stream) return reply.code(r.status ?? def.status).send(r.stream);
           return sendJson(reply, r.status ?? def.status, r.body);
         }
         return sendJson(reply, def.status, out);
@@ -358,5 +374,6 @@ function makeContext(
     rawQuery,
     policy: deps.policy,
     legacyV2: api === '/v2',
+    authToken: auth.tokenId,
   };
 }

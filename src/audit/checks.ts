@@ -8,6 +8,7 @@ import { expectedAllocations } from './expected-allocations.js';
 import { allocationFindings } from './check-allocations.js';
 import { errorFindings } from './check-errors.js';
 import { guestFindings } from './check-guests.js';
+import { portFindings } from './check-ports.js';
 import { progressFindings, settlingServers, workInProgress, type Work } from './check-progress.js';
 import { FINDING_KINDS, type AuditOptions, type AuditReport, type Finding, type FindingDraft, type Severity, type Snapshot } from './types.js';
 
@@ -50,6 +51,7 @@ export function runAudit(snap: Snapshot, opts: AuditOptions): AuditReport {
     ...guestFindings(ctx),
     ...allocationFindings(ctx, expectedAllocations(snap.servers, snap.migrations)),
     ...errorFindings(ctx),
+    ...portFindings(ctx),
     ...progressFindings(work, opts.stuckAfterSeconds),
   ];
   const policy: Policy = { work, settling: settlingServers(ctx, opts.settleSeconds), strict: opts.strict };

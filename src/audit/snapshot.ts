@@ -8,7 +8,7 @@ import type { Bus } from '../rpc/bus.js';
 import type { Clock } from '../compute/clock.js';
 import { askHosts } from './guests.js';
 import { deletedAmong, liveAmong, readRecords } from './records.js';
-import { RECENT_MIGRATION_SECONDS, type AuditHost, type Snapshot } from './types.js';
+import { RECENT_MIGRATION_SECONDS, type AuditHost, type AuditPort, type Snapshot } from './types.js';
 
 export interface SnapshotSources {
   readonly db: Db;
@@ -16,6 +16,8 @@ export interface SnapshotSources {
   readonly clock: Clock;
   /** How long each host has to list its guests (default 2 s). */
   readonly hostTimeoutMs?: number;
+  /** The servers' ports as the network service has them; undefined (or failing) = not checked. */
+  readonly ports?: () => Promise<readonly AuditPort[]>;
 }
 
 export async function takeSnapshot(src: SnapshotSources): Promise<Snapshot> {
@@ -29,5 +31,21 @@ export async function takeSnapshot(src: SnapshotSources): Promise<Snapshot> {
   const newer = await liveAmong(src.db.kysely, unknown);
   const hosts: AuditHost[] = asked.map((h) => (newer.size === 0 ? h : { ...h, guests: h.guests.filter((g) => !newer.has(g.uuid)) }));
 
-  return { takenAt, servers: rec.servers, deletedServers, migrations: rec.migrations, allocations: rec.allocations, nodes: rec.nodes, hosts };
+  // Read after the records, like the guests: ports of servers created meanwhile are left out.
+  let ports: readonly AuditPort[] | undefined;
+  try {
+    ports = src.ports ? await src.ports() : undefined;
+  } catch {
+    ports = undefined;
+  }
+  if (ports) {
+    const unknownDevices = [...new Set(ports.map((p) => p.deviceId).filter((u) => !known.has(u)))];
+    const newerDevices = await liveAmong(src.db.kysely, unknownDevices);
+    for (const u of await deletedAmong(src.db.kysely, unknownDevices)) deletedServers.add(u);
+    ports = ports.filter((p) => !newerDevices.has(p.deviceId));
+  }
+  return {
+    takenAt, servers: rec.servers, deletedServers, migrations: rec.migrations, allocations: rec.allocations, nodes: rec.nodes, hosts,
+    ...(ports !== undefined && { ports }),
+  };
 }

@@ -67,6 +67,14 @@ export interface AuditHost {
   readonly error?: string;
 }
 
+/** A port the network service holds for a server (device_owner `compute:…`). */
+export interface AuditPort {
+  readonly id: string;
+  readonly deviceId: string;
+  /** binding:host_id ('' when unbound). */
+  readonly host: string;
+}
+
 export interface Snapshot {
   readonly takenAt: Date;
   readonly servers: readonly AuditServer[];
@@ -82,6 +90,8 @@ export interface Snapshot {
   readonly nodes: readonly AuditNode[];
   /** Every compute service's host. */
   readonly hosts: readonly AuditHost[];
+  /** Servers' ports, when the network service answered (left unchecked otherwise). */
+  readonly ports?: readonly AuditPort[];
 }
 
 export type Severity = 'violation' | 'warning' | 'in-progress';
@@ -97,6 +107,7 @@ export const FINDING_KINDS = [
   'allocation-missing',
   'allocation-mismatch',
   'over-capacity',
+  'port-leak',
   'in-progress',
   'stuck',
 ] as const;

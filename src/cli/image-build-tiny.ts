@@ -66,7 +66,7 @@ export async function buildTinyImages(conf: Config, name: string, packageCache?:
         os_command_line: files.commandLine,
         os_distro: 'magnetar-tiny',
         hw_architecture: 'x86_64',
-        min_ram: 64,
+        min_ram: 96,
       },
       files.disk,
     );

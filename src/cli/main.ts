@@ -98,6 +98,7 @@ withCommon(program.command('serve').description('run everything in one process: 
         `  compute   http://${host}:${aio.api.computePort}/v2.1\n` +
         `  image     http://${host}:${aio.api.imagePort}/v2\n` +
         `  network   http://${host}:${aio.api.networkPort}/v2.0\n` +
+        (aio.api.consolePort !== null ? `  console   http://${host}:${aio.api.consolePort}/ (operator console, admin sign-in)\n` : '') +
         `  hosts     ${[...aio.agents.keys()].join(', ')} (${hostKind(conf)}; default zone ${conf.str('DEFAULT', 'default_availability_zone')})\n` +
         `  data      ${dir}\n\n` +
         `clouds.yaml (also written to ${cloudsFile}):\n\n${clouds}\n` +

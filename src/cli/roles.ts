@@ -8,7 +8,7 @@ import { openDb, type Db } from '../db/connect.js';
 import { createBus } from '../rpc/create.js';
 import type { Bus, Subscription } from '../rpc/bus.js';
 import { rebuildError } from '../compute/errors.js';
-import { systemClock, type Clock } from '../compute/clock.js';
+import { AdjustableClock, systemClock, type Clock } from '../compute/clock.js';
 import { PolicyEnforcer } from '../policy/enforcer.js';
 import { IdentityStore } from '../identity/store.js';
 import { TokenSigner, loadTokenSecret } from '../identity/tokens.js';
@@ -18,6 +18,7 @@ import { buildCatalog, identityUrl } from '../identity/catalog.js';
 import { buildIdentityApp } from '../identity/app.js';
 import { buildImageApp } from '../image/app.js';
 import { buildNetworkApp } from '../network/app.js';
+import { buildConsoleApp } from '../console/app.js';
 import { NetworkStore } from '../network/store.js';
 import type { NetworkEnv } from '../network/env.js';
 import type { ImageCatalog } from '../image/catalog.js';
@@ -36,13 +37,16 @@ import { SharedHostTimers } from '../agent/shared-timers.js';
 import { prepareHostStarts, type PreparedStart } from '../agent/start-batch.js';
 import { computeDriverKind, createVirtDriver, seedFaultsFromConfig } from '../virt/create.js';
 import type { VirtDriver } from '../virt/driver.js';
-import { localGuestImageSource } from '../image/guest-image-source.js';
+import { computeImageSource, computeImageSourceKind } from '../image/compute-image-source.js';
 import { FaultRules } from '../virt/fake/faults.js';
 import { faultControlHandlers } from '../agent/fault-control.js';
 import { crashSwitch, killProcess } from '../crash/switch.js';
 import { startRedispatcher } from '../jobs/redispatcher.js';
 import { seedFlavors } from '../db/seed.js';
 import { withServiceRecord } from './service-record.js';
+import { Notifier } from '../notifications/notifier.js';
+import { EventStream } from '../notifications/event-stream.js';
+import { followClockBroadcasts } from '../compute/clock-control.js';
 
 export interface Base {
   readonly conf: Config;
@@ -52,14 +56,19 @@ export interface Base {
   readonly log: Logger;
   /** The process's injected failures and armed crash points (`[fake] faults`, the faults API). */
   readonly faults: FaultRules;
+  /** Sends this process's versioned notifications (see notifications/notifier.ts). */
+  readonly notifier: Notifier;
 }
 
 export function makeLogger(conf: Config, name: string): Logger {
-  const level = process.env['MAGNETAR_LOG_LEVEL'] ?? (conf.bool('DEFAULT', 'debug') ? 'debug' : 'warn');
+  // Nova's levels: INFO (each API request, each step of an action), DEBUG with [DEFAULT] debug (bus messages too).
+  const level = process.env['MAGNETAR_LOG_LEVEL'] ?? (conf.bool('DEFAULT', 'debug') ? 'debug' : 'info');
   return pino({ name, level, base: { role: name } });
 }
 
-export async function openBase(conf: Config, role: string, clock: Clock = systemClock, opts: { exclusiveDb?: boolean } = {}): Promise<Base> {
+export async function openBase(conf: Config, role: string, givenClock: Clock = systemClock, opts: { exclusiveDb?: boolean } = {}): Promise<Base> {
+  // With clock control on, the wall clock becomes one an admin can move forward.
+  const clock = givenClock === systemClock && conf.bool('magnetar', 'clock_control') ? new AdjustableClock() : givenClock;
   const log = makeLogger(conf, role);
   const db = await openDb(conf.str('database', 'connection'), conf.path('DEFAULT', 'state_path'), {
     exclusive: opts.exclusiveDb === true,
@@ -73,7 +82,10 @@ export async function openBase(conf: Config, role: string, clock: Clock = system
   });
   const faults = new FaultRules();
   seedFaultsFromConfig(conf, faults);
-  return { conf, db, bus, clock, log, faults };
+  const notifier = Notifier.fromConfig(conf, bus, clock, log);
+  // With clock control, this process's clock follows the moves made through any API process.
+  await followClockBroadcasts(bus, conf, clock, log);
+  return { conf, db, bus, clock, log, faults, notifier };
 }
 
 export function imageLookup(images: ImageCatalog): ImageLookup {
@@ -95,6 +107,8 @@ export interface ApiListeners {
   readonly identityPort: number | null;
   readonly imagePort: number;
   readonly networkPort: number;
+  /** The operator console's port, null when it is off. */
+  readonly consolePort: number | null;
   readonly validator: TokenValidator;
   close(): Promise<void>;
 }
@@ -114,8 +128,10 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   const { conf } = base;
   await seedFlavors(base.db.kysely, base.clock.now());
   const store = IdentityStore.fromConfig(conf, base.db, base.clock);
-  const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: base.clock });
-  const revocations = new TokenRevocations(base.db, { clock: base.clock });
+  // Tokens keep to the wall clock: moving Magnetar's clock forward must not sign its clients out.
+  const tokenClock = base.clock instanceof AdjustableClock ? systemClock : base.clock;
+  const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: tokenClock });
+  const revocations = new TokenRevocations(base.db, { clock: tokenClock });
   const validator = tokenValidatorFromConfig(conf, signer, revocations, store);
   const policy = new PolicyEnforcer({
     policyFile: conf.path('oslo_policy', 'policy_file'),
@@ -124,7 +140,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
     onReloadError: (err) => base.log.error({ err }, 'policy file could not be reloaded; keeping the previous rules'),
   });
   const images = imageCatalog(conf);
-  const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log, crashSwitch(base.faults, '', killProcess));
+  const compute = new ComputeService(base.db, conf, base.bus, base.clock, base.log, crashSwitch(base.faults, '', killProcess), base.notifier);
   const bind = conf.str('magnetar', 'bind_host');
   const apps: FastifyInstance[] = [];
   // Identity and image listen first: with port 0 (tests) their real ports
@@ -145,20 +161,34 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   apps.push(netApp);
   const networkPort = await listen(netApp, bind, conf.num('magnetar', 'network_port'));
   conf.set('magnetar', 'network_port', networkPort);
+  // Heard from start-up on, so a client of the event stream misses nothing said after it.
+  const events = new EventStream(base.notifier, base.log);
+  await events.start();
   const computeApp = buildComputeApp(
-    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), imageRegistry: new ImageRegistry(images), identityUrl: idUrl },
+    { conf, db: base.db, policy, validator, clock: base.clock, bus: base.bus, log: base.log, compute, images: imageLookup(images), imageRegistry: new ImageRegistry(images), identityUrl: idUrl, events },
     ALL_ROUTES,
   );
   apps.push(computeApp);
   const computePort = await listen(computeApp, bind, conf.num('magnetar', 'compute_port'));
   conf.set('magnetar', 'compute_port', computePort);
+  let consolePort: number | null = null;
+  if (conf.num('magnetar', 'console_port') >= 0) {
+    // The console reaches the compute API in this process through its listener, as any client.
+    const local = bind === '0.0.0.0' || bind === '::' || bind === '' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
+    const consoleApp = buildConsoleApp({ computeUrl: () => `http://${local}:${computePort}`, identityUrl: () => identityUrl(conf) });
+    apps.push(consoleApp);
+    consolePort = await listen(consoleApp, bind, conf.num('magnetar', 'console_port'));
+    conf.set('magnetar', 'console_port', consolePort);
+  }
   return {
     computePort,
     identityPort,
     imagePort,
     networkPort,
+    consolePort,
     validator,
     close: async () => {
+      await events.close();
       await Promise.all(apps.map((a) => a.close()));
     },
   };
@@ -174,7 +204,7 @@ export async function startScheduler(base: Base): Promise<Subscription> {
 }
 
 export async function startConductorRole(base: Base): Promise<Subscription> {
-  const ctx = { db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log, crash: crashSwitch(base.faults, '', killProcess) };
+  const ctx = { db: base.db, bus: base.bus, conf: base.conf, clock: base.clock, log: base.log, crash: crashSwitch(base.faults, '', killProcess), notifier: base.notifier };
   const sub = await startConductor(ctx);
   const stopResending = startRedispatcher(ctx);
   const withRecord = await withServiceRecord(base, 'nova-conductor', 'conductor', sub);
@@ -193,11 +223,15 @@ export async function startConductorRole(base: Base): Promise<Subscription> {
  */
 export async function startComputeHosts(base: Base, hosts: readonly string[], opts: { crashKillsProcess: boolean }): Promise<HostRuntime> {
   const kind = computeDriverKind(base.conf);
-  const images = localGuestImageSource(imageCatalog(base.conf));
+  // Image data for real guests: the store in place on this machine, or through the image API (`[magnetar] compute_image_source`).
+  const imageSource = kind === 'qemu' ? computeImageSourceKind(base.conf) : null;
+  if (imageSource) base.log.info({ imageSource }, imageSource === 'local' ? 'images are read from the image store in place' : 'images are fetched through the image API');
+  const images = imageSource ? computeImageSource(base.conf, imageSource) : undefined;
   // One heartbeat and one periodic timer for all the hosts of the process.
   const timers = new SharedHostTimers(base.db.kysely, base.clock, base.log, base.conf.num('DEFAULT', 'report_interval') * 1000, base.conf.num('DEFAULT', 'periodic_interval') * 1000);
   // Services registered and first heartbeats for all hosts at once; each host's first life uses them.
-  const newDriver = (host: string): VirtDriver => createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images);
+  const newDriver = (host: string): VirtDriver =>
+    createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images, () => base.clock.now().getTime());
   const firstDrivers = new Map(hosts.map((h) => [h, newDriver(h)]));
   const prepared = await prepareHostStarts(base.db.kysely, base.conf, hosts, (h) => firstDrivers.get(h)!.inventory(), base.clock.now());
   // Each host's first life gets what was prepared for it; later lives start afresh.
@@ -219,6 +253,7 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
       extraHandlers: faultControlHandlers(base.faults),
       timers,
       prepared: takeFirst(prepared, host),
+      notifier: base.notifier,
     });
   const runtime = new HostRuntime(makeAgent, base.bus, base.log, () => timers.close());
   await runtime.serveControl(hosts);

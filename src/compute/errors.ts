@@ -63,6 +63,13 @@ export class InstanceInvalidState extends MagnetarError {
   }
 }
 
+/** The hypervisor offers no remote console of the kind asked for. */
+export class ConsoleNotSupported extends MagnetarError {
+  constructor() {
+    super('NotImplemented', 'The requested functionality is not supported.');
+  }
+}
+
 export class InstanceNotReady extends MagnetarError {
   constructor(readonly instanceUuid: string) {
     super('Conflict', `Instance ${instanceUuid} is not ready`);

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Database, InstanceRow, MigrationRow } from '../db/schema.js';
 import { flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
+import { notifyInstance } from '../notifications/emit.js';
 import { createMigrationIn, UNFINISHED_STATUSES, updateMigration } from '../db/migrations-repo.js';
 import { allocate, moveAllocations, release } from '../scheduler/claims.js';
 import { resourcesOf } from '../scheduler/request-spec.js';
@@ -51,6 +52,8 @@ export interface EvacuateRequest {
   readonly forced: boolean;
   /** `stopped` from 2.95: the server ends powered off unless it was in error. */
   readonly targetState: 'stopped' | null;
+  /** Below 2.14, whether the caller says the server's files are on shared storage; from 2.14 null (the destination finds out). */
+  readonly onSharedStorage?: boolean | null;
 }
 
 /** The bus message of the conductor's `rebuild_instance` handler (evacuation only). */
@@ -64,6 +67,8 @@ export interface RebuildInstanceMessage {
   /** A destination the scheduler must pick (its filters still apply). */
   readonly requested_host: string | null;
   readonly target_state: 'stopped' | null;
+  /** The caller's word on shared storage (below 2.14), or null: the destination's driver decides. */
+  readonly on_shared_storage: boolean | null;
 }
 
 /** 2.95 refuses while any compute service is older than the version that can end an evacuation stopped. */
@@ -91,7 +96,7 @@ export async function evacuate(svc: ComputeService, who: Requester, inst: Instan
   if (serviceIsUp(service, svc.clock.now(), svc.serviceDownTime)) throw new ComputeServiceInUse(source);
 
   const now = svc.clock.now();
-  return transact(
+  const accepted = await transact(
     svc,
     async (tx) => {
       const won = await updateInstance(tx.q, inst.uuid, { task_state: TaskState.REBUILDING }, now, {
@@ -129,12 +134,15 @@ export async function evacuate(svc: ComputeService, who: Requester, inst: Instan
         host: req.forced ? req.host : null,
         requested_host: req.forced ? null : req.host,
         target_state: req.targetState,
+        on_shared_storage: req.onSharedStorage ?? null,
       };
       await tx.post('conductor', 'rebuild_instance', { ...msg }, { requestId: who.requestId, instanceUuid: inst.uuid });
       return migration;
     },
     { afterCommit: () => svc.crash.at('api.evacuate.after_commit', inst.uuid) },
   );
+  await notifyInstance(svc, 'instance.evacuate', inst.uuid, { publisher: `nova-api:${svc.conf.str('DEFAULT', 'host')}`, requestId: who.requestId, initiator: who });
+  return accepted;
 }
 
 /**

@@ -1,5 +1,5 @@
 // The end of a server: marked deleted, everything it and its migrations held
-// given back, its unfinished moves ended and its group left — in the
+// given back, its unfinished moves ended, its group left and its console tokens dropped — in the
 // caller's transaction, so that a crash never leaves a deleted server holding
 // resources or a live one without them.
 import type { Kysely } from 'kysely';
@@ -7,6 +7,7 @@ import type { Database } from '../db/schema.js';
 import { dbTime } from '../db/time.js';
 import { UNFINISHED_STATUSES } from '../db/migrations-repo.js';
 import { removeServerGroupMember } from '../db/server-groups.js';
+import { deleteConsoleTokens } from '../db/console-auth-tokens.js';
 import { POWER_STATE } from './states.js';
 
 export async function finishDelete(q: Kysely<Database>, uuid: string, now: Date): Promise<void> {
@@ -39,4 +40,6 @@ export async function finishDelete(q: Kysely<Database>, uuid: string, now: Date)
     .where('status', 'in', UNFINISHED_STATUSES.filter((s) => s !== 'confirming'))
     .execute();
   await removeServerGroupMember(q, uuid);
+  // Its consoles are gone with it.
+  await deleteConsoleTokens(q, uuid);
 }

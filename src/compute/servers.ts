@@ -12,6 +12,7 @@ import { dbTime } from '../db/time.js';
 import { requestSpecToJson } from '../scheduler/request-spec-json.js';
 import { requestedFlavorOf, type RequestSpec, type SchedulerHints } from '../scheduler/request-spec.js';
 import { finishDelete } from './finish-delete.js';
+import { notifyInstance } from '../notifications/emit.js';
 import { transact, type Tx } from '../jobs/transaction.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
 import { POWER_STATE, TaskState, VmState } from './states.js';
@@ -22,6 +23,8 @@ import { lockQuotaScope } from '../db/quotas.js';
 import type { ComputeService, Requester } from './service.js';
 import type { ServerGroup } from '../db/server-groups.js';
 import { joinServerGroup } from './server-groups.js';
+import type { StoredNetworkRequests } from './neutron/requested-networks.js';
+import { deallocateForServer, portsEnvOf } from './neutron/server-ports.js';
 import { checkBlockDevices, imageRootDevice, type BlockDevice } from './block-devices.js';
 
 export interface CreateServers {
@@ -51,7 +54,8 @@ export interface CreateServers {
   readonly autoDiskConfig: boolean;
   /** As given, normalised to lists of strings. */
   readonly schedulerHints: Readonly<Record<string, readonly string[]>>;
-  readonly requestedNetworks: unknown;
+  /** The ports the build gives the servers, as checked with the network service. */
+  readonly requestedNetworks: StoredNetworkRequests;
   readonly minCount: number;
   readonly maxCount: number;
   /** The group the `group` hint names; the new servers join it. */
@@ -152,7 +156,7 @@ export async function createServers(svc: ComputeService, who: Requester & { proj
           launch_index: i,
           admin_pass: req.adminPass,
           scheduler_hints: JSON.stringify(req.schedulerHints),
-          requested_networks: JSON.stringify(req.requestedNetworks ?? []),
+          requested_networks: JSON.stringify(req.requestedNetworks),
           launched_at: null,
           terminated_at: null,
           created_at: t,
@@ -276,6 +280,13 @@ async function deleteAsRead(svc: ComputeService, who: Requester, inst: InstanceR
   const local = inst.host === null || !(await hostIsUp(svc, inst.host));
   // A delete (or soft delete) already under way on the host is not started twice.
   if (!local && isDeleting(inst.task_state)) return;
+  // Deleted here, with no host to do it: the API says so, as Nova's does.
+  const note = { publisher: `nova-api:${svc.conf.str('DEFAULT', 'host')}`, requestId: who.requestId, initiator: who } as const;
+  if (local) await notifyInstance(svc, 'instance.delete.start', inst.uuid, note);
+  // Deleted here, without its host: its ports go first, so a crash leaves a server to delete again, not ports of no server.
+  if (local) {
+    await deallocateForServer(portsEnvOf(svc), inst).catch((err: unknown) => svc.log.warn({ err, instance: inst.uuid }, 'could not release the ports of a deleted server'));
+  }
   await transact(svc, async (tx) => {
     const now = svc.clock.now();
     if (inst.vm_state === VmState.RESIZED) await confirmResizeOnDelete(tx, who, inst, now);
@@ -294,6 +305,7 @@ async function deleteAsRead(svc: ComputeService, who: Requester, inst: InstanceR
     await recordAction(tx.q, action, now);
     await tx.post(`compute.${inst.host}`, 'terminate_instance', { instance_uuid: inst.uuid }, { requestId: who.requestId, instanceUuid: inst.uuid });
   });
+  if (local) await notifyInstance(svc, 'instance.delete.end', inst.uuid, note);
 }
 
 /** `forced_host` and friends: a zone string may carry a host and node (`az:host:node`, `az::node`, `az:host`). */

@@ -9,6 +9,7 @@ import type { Clock } from './clock.js';
 import { effectiveServiceDownTime } from '../config/config.js';
 import { NO_CRASH, type CrashSwitch } from '../crash/switch.js';
 import { HostZones } from './host-zones.js';
+import type { Notifier } from '../notifications/notifier.js';
 
 export class ComputeService {
   readonly serviceDownTime: number;
@@ -22,6 +23,8 @@ export class ComputeService {
     readonly log: Logger,
     /** Crash points of the API role (see crash/points.ts). */
     readonly crash: CrashSwitch = NO_CRASH,
+    /** Versioned notifications of what the API side does (evacuate, service updates). */
+    readonly notifier?: Notifier,
   ) {
     this.serviceDownTime = effectiveServiceDownTime(conf);
     this.zones = new HostZones(db, conf);

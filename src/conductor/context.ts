@@ -10,6 +10,8 @@ import type { RequestSpec, Selection } from '../scheduler/request-spec.js';
 import { parseSelections, requestSpecToJson } from '../scheduler/request-spec-json.js';
 import { withEvent } from '../db/instance-actions.js';
 import type { CrashSwitch } from '../crash/switch.js';
+import { loggedStep } from '../compute/step-log.js';
+import type { Notifier } from '../notifications/notifier.js';
 
 export interface ConductorContext {
   readonly db: Db;
@@ -19,6 +21,7 @@ export interface ConductorContext {
   readonly log: Logger;
   /** Crash points of the conductor (see crash/points.ts). */
   readonly crash: CrashSwitch;
+  readonly notifier?: Notifier | undefined;
 }
 
 export type ConductorModule = (ctx: ConductorContext) => Handlers;
@@ -53,6 +56,7 @@ export async function selectDestinations(ctx: ConductorContext, spec: RequestSpe
  * nova-conductor service record).
  */
 export function conductorEvent<T>(ctx: ConductorContext, instanceUuid: string, requestId: string | undefined, name: string, fn: () => Promise<T>): Promise<T> {
-  if (!requestId) return fn();
-  return withEvent(ctx.db.kysely, ctx.clock, instanceUuid, requestId, name, ctx.conf.str('DEFAULT', 'host'), fn);
+  const logged = () => loggedStep(ctx.log, instanceUuid, requestId, name, fn);
+  if (!requestId) return logged();
+  return withEvent(ctx.db.kysely, ctx.clock, instanceUuid, requestId, name, ctx.conf.str('DEFAULT', 'host'), logged);
 }

@@ -147,6 +147,7 @@ export function evacuateTask(ctx: ConductorContext): Handlers {
                 node: dest.nodename,
                 node_uuid: dest.nodeUuid,
                 target_state: optStr(args, 'target_state'),
+                on_shared_storage: typeof args['on_shared_storage'] === 'boolean' ? args['on_shared_storage'] : null,
               },
               { requestId: mctx.requestId, instanceUuid: uuid },
             );

@@ -18,7 +18,10 @@ import * as m010 from './migrations/010_server_groups.js';
 import * as m011 from './migrations/011_system_metadata.js';
 import * as m013 from './migrations/013_identity.js';
 import * as m015 from './migrations/015_network.js';
+import * as m016 from './migrations/016_instance_info_caches.js';
+import * as m017 from './migrations/017_network_l3.js';
 import * as m019 from './migrations/019_host_state_changes.js';
+import * as m020 from './migrations/020_console_auth_tokens.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -41,7 +44,10 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: Dia
   { name: '011_system_metadata', up: m011.up },
   { name: '013_identity', up: m013.up },
   { name: '015_network', up: m015.up },
+  { name: '016_instance_info_caches', up: m016.up },
+  { name: '017_network_l3', up: m017.up },
   { name: '019_host_state_changes', up: m019.up },
+  { name: '020_console_auth_tokens', up: m020.up },
 ];
 
 /** `sqlite:///rel/path`, `sqlite:////abs/path`, `postgresql[+driver]://user:pw@host:port/db`. */

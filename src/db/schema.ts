@@ -312,6 +312,22 @@ export interface InstanceGroupsTable {
   updated_at: string | null;
 }
 
+/** What a console proxy needs to reach a guest's console (Nova's console_auth_tokens). */
+export interface ConsoleAuthTokensTable {
+  id: Generated<number>;
+  /** SHA-256 of the token, hex; the token itself is only ever in the user's URL. */
+  token_hash: string;
+  console_type: string;
+  host: string;
+  port: number;
+  tls_port: number | null;
+  internal_access_path: string | null;
+  instance_uuid: string;
+  /** Seconds since the epoch. */
+  expires: number;
+  created_at: string;
+}
+
 /** One run of a host's periodic task over an audit period (Nova's task_log). */
 export interface TaskLogTable {
   id: Generated<number>;
@@ -396,6 +412,27 @@ export interface HostStateChangesTable {
   node_uuid: string | null;
 }
 
+/** A server's network info (Nova's model: a JSON list of VIFs) and its ports' security group names. */
+export interface InstanceInfoCachesTable {
+  instance_uuid: string;
+  network_info: string;
+  /** JSON list of group names. */
+  security_groups: string;
+  updated_at: string;
+}
+
+export interface NetworkQuotasTable {
+  project_id: string;
+  resource: string;
+  hard_limit: number;
+}
+
+export interface NetworkAutoAllocatedTopologiesTable {
+  project_id: string;
+  network_id: string;
+  router_id: string;
+}
+
 export interface Database {
   services: ServicesTable;
   compute_nodes: ComputeNodesTable;
@@ -421,6 +458,7 @@ export interface Database {
   instance_groups: InstanceGroupsTable;
   instance_group_members: InstanceGroupMembersTable;
   task_log: TaskLogTable;
+  console_auth_tokens: ConsoleAuthTokensTable;
   quotas: QuotasTable;
   project_user_quotas: ProjectUserQuotasTable;
   quota_classes: QuotaClassesTable;
@@ -432,6 +470,11 @@ export interface Database {
   network_default_security_groups: NetworkDefaultSecurityGroupsTable;
   network_security_group_rules: NetworkResourceTable & { security_group_id: string };
   host_state_changes: HostStateChangesTable;
+  instance_info_caches: InstanceInfoCachesTable;
+  network_routers: NetworkResourceTable;
+  network_floatingips: NetworkResourceTable;
+  network_quotas: NetworkQuotasTable;
+  network_auto_allocated_topologies: NetworkAutoAllocatedTopologiesTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;

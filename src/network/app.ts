@@ -1,17 +1,28 @@
 // The embedded network API: the Neutron v2.0 subset — networks, subnets,
-// ports and security groups — behind Keystone tokens, with Neutron's
-// filters, fields, sorting and pages, and its NeutronError fault bodies.
+// ports (with multiple bindings), security groups, routers, floating IPs,
+// quotas and auto-allocated topologies — behind Keystone tokens, with
+// Neutron's filters, fields, sorting and pages, and its NeutronError fault
+// bodies.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AuthContext, TokenValidator } from '../identity/validator.js';
 import { requireTokens } from '../identity/token-hook.js';
 import { URL_PROBLEM_MESSAGES, urlProblem } from '../api/request-input.js';
-import { NeutronError, badRequest, networkNotFound, portNotFound, securityGroupNotFound, securityGroupRuleNotFound, subnetNotFound } from './errors.js';
+import {
+  NeutronError, badRequest, floatingIpNotFound, networkNotFound, portNotFound, routerNotFound, securityGroupNotFound, securityGroupRuleNotFound, subnetNotFound,
+} from './errors.js';
 import type { NetworkEnv } from './env.js';
 import { EXTENSIONS, extensionView } from './extensions.js';
 import { listQuery, showFields, type Query, type View } from './list-query.js';
 import { NETWORK_FIELDS, createNetwork, deleteNetwork, listNetworks, networkView, showNetwork, updateNetwork } from './networks.js';
 import { SUBNET_FIELDS, createSubnet, deleteSubnet, listSubnets, subnetView, updateSubnet, visibleSubnet } from './subnets.js';
 import { tagRoutes } from './tags.js';
+import { deleteAutoAllocatedTopology, getAutoAllocatedTopology } from './auto-allocate.js';
+import { FLOATING_IP_FIELDS, createFloatingIp, deleteFloatingIp, listFloatingIps, showFloatingIp, updateFloatingIp, visibleFloatingIp } from './floating-ips.js';
+import { activateBinding, createBinding, deleteBinding, listBindings, showBinding } from './port-bindings.js';
+import { defaultQuota, deleteQuota, listQuotas, quotaDetails, showQuota, updateQuota } from './quotas.js';
+import {
+  ROUTER_FIELDS, addRouterInterface, createRouter, deleteRouter, listRouters, removeRouterInterface, showRouter, updateRouter, visibleRouter,
+} from './routers.js';
 import { visibleNetwork } from './networks.js';
 import { createPort, deletePort, listPorts, portFieldsFor, showPort, updatePort, visiblePort } from './ports.js';
 import {
@@ -46,6 +57,8 @@ const RESOURCES = [
   { name: 'port', collection: 'ports' },
   { name: 'security_group', collection: 'security-groups' },
   { name: 'security_group_rule', collection: 'security-group-rules' },
+  { name: 'router', collection: 'routers' },
+  { name: 'floatingip', collection: 'floatingips' },
 ];
 
 export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
@@ -141,7 +154,70 @@ export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
       create: (ctx, body) => createRule(env, ctx, body),
       remove: (ctx, id) => deleteRule(env, ctx, id),
     },
+    {
+      collection: 'routers', singular: 'router', fields: () => ROUTER_FIELDS, notFound: routerNotFound,
+      list: (ctx) => listRouters(env, ctx),
+      show: (ctx, id) => showRouter(env, ctx, id),
+      create: (ctx, body) => createRouter(env, ctx, body),
+      update: (ctx, id, body) => updateRouter(env, ctx, id, body),
+      remove: (ctx, id) => deleteRouter(env, ctx, id),
+    },
+    {
+      collection: 'floatingips', singular: 'floatingip', fields: () => FLOATING_IP_FIELDS, notFound: floatingIpNotFound,
+      list: (ctx) => listFloatingIps(env, ctx),
+      show: (ctx, id) => showFloatingIp(env, ctx, id),
+      create: (ctx, body) => createFloatingIp(env, ctx, body),
+      update: (ctx, id, body) => updateFloatingIp(env, ctx, id, body),
+      remove: (ctx, id) => deleteFloatingIp(env, ctx, id),
+    },
   ];
+
+  // Quotas: the specific routes before the collection's `:id`.
+  app.get('/v2.0/quotas', async (req) => ({ quotas: await listQuotas(env, contextOf(req)) }));
+  app.get('/v2.0/quotas/project', async (req) => ({ project: { project_id: contextOf(req).projectId } }));
+  app.get('/v2.0/quotas/tenant', async (req) => ({ tenant: { tenant_id: contextOf(req).projectId } }));
+  app.get<{ Params: { id: string } }>('/v2.0/quotas/:id', async (req) => ({ quota: await showQuota(env, contextOf(req), req.params.id) }));
+  app.get<{ Params: { id: string } }>('/v2.0/quotas/:id/default', async (req) => ({ quota: defaultQuota(contextOf(req), req.params.id) }));
+  app.get<{ Params: { id: string } }>('/v2.0/quotas/:id/details', async (req) => ({ quota: await quotaDetails(env, contextOf(req), req.params.id) }));
+  app.put<{ Params: { id: string } }>('/v2.0/quotas/:id', async (req) => ({ quota: await updateQuota(env, contextOf(req), req.params.id, req.body) }));
+  app.delete<{ Params: { id: string } }>('/v2.0/quotas/:id', async (req, reply) => {
+    await deleteQuota(env, contextOf(req), req.params.id);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { id: string }; Querystring: Query }>('/v2.0/auto-allocated-topology/:id', async (req) => {
+    const fields = ([] as string[]).concat((req.query['fields'] as string | string[] | undefined) ?? []).flatMap((f) => f.split(',')).filter((f) => f !== '');
+    return { auto_allocated_topology: await getAutoAllocatedTopology(env, contextOf(req), req.params.id, fields) };
+  });
+  app.delete<{ Params: { id: string } }>('/v2.0/auto-allocated-topology/:id', async (req, reply) => {
+    await deleteAutoAllocatedTopology(env, contextOf(req), req.params.id);
+    return reply.code(204).send();
+  });
+
+  app.put<{ Params: { id: string } }>('/v2.0/routers/:id/add_router_interface', async (req) => addRouterInterface(env, contextOf(req), req.params.id, req.body));
+  app.put<{ Params: { id: string } }>('/v2.0/routers/:id/remove_router_interface', async (req) => removeRouterInterface(env, contextOf(req), req.params.id, req.body));
+
+  app.get<{ Params: { id: string }; Querystring: Query }>('/v2.0/ports/:id/bindings', async (req) => {
+    const bindings = await listBindings(env, contextOf(req), req.params.id);
+    // Bindings have no id; the host stands in for one while filtering and paging.
+    const out = listQuery(bindings.map((b) => ({ ...b, id: b['host'] })), req.query, {
+      collection: 'bindings', attributes: ['host', 'vif_type', 'vnic_type', 'status'], markerNotFound: (h) => new NeutronError(404, 'PortBindingNotFound', `Binding for port ${req.params.id} for host ${h} could not be found.`),
+      url: `${origin(req)}/v2.0/ports/${req.params.id}/bindings`,
+    });
+    return { ...out, bindings: (out['bindings'] as Array<Record<string, unknown>>).map(({ id: _host, ...b }) => b) };
+  });
+  app.get<{ Params: { id: string; host: string }; Querystring: Query }>('/v2.0/ports/:id/bindings/:host', async (req) => ({
+    binding: showFields(await showBinding(env, contextOf(req), req.params.id, req.params.host), req.query),
+  }));
+  app.post<{ Params: { id: string } }>('/v2.0/ports/:id/bindings', async (req, reply) =>
+    reply.code(201).send({ binding: await createBinding(env, contextOf(req), req.params.id, req.body) }));
+  app.put<{ Params: { id: string; host: string } }>('/v2.0/ports/:id/bindings/:host/activate', async (req) => ({
+    binding: await activateBinding(env, contextOf(req), req.params.id, req.params.host),
+  }));
+  app.delete<{ Params: { id: string; host: string } }>('/v2.0/ports/:id/bindings/:host', async (req, reply) => {
+    await deleteBinding(env, contextOf(req), req.params.id, req.params.host);
+    return reply.code(204).send();
+  });
 
   for (const c of collections) {
     // The body key of a collection is its URL name with underscores (security_groups).
@@ -168,5 +244,7 @@ export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
   tagRoutes(app, env, { collection: 'subnets', singular: 'subnet', table: 'network_subnets', visible: (ctx, id) => visibleSubnet(env, ctx, id) }, contextOf);
   tagRoutes(app, env, { collection: 'ports', singular: 'port', table: 'network_ports', visible: async (ctx, id) => (await visiblePort(env, ctx, id)).port }, contextOf);
   tagRoutes(app, env, { collection: 'security-groups', singular: 'security_group', table: 'network_security_groups', visible: (ctx, id) => visibleGroup(env, ctx, id) }, contextOf);
+  tagRoutes(app, env, { collection: 'routers', singular: 'router', table: 'network_routers', visible: (ctx, id) => visibleRouter(env, ctx, id) }, contextOf);
+  tagRoutes(app, env, { collection: 'floatingips', singular: 'floatingip', table: 'network_floatingips', visible: (ctx, id) => visibleFloatingIp(env, ctx, id) }, contextOf);
   return app;
 }

@@ -48,3 +48,12 @@ export const ipAlreadyAllocated = (ip: string, subnetId: string): NeutronError =
   new NeutronError(409, 'IpAddressAlreadyAllocated', `IP address ${ip} already allocated in subnet ${subnetId}`);
 export const macInUse = (networkId: string, mac: string): NeutronError =>
   new NeutronError(409, 'MacAddressInUse', `Unable to complete operation for network ${networkId}. The mac address ${mac} is in use.`);
+
+/** neutron-lib's BadRequest: "Bad <resource> request: <msg>." */
+export const badResourceRequest = (resource: string, msg: string): NeutronError => new NeutronError(400, 'BadRequest', `Bad ${resource} request: ${msg}.`);
+
+export const routerNotFound = (id: string): NeutronError => new NeutronError(404, 'RouterNotFound', `Router ${id} could not be found`);
+export const floatingIpNotFound = (id: string): NeutronError => new NeutronError(404, 'FloatingIPNotFound', `Floating IP ${id} could not be found`);
+export const routerInUse = (id: string, reason: string): NeutronError => new NeutronError(409, 'RouterInUse', `Router ${id} ${reason}`);
+export const overQuota = (resources: readonly string[]): NeutronError =>
+  new NeutronError(409, 'OverQuota', `Quota exceeded for resources: [${resources.map((r) => `'${r}'`).join(', ')}].`);

@@ -6,6 +6,7 @@ import { adminOnly, canSeeNetwork, mayWrite, type Caller } from './access.js';
 import { NeutronError, invalidInput, networkInUse, networkNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, nonNegativeInt, resourceBody, stringList, type AttributeSpec } from './request.js';
+import { checkQuota } from './quotas.js';
 import { tagsOf } from './tags.js';
 import type { Resource } from './store.js';
 
@@ -17,11 +18,13 @@ const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   mtu: { post: true, put: true, check: nonNegativeInt },
   port_security_enabled: { post: true, put: true, check: bool },
   availability_zone_hints: { post: true, put: false, check: stringList },
+  // auto-allocated-topology: the external network new topologies connect to.
+  is_default: { post: true, put: true, check: bool },
 };
 
 export const NETWORK_FIELDS = [
   'id', 'name', 'tenant_id', 'project_id', 'admin_state_up', 'status', 'shared', 'router:external', 'mtu', 'subnets',
-  'availability_zone_hints', 'availability_zones', 'description', 'tags', 'created_at', 'updated_at', 'revision_number', 'port_security_enabled',
+  'availability_zone_hints', 'availability_zones', 'description', 'tags', 'created_at', 'updated_at', 'revision_number', 'port_security_enabled', 'is_default',
 ];
 
 export function networkView(net: Resource, subnetIds: readonly string[]): Record<string, unknown> {
@@ -45,7 +48,16 @@ export function networkView(net: Resource, subnetIds: readonly string[]): Record
     updated_at: net.updated_at,
     revision_number: net.revision_number,
     port_security_enabled: net['port_security_enabled'],
+    // Neutron shows is_default on external networks only.
+    ...(net['router:external'] === true ? { is_default: net['is_default'] === true } : {}),
   };
+}
+
+/** Only one external network is the default at a time. */
+async function checkOneDefault(env: NetworkEnv, id: string, external: boolean, isDefault: unknown): Promise<void> {
+  if (isDefault !== true || !external) return;
+  const other = (await env.store.list('network_networks')).find((n) => n.id !== id && n['router:external'] === true && n['is_default'] === true);
+  if (other) throw new NeutronError(409, 'DefaultExternalNetworkExists', `A default external network already exists: ${other.id}.`);
 }
 
 /** The network as the caller may see it, else 404. */
@@ -66,7 +78,10 @@ export async function createNetwork(env: NetworkEnv, ctx: AuthContext, body: unk
   mayWrite(ctx, projectId, 'create_network');
   if (a['shared'] === true) adminOnly(ctx, 'create_network:shared');
   if ('router:external' in a) adminOnly(ctx, 'create_network:router:external');
+  if ('is_default' in a) adminOnly(ctx, 'create_network:is_default');
   checkMtu(env, a['mtu']);
+  await checkQuota(env, projectId, 'network');
+  await checkOneDefault(env, id, a['router:external'] === true, a['is_default']);
   const net: Resource = {
     ...born(env, id, projectId),
     name: a['name'] ?? '',
@@ -77,6 +92,7 @@ export async function createNetwork(env: NetworkEnv, ctx: AuthContext, body: unk
     mtu: a['mtu'] ?? env.mtu,
     port_security_enabled: a['port_security_enabled'] ?? true,
     availability_zone_hints: a['availability_zone_hints'] ?? [],
+    is_default: a['is_default'] ?? false,
   };
   await env.store.insert('network_networks', net);
   return net;
@@ -89,7 +105,16 @@ export async function updateNetwork(env: NetworkEnv, ctx: AuthContext, id: strin
     mayWrite(ctx, net.project_id, 'update_network');
     if ('shared' in a) adminOnly(ctx, 'update_network:shared');
     if ('router:external' in a) adminOnly(ctx, 'update_network:router:external');
+    if ('is_default' in a) adminOnly(ctx, 'update_network:is_default');
     checkMtu(env, a['mtu']);
+    await checkOneDefault(env, id, (a['router:external'] ?? net['router:external']) === true, a['is_default']);
+    if (a['router:external'] === false && net['router:external'] === true) {
+      // Routers' gateways keep it external.
+      const ports = await env.store.list('network_ports', { column: 'network_id', in: [id] });
+      if (ports.some((p) => p['device_owner'] === 'network:router_gateway')) {
+        throw new NeutronError(409, 'ExternalNetworkInUse', `External network ${id} cannot be updated to be made non-external, since it has existing gateway ports.`);
+      }
+    }
     if (a['shared'] === false && net['shared'] === true) {
       // Other projects' ports on it keep it shared.
       const ports = await env.store.list('network_ports', { column: 'network_id', in: [id] });

@@ -13,8 +13,9 @@ import { born, revised, type NetworkEnv } from './env.js';
 import { contains, formatIp, parseIp } from './ip.js';
 import { poolAddresses, usableRange, type Pool } from './pools.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, dict, resourceBody, str, uuid, type AttributeSpec } from './request.js';
+import { checkQuota } from './quotas.js';
 import { ensureDefaultGroup } from './security-groups.js';
-import { isUniqueViolation, type IpAllocation, type NetworkStore, type Resource } from './store.js';
+import { isUniqueViolation, type IpAllocation, type NetworkStore, type Resource, type ResourceTable } from './store.js';
 import { subnetCidr } from './subnets.js';
 import { tagsOf } from './tags.js';
 
@@ -27,12 +28,12 @@ function mac(v: unknown, attr: string): string {
   return m;
 }
 
-interface FixedIpRequest {
+export interface FixedIpRequest {
   readonly subnet_id?: string;
   readonly ip_address?: string;
 }
 
-function fixedIps(v: unknown, attr: string): FixedIpRequest[] {
+export function fixedIps(v: unknown, attr: string): FixedIpRequest[] {
   if (!Array.isArray(v)) throw invalidAttr(attr, `Invalid data format for fixed IP: '${JSON.stringify(v)}'`);
   return v.map((f) => {
     if (typeof f !== 'object' || f === null || Array.isArray(f)) throw invalidAttr(attr, `Invalid data format for fixed IP: '${JSON.stringify(f)}'`);
@@ -84,6 +85,18 @@ export const PORT_FIELDS = [
 
 const bound = (p: Resource): boolean => typeof p['binding:host_id'] === 'string' && p['binding:host_id'] !== '';
 
+/**
+ * Up once bound to a host (and administratively up); a router's ports are up
+ * from the start, as the L3 service brings them up at once, and a floating
+ * IP's port has no status (N/A), as in Neutron.
+ */
+function portStatus(p: Resource): string {
+  const owner = p['device_owner'] as string;
+  if (owner === 'network:floatingip') return 'N/A';
+  const up = owner === 'network:router_interface' || owner === 'network:router_gateway' || bound(p);
+  return up && p['admin_state_up'] === true ? 'ACTIVE' : 'DOWN';
+}
+
 export function portView(ctx: Caller, p: Resource, ips: readonly IpAllocation[]): Record<string, unknown> {
   const view: Record<string, unknown> = {
     id: p.id,
@@ -93,8 +106,7 @@ export function portView(ctx: Caller, p: Resource, ips: readonly IpAllocation[])
     project_id: p.project_id,
     mac_address: p['mac_address'],
     admin_state_up: p['admin_state_up'],
-    // Up once bound to a host (and administratively up).
-    status: bound(p) && p['admin_state_up'] === true ? 'ACTIVE' : 'DOWN',
+    status: portStatus(p),
     device_id: p['device_id'],
     device_owner: p['device_owner'],
     fixed_ips: ips.filter((a) => a.port_id === p.id).map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
@@ -199,7 +211,7 @@ async function writeAllocations(s: NetworkStore, chosen: ReadonlyArray<IpAllocat
 }
 
 /** Runs a write that allocates, again while it loses races for generated values; a lost race for a requested one is the client's 409. */
-async function withRetries<T>(networkId: string, fn: () => Promise<T>): Promise<T> {
+export async function withRetries<T>(networkId: string, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
@@ -226,6 +238,7 @@ export async function createPort(env: NetworkEnv, ctx: AuthContext, body: unknow
   const networkId = a['network_id'] as string;
   const projectId = (a['project_id'] as string | undefined) ?? ctx.projectId;
   mayWrite(ctx, projectId, 'create_port');
+  await checkQuota(env, projectId, 'port');
   const net = await env.store.get('network_networks', networkId);
   if (!net || !canSeeNetwork(ctx, net)) throw networkNotFound(networkId);
   const ownsNetwork = isAdmin(ctx) || net.project_id === ctx.projectId;
@@ -331,11 +344,80 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
   );
 }
 
+/** Ports the L3 service owns: deleted with their router or floating IP, not through the port API. */
+const L3_OWNERS: Readonly<Record<string, ResourceTable>> = {
+  'network:router_interface': 'network_routers',
+  'network:router_gateway': 'network_routers',
+  'network:floatingip': 'network_floatingips',
+};
+
 export async function deletePort(env: NetworkEnv, ctx: AuthContext, id: string): Promise<void> {
   const { port } = await visiblePort(env, ctx, id);
   mayWrite(ctx, port.project_id, 'delete_port');
+  const owner = port['device_owner'] as string;
+  const l3Table = L3_OWNERS[owner];
+  if (l3Table && (await env.store.get(l3Table, port['device_id'] as string))) {
+    throw new NeutronError(409, 'ServicePortInUse', `Port ${id} cannot be deleted directly via the port API: has device owner ${owner}.`);
+  }
   await env.store.transact(async (s) => {
+    // An association being made waits for this, or this sees it made.
+    await s.lock('network_ports', id);
+    // Floating IPs on the port lose their association, as in Neutron.
+    for (const fip of await s.list('network_floatingips')) {
+      if (fip['port_id'] === id) await s.replace('network_floatingips', revised(env, fip, { port_id: null, fixed_ip_address: null, router_id: null }));
+    }
     await s.releasePort(id);
     await s.remove('network_ports', id);
   });
+}
+
+export interface ServicePortSpec {
+  readonly projectId: string;
+  readonly deviceId: string;
+  readonly deviceOwner: string;
+  readonly fixedIps?: readonly FixedIpRequest[];
+}
+
+/**
+ * A port the network service makes for itself (router gateway or interface,
+ * floating IP), written with its addresses in the caller's transaction; a
+ * lost race for a generated address or MAC throws for withRetries.
+ */
+export async function addServicePort(env: NetworkEnv, s: NetworkStore, net: Resource, spec: ServicePortSpec): Promise<{ port: Resource; ips: IpAllocation[] }> {
+  const port: Resource = {
+    ...born(env, randomUUID(), spec.projectId),
+    network_id: net.id,
+    name: '',
+    description: '',
+    admin_state_up: true,
+    mac_address: generatedMac(env.baseMac),
+    device_id: spec.deviceId,
+    device_owner: spec.deviceOwner,
+    'binding:host_id': '',
+    'binding:profile': {},
+    'binding:vnic_type': 'normal',
+    port_security_enabled: false,
+    security_groups: [],
+  };
+  try {
+    await s.insert('network_ports', port);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new Taken('mac', false, port['mac_address'] as string, '');
+    throw err;
+  }
+  const chosen = await chooseAddresses(s, net, spec.fixedIps, port.id);
+  await writeAllocations(s, chosen);
+  return { port, ips: chosen.map(({ requested: _r, ...a }) => a) };
+}
+
+/** Gives a port the addresses asked for, in the caller's transaction: those it holds and names again it keeps. */
+export async function reallocatePort(s: NetworkStore, net: Resource, portId: string, requests: readonly FixedIpRequest[]): Promise<void> {
+  await s.releasePort(portId);
+  await writeAllocations(s, await chooseAddresses(s, net, requests, portId));
+}
+
+/** Removes a port and its addresses in the caller's transaction. */
+export async function removeServicePort(s: NetworkStore, id: string): Promise<void> {
+  await s.releasePort(id);
+  await s.remove('network_ports', id);
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../identity/validator.js';
 import { mayWrite, readsProject, type Caller } from './access.js';
+import { checkQuota } from './quotas.js';
 import { NeutronError, invalidAttr, securityGroupNotFound, securityGroupRuleNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
 import { cidrText, parseCidr } from './ip.js';
@@ -22,7 +23,8 @@ const PROTOCOLS: Record<string, number> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, g
 
 function protocol(v: unknown, attr: string): string | null {
   if (v === null) return null;
-  const s = typeof v === 'number' ? String(v) : v;
+  // Names in any case, as Neutron takes them ('TCP' is tcp).
+  const s = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.toLowerCase() : v;
   if (typeof s === 'string' && (s in PROTOCOLS || (/^\d+$/.test(s) && Number(s) <= 255))) return s === 'any' ? null : s;
   throw new NeutronError(400, 'SecurityGroupRuleInvalidProtocol',
     `Security group rule protocol ${String(v)} not supported. Only protocol values [None, ${Object.keys(PROTOCOLS).filter((p) => p !== 'any').join(', ')}] and integer representations [0 to 255] are supported.`);
@@ -160,6 +162,7 @@ export async function createGroup(env: NetworkEnv, ctx: AuthContext, body: unkno
   const a = checkedAttributes(resourceBody(body, 'security_group'), GROUP_ATTRIBUTES, 'POST');
   const projectId = (a['project_id'] as string | undefined) ?? ctx.projectId;
   mayWrite(ctx, projectId, 'create_security_group');
+  await checkQuota(env, projectId, 'security_group');
   if (a['name'] === 'default') throw new NeutronError(409, 'SecurityGroupDefaultAlreadyExists', 'Default security group already exists.');
   await ensureDefaultGroup(env, env.store, projectId);
   const group: Resource = { ...born(env, randomUUID(), projectId), name: a['name'] ?? '', description: a['description'] ?? '', stateful: a['stateful'] ?? true };
@@ -220,6 +223,7 @@ export async function createRule(env: NetworkEnv, ctx: AuthContext, body: unknow
   const a = checkedAttributes(resourceBody(body, 'security_group_rule'), RULE_ATTRIBUTES, 'POST');
   const group = await visibleGroup(env, ctx, a['security_group_id'] as string);
   mayWrite(ctx, group.project_id, 'create_security_group_rule');
+  await checkQuota(env, group.project_id, 'security_group_rule');
   if (a['remote_ip_prefix'] && a['remote_group_id']) {
     throw new NeutronError(400, 'SecurityGroupRemoteGroupAndRemoteIpPrefix', 'Only remote_ip_prefix or remote_group_id may be provided.');
   }

@@ -2,21 +2,18 @@
 // external `public` network owned by admin with `public-subnet`
 // (172.24.4.0/24), and the demo project's `private` network with
 // `private-subnet` (10.0.0.0/26, the first /26 devstack's default subnet
-// pool hands out). Their ids are fixed, so a restart (or a second start
+// pool hands out), and the demo project's `router1` with its gateway on
+// `public` and an interface on `private-subnet`. Their ids are fixed, so a restart (or a second start
 // racing this one) finds them made and changes nothing.
-import { createHash } from 'node:crypto';
 import type { AuthContext } from '../identity/validator.js';
 import { projectIdFor } from '../identity/users.js';
 import type { NetworkEnv } from './env.js';
-import { createNetwork } from './networks.js';
+import { NeutronError } from './errors.js';
+import { fixedUuid } from './fixed-uuid.js';
+import { createNetwork, updateNetwork } from './networks.js';
+import { addRouterInterface, createRouter } from './routers.js';
 import { createSubnet } from './subnets.js';
 import { isUniqueViolation, type ResourceTable } from './store.js';
-
-/** A UUID derived from a name, the same in every deployment. */
-function fixedUuid(name: string): string {
-  const h = createHash('sha1').update(`magnetar-network:${name}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
 
 const asAdminOf = (project: string): AuthContext => ({
   userId: 'seed', userName: 'seed', projectId: projectIdFor(project), projectName: project, domainId: 'default',
@@ -39,7 +36,17 @@ export async function seedDevstackNetworks(env: NetworkEnv): Promise<void> {
   const demo = asAdminOf('demo');
   const publicId = fixedUuid('public');
   const privateId = fixedUuid('private');
-  await once(env, 'network_networks', publicId, () => createNetwork(env, admin, { network: { name: 'public', 'router:external': true, shared: false } }, publicId));
+  await once(env, 'network_networks', publicId, () =>
+    createNetwork(env, admin, { network: { name: 'public', 'router:external': true, shared: false, is_default: true } }, publicId),
+  );
+  // A cloud seeded before external networks had a default makes `public` it.
+  const pub = await env.store.get('network_networks', publicId);
+  if (pub && pub['is_default'] === undefined) {
+    await updateNetwork(env, admin, publicId, { network: { is_default: true } }).catch((err: unknown) => {
+      // The operator made another network the default: leave it so.
+      if (!(err instanceof NeutronError && err.type === 'DefaultExternalNetworkExists')) throw err;
+    });
+  }
   await once(env, 'network_subnets', fixedUuid('public-subnet'), () =>
     createSubnet(env, admin, {
       subnet: { name: 'public-subnet', network_id: publicId, ip_version: 4, cidr: '172.24.4.0/24', gateway_ip: '172.24.4.1', enable_dhcp: false },
@@ -49,4 +56,16 @@ export async function seedDevstackNetworks(env: NetworkEnv): Promise<void> {
   await once(env, 'network_subnets', fixedUuid('private-subnet'), () =>
     createSubnet(env, demo, { subnet: { name: 'private-subnet', network_id: privateId, ip_version: 4, cidr: '10.0.0.0/26' } }, fixedUuid('private-subnet')),
   );
+  const routerId = fixedUuid('router1');
+  await once(env, 'network_routers', routerId, () =>
+    createRouter(env, demo, { router: { name: 'router1', external_gateway_info: { network_id: publicId } } }, routerId),
+  );
+  const attached = (await env.store.list('network_ports', { column: 'device_id', in: [routerId] })).some((p) => p['device_owner'] === 'network:router_interface');
+  if (!attached) {
+    await addRouterInterface(env, demo, routerId, { subnet_id: fixedUuid('private-subnet') }).catch(async (err: unknown) => {
+      // A concurrent start attached it first.
+      const now = await env.store.list('network_ports', { column: 'device_id', in: [routerId] });
+      if (!now.some((p) => p['device_owner'] === 'network:router_interface')) throw err;
+    });
+  }
 }

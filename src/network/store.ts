@@ -4,7 +4,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Db } from '../db/connect.js';
 
-export type ResourceTable = 'network_networks' | 'network_subnets' | 'network_ports' | 'network_security_groups' | 'network_security_group_rules';
+export type ResourceTable =
+  | 'network_networks' | 'network_subnets' | 'network_ports' | 'network_security_groups' | 'network_security_group_rules'
+  | 'network_routers' | 'network_floatingips';
 
 /** A stored resource: its standard attributes and the rest of its attributes. */
 export interface Resource {
@@ -30,6 +32,8 @@ const KEY_COLUMNS: Record<ResourceTable, readonly string[]> = {
   network_ports: ['network_id', 'mac_address', 'device_id'],
   network_security_groups: [],
   network_security_group_rules: ['security_group_id'],
+  network_routers: [],
+  network_floatingips: [],
 };
 const STANDARD = ['id', 'project_id', 'created_at', 'updated_at', 'revision_number'];
 
@@ -158,5 +162,47 @@ export class NetworkStore {
 
   async forgetDefaultSecurityGroup(groupId: string): Promise<void> {
     await this.k.deleteFrom('network_default_security_groups').where('security_group_id', '=', groupId).execute();
+  }
+
+  /** The project's own limits, by resource. */
+  async quotaLimits(projectId: string): Promise<Map<string, number>> {
+    const rows = await this.k.selectFrom('network_quotas').selectAll().where('project_id', '=', projectId).execute();
+    return new Map(rows.map((r) => [r.resource, Number(r.hard_limit)]));
+  }
+
+  /** Projects with limits of their own. */
+  async quotaProjects(): Promise<string[]> {
+    const rows = await this.k.selectFrom('network_quotas').select('project_id').distinct().orderBy('project_id').execute();
+    return rows.map((r) => r.project_id);
+  }
+
+  async setQuotaLimit(projectId: string, resource: string, limit: number): Promise<void> {
+    await this.k
+      .insertInto('network_quotas')
+      .values({ project_id: projectId, resource, hard_limit: limit })
+      .onConflict((oc) => oc.columns(['project_id', 'resource']).doUpdateSet({ hard_limit: limit }))
+      .execute();
+  }
+
+  async clearQuotaLimits(projectId: string): Promise<void> {
+    await this.k.deleteFrom('network_quotas').where('project_id', '=', projectId).execute();
+  }
+
+  async autoAllocatedTopology(projectId: string): Promise<{ network_id: string; router_id: string } | undefined> {
+    return this.k.selectFrom('network_auto_allocated_topologies').select(['network_id', 'router_id']).where('project_id', '=', projectId).executeTakeFirst();
+  }
+
+  /** Records the project's topology; false when one is recorded already. */
+  async claimAutoAllocatedTopology(projectId: string, networkId: string, routerId: string): Promise<boolean> {
+    const res = await this.k
+      .insertInto('network_auto_allocated_topologies')
+      .values({ project_id: projectId, network_id: networkId, router_id: routerId })
+      .onConflict((oc) => oc.column('project_id').doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async forgetAutoAllocatedTopology(projectId: string): Promise<void> {
+    await this.k.deleteFrom('network_auto_allocated_topologies').where('project_id', '=', projectId).execute();
   }
 }

@@ -9,6 +9,7 @@ import { born, revised, type NetworkEnv } from './env.js';
 import { canonicalIp, cidrText, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './ip.js';
 import { checkPools, defaultGateway, defaultPools } from './pools.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, resourceBody, uuid, type AttributeSpec } from './request.js';
+import { checkQuota } from './quotas.js';
 import { tagsOf } from './tags.js';
 import type { Resource } from './store.js';
 
@@ -130,6 +131,7 @@ export async function createSubnet(env: NetworkEnv, ctx: AuthContext, body: unkn
   if (cidr.version !== version) throw invalidInput('Cidr and ip version are not consistent');
   if (version === 4 && cidr.prefix === 32) throw invalidInput(`${cidrText(cidr)} is not a valid IPv4 subnet: a /32 has no address to allocate`);
   const projectId = (a['project_id'] as string | undefined) ?? ctx.projectId;
+  await checkQuota(env, projectId, 'subnet');
   return env.store.transact(async (s) => {
     await s.lock('network_networks', networkId);
     const net = await s.get('network_networks', networkId);

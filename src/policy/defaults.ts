@@ -166,6 +166,11 @@ const serverRules: PolicyDefault[] = [
   rule('compute:servers:create:requested_destination', ADMIN, 'Create a server on a requested host or hypervisor_hostname. POST /servers'),
   rule(`${S}:create:attach_volume`, MEM, 'Create a server with block device mappings. POST /servers'),
   rule(`${S}:create:attach_network`, MEM, 'Create a server with requested networks. POST /servers'),
+  rule('os_compute_api:os-attach-interfaces:list', RDR, 'List the port interfaces of a server. GET /servers/{server_id}/os-interface'),
+  rule('os_compute_api:os-attach-interfaces:show', RDR, 'Show one port interface of a server. GET /servers/{server_id}/os-interface/{port_id}'),
+  rule('os_compute_api:os-attach-interfaces:create', MEM, 'Attach a port interface to a server. POST /servers/{server_id}/os-interface'),
+  rule('os_compute_api:os-attach-interfaces:delete', MEM, 'Detach a port interface from a server. DELETE /servers/{server_id}/os-interface/{port_id}'),
+  rule('network:attach_external_network', ADMIN, 'Attach a server to an external network. POST /servers, POST /servers/{server_id}/os-interface'),
   rule(`${S}:create:trusted_certs`, MEM, 'Create a server with trusted image certificates. POST /servers'),
   rule(`${S}:create:zero_disk_flavor`, ADMIN, 'Boot an image-backed server with a flavor of zero disk. POST /servers'),
   rule(`${S}:delete`, MEM, 'Delete a server. DELETE /servers/{server_id}'),
@@ -212,12 +217,46 @@ const serverRules: PolicyDefault[] = [
   rule('os_compute_api:os-server-password:show', RDR, 'Show the encrypted password a server\'s guest posted. GET /servers/{server_id}/os-server-password', ['os_compute_api:os-server-password', OLD_ADMIN_OR_OWNER]),
   rule('os_compute_api:os-server-password:clear', MEM, 'Clear the encrypted password of a server. DELETE /servers/{server_id}/os-server-password', ['os_compute_api:os-server-password', OLD_ADMIN_OR_OWNER]),
   rule('os_compute_api:os-console-output', MEM, 'Show the console output of a server. POST /servers/{server_id}/action (os-getConsoleOutput)'),
+  rule('os_compute_api:os-remote-consoles', MEM, 'Get a remote console URL of a server. POST /servers/{server_id}/remote-consoles, POST /servers/{server_id}/action (os-getVNCConsole, os-getSPICEConsole, os-getSerialConsole)'),
+  rule('os_compute_api:os-console-auth-tokens', ADMIN, 'Show what a console auth token connects to. GET /os-console-auth-tokens/{console_token}'),
+];
+
+const NET = 'os_compute_api:os-networks';
+const TNET = 'os_compute_api:os-tenant-networks';
+const SG = 'os_compute_api:os-security-groups';
+const FIP = 'os_compute_api:os-floating-ips';
+
+/** Nova's proxies of the network service (deprecated there, served up to 2.35) and the server actions beside them. */
+const networkProxyRules: PolicyDefault[] = [
+  rule(`${NET}:list`, RDR, 'List networks through the compute API. GET /os-networks', [`${NET}:view`, OLD_ADMIN_OR_OWNER]),
+  rule(`${NET}:show`, RDR, 'Show a network through the compute API. GET /os-networks/{network_id}', [`${NET}:view`, OLD_ADMIN_OR_OWNER]),
+  rule(`${TNET}:list`, RDR, 'List the project\'s networks through the compute API. GET /os-tenant-networks', [TNET, OLD_ADMIN_OR_OWNER]),
+  rule(`${TNET}:show`, RDR, 'Show a project network through the compute API. GET /os-tenant-networks/{network_id}', [TNET, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:get`, RDR, 'List security groups. GET /os-security-groups', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:show`, RDR, 'Show a security group. GET /os-security-groups/{security_group_id}', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:create`, MEM, 'Create a security group. POST /os-security-groups', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:update`, MEM, 'Update a security group. PUT /os-security-groups/{security_group_id}', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:delete`, MEM, 'Delete a security group. DELETE /os-security-groups/{security_group_id}', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:rule:create`, MEM, 'Add a rule to a security group. POST /os-security-group-rules', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:rule:delete`, MEM, 'Delete a security group rule. DELETE /os-security-group-rules/{security_group_rule_id}', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:list`, RDR, 'List the security groups of a server. GET /servers/{server_id}/os-security-groups', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:add`, MEM, 'Add a security group to a server. POST /servers/{server_id}/action (addSecurityGroup)', [SG, OLD_ADMIN_OR_OWNER]),
+  rule(`${SG}:remove`, MEM, 'Remove a security group from a server. POST /servers/{server_id}/action (removeSecurityGroup)', [SG, OLD_ADMIN_OR_OWNER]),
+  rule('os_compute_api:os-floating-ip-pools', '@', 'List floating IP pools (external networks). GET /os-floating-ip-pools'),
+  rule(`${FIP}:list`, RDR, 'List the project\'s floating IPs. GET /os-floating-ips', [FIP, OLD_ADMIN_OR_OWNER]),
+  rule(`${FIP}:show`, RDR, 'Show a floating IP. GET /os-floating-ips/{floating_ip_id}', [FIP, OLD_ADMIN_OR_OWNER]),
+  rule(`${FIP}:create`, MEM, 'Allocate a floating IP from a pool. POST /os-floating-ips', [FIP, OLD_ADMIN_OR_OWNER]),
+  rule(`${FIP}:delete`, MEM, 'Release a floating IP. DELETE /os-floating-ips/{floating_ip_id}', [FIP, OLD_ADMIN_OR_OWNER]),
+  rule(`${FIP}:add`, MEM, 'Associate a floating IP with a server. POST /servers/{server_id}/action (addFloatingIp)', [FIP, OLD_ADMIN_OR_OWNER]),
+  rule(`${FIP}:remove`, MEM, 'Disassociate a floating IP from a server. POST /servers/{server_id}/action (removeFloatingIp)', [FIP, OLD_ADMIN_OR_OWNER]),
 ];
 
 const magnetarRules: PolicyDefault[] = [
   rule('magnetar:faults', ADMIN, 'Inject or clear faults in the fake virt driver, for testing failure handling.'),
   rule('magnetar:hosts', ADMIN, 'List, stop, crash and start the simulated compute hosts. GET /magnetar/hosts, POST /magnetar/hosts/{host}/action'),
   rule('magnetar:audit', ADMIN, 'Audit servers, migrations, allocations and the guests of every host against each other. GET /magnetar/audit'),
+  rule('magnetar:events', ADMIN, 'Follow the deployment\'s notifications as a server-sent event stream. GET /magnetar/events'),
+  rule('magnetar:clock', ADMIN, 'Show and move forward Magnetar\'s clock, when [magnetar] clock_control is on. GET /magnetar/clock, POST /magnetar/clock'),
 ];
 
 export const POLICY_DEFAULTS: readonly PolicyDefault[] = Object.freeze([
@@ -225,5 +264,6 @@ export const POLICY_DEFAULTS: readonly PolicyDefault[] = Object.freeze([
   ...adminActionRules,
   ...infrastructureRules,
   ...serverRules,
+  ...networkProxyRules,
   ...magnetarRules,
 ]);

@@ -22,6 +22,7 @@ import { dispatch } from './dispatch.js';
 import { parseReply, parseRequest, serializeReply, serializeRequest } from './envelope.js';
 import { decodeError, rebuildAsRemoteError, type ErrorFactory } from './errors-codec.js';
 import { redactTransportUrl, toAmqpUrls } from './transport-url.js';
+import type { NotificationListener, NotificationTransport } from './notification-transport.js';
 
 export interface AmqpBusOptions extends BusOptions {
   /** First part of every topic queue's name; lets several deployments (or test runs) share a broker. */
@@ -75,7 +76,18 @@ interface Server {
   close(): Promise<void>;
 }
 
-export class AmqpBus implements Bus {
+/**
+ * Each connection's channel for notifications, with the exchanges declared on
+ * it: its own, so that a broker refusing an exchange (say, one declared with
+ * other options) closes only it, never the channel the calls and casts use.
+ */
+interface NotificationChannel {
+  readonly channel: ConfirmChannel;
+  readonly exchanges: Map<string, Promise<void>>;
+}
+const notificationChannels = new WeakMap<Link, Promise<NotificationChannel>>();
+
+export class AmqpBus implements Bus, NotificationTransport {
   private readonly pending = new Map<string, PendingCall>();
   private readonly servers = new Set<Server>();
   private readonly waiters = new Set<LinkWaiter>();
@@ -190,6 +202,97 @@ export class AmqpBus implements Bus {
       throw err;
     }
     return { close: () => server.close() };
+  }
+
+  /**
+   * Publishes to a topic exchange as oslo.messaging's notifier does (declared
+   * with the durability of the topic queues), for consumers bound to it.
+   */
+  async publishNotification(exchange: string, routingKey: string, body: string): Promise<void> {
+    this.assertOpen();
+    const link = await this.linkWithin(this.defaultTimeoutMs, () => new MessagingUnavailable(`No connection to RabbitMQ to publish ${routingKey}`));
+    const { channel } = await this.notificationChannel(link, exchange);
+    await new Promise<void>((resolve, reject) => {
+      channel.publish(
+        exchange,
+        routingKey,
+        Buffer.from(body),
+        { contentType: JSON_CONTENT_TYPE, contentEncoding: 'utf-8', persistent: this.queueOptions.durable === true },
+        (err: unknown) => (err ? reject(new MessagingUnavailable(`RabbitMQ did not accept a notification: ${messageOf(err)}`, { cause: err })) : resolve()),
+      );
+    });
+  }
+
+  /** A private queue bound to `exchange`, attached again after each reconnection. */
+  async listenNotifications(exchange: string, bindingKeys: readonly string[], onMessage: NotificationListener): Promise<Subscription> {
+    this.assertOpen();
+    let current: Promise<{ channel: Channel; consumerTag: string }> | undefined;
+    let currentLink: Link | undefined;
+    let closed: Promise<void> | undefined;
+    const server: Server = {
+      topic: `notifications of ${exchange}`,
+      attach: async (link) => {
+        if (closed !== undefined || currentLink === link) return;
+        currentLink = link;
+        current = (async () => {
+          const channel = await link.model.createChannel();
+          channel.on('error', (err: unknown) => this.logger?.error({ err, exchange }, 'notification listener channel failed'));
+          await channel.assertExchange(exchange, 'topic', { durable: this.queueOptions.durable === true, autoDelete: false });
+          const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+          for (const key of bindingKeys) await channel.bindQueue(queue, exchange, key);
+          const { consumerTag } = await channel.consume(
+            queue,
+            (msg) => {
+              if (msg !== null) onMessage(msg.fields.routingKey, msg.content.toString('utf8'));
+            },
+            { noAck: true },
+          );
+          return { channel, consumerTag };
+        })();
+        await current;
+      },
+      close: () => {
+        closed ??= (async () => {
+          this.servers.delete(server);
+          const c = await current?.catch(() => undefined);
+          if (c !== undefined) await c.channel.close().catch(() => undefined);
+        })();
+        return closed;
+      },
+    };
+    this.servers.add(server);
+    const link = await this.linkWithin(this.defaultTimeoutMs, () => new MessagingUnavailable(`No connection to RabbitMQ to listen to ${exchange}`));
+    await server.attach(link).catch(async (err: unknown) => {
+      await server.close();
+      throw err;
+    });
+    return { close: () => server.close() };
+  }
+
+  /** The connection's notification channel, with `exchange` declared on it (a new channel after a broken one). */
+  private async notificationChannel(link: Link, exchange: string): Promise<NotificationChannel> {
+    let opening = notificationChannels.get(link);
+    if (opening === undefined) {
+      opening = link.model.createConfirmChannel().then((channel) => {
+        const forget = () => {
+          if (notificationChannels.get(link) === opening) notificationChannels.delete(link);
+        };
+        channel.on('error', (err: unknown) => this.logger?.warn({ err }, 'RabbitMQ closed the notification channel'));
+        channel.on('close', forget);
+        return { channel, exchanges: new Map<string, Promise<void>>() };
+      });
+      opening.catch(() => notificationChannels.delete(link));
+      notificationChannels.set(link, opening);
+    }
+    const nc = await opening;
+    let declared = nc.exchanges.get(exchange);
+    if (declared === undefined) {
+      declared = nc.channel.assertExchange(exchange, 'topic', { durable: this.queueOptions.durable === true, autoDelete: false }).then(() => undefined);
+      declared.catch(() => nc.exchanges.delete(exchange));
+      nc.exchanges.set(exchange, declared);
+    }
+    await declared;
+    return nc;
   }
 
   close(): Promise<void> {
@@ -336,6 +439,7 @@ export class AmqpBus implements Bus {
       safely(() => channel.ack(msg));
       return;
     }
+    this.logger?.debug?.({ topic, method: request.method, requestId: request.requestId, args: request.args, call: msg.properties.replyTo !== undefined }, 'bus message');
     const reply = await dispatch(topic, handlers, request);
     const { replyTo, correlationId } = msg.properties as { replyTo?: string; correlationId?: string };
     if (replyTo) {

@@ -6,6 +6,8 @@ import type { ErrorFactory } from './errors-codec.js';
 export interface BusLogger {
   /** Good news, such as a reconnection; loggers without it get it as a warning. */
   info?(obj: object, msg?: string): void;
+  /** Each message a server takes, with `[DEFAULT] debug = true`. */
+  debug?(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
 }

@@ -11,6 +11,7 @@ import { DEFAULT_RPC_RESPONSE_TIMEOUT_MS, type BusLogger, type BusOptions } from
 import { dispatch } from './dispatch.js';
 import { parseReply, parseRequest, serializeReply, serializeRequest } from './envelope.js';
 import { decodeError, rebuildAsRemoteError, type ErrorFactory } from './errors-codec.js';
+import { topicMatches, type NotificationListener, type NotificationTransport } from './notification-transport.js';
 
 interface Delivery {
   readonly body: string;
@@ -35,8 +36,15 @@ interface PendingCall {
   readonly reject: (err: Error) => void;
 }
 
-export class LocalBus implements Bus {
+interface LocalListener {
+  readonly exchange: string;
+  readonly bindingKeys: readonly string[];
+  readonly onMessage: NotificationListener;
+}
+
+export class LocalBus implements Bus, NotificationTransport {
   private readonly topics = new Map<string, TopicQueue>();
+  private readonly listeners = new Set<LocalListener>();
   private readonly pending = new Set<PendingCall>();
   private readonly rebuildError: ErrorFactory;
   private readonly defaultTimeoutMs: number;
@@ -92,9 +100,33 @@ export class LocalBus implements Bus {
     };
   }
 
+  async publishNotification(exchange: string, routingKey: string, body: string): Promise<void> {
+    if (this.closed) throw new BusClosed();
+    const heard = [...this.listeners].filter((l) => l.exchange === exchange && l.bindingKeys.some((b) => topicMatches(b, routingKey)));
+    // Later, like any delivery: a listener never runs on the publisher's stack.
+    if (heard.length > 0)
+      setImmediate(() => {
+        for (const l of heard) {
+          try {
+            l.onMessage(routingKey, body);
+          } catch (err) {
+            this.logger?.error({ err, routingKey }, 'notification listener failed');
+          }
+        }
+      });
+  }
+
+  async listenNotifications(exchange: string, bindingKeys: readonly string[], onMessage: NotificationListener): Promise<Subscription> {
+    if (this.closed) throw new BusClosed();
+    const l: LocalListener = { exchange, bindingKeys: [...bindingKeys], onMessage };
+    this.listeners.add(l);
+    return { close: async () => void this.listeners.delete(l) };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.listeners.clear();
     for (const entry of this.pending) {
       clearTimeout(entry.timer);
       entry.reject(new BusClosed());
@@ -148,6 +180,7 @@ export class LocalBus implements Bus {
       this.logger?.error({ err, topic }, 'dropping malformed bus message');
       return;
     }
+    this.logger?.debug?.({ topic, method: request.method, requestId: request.requestId, args: request.args, call: delivery.reply !== undefined }, 'bus message');
     const reply = await dispatch(topic, server.handlers, request);
     if (delivery.reply !== undefined) {
       delivery.reply(serializeReply(reply));

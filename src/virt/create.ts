@@ -54,6 +54,8 @@ export function createVirtDriver(
   faults: FaultRules,
   stateDir?: string,
   images?: GuestImageSource,
+  /** Milliseconds clock of the fake driver (uptime, live migration completion timeouts); the wall clock when absent. */
+  now?: () => number,
 ): VirtDriver {
   if (kind === 'qemu') {
     if (!images) throw new Error('the qemu driver needs an image source');
@@ -95,5 +97,6 @@ export function createVirtDriver(
     liveMigrationHold: conf.bool('fake', 'live_migration_hold'),
     faults,
     ...(stateDir !== undefined ? { stateFile: join(stateDir, fakeStateFileName(host)) } : {}),
+    ...(now !== undefined && { now }),
   });
 }

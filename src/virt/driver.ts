@@ -30,6 +30,8 @@ export interface GuestSpec {
   readonly memoryMb: number;
   readonly rootGb: number;
   readonly imageRef: string | null;
+  /** The guest's network info (Nova's model: its VIFs) at spawn; absent when moved. */
+  readonly networkInfo?: unknown;
 }
 
 export interface GuestInfo {
@@ -86,7 +88,11 @@ export interface LiveMigrationOptions {
   readonly blockMigration: boolean;
   /** Called as the transfer advances (for migration progress counters). */
   readonly onProgress?: (p: LiveMigrationProgress) => void;
-  /** Seconds after which the driver gives up (0 = never). */
+  /**
+   * `live_migration_completion_timeout` (0 = never): the qemu driver takes it
+   * as seconds per GiB of the guest's data, as Nova's libvirt driver does
+   * (see qemu/completion-timeout.ts); the simulated driver as plain seconds.
+   */
   readonly completionTimeout: number;
   /** 'abort' cancels at the timeout; 'force_complete' finishes at once. */
   readonly timeoutAction: 'abort' | 'force_complete';
@@ -141,6 +147,8 @@ export interface VirtDriver {
   diagnostics(uuid: string): GuestDiagnostics | undefined;
   /** The end of the guest's real serial console log; null when the hypervisor has none (simulated guests: the agent writes one from the records). */
   consoleOutput(uuid: string): Promise<string | null>;
+  /** Where a console proxy reaches the guest's graphical or serial console; absent when the hypervisor offers none. */
+  consoleConnection?(uuid: string, protocol: ConsoleProtocol): ConsoleConnection;
 
   // cold migration / resize: source then destination
   /** Repeatable; what it returns reaches finishMigration on the destination as `migrateData` (e.g. where to fetch the disk). */
@@ -176,8 +184,28 @@ export interface VirtDriver {
   /** The hypervisor's own figures of the guest's last completed live migration from this host, when it keeps them. */
   lastLiveMigration?(uuid: string): { readonly totalTimeMs: number | null; readonly downtimeMs: number | null } | undefined;
 
+  /**
+   * Evacuation over shared storage: whether the server's files (written by
+   * its failed host) are reachable here, as Nova's `instance_on_disk`.
+   * Drivers without it have no shared storage, and the evacuation rebuilds
+   * from the image whatever the caller said.
+   */
+  instanceOnDisk?(uuid: string): boolean;
+  /** Evacuation over shared storage: starts the guest here from its own files (its disk as the failed host left it). */
+  spawnFromSharedDisk?(spec: GuestSpec): Promise<void>;
   /** The agent driving this host died: stop every step under way and answer nothing more (guests live on). */
   halt?(): void;
   /** Simulated hosts only: the host loses power; its guests stay defined but none runs (call after halt). */
   losePower?(): Promise<void>;
+}
+
+/** The remote console protocols Nova names. */
+export type ConsoleProtocol = 'vnc' | 'spice' | 'serial' | 'mks';
+
+/** A guest console as the hypervisor exposes it to a console proxy. */
+export interface ConsoleConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly tlsPort: number | null;
+  readonly internalAccessPath: string | null;
 }

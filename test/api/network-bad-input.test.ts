@@ -41,7 +41,7 @@ describe('network API: bad input', () => {
       ['GET', '/v2.0/networks?limit=abc', {}, 400],
       ['GET', '/v2.0/networks?sort_key=nope', {}, 400],
       ['GET', '/v2.0/networks/%ZZ', {}, 400],
-      ['GET', '/v2.0/routers', {}, 404],
+      ['GET', '/v2.0/trunks', {}, 404],
     ];
     for (const [method, path, opts, status] of requests) {
       const r = await net('demo', method, path, opts);

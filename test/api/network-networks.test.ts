@@ -30,10 +30,13 @@ describe('network API: service and networks', () => {
     const r = await net('demo', 'GET', '/v2.0/extensions');
     assert.equal(r.status, 200);
     const aliases = r.body.extensions.map((e: any) => e.alias);
-    for (const a of ['binding', 'external-net', 'security-group', 'port-security', 'net-mtu', 'pagination', 'sorting', 'standard-attr-tag']) assert.ok(aliases.includes(a), a);
-    for (const a of ['router', 'floatingip', 'quotas', 'subnet_allocation']) assert.ok(!aliases.includes(a), a);
+    for (const a of [
+      'binding', 'external-net', 'security-group', 'port-security', 'net-mtu', 'pagination', 'sorting', 'standard-attr-tag', 'router', 'ext-gw-mode',
+      'binding-extended', 'quotas', 'quota_details', 'auto-allocated-topology',
+    ]) assert.ok(aliases.includes(a), a);
+    for (const a of ['extraroute', 'l3-ha', 'dvr', 'subnet_allocation']) assert.ok(!aliases.includes(a), a);
     assert.equal((await net('demo', 'GET', '/v2.0/extensions/binding')).body.extension.name, 'Port Binding');
-    const missing = await net('demo', 'GET', '/v2.0/extensions/router');
+    const missing = await net('demo', 'GET', '/v2.0/extensions/extraroute');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.NeutronError.type, 'HTTPNotFound');
     const tok = await fetch(`${cloud.identityUrl}/v3/auth/tokens`, {
@@ -47,13 +50,14 @@ describe('network API: service and networks', () => {
     assert.equal(entry.endpoints[0].url, cloud.networkUrl);
   });
 
-  it("seeds devstack's external public network (admin's) and demo's private network", async () => {
+  it("seeds devstack's external public network (admin's, the default), demo's private network and router1 between them", async () => {
     const adminProject = await cloud.projectId('admin');
     const demoProject = await cloud.projectId('demo');
     const seen = (await net('demo', 'GET', '/v2.0/networks?sort_key=name')).body.networks;
     assert.deepEqual(seen.map((n: any) => n.name), ['private', 'public']);
     const [priv, pub] = seen;
     assert.equal(pub['router:external'], true);
+    assert.equal(pub.is_default, true);
     assert.equal(pub.shared, false);
     assert.equal(pub.project_id, adminProject);
     assert.equal(priv.project_id, demoProject);
@@ -62,9 +66,17 @@ describe('network API: service and networks', () => {
     assert.deepEqual(subnets.map((s: any) => [s.name, s.cidr, s.gateway_ip]), [['private-subnet', '10.0.0.0/26', '10.0.0.1'], ['public-subnet', '172.24.4.0/24', '172.24.4.1']]);
     // alt_demo sees the external network but not demo's private one.
     assert.deepEqual((await net('alt_demo', 'GET', '/v2.0/networks')).body.networks.map((n: any) => n.name), ['public']);
+    const routers = (await net('demo', 'GET', '/v2.0/routers')).body.routers;
+    assert.deepEqual(routers.map((r: any) => r.name), ['router1']);
+    assert.equal(routers[0].external_gateway_info.network_id, pub.id);
+    assert.equal(routers[0].project_id, demoProject);
+    const iface = (await net('demo', 'GET', `/v2.0/ports?device_id=${routers[0].id}&device_owner=network:router_interface`)).body.ports;
+    assert.deepEqual(iface.map((p: any) => p.fixed_ips[0].ip_address), ['10.0.0.1']);
     // A restart finds them made and makes no more.
     await cloud.restart();
     assert.equal((await net('admin', 'GET', '/v2.0/networks?name=public')).body.networks.length, 1);
+    assert.equal((await net('admin', 'GET', '/v2.0/routers?name=router1')).body.routers.length, 1);
+    assert.equal((await net('admin', 'GET', `/v2.0/ports?device_id=${routers[0].id}`)).body.ports.length, 2);
   });
 
   it('creates, shows, updates and deletes a network with Neutron\'s attributes and defaults', async () => {

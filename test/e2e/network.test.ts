@@ -1,7 +1,8 @@
 // The network service through the real `openstack` client against
 // `magnetar serve`: the seeded networks, network/subnet/port create, show,
 // list, set and delete, a port with a requested address, and the in-use
-// refusal of a network delete.
+// refusal of a network delete; the seeded router1, a router with a gateway
+// on `public` and an interface on a subnet, and a floating IP from `public`.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
@@ -36,6 +37,20 @@ describe('openstack client: networks', () => {
     assert.deepEqual(listed.map((p: any) => p.Name), ['e2e-port']);
 
     assertRefused(await m.cli.openstack(DEMO, ['network', 'delete', 'e2e-net']), /ports still in use|NetworkInUse/);
+
+    assert.deepEqual((await m.cli.json(DEMO, ['router', 'list'])).map((r: any) => r.Name), ['router1']);
+    const router = await m.cli.json(DEMO, ['router', 'create', '--external-gateway', 'public', 'e2e-router']);
+    assert.equal(router.external_gateway_info.network_id, external[0].ID);
+    await m.cli.ok(DEMO, ['router', 'add', 'subnet', 'e2e-router', 'e2e-subnet']);
+    assertRefused(await m.cli.openstack(DEMO, ['router', 'delete', 'e2e-router']), /still has ports|RouterInUse|still attached/);
+    const fip = await m.cli.json(DEMO, ['floating', 'ip', 'create', '--port', 'e2e-port', 'public']);
+    assert.match(fip.floating_ip_address, /^172\.24\.4\./);
+    assert.equal(fip.fixed_ip_address, '192.168.77.10');
+    assert.equal(fip.router_id, router.id);
+    await m.cli.ok(DEMO, ['floating', 'ip', 'delete', fip.floating_ip_address]);
+    await m.cli.ok(DEMO, ['router', 'remove', 'subnet', 'e2e-router', 'e2e-subnet']);
+    await m.cli.ok(DEMO, ['router', 'delete', 'e2e-router']);
+
     await m.cli.ok(DEMO, ['network', 'set', '--name', 'e2e-net2', 'e2e-net']);
     assert.equal((await m.cli.json(DEMO, ['network', 'show', 'e2e-net2'])).name, 'e2e-net2');
     await m.cli.ok(DEMO, ['port', 'delete', 'e2e-port']);

@@ -13,14 +13,14 @@ import { freePort, waitForOutput, stopChild, REPO_ROOT, MAIN_JS } from './suppor
 
 test('bin/magnetar serve prints the URLs and clouds.yaml, and writes clouds.yaml', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-e2e-serve-'));
-  const [compute, identity, image, network] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [compute, identity, image, network, consolePort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const child = spawn(
     join(REPO_ROOT, 'bin/magnetar'),
     [
       'serve',
       '--data-dir',
       dataDir,
-      ...['magnetar.compute_port=' + compute, 'magnetar.identity_port=' + identity, 'magnetar.image_port=' + image, 'magnetar.network_port=' + network].flatMap((s) => ['--set', s]),
+      ...['magnetar.compute_port=' + compute, 'magnetar.identity_port=' + identity, 'magnetar.image_port=' + image, 'magnetar.network_port=' + network, 'magnetar.console_port=' + consolePort].flatMap((s) => ['--set', s]),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -76,11 +76,11 @@ test('magnetar policy sample is YAML whose rules, uncommented, form policy.yaml'
 
 async function serveOutput(extra: string[]): Promise<{ out: string; err: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-e2e-bind-'));
-  const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const ports = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
     [MAIN_JS, 'serve', '--data-dir', dataDir, '--bind', '0.0.0.0',
-      ...['compute_port', 'identity_port', 'image_port', 'network_port'].flatMap((p, i) => ['--set', `magnetar.${p}=${ports[i]}`]), ...extra],
+      ...['compute_port', 'identity_port', 'image_port', 'network_port', 'console_port'].flatMap((p, i) => ['--set', `magnetar.${p}=${ports[i]}`]), ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

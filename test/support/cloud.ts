@@ -48,6 +48,8 @@ export interface Cloud {
   readonly identityUrl: string;
   readonly imageUrl: string;
   readonly networkUrl: string;
+  /** The operator console. */
+  readonly consoleUrl: string;
   readonly stateDir: string;
   token(user: string): Promise<string>;
   projectId(user: string): Promise<string>;
@@ -123,6 +125,10 @@ async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void>
   };
 }
 
+// Magnetar logs each API request and action step at INFO, as Nova does; the
+// in-process test clouds keep to warnings unless a test asks for more.
+process.env['MAGNETAR_LOG_LEVEL'] ??= 'warn';
+
 export const TEST_DIALECT = process.env['MAGNETAR_TEST_DB'] === 'postgres' ? 'postgres' : 'sqlite';
 
 export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
@@ -137,6 +143,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
         'magnetar.identity_port=0',
         'magnetar.image_port=0',
         'magnetar.network_port=0',
+        'magnetar.console_port=0',
         ...(pgdb ? [`database.connection=${pgdb.url}`] : []),
         ...FAST,
         ...(opts.overrides ?? []),
@@ -149,6 +156,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
   const identityUrl = `http://127.0.0.1:${aio.api.identityPort}`;
   const imageUrl = `http://127.0.0.1:${aio.api.imagePort}`;
   const networkUrl = `http://127.0.0.1:${aio.api.networkPort}`;
+  const consoleUrl = `http://127.0.0.1:${aio.api.consolePort}`;
   const tokens = new Map<string, { token: string; projectId: string }>();
 
   const login = async (user: string) => {
@@ -228,6 +236,7 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     identityUrl,
     imageUrl,
     networkUrl,
+    consoleUrl,
     stateDir,
     token: async (u) => (await login(u)).token,
     projectId: async (u) => (await login(u)).projectId,

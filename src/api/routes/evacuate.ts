@@ -61,7 +61,7 @@ export function registerEvacuateRoutes(routes: RouteTable, deps: ApiDeps): void 
         svc,
         requester(ctx),
         inst,
-        { host, forced, targetState },
+        { host, forced, targetState, onSharedStorage },
       );
     } catch (err) {
       throw withServerIdAsGiven(err, serverId, EVACUATE_ACTION);

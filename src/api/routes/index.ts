@@ -22,7 +22,11 @@ import { registerEvacuateRoutes } from './evacuate.js';
 import { registerMagnetarFaultRoutes } from './magnetar-faults.js';
 import { registerMagnetarAuditRoutes } from './magnetar-audit.js';
 import { registerMagnetarHostRoutes } from './magnetar-hosts.js';
+import { registerMagnetarEventRoutes } from './magnetar-events.js';
+import { registerMagnetarClockRoutes } from './magnetar-clock.js';
 import { registerKeypairRoutes } from './keypairs.js';
+import { registerRemoteConsoleRoutes } from './remote-consoles.js';
+import { registerConsoleAuthTokenRoutes } from './console-auth-tokens.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
 import { registerQuotaClassSetRoutes } from './quota-class-sets.js';
 import { registerLimitsRoutes } from './limits.js';
@@ -36,6 +40,7 @@ import { registerImageMetadataRoutes } from './image-metadata.js';
 import { registerServerMetadataRoutes } from './server-metadata.js';
 import { registerServerTagRoutes } from './server-tags.js';
 import { registerIpsRoutes } from './ips.js';
+import { registerInterfaceRoutes } from './interfaces.js';
 import { registerServerPasswordRoutes } from './server-password.js';
 import { registerServerDiagnosticsRoutes } from './server-diagnostics.js';
 import { registerTriggerCrashDumpRoutes } from './trigger-crash-dump.js';
@@ -45,8 +50,18 @@ import { registerRemovedRoutes } from './removed.js';
 import { registerHostRoutes } from './hosts.js';
 import { registerInstanceUsageAuditLogRoutes } from './instance-usage-audit-log.js';
 import { registerExtensionRoutes } from './extensions.js';
+import { registerNetworkRoutes } from './networks.js';
+import { registerTenantNetworkRoutes } from './tenant-networks.js';
+import { registerSecurityGroupRoutes } from './security-groups.js';
+import { registerSecurityGroupRuleRoutes } from './security-group-rules.js';
+import { registerServerSecurityGroupRoutes } from './server-security-groups.js';
+import { registerFloatingIpPoolRoutes } from './floating-ip-pools.js';
+import { registerFloatingIpRoutes } from './floating-ips.js';
+import { registerServerFloatingIpRoutes } from './server-floating-ips.js';
 
 export const ALL_ROUTES: Registrar[] = [
+  registerRemoteConsoleRoutes,
+  registerConsoleAuthTokenRoutes,
   registerServersRoutes,
   registerMigrateLiveRoutes,
   registerServerMigrationsRoutes,
@@ -69,6 +84,8 @@ export const ALL_ROUTES: Registrar[] = [
   registerMagnetarFaultRoutes,
   registerMagnetarAuditRoutes,
   registerMagnetarHostRoutes,
+  registerMagnetarEventRoutes,
+  registerMagnetarClockRoutes,
   registerKeypairRoutes,
   registerQuotaSetRoutes,
   registerQuotaClassSetRoutes,
@@ -83,6 +100,7 @@ export const ALL_ROUTES: Registrar[] = [
   registerServerMetadataRoutes,
   registerServerTagRoutes,
   registerIpsRoutes,
+  registerInterfaceRoutes,
   registerServerPasswordRoutes,
   registerServerDiagnosticsRoutes,
   registerTriggerCrashDumpRoutes,
@@ -92,4 +110,12 @@ export const ALL_ROUTES: Registrar[] = [
   registerHostRoutes,
   registerInstanceUsageAuditLogRoutes,
   registerExtensionRoutes,
+  registerNetworkRoutes,
+  registerTenantNetworkRoutes,
+  registerSecurityGroupRoutes,
+  registerSecurityGroupRuleRoutes,
+  registerServerSecurityGroupRoutes,
+  registerFloatingIpPoolRoutes,
+  registerFloatingIpRoutes,
+  registerServerFloatingIpRoutes,
 ];

@@ -35,7 +35,11 @@ import { discardShelvedImage } from '../../compute/shelve.js';
 import { isExpectedLocker, lockServer, unlockServer } from '../../compute/lock.js';
 import { CREATE_BODY, LIST_QUERY, LOCK_BODY, SHOW_QUERY, UNLOCK_BODY, UPDATE_BODY, ignoredSortKeys } from '../schemas/servers.js';
 import { groupForBoot } from '../../compute/server-groups.js';
+import { neutronFor } from '../../compute/neutron/shared-client.js';
+import { validateRequestedNetworks, type ValidateInput } from '../../compute/neutron/requested-networks.js';
 import { serverGroupUuidsOf } from '../../db/server-groups.js';
+import { allInfoCaches, infoCachesOf } from '../../db/info-caches.js';
+import { fixedIpsOf } from '../../compute/neutron/network-info.js';
 import { serverBasic, serverCreated, serverFull, showOptions, type ServerFacts } from '../views/servers.js';
 import { collectionLinks, pageParams } from '../views/paging.js';
 
@@ -68,6 +72,7 @@ async function hostStatuses(deps: ApiDeps, rows: readonly InstanceRow[]): Promis
 async function factsFor(deps: ApiDeps, rows: readonly InstanceRow[], withHostStatus: boolean): Promise<Map<string, ServerFacts>> {
   const statuses = withHostStatus ? await hostStatuses(deps, rows) : new Map<string, string>();
   const zones = await deps.compute.zones.snapshot();
+  const caches = await infoCachesOf(deps.db.kysely, rows.map((r) => r.uuid));
   const out = new Map<string, ServerFacts>();
   for (const r of rows) {
     const wantsFault = r.deleted !== 0 || r.vm_state === 'error' || r.vm_state === 'deleted';
@@ -76,6 +81,7 @@ async function factsFor(deps: ApiDeps, rows: readonly InstanceRow[], withHostSta
       hostStatus: withHostStatus ? (r.host ? (statuses.get(r.host) ?? '') : '') : undefined,
       imageProperties: r.image_ref ? deps.images.get(r.image_ref)?.properties : undefined,
       hostZone: r.host ? zones.hostZone(r.host) : '',
+      infoCache: caches.get(r.uuid),
     });
   }
   return out;
@@ -229,8 +235,26 @@ async function listServers(deps: ApiDeps, ctx: RequestContext, query: Query, det
     if (!fl) f.none = true;
     else f.flavorRowId = fl.id;
   }
-  // No server has an address: an IP filter matches nothing.
-  if (opts.has('ip') || opts.has('ip6')) f.none = true;
+  // Addresses live in the servers' network info caches: matched there, as Nova's _ip_filter does (a pattern from the start of the address).
+  if (opts.has('ip') || opts.has('ip6')) {
+    const pattern = (name: string): RegExp | null => {
+      const val = last(name);
+      if (val === undefined) return null;
+      try {
+        return new RegExp(`^(?:${val})`);
+      } catch {
+        return null;
+      }
+    };
+    const ip4 = pattern('ip');
+    const ip6 = pattern('ip6');
+    const matching: string[] = [];
+    for (const [uuid, cache] of await allInfoCaches(deps.db.kysely)) {
+      if (fixedIpsOf(cache.networkInfo).some((a) => (a.version === 4 ? ip4 : ip6)?.test(a.address) === true)) matching.push(uuid);
+    }
+    f.uuid = f.uuid ? f.uuid.filter((u) => matching.includes(u)) : matching;
+    if (f.uuid.length === 0) f.none = true;
+  }
   for (const [param, col] of Object.entries(REGEX_PARAMS)) {
     const val = last(param);
     if (val !== undefined) regex[col] = val;
@@ -388,11 +412,8 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   const networks = s['networks'];
   checkNetworks(networks);
   if (Array.isArray(networks) && networks.length > 0) authorize(ctx, `${S}:create:attach_network`, target);
+  if (networks === 'auto') authorize(ctx, `${S}:create:attach_network`, target);
 
-  // Every project has exactly one security group, `default`.
-  for (const g of (s['security_groups'] ?? []) as Array<{ name?: string }>) {
-    if (g.name !== undefined && g.name !== 'default') throw badRequest(`Security group ${g.name} not found.`);
-  }
 
   const flavorId = idFromRef(s['flavorRef']);
   const flavor = await flavorForBoot(deps.compute, ctx, flavorId);
@@ -422,6 +443,15 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
   if (hostname !== null && maxCount > 1) throw badRequest('Unable to allocate a single hostname to multiple instances');
   await checkRequestedDestination(deps.compute, s['host'] ?? undefined, s['hypervisor_hostname'] ?? undefined);
 
+  const requestedNetworks = await validateRequestedNetworks(neutronFor(deps.conf), {
+    networks: networks as ValidateInput['networks'],
+    securityGroups: [...new Set(((s['security_groups'] ?? []) as Array<{ name?: string }>).map((g) => g.name).filter((n): n is string => !!n))],
+    projectId: ctx.projectId,
+    maxCount,
+    token: ctx.authToken,
+    mayAttachExternal: can(ctx, 'network:attach_external_network', target),
+  });
+
   const hints = normaliseHints(body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints']);
   const groupHint = hints['group']?.[0];
   const serverGroup = groupHint !== undefined ? await groupForBoot(deps.compute, groupHint) : undefined;
@@ -445,7 +475,7 @@ async function create(deps: ApiDeps, ctx: RequestContext, body: Record<string, a
     tags: v.atLeast('2.52') ? (s['tags'] ?? []) : [],
     autoDiskConfig,
     schedulerHints: hints,
-    requestedNetworks: networks ?? [],
+    requestedNetworks,
     minCount,
     maxCount,
     ...(serverGroup !== undefined && { serverGroup }),

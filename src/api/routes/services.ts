@@ -9,6 +9,7 @@ import { badRequest, conflict, notFound } from '../faults.js';
 import { boolish, UUID_PATTERN } from '../validation.js';
 import { serviceIsUp } from '../../compute/service-liveness.js';
 import type { ServiceRow } from '../../db/schema.js';
+import { notifyServiceUpdate } from '../../notifications/emit.js';
 import {
   deleteService,
   doneEvacuationsFrom,
@@ -57,6 +58,10 @@ async function checkNoDoneEvacuations(deps: ApiDeps, host: string): Promise<void
 export function registerServiceRoutes(routes: RouteTable, deps: ApiDeps): void {
   const isUp = (svc: ServiceRow): boolean => serviceIsUp(svc, deps.clock.now(), deps.compute.serviceDownTime);
   const detail = async (ctx: RequestContext, svc: ServiceRow) => serviceDetail(ctx, await deps.compute.zones.snapshot(), svc, isUp(svc));
+  // service.update, as Nova sends it when a service is disabled, enabled, forced down or up.
+  const announce = async (ctx: RequestContext, svc: ServiceRow | undefined): Promise<void> => {
+    if (svc) await notifyServiceUpdate({ db: deps.db, log: deps.log, notifier: deps.compute.notifier }, svc, (await deps.compute.zones.snapshot()).serviceZone(svc), ctx.requestId);
+  };
 
   routes.route({
     method: 'GET',
@@ -107,7 +112,7 @@ export function registerServiceRoutes(routes: RouteTable, deps: ApiDeps): void {
     onlyComputeUpdates(binary);
     const svc = await serviceByHostBinary(deps.db.kysely, host, binary);
     if (!svc) throw notFound(`Could not find binary ${binary} on host ${host}.`);
-    await updateService(deps.db.kysely, svc.id, changes, deps.clock.now());
+    await announce(ctx, await updateService(deps.db.kysely, svc.id, changes, deps.clock.now()));
     return { service: reply };
   }
 
@@ -136,6 +141,7 @@ export function registerServiceRoutes(routes: RouteTable, deps: ApiDeps): void {
       throw badRequest("No updates were requested. Fields 'status' or 'forced_down' should be specified.");
     const updated = await updateService(deps.db.kysely, svc.id, changes, deps.clock.now());
     if (!updated) throw notFound(`Service ${id} could not be found.`);
+    await announce(ctx, updated);
     return { service: await detail(ctx, updated) };
   }
 

@@ -9,6 +9,8 @@ import { serverStatus, PROGRESS_STATUSES } from '../../compute/states.js';
 import { diskConfigName, type DiskConfig } from '../../compute/disk-config.js';
 import { can, type RequestContext } from '../context.js';
 import { bookmarkLink, resourceLinks } from './links.js';
+import { addressesView } from './addresses.js';
+import type { InfoCache } from '../../db/info-caches.js';
 
 const FAULT_STATUSES: ReadonlySet<string> = new Set(['ERROR', 'DELETED']);
 
@@ -54,6 +56,8 @@ export interface ServerFacts {
   readonly hostZone: string;
   /** The uuid of the server's group, when it is in one (read only for single-server bodies). */
   readonly serverGroup?: string | undefined;
+  /** The server's network info cache and its ports' security group names. */
+  readonly infoCache?: InfoCache | undefined;
 }
 
 export interface ShowOptions {
@@ -156,8 +160,8 @@ export function serverFull(ctx: RequestContext, inst: InstanceRow, facts: Server
     flavor: flavorView(ctx, inst, o.showExtraSpecs),
     created: apiTimeZ(inst.created_at),
     updated: apiTimeZ(inst.updated_at ?? inst.created_at),
-    // No networking: a server never has addresses.
-    addresses: {},
+    // Hidden while the server builds, as Nova does; the type and MAC in every full body (from 2.75 for update).
+    addresses: inst.vm_state === 'building' ? {} : addressesView(facts.infoCache?.networkInfo ?? [], o.allAttributes),
     accessIPv4: inst.access_ip_v4 ?? '',
     accessIPv6: inst.access_ip_v6 ?? '',
     links: resourceLinks(ctx, 'servers', inst.uuid),
@@ -171,8 +175,9 @@ export function serverFull(ctx: RequestContext, inst: InstanceRow, facts: Server
     s['key_name'] = inst.key_name;
     s['OS-SRV-USG:launched_at'] = apiTime(inst.launched_at);
     s['OS-SRV-USG:terminated_at'] = apiTime(inst.terminated_at);
-    // Nova shows `security_groups` only from the groups of the server's ports;
-    // servers here have no ports, so the key is left out (the 202 of a create still echoes them).
+    // From the groups of the server's ports; a server without any shows no key.
+    const groups = facts.infoCache?.securityGroups ?? [];
+    if (groups.length > 0) s['security_groups'] = groups.map((name) => ({ name }));
   }
   if (o.showExtendedAttr) {
     s['OS-EXT-SRV-ATTR:host'] = inst.host;

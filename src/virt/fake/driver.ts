@@ -17,6 +17,8 @@ import {
   type LiveMigrationProgress,
   type PowerStateValue,
   type VirtDriver,
+  type ConsoleConnection,
+  type ConsoleProtocol,
 } from '../driver.js';
 import { parseDelay, sampleSeconds, sleepMs, waitDelay, type DelaySpec } from './delay.js';
 import { faultMessage, type FaultRules, type FaultStep } from './faults.js';
@@ -51,6 +53,13 @@ const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 /** How often a held live migration reports progress. */
 const HOLD_TICK_MS = 100;
+// Fixed per protocol, as Nova's fake driver's are.
+const FAKE_CONSOLE_PATHS: Readonly<Record<ConsoleProtocol, string>> = {
+  vnc: '9e8b6d3c-6f1a-5c55-8a56-3a1f1c0d7e01',
+  spice: '9e8b6d3c-6f1a-5c55-8a56-3a1f1c0d7e02',
+  serial: '9e8b6d3c-6f1a-5c55-8a56-3a1f1c0d7e03',
+  mks: '9e8b6d3c-6f1a-5c55-8a56-3a1f1c0d7e04',
+};
 /** Share of memory a held migration never gets below: the guest keeps dirtying pages. */
 const HOLD_REMAINING_FLOOR = 0.02;
 
@@ -198,7 +207,7 @@ export class FakeDriver implements VirtDriver {
     try {
       await this.delayAndFault('spawn', spec.uuid, this.delays.spawn);
       this.requireAbsent('spawn', spec.uuid);
-      this.guests.set(spec.uuid, { spec, powerState: PowerState.RUNNING, networkInfo: null, networkInjections: 0 });
+      this.guests.set(spec.uuid, { spec, powerState: PowerState.RUNNING, networkInfo: spec.networkInfo ?? null, networkInjections: 0 });
       this.changed(spec.uuid);
     } finally {
       this.spawning.delete(spec.uuid);
@@ -335,6 +344,14 @@ export class FakeDriver implements VirtDriver {
         },
       ],
     };
+  }
+
+  /** What Nova's fake driver answers: a made-up proxy target per protocol, the same for every guest. */
+  consoleConnection(uuid: string, protocol: ConsoleProtocol): ConsoleConnection {
+    this.require('get_console', uuid);
+    const path = FAKE_CONSOLE_PATHS[protocol];
+    if (protocol === 'spice') return { host: 'fakespiceconsole.com', port: 6969, tlsPort: 6970, internalAccessPath: path };
+    return { host: protocol === 'serial' ? 'fakerdpconsole.com' : `fake${protocol}console.com`, port: 6969, tlsPort: null, internalAccessPath: path };
   }
 
   /** Simulated guests print no console of their own. */
@@ -490,13 +507,13 @@ export class FakeDriver implements VirtDriver {
       const run: RunningLiveMigration = { finish };
       this.liveMigrations.set(uuid, run);
       if (!hold) timers.push(setTimeout(() => finish('completed'), durationMs));
-      if (opts.completionTimeout > 0) {
-        const onTimeout: LiveMigrationOutcome = opts.timeoutAction === 'force_complete' ? 'completed' : 'cancelled';
-        timers.push(setTimeout(() => finish(onTimeout), opts.completionTimeout * 1000));
-      }
+      const onTimeout: LiveMigrationOutcome = opts.timeoutAction === 'force_complete' ? 'completed' : 'cancelled';
+      if (opts.completionTimeout > 0) timers.push(setTimeout(() => finish(onTimeout), opts.completionTimeout * 1000));
       const tickMs = hold ? HOLD_TICK_MS : Math.max(1, durationMs / 10);
       timers.push(
         setInterval(() => {
+          // The clock may have been moved forward (clock control): the timeout follows it.
+          if (opts.completionTimeout > 0 && this.now() - started >= opts.completionTimeout * 1000) return finish(onTimeout);
           ticks += 1;
           // A held migration converges towards a floor it never crosses; a
           // normal one advances with the time it has run.

@@ -32,13 +32,35 @@ export interface GuestRecord {
   diskExport?: unknown;
   /** While the guest waits here for a live migration: where it listens (see live-migration.ts). */
   incoming?: unknown;
+  /**
+   * Which set of process files (pid file, QMP socket, QEMU log) the guest's
+   * QEMU uses: 'b' after it arrived by a live migration over a shared
+   * instances path, where the source's QEMU still held the other set.
+   */
+  slot?: Slot;
 }
+
+/** One of the two sets of process files a guest directory holds (see GuestRecord.slot). */
+export type Slot = 'a' | 'b';
+export const otherSlot = (s: Slot): Slot => (s === 'a' ? 'b' : 'a');
 
 /** A unix socket path must stay under 108 bytes; longer ones go to a short path derived from the guest's directory. */
 const MAX_SOCKET_PATH = 100;
 
 export class GuestFiles {
-  constructor(readonly dir: string) {}
+  /** `slot`: the set of process files to use; by default the one the guest's record names. */
+  constructor(
+    readonly dir: string,
+    private readonly fixedSlot?: Slot,
+  ) {}
+
+  get slot(): Slot {
+    return this.fixedSlot ?? this.read()?.slot ?? 'a';
+  }
+  /** Slot 'b' names its files with a `.b` before the extension. */
+  private inSlot(name: string, ext: string): string {
+    return join(this.dir, this.slot === 'b' ? `${name}.b${ext}` : `${name}${ext}`);
+  }
 
   get record(): string {
     return join(this.dir, 'guest.json');
@@ -56,10 +78,10 @@ export class GuestFiles {
     return join(this.dir, 'console.log');
   }
   get pidFile(): string {
-    return join(this.dir, 'qemu.pid');
+    return this.inSlot('qemu', '.pid');
   }
   get qemuLog(): string {
-    return join(this.dir, 'qemu.log');
+    return this.inSlot('qemu', '.log');
   }
   /** The rescue image's disk, kernel and ramdisk, while the guest is rescued. */
   get rescueFiles(): { disk: string; kernel: string; ramdisk: string } {
@@ -69,12 +91,16 @@ export class GuestFiles {
   get savedState(): string {
     return join(this.dir, 'suspended.state');
   }
+  /** Where a QEMU waiting in this slot for a live migration over a shared instances path listens (the record is the source's meanwhile). */
+  get incomingFile(): string {
+    return this.inSlot('incoming', '.json');
+  }
   get qmpSocket(): string {
-    const inDir = join(this.dir, 'qmp.sock');
+    const inDir = this.inSlot('qmp', '.sock');
     if (Buffer.byteLength(inDir) <= MAX_SOCKET_PATH) return inDir;
     const short = join(tmpdir(), 'magnetar-qmp');
     mkdirSync(short, { recursive: true });
-    return join(short, `${createHash('sha1').update(this.dir).digest('hex').slice(0, 20)}.sock`);
+    return join(short, `${createHash('sha1').update(this.slot === 'b' ? inDir : this.dir).digest('hex').slice(0, 20)}.sock`);
   }
 
   read(): GuestRecord | undefined {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import amqp from 'amqplib';
 import { freePort, MAIN_JS } from './magnetar-process.js';
 
 const PG_ADMIN = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -33,6 +34,18 @@ function roleArgs(role: string): string[] {
   return role.startsWith('compute:') ? ['compute', '--host', role.slice(8)] : [role];
 }
 
+/** The notifications exchange the roles declared (named after [DEFAULT] control_exchange, here the database's name). */
+async function dropExchange(name: string): Promise<void> {
+  const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/').catch(() => undefined);
+  if (!conn) return;
+  try {
+    const ch = await conn.createChannel();
+    await ch.deleteExchange(name).catch(() => undefined);
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
 export interface Reply {
   readonly status: number;
   readonly body: any;
@@ -40,7 +53,10 @@ export interface Reply {
 
 export class DistributedCloud {
   readonly dbName = `magnetar_d_${randomBytes(5).toString('hex')}`;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'magnetar-dist-'));
+  /** The state directory every role shares, unless `roleDataDirs` gives a role its own. */
+  readonly dir = mkdtempSync(join(tmpdir(), 'magnetar-dist-'));
+  /** Roles with a state directory of their own (as on another machine); removed by stop(). */
+  readonly roleDataDirs = new Map<string, string>();
   private readonly procs = new Map<string, ChildProcess>();
   private readonly logs = new Map<string, string>();
   private common: string[] = [];
@@ -64,6 +80,7 @@ export class DistributedCloud {
       `magnetar.identity_port=${ip}`,
       `magnetar.image_port=${gp}`,
       `magnetar.network_port=${np}`,
+      'magnetar.console_port=-1',
       ...options,
     ];
     this.common = ['--data-dir', this.dir, ...set.flatMap((s) => ['--set', s])];
@@ -73,7 +90,9 @@ export class DistributedCloud {
   /** Starts a role (again), with `extra` options for this run only. */
   startRole(role: string, extra: readonly string[] = []): Promise<void> {
     return new Promise((res, rej) => {
-      const p = spawn(process.execPath, [MAIN_JS, ...roleArgs(role), ...this.common, ...extra.flatMap((s) => ['--set', s])], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const own = this.roleDataDirs.get(role);
+      const common = own !== undefined ? ['--data-dir', own, ...this.common.slice(2)] : this.common;
+      const p = spawn(process.execPath, [MAIN_JS, ...roleArgs(role), ...common, ...extra.flatMap((s) => ['--set', s])], { stdio: ['ignore', 'pipe', 'pipe'] });
       this.procs.set(role, p);
       let out = '';
       const timer = setTimeout(() => rej(new Error(`${role} did not start: ${out}`)), this.startTimeoutMs);
@@ -187,7 +206,15 @@ export class DistributedCloud {
       clearTimeout(timer);
     }
     await pgAdmin(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
+    await dropExchange(this.dbName);
     rmSync(this.dir, { recursive: true, force: true });
+    for (const d of this.roleDataDirs.values()) rmSync(d, { recursive: true, force: true });
+  }
+
+  /** The admin's token (the one api() uses). */
+  async adminToken(): Promise<string> {
+    if (!this.token) this.token = await this.login();
+    return this.token;
   }
 
   private async login(): Promise<string> {

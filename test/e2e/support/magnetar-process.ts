@@ -126,6 +126,7 @@ export async function startMagnetar(opts: MagnetarOptions = {}): Promise<Magneta
       `magnetar.identity_port=${ports.identity}`,
       `magnetar.image_port=${ports.image}`,
       `magnetar.network_port=${ports.network}`,
+      'magnetar.console_port=-1',
       ...FAST,
       ...(opts.set ?? []),
     ].flatMap((s) => ['--set', s]),

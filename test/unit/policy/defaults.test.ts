@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { POLICY_DEFAULTS } from '../../../src/policy/defaults.js';
 import { PolicyEnforcer } from '../../../src/policy/enforcer.js';
+import { policySampleYaml } from '../../../src/policy/sample.js';
 import { ADMIN, MANAGER, MEMBER, OTHER_MEMBER, P1_SERVER, READER, token } from './helpers.js';
 
 const policy = new PolicyEnforcer();
@@ -95,4 +96,13 @@ test('the audit is admin only', () => {
   assert.equal(policy.enforce('magnetar:audit', {}, ADMIN), true);
   assert.equal(policy.enforce('magnetar:audit', {}, MANAGER), false);
   assert.equal(policy.enforce('magnetar:audit', {}, READER), false);
+});
+
+test('the event stream and the clock are admin only, and in the policy sample', () => {
+  for (const rule of ['magnetar:events', 'magnetar:clock']) {
+    assert.equal(policy.enforce(rule, {}, ADMIN), true);
+    assert.equal(policy.enforce(rule, {}, MANAGER), false);
+    assert.equal(policy.enforce(rule, {}, READER), false);
+    assert.match(policySampleYaml(), new RegExp(`^#"${rule}": "rule:context_is_admin"$`, 'm'));
+  }
 });

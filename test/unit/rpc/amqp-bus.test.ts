@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { promisify } from 'node:util';
+import amqp from 'amqplib';
 import { AmqpBus } from '../../../src/rpc/amqp.js';
 import { MessagingTimeout } from '../../../src/rpc/bus.js';
 import { BusClosed, MessagingUnavailable } from '../../../src/rpc/bus-errors.js';
@@ -25,6 +26,29 @@ async function brokerClosesConnection(name: string): Promise<void> {
 }
 
 describe('AmqpBus and its broker', () => {
+  it('a notification exchange the broker refuses fails only that notification: calls and other notifications go on', async () => {
+    const clash = `magnetar-test-clash-${randomUUID()}`;
+    const conn = await amqp.connect(RABBIT_URL.replace(/^rabbit:/, 'amqp:'));
+    const ch = await conn.createChannel();
+    // Declared durable by someone else; the bus declares its exchanges non-durable.
+    await ch.assertExchange(clash, 'topic', { durable: true });
+    const errors: string[] = [];
+    const logger: BusLogger = { warn: () => undefined, error: (_o, msg) => errors.push(msg ?? '') };
+    const bus = await AmqpBus.connect(RABBIT_URL, { ...testOpts(), logger });
+    try {
+      await bus.serve('ping', { ping: () => 'pong' });
+      await assert.rejects(bus.publishNotification(clash, 'versioned_notifications.info', '{}'));
+      await new Promise((res) => setTimeout(res, 100));
+      assert.deepEqual(errors, [], 'the connection was not lost');
+      assert.equal(await bus.call('ping', 'ping', {}, { timeoutMs: 3000 }), 'pong');
+      await bus.publishNotification(`magnetar-test-ok-${randomUUID()}`, 'versioned_notifications.info', '{}');
+      await ch.deleteExchange(clash);
+    } finally {
+      await bus.close();
+      await conn.close();
+    }
+  });
+
   it('fails to connect with MessagingUnavailable naming the broker but not the password', async () => {
     await assert.rejects(AmqpBus.connect('rabbit://guest:topsecret@127.0.0.1:1/'), (err: unknown) => {
       assert.ok(err instanceof MessagingUnavailable);

@@ -11,6 +11,7 @@ import { BusClosed } from '../../../src/rpc/bus-errors.js';
 import type { BusLogger, BusOptions } from '../../../src/rpc/bus-options.js';
 import { LocalBus } from '../../../src/rpc/local.js';
 import { AmqpBus } from '../../../src/rpc/amqp.js';
+import { notificationTransportOf } from '../../../src/rpc/notification-transport.js';
 
 const RABBIT_URL = process.env.MAGNETAR_TEST_TRANSPORT_URL ?? 'rabbit://guest:guest@127.0.0.1:5672/';
 
@@ -125,6 +126,41 @@ for (const impl of [local, rabbit()]) {
       const reply = await client.call(topic, 'add', { a: 2, b: 3 }, { timeoutMs: 3000, requestId: 'req-123' });
       assert.deepEqual(reply, { sum: 5 });
       assert.deepEqual(seen, { args: { a: 2, b: 3 }, ctx: { requestId: 'req-123' } });
+    });
+
+    it('notifications reach every listener bound to their exchange and routing key, in order', async () => {
+      const { client, server, peer } = await start();
+      const exchange = `notif-${randomUUID()}`;
+      const heard = (bus: Bus, keys: string[]) => {
+        const got: string[] = [];
+        return { got, sub: notificationTransportOf(bus)!.listenNotifications(exchange, keys, (key, body) => got.push(`${key} ${body}`)) };
+      };
+      const info = heard(server, ['versioned_notifications.info']);
+      const any = heard(peer, ['versioned_notifications.*']);
+      const other = heard(peer, ['other.*']);
+      await Promise.all([info.sub, any.sub, other.sub]);
+      const publisher = notificationTransportOf(client)!;
+      for (const [key, body] of [['versioned_notifications.info', '1'], ['versioned_notifications.error', '2'], ['versioned_notifications.info', '3']] as const)
+        await publisher.publishNotification(exchange, key, body);
+      const deadline = Date.now() + 3000;
+      while ((info.got.length < 2 || any.got.length < 3) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(info.got, ['versioned_notifications.info 1', 'versioned_notifications.info 3']);
+      assert.deepEqual(any.got, ['versioned_notifications.info 1', 'versioned_notifications.error 2', 'versioned_notifications.info 3']);
+      assert.deepEqual(other.got, []);
+      for (const s of [info, any, other]) await (await s.sub).close();
+    });
+
+    it('a logger with debug hears each message a server takes ([DEFAULT] debug = true)', async () => {
+      const seen: object[] = [];
+      const logger: BusLogger = { warn: () => undefined, error: () => undefined, debug: (obj) => seen.push(obj) };
+      const { client, server } = await start({ logger });
+      const topic = topicFor('conductor');
+      await server.serve(topic, { add: (args) => (args.a as number) + 1 });
+      assert.equal(await client.call(topic, 'add', { a: 1 }, { timeoutMs: 3000, requestId: 'req-dbg' }), 2);
+      assert.ok(
+        seen.some((o) => JSON.stringify(o) === JSON.stringify({ topic, method: 'add', requestId: 'req-dbg', args: { a: 1 }, call: true })),
+        JSON.stringify(seen),
+      );
     });
 
     it('call to a handler returning nothing resolves to undefined', async () => {

@@ -1,0 +1,107 @@
+// Cold migration and resize between hosts: the source powers the guest off
+// and serves its disk over NBD (qemu-nbd), the destination copies it with
+// qemu-img convert; confirm drops the source's copy, revert the
+// destination's and starts the source's again.
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { PowerState, VirtDriverError, type GuestSpec, type LiveMigrateData } from '../driver.js';
+import { prepareDisk } from './boot-disk.js';
+import { diskExportFrom, exportPid, nbdUri, startExport, stopExport, type DiskExport } from './disk-export.js';
+import type { GuestRecord } from './guest-files.js';
+import { GIB, type QemuHost } from './host.js';
+import { destroy } from './lifecycle.js';
+import { freePorts } from './ports.js';
+import { livePid } from './process.js';
+import { convertFrom, imageInfo, resizeDisk } from './qemu-img.js';
+
+/**
+ * Source of a cold migration or resize: the guest is powered off (ACPI,
+ * then hard after the shutdown timeout) and its disk served read-only over
+ * NBD by qemu-nbd for the destination to copy. Repeatable: an export that
+ * runs already is answered again.
+ */
+export function migrateDiskAndPowerOff(h: QemuHost, uuid: string, destHost: string): Promise<LiveMigrateData> {
+  const step = 'migrate_disk_and_power_off';
+  return h.locked(step, uuid, async () => {
+    const { files, record } = h.require(step, uuid);
+    if (destHost === h.host) throw h.unsupported(step, 'a resize to the same host', uuid);
+    if (h.sharesPathWith(destHost)) throw h.unsupported(step, `a cold migration or resize over a shared instances path (to ${destHost})`, uuid);
+    const running = exportPid(files.dir, files.disk) !== null ? diskExportFrom(record.diskExport) : null;
+    if (running && record.migratingTo === destHost) return running as unknown as LiveMigrateData;
+    if (livePid(files, uuid) !== null) {
+      const gone = h.powerOf(files, record) === PowerState.RUNNING && (await h.acpiPowerdown(files, uuid, h.opts.shutdownTimeout));
+      if (!gone) await h.stopQemu(files, uuid);
+    }
+    rmSync(files.savedState, { force: true });
+    await stopExport(files.dir, files.disk);
+    const addr = h.opts.liveMigration.inboundAddr;
+    const [port] = await freePorts(addr, h.opts.liveMigration.portMin, h.opts.liveMigration.portMax, 1, h.portsInUse());
+    const served: DiskExport = { host: addr, port: port!, exportName: `disk-${uuid}` };
+    h.save(files, { ...record, power: 'shutdown', startedAt: null, migratingTo: destHost, diskExport: served });
+    await startExport(files.dir, files.disk, served);
+    return served as unknown as LiveMigrateData;
+  });
+}
+
+/**
+ * Destination: the disk copied from the source's export with qemu-img
+ * convert (grown for a resize), kernel and ramdisk from the image, then
+ * started unless it was off. Repeatable: a disk already copied is kept.
+ */
+export function finishMigration(h: QemuHost, spec: GuestSpec, powerOn: boolean, migrateData?: LiveMigrateData): Promise<void> {
+  const step = 'finish_migration';
+  return h.locked(step, spec.uuid, async () => {
+    const files = h.files(spec.uuid);
+    let record = files.read();
+    if (!record) {
+      const from = diskExportFrom(migrateData);
+      if (!from) throw new VirtDriverError(step, `guest ${spec.uuid}: the source gave no disk to copy`);
+      rmSync(files.dir, { recursive: true, force: true });
+      mkdirSync(files.dir, { recursive: true });
+      // The kernel, ramdisk and boot settings come from the image, as at spawn; the disk from the source.
+      const fresh = await prepareDisk(h, step, spec, files);
+      const tmp = `${files.disk}.copy`;
+      await convertFrom(nbdUri(from), tmp).catch((e: unknown) => {
+        throw new VirtDriverError(step, (e as Error).message);
+      });
+      const wanted = spec.rootGb * GIB;
+      if (wanted > (await imageInfo(tmp)).virtualSize) await resizeDisk(tmp, wanted);
+      renameSync(tmp, files.disk);
+      record = { ...fresh, power: 'shutdown' };
+      h.save(files, record);
+    }
+    record = { ...record, spec };
+    h.save(files, record);
+    if (powerOn && livePid(files, spec.uuid) === null) await h.start(step, files, record);
+  });
+}
+
+/** Source side of confirm: the export ends and the old guest's files go. Repeatable. */
+export function confirmMigration(h: QemuHost, uuid: string): Promise<void> {
+  return h.locked('confirm_migration', uuid, async () => {
+    const files = h.files(uuid);
+    const record = files.read();
+    if (!record) return;
+    if (!record.migratingTo) throw new VirtDriverError('confirm_migration', `guest ${uuid} on host ${h.host} is not being migrated`);
+    await stopExport(files.dir, files.disk);
+    await h.stopQemu(files, uuid);
+    rmSync(files.dir, { recursive: true, force: true });
+  });
+}
+
+/** Destination side of revert: the copy goes. Repeatable. */
+export async function revertMigrationAtDestination(h: QemuHost, uuid: string): Promise<void> {
+  await destroy(h, uuid);
+}
+
+/** Source side of revert (or of a failed move): the export ends and the old guest, untouched, starts again unless it was off. Repeatable. */
+export function finishRevertMigration(h: QemuHost, spec: GuestSpec, powerOn: boolean): Promise<void> {
+  const step = 'finish_revert_migration';
+  return h.locked(step, spec.uuid, async () => {
+    const { files, record } = h.require(step, spec.uuid);
+    await stopExport(files.dir, files.disk);
+    const { diskExport: _gone, ...rest } = record;
+    const back: GuestRecord = { ...rest, spec, migratingTo: null };
+    h.save(files, back);
+    if (powerOn && livePid(files, spec.uuid) === null) await h.start(step, files, back);
+  });
+}

@@ -1,0 +1,174 @@
+// Routers: a gateway on an external network (a network:router_gateway port
+// holding its address), 400 for a gateway on a network that is not external,
+// interfaces by subnet (the subnet's gateway address) and by port, the 409s
+// that keep a router with interfaces and a subnet in use by a router, and
+// removing interfaces and the gateway. Also auto-allocated topologies.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCloud, type Cloud, type Reply, type RequestOptions } from '../support/cloud.js';
+
+describe('network API: routers', () => {
+  let cloud: Cloud;
+  let net: (user: string, method: string, path: string, opts?: RequestOptions) => Promise<Reply>;
+  let extId: string;
+  let extSubnetId: string;
+  let privId: string;
+  let privSubnetId: string;
+  before(async () => {
+    cloud = await startCloud();
+    net = (user, method, path, opts) => cloud.req(user, method, `${cloud.networkUrl}${path}`, opts);
+    extId = (await net('admin', 'POST', '/v2.0/networks', { body: { network: { name: 'ext', 'router:external': true } } })).body.network.id;
+    extSubnetId = (await net('admin', 'POST', '/v2.0/subnets', { body: { subnet: { network_id: extId, ip_version: 4, cidr: '172.30.4.0/24', enable_dhcp: false } } })).body.subnet.id;
+    privId = (await net('demo', 'POST', '/v2.0/networks', { body: { network: { name: 'priv' } } })).body.network.id;
+    privSubnetId = (await net('demo', 'POST', '/v2.0/subnets', { body: { subnet: { network_id: privId, ip_version: 4, cidr: '10.40.0.0/24' } } })).body.subnet.id;
+  });
+  after(async () => cloud?.stop());
+
+  it('creates a router with a gateway holding an address on the external network; a non-external network is a 400', async () => {
+    const r = await net('demo', 'POST', '/v2.0/routers', { body: { router: { name: 'r1', external_gateway_info: { network_id: extId } } } });
+    assert.equal(r.status, 201);
+    const router = r.body.router;
+    assert.equal(router.status, 'ACTIVE');
+    assert.equal(router.admin_state_up, true);
+    assert.deepEqual(router.external_gateway_info, { network_id: extId, enable_snat: true, external_fixed_ips: [{ subnet_id: extSubnetId, ip_address: '172.30.4.2' }] });
+    const gwPorts = (await net('admin', 'GET', `/v2.0/ports?device_id=${router.id}&device_owner=network:router_gateway`)).body.ports;
+    assert.equal(gwPorts.length, 1);
+    assert.equal(gwPorts[0].network_id, extId);
+
+    const bad = await net('demo', 'POST', '/v2.0/routers', { body: { router: { name: 'r2', external_gateway_info: { network_id: privId } } } });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.NeutronError, { type: 'BadRequest', message: `Bad router request: Network ${privId} is not an external network.`, detail: '' });
+    // enable_snat is the admin's to set.
+    const snat = await net('demo', 'POST', '/v2.0/routers', { body: { router: { external_gateway_info: { network_id: extId, enable_snat: false } } } });
+    assert.equal(snat.status, 403);
+    assert.equal(snat.body.NeutronError.type, 'PolicyNotAuthorized');
+    assert.equal((await net('demo', 'GET', '/v2.0/routers?name=r1')).body.routers.length, 1);
+    const internal = await net('admin', 'PUT', `/v2.0/networks/${extId}`, { body: { network: { 'router:external': false } } });
+    assert.equal(internal.status, 409);
+    assert.equal(internal.body.NeutronError.type, 'ExternalNetworkInUse');
+    assert.equal((await net('alt_demo', 'GET', `/v2.0/routers/${router.id}`)).status, 404);
+  });
+
+  it('adds an interface by subnet with the gateway address; the router and the subnet are then in use (409); removing it frees both', async () => {
+    const router = (await net('demo', 'POST', '/v2.0/routers', { body: { router: { name: 'r3' } } })).body.router;
+    assert.equal(router.external_gateway_info, null);
+    const add = await net('demo', 'PUT', `/v2.0/routers/${router.id}/add_router_interface`, { body: { subnet_id: privSubnetId } });
+    assert.equal(add.status, 200);
+    assert.equal(add.body.id, router.id);
+    assert.deepEqual(add.body.subnet_ids, [privSubnetId]);
+    assert.equal(add.body.network_id, privId);
+    const port = (await net('demo', 'GET', `/v2.0/ports/${add.body.port_id}`)).body.port;
+    assert.equal(port.device_owner, 'network:router_interface');
+    assert.equal(port.device_id, router.id);
+    assert.deepEqual(port.fixed_ips, [{ subnet_id: privSubnetId, ip_address: '10.40.0.1' }]);
+    // Clients wait for the interface to come up.
+    assert.equal(port.status, 'ACTIVE');
+
+    const again = await net('demo', 'PUT', `/v2.0/routers/${router.id}/add_router_interface`, { body: { subnet_id: privSubnetId } });
+    assert.equal(again.status, 400);
+    assert.equal(again.body.NeutronError.message, `Bad router request: Router already has a port on subnet ${privSubnetId}.`);
+    const both = await net('demo', 'PUT', `/v2.0/routers/${router.id}/add_router_interface`, { body: { subnet_id: privSubnetId, port_id: port.id } });
+    assert.equal(both.body.NeutronError.message, 'Bad router request: Cannot specify both subnet-id and port-id.');
+
+    const del = await net('demo', 'DELETE', `/v2.0/routers/${router.id}`);
+    assert.equal(del.status, 409);
+    assert.equal(del.body.NeutronError.type, 'RouterInUse');
+    assert.equal((await net('demo', 'DELETE', `/v2.0/subnets/${privSubnetId}`)).status, 409);
+    assert.equal((await net('demo', 'DELETE', `/v2.0/networks/${privId}`)).status, 409);
+    const direct = await net('demo', 'DELETE', `/v2.0/ports/${port.id}`);
+    assert.equal(direct.status, 409);
+    assert.equal(direct.body.NeutronError.type, 'ServicePortInUse');
+
+    const rm = await net('demo', 'PUT', `/v2.0/routers/${router.id}/remove_router_interface`, { body: { subnet_id: privSubnetId } });
+    assert.equal(rm.status, 200);
+    assert.equal(rm.body.port_id, port.id);
+    assert.equal((await net('demo', 'GET', `/v2.0/ports/${port.id}`)).status, 404);
+    const rmAgain = await net('demo', 'PUT', `/v2.0/routers/${router.id}/remove_router_interface`, { body: { subnet_id: privSubnetId } });
+    assert.equal(rmAgain.status, 404);
+    assert.equal(rmAgain.body.NeutronError.type, 'RouterInterfaceNotFoundForSubnet');
+    assert.equal((await net('demo', 'DELETE', `/v2.0/routers/${router.id}`)).status, 204);
+  });
+
+  it('adds an interface by port, refuses a port in use, and clears and sets the gateway by update', async () => {
+    const router = (await net('demo', 'POST', '/v2.0/routers', { body: { router: { name: 'r4' } } })).body.router;
+    const p = (await net('demo', 'POST', '/v2.0/ports', { body: { port: { network_id: privId } } })).body.port;
+    const add = await net('demo', 'PUT', `/v2.0/routers/${router.id}/add_router_interface`, { body: { port_id: p.id } });
+    assert.equal(add.status, 200);
+    assert.equal(add.body.port_id, p.id);
+    assert.equal((await net('demo', 'GET', `/v2.0/ports/${p.id}`)).body.port.device_owner, 'network:router_interface');
+    const other = (await net('demo', 'POST', '/v2.0/routers', { body: { router: { name: 'r5' } } })).body.router;
+    const inUse = await net('demo', 'PUT', `/v2.0/routers/${other.id}/add_router_interface`, { body: { port_id: p.id } });
+    assert.equal(inUse.status, 409);
+    assert.equal(inUse.body.NeutronError.type, 'PortInUse');
+    await net('demo', 'PUT', `/v2.0/routers/${router.id}/remove_router_interface`, { body: { port_id: p.id } });
+
+    const set = await net('demo', 'PUT', `/v2.0/routers/${other.id}`, { body: { router: { external_gateway_info: { network_id: extId } } } });
+    assert.equal(set.status, 200);
+    assert.equal(set.body.router.external_gateway_info.network_id, extId);
+    // An admin adds a second gateway address, keeping the first.
+    const first = set.body.router.external_gateway_info.external_fixed_ips[0];
+    const more = await net('admin', 'PUT', `/v2.0/routers/${other.id}`, {
+      body: { router: { external_gateway_info: { network_id: extId, enable_snat: true, external_fixed_ips: [first, { subnet_id: extSubnetId }] } } },
+    });
+    assert.equal(more.status, 200);
+    const ips = more.body.router.external_gateway_info.external_fixed_ips;
+    assert.equal(ips.length, 2);
+    assert.deepEqual(ips[0], first);
+    assert.notEqual(ips[1].ip_address, first.ip_address);
+    const cleared = await net('demo', 'PUT', `/v2.0/routers/${other.id}`, { body: { router: { external_gateway_info: {} } } });
+    assert.equal(cleared.body.router.external_gateway_info, null);
+    assert.equal((await net('admin', 'GET', `/v2.0/ports?device_id=${other.id}`)).body.ports.length, 0);
+  });
+
+  it('auto-allocates a topology once per project, with dry-run and delete; 409 without a default external network', async () => {
+    const projectId = await cloud.projectId('alt_demo');
+    // The seeded `public` is the default; only one network may be.
+    const pub = (await net('admin', 'GET', '/v2.0/networks?name=public')).body.networks[0];
+    assert.equal(pub.is_default, true);
+    const second = await net('admin', 'PUT', `/v2.0/networks/${extId}`, { body: { network: { is_default: true } } });
+    assert.equal(second.status, 409);
+    assert.equal(second.body.NeutronError.type, 'DefaultExternalNetworkExists');
+    await net('admin', 'PUT', `/v2.0/networks/${pub.id}`, { body: { network: { is_default: false } } });
+    const none = await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`);
+    assert.equal(none.status, 409);
+    assert.deepEqual(none.body.NeutronError, { type: 'AutoAllocationFailure', message: 'Deployment error: No default router:external network.', detail: '' });
+    assert.equal((await net('admin', 'PUT', `/v2.0/networks/${extId}`, { body: { network: { is_default: true } } })).body.network.is_default, true);
+    const dry = await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}?fields=dry-run`);
+    assert.deepEqual(dry.body, { auto_allocated_topology: { id: 'dry-run=pass', project_id: projectId } });
+    const first = await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`);
+    assert.equal(first.status, 200);
+    const netId = first.body.auto_allocated_topology.id;
+    const again = await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`);
+    assert.equal(again.body.auto_allocated_topology.id, netId);
+    const network = (await net('alt_demo', 'GET', `/v2.0/networks/${netId}`)).body.network;
+    assert.equal(network.name, 'auto_allocated_network');
+    assert.equal(network.admin_state_up, true);
+    const routers = (await net('alt_demo', 'GET', '/v2.0/routers?name=auto_allocated_router')).body.routers;
+    assert.equal(routers.length, 1);
+    assert.equal(routers[0].external_gateway_info.network_id, extId);
+    assert.equal((await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/not-mine`)).status, 403);
+    assert.equal((await net('alt_demo', 'DELETE', `/v2.0/auto-allocated-topology/${projectId}`)).status, 204);
+    assert.equal((await net('alt_demo', 'GET', `/v2.0/networks/${netId}`)).status, 404);
+    assert.equal((await net('alt_demo', 'GET', '/v2.0/routers?name=auto_allocated_router')).body.routers.length, 0);
+  });
+
+  it('gives two first requests at once one topology, and a new one after its network is deleted by hand', async () => {
+    const projectId = await cloud.projectId('alt_demo');
+    const [a, b] = await Promise.all([1, 2].map(() => net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`)));
+    assert.equal(a!.status, 200);
+    assert.equal(b!.status, 200);
+    assert.equal(a!.body.auto_allocated_topology.id, b!.body.auto_allocated_topology.id);
+    assert.equal((await net('alt_demo', 'GET', '/v2.0/networks?name=auto_allocated_network')).body.networks.length, 1);
+    assert.equal((await net('alt_demo', 'GET', '/v2.0/routers?name=auto_allocated_router')).body.routers.length, 1);
+
+    const netId = a!.body.auto_allocated_topology.id;
+    const router = (await net('alt_demo', 'GET', '/v2.0/routers?name=auto_allocated_router')).body.routers[0];
+    const subnet = (await net('alt_demo', 'GET', `/v2.0/subnets?network_id=${netId}`)).body.subnets[0];
+    await net('alt_demo', 'PUT', `/v2.0/routers/${router.id}/remove_router_interface`, { body: { subnet_id: subnet.id } });
+    assert.equal((await net('alt_demo', 'DELETE', `/v2.0/networks/${netId}`)).status, 204);
+    const rebuilt = await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`);
+    assert.equal(rebuilt.status, 200);
+    assert.equal((await net('alt_demo', 'GET', `/v2.0/networks/${rebuilt.body.auto_allocated_topology.id}`)).body.network.name, 'auto_allocated_network');
+    assert.equal((await net('alt_demo', 'DELETE', `/v2.0/auto-allocated-topology/${projectId}`)).status, 204);
+  });
+});

@@ -1,0 +1,91 @@
+// A compute host on "another machine": `magnetar compute --host` with the
+// qemu driver and a state directory of its own, beside `magnetar api`,
+// scheduler and conductor on PostgreSQL and RabbitMQ. It cannot read the
+// image store, so it downloads the tiny guest's disk, kernel and ramdisk
+// through the image API (as the [glance] service user) into its own cache,
+// and boots it for real.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DistributedCloud } from './support/distributed-cloud.js';
+import { MAIN_JS } from './support/magnetar-process.js';
+import { PACKAGE_CACHE, skipWithoutQemu } from './support/qemu-tools.js';
+import { BOOT_BANNER } from '../../src/image/tiny/guest-init.js';
+
+const run = promisify(execFile);
+const HOST = 'remote-q';
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('qemu driver: a compute host without the image store fetches images over HTTP', { skip: skipWithoutQemu, timeout: 240_000 }, () => {
+  const d = new DistributedCloud();
+  const computeDir = mkdtempSync(join(tmpdir(), 'magnetar-remote-compute-'));
+  d.roleDataDirs.set(`compute:${HOST}`, computeDir);
+  let imageId = '';
+  let serverId = '';
+
+  const guestPids = (): number[] => {
+    const dir = join(computeDir, 'instances', HOST);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .map((g) => join(dir, g, 'qemu.pid'))
+      .filter((p) => existsSync(p))
+      .map((p) => Number(readFileSync(p, 'utf8').trim()))
+      .filter((pid) => pid > 0 && existsSync(`/proc/${pid}`));
+  };
+
+  before(async () => {
+    const built = await run(process.execPath, [MAIN_JS, 'image', 'build-tiny', '--data-dir', d.dir, '--package-cache', PACKAGE_CACHE], { timeout: 180_000 });
+    imageId = /^\s+(\S+)\s+tiny-linux \(qcow2/m.exec(built.stdout)![1]!;
+    await d.start(['api', 'scheduler', 'conductor', `compute:${HOST}`], [
+      'DEFAULT.compute_driver=qemu',
+      'DEFAULT.shutdown_timeout=5',
+      'DEFAULT.sync_power_state_interval=1',
+      'DEFAULT.periodic_interval=1',
+    ]);
+  });
+  after(async () => {
+    // A QEMU outlives its agent by design: whatever a failed test left is ended here.
+    for (const pid of guestPids()) process.kill(pid, 'SIGKILL');
+    await d.stop();
+  });
+
+  it('boots the tiny guest from images downloaded into the host\'s own cache', async () => {
+    assert.ok(!existsSync(join(computeDir, 'images')), 'the compute host has no image store of its own');
+    const f = await d.api('POST', '/flavors', { flavor: { name: 'q.96', ram: 96, vcpus: 1, disk: 1 } });
+    assert.equal(f.status, 200, JSON.stringify(f.body));
+    const r = await d.api('POST', '/servers', { server: { name: 'remote-tiny', imageRef: imageId, flavorRef: f.body.flavor.id, networks: 'none' } });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    serverId = r.body.server.id;
+    const active = await d.waitFor(`/servers/${serverId}`, (x) => x.body?.server?.status === 'ACTIVE' || x.body?.server?.status === 'ERROR', 90_000);
+    assert.equal(active.body.server.status, 'ACTIVE', JSON.stringify(active.body.server.fault ?? active.body.server));
+    assert.equal(active.body.server['OS-EXT-SRV-ATTR:host'], HOST);
+
+    // Disk, kernel and ramdisk came over HTTP, whole: three cached files, no partial one.
+    const cache = readdirSync(join(computeDir, 'cache', 'images')).sort();
+    assert.equal(cache.length, 3, cache.join(' '));
+    assert.ok(cache.includes(imageId));
+    assert.ok(!cache.some((c) => c.endsWith('.part')));
+    assert.ok(!existsSync(join(computeDir, 'images')), 'no image store was made on the compute host');
+
+    // The guest is real: its own serial console shows it booted.
+    let log = '';
+    for (const end = Date.now() + 60_000; Date.now() < end && !log.includes(BOOT_BANNER); await sleep(300)) {
+      const c = await d.api('POST', `/servers/${serverId}/action`, { 'os-getConsoleOutput': { length: null } });
+      assert.equal(c.status, 200, JSON.stringify(c.body));
+      log = c.body.output as string;
+    }
+    assert.match(log, /Linux version \d/);
+    assert.ok(log.includes(BOOT_BANNER), `no boot banner in:\n${log.slice(-1500)}`);
+    assert.equal(guestPids().length, 1, 'one QEMU runs the guest');
+  });
+
+  it('delete ends the guest', async () => {
+    assert.equal((await d.api('DELETE', `/servers/${serverId}`)).status, 204);
+    await d.waitFor(`/servers/${serverId}`, (x) => x.status === 404, 30_000);
+    assert.deepEqual(guestPids(), []);
+  });
+});

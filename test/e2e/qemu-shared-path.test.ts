@@ -1,0 +1,159 @@
+// Two qemu hosts of one machine with one instances path (`[DEFAULT]
+// instances_path` without $host) share their guests' storage: a live
+// migration moves only the memory — the destination's QEMU opens the same
+// disk — and the guest counts on without a reboot, there and back again;
+// its directory stays where it is, now the destination's. An evacuation
+// starts the guest on the other host from its own disk (Nova's
+// on_shared_storage, found by the destination from 2.14), and the failed
+// host, back, leaves the shared files alone.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { MAIN_JS, startMagnetar, type Magnetar } from './support/magnetar-process.js';
+import { PACKAGE_CACHE, skipWithoutQemu } from './support/qemu-tools.js';
+import { BOOT_BANNER, COUNTER_LINE } from '../../src/image/tiny/guest-init.js';
+
+const run = promisify(execFile);
+const ADMIN = 'magnetar-admin';
+const HOSTS = ['shost1', 'shost2'];
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('qemu driver: hosts sharing one instances path', { skip: skipWithoutQemu, timeout: 180_000 }, () => {
+  let m: Magnetar;
+  let dataDir: string;
+  let instances: string;
+  let serverId: string;
+
+  const api = (method: string, path: string, body?: unknown, version?: string) => m.http.request(ADMIN, method, path, body, version);
+  const consoleLog = async (): Promise<string> => {
+    const r = await api('POST', `/servers/${serverId}/action`, { 'os-getConsoleOutput': { length: null } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.output as string;
+  };
+  const counters = (log: string): number[] => [...log.matchAll(new RegExp(`^${COUNTER_LINE} (\\d+)$`, 'gm'))].map((x) => Number(x[1]));
+  const banners = (log: string): number => log.split('\n').filter((l) => l.startsWith(BOOT_BANNER)).length;
+  const counterPasses = async (n: number, ms = 60_000): Promise<string> => {
+    let log = '';
+    for (const end = Date.now() + ms; Date.now() < end; await sleep(200)) {
+      log = await consoleLog();
+      if ((counters(log).at(-1) ?? -1) > n) return log;
+    }
+    throw new Error(`the counter did not pass ${n}; console end:\n${log.slice(-1500)}`);
+  };
+  const guestDir = (): string => join(instances, serverId);
+  const record = (): { host: string; slot?: string } => JSON.parse(readFileSync(join(guestDir(), 'guest.json'), 'utf8'));
+  const alive = (pidFile: string): number | null => {
+    try {
+      const pid = Number(readFileSync(join(guestDir(), pidFile), 'utf8').trim());
+      return existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')) ? pid : null;
+    } catch {
+      return null;
+    }
+  };
+  const server = async (): Promise<any> => (await api('GET', `/servers/${serverId}`)).body.server;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'magnetar-e2e-qemu-shared-'));
+    instances = join(dataDir, 'shared-instances');
+    const built = await run(process.execPath, [MAIN_JS, 'image', 'build-tiny', '--data-dir', dataDir, '--package-cache', PACKAGE_CACHE], { timeout: 180_000 });
+    const imageId = /^\s+(\S+)\s+tiny-linux \(qcow2/m.exec(built.stdout)![1]!;
+    m = await startMagnetar({
+      dataDir,
+      set: ['DEFAULT.compute_driver=qemu', `magnetar.compute_hosts=${HOSTS.join(',')}`, `DEFAULT.instances_path=${instances}`, 'DEFAULT.shutdown_timeout=5'],
+    });
+    const f = await api('POST', '/flavors', { flavor: { name: 'q.128', ram: 128, vcpus: 1, disk: 1 } });
+    assert.equal(f.status, 200, JSON.stringify(f.body));
+    const r = await api('POST', '/servers', { server: { name: 'sharer', imageRef: imageId, flavorRef: f.body.flavor.id, networks: 'none' } }, '2.37');
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    serverId = r.body.server.id;
+    await m.http.waitServer(serverId, (s) => s.status === 'ACTIVE', 60_000);
+    await counterPasses(1);
+  });
+  after(async () => {
+    await m?.stop();
+    for (const p of ['qemu.pid', 'qemu.b.pid']) if (serverId && alive(p) !== null) process.kill(alive(p)!, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('live migration moves only the memory: the same disk, no reboot, there and back', async () => {
+    for (const [i, blockMigration] of ([false, 'auto'] as const).entries()) {
+      const source = (await server())['OS-EXT-SRV-ATTR:host'];
+      const dest = HOSTS.find((h) => h !== source)!;
+      const sourcePid = alive(i === 0 ? 'qemu.pid' : 'qemu.b.pid');
+      assert.ok(sourcePid !== null, 'the source QEMU runs');
+      const before = counters(await consoleLog()).at(-1)!;
+      const r = await api('POST', `/servers/${serverId}/action`, { 'os-migrateLive': { host: null, block_migration: blockMigration } }, '2.25');
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      const s = await m.http.waitServer(serverId, (x) => x['OS-EXT-STS:task_state'] === null && x['OS-EXT-SRV-ATTR:host'] === dest, 60_000);
+      assert.equal(s.status, 'ACTIVE');
+      const [mig] = await m.http.waitMigrations(serverId, (ms) => ms.filter((x) => x.status === 'completed').length === i + 1);
+      assert.equal(mig.migration_type, 'live-migration');
+      // The source's QEMU quits; the directory stays, the destination's now, its QEMU in the other set of files.
+      for (const end = Date.now() + 15_000; existsSync(`/proc/${sourcePid}`) && !/\) Z /.test(readFileSync(`/proc/${sourcePid}/stat`, 'utf8')) && Date.now() < end; ) await sleep(100);
+      assert.ok(!existsSync(`/proc/${sourcePid}`) || /\) Z /.test(readFileSync(`/proc/${sourcePid}/stat`, 'utf8')), 'the source QEMU is gone');
+      assert.ok(existsSync(join(guestDir(), 'disk')), 'the disk stays in the shared path');
+      assert.equal(record().host, dest);
+      assert.equal(record().slot, i === 0 ? 'b' : 'a');
+      assert.ok(alive(i === 0 ? 'qemu.b.pid' : 'qemu.pid') !== null, 'the destination QEMU runs the guest');
+      const log = await counterPasses(before + 1);
+      assert.equal(banners(log.slice(log.lastIndexOf(`${COUNTER_LINE} ${before}`))), 0, 'no reboot: the guest went on counting');
+    }
+    // Both hosts agree on where the guest is.
+    let last: any;
+    for (const end = Date.now() + 15_000; Date.now() < end; await sleep(300)) {
+      last = (await api('GET', '/magnetar/audit?strict=true')).body;
+      if (last?.audit?.findings?.length === 0) break;
+    }
+    assert.deepEqual(last?.audit?.findings, []);
+  });
+
+  it('evacuate starts the guest on the other host from its own disk; a caller who says the files are not shared is refused', async () => {
+    const failed = (await server())['OS-EXT-SRV-ATTR:host'];
+    const dest = HOSTS.find((h) => h !== failed)!;
+    const pidFile = record().slot === 'b' ? 'qemu.b.pid' : 'qemu.pid';
+    const counted = counters(await consoleLog()).at(-1)!;
+    const crash = await api('POST', `/magnetar/hosts/${failed}/action`, { crash: null });
+    assert.equal(crash.status, 200, JSON.stringify(crash.body));
+    for (const end = Date.now() + 5000; alive(pidFile) !== null && Date.now() < end; ) await sleep(50);
+    assert.equal(alive(pidFile), null, 'the host lost power: its QEMU is gone');
+    const down = await api('PUT', '/os-services/force-down', { host: failed, binary: 'nova-compute', forced_down: true }, '2.11');
+    assert.equal(down.status, 200, JSON.stringify(down.body));
+
+    // Below 2.14 the caller's word must match what the destination finds (Nova's InvalidSharedStorage).
+    const wrong = await api('POST', `/servers/${serverId}/action`, { evacuate: { onSharedStorage: false } }, '2.13');
+    assert.equal(wrong.status, 200, JSON.stringify(wrong.body));
+    const refused = await m.http.waitServer(serverId, (x) => x.status === 'ERROR', 30_000);
+    assert.equal(refused['OS-EXT-SRV-ATTR:host'], failed);
+    assert.match(refused.fault.message, /Invalid state of instance files on shared storage/);
+    assert.equal(record().host, failed, 'the files are untouched');
+
+    // From 2.14 the destination finds the files itself.
+    const evac = await api('POST', `/servers/${serverId}/action`, { evacuate: {} }, '2.29');
+    assert.equal(evac.status, 200, JSON.stringify(evac.body));
+    const s = await m.http.waitServer(serverId, (x) => x.status === 'ACTIVE' && x['OS-EXT-STS:task_state'] === null, 90_000);
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], dest);
+    assert.equal(record().host, dest);
+    // Its own disk: the count it kept goes on (a disk from the image would count from 0).
+    let boot = -1;
+    for (const end = Date.now() + 60_000; boot < 0 && Date.now() < end; await sleep(200)) {
+      const log = await consoleLog();
+      const last = log.split('\n').filter((l) => l.startsWith(BOOT_BANNER)).at(-1);
+      if (last && log.lastIndexOf(last) > log.lastIndexOf(`${COUNTER_LINE} ${counted}`)) boot = Number(last.slice(BOOT_BANNER.length));
+    }
+    assert.ok(boot >= counted - 1 && boot > 0, `booted from its own disk with the count at ${boot} (it was at ${counted})`);
+
+    // The failed host comes back: the shared files are the other host's now, and stay.
+    const start = await api('POST', `/magnetar/hosts/${failed}/action`, { start: null });
+    assert.equal(start.status, 200, JSON.stringify(start.body));
+    const up = await api('PUT', '/os-services/force-down', { host: failed, binary: 'nova-compute', forced_down: false }, '2.11');
+    assert.equal(up.status, 200, JSON.stringify(up.body));
+    await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.migration_type === 'evacuation' && x.status === 'completed'), 30_000);
+    assert.ok(existsSync(join(guestDir(), 'disk')), 'the disk stays');
+    assert.equal(record().host, dest);
+    await counterPasses(boot + 1);
+  });
+});
