@@ -1,6 +1,8 @@
 // `npm run bench`: runs the benchmarks, writes bench/results/<name>.json and
 // regenerates bench/RESULTS.md from every recorded result. Arguments pick a
-// subset: ready, read, admin, qemu (default: all). Not a test.
+// subset: ready, read, admin, qemu, scale (default: all). The scale section
+// writes bench/SCALE.md (BENCH_SCALE_RECORD=scale-before records it as the
+// baseline its ratios compare with). Not a test.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -13,6 +15,8 @@ import { startCloudAtSize, type CloudAtSize } from './lib/cloud-at-size.js';
 import { runMeasuredLoad, withPlainServer } from './lib/load.js';
 import { REPO, RESULTS_DIR, RESULTS_MD } from './lib/paths.js';
 import { renderResults } from './lib/report.js';
+import { renderScale } from './lib/scale-report.js';
+import { benchScale } from './scale.js';
 
 const log = (s: string): void => {
   process.stdout.write(`${s}\n`);
@@ -123,6 +127,13 @@ async function main(): Promise<void> {
     } finally {
       await cloud?.stop();
     }
+  }
+
+  if (want('scale')) {
+    log('== scale: 100, 1,000 and 10,000 simulated hosts');
+    markStart();
+    record(process.env['BENCH_SCALE_RECORD'] ?? 'scale', await benchScale(log));
+    writeFileSync(join(REPO, 'bench', 'SCALE.md'), renderScale(RESULTS_DIR));
   }
 
   finish(started);

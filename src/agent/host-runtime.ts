@@ -36,6 +36,8 @@ export class HostRuntime {
     private readonly makeAgent: AgentFactory,
     private readonly bus: Bus,
     private readonly log: Logger,
+    /** Called once every agent has stopped (the process's shared timers end). */
+    private readonly onClose: () => void = () => undefined,
   ) {}
 
   names(): string[] {
@@ -119,6 +121,7 @@ export class HostRuntime {
   async close(): Promise<void> {
     for (const s of this.subs) await s.close().catch(() => undefined);
     for (const h of this.hosts.values()) await h.agent?.stop();
+    this.onClose();
   }
 
   private entry(host: string): Host {

@@ -15,16 +15,24 @@ import { Fence, fencedBus, fencedDb } from './fence.js';
 import { durableHandlers } from '../jobs/runner.js';
 import { resendDueJobs } from '../jobs/redispatcher.js';
 import { releaseJobsOfEarlierOwners } from '../db/jobs.js';
+import type { SharedHostTimers } from './shared-timers.js';
+import { computeNodeValues, type PreparedStart } from './start-batch.js';
 import { catchUpClock } from '../compute/clock-control.js';
 
 /** What an agent is given; its context adds what it learns at start (node uuid) and its life's fences. */
 export interface AgentOptions extends Pick<AgentContext, 'host' | 'driver' | 'db' | 'bus' | 'conf' | 'clock' | 'log' | 'crash' | 'notifier'> {
   /** Extra handlers served on this host's topic (e.g. the fault-injection control). */
   readonly extraHandlers?: Handlers;
+  /** The process's shared heartbeat and periodic timers; default: this agent's own. */
+  readonly timers?: SharedHostTimers;
+  /** What the process's start of all its hosts found out for this one (first life only). */
+  readonly prepared?: PreparedStart;
 }
 
 export class ComputeAgent {
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Leaves the shared timers. */
+  private readonly leave: Array<() => void> = [];
   private sub: Subscription | undefined;
   private readonly fence: Fence;
   readonly ctx: AgentContext;
@@ -60,11 +68,14 @@ export class ComputeAgent {
     const { ctx } = this;
     const { db, clock, conf, host, driver } = ctx;
     await driver.init(host);
-    const svc = await registerService(db.kysely, host, 'nova-compute', `compute`, clock.now());
+    const prepared = this.opts.prepared;
+    const svc = prepared?.service ?? (await registerService(db.kysely, host, 'nova-compute', `compute`, clock.now()));
     this.serviceId = svc.id;
-    ctx.nodeUuid = await this.registerNode(svc.id);
-    await heartbeat(db.kysely, svc.id, clock.now());
-    for (const task of AGENT_STARTUP_TASKS) {
+    ctx.nodeUuid = prepared?.nodeUuid ?? (await this.registerNode(svc.id));
+    if (prepared === undefined) await heartbeat(db.kysely, svc.id, clock.now());
+    // A host with no guest and nothing in the records has nothing to settle or resume.
+    const quiet = prepared?.quiet === true && driver.listGuests().length === 0;
+    for (const task of quiet ? [] : AGENT_STARTUP_TASKS) {
       await task(ctx).catch((err: unknown) => {
         if (!this.dead) ctx.log.error({ err }, 'start-up task failed');
       });
@@ -79,9 +90,24 @@ export class ComputeAgent {
         await this.runPeriodicTasks();
       },
     });
-    // Work the previous life held when it died is this life's now, at once.
-    await releaseJobsOfEarlierOwners(db.kysely, `compute.${host}`, ownerPrefix(host), ctx.owner, clock.now());
-    await resendDueJobs(ctx, `compute.${host}`);
+    if (!quiet) {
+      // Work the previous life held when it died is this life's now, at once.
+      await releaseJobsOfEarlierOwners(db.kysely, `compute.${host}`, ownerPrefix(host), ctx.owner, clock.now());
+      await resendDueJobs(ctx, `compute.${host}`);
+    }
+    const shared = this.opts.timers;
+    if (shared !== undefined) {
+      if (this.dead) return;
+      this.leave.push(shared.addHeartbeat(this.serviceId));
+      this.leave.push(
+        shared.addPeriodic(() =>
+          this.runPeriodicTasks().catch((err: unknown) => {
+            if (!this.dead) ctx.log.error({ err }, 'periodic task failed');
+          }),
+        ),
+      );
+      return;
+    }
     const report = conf.num('DEFAULT', 'report_interval') * 1000;
     this.every(report, () => heartbeat(db.kysely, this.serviceId, clock.now()));
     const periodic = conf.num('DEFAULT', 'periodic_interval') * 1000;
@@ -118,23 +144,8 @@ export class ComputeAgent {
 
   private async registerNode(serviceId: number): Promise<string> {
     const { db, clock, conf, host, driver } = this.ctx;
-    const inv = driver.inventory();
     const existing = await db.kysely.selectFrom('compute_nodes').select('uuid').where('host', '=', host).where('deleted', '=', 0).executeTakeFirst();
-    const values = {
-      service_id: serviceId,
-      host,
-      hypervisor_hostname: host,
-      hypervisor_type: inv.hypervisorType,
-      hypervisor_version: inv.hypervisorVersion,
-      host_ip: inv.hostIp,
-      cpu_info: JSON.stringify(inv.cpuInfo),
-      vcpus: inv.vcpus,
-      memory_mb: inv.memoryMb,
-      local_gb: inv.localGb,
-      cpu_allocation_ratio: conf.num('DEFAULT', 'cpu_allocation_ratio'),
-      ram_allocation_ratio: conf.num('DEFAULT', 'ram_allocation_ratio'),
-      disk_allocation_ratio: conf.num('DEFAULT', 'disk_allocation_ratio'),
-    };
+    const values = computeNodeValues(serviceId, host, driver.inventory(), conf);
     const t = dbTime(clock.now());
     if (existing) {
       await db.kysely.updateTable('compute_nodes').set({ ...values, updated_at: t }).where('uuid', '=', existing.uuid).execute();
@@ -155,6 +166,8 @@ export class ComputeAgent {
     this.fence.trip();
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
+    for (const leave of this.leave) leave();
+    this.leave.length = 0;
     this.opts.driver.halt?.();
     void this.sub?.close().catch(() => undefined);
   }

@@ -33,7 +33,10 @@ import { schedulerHandlers } from '../scheduler/rpc-handlers.js';
 import { startConductor } from '../conductor/manager.js';
 import { ComputeAgent } from '../agent/manager.js';
 import { HostRuntime } from '../agent/host-runtime.js';
+import { SharedHostTimers } from '../agent/shared-timers.js';
+import { prepareHostStarts, type PreparedStart } from '../agent/start-batch.js';
 import { computeDriverKind, createVirtDriver, seedFaultsFromConfig } from '../virt/create.js';
+import type { VirtDriver } from '../virt/driver.js';
 import { computeImageSource, computeImageSourceKind } from '../image/compute-image-source.js';
 import { FaultRules } from '../virt/fake/faults.js';
 import { faultControlHandlers } from '../agent/fault-control.js';
@@ -192,7 +195,11 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
 }
 
 export async function startScheduler(base: Base): Promise<Subscription> {
-  const scheduler = new Scheduler(base.db, base.conf, base.clock, { warn: (m) => base.log.warn(m), images: imageLookup(imageCatalog(base.conf)) });
+  const scheduler = new Scheduler(base.db, base.conf, base.clock, {
+    warn: (m) => base.log.warn(m),
+    debug: (fields, m) => base.log.debug(fields, m),
+    images: imageLookup(imageCatalog(base.conf)),
+  });
   return withServiceRecord(base, 'nova-scheduler', 'scheduler', await base.bus.serve('scheduler', schedulerHandlers(scheduler)));
 }
 
@@ -220,10 +227,23 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
   const imageSource = kind === 'qemu' ? computeImageSourceKind(base.conf) : null;
   if (imageSource) base.log.info({ imageSource }, imageSource === 'local' ? 'images are read from the image store in place' : 'images are fetched through the image API');
   const images = imageSource ? computeImageSource(base.conf, imageSource) : undefined;
+  // One heartbeat and one periodic timer for all the hosts of the process.
+  const timers = new SharedHostTimers(base.db.kysely, base.clock, base.log, base.conf.num('DEFAULT', 'report_interval') * 1000, base.conf.num('DEFAULT', 'periodic_interval') * 1000);
+  // Services registered and first heartbeats for all hosts at once; each host's first life uses them.
+  const newDriver = (host: string): VirtDriver =>
+    createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images, () => base.clock.now().getTime());
+  const firstDrivers = new Map(hosts.map((h) => [h, newDriver(h)]));
+  const prepared = await prepareHostStarts(base.db.kysely, base.conf, hosts, (h) => firstDrivers.get(h)!.inventory(), base.clock.now());
+  // Each host's first life gets what was prepared for it; later lives start afresh.
+  const takeFirst = <T>(m: Map<string, T>, host: string): T | undefined => {
+    const v = m.get(host);
+    m.delete(host);
+    return v;
+  };
   const makeAgent = (host: string, die: () => void): ComputeAgent =>
     new ComputeAgent({
       host,
-      driver: createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images, () => base.clock.now().getTime()),
+      driver: takeFirst(firstDrivers, host) ?? newDriver(host),
       db: base.db,
       bus: base.bus,
       conf: base.conf,
@@ -231,9 +251,11 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
       log: base.log,
       crash: crashSwitch(base.faults, host, opts.crashKillsProcess ? killProcess : die),
       extraHandlers: faultControlHandlers(base.faults),
+      timers,
+      prepared: takeFirst(prepared, host),
       notifier: base.notifier,
     });
-  const runtime = new HostRuntime(makeAgent, base.bus, base.log);
+  const runtime = new HostRuntime(makeAgent, base.bus, base.log, () => timers.close());
   await runtime.serveControl(hosts);
   await Promise.all(hosts.map((h) => runtime.start(h)));
   return runtime;

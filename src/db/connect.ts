@@ -20,6 +20,7 @@ import * as m013 from './migrations/013_identity.js';
 import * as m015 from './migrations/015_network.js';
 import * as m016 from './migrations/016_instance_info_caches.js';
 import * as m017 from './migrations/017_network_l3.js';
+import * as m019 from './migrations/019_host_state_changes.js';
 import * as m020 from './migrations/020_console_auth_tokens.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -45,6 +46,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: Dia
   { name: '015_network', up: m015.up },
   { name: '016_instance_info_caches', up: m016.up },
   { name: '017_network_l3', up: m017.up },
+  { name: '019_host_state_changes', up: m019.up },
   { name: '020_console_auth_tokens', up: m020.up },
 ];
 

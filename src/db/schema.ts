@@ -405,6 +405,13 @@ export interface NetworkDefaultSecurityGroupsTable {
   security_group_id: string;
 }
 
+/** Written by triggers only (migration 019): what changed for the scheduler's view of hosts. */
+export interface HostStateChangesTable {
+  id: Generated<number>;
+  host: string | null;
+  node_uuid: string | null;
+}
+
 /** A server's network info (Nova's model: a JSON list of VIFs) and its ports' security group names. */
 export interface InstanceInfoCachesTable {
   instance_uuid: string;
@@ -462,6 +469,7 @@ export interface Database {
   network_security_groups: NetworkResourceTable;
   network_default_security_groups: NetworkDefaultSecurityGroupsTable;
   network_security_group_rules: NetworkResourceTable & { security_group_id: string };
+  host_state_changes: HostStateChangesTable;
   instance_info_caches: InstanceInfoCachesTable;
   network_routers: NetworkResourceTable;
   network_floatingips: NetworkResourceTable;

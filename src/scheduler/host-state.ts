@@ -3,7 +3,7 @@
 // — loaded in a few queries per request (aggregates only when a filter reads
 // them), so aggregate changes count at once.
 import type { Db } from '../db/connect.js';
-import { serviceIsUp } from '../compute/service-liveness.js';
+import { parseDbTime } from '../db/time.js';
 import { aggregateMetadataByHost, type AggregateMetadataOf } from '../db/aggregates.js';
 import type { NodeInventory, Resources } from './resources.js';
 
@@ -26,18 +26,49 @@ export interface HostState {
   readonly aggregates: readonly AggregateMetadataOf[];
 }
 
+/** A host as read, with what its liveness is judged from (see serviceUpAt). */
+export interface HostRecord {
+  /** Everything but serviceUp, which depends on the time it is judged at. */
+  readonly state: Omit<HostState, 'serviceUp'>;
+  readonly serviceId: number;
+  readonly forcedDown: boolean;
+  /** The time of the service's last report (else its last update, else its creation), in ms. */
+  readonly lastSeenMs: number;
+}
+
+/** What serviceIsUp says of the record's service at `nowMs`, from the cached time of its last report. */
+export function serviceUpAt(r: Pick<HostRecord, 'forcedDown' | 'lastSeenMs'>, nowMs: number, serviceDownTime: number): boolean {
+  return !r.forcedDown && Math.abs(nowMs - r.lastSeenMs) / 1000 <= serviceDownTime;
+}
+
+export function lastSeenMsOf(svc: { last_seen_up: string | null; updated_at: string | null; created_at: string }): number {
+  return parseDbTime(svc.last_seen_up ?? svc.updated_at ?? svc.created_at).getTime();
+}
+
+/** Every candidate compute node as the database has it now, in (host, node) order. */
 export async function loadHostStates(db: Db, now: Date, serviceDownTime: number, opts: { withInstanceUuids?: boolean; withAggregates?: boolean } = {}): Promise<HostState[]> {
-  const usage = db.kysely
+  const records = await readHostRecords(db, opts);
+  return records.map((r) => ({ ...r.state, serviceUp: serviceUpAt(r, now.getTime(), serviceDownTime) }));
+}
+
+/**
+ * The compute nodes of every host, or of the hosts named (a host with no
+ * node left is simply absent), in (host, node) order.
+ */
+export async function readHostRecords(db: Db, opts: { hosts?: readonly string[]; withInstanceUuids?: boolean; withAggregates?: boolean } = {}): Promise<HostRecord[]> {
+  const only = opts.hosts;
+  if (only !== undefined && only.length === 0) return [];
+  let usageQuery = db.kysely
     .selectFrom('allocations')
     .select((eb) => [
       'node_uuid',
       eb.fn.sum<number | string>('vcpus').as('used_vcpus'),
       eb.fn.sum<number | string>('memory_mb').as('used_memory_mb'),
       eb.fn.sum<number | string>('disk_gb').as('used_disk_gb'),
-    ])
-    .groupBy('node_uuid')
-    .as('u');
-  const rows = await db.kysely
+    ]);
+  if (only !== undefined) usageQuery = usageQuery.where('node_uuid', 'in', (eb) => eb.selectFrom('compute_nodes').select('uuid').where('host', 'in', [...only]));
+  const usage = usageQuery.groupBy('node_uuid').as('u');
+  let nodes = db.kysely
     .selectFrom('compute_nodes as n')
     .innerJoin('services as s', 's.id', 'n.service_id')
     .leftJoin(usage, 'u.node_uuid', 'n.uuid')
@@ -45,15 +76,14 @@ export async function loadHostStates(db: Db, now: Date, serviceDownTime: number,
       'n.uuid', 'n.host', 'n.hypervisor_hostname', 'n.host_ip',
       'n.vcpus', 'n.memory_mb', 'n.local_gb',
       'n.cpu_allocation_ratio', 'n.ram_allocation_ratio', 'n.disk_allocation_ratio',
-      's.disabled', 's.disabled_reason', 's.forced_down', 's.last_seen_up', 's.created_at', 's.updated_at',
+      's.id as service_id', 's.disabled', 's.disabled_reason', 's.forced_down', 's.last_seen_up', 's.created_at', 's.updated_at',
       'u.used_vcpus', 'u.used_memory_mb', 'u.used_disk_gb',
     ])
     .where('n.deleted', '=', 0)
     .where('s.deleted', '=', 0)
-    .where('s.binary', '=', 'nova-compute')
-    .orderBy('n.host')
-    .orderBy('n.hypervisor_hostname')
-    .execute();
+    .where('s.binary', '=', 'nova-compute');
+  if (only !== undefined) nodes = nodes.where('n.host', 'in', [...only]);
+  const rows = await nodes.orderBy('n.host').orderBy('n.hypervisor_hostname').execute();
   if (rows.length === 0) return [];
 
   const hosts = [...new Set(rows.map((r) => r.host))];
@@ -83,29 +113,33 @@ export async function loadHostStates(db: Db, now: Date, serviceDownTime: number,
   }
 
   return rows.map((r) => ({
-    host: r.host,
-    nodename: r.hypervisor_hostname,
-    nodeUuid: r.uuid,
-    hostIp: r.host_ip,
-    serviceDisabled: r.disabled !== 0,
-    serviceDisabledReason: r.disabled_reason,
-    serviceUp: serviceIsUp(r, now, serviceDownTime),
-    inventory: {
-      vcpus: r.vcpus,
-      memory_mb: r.memory_mb,
-      local_gb: r.local_gb,
-      cpu_allocation_ratio: Number(r.cpu_allocation_ratio),
-      ram_allocation_ratio: Number(r.ram_allocation_ratio),
-      disk_allocation_ratio: Number(r.disk_allocation_ratio),
+    serviceId: r.service_id,
+    forcedDown: Boolean(r.forced_down),
+    lastSeenMs: lastSeenMsOf(r),
+    state: {
+      host: r.host,
+      nodename: r.hypervisor_hostname,
+      nodeUuid: r.uuid,
+      hostIp: r.host_ip,
+      serviceDisabled: r.disabled !== 0,
+      serviceDisabledReason: r.disabled_reason,
+      inventory: {
+        vcpus: r.vcpus,
+        memory_mb: r.memory_mb,
+        local_gb: r.local_gb,
+        cpu_allocation_ratio: Number(r.cpu_allocation_ratio),
+        ram_allocation_ratio: Number(r.ram_allocation_ratio),
+        disk_allocation_ratio: Number(r.disk_allocation_ratio),
+      },
+      // PostgreSQL returns SUM of integers as a bigint string; no allocations is NULL.
+      used: {
+        vcpus: Number(r.used_vcpus ?? 0),
+        memory_mb: Number(r.used_memory_mb ?? 0),
+        disk_gb: Number(r.used_disk_gb ?? 0),
+      },
+      instanceCount: countByHost.get(r.host) ?? 0,
+      instanceUuids: byHost.get(r.host) ?? new Set<string>(),
+      aggregates: aggregates.get(r.host) ?? [],
     },
-    // PostgreSQL returns SUM of integers as a bigint string; no allocations is NULL.
-    used: {
-      vcpus: Number(r.used_vcpus ?? 0),
-      memory_mb: Number(r.used_memory_mb ?? 0),
-      disk_gb: Number(r.used_disk_gb ?? 0),
-    },
-    instanceCount: countByHost.get(r.host) ?? 0,
-    instanceUuids: byHost.get(r.host) ?? new Set<string>(),
-    aggregates: aggregates.get(r.host) ?? [],
   }));
 }

@@ -9,6 +9,7 @@ import type { Clock } from '../compute/clock.js';
 import { Invalid, NoValidHost } from '../compute/errors.js';
 import { claim, release } from './claims.js';
 import { loadHostStates, type HostState } from './host-state.js';
+import { HostStateCache } from './host-state-cache.js';
 import { resourcesOf, type RequestSpec, type Selection } from './request-spec.js';
 import { addResources } from './resources.js';
 import { hostZoneFromAggregates, type HostZone } from './filters/availability-zone-filter.js';
@@ -20,7 +21,8 @@ import type { ImageLookup } from '../image/lookup.js';
 import { ramWeigher } from './weighers/ram.js';
 import { serverGroupSoftAffinityWeigher, serverGroupSoftAntiAffinityWeigher } from './weighers/server-group-soft-affinity.js';
 import { serverGroupOfInstance, type ServerGroupPolicy } from '../db/server-groups.js';
-import { orderByWeight, type Weigher } from './weighers/weigher.js';
+import { freeRamOrder, orderByWeightLazily, type Weigher } from './weighers/weigher.js';
+import { freeOf } from './resources.js';
 
 export interface SchedulerOptions {
   /** A host's availability zone; default: its aggregates', else [DEFAULT] default_availability_zone. */
@@ -29,6 +31,17 @@ export interface SchedulerOptions {
   readonly images?: ImageLookup;
   /** Where configuration warnings go; default console.warn. */
   readonly warn?: (message: string) => void;
+  /**
+   * Debug events (a claim made, with its wall-clock time in fractional
+   * milliseconds and the time since the request reached the scheduler), so
+   * POST → claim can be timed from outside; default none.
+   */
+  readonly debug?: (fields: Record<string, unknown>, message: string) => void;
+  /**
+   * Keep the hosts' state in memory between requests, re-reading only what
+   * the change log names (default); false reads every host per request.
+   */
+  readonly cacheHostState?: boolean;
 }
 
 export interface SelectOptions {
@@ -48,6 +61,10 @@ export class UnsupportedPolicy extends Invalid {
 export class Scheduler {
   private readonly filters: readonly Filter[];
   private readonly weighers: readonly Weigher[];
+  private readonly debug: SchedulerOptions['debug'];
+  private readonly cache: HostStateCache | undefined;
+  private readonly ramMultiplier: number;
+  private readonly weighsByRamAlone: boolean;
 
   constructor(
     private readonly db: Db,
@@ -58,6 +75,15 @@ export class Scheduler {
     const hostZone = opts.hostZone ?? hostZoneFromAggregates(conf.str('DEFAULT', 'default_availability_zone'));
     const warn = opts.warn ?? ((m: string): void => console.warn(m));
     const images = opts.images;
+    this.debug = opts.debug;
+    const multipliers = ['ram_weight_multiplier', 'soft_affinity_weight_multiplier', 'soft_anti_affinity_weight_multiplier'].map((k) => conf.num('filter_scheduler', k));
+    this.ramMultiplier = multipliers[0]!;
+    // With finite multipliers, a request outside any server group is weighed by free RAM alone (the group weighers give every host 0).
+    this.weighsByRamAlone = multipliers.every((m) => Number.isFinite(m));
+    this.cache =
+      opts.cacheHostState === false
+        ? undefined
+        : new HostStateCache(db, this.weighsByRamAlone ? freeRamOrder(this.ramMultiplier, (h) => freeOf(h.inventory, h.used).memory_mb) : undefined);
     // The request's own constraints apply whatever the configured filters are.
     this.filters = [
       requestedDestinationFilter,
@@ -100,6 +126,7 @@ export class Scheduler {
    * the others are released and NoValidHost is thrown.
    */
   async selectDestinations(spec: RequestSpec, opts: SelectOptions = {}): Promise<Selection[]> {
+    const started = performance.now();
     const placements = consumersOf(spec, opts.claimFor);
     const want = resourcesOf(spec.flavor);
     const maxAlternates = Math.max(0, this.conf.num('scheduler', 'max_attempts') - 1);
@@ -107,7 +134,13 @@ export class Scheduler {
     const group = await this.groupOf(spec);
     const namesInstances = group !== undefined || (hints?.same_host?.length ?? 0) + (hints?.different_host?.length ?? 0) > 0;
     const withAggregates = this.filters.some((f) => f.readsAggregates?.(spec) === true);
-    let hosts = await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances, withAggregates });
+    // The cached view always carries instances and aggregates; a filter that does not ask for them does not read them.
+    let hosts =
+      this.cache !== undefined
+        ? await this.cache.hosts(this.clock.now(), effectiveServiceDownTime(this.conf))
+        : await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances, withAggregates });
+    // One server outside any group: the cache keeps the hosts in weight order already.
+    const presorted = this.cache !== undefined && this.weighsByRamAlone && group === undefined && placements.length === 1 ? this.cache.inOrder() : undefined;
     const selections: Selection[] = [];
     const claimed: Array<{ consumer: string; nodeUuid: string }> = [];
     try {
@@ -121,39 +154,46 @@ export class Scheduler {
                 instanceUuid,
                 instanceGroup: { ...group, hosts: hosts.filter((h) => group.members.some((m) => h.instanceUuids.has(m))).map((h) => h.host) },
               };
-        const ordered = orderByWeight(
-          hosts.filter((h) => this.filters.every((f) => f.passes(h, request))),
-          this.weighers,
-          request,
-        );
-        const full = new Set<HostState>();
+        // Hosts best first, taken only as far as needed: the claim, then the alternates.
+        const passes = (h: HostState): boolean => this.filters.every((f) => f.passes(h, request));
+        const ordered = presorted !== undefined ? filtered(presorted, passes) : orderByWeightLazily(hosts.filter(passes), this.weighers, request);
+        // next() by hand: leaving a for…of would close the generator before the alternates are taken.
+        const next = (): HostState | undefined => {
+          const r = ordered.next();
+          return r.done === true ? undefined : r.value;
+        };
         let chosen: HostState | undefined;
-        for (const h of ordered) {
+        for (let h = next(); h !== undefined; h = next()) {
           if (await claim(this.db, consumer, h.nodeUuid, want, { replace: true, liveConsumer: true })) {
             chosen = h;
             break;
           }
-          full.add(h);
         }
         if (chosen === undefined) throw new NoValidHost(NOT_ENOUGH_HOSTS);
+        const claimedAt = performance.now();
+        this.debug?.({ consumer, instance: instanceUuid, host: chosen.host, claimedAt: performance.timeOrigin + claimedAt, selectMs: claimedAt - started }, 'claimed');
         claimed.push({ consumer, nodeUuid: chosen.nodeUuid });
         const picked = chosen;
+        // Every host before the chosen one was full; the alternates are the ones after it.
+        const alternates: HostState[] = [];
+        for (let h = alternates.length < maxAlternates ? next() : undefined; h !== undefined; h = alternates.length < maxAlternates ? next() : undefined) {
+          alternates.push(h);
+        }
         selections.push({
           host: picked.host,
           nodename: picked.nodename,
           nodeUuid: picked.nodeUuid,
           hostIp: picked.hostIp,
-          alternates: ordered
-            .filter((h) => h !== picked && !full.has(h))
-            .slice(0, maxAlternates)
-            .map((h) => ({ host: h.host, nodename: h.nodename, nodeUuid: h.nodeUuid })),
+          alternates: alternates.map((h) => ({ host: h.host, nodename: h.nodename, nodeUuid: h.nodeUuid })),
         });
         // The next instance of this request sees what this one took.
-        hosts = hosts.map((h) =>
-          h === picked
-            ? { ...h, used: addResources(h.used, want), instanceCount: h.instanceCount + 1, instanceUuids: new Set([...h.instanceUuids, instanceUuid]) }
-            : h,
-        );
+        if (selections.length < placements.length) {
+          hosts = hosts.map((h) =>
+            h === picked
+              ? { ...h, used: addResources(h.used, want), instanceCount: h.instanceCount + 1, instanceUuids: new Set([...h.instanceUuids, instanceUuid]) }
+              : h,
+          );
+        }
       }
     } catch (err) {
       for (const c of claimed) await release(this.db, c.consumer, c.nodeUuid);
@@ -161,6 +201,11 @@ export class Scheduler {
     }
     return selections;
   }
+}
+
+/** The hosts that pass, in the order given, one at a time. */
+function* filtered(hosts: readonly HostState[], passes: (h: HostState) => boolean): Generator<HostState, void, undefined> {
+  for (const h of hosts) if (passes(h)) yield h;
 }
 
 /** Which consumer claims for each instance to place. */

@@ -22,7 +22,7 @@ import {
 } from '../driver.js';
 import { parseDelay, sampleSeconds, sleepMs, waitDelay, type DelaySpec } from './delay.js';
 import { faultMessage, type FaultRules, type FaultStep } from './faults.js';
-import { GuestTableWriter, losePower, readGuestTable, type StoredGuest, type StoredHost } from './state-file.js';
+import { GuestTableWriter, journalHasChanges, losePower, readGuestTable, type StoredGuest, type StoredHost } from './state-file.js';
 
 export interface FakeDriverDelays {
   /** Delay specs: seconds ("0.5") or min,max ("0.2,1.5"). */
@@ -131,7 +131,7 @@ export class FakeDriver implements VirtDriver {
         throw new VirtDriverError('init', `${this.opts.stateFile} belongs to host ${stored.host}, not ${host}`);
       }
       for (const g of stored?.guests ?? []) this.guests.set(g.spec.uuid, { ...g });
-      this.writer?.fold();
+      if (journalHasChanges(this.opts.stateFile)) this.writer?.fold();
     }
     return this.listGuests();
   }

@@ -5,10 +5,11 @@
 // appended to a journal next to the table (one JSON line per guest changed,
 // cheap enough for every step), and the journal is folded into the table
 // (tmp file + rename, so a crash leaves the old or the new table) when the
-// driver starts and every few hundred changes. A line cut short by a crash
+// driver starts (when the journal holds any) and every few hundred changes;
+// a host that never had a guest writes nothing. A line cut short by a crash
 // is the last one and is ignored: the step it recorded never returned.
 import { readFile } from 'node:fs/promises';
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PowerState, type GuestSpec, type PowerStateValue } from '../driver.js';
 
@@ -41,6 +42,8 @@ const journalOf = (path: string): string => `${path}.journal`;
 
 /** The stored table, or null when the file does not exist yet. */
 export async function readStateFile(path: string): Promise<StoredHost | null> {
+  // Most simulated hosts have no table: checking is much cheaper than a failed open.
+  if (!existsSync(path)) return null;
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -75,6 +78,20 @@ export async function readGuestTable(path: string, host: string): Promise<Stored
   return { version: 1, host: stored?.host ?? host, guests: [...guests.values()] };
 }
 
+/**
+ * Whether the journal holds changes the table does not: only then is there
+ * anything to fold at start. A host with no journal needs no write at all,
+ * which matters with ten thousand simulated hosts in one process.
+ */
+export function journalHasChanges(path: string): boolean {
+  try {
+    return statSync(journalOf(path)).size > 0;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+}
+
 export function writeStoredHost(path: string, host: StoredHost): void {
   const tmp = `${path}.tmp-${process.pid}`;
   mkdirSync(dirname(path), { recursive: true });
@@ -98,7 +115,7 @@ export class GuestTableWriter {
     private readonly snapshot: () => StoredHost,
   ) {}
 
-  /** Writes the whole table now (at start, after reading it). */
+  /** Writes the whole table now (at start, after reading it, when the journal held changes). */
   fold(): void {
     this.close();
     fold(this.path, this.snapshot());
@@ -109,6 +126,8 @@ export class GuestTableWriter {
   record(uuid: string, guest: StoredGuest | undefined): void {
     if (this.fd === null) {
       mkdirSync(dirname(this.path), { recursive: true });
+      // The table is written when the host first has something to keep (it names its host).
+      if (!existsSync(this.path)) writeStoredHost(this.path, this.snapshot());
       this.fd = openSync(journalOf(this.path), 'a');
     }
     const entry: JournalEntry = guest === undefined ? { del: uuid } : { put: guest };

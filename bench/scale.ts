@@ -1,0 +1,198 @@
+// Benchmark 5 — scale: one `magnetar serve` after another with 100, 1,000 and
+// 10,000 simulated hosts (zero simulated delays). For each: ready time,
+// RSS, idle CPU, placement latency from POST to the scheduler's claim (one
+// server at a time, so it is the latency of one request, not of a queue) and
+// live migrations per second; then the growth between sizes as ratios.
+//
+// POST → claim: the client notes the wall-clock time just before each POST;
+// the scheduler logs every claim it makes with its own wall-clock time
+// (`claimed`, at debug level, which this benchmark turns on). Both run on
+// this machine, so the clocks are the same.
+import { ComputeClient } from './lib/client.js';
+import { CLIENT_CONCURRENCY, waitNoneIn, waitReady, listAllServers, countBy } from './lib/cloud-at-size.js';
+import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './lib/processes.js';
+import { inPool, round, sleep } from './lib/stats.js';
+
+export const SCALE_SIZES: readonly number[] = (process.env['BENCH_SCALE_SIZES'] ?? '100,1000,10000').split(',').map(Number);
+/** Servers placed one at a time per size (the latency sample). */
+const PLACEMENTS = 100;
+/** How long the idle process is watched: one heartbeat period ([DEFAULT] report_interval). */
+const IDLE_SECONDS = 10;
+
+const ZERO_DELAYS = ['spawn', 'destroy', 'power', 'migrate', 'live_migration', 'precheck'].map((s) => `fake.${s}_delay=0`);
+
+export interface SizeResult {
+  readonly hosts: number;
+  /** Spawn → token issued and `GET /v2.1` = 200. */
+  readonly readyMs: number;
+  readonly rssReadyMb: number;
+  /** CPU share of one core while idle, in %. */
+  readonly idleCpuPercent: number;
+  readonly idleSeconds: number;
+  readonly placements: number;
+  readonly placementP50Ms: number;
+  readonly placementP99Ms: number;
+  readonly placementMaxMs: number;
+  /** Of the placement, the part from the request reaching the scheduler to its claim (absent in older records). */
+  readonly schedulerP50Ms?: number;
+  readonly schedulerP99Ms?: number;
+  /** The placed servers, all live-migrated at once (host chosen by the scheduler) until none is MIGRATING. */
+  readonly liveMigrations: { readonly requested: number; readonly completed: number; readonly seconds: number; readonly perSecond: number };
+  readonly rssEndMb: number;
+  readonly peakRssMb: number;
+}
+
+export interface ScaleResult {
+  readonly sizes: SizeResult[];
+  /** Each size against the previous one (the bigger ÷ the smaller). */
+  readonly growth: Array<{ readonly from: number; readonly to: number; readonly hostsRatio: number; readonly readyMs: number; readonly rssReadyMb: number; readonly idleCpuPercent: number; readonly placementP50Ms: number; readonly placementP99Ms: number; readonly liveMigrationsPerSecond: number }>;
+}
+
+const quantile = (xs: readonly number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+};
+const nowMs = (): number => performance.timeOrigin + performance.now();
+
+interface Claim {
+  readonly at: number;
+  /** From the request reaching the scheduler to its claim. */
+  readonly selectMs: number;
+}
+
+/** The scheduler's `claimed` lines: instance uuid → its claims, in order. */
+function claimsIn(output: string): Map<string, Claim[]> {
+  const out = new Map<string, Claim[]>();
+  for (const line of output.split('\n')) {
+    if (!line.includes('"msg":"claimed"')) continue;
+    try {
+      const o = JSON.parse(line) as { instance?: string; claimedAt?: number; selectMs?: number };
+      if (typeof o.instance !== 'string' || typeof o.claimedAt !== 'number') continue;
+      const list = out.get(o.instance) ?? [];
+      list.push({ at: o.claimedAt, selectMs: o.selectMs ?? NaN });
+      out.set(o.instance, list);
+    } catch {
+      // not one of ours
+    }
+  }
+  return out;
+}
+
+async function waitForClaim(p: MagnetarProcess, instance: string, after: number, ms = 30_000): Promise<Claim> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const t = claimsIn(p.output()).get(instance)?.find((x) => x.at >= after);
+    if (t !== undefined) return t;
+    if (Date.now() > end) throw new Error(`no claim for ${instance} within ${ms} ms`);
+    await sleep(2);
+  }
+}
+
+async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeResult> {
+  const names = Array.from({ length: hosts }, (_, i) => `compute${i + 1}`);
+  const t0 = performance.now();
+  // The claims are logged at debug level; the server otherwise logs at the level the other benchmarks use.
+  const level = process.env['MAGNETAR_LOG_LEVEL'];
+  process.env['MAGNETAR_LOG_LEVEL'] = 'debug';
+  const proc = await spawnMagnetar([
+    `magnetar.compute_hosts=${names.join(',')}`,
+    ...ZERO_DELAYS,
+    'quota.instances=-1',
+    'quota.cores=-1',
+    'quota.ram=-1',
+  ]);
+  if (level === undefined) delete process.env['MAGNETAR_LOG_LEVEL'];
+  else process.env['MAGNETAR_LOG_LEVEL'] = level;
+  try {
+    const client = new ComputeClient(proc.identityUrl, proc.computeUrl, proc.imageUrl);
+    await waitReady(client, 120_000);
+    const readyMs = performance.now() - t0;
+    const rssReady = memoryOf(proc.pid).rssMb;
+    log(`  ${hosts} hosts: ready in ${readyMs.toFixed(0)} ms, RSS ${rssReady.toFixed(0)} MB`);
+
+    // Idle: let start-up settle, then watch one heartbeat period.
+    await sleep(2000);
+    const c0 = cpuSecondsOf(proc.pid);
+    const w0 = performance.now();
+    await sleep(IDLE_SECONDS * 1000);
+    const idle = (100 * (cpuSecondsOf(proc.pid) - c0)) / ((performance.now() - w0) / 1000);
+    log(`  ${hosts} hosts: idle CPU ${idle.toFixed(1)} % of a core over ${IDLE_SECONDS} s`);
+
+    const imageRef = await client.imageId('cirros');
+    const latencies: number[] = [];
+    const inScheduler: number[] = [];
+    const ids: string[] = [];
+    for (let i = 0; i < PLACEMENTS; i++) {
+      const before = nowMs();
+      const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server: { name: `scale-${i}`, flavorRef: '1', imageRef, networks: 'none' } } });
+      if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
+      const id = r.body.server.id as string;
+      ids.push(id);
+      const c = await waitForClaim(proc, id, before);
+      latencies.push(c.at - before);
+      inScheduler.push(c.selectMs);
+    }
+    const p50 = quantile(latencies, 0.5);
+    const p99 = quantile(latencies, 0.99);
+    const s50 = quantile(inScheduler, 0.5);
+    const s99 = quantile(inScheduler, 0.99);
+    log(`  ${hosts} hosts: placement POST → claim p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; in the scheduler p50 ${s50.toFixed(2)} ms, p99 ${s99.toFixed(2)} ms`);
+
+    await waitNoneIn(client, 'demo', ['BUILD'], 120_000);
+    const active = (await listAllServers(client, 'admin', '&all_tenants=1')).filter((s) => s.status === 'ACTIVE').map((s) => s.id as string);
+    const hostOf = async (): Promise<Map<string, string>> =>
+      new Map((await listAllServers(client, 'admin', '&all_tenants=1')).map((s) => [s.id as string, String(s['OS-EXT-SRV-ATTR:host'])]));
+    const where = await hostOf();
+    const l0 = performance.now();
+    await inPool(active, CLIENT_CONCURRENCY, async (id) => {
+      await client.req('admin', 'POST', `/servers/${id}/action`, { body: { 'os-migrateLive': { host: null, block_migration: 'auto' } }, version: 'latest' });
+    });
+    await waitNoneIn(client, 'admin', ['MIGRATING'], 180_000, '&all_tenants=1');
+    const seconds = (performance.now() - l0) / 1000;
+    const after = await listAllServers(client, 'admin', '&all_tenants=1');
+    const completed = after.filter((s) => s.status === 'ACTIVE' && where.get(s.id) !== undefined && where.get(s.id) !== s['OS-EXT-SRV-ATTR:host']).length;
+    log(`  ${hosts} hosts: ${completed}/${active.length} live migrations in ${seconds.toFixed(2)} s = ${(completed / seconds).toFixed(1)}/s ${JSON.stringify(countBy(after, (s) => String(s.status)))}`);
+    const mem = memoryOf(proc.pid);
+    return {
+      hosts,
+      readyMs: round(readyMs, 0),
+      rssReadyMb: round(rssReady, 0),
+      idleCpuPercent: round(idle, 2),
+      idleSeconds: IDLE_SECONDS,
+      placements: latencies.length,
+      placementP50Ms: round(p50, 2),
+      placementP99Ms: round(p99, 2),
+      placementMaxMs: round(Math.max(...latencies), 2),
+      schedulerP50Ms: round(s50, 2),
+      schedulerP99Ms: round(s99, 2),
+      liveMigrations: { requested: active.length, completed, seconds: round(seconds, 2), perSecond: round(completed / seconds, 1) },
+      rssEndMb: round(mem.rssMb, 0),
+      peakRssMb: round(mem.peakRssMb, 0),
+    };
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${proc.output().slice(-2000)}`);
+  } finally {
+    await proc.stop();
+  }
+}
+
+export async function benchScale(log: (s: string) => void): Promise<ScaleResult> {
+  const sizes: SizeResult[] = [];
+  for (const n of SCALE_SIZES) sizes.push(await oneSize(n, log));
+  const r = (a: number, b: number): number => (b > 0 ? round(a / b, 2) : NaN);
+  const growth = sizes.slice(1).map((to, i) => {
+    const from = sizes[i]!;
+    return {
+      from: from.hosts,
+      to: to.hosts,
+      hostsRatio: r(to.hosts, from.hosts),
+      readyMs: r(to.readyMs, from.readyMs),
+      rssReadyMb: r(to.rssReadyMb, from.rssReadyMb),
+      idleCpuPercent: r(to.idleCpuPercent, from.idleCpuPercent),
+      placementP50Ms: r(to.placementP50Ms, from.placementP50Ms),
+      placementP99Ms: r(to.placementP99Ms, from.placementP99Ms),
+      liveMigrationsPerSecond: r(to.liveMigrations.perSecond, from.liveMigrations.perSecond),
+    };
+  });
+  return { sizes, growth };
+}

@@ -1,0 +1,304 @@
+// The scheduler's view of every host, kept in memory between requests. The
+// database stays the source of truth: before each request the view re-reads
+// only the hosts the change log (host_state_changes, written by triggers in
+// the writers' own transactions, see migration 019) names since it last
+// looked — whoever wrote, in this process or another — so what it hands out
+// is what a full read would give, at a cost that grows with the changes and
+// not with the number of hosts. Claims stay atomic conditional writes; a
+// claim that loses a race to a stale view fails, as with a full read.
+//
+// Liveness is not logged (heartbeats would flood the log): a service last
+// seen within service_down_time is up whatever it wrote since, and one that
+// looks down is re-read before it is judged.
+import type { Db } from '../db/connect.js';
+import { aggregateMetadataByHost } from '../db/aggregates.js';
+import { lastSeenMsOf, readHostRecords, serviceUpAt, type HostRecord, type HostState } from './host-state.js';
+
+/**
+ * How long a hole in the change log's ids is waited for. PostgreSQL hands out
+ * ids when rows are written, not when they commit, so a later id can be seen
+ * before an earlier one; a hole that never fills is a rolled-back write.
+ */
+const HOLE_WAIT_MS = 10_000;
+/** The log keeps this many rows behind the newest one read; older ones are deleted now and then. */
+const KEEP_ROWS = 100_000;
+const PRUNE_EVERY = 1_000;
+/** Changes applied again after a full read on PostgreSQL (see loadAll). */
+const REREAD_AFTER_FULL_LOAD = 1_000;
+
+/** An order of hosts that does not depend on liveness (judged per request). */
+export type HostOrder = (a: Omit<HostState, 'serviceUp'>, b: Omit<HostState, 'serviceUp'>) => number;
+
+interface Entry {
+  record: HostRecord;
+  /** The state handed out, with serviceUp as last judged. */
+  state: HostState;
+}
+
+export class HostStateCache {
+  private entries = new Map<string, Entry>(); // by node uuid
+  /** Node uuids by host, and the entries in (host, node) order. */
+  private byHost = new Map<string, string[]>();
+  private ordered: Entry[] = [];
+  private loaded = false;
+  /** Every change with an id up to here has been applied. */
+  private watermark = 0;
+  /** Ids above the watermark already applied, and holes below them with when they were first seen. */
+  private readonly applied = new Set<number>();
+  private readonly holes = new Map<number, number>();
+  private refreshes = 0;
+  private inFlight: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+  /** The entries in `order`, when one is given; replaced, never changed in place, so a request can hold on to it. */
+  private sorted: readonly Entry[] = [];
+  /**
+   * The last judgement, handed out again while no change was applied and no
+   * service's last report has grown older than service_down_time since.
+   */
+  private memo: { states: HostState[]; inOrder: HostState[] | undefined; nowMs: number; validUntilMs: number; downTime: number } | undefined;
+
+  /**
+   * `order`: an order of hosts by what does not depend on the request (the
+   * scheduler's weight order when only free RAM varies), kept up to date
+   * change by change so a request can take hosts best first without sorting.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly order?: HostOrder,
+  ) {}
+
+  /**
+   * The states of the last hosts() call, in `order`. Taken right after
+   * hosts(), before any await, so both describe the same moment.
+   */
+  inOrder(): HostState[] {
+    if (this.memo !== undefined) return (this.memo.inOrder ??= this.sorted.map((e) => e.state));
+    return this.sorted.map((e) => e.state);
+  }
+
+  /**
+   * Every candidate compute node as the database has it once every change
+   * committed before this call is applied, judged live at `now`.
+   */
+  async hosts(now: Date, serviceDownTime: number): Promise<HostState[]> {
+    await this.refresh();
+    const nowMs = now.getTime();
+    const m = this.memo;
+    if (m !== undefined && m.downTime === serviceDownTime && nowMs >= m.nowMs && nowMs < m.validUntilMs) return m.states;
+    this.memo = undefined;
+    const judge = (e: Entry): HostState => {
+      const up = serviceUpAt(e.record, nowMs, serviceDownTime);
+      if (e.state.serviceUp !== up) e.state = { ...e.state, serviceUp: up };
+      return e.state;
+    };
+    const entries = this.ordered;
+    const states = new Array<HostState>(entries.length);
+    // Services that look down may have reported since they were read: judged again once re-read.
+    const stale: number[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      states[i] = judge(e);
+      if (!states[i]!.serviceUp && !e.record.forcedDown) stale.push(i);
+    }
+    if (stale.length === 0) {
+      // Every service not forced down is up, and stays up at least until its last report is service_down_time old.
+      let validUntilMs = Infinity;
+      for (const e of entries) if (!e.record.forcedDown) validUntilMs = Math.min(validUntilMs, e.record.lastSeenMs + serviceDownTime * 1000 - 1);
+      this.memo = { states, inOrder: undefined, nowMs, validUntilMs, downTime: serviceDownTime };
+      return states;
+    }
+    await this.rereadServices(stale.map((i) => entries[i]!));
+    for (const i of stale) states[i] = judge(entries[i]!);
+    // Judging again updated the entries; the states in `order` follow them (see inOrder).
+    return states;
+  }
+
+  /** Forgets everything: the next request reads every host again. */
+  invalidate(): void {
+    this.loaded = false;
+  }
+
+  /**
+   * Applies the changes logged so far. A call made while one runs waits for
+   * the next, which starts after it and so sees every change committed
+   * before the call; concurrent callers share that next one.
+   */
+  private refresh(): Promise<void> {
+    if (this.inFlight === undefined) {
+      this.inFlight = this.apply().finally(() => (this.inFlight = undefined));
+      return this.inFlight;
+    }
+    this.queued ??= this.inFlight
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+    return this.queued;
+  }
+
+  private async apply(): Promise<void> {
+    if (!this.loaded) return this.loadAll();
+    const rows = await this.db.kysely.selectFrom('host_state_changes').select(['id', 'host', 'node_uuid']).where('id', '>', this.watermark).orderBy('id').execute();
+    const hosts = new Set<string>();
+    let aggregates = false;
+    const nowMs = Date.now();
+    let expected = this.watermark + 1;
+    for (const r of rows) {
+      const id = Number(r.id);
+      if (this.applied.has(id)) {
+        expected = id + 1;
+        continue;
+      }
+      for (; expected < id; expected++) if (!this.holes.has(expected)) this.holes.set(expected, nowMs);
+      expected = id + 1;
+      this.holes.delete(id);
+      this.applied.add(id);
+      if (r.host !== null) hosts.add(r.host);
+      else if (r.node_uuid !== null) {
+        const host = this.entries.get(r.node_uuid)?.record.state.host;
+        // A node not in the view is new: its compute_nodes row names its host too.
+        if (host !== undefined) hosts.add(host);
+      } else aggregates = true;
+    }
+    // A hole at the start the log no longer holds (pruned by another reader) cannot be waited for: read everything.
+    if (this.holes.has(this.watermark + 1) && rows.length > 0 && (await this.pruned())) return this.loadAll();
+    this.advanceWatermark(nowMs);
+    if (hosts.size > 0 || aggregates) this.memo = undefined;
+    if (hosts.size > 0) await this.reloadHosts([...hosts]);
+    if (aggregates) await this.reloadAggregates();
+    if (++this.refreshes % PRUNE_EVERY === 0) await this.prune();
+  }
+
+  /** Moves the watermark over every applied id and every hole waited for long enough. */
+  private advanceWatermark(nowMs: number): void {
+    for (;;) {
+      const next = this.watermark + 1;
+      const since = this.holes.get(next);
+      if (this.applied.delete(next)) this.watermark = next;
+      else if (since !== undefined && nowMs - since >= HOLE_WAIT_MS) {
+        this.holes.delete(next);
+        this.watermark = next;
+      } else return;
+    }
+  }
+
+  private async pruned(): Promise<boolean> {
+    const r = await this.db.kysely.selectFrom('host_state_changes').select((eb) => eb.fn.min<number | string>('id').as('first')).executeTakeFirst();
+    return r?.first !== null && r?.first !== undefined && Number(r.first) > this.watermark + 1;
+  }
+
+  private async prune(): Promise<void> {
+    if (this.watermark > KEEP_ROWS) await this.db.kysely.deleteFrom('host_state_changes').where('id', '<', this.watermark - KEEP_ROWS).execute();
+  }
+
+  private async loadAll(): Promise<void> {
+    // The log's position first: a change logged while the hosts are read is then applied again, never missed.
+    const last = await this.db.kysely.selectFrom('host_state_changes').select((eb) => eb.fn.max<number | string>('id').as('last')).executeTakeFirst();
+    const records = await readHostRecords(this.db, { withInstanceUuids: true, withAggregates: true });
+    // On PostgreSQL a change with a lower id may still have been uncommitted when the hosts were read: take the last
+    // few again (applying a change twice only re-reads its host).
+    this.watermark = Math.max(0, Number(last?.last ?? 0) - (this.db.dialect === 'postgres' ? REREAD_AFTER_FULL_LOAD : 0));
+    this.applied.clear();
+    this.holes.clear();
+    this.memo = undefined;
+    this.entries = new Map();
+    for (const record of records) this.entries.set(record.state.nodeUuid, { record, state: { ...record.state, serviceUp: false } });
+    this.reindex();
+    this.loaded = true;
+  }
+
+  private async reloadHosts(hosts: readonly string[]): Promise<void> {
+    const records = await readHostRecords(this.db, { hosts, withInstanceUuids: true, withAggregates: true });
+    let membershipChanged = false;
+    const changed: Entry[] = [];
+    const fresh = new Set(records.map((r) => r.state.nodeUuid));
+    for (const host of hosts) {
+      for (const uuid of this.byHost.get(host) ?? []) {
+        if (!fresh.has(uuid)) {
+          this.entries.delete(uuid);
+          membershipChanged = true;
+        }
+      }
+    }
+    for (const record of records) {
+      const e = this.entries.get(record.state.nodeUuid);
+      if (e === undefined || e.record.state.host !== record.state.host || e.record.state.nodename !== record.state.nodename) membershipChanged = true;
+      if (e === undefined) this.entries.set(record.state.nodeUuid, { record, state: { ...record.state, serviceUp: false } });
+      else {
+        e.record = record;
+        e.state = { ...record.state, serviceUp: e.state.serviceUp };
+        changed.push(e);
+      }
+    }
+    if (membershipChanged) this.reindex();
+    else if (this.order !== undefined && changed.length > 0) this.resort(changed);
+  }
+
+  /** Moves the changed entries to their new places in `sorted` (a new array). */
+  private resort(changed: readonly Entry[]): void {
+    const order = this.order!;
+    const next = [...this.sorted];
+    for (const e of changed) {
+      const at = next.indexOf(e);
+      if (at >= 0) next.splice(at, 1);
+    }
+    for (const e of changed) {
+      let lo = 0;
+      let hi = next.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (order(next[mid]!.record.state, e.record.state) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      next.splice(lo, 0, e);
+    }
+    this.sorted = next;
+  }
+
+  private async reloadAggregates(): Promise<void> {
+    const byHost = await aggregateMetadataByHost(this.db.kysely, [...this.byHost.keys()]);
+    for (const e of this.entries.values()) {
+      const aggregates = byHost.get(e.record.state.host) ?? [];
+      e.record = { ...e.record, state: { ...e.record.state, aggregates } };
+      e.state = { ...e.state, aggregates };
+    }
+  }
+
+  private async rereadServices(stale: readonly Entry[]): Promise<void> {
+    const ids = [...new Set(stale.map((e) => e.record.serviceId))];
+    const rows: Array<{ id: number; forced_down: number; last_seen_up: string | null; updated_at: string | null; created_at: string }> = [];
+    for (let i = 0; i < ids.length; i += 1000) {
+      rows.push(
+        ...(await this.db.kysely
+          .selectFrom('services')
+          .select(['id', 'forced_down', 'last_seen_up', 'updated_at', 'created_at'])
+          .where('id', 'in', ids.slice(i, i + 1000))
+          .execute()),
+      );
+    }
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const e of stale) {
+      const r = byId.get(e.record.serviceId);
+      if (r !== undefined) e.record = { ...e.record, forcedDown: Boolean(r.forced_down), lastSeenMs: lastSeenMsOf(r) };
+    }
+  }
+
+  private reindex(): void {
+    const all = [...this.entries.values()];
+    all.sort((a, b) => cmp(a.record.state.host, b.record.state.host) || cmp(a.record.state.nodename, b.record.state.nodename));
+    this.ordered = all;
+    if (this.order !== undefined) {
+      const order = this.order;
+      this.sorted = [...all].sort((a, b) => order(a.record.state, b.record.state));
+    }
+    this.byHost = new Map();
+    for (const e of all) {
+      const list = this.byHost.get(e.record.state.host) ?? [];
+      list.push(e.record.state.nodeUuid);
+      this.byHost.set(e.record.state.host, list);
+    }
+  }
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
