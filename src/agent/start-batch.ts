@@ -11,7 +11,7 @@ import type { Config } from '../config/config.js';
 import type { Database, ServiceRow } from '../db/schema.js';
 import type { HostInventory } from '../virt/driver.js';
 import { dbTime } from '../db/time.js';
-import { heartbeatMany } from '../db/services.js';
+import { heartbeatMany, newServiceRow } from '../db/services.js';
 
 export interface PreparedStart {
   /** The host's nova-compute service, registered and heartbeated already. */
@@ -74,21 +74,7 @@ export async function prepareHostStarts(
     await db
       .insertInto('services')
       .values(
-        part.map((host) => ({
-          uuid: randomUUID(),
-          host,
-          binary: 'nova-compute',
-          topic: 'compute',
-          report_count: 0,
-          disabled: 0,
-          disabled_reason: null,
-          forced_down: 0,
-          last_seen_up: null,
-          version: 66,
-          created_at: t,
-          updated_at: null,
-          deleted: 0,
-        })),
+        part.map((host) => newServiceRow(host, 'nova-compute', 'compute', t)),
       )
       .execute();
   }

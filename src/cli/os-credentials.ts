@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
+import type { PasswordCredentials } from '../identity/keystone-session.js';
 
 /** The --os-* options, as commander names them. */
 export interface OsOptions {
@@ -26,21 +27,7 @@ export interface OsOptions {
 }
 
 /** What Keystone v3 password authentication and the catalog lookup need. */
-export interface OsCredentials {
-  readonly authUrl: string;
-  readonly username?: string;
-  readonly userId?: string;
-  readonly password: string;
-  readonly projectName?: string;
-  readonly projectId?: string;
-  readonly userDomainName?: string;
-  readonly userDomainId?: string;
-  readonly projectDomainName?: string;
-  readonly projectDomainId?: string;
-  readonly regionName?: string;
-  /** public, internal or admin. */
-  readonly interface: string;
-}
+export type OsCredentials = PasswordCredentials;
 
 /** Credentials cannot be put together (no cloud, unknown cloud, a value missing). */
 export class CredentialsError extends Error {

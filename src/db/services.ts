@@ -4,6 +4,25 @@ import type { Kysely } from 'kysely';
 import type { Database, ServiceRow } from './schema.js';
 import { dbTime } from './time.js';
 
+/** A service's row as it is first registered: enabled, never seen up. */
+export function newServiceRow(host: string, binary: string, topic: string | null, t: string) {
+  return {
+    uuid: randomUUID(),
+    host,
+    binary,
+    topic,
+    report_count: 0,
+    disabled: 0,
+    disabled_reason: null,
+    forced_down: 0,
+    last_seen_up: null,
+    version: 66,
+    created_at: t,
+    updated_at: null,
+    deleted: 0,
+  };
+}
+
 export async function registerService(db: Kysely<Database>, host: string, binary: string, topic: string | null, now: Date): Promise<ServiceRow> {
   const existing = await db
     .selectFrom('services')
@@ -14,24 +33,7 @@ export async function registerService(db: Kysely<Database>, host: string, binary
     .executeTakeFirst();
   if (existing) return existing;
   const t = dbTime(now);
-  await db
-    .insertInto('services')
-    .values({
-      uuid: randomUUID(),
-      host,
-      binary,
-      topic,
-      report_count: 0,
-      disabled: 0,
-      disabled_reason: null,
-      forced_down: 0,
-      last_seen_up: null,
-      version: 66,
-      created_at: t,
-      updated_at: null,
-      deleted: 0,
-    })
-    .execute();
+  await db.insertInto('services').values(newServiceRow(host, binary, topic, t)).execute();
   return db.selectFrom('services').selectAll().where('host', '=', host).where('binary', '=', binary).where('deleted', '=', 0).executeTakeFirstOrThrow();
 }
 

@@ -14,8 +14,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Config } from '../config/config.js';
-import { identityUrl } from '../identity/catalog.js';
-import { KeystoneSession, KeystoneUnreachable, faultMessage, parseBody, send, serviceEndpoint } from '../identity/keystone-session.js';
+import { KeystoneUnreachable, faultMessage, parseBody, send } from '../identity/keystone-session.js';
+import { ServiceUser } from '../identity/service-user.js';
 import type { GuestImage, GuestImageSource } from '../virt/image-source.js';
 
 /** The image service could not be reached or answered with an error; the image data did not arrive whole. */
@@ -61,11 +61,7 @@ export interface HttpImageSourceOptions {
 }
 
 export class HttpGuestImageSource implements GuestImageSource {
-  private readonly session: KeystoneSession;
-  private readonly override: string;
-  private readonly interfaces: readonly string[];
-  private readonly region: string;
-  private readonly timeoutMs: number;
+  private readonly user: ServiceUser;
   private readonly retries: number;
   /** Downloads under way, by image id: concurrent boots of one image share one transfer. */
   private readonly downloads = new Map<string, Promise<string | null>>();
@@ -74,24 +70,7 @@ export class HttpGuestImageSource implements GuestImageSource {
     conf: Config,
     private readonly opts: HttpImageSourceOptions,
   ) {
-    const password = conf.str('glance', 'password');
-    const authUrl = conf.str('glance', 'auth_url');
-    this.interfaces = conf.list('glance', 'valid_interfaces');
-    this.region = conf.str('glance', 'region_name') || conf.str('magnetar', 'region');
-    this.session = new KeystoneSession({
-      get authUrl() {
-        return authUrl || identityUrl(conf);
-      },
-      username: conf.str('glance', 'username'),
-      password: password || conf.str('identity', 'admin_password'),
-      projectName: conf.str('glance', 'project_name'),
-      userDomainName: conf.str('glance', 'user_domain_name'),
-      projectDomainName: conf.str('glance', 'project_domain_name'),
-      regionName: this.region,
-      interface: this.interfaces[0] ?? 'public',
-    });
-    this.override = conf.str('glance', 'endpoint_override').replace(/\/+$/, '');
-    this.timeoutMs = conf.num('glance', 'timeout') * 1000;
+    this.user = new ServiceUser(conf, 'glance', 'image');
     this.retries = Math.max(0, conf.num('glance', 'num_retries'));
     mkdirSync(opts.cacheDir, { recursive: true });
     // Transfers an earlier life of this process left unfinished.
@@ -115,28 +94,18 @@ export class HttpGuestImageSource implements GuestImageSource {
 
   /** The image API's base URL (its `/v2` routes hang off it). */
   private async base(): Promise<string> {
-    if (this.override !== '') return this.override.replace(/\/v2$/, '');
-    const { catalog } = await this.session.token();
-    let lastErr: unknown;
-    for (const iface of this.interfaces) {
-      try {
-        return serviceEndpoint(catalog, 'image', iface, this.region).replace(/\/v2$/, '');
-      } catch (err) {
-        lastErr = err;
-      }
-    }
-    throw lastErr instanceof Error ? lastErr : new KeystoneUnreachable('No image endpoint in the service catalog');
+    return (await this.user.endpoint()).replace(/\/v2$/, '');
   }
 
   /** One authenticated GET; a refused token is renewed once. */
   private async request(path: string): Promise<Response> {
     try {
       for (let attempt = 0; ; attempt++) {
-        const { token } = await this.session.token();
-        const r = await send(`${await this.base()}${path}`, { headers: { 'X-Auth-Token': token } }, this.timeoutMs);
+        const { token } = await this.user.session.token();
+        const r = await send(`${await this.base()}${path}`, { headers: { 'X-Auth-Token': token } }, this.user.timeoutMs);
         if (r.status === 401 && attempt === 0) {
           await r.body?.cancel();
-          await this.session.renew();
+          await this.user.session.renew();
           continue;
         }
         return r;

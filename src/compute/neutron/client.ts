@@ -4,8 +4,8 @@
 // caller's own token where Nova acts as the user. Errors come back typed,
 // with Neutron's fault type and message, so callers map them to Nova's.
 import type { Config } from '../../config/config.js';
-import { identityUrl } from '../../identity/catalog.js';
-import { KeystoneSession, KeystoneUnreachable, faultMessage, parseBody, send, serviceEndpoint } from '../../identity/keystone-session.js';
+import { KeystoneUnreachable, faultMessage, parseBody, send } from '../../identity/keystone-session.js';
+import { ServiceUser } from '../../identity/service-user.js';
 
 /** The network service answered with an error. */
 export class NeutronRequestError extends Error {
@@ -46,62 +46,30 @@ function queryString(q: NeutronCallOptions['query']): string {
 }
 
 export class NeutronClient {
-  private readonly session: KeystoneSession;
-  private readonly override: string;
-  private readonly interfaces: readonly string[];
-  private readonly region: string;
-  private readonly timeoutMs: number;
+  private readonly user: ServiceUser;
 
   constructor(conf: Config) {
-    const password = conf.str('neutron', 'password');
-    const authUrl = conf.str('neutron', 'auth_url');
-    this.interfaces = conf.list('neutron', 'valid_interfaces');
-    this.region = conf.str('neutron', 'region_name') || conf.str('magnetar', 'region');
-    this.session = new KeystoneSession({
-      // Resolved at first use: in tests and the all-in-one the identity port is known only once it listens.
-      get authUrl() {
-        return authUrl || identityUrl(conf);
-      },
-      username: conf.str('neutron', 'username'),
-      password: password || conf.str('identity', 'admin_password'),
-      projectName: conf.str('neutron', 'project_name'),
-      userDomainName: conf.str('neutron', 'user_domain_name'),
-      projectDomainName: conf.str('neutron', 'project_domain_name'),
-      regionName: this.region,
-      interface: this.interfaces[0] ?? 'public',
-    });
-    this.override = conf.str('neutron', 'endpoint_override').replace(/\/+$/, '');
-    this.timeoutMs = conf.num('neutron', 'timeout') * 1000;
+    this.user = new ServiceUser(conf, 'neutron', 'network');
   }
 
   /** The network API's base URL, `…/v2.0`. */
   private async base(): Promise<string> {
-    if (this.override !== '') return `${this.override.replace(/\/v2\.0$/, '')}/v2.0`;
-    const { catalog } = await this.session.token();
-    let lastErr: unknown;
-    for (const iface of this.interfaces) {
-      try {
-        return `${serviceEndpoint(catalog, 'network', iface, this.region)}/v2.0`;
-      } catch (err) {
-        lastErr = err;
-      }
-    }
-    throw lastErr instanceof Error ? lastErr : new KeystoneUnreachable('No network endpoint in the service catalog');
+    return `${(await this.user.endpoint()).replace(/\/v2\.0$/, '')}/v2.0`;
   }
 
   /** One request; the parsed body on 2xx, a NeutronRequestError otherwise. */
   async call(method: string, path: string, body?: unknown, opts: NeutronCallOptions = {}): Promise<Json> {
     try {
       for (let attempt = 0; ; attempt++) {
-        const token = opts.token ?? (await this.session.token()).token;
+        const token = opts.token ?? (await this.user.session.token()).token;
         const headers: Record<string, string> = { 'X-Auth-Token': token, Accept: 'application/json' };
         if (body !== undefined) headers['Content-Type'] = 'application/json';
         const url = `${await this.base()}${path}${queryString(opts.query)}`;
-        const r = await send(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) }, this.timeoutMs);
+        const r = await send(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) }, this.user.timeoutMs);
         const parsed = await parseBody(r);
         // The service token expired early or was revoked: one new one, once.
         if (r.status === 401 && opts.token === undefined && attempt === 0) {
-          await this.session.renew();
+          await this.user.session.renew();
           continue;
         }
         if (r.status >= 400) {
