@@ -20,6 +20,7 @@ import { buildImageApp } from '../image/app.js';
 import { buildNetworkApp } from '../network/app.js';
 import { buildConsoleApp } from '../console/app.js';
 import { NetworkStore } from '../network/store.js';
+import { novaNotifier } from '../network/nova-notifier.js';
 import type { NetworkEnv } from '../network/env.js';
 import type { ImageCatalog } from '../image/catalog.js';
 import { imageCatalog } from '../image/on-disk.js';
@@ -115,11 +116,13 @@ export interface ApiListeners {
 
 /** The network service's store and options. */
 export function networkEnv(base: Base): NetworkEnv {
+  const store = NetworkStore.of(base.db);
   return {
-    store: NetworkStore.of(base.db),
+    store,
     now: () => base.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     mtu: base.conf.num('DEFAULT', 'global_physnet_mtu'),
     baseMac: base.conf.str('DEFAULT', 'base_mac'),
+    compute: novaNotifier(base.conf, store, base.log),
   };
 }
 

@@ -113,6 +113,18 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('glance', 'num_retries', 'int', 3, 'How often a failed image download is tried again'),
   opt('magnetar', 'compute_image_source', 'string', 'auto',
     'How a compute host reads image data: local (the image store under state_path), http (downloaded through the image API into state_path/cache/images), auto (local when the image store directory is there and readable)'),
+  // [nova] — how the network service reaches the compute API (Neutron's options)
+  opt('DEFAULT', 'notify_nova_on_port_data_changes', 'bool', true, 'Network service: tell the compute service (network-changed events) when a server\'s ports change'),
+  opt('nova', 'auth_url', 'string', '', 'Identity endpoint the network service authenticates at; empty = this deployment\'s identity service'),
+  opt('nova', 'username', 'string', 'admin', 'User the network service acts as towards the compute service'),
+  opt('nova', 'password', 'string', '', 'That user\'s password; empty = [identity] admin_password'),
+  opt('nova', 'project_name', 'string', 'admin', 'Project of that user'),
+  opt('nova', 'user_domain_name', 'string', 'Default', 'Domain of that user'),
+  opt('nova', 'project_domain_name', 'string', 'Default', 'Domain of that project'),
+  opt('nova', 'region_name', 'string', '', 'Region of the compute endpoint in the catalog; empty = [magnetar] region'),
+  opt('nova', 'valid_interfaces', 'list', ['internal', 'public'], 'Catalog interfaces tried for the compute endpoint, in order'),
+  opt('nova', 'endpoint_override', 'string', '', 'Compute endpoint to use instead of the catalog\'s'),
+  opt('nova', 'timeout', 'float', 30, 'Seconds a request to the compute service may take'),
   // [vnc], [spice], [serial_console], [mks], [consoleauth] — remote consoles, with Nova's defaults
   opt('vnc', 'enabled', 'bool', true, 'Serve VNC consoles (os-getVNCConsole, remote-consoles protocol vnc)'),
   opt('vnc', 'novncproxy_base_url', 'string', 'http://127.0.0.1:6080/vnc_auto.html', 'The noVNC proxy page users are sent to'),

@@ -1,6 +1,7 @@
 // What every network operation works with: the store, the clock and the
 // options that shape new resources.
 import type { NetworkStore, Resource } from './store.js';
+import type { ComputeNotifier } from './nova-notifier.js';
 
 export interface NetworkEnv {
   readonly store: NetworkStore;
@@ -10,6 +11,8 @@ export interface NetworkEnv {
   readonly mtu: number;
   /** `[DEFAULT] base_mac`: the fixed octets of generated MAC addresses ('00' octets are random). */
   readonly baseMac: string;
+  /** Told, after commit, which ports changed, so the compute service refreshes its servers' network info. */
+  readonly compute?: ComputeNotifier;
 }
 
 /** A new resource's standard attributes. */

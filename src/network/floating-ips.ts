@@ -150,6 +150,7 @@ export async function createFloatingIp(env: NetworkEnv, ctx: AuthContext, body: 
       return fip;
     }),
   );
+  env.compute?.portsChanged([made['port_id'] as string | null]);
   return floatingIpView(made);
 }
 
@@ -205,9 +206,11 @@ export async function updateFloatingIp(env: NetworkEnv, ctx: AuthContext, id: st
     }
     const updated = revised(env, current, { ...('description' in a ? { description: a['description'] } : {}), ...assoc });
     await s.replace('network_floatingips', updated);
-    return updated;
+    return { updated, before: current['port_id'] as string | null };
   });
-  return floatingIpView(next);
+  // The servers that gained or lost the address see it in their network info.
+  if ('port_id' in a) env.compute?.portsChanged([next.before, next.updated['port_id'] as string | null]);
+  return floatingIpView(next.updated);
 }
 
 export async function deleteFloatingIp(env: NetworkEnv, ctx: AuthContext, id: string): Promise<void> {
@@ -220,4 +223,5 @@ export async function deleteFloatingIp(env: NetworkEnv, ctx: AuthContext, id: st
     await removeServicePort(s, current['floating_port_id'] as string);
     await s.remove('network_floatingips', id);
   });
+  env.compute?.portsChanged([f['port_id'] as string | null]);
 }

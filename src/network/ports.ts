@@ -328,7 +328,7 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
   }
   if (a['security_groups'] !== undefined) await checkSecurityGroups(env, ctx, port.project_id, groups);
   const changes = Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'fixed_ips'));
-  return withRetries(port['network_id'] as string, () =>
+  const view = await withRetries(port['network_id'] as string, () =>
     env.store.transact(async (s) => {
       if (requests !== undefined) await s.lock('network_networks', port['network_id'] as string);
       const current = await s.get('network_ports', id);
@@ -342,6 +342,9 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
       return portView(ctx, next, await s.allocations({ portIds: [id] }));
     }),
   );
+  // What a server's network info shows changed: its addresses or its groups.
+  if (requests !== undefined || a['security_groups'] !== undefined) env.compute?.portsChanged([id]);
+  return view;
 }
 
 /** Ports the L3 service owns: deleted with their router or floating IP, not through the port API. */

@@ -217,6 +217,7 @@ const serverRules: PolicyDefault[] = [
   rule('os_compute_api:os-server-password:show', RDR, 'Show the encrypted password a server\'s guest posted. GET /servers/{server_id}/os-server-password', ['os_compute_api:os-server-password', OLD_ADMIN_OR_OWNER]),
   rule('os_compute_api:os-server-password:clear', MEM, 'Clear the encrypted password of a server. DELETE /servers/{server_id}/os-server-password', ['os_compute_api:os-server-password', OLD_ADMIN_OR_OWNER]),
   rule('os_compute_api:os-console-output', MEM, 'Show the console output of a server. POST /servers/{server_id}/action (os-getConsoleOutput)'),
+  rule('os_compute_api:os-server-external-events:create', 'rule:service_or_admin', 'Tell the compute service about events of its servers (other services). POST /os-server-external-events'),
   rule('os_compute_api:os-remote-consoles', MEM, 'Get a remote console URL of a server. POST /servers/{server_id}/remote-consoles, POST /servers/{server_id}/action (os-getVNCConsole, os-getSPICEConsole, os-getSerialConsole)'),
   rule('os_compute_api:os-console-auth-tokens', ADMIN, 'Show what a console auth token connects to. GET /os-console-auth-tokens/{console_token}'),
 ];

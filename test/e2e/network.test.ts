@@ -2,13 +2,18 @@
 // `magnetar serve`: the seeded networks, network/subnet/port create, show,
 // list, set and delete, a port with a requested address, and the in-use
 // refusal of a network delete; the seeded router1, a router with a gateway
-// on `public` and an interface on a subnet, and a floating IP from `public`.
+// on `public` and an interface on a subnet, and a floating IP from `public`;
+// a server booted on `private` (its port by server, a floating IP added with
+// the client — which goes to the network service, which tells the compute
+// service —, its port's binding following a live migration, its port gone
+// with it).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
 import { assertRefused } from './support/openstack-cli.js';
 
 const DEMO = 'magnetar';
+const ADMIN = 'magnetar-admin';
 
 describe('openstack client: networks', () => {
   let m: Magnetar;
@@ -59,5 +64,32 @@ describe('openstack client: networks', () => {
     assert.deepEqual((await m.cli.json(DEMO, ['network', 'list'])).map((n: any) => n.Name).sort(), ['private', 'public']);
     const groups = await m.cli.json(DEMO, ['security', 'group', 'list']);
     assert.deepEqual(groups.map((g: any) => g.Name), ['default']);
+  });
+
+  it('a server on `private`: its port listed by server, a floating IP added, and its binding follows a live migration', async () => {
+    const server = await m.cli.json(DEMO, ['--os-compute-api-version', '2.37', 'server', 'create', '--flavor', 'm1.tiny', '--image', 'cirros', '--network', 'private', '--wait', 'e2e-vm']);
+    assert.equal(server.status, 'ACTIVE');
+    assert.match(JSON.stringify(server.addresses), /private.*10\.0\.0\./);
+    const ports = await m.cli.json(DEMO, ['port', 'list', '--server', 'e2e-vm']);
+    assert.equal(ports.length, 1);
+    const fixed = ports[0]['Fixed IP Addresses'][0].ip_address as string;
+
+    const fip = await m.cli.json(DEMO, ['floating', 'ip', 'create', 'public']);
+    await m.cli.ok(DEMO, ['server', 'add', 'floating', 'ip', 'e2e-vm', fip.floating_ip_address]);
+    const shown = await m.cli.json(DEMO, ['floating', 'ip', 'show', fip.floating_ip_address]);
+    assert.equal(shown.fixed_ip_address, fixed);
+    assert.equal(shown.port_id, ports[0].ID);
+    assert.match(JSON.stringify((await m.cli.json(DEMO, ['server', 'show', 'e2e-vm'])).addresses), new RegExp(fip.floating_ip_address.replace(/\./g, '\\.')));
+
+    const host = (await m.cli.json(ADMIN, ['server', 'show', server.id]))['OS-EXT-SRV-ATTR:host'];
+    assert.equal((await m.cli.json(ADMIN, ['port', 'show', ports[0].ID]))['binding_host_id'], host);
+    await m.cli.ok(ADMIN, ['--os-compute-api-version', '2.30', 'server', 'migrate', '--live-migration', '--wait', server.id]);
+    const moved = (await m.cli.json(ADMIN, ['server', 'show', server.id]))['OS-EXT-SRV-ATTR:host'];
+    assert.notEqual(moved, host);
+    assert.equal((await m.cli.json(ADMIN, ['port', 'show', ports[0].ID]))['binding_host_id'], moved);
+
+    await m.cli.ok(DEMO, ['server', 'delete', '--wait', 'e2e-vm']);
+    assert.deepEqual(await m.cli.json(DEMO, ['port', 'list', '--device-id', server.id]), []);
+    await m.cli.ok(DEMO, ['floating', 'ip', 'delete', fip.floating_ip_address]);
   });
 });

@@ -26,6 +26,7 @@ import { registerMagnetarEventRoutes } from './magnetar-events.js';
 import { registerMagnetarClockRoutes } from './magnetar-clock.js';
 import { registerKeypairRoutes } from './keypairs.js';
 import { registerRemoteConsoleRoutes } from './remote-consoles.js';
+import { registerServerExternalEventRoutes } from './server-external-events.js';
 import { registerConsoleAuthTokenRoutes } from './console-auth-tokens.js';
 import { registerQuotaSetRoutes } from './quota-sets.js';
 import { registerQuotaClassSetRoutes } from './quota-class-sets.js';
@@ -61,6 +62,7 @@ import { registerServerFloatingIpRoutes } from './server-floating-ips.js';
 
 export const ALL_ROUTES: Registrar[] = [
   registerRemoteConsoleRoutes,
+  registerServerExternalEventRoutes,
   registerConsoleAuthTokenRoutes,
   registerServersRoutes,
   registerMigrateLiveRoutes,
