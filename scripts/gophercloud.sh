@@ -1,15 +1,18 @@
 #!/bin/bash
-# Runs gophercloud's compute and image acceptance tests (Debian's
+# Runs gophercloud's compute, image and networking acceptance tests (Debian's
 # golang-github-gophercloud-gophercloud-dev, built with Debian's Go, offline)
 # against a fresh Magnetar: installs both when missing, builds Magnetar
 # privately, starts `magnetar serve` with its own data directory and ports,
-# runs every test of acceptance/openstack/compute/v2 and imageservice/v2
+# runs every test of acceptance/openstack/compute/v2, imageservice/v2 and
+# networking/v2 (networks, subnets, ports, security groups, routers, floating
+# IPs, bindings, quotas)
 # except those listed in scripts/gophercloud/skip.txt (each with its reason)
 # and ends with "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
 # Environment: GOPHERCLOUD_WORKDIR (keep everything there instead of a
 # temporary directory), GOPHERCLOUD_RUN (a regex of tests to run instead of
 # the selection), MAGNETAR_GOPHERCLOUD_NO_BUILD=1 (run the repo's dist/ as is).
+# GOPHERCLOUD_PACKAGES (the acceptance packages to run instead of those).
 [ -z "${BASH_VERSION:-}" ] && exec bash "$0" "$@"  # npm runs it with sh
 set -u
 cd "$(dirname "$0")/.."
@@ -17,7 +20,7 @@ root=$(pwd)
 py=/usr/bin/python3
 here="$root/scripts/gophercloud"
 base=github.com/gophercloud/gophercloud/acceptance/openstack
-packages="compute/v2 imageservice/v2"
+packages=${GOPHERCLOUD_PACKAGES:-"compute/v2 imageservice/v2 networking/v2 networking/v2/extensions networking/v2/extensions/layer3 networking/v2/extensions/mtu networking/v2/extensions/portsbinding networking/v2/extensions/quotas"}
 gopath=/usr/share/gocode
 
 if ! command -v go >/dev/null 2>&1 || [ ! -d "$gopath/src/$base/compute/v2" ]; then
@@ -42,7 +45,7 @@ case "$GOCACHE" in ''|off) GOCACHE="$work/go-cache" ;; esac
 export GOCACHE
 for p in $packages; do
   GO111MODULE=off GOPATH=$gopath GOPROXY=off GOFLAGS= \
-    go test -c -tags acceptance -o "$work/${p%%/*}.test" "$base/$p" || { echo "building the $p tests failed" >&2; exit 1; }
+    go test -c -tags acceptance -o "$work/${p//\//-}.test" "$base/$p" || { echo "building the $p tests failed" >&2; exit 1; }
 done
 
 . "$root/scripts/lib/serve-for-clients.sh"
@@ -60,7 +63,7 @@ cd "$work"
 status=0
 listed=0
 for p in $packages; do
-  binary="$work/${p%%/*}.test"
+  binary="$work/${p//\//-}.test"
   if [ -n "${GOPHERCLOUD_RUN:-}" ]; then
     run=$GOPHERCLOUD_RUN
   else

@@ -41,6 +41,7 @@ def main(workdir):
         ports = configure.json.load(f)
     image, _ = configure.seeded_images(ports)
     ensure_flavors(ports)
+    public_network, _ = configure.network_facts(ports)
     env = {
         'OS_AUTH_URL': f"http://127.0.0.1:{ports['identity']}/v3",
         'OS_USERNAME': 'admin',
@@ -53,7 +54,7 @@ def main(workdir):
         'OS_FLAVOR_ID_RESIZE': ACCTEST_FLAVORS[1]['id'],
         # The floating IP pool (an external network) and the network servers boot on.
         'OS_POOL_NAME': 'public',
-        'OS_EXTGW_ID': 'none',
+        'OS_EXTGW_ID': public_network,
         'OS_NETWORK_NAME': 'private',
         # Magnetar's fake hypervisor migrates live between its hosts.
         'OS_LIVE_MIGRATE': '1',

@@ -65,7 +65,8 @@ const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   device_id: { post: true, put: true, check: str(255) },
   device_owner: { post: true, put: true, check: str(255) },
   'binding:host_id': { post: true, put: true, check: str(255) },
-  'binding:profile': { post: true, put: true, check: dict },
+  // null clears the profile, as Neutron takes it ({}).
+  'binding:profile': { post: true, put: true, check: (v, a) => (v === null ? {} : dict(v, a)) },
   'binding:vnic_type': {
     post: true, put: true,
     check: (v, a) => { if (typeof v !== 'string' || !VNIC_TYPES.includes(v)) throw invalidAttr(a, `'${String(v)}' is not in ${JSON.stringify(VNIC_TYPES)}`); return v; },

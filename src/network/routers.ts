@@ -8,7 +8,7 @@ import type { AuthContext } from '../identity/validator.js';
 import { adminOnly, canSeeNetwork, isAdmin, mayWrite, readsProject, type Caller } from './access.js';
 import { NeutronError, badResourceRequest, networkNotFound, portNotFound, routerInUse, routerNotFound, subnetNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
-import { contains, overlaps, parseIp } from './ip.js';
+import { cidrText, contains, networkOf, overlaps, parseIp } from './ip.js';
 import { addServicePort, fixedIps, reallocatePort, removeServicePort, withRetries, type FixedIpRequest } from './ports.js';
 import { checkQuota } from './quotas.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, dict, resourceBody, uuid, type AttributeSpec } from './request.js';
@@ -47,14 +47,54 @@ function gatewayInfo(v: unknown, attr: string): GatewayRequest | null {
   };
 }
 
+interface Route {
+  readonly destination: string;
+  readonly nexthop: string;
+}
+
+/** `routes` (extraroute): destination CIDRs and next hops, each once. */
+function routesList(v: unknown): Route[] {
+  const invalid = (why: string) => badResourceRequest('router', `Invalid input for routes. Reason: ${why}`);
+  if (!Array.isArray(v)) throw invalid(`'${JSON.stringify(v)}' is not a list`);
+  const out: Route[] = [];
+  for (const r of v) {
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw invalid(`'${JSON.stringify(r)}' is not a dictionary`);
+    const o = r as Record<string, unknown>;
+    const extra = Object.keys(o).filter((k) => k !== 'destination' && k !== 'nexthop');
+    if (extra.length > 0 || !('destination' in o) || !('nexthop' in o)) throw invalid("Validation of dictionary's keys failed. Expected keys: {'destination', 'nexthop'}");
+    const cidr = typeof o['destination'] === 'string' ? networkOf(o['destination']) : null;
+    if (!cidr || cidrText(cidr) !== o['destination']) throw invalid(`'${String(o['destination'])}' is not a valid IP subnet`);
+    if (typeof o['nexthop'] !== 'string' || !parseIp(o['nexthop'])) throw invalid(`'${String(o['nexthop'])}' is not a valid IP address`);
+    const route = { destination: o['destination'], nexthop: o['nexthop'] };
+    if (out.some((x) => x.destination === route.destination && x.nexthop === route.nexthop)) throw invalid(`Duplicate items in the list: '${JSON.stringify(route)}'`);
+    out.push(route);
+  }
+  return out;
+}
+
 const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   ...STANDARD_ATTRIBUTES,
   admin_state_up: { post: true, put: true, check: bool },
   external_gateway_info: { post: true, put: true, check: gatewayInfo },
+  // Set on update only, as Neutron's extraroute takes them.
+  routes: { post: false, put: true, check: routesList },
 };
 
+/** Each route's next hop must be on a subnet the router has an interface on. */
+async function checkRoutes(s: NetworkStore, routerId: string, routes: readonly Route[]): Promise<void> {
+  const ports = await interfacePorts(s, routerId);
+  const subnetIds = [...new Set((await s.allocations({ portIds: ports.map((p) => p.id) })).map((a) => a.subnet_id))];
+  const subnets = await s.list('network_subnets', { column: 'id', in: subnetIds });
+  for (const r of routes) {
+    const hop = parseIp(r.nexthop)!;
+    if (!subnets.some((sn) => contains(subnetCidr(sn), hop.version, hop.value))) {
+      throw new NeutronError(400, 'InvalidRoutes', `Invalid format for routes: ${JSON.stringify([r])}, the nexthop is not connected with router`);
+    }
+  }
+}
+
 export const ROUTER_FIELDS = [
-  'id', 'name', 'tenant_id', 'project_id', 'admin_state_up', 'status', 'external_gateway_info', 'description', 'tags', 'created_at', 'updated_at',
+  'id', 'name', 'tenant_id', 'project_id', 'admin_state_up', 'status', 'external_gateway_info', 'routes', 'description', 'tags', 'created_at', 'updated_at',
   'revision_number',
 ];
 
@@ -74,6 +114,7 @@ export function routerView(r: Resource, ips: readonly IpAllocation[]): Record<st
       enable_snat: gw.enable_snat,
       external_fixed_ips: ips.filter((a) => a.port_id === gw.port_id).map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
     },
+    routes: (r['routes'] as Route[] | undefined) ?? [],
     description: r['description'],
     tags: tagsOf(r),
     created_at: r.created_at,
@@ -164,6 +205,7 @@ export async function updateRouter(env: NetworkEnv, ctx: AuthContext, id: string
       await s.lock('network_routers', id);
       const r = await s.get('network_routers', id);
       if (!r) throw routerNotFound(id);
+      if (a['routes'] !== undefined) await checkRoutes(s, id, a['routes'] as Route[]);
       let gateway = gatewayOf(r);
       if (changesGateway) {
         const sameNetwork = gateway !== null && gw != null && gateway.network_id === gw.network_id;

@@ -32,11 +32,11 @@ describe('network API: service and networks', () => {
     const aliases = r.body.extensions.map((e: any) => e.alias);
     for (const a of [
       'binding', 'external-net', 'security-group', 'port-security', 'net-mtu', 'pagination', 'sorting', 'standard-attr-tag', 'router', 'ext-gw-mode',
-      'binding-extended', 'quotas', 'quota_details', 'auto-allocated-topology',
+      'binding-extended', 'quotas', 'quota_details', 'auto-allocated-topology', 'extraroute',
     ]) assert.ok(aliases.includes(a), a);
-    for (const a of ['extraroute', 'l3-ha', 'dvr', 'subnet_allocation']) assert.ok(!aliases.includes(a), a);
+    for (const a of ['l3-ha', 'dvr', 'subnet_allocation']) assert.ok(!aliases.includes(a), a);
     assert.equal((await net('demo', 'GET', '/v2.0/extensions/binding')).body.extension.name, 'Port Binding');
-    const missing = await net('demo', 'GET', '/v2.0/extensions/extraroute');
+    const missing = await net('demo', 'GET', '/v2.0/extensions/l3-ha');
     assert.equal(missing.status, 404);
     assert.equal(missing.body.NeutronError.type, 'HTTPNotFound');
     const tok = await fetch(`${cloud.identityUrl}/v3/auth/tokens`, {

@@ -2,7 +2,7 @@
 // holding its address), 400 for a gateway on a network that is not external,
 // interfaces by subnet (the subnet's gateway address) and by port, the 409s
 // that keep a router with interfaces and a subnet in use by a router, and
-// removing interfaces and the gateway. Also auto-allocated topologies.
+// removing interfaces and the gateway; extra routes. Also auto-allocated topologies.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud, type Reply, type RequestOptions } from '../support/cloud.js';
@@ -63,6 +63,17 @@ describe('network API: routers', () => {
     assert.deepEqual(port.fixed_ips, [{ subnet_id: privSubnetId, ip_address: '10.40.0.1' }]);
     // Clients wait for the interface to come up.
     assert.equal(port.status, 'ACTIVE');
+
+    // Extra routes: a next hop on a connected subnet is taken; one elsewhere is InvalidRoutes; create takes none.
+    const routes = [{ destination: '192.168.50.0/24', nexthop: '10.40.0.9' }];
+    const set = await net('demo', 'PUT', `/v2.0/routers/${router.id}`, { body: { router: { routes } } });
+    assert.equal(set.status, 200, set.text);
+    assert.deepEqual(set.body.router.routes, routes);
+    const far = await net('demo', 'PUT', `/v2.0/routers/${router.id}`, { body: { router: { routes: [{ destination: '192.168.51.0/24', nexthop: '10.99.0.9' }] } } });
+    assert.equal(far.body.NeutronError.type, 'InvalidRoutes');
+    assert.equal((await net('demo', 'PUT', `/v2.0/routers/${router.id}`, { body: { router: { routes: [{ destination: '192.168.51.1/24', nexthop: '10.40.0.9' }] } } })).status, 400);
+    assert.equal((await net('demo', 'POST', '/v2.0/routers', { body: { router: { name: 'r3b', routes: [] } } })).status, 400);
+    assert.deepEqual((await net('demo', 'PUT', `/v2.0/routers/${router.id}`, { body: { router: { routes: [] } } })).body.router.routes, []);
 
     const again = await net('demo', 'PUT', `/v2.0/routers/${router.id}/add_router_interface`, { body: { subnet_id: privSubnetId } });
     assert.equal(again.status, 400);

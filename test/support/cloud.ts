@@ -245,6 +245,9 @@ export async function startCloud(opts: CloudOptions = {}): Promise<Cloud> {
     bootServer,
     async restart() {
       await aio.stop();
+      // Let this process's HTTP client see its kept-alive sockets closed, so
+      // that the next request opens a new one instead of writing to a dead one.
+      await new Promise((r) => setTimeout(r, 50));
       aio = await startAllInOne(conf);
     },
     async startApiProcess() {
