@@ -54,6 +54,8 @@ interface Route {
 
 /** `routes` (extraroute): destination CIDRs and next hops, each once. */
 function routesList(v: unknown): Route[] {
+  // null is no routes, as Neutron converts it.
+  if (v === null) return [];
   const invalid = (why: string) => badResourceRequest('router', `Invalid input for routes. Reason: ${why}`);
   if (!Array.isArray(v)) throw invalid(`'${JSON.stringify(v)}' is not a list`);
   const out: Route[] = [];
