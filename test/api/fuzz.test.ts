@@ -49,6 +49,14 @@ describe('compute API fuzz', () => {
       // Node's client sends a DELETE or OPTIONS body without a length unless told.
       const headers = q.body === undefined ? q.headers : { ...q.headers, 'Content-Length': String(q.body.length) };
       const req = http.request(`${c.computeUrl}${q.url}`, { method: q.method, headers, agent }, (res) => {
+        // An event stream (GET /magnetar/events) never ends: its status and headers are the answer.
+        if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+          res.destroy();
+          req.destroy();
+          return resolve({ status: res.statusCode ?? 0, headers, text: '' });
+        }
         const chunks: Buffer[] = [];
         res.on('data', (b: Buffer) => chunks.push(b));
         res.on('end', () => {
