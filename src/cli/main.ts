@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { policySampleYaml } from '../policy/sample.js';
 import { openDb } from '../db/connect.js';
 import { startAllInOne } from './all-in-one.js';
-import { openBase, startApi, startScheduler, startConductorRole, startComputeHosts } from './roles.js';
+import { openBase, startApi, startNetworkRole, startScheduler, startConductorRole, startComputeHosts } from './roles.js';
 import { cloudsYaml } from './clouds-yaml.js';
 import { identityUrl } from '../identity/catalog.js';
 import { withOsOptions } from './os-options.js';
@@ -116,6 +116,17 @@ withCommon(program.command('api').description('run the compute API (with the emb
   process.stdout.write(`compute API on port ${api.computePort}\n`);
   onSignals(async () => {
     await api.close();
+    await base.bus.close();
+    await base.db.close();
+  });
+});
+
+withCommon(program.command('network').description('run the network API on its own (with [magnetar] api_serves_network = false on the api processes)')).action(async (o: CommonOpts) => {
+  const base = await openBase(configFrom(o), 'network');
+  const net = await startNetworkRole(base);
+  process.stdout.write(`network running on port ${net.port}\n`);
+  onSignals(async () => {
+    await net.close();
     await base.bus.close();
     await base.db.close();
   });

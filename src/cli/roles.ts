@@ -160,10 +160,13 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   apps.push(imgApp);
   const imagePort = await listen(imgApp, bind, conf.num('magnetar', 'image_port'));
   conf.set('magnetar', 'image_port', imagePort);
-  const netApp = buildNetworkApp({ env: networkEnv(base), validator, identityUrl: idUrl, bodyLimit: conf.num('oslo_middleware', 'max_request_body_size') });
-  apps.push(netApp);
-  const networkPort = await listen(netApp, bind, conf.num('magnetar', 'network_port'));
-  conf.set('magnetar', 'network_port', networkPort);
+  let networkPort = conf.num('magnetar', 'network_port');
+  if (conf.bool('magnetar', 'api_serves_network')) {
+    const netApp = buildNetworkApp({ env: networkEnv(base), validator, identityUrl: idUrl, bodyLimit: conf.num('oslo_middleware', 'max_request_body_size') });
+    apps.push(netApp);
+    networkPort = await listen(netApp, bind, conf.num('magnetar', 'network_port'));
+    conf.set('magnetar', 'network_port', networkPort);
+  }
   // Heard from start-up on, so a client of the event stream misses nothing said after it.
   const events = new EventStream(base.notifier, base.log);
   await events.start();
@@ -195,6 +198,17 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
       await Promise.all(apps.map((a) => a.close()));
     },
   };
+}
+
+/** The network API on its own (`magnetar network`), as neutron-server runs beside Nova's services. */
+export async function startNetworkRole(base: Base): Promise<{ port: number; close(): Promise<void> }> {
+  const { conf } = base;
+  const store = IdentityStore.fromConfig(conf, base.db, base.clock);
+  const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: base.clock });
+  const validator = tokenValidatorFromConfig(conf, signer, new TokenRevocations(base.db, { clock: base.clock }), store);
+  const app = buildNetworkApp({ env: networkEnv(base), validator, identityUrl: identityUrl(conf), bodyLimit: conf.num('oslo_middleware', 'max_request_body_size') });
+  const port = await listen(app, conf.str('magnetar', 'bind_host'), conf.num('magnetar', 'network_port'));
+  return { port, close: () => app.close() };
 }
 
 export async function startScheduler(base: Base): Promise<Subscription> {

@@ -147,6 +147,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('magnetar', 'identity_port', 'int', 5000, 'Port of the embedded identity API'),
   opt('magnetar', 'image_port', 'int', 9292, 'Port of the embedded image API'),
   opt('magnetar', 'network_port', 'int', 9696, 'Port of the embedded network API'),
+  opt('magnetar', 'api_serves_network', 'bool', true, 'Whether `magnetar api` also serves the network API; false when `magnetar network` serves it'),
   opt('magnetar', 'console_port', 'int', 8800, 'Port of the operator console (a web page for admins); -1 = no console'),
   opt('magnetar', 'public_host', 'string', '', 'Host name used in URLs and the catalog; default bind_host'),
   opt('magnetar', 'compute_hosts', 'list', ['compute1', 'compute2', 'compute3'], 'Simulated compute hosts started by `serve`'),

@@ -26,6 +26,7 @@ async function pgAdmin(sqlText: string): Promise<void> {
 /** How each role says it is ready. */
 function readyLine(role: string): RegExp {
   if (role === 'api') return /compute API on port/;
+  if (role === 'network') return /network running on port/;
   if (role.startsWith('compute:')) return new RegExp(`compute agent ${role.slice(8)} running`);
   return new RegExp(`${role} running`);
 }
@@ -64,6 +65,7 @@ export class DistributedCloud {
   startTimeoutMs = 20_000;
   computeUrl = '';
   identityUrl = '';
+  networkUrl = '';
   private token = '';
 
   /** `roles`: api, scheduler, conductor, compute:<host>… ; `options`: section.name=value for every role. */
@@ -72,6 +74,7 @@ export class DistributedCloud {
     const [cp, ip, gp, np] = [await freePort(), await freePort(), await freePort(), await freePort()];
     this.computeUrl = `http://127.0.0.1:${cp}`;
     this.identityUrl = `http://127.0.0.1:${ip}`;
+    this.networkUrl = `http://127.0.0.1:${np}`;
     const set = [
       `database.connection=postgresql://postgres@127.0.0.1:5432/${this.dbName}`,
       'DEFAULT.transport_url=rabbit://guest:guest@127.0.0.1:5672/',
@@ -179,8 +182,9 @@ export class DistributedCloud {
   }
 
   /** Boots a server and waits until it is ACTIVE; returns its body. */
-  async boot(name: string): Promise<any> {
-    const r = await this.api('POST', '/servers', { server: { name, flavorRef: '1', imageRef: await this.imageId('cirros'), networks: 'none' } }, '2.37');
+  /** Boots a server (on no network unless `networks` is given) and waits until it is ACTIVE. */
+  async boot(name: string, networks: unknown = 'none'): Promise<any> {
+    const r = await this.api('POST', '/servers', { server: { name, flavorRef: '1', imageRef: await this.imageId('cirros'), networks } }, '2.37');
     if (r.status !== 202) throw new Error(`boot failed: ${JSON.stringify(r.body)}`);
     return (await this.waitFor(`/servers/${r.body.server.id}`, (x) => x.body?.server?.status === 'ACTIVE')).body.server;
   }
