@@ -47,7 +47,8 @@ export function registerMagnetarEventRoutes(routes: RouteTable, deps: ApiDeps): 
         clearInterval(keepalive);
         unsubscribe();
       });
-      return respondStream(200, out, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+      // Connection: close — the connection ends with the stream, so a stopping API does not wait for the client to hang up.
+      return respondStream(200, out, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no', Connection: 'close' });
     },
   });
 }
