@@ -9,7 +9,7 @@ import { mayWrite, readsProject, type Caller } from './access.js';
 import { checkQuota } from './quotas.js';
 import { NeutronError, invalidAttr, securityGroupNotFound, securityGroupRuleNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
-import { cidrText, networkOf, parseCidr } from './ip.js';
+import { canonicalIp, cidrText, networkOf } from './ip.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, resourceBody, uuid, type AttributeSpec } from './request.js';
 import type { NetworkStore, Resource } from './store.js';
 import { tagsOf } from './tags.js';
@@ -57,10 +57,11 @@ const RULE_ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
     post: true, put: false,
     check: (v, a) => {
       if (v === null) return null;
-      // Host bits are dropped, as Neutron stores the prefix ('10.2.3.124/24' is 10.2.3.0/24).
-      const c = typeof v === 'string' ? networkOf(v.includes('/') ? v : `${v}/${v.includes(':') ? 128 : 32}`) : null;
+      // Kept as given, host bits and all, as Neutron keeps it ('10.2.3.124/24'); normalized_cidr shows its network.
+      const text = typeof v === 'string' ? (v.includes('/') ? v : `${v}/${v.includes(':') ? 128 : 32}`) : '';
+      const c = networkOf(text);
       if (!c) throw invalidAttr(a, `'${String(v)}' is not a valid IP subnet`);
-      return cidrText(c);
+      return `${canonicalIp(text.split('/')[0]!)}/${c.prefix}`;
     },
   },
   remote_group_id: { post: true, put: false, check: (v, a) => (v === null ? null : uuid(v, a)) },
@@ -84,7 +85,7 @@ export function ruleView(r: Resource): Record<string, unknown> {
     remote_ip_prefix: r['remote_ip_prefix'],
     remote_group_id: r['remote_group_id'],
     remote_address_group_id: null,
-    normalized_cidr: r['remote_ip_prefix'],
+    normalized_cidr: typeof r['remote_ip_prefix'] === 'string' ? cidrText(networkOf(r['remote_ip_prefix'])!) : null,
     description: r['description'],
     tenant_id: r.project_id,
     project_id: r.project_id,
@@ -230,7 +231,7 @@ export async function createRule(env: NetworkEnv, ctx: AuthContext, body: unknow
   }
   if (a['remote_group_id']) await visibleGroup(env, ctx, a['remote_group_id'] as string);
   const ethertype = (a['ethertype'] as string | undefined) ?? 'IPv4';
-  if (typeof a['remote_ip_prefix'] === 'string' && parseCidr(a['remote_ip_prefix'])!.version !== (ethertype === 'IPv4' ? 4 : 6)) {
+  if (typeof a['remote_ip_prefix'] === 'string' && networkOf(a['remote_ip_prefix'])!.version !== (ethertype === 'IPv4' ? 4 : 6)) {
     throw new NeutronError(400, 'SecurityGroupRuleParameterConflict', `Conflicting value ethertype ${ethertype} for CIDR ${a['remote_ip_prefix']}`);
   }
   const proto = a['protocol'] as string | null | undefined;

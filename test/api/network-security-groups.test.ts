@@ -50,10 +50,11 @@ describe('network API: security groups', () => {
     const dup = await net('demo', 'POST', '/v2.0/security-group-rules', { body: { security_group_rule: { ...rule, protocol: 'TCP' } } });
     assert.equal(dup.status, 409);
     assert.deepEqual(dup.body.NeutronError, { type: 'SecurityGroupRuleExists', message: `Security group rule already exists. Rule id is ${r.body.security_group_rule.id}.`, detail: '' });
-    // A prefix with host bits set names its network, as Neutron stores it.
+    // A prefix with host bits set is kept as given, as Neutron keeps it; normalized_cidr names its network.
     const hostBits = await net('demo', 'POST', '/v2.0/security-group-rules', { body: { security_group_rule: { ...rule, port_range_min: 443, port_range_max: 443, remote_ip_prefix: '10.2.3.124/24' } } });
     assert.equal(hostBits.status, 201, hostBits.text);
-    assert.equal(hostBits.body.security_group_rule.remote_ip_prefix, '10.2.3.0/24');
+    assert.equal(hostBits.body.security_group_rule.remote_ip_prefix, '10.2.3.124/24');
+    assert.equal(hostBits.body.security_group_rule.normalized_cidr, '10.2.3.0/24');
     const bad = await net('demo', 'POST', '/v2.0/security-group-rules', { body: { security_group_rule: { ...rule, direction: 'sideways' } } });
     assert.equal(bad.status, 400);
     const noProto = await net('demo', 'POST', '/v2.0/security-group-rules', { body: { security_group_rule: { security_group_id: g.id, direction: 'ingress', port_range_min: 22, port_range_max: 22 } } });
