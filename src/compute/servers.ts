@@ -280,11 +280,11 @@ async function deleteAsRead(svc: ComputeService, who: Requester, inst: InstanceR
   const local = inst.host === null || !(await hostIsUp(svc, inst.host));
   // A delete (or soft delete) already under way on the host is not started twice.
   if (!local && isDeleting(inst.task_state)) return;
-  // Deleted here, with no host to do it: the API says so, as Nova's does.
+  // Deleted here, with no host to do it: the API says so, as Nova's does, and
+  // its ports go first, so a crash leaves a server to delete again, not ports of no server.
   const note = { publisher: `nova-api:${svc.conf.str('DEFAULT', 'host')}`, requestId: who.requestId, initiator: who } as const;
-  if (local) await notifyInstance(svc, 'instance.delete.start', inst.uuid, note);
-  // Deleted here, without its host: its ports go first, so a crash leaves a server to delete again, not ports of no server.
   if (local) {
+    await notifyInstance(svc, 'instance.delete.start', inst.uuid, note);
     await deallocateForServer(portsEnvOf(svc), inst).catch((err: unknown) => svc.log.warn({ err, instance: inst.uuid }, 'could not release the ports of a deleted server'));
   }
   await transact(svc, async (tx) => {
