@@ -1,5 +1,5 @@
 // Instance actions and their events: the audit trail of every server operation.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { dbTime } from './time.js';
 
@@ -87,6 +87,10 @@ export async function finishEvent(
   now: Date,
 ): Promise<void> {
   const t = dbTime(now);
+  // One transaction: a client never sees the event failed and the action not yet marked (as in Nova).
+  if (!(db as Transaction<Database>).isTransaction) {
+    return db.transaction().execute((trx) => finishEvent(trx, instanceUuid, requestId, event, error, now));
+  }
   const finished = await db
     .updateTable('instance_actions_events')
     .set({
