@@ -3,6 +3,7 @@
 // `compute.<host>`, resumes the jobs its previous life was holding, then
 // heartbeats and runs periodic tasks. A life ends by `kill` (it dies where it
 // stands, as a killed process would) — its successor is a new ComputeAgent.
+import { nonOverlappingInterval } from './non-overlapping-interval.js';
 import { randomUUID } from 'node:crypto';
 import type { Handlers, Subscription } from '../rpc/bus.js';
 import { registerService, heartbeat } from '../db/services.js';
@@ -127,19 +128,10 @@ export class ComputeAgent {
   }
 
   private every(ms: number, fn: () => Promise<unknown>): void {
-    if (!(ms > 0)) return;
-    let running = false;
-    const t = setInterval(() => {
-      if (running) return;
-      running = true;
-      fn()
-        .catch((err: unknown) => {
-          if (!this.dead) this.ctx.log.error({ err }, 'periodic task failed');
-        })
-        .finally(() => (running = false));
-    }, ms);
-    t.unref();
-    this.timers.push(t);
+    const t = nonOverlappingInterval(ms, fn, (err) => {
+      if (!this.dead) this.ctx.log.error({ err }, 'periodic task failed');
+    });
+    if (t) this.timers.push(t);
   }
 
   private async registerNode(serviceId: number): Promise<string> {

@@ -5,6 +5,7 @@
 // least every report_interval (so service_down_time judges it as before) and
 // runs its periodic tasks no sooner than periodic_interval after it started
 // or last ran them.
+import { nonOverlappingInterval } from './non-overlapping-interval.js';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Clock } from '../compute/clock.js';
@@ -72,16 +73,7 @@ export class SharedHostTimers {
   }
 
   private every(ms: number, fn: () => Promise<void>): void {
-    if (!(ms > 0)) return;
-    let running = false;
-    const t = setInterval(() => {
-      if (running) return;
-      running = true;
-      fn()
-        .catch((err: unknown) => this.log.error({ err }, 'shared host timer failed'))
-        .finally(() => (running = false));
-    }, ms);
-    t.unref();
-    this.timers.push(t);
+    const t = nonOverlappingInterval(ms, fn, (err) => this.log.error({ err }, 'shared host timer failed'));
+    if (t) this.timers.push(t);
   }
 }

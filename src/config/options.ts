@@ -20,6 +20,25 @@ const opt = (
   help: string,
 ): OptionDef => ({ section, name, type, default: def, help });
 
+/**
+ * The keystoneauth options of a section by which one part reaches another
+ * service as its own user (src/identity/service-user.ts reads them).
+ */
+function serviceUserOptions(section: string, who: string, service: string, timeout: number): OptionDef[] {
+  return [
+    opt(section, 'auth_url', 'string', '', `Identity endpoint ${who} authenticates at for the ${service} service; empty = this deployment's identity service`),
+    opt(section, 'username', 'string', 'admin', `User ${who} acts as towards the ${service} service`),
+    opt(section, 'password', 'string', '', "That user's password; empty = [identity] admin_password"),
+    opt(section, 'project_name', 'string', 'admin', 'Project of that user'),
+    opt(section, 'user_domain_name', 'string', 'Default', 'Domain of that user'),
+    opt(section, 'project_domain_name', 'string', 'Default', 'Domain of that project'),
+    opt(section, 'region_name', 'string', '', `Region of the ${service} endpoint in the catalog; empty = [magnetar] region`),
+    opt(section, 'valid_interfaces', 'list', ['internal', 'public'], `Catalog interfaces tried for the ${service} endpoint, in order`),
+    opt(section, 'endpoint_override', 'string', '', `${service.charAt(0).toUpperCase()}${service.slice(1)} endpoint to use instead of the catalog's`),
+    opt(section, 'timeout', 'float', timeout, `Seconds a request to the ${service} service may take`),
+  ];
+}
+
 export const OPTIONS: readonly OptionDef[] = [
   // [DEFAULT] — Nova's names
   opt('DEFAULT', 'host', 'string', 'magnetar', 'Name of this node (the api/conductor/scheduler service host)'),
@@ -88,43 +107,16 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('notifications', 'notification_format', 'string', 'unversioned', 'versioned or both: emit versioned notifications to the versioned_notifications_topics; unversioned or none: emit none (the API\'s event stream gets the events anyway)'),
   opt('notifications', 'versioned_notifications_topics', 'list', ['versioned_notifications'], 'Topics (routing key prefixes on the [DEFAULT] control_exchange exchange) versioned notifications go to'),
   // [neutron] — how the compute side reaches the network service (Nova's keystoneauth options)
-  opt('neutron', 'auth_url', 'string', '', 'Identity endpoint the compute side authenticates at; empty = this deployment\'s identity service'),
-  opt('neutron', 'username', 'string', 'admin', 'User the compute side acts as towards the network service'),
-  opt('neutron', 'password', 'string', '', 'That user\'s password; empty = [identity] admin_password'),
-  opt('neutron', 'project_name', 'string', 'admin', 'Project of that user'),
-  opt('neutron', 'user_domain_name', 'string', 'Default', 'Domain of that user'),
-  opt('neutron', 'project_domain_name', 'string', 'Default', 'Domain of that project'),
-  opt('neutron', 'region_name', 'string', '', 'Region of the network endpoint in the catalog; empty = [magnetar] region'),
-  opt('neutron', 'valid_interfaces', 'list', ['internal', 'public'], 'Catalog interfaces tried for the network endpoint, in order'),
-  opt('neutron', 'endpoint_override', 'string', '', 'Network endpoint to use instead of the catalog\'s'),
-  opt('neutron', 'timeout', 'float', 30, 'Seconds a request to the network service may take'),
+  ...serviceUserOptions('neutron', 'the compute side', 'network', 30),
   opt('neutron', 'default_floating_pool', 'string', 'nova', 'Pool (external network, by name or id) os-floating-ips allocates from when the request names none'),
   // [glance] — how a compute host that does not share the image store fetches images (Nova's keystoneauth options)
-  opt('glance', 'auth_url', 'string', '', 'Identity endpoint the compute side authenticates at for images; empty = this deployment\'s identity service'),
-  opt('glance', 'username', 'string', 'admin', 'User the compute side acts as towards the image service'),
-  opt('glance', 'password', 'string', '', 'That user\'s password; empty = [identity] admin_password'),
-  opt('glance', 'project_name', 'string', 'admin', 'Project of that user'),
-  opt('glance', 'user_domain_name', 'string', 'Default', 'Domain of that user'),
-  opt('glance', 'project_domain_name', 'string', 'Default', 'Domain of that project'),
-  opt('glance', 'region_name', 'string', '', 'Region of the image endpoint in the catalog; empty = [magnetar] region'),
-  opt('glance', 'valid_interfaces', 'list', ['internal', 'public'], 'Catalog interfaces tried for the image endpoint, in order'),
-  opt('glance', 'endpoint_override', 'string', '', 'Image endpoint to use instead of the catalog\'s'),
-  opt('glance', 'timeout', 'float', 600, 'Seconds a request to the image service (an image download included) may take'),
+  ...serviceUserOptions('glance', 'the compute side', 'image', 600),
   opt('glance', 'num_retries', 'int', 3, 'How often a failed image download is tried again'),
   opt('magnetar', 'compute_image_source', 'string', 'auto',
     'How a compute host reads image data: local (the image store under state_path), http (downloaded through the image API into state_path/cache/images), auto (local when the image store directory is there and readable)'),
   // [nova] — how the network service reaches the compute API (Neutron's options)
   opt('DEFAULT', 'notify_nova_on_port_data_changes', 'bool', true, 'Network service: tell the compute service (network-changed events) when a server\'s ports change'),
-  opt('nova', 'auth_url', 'string', '', 'Identity endpoint the network service authenticates at; empty = this deployment\'s identity service'),
-  opt('nova', 'username', 'string', 'admin', 'User the network service acts as towards the compute service'),
-  opt('nova', 'password', 'string', '', 'That user\'s password; empty = [identity] admin_password'),
-  opt('nova', 'project_name', 'string', 'admin', 'Project of that user'),
-  opt('nova', 'user_domain_name', 'string', 'Default', 'Domain of that user'),
-  opt('nova', 'project_domain_name', 'string', 'Default', 'Domain of that project'),
-  opt('nova', 'region_name', 'string', '', 'Region of the compute endpoint in the catalog; empty = [magnetar] region'),
-  opt('nova', 'valid_interfaces', 'list', ['internal', 'public'], 'Catalog interfaces tried for the compute endpoint, in order'),
-  opt('nova', 'endpoint_override', 'string', '', 'Compute endpoint to use instead of the catalog\'s'),
-  opt('nova', 'timeout', 'float', 30, 'Seconds a request to the compute service may take'),
+  ...serviceUserOptions('nova', 'the network service', 'compute', 30),
   // [vnc], [spice], [serial_console], [mks], [consoleauth] — remote consoles, with Nova's defaults
   opt('vnc', 'enabled', 'bool', true, 'Serve VNC consoles (os-getVNCConsole, remote-consoles protocol vnc)'),
   opt('vnc', 'novncproxy_base_url', 'string', 'http://127.0.0.1:6080/vnc_auto.html', 'The noVNC proxy page users are sent to'),
