@@ -2,10 +2,11 @@
 // and brings its schema up to date.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Kysely, SqliteDialect, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import type { Database } from './schema.js';
+import { FifoSqliteDialect } from './fifo-sqlite-dialect.js';
 import * as m001 from './migrations/001_initial.js';
 import * as m002 from './migrations/002_key_pairs_unique.js';
 import * as m003 from './migrations/003_auto_disk_config.js';
@@ -86,7 +87,7 @@ export async function openDb(url: string, statePath: string, opts: OpenOptions =
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = NORMAL');
     raw.pragma('busy_timeout = 5000');
-    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+    kysely = new Kysely<Database>({ dialect: new FifoSqliteDialect({ database: withStatementCache(raw) }) });
   } else {
     const pool = new pg.Pool({ connectionString: target, max: 10 });
     // An idle connection the server drops (restart, admin command) must not
