@@ -16,7 +16,7 @@ import { heartbeatMany, newServiceRow } from '../db/services.js';
 export interface PreparedStart {
   /** The host's nova-compute service, registered and heartbeated already. */
   readonly service: ServiceRow;
-  /** Its compute node, when this start registered it (a node that existed is updated by the agent as before). */
+  /** Its compute node, registered or brought up to date by this start. */
   readonly nodeUuid?: string;
   /** Nothing in the records for its start-up tasks and job resend to act on (guests aside). */
   readonly quiet: boolean;
@@ -50,8 +50,8 @@ function chunks<T>(xs: readonly T[]): T[][] {
 }
 
 /**
- * Registers the hosts' services as registerService would and the compute
- * nodes of hosts that have none as their agents would, heartbeats them once,
+ * Registers the hosts' services as registerService would and their compute
+ * nodes as their agents would (new, or updated), heartbeats them once,
  * and tells which hosts are quiet as far as the records go.
  */
 export async function prepareHostStarts(
@@ -81,11 +81,29 @@ export async function prepareHostStarts(
   const services = await existing();
   await heartbeatMany(db, services.map((s) => s.id), now);
 
+  // Nodes registered by an earlier life are brought up to date as their agents would: rows whose
+  // values changed one by one, the rest (a restart with the same inventory) in one statement per chunk.
   const withNode = new Set<string>();
+  const nodeUuids = new Map<string, string>();
+  const serviceOf = new Map(services.map((s) => [s.host, s]));
   for (const part of chunks(hosts)) {
-    for (const r of await db.selectFrom('compute_nodes').select('host').where('deleted', '=', 0).where('host', 'in', part).execute()) withNode.add(r.host);
+    const rows = await db.selectFrom('compute_nodes').selectAll().where('deleted', '=', 0).where('host', 'in', part).execute();
+    const unchanged: string[] = [];
+    await db.transaction().execute(async (trx) => {
+      for (const r of rows) {
+        withNode.add(r.host);
+        const svc = serviceOf.get(r.host);
+        if (svc === undefined) continue;
+        nodeUuids.set(r.host, r.uuid);
+        const values = computeNodeValues(svc.id, r.host, inventoryOf(r.host), conf);
+        const same = (Object.keys(values) as Array<keyof typeof values>).every((k) => String(r[k]) === String(values[k]));
+        if (same) unchanged.push(r.uuid);
+        else await trx.updateTable('compute_nodes').set({ ...values, updated_at: t }).where('uuid', '=', r.uuid).execute();
+      }
+      if (unchanged.length > 0) await trx.updateTable('compute_nodes').set({ updated_at: t }).where('uuid', 'in', unchanged).execute();
+    });
   }
-  const newNodes = new Map<string, string>();
+  const newNodes = nodeUuids;
   for (const part of chunks(services.filter((s) => !withNode.has(s.host)))) {
     const rows = part.map((s) => {
       const uuid = randomUUID();

@@ -55,8 +55,8 @@ describe('prepareHostStarts', () => {
       hosts.map((h) => [h, first.get(h)?.quiet]),
       [['old', true], ['with-server', false], ['evacuated', false], ['with-job', false], ['empty', true], ['with-node', true]],
     );
-    // Nodes are registered for hosts without one; an existing node is its agent's to update.
-    assert.equal(first.get('with-node')?.nodeUuid, undefined);
+    // Nodes are registered for hosts without one; an existing node is kept and brought up to date.
+    assert.equal(first.get('with-node')?.nodeUuid, oldNode);
     const nodes = await db.kysely.selectFrom('compute_nodes').selectAll().where('deleted', '=', 0).where('host', 'in', hosts).execute();
     assert.deepEqual(nodes.map((n) => n.host).sort(), [...hosts].sort());
     assert.equal(nodes.find((n) => n.host === 'with-node')?.uuid, oldNode);
@@ -64,11 +64,19 @@ describe('prepareHostStarts', () => {
     assert.equal(fresh.uuid, first.get('empty')?.nodeUuid);
     assert.deepEqual([fresh.vcpus, fresh.memory_mb, fresh.local_gb, fresh.host_ip, fresh.hypervisor_hostname, fresh.service_id], [4, 2048, 20, '192.0.2.9', 'empty', first.get('empty')?.service.id]);
     assert.equal(first.get('old')?.service.id, earlier.id, 'an existing service is reused');
-    const again = await prepareHostStarts(db.kysely, new Config(), hosts, () => inv, now);
-    assert.ok(hosts.every((h) => again.get(h)?.nodeUuid === undefined), 'no node registered twice');
+    const updated = nodes.find((n) => n.host === 'with-node')!;
+    assert.deepEqual([updated.vcpus, updated.memory_mb, updated.host_ip, updated.updated_at], [4, 2048, '192.0.2.9', t], 'the earlier node takes the inventory reported now');
+    const later = new Date('2030-01-01T00:05:00Z');
+    const grown = { ...inv, vcpus: 8 };
+    const again = await prepareHostStarts(db.kysely, new Config(), hosts, (h) => (h === 'empty' ? grown : inv), later);
+    assert.deepEqual(hosts.map((h) => again.get(h)?.nodeUuid), hosts.map((h) => first.get(h)?.nodeUuid ?? oldNode), 'no node registered twice');
+    const nodesAgain = await db.kysely.selectFrom('compute_nodes').selectAll().where('deleted', '=', 0).where('host', 'in', hosts).execute();
+    assert.equal(nodesAgain.length, hosts.length);
+    assert.deepEqual(nodesAgain.find((n) => n.host === 'empty')?.vcpus, 8, 'a changed inventory is written');
+    assert.ok(nodesAgain.every((n) => n.updated_at === dbTime(later)), 'every node is marked updated, changed or not');
     assert.deepEqual(hosts.map((h) => again.get(h)?.service.id), hosts.map((h) => first.get(h)?.service.id), 'no service registered twice');
     const rows = await db.kysely.selectFrom('services').selectAll().where('host', 'in', hosts).execute();
     assert.equal(rows.length, hosts.length);
-    assert.ok(rows.filter((r) => r.host !== 'with-node').every((r) => r.report_count === 2 && serviceIsUp(r, now, 60)), 'each heartbeated once per start');
+    assert.ok(rows.filter((r) => r.host !== 'with-node').every((r) => r.report_count === 2 && serviceIsUp(r, later, 60)), 'each heartbeated once per start');
   });
 });
