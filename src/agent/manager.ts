@@ -14,6 +14,7 @@ import { buildHandlers } from './build.js';
 import { AGENT_HANDLER_MODULES, AGENT_PERIODIC_TASKS, AGENT_STARTUP_TASKS } from './modules.js';
 import { Fence, fencedBus, fencedDb } from './fence.js';
 import { durableHandlers } from '../jobs/runner.js';
+import { lazyHandlers } from '../rpc/lazy-handlers.js';
 import { resendDueJobs } from '../jobs/redispatcher.js';
 import { releaseJobsOfEarlierOwners } from '../db/jobs.js';
 import type { SharedHostTimers } from './shared-timers.js';
@@ -81,16 +82,18 @@ export class ComputeAgent {
         if (!this.dead) ctx.log.error({ err }, 'start-up task failed');
       });
     }
-    const handlers: Handlers = Object.assign({}, buildHandlers(ctx), ...AGENT_HANDLER_MODULES.map((m) => m(ctx)));
-    this.sub = await ctx.bus.serve(`compute.${host}`, {
-      ...durableHandlers(ctx, ctx.owner, handlers),
-      ...(this.opts.extraHandlers ?? {}),
-      // After the clock was moved forward: what came due runs now, not at the next interval.
-      run_periodic_tasks: async (args) => {
-        catchUpClock(ctx.clock, args['clock_offset']);
-        await this.runPeriodicTasks();
-      },
-    });
+    this.sub = await ctx.bus.serve(
+      `compute.${host}`,
+      lazyHandlers(() => ({
+        ...durableHandlers(ctx, ctx.owner, Object.assign({}, buildHandlers(ctx), ...AGENT_HANDLER_MODULES.map((m) => m(ctx)))),
+        ...(this.opts.extraHandlers ?? {}),
+        // After the clock was moved forward: what came due runs now, not at the next interval.
+        run_periodic_tasks: async (args) => {
+          catchUpClock(ctx.clock, args['clock_offset']);
+          await this.runPeriodicTasks();
+        },
+      })),
+    );
     if (!quiet) {
       // Work the previous life held when it died is this life's now, at once.
       await releaseJobsOfEarlierOwners(db.kysely, `compute.${host}`, ownerPrefix(host), ctx.owner, clock.now());
