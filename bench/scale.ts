@@ -40,6 +40,9 @@ export interface SizeResult {
   readonly liveMigrations: { readonly requested: number; readonly completed: number; readonly seconds: number; readonly perSecond: number };
   readonly rssEndMb: number;
   readonly peakRssMb: number;
+  /** The same process started again on its data (services, nodes and the placed servers there): spawn → ready, and RSS then (absent in older records). */
+  readonly restartReadyMs?: number;
+  readonly restartRssMb?: number;
 }
 
 export interface ScaleResult {
@@ -94,13 +97,8 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
   // The claims are logged at debug level; the server otherwise logs at the level the other benchmarks use.
   const level = process.env['MAGNETAR_LOG_LEVEL'];
   process.env['MAGNETAR_LOG_LEVEL'] = 'debug';
-  const proc = await spawnMagnetar([
-    `magnetar.compute_hosts=${names.join(',')}`,
-    ...ZERO_DELAYS,
-    'quota.instances=-1',
-    'quota.cores=-1',
-    'quota.ram=-1',
-  ]);
+  const settings = [`magnetar.compute_hosts=${names.join(',')}`, ...ZERO_DELAYS, 'quota.instances=-1', 'quota.cores=-1', 'quota.ram=-1'];
+  const proc = await spawnMagnetar(settings);
   if (level === undefined) delete process.env['MAGNETAR_LOG_LEVEL'];
   else process.env['MAGNETAR_LOG_LEVEL'] = level;
   try {
@@ -153,6 +151,8 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
     const completed = after.filter((s) => s.status === 'ACTIVE' && where.get(s.id) !== undefined && where.get(s.id) !== s['OS-EXT-SRV-ATTR:host']).length;
     log(`  ${hosts} hosts: ${completed}/${active.length} live migrations in ${seconds.toFixed(2)} s = ${(completed / seconds).toFixed(1)}/s ${JSON.stringify(countBy(after, (s) => String(s.status)))}`);
     const mem = memoryOf(proc.pid);
+    const restart = await restartOn(proc, settings);
+    log(`  ${hosts} hosts: ready again in ${restart.readyMs.toFixed(0)} ms after a restart, RSS ${restart.rssMb.toFixed(0)} MB`);
     return {
       hosts,
       readyMs: round(readyMs, 0),
@@ -168,11 +168,26 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
       liveMigrations: { requested: active.length, completed, seconds: round(seconds, 2), perSecond: round(completed / seconds, 1) },
       rssEndMb: round(mem.rssMb, 0),
       peakRssMb: round(mem.peakRssMb, 0),
+      restartReadyMs: round(restart.readyMs, 0),
+      restartRssMb: round(restart.rssMb, 0),
     };
   } catch (e) {
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n${proc.output().slice(-2000)}`);
   } finally {
     await proc.stop();
+  }
+}
+
+/** Stops the process and starts it again on the same data, as after a crash or an upgrade: every host registered, servers on some. */
+async function restartOn(proc: MagnetarProcess, settings: readonly string[]): Promise<{ readyMs: number; rssMb: number }> {
+  await proc.stop({ keepData: true });
+  const t0 = performance.now();
+  const again = await spawnMagnetar(settings, { dataDir: proc.dataDir });
+  try {
+    await waitReady(new ComputeClient(again.identityUrl, again.computeUrl, again.imageUrl), 120_000);
+    return { readyMs: performance.now() - t0, rssMb: memoryOf(again.pid).rssMb };
+  } finally {
+    await again.stop();
   }
 }
 

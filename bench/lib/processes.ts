@@ -66,7 +66,8 @@ export interface MagnetarProcess {
   readonly imageUrl: string;
   /** Everything the process wrote so far (stdout + stderr). */
   output(): string;
-  stop(): Promise<void>;
+  /** Ends the process and, unless kept for a restart, removes its data directory. */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
 }
 
 /**
@@ -113,9 +114,9 @@ export async function spawnMagnetar(sets: readonly string[] = [], opts: { dataDi
     computeUrl: `http://127.0.0.1:${computePort}`,
     imageUrl: `http://127.0.0.1:${imagePort}`,
     output: () => out,
-    async stop() {
+    async stop(o) {
       await stopChild(child);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!o?.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

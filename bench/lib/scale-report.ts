@@ -28,16 +28,17 @@ function sizesTable(r: Recorded): string {
   const row = (s: SizeResult): string =>
     `| ${s.hosts.toLocaleString('en')} | ${s.readyMs} ms | ${s.rssReadyMb} MB | ${s.idleCpuPercent} % | ${s.placementP50Ms} ms | ${s.placementP99Ms} ms | ` +
     `${s.schedulerP50Ms !== undefined ? `${s.schedulerP50Ms} / ${s.schedulerP99Ms} ms` : 'n/a'} | ` +
-    `${s.liveMigrations.perSecond}/s (${s.liveMigrations.completed}/${s.liveMigrations.requested} in ${s.liveMigrations.seconds} s) | ${s.peakRssMb} MB |`;
+    `${s.liveMigrations.perSecond}/s (${s.liveMigrations.completed}/${s.liveMigrations.requested} in ${s.liveMigrations.seconds} s) | ${s.peakRssMb} MB | ` +
+    `${s.restartReadyMs !== undefined ? `${s.restartReadyMs} ms, ${s.restartRssMb} MB` : 'n/a'} |`;
   const growth = r.result.growth
     .map(
       (g) =>
-        `| ${g.from.toLocaleString('en')} → ${g.to.toLocaleString('en')} (hosts ×${g.hostsRatio}) | ×${g.readyMs} | ×${g.rssReadyMb} | ×${g.idleCpuPercent} | ×${g.placementP50Ms} | ×${g.placementP99Ms} | | ×${g.liveMigrationsPerSecond} | |`,
+        `| ${g.from.toLocaleString('en')} → ${g.to.toLocaleString('en')} (hosts ×${g.hostsRatio}) | ×${g.readyMs} | ×${g.rssReadyMb} | ×${g.idleCpuPercent} | ×${g.placementP50Ms} | ×${g.placementP99Ms} | | ×${g.liveMigrationsPerSecond} | | |`,
     )
     .join('\n');
   return (
     `${stamp(r)}\n\n` +
-    '| hosts | ready | RSS at ready | idle CPU (one core) | placement p50 | placement p99 | of it in the scheduler, p50 / p99 | live migrations | peak RSS |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' +
+    '| hosts | ready | RSS at ready | idle CPU (one core) | placement p50 | placement p99 | of it in the scheduler, p50 / p99 | live migrations | peak RSS | ready after a restart, RSS |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' +
     `${r.result.sizes.map(row).join('\n')}\n${growth}\n`
   );
 }
@@ -69,6 +70,7 @@ function aims(r: Recorded): string {
     ['placement p50 < 5 ms', `${big.placementP50Ms} ms`, yes(big.placementP50Ms < 5)],
     ['placement p99 < 20 ms', `${big.placementP99Ms} ms`, yes(big.placementP99Ms < 20)],
     ['ready < 2 s', `${big.readyMs} ms`, yes(big.readyMs < 2000)],
+    ...(big.restartReadyMs !== undefined ? [['ready < 2 s after a restart', `${big.restartReadyMs} ms`, yes(big.restartReadyMs < 2000)]] : []),
     ['idle < 3 % of a core', `${big.idleCpuPercent} %`, yes(big.idleCpuPercent < 3)],
     ['RSS < 300 MB', `${big.rssReadyMb} MB at ready`, yes(big.rssReadyMb < 300)],
     ...(small ? [['live migrations/s no lower than at 100 hosts', `${big.liveMigrations.perSecond}/s vs ${small.liveMigrations.perSecond}/s`, yes(big.liveMigrations.perSecond >= small.liveMigrations.perSecond)]] : []),
@@ -99,7 +101,8 @@ export function renderScale(dir: string): string {
     '**Idle CPU**: the process\'s CPU time over one heartbeat period (10 s) after start-up settled, as a share of one core. ' +
     '**Placement**: 100 servers booted one at a time; from just before the client\'s `POST /servers` to the scheduler\'s claim ' +
     '(its `claimed` debug line carries its wall-clock time, and the time since the request reached the scheduler: the part "in the scheduler"). **Live migrations**: those servers all live-migrated at once, the scheduler choosing, ' +
-    'until none is MIGRATING. Growth rows: the bigger size ÷ the smaller.\n\n';
+    'until none is MIGRATING. **Ready after a restart**: the process stopped and started again on its data (hosts registered, the placed servers on them), spawn → ready. ' +
+    'Growth rows: the bigger size ÷ the smaller.\n\n';
   if (after) md += `## Now\n\n${sizesTable(after)}\n${aims(after)}\n`;
   if (before) md += `## Before (commit \`${before.commit}\`)\n\n${sizesTable(before)}\n`;
   if (before && after) md += `## Now ÷ before\n\n${beforeAfter(before, after)}\n`;
