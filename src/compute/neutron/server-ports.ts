@@ -56,7 +56,11 @@ async function preexistingPorts(env: PortsEnv, inst: Pick<InstanceRow, 'uuid' | 
 export async function allocateForServer(env: PortsEnv, inst: InstanceRow, host: string): Promise<Vif[]> {
   const { client } = env;
   const stored = storedRequestsOf(inst.requested_networks);
-  if (stored.networks.length === 0) return refreshInfoCache(env, inst);
+  // No network to allocate on (`none`, or none was found at create): as in Nova, no call to the network service.
+  if (stored.networks.length === 0) {
+    await saveInfoCache(env.db, inst.uuid, { networkInfo: [], securityGroups: [] }, env.now());
+    return [];
+  }
   const zone = inst.availability_zone ?? (await hostZoneOf(env.db, env.conf, host));
   const owner = `compute:${zone}`;
   const existing = await portsOfServer(client, inst.uuid);
