@@ -44,6 +44,8 @@ async function main(): Promise<void> {
   // Each request takes the next path of the list, so a run touches every server.
   const rotate = (req: AutocannonRequest): AutocannonRequest => {
     req.path = spec.paths[next++ % spec.paths.length]!;
+    if (spec.method !== undefined) req['method'] = spec.method;
+    if (spec.body !== undefined) req['body'] = spec.body;
     return req;
   };
   const opts = (duration: number): AutocannonOptions => ({

@@ -8,6 +8,9 @@ export interface LoadSpec {
   readonly url: string;
   /** Paths requested in turn. */
   readonly paths: readonly string[];
+  /** GET unless given; a body is sent with every request. */
+  readonly method?: string;
+  readonly body?: string;
   readonly headers: Record<string, string>;
   readonly connections: number;
   readonly warmupSeconds: number;

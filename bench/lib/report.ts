@@ -51,7 +51,7 @@ const busy = (f: { requestsPerSecond: number; cpuMsPerRequest?: number }): strin
   f.cpuMsPerRequest === undefined ? 'n/a' : `${Math.round((f.requestsPerSecond * f.cpuMsPerRequest) / 10)} %`;
 
 function readSection(r: Recorded<ReadResult | Unavailable> | null): string {
-  const head = '## 2. Read throughput with 1,000 servers\n\n';
+  const head = '## 2. Read and reset-state throughput with 1,000 servers\n\n';
   if (!r) return `${head}Not recorded yet.\n`;
   const x = r.result;
   if (!x.available) return `${head}${stamp(r)}\n\nNot available yet: ${x.note}.\n`;
@@ -73,7 +73,13 @@ function readSection(r: Recorded<ReadResult | Unavailable> | null): string {
     '| request | body bytes | magnetar req/s | magnetar p99 ms | plain req/s | plain p99 ms | rate ratio | p99 ratio | magnetar CPU ms/req | plain CPU ms/req | CPU ratio | server busy magnetar / plain | |\n' +
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n' +
     `${rows}\n\n` +
-    `Aim (${x.aim}): ${yes(x.meetsAim)}. Rate ratio = magnetar req/s ÷ plain req/s; p99 ratio = magnetar p99 ÷ plain p99 (at least 1 ms). ` +
+    `Aim (${x.aim}): ${yes(x.meetsAim)}. ` +
+    (x.resetStateVsNova
+      ? `os-resetState: ${x.cases[2]?.magnetar.requestsPerSecond} req/s, ${x.resetStateVsNova.ratio} times Nova's ${x.resetStateVsNova.novaPerSecond} req/s ` +
+        '(Zed, 4 API workers, measured once on this machine kind under the same load; Nova does not run here, so it is a fixed reference). ' +
+        `Aim (${x.resetStateVsNova.aim}): ${yes(x.resetStateVsNova.meetsAim)}. `
+      : '') +
+    'Rate ratio = magnetar req/s ÷ plain req/s; p99 ratio = magnetar p99 ÷ plain p99 (at least 1 ms). ' +
     'CPU ms/req is the CPU time (user + system, from /proc) the server process used during the measured run divided by the requests it answered; ' +
     'CPU ratio = plain ÷ magnetar, the same comparison as the rate ratio but much less disturbed by other work on the machine. ' +
     'Server busy = req/s × CPU ms/req: the share of one core the server used. On 2 cores the single-threaded load generator, not the plain server, ' +
