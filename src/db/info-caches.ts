@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { NetworkInfo } from '../compute/neutron/network-info.js';
 import { dbTime } from './time.js';
+import { compiledOnce } from './compiled-once.js';
 
 export interface InfoCache {
   readonly networkInfo: NetworkInfo;
@@ -20,9 +21,16 @@ function parse(row: { network_info: string; security_groups: string }): InfoCach
   }
 }
 
+const cacheOfOne = compiledOnce((db, uuid: string) => db.selectFrom('instance_info_caches').selectAll().where('instance_uuid', '=', uuid));
+
 export async function infoCachesOf(q: Kysely<Database>, uuids: readonly string[]): Promise<Map<string, InfoCache>> {
   const out = new Map<string, InfoCache>();
   if (uuids.length === 0) return out;
+  // One server (every show of one): the same query, compiled once.
+  if (uuids.length === 1) {
+    for (const r of await cacheOfOne(q, uuids[0]!)) out.set(r.instance_uuid, parse(r));
+    return out;
+  }
   for (let i = 0; i < uuids.length; i += 500) {
     const rows = await q.selectFrom('instance_info_caches').selectAll().where('instance_uuid', 'in', uuids.slice(i, i + 500)).execute();
     for (const r of rows) out.set(r.instance_uuid, parse(r));

@@ -2,11 +2,13 @@
 import type { Kysely } from 'kysely';
 import type { Database, InstanceRow, InstanceUpdate, NewInstance, InstanceFlavor } from './schema.js';
 import { dbTime } from './time.js';
+import { compiledOnce } from './compiled-once.js';
+
+const liveInstance = compiledOnce((db, uuid: string) => db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0));
+const anyInstance = compiledOnce((db, uuid: string) => db.selectFrom('instances').selectAll().where('uuid', '=', uuid));
 
 export async function getInstance(db: Kysely<Database>, uuid: string, opts: { readDeleted?: boolean } = {}): Promise<InstanceRow | undefined> {
-  let q = db.selectFrom('instances').selectAll().where('uuid', '=', uuid);
-  if (!opts.readDeleted) q = q.where('deleted', '=', 0);
-  return q.executeTakeFirst();
+  return (await (opts.readDeleted ? anyInstance : liveInstance)(db, uuid))[0];
 }
 
 /**

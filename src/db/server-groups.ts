@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, InstanceGroupRow } from './schema.js';
 import { dbTime } from './time.js';
+import { compiledOnce } from './compiled-once.js';
 
 type Queryable = Kysely<Database>;
 
@@ -77,8 +78,18 @@ export async function serverGroupOfInstance(q: Queryable, instanceUuid: string):
 }
 
 /** The uuid of the group of each of these servers that is in one. */
+const groupOfOne = compiledOnce((db, instanceUuid: string) =>
+  db
+    .selectFrom('instance_group_members as m')
+    .innerJoin('instance_groups as g', 'g.id', 'm.group_id')
+    .select(['m.instance_uuid', 'g.uuid'])
+    .where('m.instance_uuid', '=', instanceUuid),
+);
+
 export async function serverGroupUuidsOf(q: Queryable, instanceUuids: readonly string[]): Promise<Map<string, string>> {
   if (instanceUuids.length === 0) return new Map();
+  // One server (every show of a server at 2.71 and later): the same query, compiled once.
+  if (instanceUuids.length === 1) return new Map((await groupOfOne(q, instanceUuids[0]!)).map((r) => [r.instance_uuid, r.uuid]));
   const rows = await q
     .selectFrom('instance_group_members as m')
     .innerJoin('instance_groups as g', 'g.id', 'm.group_id')

@@ -1,0 +1,37 @@
+// A query compiled once per handle answers for each new argument as a
+// freshly built one would, in and out of transactions and through plugins.
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { KyselyPlugin } from 'kysely';
+import { openDb } from '../../../src/db/connect.js';
+import { compiledOnce } from '../../../src/db/compiled-once.js';
+
+it('runs with each call\'s arguments, per handle, and plugins still see every result', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'magnetar-once-'));
+  const db = await openDb(`sqlite:///${join(dir, 'x.sqlite')}`, dir);
+  try {
+    const now = new Date().toISOString();
+    for (const [id, name] of [['a', 'one'], ['b', 'two']] as const)
+      await db.kysely.insertInto('flavors').values({ flavorid: id, name, memory_mb: 64, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: 1, disabled: 0, description: null, created_at: now, updated_at: null, deleted: 0 }).execute();
+    const byFlavorId = compiledOnce((q, flavorid: string, name: string) => q.selectFrom('flavors').select('name').where('flavorid', '=', flavorid).where('name', '=', name).where('deleted', '=', 0));
+    assert.deepEqual(await byFlavorId(db.kysely, 'a', 'one'), [{ name: 'one' }]);
+    assert.deepEqual(await byFlavorId(db.kysely, 'b', 'two'), [{ name: 'two' }]);
+    assert.deepEqual(await byFlavorId(db.kysely, 'b', 'one'), []);
+    await db.kysely.transaction().execute(async (trx) => {
+      await trx.updateTable('flavors').set({ name: 'uno' }).where('flavorid', '=', 'a').execute();
+      assert.deepEqual(await byFlavorId(trx, 'a', 'uno'), [{ name: 'uno' }], 'a transaction sees its own writes');
+    });
+    let seen = 0;
+    const counting: KyselyPlugin = { transformQuery: (a) => a.node, transformResult: async (a) => (seen++, a.result) };
+    const withPlugin = db.kysely.withPlugin(counting);
+    await byFlavorId(withPlugin, 'b', 'two');
+    await byFlavorId(withPlugin, 'b', 'two');
+    assert.equal(seen, 2, 'the plugin saw both results');
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
