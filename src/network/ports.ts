@@ -341,6 +341,8 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
   const { before, after, view } = await withRetries(port['network_id'] as string, () =>
     env.store.transact(async (s) => {
       if (requests !== undefined) await s.lock('network_networks', port['network_id'] as string);
+      // The L2 agent writes ports too (their wiring): this waits for it rather than failing on its revision.
+      await s.lock('network_ports', id);
       const current = await s.get('network_ports', id);
       if (!current) throw portNotFound(id);
       // Bound elsewhere (or unbound), it is no longer wired anywhere.
