@@ -5,9 +5,12 @@
 // vif_plugging_timeout`, `vif_plugging_is_fatal`). Ports never wired fail the
 // build with Nova's fault, or not when plugging is not fatal; a plug event
 // reported failed fails it too; a port left unwired across a restart of the
-// network service is wired at its start.
+// network service is wired at its start. And the events themselves, as the
+// network service sends them to whatever compute endpoint it is given.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startCloud, type Cloud } from '../support/cloud.js';
 import { until } from '../support/wait.js';
 
@@ -150,5 +153,44 @@ describe('vif plugging: ports never wired', () => {
     conf().set('magnetar', 'port_wiring_delay', 0.05);
     await c.restart();
     await until('the port ACTIVE', async () => (await net('admin', 'GET', `/ports/${p.id}`)).body.port.status, (st) => st === 'ACTIVE', 10_000);
+  });
+});
+
+describe('vif plugging: the events the network service sends', () => {
+  let c: Cloud;
+  let receiver: Server;
+  const received: any[] = [];
+  const { net } = fixture(() => c);
+  before(async () => {
+    // Where the `[nova]` user's endpoint points: it records the events and accepts them.
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        if (req.url === '/v2.1/os-server-external-events') received.push(...JSON.parse(body).events);
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"events": []}');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    c = await startCloud({ overrides: [`nova.endpoint_override=http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v2.1`] });
+  });
+  after(async () => {
+    await c?.stop();
+    receiver?.close();
+  });
+
+  it('network-vif-plugged when a server\'s port goes ACTIVE, network-vif-unplugged when it goes DOWN; none for other ports', async () => {
+    const server = '6f0e5c0a-8d0c-4a8e-9b55-0c1d2e3f4a5b';
+    const netId = (await net('demo', 'GET', '/networks?name=private')).body.networks[0].id;
+    const p = (await net('admin', 'POST', '/ports', { port: { network_id: netId, 'binding:host_id': 'compute1', device_owner: 'compute:nova', device_id: server } })).body.port;
+    const other = (await net('admin', 'POST', '/ports', { port: { network_id: netId, 'binding:host_id': 'compute1', device_id: 'not-a-server' } })).body.port;
+    const plugged = await until('the plug event', async () => received.filter((e) => e.name === 'network-vif-plugged'), (es) => es.length > 0);
+    assert.deepEqual(plugged, [{ name: 'network-vif-plugged', server_uuid: server, tag: p.id, status: 'completed' }]);
+    await until('the other port wired', async () => (await net('admin', 'GET', `/ports/${other.id}`)).body.port.status, (st) => st === 'ACTIVE');
+
+    assert.equal((await net('admin', 'PUT', `/ports/${p.id}`, { port: { 'binding:host_id': '' } })).body.port.status, 'DOWN');
+    const unplugged = await until('the unplug event', async () => received.filter((e) => e.name === 'network-vif-unplugged'), (es) => es.length > 0);
+    assert.deepEqual(unplugged, [{ name: 'network-vif-unplugged', server_uuid: server, tag: p.id, status: 'completed' }]);
+    assert.deepEqual(received.filter((e) => e.tag === other.id), []);
   });
 });
