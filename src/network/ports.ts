@@ -84,10 +84,10 @@ export const PORT_FIELDS = [
   'binding:vnic_type', 'binding:profile', 'description', 'tags', 'created_at', 'updated_at', 'revision_number',
 ];
 
-export const bound = (p: Resource): boolean => typeof p['binding:host_id'] === 'string' && p['binding:host_id'] !== '';
+const bound = (p: Resource): boolean => typeof p['binding:host_id'] === 'string' && p['binding:host_id'] !== '';
 
 /** Ports the L3 service owns and brings up itself; the L2 agent leaves them alone. */
-export const isL3Port = (p: Resource): boolean => String(p['device_owner'] ?? '').startsWith('network:');
+const isL3Port = (p: Resource): boolean => String(p['device_owner'] ?? '').startsWith('network:');
 
 /** Bound to a host whose L2 agent has not wired it there yet (see l2-agent.ts). */
 export const awaitsWiring = (p: Resource): boolean => bound(p) && !isL3Port(p) && p['l2_host'] !== p['binding:host_id'];
