@@ -13,6 +13,8 @@ import { finishDelete } from '../compute/finish-delete.js';
 import { POWER_STATE, TaskState, VmState } from '../compute/states.js';
 import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
 import { allocateForServer, deallocateForServer, portsEnvOf, refreshInfoCache } from '../compute/neutron/server-ports.js';
+import type { Vif } from '../compute/neutron/network-info.js';
+import { BuildAborted, waitForVifsPlugged } from './vif-plugging.js';
 
 const str = (a: MessageArgs, k: string): string => String(a[k]);
 
@@ -40,11 +42,13 @@ export function buildHandlers(ctx: AgentContext): Handlers {
       // Reset, or placed elsewhere: not this build's server any more.
       if (inst.vm_state !== VmState.BUILDING || inst.host !== ctx.host) return;
       await notifyFromHost(ctx, 'instance.create.start', uuid, requestId, { kind: 'create' });
+      // Expected before the ports are bound, so a plug event that comes early is kept.
+      const plugEvents = ctx.instanceEvents.expect(uuid);
       try {
         await hostEvent(ctx, uuid, requestId, 'build_and_run_instance', async () => {
           // Builds placed at the same time may have broken the group's policy.
           await validateInstanceGroupPolicy(db, ctx.conf, uuid, ctx.host);
-          let networkInfo: unknown = [];
+          let networkInfo: Vif[] = [];
           for (const task of [TaskState.NETWORKING, TaskState.BLOCK_DEVICE_MAPPING, TaskState.SPAWNING]) {
             const ok = await updateInstance(db, uuid, { task_state: task }, ctx.clock.now(), { vmState: [VmState.BUILDING], taskState: BUILD_TASKS });
             if (!ok) throw new Error('Instance was deleted or changed during build');
@@ -53,9 +57,11 @@ export function buildHandlers(ctx: AgentContext): Handlers {
           }
           // A guest already here is the one an earlier try of this build spawned before it died.
           if (!ctx.driver.getGuest(uuid)) await ctx.driver.spawn({ ...guestSpec(inst, flavorOf(inst)), networkInfo });
+          await waitForVifsPlugged(ctx, uuid, networkInfo, plugEvents);
         });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
+        const details = err instanceof BuildAborted ? err.details : null;
         // Deleted meanwhile: nothing to record, but ports made after the delete released them go too.
         if (!(await getInstance(db, uuid))) return releasePortsOfDeleted(uuid);
         await ctx.driver.destroy(uuid).catch(() => undefined);
@@ -74,12 +80,14 @@ export function buildHandlers(ctx: AgentContext): Handlers {
           );
           if (failed) {
             await release(tx.q, uuid);
-            await addFault(tx.q, uuid, 500, message, null, ctx.host, now);
+            await addFault(tx.q, uuid, 500, message, details, ctx.host, now);
           }
           await tx.finish(mctx.job);
         });
         await notifyFromHost(ctx, 'instance.create.error', uuid, requestId, { kind: 'create', priority: 'ERROR' });
         return;
+      } finally {
+        ctx.instanceEvents.forget(uuid, plugEvents);
       }
       ctx.crash.at('compute.build.after_spawn', uuid);
       const built = await transact(ctx, async (tx) => {

@@ -12,6 +12,7 @@ import type { CrashSwitch } from '../crash/switch.js';
 import { loggedStep } from '../compute/step-log.js';
 import type { Notifier } from '../notifications/notifier.js';
 import { notifyInstance, type InstanceEventOptions } from '../notifications/emit.js';
+import type { InstanceEvents } from './instance-events.js';
 
 export interface AgentContext {
   readonly host: string;
@@ -33,6 +34,8 @@ export interface AgentContext {
    * started: their old guests here are dropped once they are done.
    */
   readonly awaitedEvacuations: Set<string>;
+  /** Events from other services this life's work waits for (network-vif-plugged). */
+  readonly instanceEvents: InstanceEvents;
   /** Versioned notifications and the API's event stream; none in tests that do not need them. */
   readonly notifier?: Notifier | undefined;
 }

@@ -11,6 +11,7 @@ import { dbTime } from '../db/time.js';
 import type { AgentContext } from './context.js';
 import { ownerPrefix } from './context.js';
 import { buildHandlers } from './build.js';
+import { InstanceEvents } from './instance-events.js';
 import { AGENT_HANDLER_MODULES, AGENT_PERIODIC_TASKS, AGENT_STARTUP_TASKS } from './modules.js';
 import { Fence, fencedBus, fencedDb } from './fence.js';
 import { durableHandlers } from '../jobs/runner.js';
@@ -57,6 +58,7 @@ export class ComputeAgent {
       crash: opts.crash,
       owner: `${ownerPrefix(opts.host)}${randomUUID()}`,
       awaitedEvacuations: new Set(),
+      instanceEvents: new InstanceEvents(),
       notifier: opts.notifier,
     };
   }

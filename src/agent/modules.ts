@@ -22,6 +22,7 @@ import { hostActionHandlers } from './host-actions.js';
 import { auditInstanceUsage } from './usage-audit.js';
 import { offloadShelvedServers, shelveHandlers } from './shelve.js';
 import { interfaceHandlers } from './interfaces.js';
+import { instanceEventHandlers } from './instance-events.js';
 
 export type HandlerModule = (ctx: AgentContext) => Handlers;
 export type AgentTask = (ctx: AgentContext) => Promise<void>;
@@ -43,6 +44,7 @@ export const AGENT_HANDLER_MODULES: HandlerModule[] = [
   hostActionHandlers,
   shelveHandlers,
   interfaceHandlers,
+  instanceEventHandlers,
 ];
 
 /**

@@ -21,6 +21,7 @@ import { buildNetworkApp } from '../network/app.js';
 import { buildConsoleApp } from '../console/app.js';
 import { NetworkStore } from '../network/store.js';
 import { novaNotifier } from '../network/nova-notifier.js';
+import { l2Agent, type L2Agent } from '../network/l2-agent.js';
 import type { NetworkEnv } from '../network/env.js';
 import type { ImageCatalog } from '../image/catalog.js';
 import { imageCatalog } from '../image/on-disk.js';
@@ -115,15 +116,25 @@ export interface ApiListeners {
 }
 
 /** The network service's store and options. */
-export function networkEnv(base: Base): NetworkEnv {
+export function networkEnv(base: Base): NetworkEnv & { readonly l2: L2Agent } {
   const store = NetworkStore.of(base.db);
-  return {
+  const env = {
     store,
     now: () => base.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     mtu: base.conf.num('DEFAULT', 'global_physnet_mtu'),
     baseMac: base.conf.str('DEFAULT', 'base_mac'),
     compute: novaNotifier(base.conf, store, base.log),
   };
+  return { ...env, l2: l2Agent(env, base.conf.num('magnetar', 'port_wiring_delay'), base.log) };
+}
+
+/** The network API of a process, with its L2 agent wiring what an earlier process left unwired. */
+async function networkApp(base: Base, validator: TokenValidator, idUrl: string): Promise<FastifyInstance> {
+  const env = networkEnv(base);
+  const app = buildNetworkApp({ env, validator, identityUrl: idUrl, bodyLimit: base.conf.num('oslo_middleware', 'max_request_body_size') });
+  app.addHook('onClose', async () => env.l2.stop());
+  await env.l2.start();
+  return app;
 }
 
 /** The HTTP side: compute API, plus embedded identity (unless external), image and network APIs. */
@@ -162,7 +173,7 @@ export async function startApi(base: Base, opts: { embeddedIdentity?: boolean } 
   conf.set('magnetar', 'image_port', imagePort);
   let networkPort = conf.num('magnetar', 'network_port');
   if (conf.bool('magnetar', 'api_serves_network')) {
-    const netApp = buildNetworkApp({ env: networkEnv(base), validator, identityUrl: idUrl, bodyLimit: conf.num('oslo_middleware', 'max_request_body_size') });
+    const netApp = await networkApp(base, validator, idUrl);
     apps.push(netApp);
     networkPort = await listen(netApp, bind, conf.num('magnetar', 'network_port'));
     conf.set('magnetar', 'network_port', networkPort);
@@ -206,7 +217,7 @@ export async function startNetworkRole(base: Base): Promise<{ port: number; clos
   const store = IdentityStore.fromConfig(conf, base.db, base.clock);
   const signer = new TokenSigner(loadTokenSecret(conf), { ttlSeconds: conf.num('identity', 'token_expiration'), clock: base.clock });
   const validator = tokenValidatorFromConfig(conf, signer, new TokenRevocations(base.db, { clock: base.clock }), store);
-  const app = buildNetworkApp({ env: networkEnv(base), validator, identityUrl: identityUrl(conf), bodyLimit: conf.num('oslo_middleware', 'max_request_body_size') });
+  const app = await networkApp(base, validator, identityUrl(conf));
   const port = await listen(app, conf.str('magnetar', 'bind_host'), conf.num('magnetar', 'network_port'));
   return { port, close: () => app.close() };
 }

@@ -75,6 +75,8 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'shutdown_timeout', 'float', 60, 'Seconds a guest is given to power off on ACPI before it is stopped hard (stop, qemu driver)'),
   opt('DEFAULT', 'base_mac', 'string', 'fa:16:3e:00:00:00', 'Network service: the base MAC of ports; the last three octets, when 00, are generated'),
   opt('DEFAULT', 'global_physnet_mtu', 'int', 1500, 'Network service: the MTU of the underlying network, the MTU of new networks and their upper limit'),
+  opt('DEFAULT', 'vif_plugging_timeout', 'int', 300, 'Seconds a build waits for the network service to report each of its new ports plugged (network-vif-plugged); 0 = do not wait'),
+  opt('DEFAULT', 'vif_plugging_is_fatal', 'bool', true, 'Whether a build whose ports were not reported plugged in time (or reported failed) fails; false = the build goes on'),
   opt('DEFAULT', 'instance_usage_audit_period', 'string', 'month', 'Audit period: hour, day, month or year, optionally @offset (e.g. month@15)'),
   // [api]
   opt('api', 'max_limit', 'int', 1000, 'Largest page a paged list returns'),
@@ -116,6 +118,9 @@ export const OPTIONS: readonly OptionDef[] = [
     'How a compute host reads image data: local (the image store under state_path), http (downloaded through the image API into state_path/cache/images), auto (local when the image store directory is there and readable)'),
   // [nova] — how the network service reaches the compute API (Neutron's options)
   opt('DEFAULT', 'notify_nova_on_port_data_changes', 'bool', true, 'Network service: tell the compute service (network-changed events) when a server\'s ports change'),
+  opt('DEFAULT', 'notify_nova_on_port_status_changes', 'bool', true, 'Network service: tell the compute service (network-vif-plugged/-unplugged events) when a server\'s port goes ACTIVE or DOWN'),
+  opt('magnetar', 'port_wiring_delay', 'float', 0.05,
+    'Network service: seconds its simulated L2 agent takes to wire a port bound to a host (DOWN until then, then ACTIVE); negative = never (ports stay DOWN)'),
   ...serviceUserOptions('nova', 'the network service', 'compute', 30),
   // [vnc], [spice], [serial_console], [mks], [consoleauth] — remote consoles, with Nova's defaults
   opt('vnc', 'enabled', 'bool', true, 'Serve VNC consoles (os-getVNCConsole, remote-consoles protocol vnc)'),

@@ -2,6 +2,7 @@
 // options that shape new resources.
 import type { NetworkStore, Resource } from './store.js';
 import type { ComputeNotifier } from './nova-notifier.js';
+import type { L2Agent } from './l2-agent.js';
 
 export interface NetworkEnv {
   readonly store: NetworkStore;
@@ -13,6 +14,8 @@ export interface NetworkEnv {
   readonly baseMac: string;
   /** Told, after commit, which ports changed, so the compute service refreshes its servers' network info. */
   readonly compute?: ComputeNotifier;
+  /** Wires bound ports on their hosts (DOWN → ACTIVE); none: bound ports stay DOWN. */
+  readonly l2?: L2Agent;
 }
 
 /** A new resource's standard attributes. */

@@ -83,7 +83,11 @@ async function changeBindings<T>(env: NetworkEnv, ctx: Caller, portId: string, c
     const port = await computePort(env, ctx, portId);
     const step = change(port);
     if (!('changes' in step)) return step.result;
-    if (await env.store.replace('network_ports', revised(env, port, step.changes))) return step.result;
+    const next = revised(env, port, step.changes);
+    if (await env.store.replace('network_ports', next)) {
+      env.l2?.portWritten(port, next);
+      return step.result;
+    }
     if (attempt >= 5) throw new NeutronError(409, 'Conflict', `Port ${portId} was changed by another request; try again.`);
   }
 }
@@ -130,6 +134,10 @@ export async function activateBinding(env: NetworkEnv, ctx: AuthContext, portId:
         'binding:vnic_type': target.vnic_type,
         'binding:profile': target.profile,
         inactive_bindings: [...inactiveOf(port).filter((b) => b.host !== host), active],
+        // The destination plugged its VIFs before the switch-over, so a port
+        // wired on the source stays up (ACTIVE) on the destination; one not
+        // wired yet is wired there by the L2 agent.
+        ...(port['l2_host'] === active.host && active.host !== '' && { l2_host: target.host }),
       },
       result: view(target, 'ACTIVE'),
     };
@@ -140,7 +148,7 @@ export async function activateBinding(env: NetworkEnv, ctx: AuthContext, portId:
 export async function deleteBinding(env: NetworkEnv, ctx: AuthContext, portId: string, host: string): Promise<void> {
   allowed(ctx, 'delete_port_binding');
   await changeBindings(env, ctx, portId, (port) => {
-    if (activeOf(port).host === host && host !== '') return { changes: { 'binding:host_id': '', 'binding:profile': {} }, result: undefined };
+    if (activeOf(port).host === host && host !== '') return { changes: { 'binding:host_id': '', 'binding:profile': {}, l2_host: null }, result: undefined };
     if (inactiveOf(port).some((b) => b.host === host)) return { changes: { inactive_bindings: inactiveOf(port).filter((b) => b.host !== host) }, result: undefined };
     return { result: undefined };
   });

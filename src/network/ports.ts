@@ -86,15 +86,22 @@ export const PORT_FIELDS = [
 
 const bound = (p: Resource): boolean => typeof p['binding:host_id'] === 'string' && p['binding:host_id'] !== '';
 
+/** Ports the L3 service owns and brings up itself; the L2 agent leaves them alone. */
+const isL3Port = (p: Resource): boolean => String(p['device_owner'] ?? '').startsWith('network:');
+
+/** Bound to a host whose L2 agent has not wired it there yet (see l2-agent.ts). */
+export const awaitsWiring = (p: Resource): boolean => bound(p) && !isL3Port(p) && p['l2_host'] !== p['binding:host_id'];
+
 /**
- * Up once bound to a host (and administratively up); a router's ports are up
- * from the start, as the L3 service brings them up at once, and a floating
- * IP's port has no status (N/A), as in Neutron.
+ * Up once the L2 agent wired it on the host it is bound to (and
+ * administratively up); a router's ports are up from the start, as the L3
+ * service brings them up at once, and a floating IP's port has no status
+ * (N/A), as in Neutron.
  */
-function portStatus(p: Resource): string {
+export function portStatus(p: Resource): string {
   const owner = p['device_owner'] as string;
   if (owner === 'network:floatingip') return 'N/A';
-  const up = owner === 'network:router_interface' || owner === 'network:router_gateway' || bound(p);
+  const up = owner === 'network:router_interface' || owner === 'network:router_gateway' || (bound(p) && p['l2_host'] === p['binding:host_id']);
   return up && p['admin_state_up'] === true ? 'ACTIVE' : 'DOWN';
 }
 
@@ -272,7 +279,7 @@ export async function createPort(env: NetworkEnv, ctx: AuthContext, body: unknow
     port_security_enabled: portSecurity,
     security_groups: groups,
   };
-  return withRetries(networkId, () =>
+  const made = await withRetries(networkId, () =>
     env.store.transact(async (s) => {
       // A network being deleted waits for this port, or this port finds it gone.
       await s.lock('network_networks', networkId);
@@ -287,9 +294,11 @@ export async function createPort(env: NetworkEnv, ctx: AuthContext, body: unknow
       }
       const chosen = await chooseAddresses(s, net, requests, port.id);
       await writeAllocations(s, chosen);
-      return portView(ctx, withMac, chosen);
+      return { port: withMac, view: portView(ctx, withMac, chosen) };
     }),
   );
+  env.l2?.portWritten(undefined, made.port);
+  return made.view;
 }
 
 export async function visiblePort(env: NetworkEnv, ctx: Caller, id: string, s: NetworkStore = env.store): Promise<{ port: Resource; net: Resource | undefined }> {
@@ -329,20 +338,26 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
   }
   if (a['security_groups'] !== undefined) await checkSecurityGroups(env, ctx, port.project_id, groups);
   const changes = Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'fixed_ips'));
-  const view = await withRetries(port['network_id'] as string, () =>
+  const { before, after, view } = await withRetries(port['network_id'] as string, () =>
     env.store.transact(async (s) => {
       if (requests !== undefined) await s.lock('network_networks', port['network_id'] as string);
+      // The L2 agent writes ports too (their wiring): this waits for it rather than failing on its revision.
+      await s.lock('network_ports', id);
       const current = await s.get('network_ports', id);
       if (!current) throw portNotFound(id);
-      const next = revised(env, current, changes);
+      // Bound elsewhere (or unbound), it is no longer wired anywhere.
+      const rebound = 'binding:host_id' in changes && changes['binding:host_id'] !== current['binding:host_id'];
+      const next = revised(env, current, rebound ? { ...changes, l2_host: null } : changes);
       if (!(await s.replace('network_ports', next))) throw new NeutronError(409, 'Conflict', `Port ${id} was changed by another request; try again.`);
       if (requests !== undefined) {
         await s.releasePort(id);
         await writeAllocations(s, await chooseAddresses(s, net!, requests, id));
       }
-      return portView(ctx, next, await s.allocations({ portIds: [id] }));
+      return { before: current, after: next, view: portView(ctx, next, await s.allocations({ portIds: [id] })) };
     }),
   );
+  // Bound to another host (or unbound): DOWN until that host's L2 agent wires it.
+  env.l2?.portWritten(before, after);
   // What a server's network info shows changed: its addresses or its groups.
   if (requests !== undefined || a['security_groups'] !== undefined) env.compute?.portsChanged([id]);
   return view;

@@ -225,6 +225,8 @@ export async function updateRouter(env: NetworkEnv, ctx: AuthContext, id: string
             }
             await removeServicePort(s, gateway.port_id);
           }
+          // The external network's subnets may not overlap the router's interfaces.
+          if (gw && net) await checkNewSubnets(s, id, null, await s.list('network_subnets', { column: 'network_id', in: [net.id] }));
           gateway = gw && net ? await addGateway(env, s, id, net, gw) : null;
         }
       }
@@ -284,15 +286,25 @@ const interfaceInfo = (router: Resource, port: Resource, ips: readonly IpAllocat
   };
 };
 
-/** A router may have one interface per subnet, and its subnets may not overlap. */
-async function checkNewSubnets(s: NetworkStore, routerId: string, subnets: readonly Resource[]): Promise<void> {
-  const ports = await interfacePorts(s, routerId);
-  const existing = await s.allocations({ portIds: ports.map((p) => p.id) });
-  for (const sn of subnets) {
-    for (const e of existing) {
-      if (e.subnet_id === sn.id) throw badResourceRequest('router', `Router already has a port on subnet ${sn.id}`);
-      const other = await s.get('network_subnets', e.subnet_id);
-      if (other && overlaps(subnetCidr(other), subnetCidr(sn))) {
+/**
+ * A router may have one port per subnet, and the subnets it is on — its
+ * interfaces' and every subnet of its gateway's network — may not overlap
+ * the new ones, as Neutron checks for an interface or a gateway added.
+ */
+async function checkNewSubnets(s: NetworkStore, routerId: string, gateway: Gateway | null, subnets: readonly Resource[]): Promise<void> {
+  const interfaces = (await interfacePorts(s, routerId)).map((p) => p.id);
+  const ips = await s.allocations({ portIds: gateway ? [...interfaces, gateway.port_id] : interfaces });
+  const newIds = new Set(subnets.map((sn) => sn.id));
+  const taken = ips.find((x) => newIds.has(x.subnet_id));
+  if (taken) throw badResourceRequest('router', `Router already has a port on subnet ${taken.subnet_id}`);
+  const onRouter = [...new Set(ips.filter((x) => interfaces.includes(x.port_id)).map((x) => x.subnet_id))];
+  const existing = [
+    ...(await s.list('network_subnets', { column: 'id', in: onRouter })),
+    ...(gateway ? await s.list('network_subnets', { column: 'network_id', in: [gateway.network_id] }) : []),
+  ];
+  for (const other of existing) {
+    for (const sn of subnets) {
+      if (overlaps(subnetCidr(other), subnetCidr(sn))) {
         throw badResourceRequest('router', `Cidr ${sn['cidr'] as string} of subnet ${sn.id} overlaps with cidr ${other['cidr'] as string} of subnet ${other.id}`);
       }
     }
@@ -313,10 +325,11 @@ export async function addRouterInterface(env: NetworkEnv, ctx: AuthContext, id: 
     return withRetries(net.id, () =>
       env.store.transact(async (s) => {
         await s.lock('network_routers', id);
-        if (!(await s.get('network_routers', id))) throw routerNotFound(id);
+        const current = await s.get('network_routers', id);
+        if (!current) throw routerNotFound(id);
         await s.lock('network_networks', net.id);
         if (!(await s.get('network_subnets', subnet.id))) throw subnetNotFound(subnet.id);
-        await checkNewSubnets(s, id, [subnet]);
+        await checkNewSubnets(s, id, gatewayOf(current), [subnet]);
         const { port, ips } = await addServicePort(env, s, net, {
           projectId: subnet.project_id, deviceId: id, deviceOwner: ROUTER_INTERFACE, fixedIps: [{ subnet_id: subnet.id, ip_address: subnet['gateway_ip'] as string }],
         });
@@ -326,7 +339,8 @@ export async function addRouterInterface(env: NetworkEnv, ctx: AuthContext, id: 
   }
   return env.store.transact(async (s) => {
     await s.lock('network_routers', id);
-    if (!(await s.get('network_routers', id))) throw routerNotFound(id);
+    const current = await s.get('network_routers', id);
+    if (!current) throw routerNotFound(id);
     await s.lock('network_ports', req.port_id!);
     const port = await s.get('network_ports', req.port_id!);
     if (!port || !readsProject(ctx, port.project_id)) throw portNotFound(req.port_id!);
@@ -338,7 +352,7 @@ export async function addRouterInterface(env: NetworkEnv, ctx: AuthContext, id: 
     if (ips.length === 0) throw badResourceRequest('router', 'Router port must have at least one fixed IP');
     const subnets = (await Promise.all([...new Set(ips.map((x) => x.subnet_id))].map((sid) => s.get('network_subnets', sid)))).filter((x): x is Resource => !!x);
     if (subnets.filter((sn) => sn['ip_version'] === 4).length > 1) throw badResourceRequest('router', 'Cannot have multiple IPv4 subnets on router port');
-    await checkNewSubnets(s, id, subnets);
+    await checkNewSubnets(s, id, gatewayOf(current), subnets);
     await s.replace('network_ports', revised(env, port, { device_id: id, device_owner: ROUTER_INTERFACE }));
     return interfaceInfo(router, port, ips);
   });

@@ -1,10 +1,12 @@
 // Multiple port bindings (binding-extended), as Nova's live migration uses
 // them: an inactive binding for the destination, 409 for a host bound
 // already, activation swapping active and inactive and moving the port's
-// binding:host_id, deleting the source's binding; admin only; compute ports only.
+// binding:host_id (a port wired on the source stays ACTIVE), deleting the
+// source's binding; admin only; compute ports only.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud, type Reply, type RequestOptions } from '../support/cloud.js';
+import { until } from '../support/wait.js';
 
 describe('network API: port bindings', () => {
   let cloud: Cloud;
@@ -23,6 +25,7 @@ describe('network API: port bindings', () => {
     const list = await net('admin', 'GET', `/v2.0/ports/${port.id}/bindings`);
     assert.equal(list.status, 200);
     assert.deepEqual(list.body.bindings.map((b: { host: string; status: string }) => [b.host, b.status]), [['src', 'ACTIVE']]);
+    await until('the port wired on src', async () => (await net('admin', 'GET', `/v2.0/ports/${port.id}`)).body.port.status, (st) => st === 'ACTIVE');
 
     const made = await net('admin', 'POST', `/v2.0/ports/${port.id}/bindings`, { body: { binding: { host: 'dst', profile: { migrating_to: 'dst' } } } });
     assert.equal(made.status, 201);
@@ -43,6 +46,8 @@ describe('network API: port bindings', () => {
     const after = (await net('admin', 'GET', `/v2.0/ports/${port.id}`)).body.port;
     assert.equal(after['binding:host_id'], 'dst');
     assert.deepEqual(after['binding:profile'], { migrating_to: 'dst' });
+    // The destination plugged the VIF before the switch-over: the port stays up.
+    assert.equal(after.status, 'ACTIVE');
     const both = (await net('admin', 'GET', `/v2.0/ports/${port.id}/bindings`)).body.bindings;
     assert.deepEqual(both.map((b: { host: string; status: string }) => [b.host, b.status]), [['dst', 'ACTIVE'], ['src', 'INACTIVE']]);
     const twice = await net('admin', 'PUT', `/v2.0/ports/${port.id}/bindings/dst/activate`);
@@ -53,6 +58,17 @@ describe('network API: port bindings', () => {
     const left = (await net('admin', 'GET', `/v2.0/ports/${port.id}/bindings`)).body.bindings;
     assert.deepEqual(left.map((b: { host: string }) => b.host), ['dst']);
     assert.equal((await net('admin', 'GET', `/v2.0/ports/${port.id}/bindings?status=INACTIVE`)).body.bindings.length, 0);
+  });
+
+  it('a port activated on another host right after its binding is up there once wired; deleting its active binding brings it DOWN', async () => {
+    const port = (await net('admin', 'POST', '/v2.0/ports', { body: { port: { network_id: networkId, device_owner: 'compute:nova', 'binding:host_id': 'a' } } })).body.port;
+    assert.equal(port.status, 'DOWN');
+    await net('admin', 'POST', `/v2.0/ports/${port.id}/bindings`, { body: { binding: { host: 'b' } } });
+    await net('admin', 'PUT', `/v2.0/ports/${port.id}/bindings/b/activate`);
+    await until('the port wired on b', async () => (await net('admin', 'GET', `/v2.0/ports/${port.id}`)).body.port, (p) => p.status === 'ACTIVE' && p['binding:host_id'] === 'b');
+    assert.equal((await net('admin', 'DELETE', `/v2.0/ports/${port.id}/bindings/b`)).status, 204);
+    const unbound = (await net('admin', 'GET', `/v2.0/ports/${port.id}`)).body.port;
+    assert.deepEqual([unbound['binding:host_id'], unbound.status], ['', 'DOWN']);
   });
 
   it('is for admins, and for compute ports only', async () => {

@@ -1,11 +1,12 @@
 // Ports: generated MACs and fixed IPs (chosen, or asked for by subnet or
 // address), no address held twice even under concurrent creates, 409 when
 // the pools run out or an address is taken, bindings (admin-only fields,
-// 'unbound' until bound, then 'ovs' and ACTIVE), the default security group,
+// 'unbound' until bound, then 'ovs', and ACTIVE once wired), the default security group,
 // filters by device and fixed IP, update and delete.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud, type Reply, type RequestOptions } from '../support/cloud.js';
+import { until } from '../support/wait.js';
 
 describe('network API: ports', () => {
   let cloud: Cloud;
@@ -78,7 +79,7 @@ describe('network API: ports', () => {
     assert.equal((await net('demo', 'GET', `/v2.0/ports?network_id=${small}`)).body.ports.length, 5);
   });
 
-  it('binds a port to a host (admin only): vif_type ovs and ACTIVE; unbinding brings it back DOWN', async () => {
+  it('binds a port to a host (admin only): vif_type ovs, DOWN until the L2 agent wires it, then ACTIVE; unbinding brings it back DOWN', async () => {
     const p = (await port({ device_id: 'dev-bind' })).body.port;
     const denied = await net('demo', 'PUT', `/v2.0/ports/${p.id}`, { body: { port: { 'binding:host_id': 'compute1' } } });
     assert.equal(denied.status, 403);
@@ -88,8 +89,8 @@ describe('network API: ports', () => {
     assert.equal(b.status, 200);
     assert.equal(b.body.port['binding:vif_type'], 'ovs');
     assert.equal(b.body.port['binding:host_id'], 'compute1');
-    assert.equal(b.body.port.status, 'ACTIVE');
-    assert.equal((await net('demo', 'GET', `/v2.0/ports/${p.id}`)).body.port.status, 'ACTIVE');
+    assert.equal(b.body.port.status, 'DOWN');
+    await until('the port wired', async () => (await net('demo', 'GET', `/v2.0/ports/${p.id}`)).body.port.status, (st) => st === 'ACTIVE');
     const u = await net('admin', 'PUT', `/v2.0/ports/${p.id}`, { body: { port: { 'binding:host_id': '' } } });
     assert.equal(u.body.port['binding:vif_type'], 'unbound');
     assert.equal(u.body.port.status, 'DOWN');

@@ -2,7 +2,8 @@
 // holding its address), 400 for a gateway on a network that is not external,
 // interfaces by subnet (the subnet's gateway address) and by port, the 409s
 // that keep a router with interfaces and a subnet in use by a router, and
-// removing interfaces and the gateway; extra routes. Also auto-allocated topologies.
+// removing interfaces and the gateway; no two subnets of a router overlapping
+// (interfaces and the gateway's network); extra routes. Also auto-allocated topologies.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud, type Reply, type RequestOptions } from '../support/cloud.js';
@@ -129,6 +130,45 @@ describe('network API: routers', () => {
     const cleared = await net('demo', 'PUT', `/v2.0/routers/${other.id}`, { body: { router: { external_gateway_info: {} } } });
     assert.equal(cleared.body.router.external_gateway_info, null);
     assert.equal((await net('admin', 'GET', `/v2.0/ports?device_id=${other.id}`)).body.ports.length, 0);
+  });
+
+  it('refuses an interface on a subnet overlapping one the router is on, or its gateway network, and a gateway overlapping its interfaces (400)', async () => {
+    const subnetOn = async (cidr: string): Promise<{ id: string; cidr: string }> => {
+      const n = (await net('demo', 'POST', '/v2.0/networks', { body: { network: { name: `ov-${cidr}` } } })).body.network.id;
+      return (await net('demo', 'POST', '/v2.0/subnets', { body: { subnet: { network_id: n, ip_version: 4, cidr } } })).body.subnet;
+    };
+    const wide = await subnetOn('10.60.0.0/16');
+    const narrow = await subnetOn('10.60.5.0/24');
+    const apart = await subnetOn('10.61.0.0/24');
+    const router = (await net('demo', 'POST', '/v2.0/routers', { body: { router: { name: 'ov' } } })).body.router;
+    const add = (subnetId: string) => net('demo', 'PUT', `/v2.0/routers/${router.id}/add_router_interface`, { body: { subnet_id: subnetId } });
+    assert.equal((await add(wide.id)).status, 200);
+    const overlap = await add(narrow.id);
+    assert.equal(overlap.status, 400);
+    assert.deepEqual(overlap.body.NeutronError, {
+      type: 'BadRequest', message: `Bad router request: Cidr 10.60.5.0/24 of subnet ${narrow.id} overlaps with cidr 10.60.0.0/16 of subnet ${wide.id}.`, detail: '',
+    });
+    assert.equal((await net('demo', 'GET', `/v2.0/ports?device_id=${router.id}`)).body.ports.length, 1, 'no port left by the refusal');
+    // By port, too.
+    const port = (await net('demo', 'POST', '/v2.0/ports', { body: { port: { network_id: (await net('demo', 'GET', `/v2.0/subnets/${narrow.id}`)).body.subnet.network_id } } })).body.port;
+    const byPort = await net('demo', 'PUT', `/v2.0/routers/${router.id}/add_router_interface`, { body: { port_id: port.id } });
+    assert.equal(byPort.status, 400);
+    assert.match(byPort.body.NeutronError.message, /overlaps with cidr 10\.60\.0\.0\/16/);
+    assert.equal((await add(apart.id)).status, 200);
+
+    // The gateway's network counts: an interface overlapping it is refused, and a gateway overlapping an interface.
+    const onExt = await subnetOn('172.30.4.128/25');
+    const gwSet = await net('demo', 'PUT', `/v2.0/routers/${router.id}`, { body: { router: { external_gateway_info: { network_id: extId } } } });
+    assert.equal(gwSet.status, 200, JSON.stringify(gwSet.body));
+    const toExt = await add(onExt.id);
+    assert.equal(toExt.status, 400);
+    assert.equal(toExt.body.NeutronError.message, `Bad router request: Cidr 172.30.4.128/25 of subnet ${onExt.id} overlaps with cidr 172.30.4.0/24 of subnet ${extSubnetId}.`);
+    const r2 = (await net('demo', 'POST', '/v2.0/routers', { body: { router: { name: 'ov2' } } })).body.router;
+    assert.equal((await net('demo', 'PUT', `/v2.0/routers/${r2.id}/add_router_interface`, { body: { subnet_id: onExt.id } })).status, 200);
+    const gwOverlap = await net('demo', 'PUT', `/v2.0/routers/${r2.id}`, { body: { router: { external_gateway_info: { network_id: extId } } } });
+    assert.equal(gwOverlap.status, 400);
+    assert.equal(gwOverlap.body.NeutronError.message, `Bad router request: Cidr 172.30.4.0/24 of subnet ${extSubnetId} overlaps with cidr 172.30.4.128/25 of subnet ${onExt.id}.`);
+    assert.equal((await net('demo', 'GET', `/v2.0/routers/${r2.id}`)).body.router.external_gateway_info, null);
   });
 
   it('auto-allocates a topology once per project, with dry-run and delete; 409 without a default external network', async () => {

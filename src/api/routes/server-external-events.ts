@@ -3,13 +3,15 @@
 // event is answered on its own — 200 accepted, 404 unknown server, 422 no
 // host, 400 a tag missing where one is needed — and the whole is 200, or
 // 207 when any event failed. Network events refresh the server's network
-// info from its ports.
+// info from its ports; plug events also go on to the server's host, where a
+// build may be waiting for them.
 import type { RouteTable } from '../router.js';
 import { respond } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import { authorize } from '../context.js';
 import { getInstance } from '../../db/instances.js';
 import { refreshAfterPortChange } from '../../compute/neutron/server-ports.js';
+import { HOST_EVENTS, castHostEvents, type HostEvent } from '../../compute/external-events.js';
 import {
   externalEventsV21, externalEventsV251, externalEventsV276, externalEventsV282, externalEventsV293, type ExternalEvent,
 } from '../schemas/server-external-events.js';
@@ -34,9 +36,11 @@ export function registerServerExternalEventRoutes(routes: RouteTable, deps: ApiD
       const events = (body as { events: ExternalEvent[] }).events;
       let status = 200;
       const refresh = new Map<string, Awaited<ReturnType<typeof getInstance>>>();
+      const toHosts = new Map<string, HostEvent[]>();
       for (const e of events) {
         const inst = await getInstance(deps.db.kysely, e.server_uuid.toLowerCase());
         e.status = e.status ?? 'completed';
+        const given = e.status;
         if (!inst) {
           Object.assign(e, { status: 'failed', code: 404 });
         } else if (TAG_REQUIRED.has(e.name) && e.tag === undefined) {
@@ -44,12 +48,14 @@ export function registerServerExternalEventRoutes(routes: RouteTable, deps: ApiD
         } else if (inst.host) {
           Object.assign(e, { status: 'completed', code: 200 });
           if (NETWORK_EVENTS.has(e.name)) refresh.set(inst.uuid, inst);
+          if (HOST_EVENTS.has(e.name)) toHosts.set(inst.host, [...(toHosts.get(inst.host) ?? []), { instance_uuid: inst.uuid, name: e.name, tag: e.tag ?? null, status: given }]);
         } else {
           Object.assign(e, { status: 'failed', code: 422 });
         }
         if (e.code !== 200) status = 207;
       }
       for (const inst of refresh.values()) if (inst) await refreshAfterPortChange(deps.compute, inst);
+      await castHostEvents(deps.compute, toHosts, ctx.requestId);
       return respond(status, { events });
     },
   });

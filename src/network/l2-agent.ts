@@ -1,0 +1,80 @@
+// The network service's simulated L2 agent. A port bound to a host is DOWN
+// until that host's agent has wired it (here, `[magnetar] port_wiring_delay`
+// after the binding), then ACTIVE — as Neutron's OVS agent reports a port up
+// once its device shows up on the host. Every ACTIVE/DOWN change of a
+// server's port is told to the compute service (network-vif-plugged,
+// network-vif-unplugged), which is what a build waits for.
+//
+// The wiring is recorded on the port (`l2_host`, the host it was wired on),
+// so a port a dead process left bound but unwired is wired by the next one
+// at its start; processes wiring the same port settle by its revision, and
+// only the one whose write lands tells the compute service.
+import type { NetworkEnv } from './env.js';
+import { revised } from './env.js';
+import { awaitsWiring, portStatus } from './ports.js';
+import type { Resource } from './store.js';
+
+export interface L2Agent {
+  /** After a port's write is committed: tells of a status change, and wires it if it awaits wiring. */
+  portWritten(before: Resource | undefined, after: Resource): void;
+  /** Wires the ports left bound but unwired (start-up). */
+  start(): Promise<void>;
+  stop(): void;
+}
+
+interface Log {
+  warn(o: object, msg: string): void;
+}
+
+const serverOf = (p: Resource | undefined): string =>
+  p !== undefined && String(p['device_owner'] ?? '').startsWith('compute:') ? String(p['device_id'] ?? '') : '';
+
+export function l2Agent(env: Omit<NetworkEnv, 'l2'>, delaySeconds: number, log: Log): L2Agent {
+  const timers = new Map<string, NodeJS.Timeout>();
+  let stopped = false;
+
+  const portWritten = (before: Resource | undefined, after: Resource): void => {
+    const was = before === undefined ? 'DOWN' : portStatus(before);
+    const now = portStatus(after);
+    if (was !== now && (was === 'ACTIVE' || now === 'ACTIVE')) {
+      // Unbound and given back in one write: the server it was plugged into hears of it.
+      const server = serverOf(after) || serverOf(before);
+      if (server !== '') env.compute?.portStatusChanged(server, after.id, now === 'ACTIVE' ? 'ACTIVE' : 'DOWN');
+    }
+    if (awaitsWiring(after)) schedule(after.id);
+  };
+
+  const wire = async (id: string): Promise<void> => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const port = await env.store.get('network_ports', id);
+      if (!port || !awaitsWiring(port)) return;
+      const next = revised(env, port, { l2_host: port['binding:host_id'] });
+      if (await env.store.replace('network_ports', next)) return portWritten(port, next);
+    }
+    // Changed under every try: whoever changed it last scheduled its own wiring.
+  };
+
+  const schedule = (id: string): void => {
+    if (stopped || delaySeconds < 0 || timers.has(id)) return;
+    const t = setTimeout(() => {
+      timers.delete(id);
+      wire(id).catch((err: unknown) => {
+        if (!stopped) log.warn({ err, port: id }, 'could not wire a port');
+      });
+    }, delaySeconds * 1000);
+    t.unref();
+    timers.set(id, t);
+  };
+
+  return {
+    portWritten,
+    async start() {
+      for (const p of await env.store.list('network_ports')) if (awaitsWiring(p)) schedule(p.id);
+    },
+    stop() {
+      stopped = true;
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    },
+  };
+}
