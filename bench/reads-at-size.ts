@@ -13,7 +13,7 @@
 import { ComputeClient } from './lib/client.js';
 import { waitNoneIn, waitReady } from './lib/cloud-at-size.js';
 import { runMeasuredLoad } from './lib/load.js';
-import { spawnMagnetar, stopChild, type MagnetarProcess } from './lib/processes.js';
+import { cpuSecondsOf, spawnMagnetar, stopChild, type MagnetarProcess } from './lib/processes.js';
 import { seedServers } from './lib/seed-servers.js';
 import { round, sleep } from './lib/stats.js';
 
@@ -75,6 +75,10 @@ export interface SizeReads {
   readonly seedSeconds: number;
   /** Spawn on the seeded data directory → `GET /v2.1` = 200. */
   readonly restartMs: number;
+  /** From ready until the process used under a fifth of a core over a second (its hosts' start-up work done). */
+  readonly settleMs?: number;
+  /** The process's CPU share of one core over the last second of that wait, in %. */
+  readonly settledCpuPercent?: number;
   readonly cases: CaseResult[];
   readonly walks: WalkResult[];
 }
@@ -254,6 +258,18 @@ async function waitActive(c: ComputeClient, id: string): Promise<void> {
   }
 }
 
+ /** Waits (at most a minute) until the process is nearly idle: measuring during its hosts' start-up work would measure that work. */
+async function settle(proc: MagnetarProcess): Promise<{ ms: number; cpuPercent: number }> {
+  const t0 = performance.now();
+  for (;;) {
+    const c0 = cpuSecondsOf(proc.pid);
+    const w0 = performance.now();
+    await sleep(1000);
+    const cpuPercent = (100 * (cpuSecondsOf(proc.pid) - c0)) / ((performance.now() - w0) / 1000);
+    if (cpuPercent < 20 || performance.now() - t0 > 60_000) return { ms: performance.now() - t0, cpuPercent };
+  }
+}
+
 const isoSeconds = (d: Date): string => `${d.toISOString().slice(0, 19)}Z`;
 
 export async function benchReadsAtSize(log: (s: string) => void): Promise<ReadsAtSizeResult> {
@@ -291,7 +307,11 @@ export async function benchReadsAtSize(log: (s: string) => void): Promise<ReadsA
       let restartMs: number;
       ({ proc, client, ms: restartMs } = await start(dataDir));
       const migrations = Math.ceil(size / MIGRATED_EVERY) + 1;
-      log(`  ${size.toLocaleString('en')} servers seeded (${seedSeconds.toFixed(1)} s), ${migrations.toLocaleString('en')} migrations; restarted in ${restartMs.toFixed(0)} ms`);
+      const settled = await settle(proc);
+      log(
+        `  ${size.toLocaleString('en')} servers seeded (${seedSeconds.toFixed(1)} s), ${migrations.toLocaleString('en')} migrations; restarted in ${restartMs.toFixed(0)} ms, ` +
+          `settled after ${settled.ms.toFixed(0)} ms more (${settled.cpuPercent.toFixed(0)} % of a core)`,
+      );
 
       // Seeded server 7 lives on compute8 (round robin from compute1).
       const probe = 7;
@@ -342,7 +362,7 @@ export async function benchReadsAtSize(log: (s: string) => void): Promise<ReadsA
         cases.push(r);
         log(`  ${size.toLocaleString('en')}: ${r.name}: ${r.skipped ? `skipped: ${r.skipped}` : `${r.items} items, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${r.requestsPerSecond !== undefined ? `, ${r.requestsPerSecond} req/s` : ''}`}`);
       }
-      sizes.push({ servers: size, migrations, seedSeconds: round(seedSeconds, 1), restartMs: round(restartMs, 0), cases, walks });
+      sizes.push({ servers: size, migrations, seedSeconds: round(seedSeconds, 1), restartMs: round(restartMs, 0), settleMs: round(settled.ms, 0), settledCpuPercent: round(settled.cpuPercent, 1), cases, walks });
     }
 
     const small = sizes[0]!;
