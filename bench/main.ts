@@ -1,8 +1,10 @@
 // `npm run bench`: runs the benchmarks, writes bench/results/<name>.json and
 // regenerates bench/RESULTS.md from every recorded result. Arguments pick a
-// subset: ready, read, admin, qemu, scale (default: all). The scale section
-// writes bench/SCALE.md (BENCH_SCALE_RECORD=scale-before records it as the
-// baseline its ratios compare with). Not a test.
+// subset: ready, read, admin, qemu, scale, reads-at-size (default: all). The
+// scale section writes bench/SCALE.md (BENCH_SCALE_RECORD=scale-before records
+// it as the baseline its ratios compare with); reads-at-size writes
+// bench/READS-AT-SIZE.md (BENCH_READS_RECORD=reads-at-size-before likewise).
+// Not a test.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -17,6 +19,8 @@ import { REPO, RESULTS_DIR, RESULTS_MD } from './lib/paths.js';
 import { renderResults } from './lib/report.js';
 import { renderScale } from './lib/scale-report.js';
 import { benchScale } from './scale.js';
+import { benchReadsAtSize } from './reads-at-size.js';
+import { renderReadsAtSize } from './lib/reads-report.js';
 
 const log = (s: string): void => {
   process.stdout.write(`${s}\n`);
@@ -134,6 +138,13 @@ async function main(): Promise<void> {
     markStart();
     record(process.env['BENCH_SCALE_RECORD'] ?? 'scale', await benchScale(log));
     writeFileSync(join(REPO, 'bench', 'SCALE.md'), renderScale(RESULTS_DIR));
+  }
+
+  if (want('reads-at-size')) {
+    log('== reads at size: server and migration lists with 1,000 and 100,000 servers');
+    markStart();
+    record(process.env['BENCH_READS_RECORD'] ?? 'reads-at-size', await benchReadsAtSize(log));
+    writeFileSync(join(REPO, 'bench', 'READS-AT-SIZE.md'), renderReadsAtSize(RESULTS_DIR));
   }
 
   finish(started);

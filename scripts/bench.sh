@@ -2,7 +2,8 @@
 # Runs the benchmarks (not tests): ready time, read throughput and the
 # administrative actions at size. Results go to bench/results/*.json and
 # bench/RESULTS.md (scale: bench/SCALE.md). Arguments pick a subset: ready, read, admin,
-# qemu (real guests; skipped with the reason when QEMU is missing), scale.
+# qemu (real guests; skipped with the reason when QEMU is missing), scale,
+# reads-at-size (bench/READS-AT-SIZE.md).
 #
 # Builds privately (tsc into a temporary directory, as dist/ is laid out) so a
 # concurrent test run that deletes and rebuilds dist/ cannot break a run.

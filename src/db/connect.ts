@@ -23,6 +23,7 @@ import * as m016 from './migrations/016_instance_info_caches.js';
 import * as m017 from './migrations/017_network_l3.js';
 import * as m019 from './migrations/019_host_state_changes.js';
 import * as m020 from './migrations/020_console_auth_tokens.js';
+import * as m021 from './migrations/021_list_indexes.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -49,6 +50,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: Dia
   { name: '017_network_l3', up: m017.up },
   { name: '019_host_state_changes', up: m019.up },
   { name: '020_console_auth_tokens', up: m020.up },
+  { name: '021_list_indexes', up: m021.up },
 ];
 
 /** `sqlite:///rel/path`, `sqlite:////abs/path`, `postgresql[+driver]://user:pw@host:port/db`. */

@@ -1,8 +1,8 @@
 // Listing instances with Nova's filters, sort keys and keyset paging. Exact
 // filters, status, order, marker and limit go to SQL; regular-expression
 // filters (Nova's `REGEXP`, which SQLite lacks), tag and flavor filters are
-// applied to the rows SQL returns, and then the page is cut after the marker by
-// comparing sort-key values in memory, as Nova's paginate does.
+// applied to the rows SQL returns in the list's order, a batch at a time,
+// until the page is full.
 import { PostgresAdapter, sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { DialectName } from './connect.js';
 import type { Database, InstanceRow } from './schema.js';
@@ -115,20 +115,6 @@ function passesMemoryFilters(row: InstanceRow, f: InstanceFilters, regex: Readon
   return true;
 }
 
-function compare(a: InstanceRow, b: InstanceRow, sort: readonly SortSpec[]): number {
-  for (const s of sort) {
-    const x = a[s.key] as string | number | null;
-    const y = b[s.key] as string | number | null;
-    let c = 0;
-    if (x === y) c = 0;
-    else if (x === null) c = -1; // nulls sort first ascending
-    else if (y === null) c = 1;
-    else c = x < y ? -1 : 1;
-    if (c !== 0) return s.dir === 'asc' ? c : -c;
-  }
-  return 0;
-}
-
 /** Sortable columns that may hold NULL (the others need no NULL ordering term). */
 const NULLABLE_SORT_COLUMNS: ReadonlySet<SortColumn> = new Set<SortColumn>([
   'access_ip_v4', 'access_ip_v6', 'availability_zone', 'display_description', 'host', 'key_name', 'launched_at',
@@ -146,7 +132,7 @@ function sortExpr(dialect: DialectName, col: SortColumn): RawBuilder<unknown> {
 
 /**
  * Rows strictly after the marker row in the order `keys`, where NULL is the
- * smallest value (first ascending, last descending), as in `compare`.
+ * smallest value (first ascending, last descending), as the ORDER BY has it.
  */
 function afterMarker(dialect: DialectName, keys: readonly SortSpec[], marker: InstanceRow): RawBuilder<SqlBool> {
   const alternatives: RawBuilder<SqlBool>[] = [];
@@ -165,7 +151,18 @@ function afterMarker(dialect: DialectName, keys: readonly SortSpec[], marker: In
       alternatives.push(sql<SqlBool>`(${sql.join([...equalBefore, beyond], sql` and `)})`);
     }
   }
-  return alternatives.length === 0 ? sql<SqlBool>`1 = 0` : sql<SqlBool>`(${sql.join(alternatives, sql` or `)})`;
+  if (alternatives.length === 0) return sql<SqlBool>`1 = 0`;
+  const exact = sql<SqlBool>`(${sql.join(alternatives, sql` or `)})`;
+  // The same condition as one row comparison, which both databases answer
+  // with a range of an ordering index instead of reading every row before
+  // the marker. It says the same only without NULLs and with one direction,
+  // so it is added beside the exact condition and only then.
+  const oneDirection = keys.every((k) => k.dir === keys[0]!.dir);
+  if (!oneDirection || keys.some((k) => NULLABLE_SORT_COLUMNS.has(k.key) || marker[k.key] === null)) return exact;
+  const cols = sql.join(keys.map((k) => sortExpr(dialect, k.key)));
+  const values = sql.join(keys.map((k) => marker[k.key] as string | number));
+  const range = keys[0]!.dir === 'asc' ? sql<SqlBool>`(${cols}) > (${values})` : sql<SqlBool>`(${cols}) < (${values})`;
+  return sql<SqlBool>`(${range} and ${exact})`;
 }
 
 /** Filters that SQL cannot express here (regular expressions, JSON tags and flavor). */
@@ -178,7 +175,8 @@ function needsMemoryFilters(f: InstanceFilters): boolean {
  * Instances matching `f`, sorted by `sort` (id is always the last tie-breaker),
  * starting after the instance `marker` (any project, deleted or not), at most `limit`.
  * Without regex/tag/flavor filters the order, marker and limit are all done in
- * SQL, so a small page costs a small query; otherwise the page is cut in memory.
+ * SQL, so a small page costs a small query; otherwise SQL's rows are filtered
+ * in batches until the page is full.
  */
 export async function listInstances(
   db: Kysely<Database>,
@@ -225,30 +223,42 @@ export async function listInstances(
   if (f.changesSince) q = q.where('updated_at', '>=', dbTime(f.changesSince));
   if (f.changesBefore) q = q.where('updated_at', '<=', dbTime(f.changesBefore));
 
-  if (!needsMemoryFilters(f)) {
-    if (markerRow) {
-      const after = afterMarker(dialect, keys, markerRow);
-      q = q.where(() => after);
+  const order = (qq: typeof q, after: InstanceRow | undefined): typeof q => {
+    if (after) {
+      const cond = afterMarker(dialect, keys, after);
+      qq = qq.where(() => cond);
     }
     for (const { key, dir } of keys) {
       // NULL counts as the smallest value on both databases (PostgreSQL's default is the opposite).
-      if (NULLABLE_SORT_COLUMNS.has(key)) q = q.orderBy(sql`case when ${sql.ref(key)} is null then 0 else 1 end`, dir);
-      q = q.orderBy(sortExpr(dialect, key), dir);
+      if (NULLABLE_SORT_COLUMNS.has(key)) qq = qq.orderBy(sql`case when ${sql.ref(key)} is null then 0 else 1 end`, dir);
+      qq = qq.orderBy(sortExpr(dialect, key), dir);
     }
-    // Order and cut on the narrow id column first: sorting whole rows (flavor
-    // and metadata JSON included) costs more than a second lookup by id.
-    const pageIds = (await q.clearSelect().select('id').limit(page.limit).execute()).map((r) => r.id);
+    return qq;
+  };
+  // Order and cut on the narrow id column first: sorting whole rows (flavor
+  // and metadata JSON included) costs more than a second lookup by id.
+  const rowsAfter = async (after: InstanceRow | undefined, limit: number): Promise<InstanceRow[]> => {
+    const pageIds = (await order(q, after).clearSelect().select('id').limit(limit).execute()).map((r) => r.id);
     if (pageIds.length === 0) return [];
     const byId = new Map((await db.selectFrom('instances').selectAll().where('id', 'in', pageIds).execute()).map((r) => [r.id, r]));
     // A row purged between the two reads is simply left out.
     return pageIds.flatMap((id) => byId.get(id) ?? []);
-  }
+  };
 
-  const rows = await q.execute();
+  if (!needsMemoryFilters(f)) return rowsAfter(markerRow, page.limit);
+
+  // The other filters are applied to the rows SQL returns, read in the
+  // list's order a batch at a time until the page is full: a page costs the
+  // rows read to fill it, not the whole table.
   const regex = Object.entries(f.regex ?? {})
     .filter((e): e is [RegexColumn, string] => e[1] !== undefined)
     .map(([c, p]) => [c, compileRegex(p)] as [RegexColumn, RegExp]);
-  const kept = rows.filter((r) => passesMemoryFilters(r, f, regex)).sort((a, b) => compare(a, b, keys));
-  const after = markerRow ? kept.filter((r) => compare(r, markerRow!, keys) > 0) : kept;
-  return after.slice(0, page.limit);
+  const kept: InstanceRow[] = [];
+  let after = markerRow;
+  for (let batch = Math.max(200, page.limit); ; batch = Math.min(batch * 2, 5000)) {
+    const rows = await rowsAfter(after, batch);
+    for (const r of rows) if (passesMemoryFilters(r, f, regex)) kept.push(r);
+    if (kept.length >= page.limit || rows.length < batch) return kept.slice(0, page.limit);
+    after = rows[rows.length - 1];
+  }
 }
