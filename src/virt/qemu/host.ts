@@ -127,10 +127,6 @@ export class QemuHost {
     return host !== this.host && (this.opts.sharesInstancesPathWith?.(host) ?? false);
   }
 
-  unsupported(step: string, what: string, uuid?: string): VirtDriverError {
-    return new VirtDriverError(step, `The qemu driver does not support ${what} yet${uuid ? ` (guest ${uuid} on host ${this.host})` : ''}.`);
-  }
-
   async locked<T>(step: string, uuid: string, fn: () => Promise<T>): Promise<T> {
     this.alive(step);
     const prev = this.locks.get(uuid) ?? Promise.resolve();
@@ -209,6 +205,13 @@ export class QemuHost {
       return livePid(files, uuid) === null;
     }
     return waitExit(files, uuid, seconds * 1000);
+  }
+
+  /** Powers a guest off for a move: the ACPI button, then a hard stop after the shutdown timeout. */
+  async powerDownForMove(files: GuestFiles, record: GuestRecord, uuid: string): Promise<void> {
+    if (livePid(files, uuid) === null) return;
+    const gone = this.powerOf(files, record) === PowerState.RUNNING && (await this.acpiPowerdown(files, uuid, this.opts.shutdownTimeout));
+    if (!gone) await this.stopQemu(files, uuid);
   }
 
   /** Ends the guest's QEMU: `quit`, then SIGKILL when it does not go. */
