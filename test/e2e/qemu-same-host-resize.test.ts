@@ -42,9 +42,11 @@ describe('qemu driver: resize to the same host', { skip: skipWithoutQemu, timeou
   };
   const counters = (log: string): number[] => [...log.matchAll(new RegExp(`^${COUNTER_LINE} (\\d+)$`, 'gm'))].map((x) => Number(x[1]));
   const lastCounter = (log: string): number => counters(log).at(-1) ?? -1;
-  const banners = (log: string): number => log.split('\n').filter((l) => l.startsWith(BOOT_BANNER)).length;
+  /** The counts the boots printed, from whole lines only (the console may be read mid-line). */
+  const bootCounts = (log: string): number[] => [...log.matchAll(new RegExp(`^${BOOT_BANNER} (\\d+)\\r?\\n`, 'gm'))].map((x) => Number(x[1]));
+  const banners = (log: string): number => bootCounts(log).length;
   /** The count the disk kept, as the last boot printed it. */
-  const bootCount = (log: string): number => Number(log.split('\n').filter((l) => l.startsWith(BOOT_BANNER)).at(-1)!.slice(BOOT_BANNER.length));
+  const bootCount = (log: string): number => bootCounts(log).at(-1)!;
   const counterPasses = async (n: number, ms = 60_000): Promise<string> => {
     let log = '';
     for (const end = Date.now() + ms; Date.now() < end; await sleep(200)) {
