@@ -96,6 +96,8 @@ export interface LiveMigrationOptions {
   readonly completionTimeout: number;
   /** 'abort' cancels at the timeout; 'force_complete' finishes at once. */
   readonly timeoutAction: 'abort' | 'force_complete';
+  /** Called once the transfer switched to post-copy: the guest runs at the destination now, and there is no way back. */
+  readonly onPostCopy?: () => void;
   /** What the destination's preLiveMigration answered (where to send the guest). */
   readonly migrateData?: LiveMigrateData;
 }

@@ -26,8 +26,11 @@ export interface QemuDriverOptions {
   /** Seconds a soft reboot waits for the guest to power off before it is reset instead. */
   readonly softRebootTimeout: number;
   readonly hostIp?: string;
-  /** Where an incoming live migration listens: address and port range. */
-  readonly liveMigration: { readonly inboundAddr: string; readonly portMin: number; readonly portMax: number };
+  /**
+   * Where an incoming live migration listens: address and port range; and
+   * whether a memory-only live migration may switch to post-copy (see live-migration.ts).
+   */
+  readonly liveMigration: { readonly inboundAddr: string; readonly portMin: number; readonly portMax: number; readonly permitPostCopy?: boolean };
   /** Whether `host` keeps its guests in this host's instances path too (shared storage). */
   readonly sharesInstancesPathWith?: (host: string) => boolean;
 }
@@ -163,7 +166,7 @@ export class QemuHost {
   }
 
   /** Launches the guest's QEMU; nothing is left running when it fails. */
-  async launchQemu(step: string, files: GuestFiles, record: GuestRecord, incoming: { incomingFrom?: string; incomingUri?: string }): Promise<void> {
+  async launchQemu(step: string, files: GuestFiles, record: GuestRecord, incoming: { incomingFrom?: string; incomingUri?: string; runOnArrival?: boolean }): Promise<void> {
     this.alive(step);
     rmSync(files.pidFile, { force: true });
     rmSync(files.qmpSocket, { force: true });
