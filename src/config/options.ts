@@ -113,7 +113,7 @@ export const OPTIONS: readonly OptionDef[] = [
   ...serviceUserOptions('glance', 'the compute side', 'image', 600),
   opt('glance', 'num_retries', 'int', 3, 'How often a failed image download is tried again'),
   opt('magnetar', 'compute_image_source', 'string', 'auto',
-    'How a compute host reads image data: local (the image store under state_path), http (downloaded through the image API into state_path/cache/images), auto (local when the image store directory is there and readable)'),
+    'How a compute host reads image data and writes the images it makes (snapshots, backups, shelved disks): local (the image store under state_path), http (through the image API: downloads into state_path/cache/images, uploads with PUT /v2/images/{id}/file), auto (local when the image store directory is there and readable)'),
   // [nova] — how the network service reaches the compute API (Neutron's options)
   opt('DEFAULT', 'notify_nova_on_port_data_changes', 'bool', true, 'Network service: tell the compute service (network-changed events) when a server\'s ports change'),
   ...serviceUserOptions('nova', 'the network service', 'compute', 30),
