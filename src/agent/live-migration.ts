@@ -293,8 +293,10 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
           .catch(() => undefined);
       return;
     }
-    // A post-copy transfer went on in QEMU without this agent, and has ended by now (the driver waited for it at start-up).
     if (m.status === 'post-migrating' || m.status === POST_COPY) {
+      // A post-copy transfer goes on in the hypervisor without this agent: it is waited for, then the move completes.
+      if (m.status === POST_COPY)
+        await ctx.driver.awaitPostCopy?.(m.instance_uuid).catch((err: unknown) => ctx.log.warn({ instance: m.instance_uuid, err: err instanceof Error ? err.message : String(err) }, 'post-copy transfer did not end'));
       await complete(m.instance_uuid, run, dest, requestId).catch((err: unknown) =>
         ctx.log.warn({ instance: m.instance_uuid, err: err instanceof Error ? err.message : String(err) }, 'interrupted live migration could not complete'),
       );

@@ -177,6 +177,8 @@ export interface VirtDriver {
   liveMigration(uuid: string, opts: LiveMigrationOptions): Promise<LiveMigrationOutcome>;
   liveMigrationForceComplete(uuid: string): Promise<void>;
   liveMigrationAbort(uuid: string): Promise<void>;
+  /** A hypervisor that carries a post-copy transfer on without the agent: waits for one an earlier life of the agent left to end. */
+  awaitPostCopy?(uuid: string): Promise<void>;
   /** On the destination, after a completed transfer: the guest now lives here. */
   postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void>;
   rollbackLiveMigrationAtDestination(uuid: string): Promise<void>;

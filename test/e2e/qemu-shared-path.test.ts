@@ -13,7 +13,8 @@
 // `[qemu] live_migration_permit_post_copy` a live migration slowed down is
 // switched to post-copy by force-complete: the guest counts on at the
 // destination while its memory is still arriving, an abort is refused then,
-// and the migration completes.
+// and the migration completes — also when the agents are killed with -9 in
+// post-copy: QEMU carries the transfer on, and the agents back complete it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -24,6 +25,7 @@ import { promisify } from 'node:util';
 import { MAIN_JS, startMagnetar, type Magnetar } from './support/magnetar-process.js';
 import { PACKAGE_CACHE, skipWithoutQemu } from './support/qemu-tools.js';
 import { BOOT_BANNER, COUNTER_LINE } from '../../src/image/tiny/guest-init.js';
+import { GuestFiles } from '../../src/virt/qemu/guest-files.js';
 import { QmpClient } from '../../src/virt/qemu/qmp.js';
 
 const run = promisify(execFile);
@@ -54,6 +56,13 @@ describe('qemu driver: hosts sharing one instances path', { skip: skipWithoutQem
     }
     throw new Error(`the counter did not pass ${n}; console end:\n${log.slice(-1500)}`);
   };
+  const settings = (): string[] => [
+    'DEFAULT.compute_driver=qemu',
+    `magnetar.compute_hosts=${HOSTS.join(',')}`,
+    `DEFAULT.instances_path=${instances}`,
+    'DEFAULT.shutdown_timeout=5',
+    'qemu.live_migration_permit_post_copy=true',
+  ];
   const guestDir = (): string => join(instances, serverId);
   const record = (): { host: string; slot?: string } => JSON.parse(readFileSync(join(guestDir(), 'guest.json'), 'utf8'));
   const alive = (pidFile: string): number | null => {
@@ -99,10 +108,7 @@ describe('qemu driver: hosts sharing one instances path', { skip: skipWithoutQem
     instances = join(dataDir, 'shared-instances');
     const built = await run(process.execPath, [MAIN_JS, 'image', 'build-tiny', '--data-dir', dataDir, '--package-cache', PACKAGE_CACHE], { timeout: 180_000 });
     const imageId = /^\s+(\S+)\s+tiny-linux \(qcow2/m.exec(built.stdout)![1]!;
-    m = await startMagnetar({
-      dataDir,
-      set: ['DEFAULT.compute_driver=qemu', `magnetar.compute_hosts=${HOSTS.join(',')}`, `DEFAULT.instances_path=${instances}`, 'DEFAULT.shutdown_timeout=5', 'qemu.live_migration_permit_post_copy=true'],
-    });
+    m = await startMagnetar({ dataDir, set: settings() });
     const f = await api('POST', '/flavors', { flavor: { name: 'q.128', ram: 128, vcpus: 1, disk: 1 } });
     assert.equal(f.status, 200, JSON.stringify(f.body));
     const g = await api('POST', '/flavors', { flavor: { name: 'q.128.disk2', ram: 128, vcpus: 1, disk: 2 } });
@@ -159,7 +165,7 @@ describe('qemu driver: hosts sharing one instances path', { skip: skipWithoutQem
     const sourcePid = alive(sourcePidFile)!;
     const boots = bootCounts(await consoleLog()).length;
     // Slow enough that it cannot converge before the force-complete, and its post-copy phase long enough to watch.
-    const qmp = await QmpClient.connect(join(guestDir(), record().slot === 'b' ? 'qmp.b.sock' : 'qmp.sock'));
+    const qmp = await QmpClient.connect(new GuestFiles(guestDir()).qmpSocket);
     await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 256 * 1024, 'max-postcopy-bandwidth': 2 * 1024 * 1024 });
     qmp.close();
     await action({ 'os-migrateLive': { host: null, block_migration: false } });
@@ -196,6 +202,39 @@ describe('qemu driver: hosts sharing one instances path', { skip: skipWithoutQem
     assert.notEqual(alive(sourcePidFile), sourcePid, 'the source QEMU is gone');
     assert.ok(alive(pidFileNow()) !== null, 'a QEMU runs the guest on the destination');
     const log = await counterPasses(switched + 2);
+    assert.equal(bootCounts(log).length, boots, 'no reboot: the guest went on counting');
+    await audit();
+  });
+
+  it('agents killed with -9 in post-copy come back: QEMU finished the transfer alone, and the move completes at the destination', async () => {
+    const source = (await server())['OS-EXT-SRV-ATTR:host'];
+    const dest = HOSTS.find((h) => h !== source)!;
+    const sourcePidFile = pidFileNow();
+    const sourcePid = alive(sourcePidFile)!;
+    const boots = bootCounts(await consoleLog()).length;
+    const qmp = await QmpClient.connect(new GuestFiles(guestDir()).qmpSocket);
+    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 256 * 1024, 'max-postcopy-bandwidth': 8 * 1024 * 1024 });
+    qmp.close();
+    await action({ 'os-migrateLive': { host: null, block_migration: false } });
+    let running: any;
+    for (const end = Date.now() + 60_000; !running && Date.now() < end; await sleep(100)) {
+      const list = await api('GET', `/servers/${serverId}/migrations`, undefined, '2.23');
+      running = (list.body.migrations as any[]).find((x) => x.status === 'running' && x.memory_processed_bytes > 0);
+    }
+    assert.ok(running, 'the memory transfer was seen running');
+    const r = await api('POST', `/servers/${serverId}/migrations/${running.id}/action`, { force_complete: null }, '2.22');
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'running (post-copy)'), 30_000);
+    const ports = m.ports;
+    await m.kill();
+    m = await startMagnetar({ dataDir, ports, set: settings() });
+    await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'completed'), 120_000);
+    const s = await settled('ACTIVE', dest);
+    assert.equal(s['OS-EXT-STS:power_state'], 1);
+    assert.equal(record().host, dest);
+    for (const end = Date.now() + 15_000; alive(sourcePidFile) === sourcePid && Date.now() < end; ) await sleep(100);
+    assert.notEqual(alive(sourcePidFile), sourcePid, 'the source QEMU is gone');
+    const log = await counterPasses(counters(await consoleLog()).at(-1)!);
     assert.equal(bootCounts(log).length, boots, 'no reboot: the guest went on counting');
     await audit();
   });

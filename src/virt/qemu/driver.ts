@@ -234,6 +234,9 @@ export class QemuDriver implements VirtDriver {
   liveMigrationAbort(uuid: string): Promise<void> {
     return this.live.abort(uuid);
   }
+  awaitPostCopy(uuid: string): Promise<void> {
+    return this.live.awaitPostCopy(uuid);
+  }
   postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void> {
     return this.live.postLiveMigrationAtDestination(spec, powerState);
   }

@@ -238,18 +238,29 @@ export class LiveMigrations {
   /**
    * Cancels a live migration (and its disk mirror) still under way from a
    * guest whose agent died; one in post-copy cannot be cancelled (the guest
-   * runs at the destination) and is waited for, as QEMU carries it on alone.
+   * runs at the destination): QEMU carries it on alone (see awaitPostCopy).
    */
   async cancelOrphan(files: GuestFiles): Promise<void> {
     await this.h.qmp(files, 'init', async (c) => {
-      let m = (await c.execute('query-migrate')) as { status?: string };
-      for (let i = 0; m.status === 'postcopy-active' && i < POST_COPY_WAIT_MS / 200; i++) {
-        await new Promise((r) => setTimeout(r, 200));
-        m = (await c.execute('query-migrate')) as { status?: string };
-      }
+      const m = (await c.execute('query-migrate')) as { status?: string };
       if (['setup', 'active', 'pre-switchover', 'device'].includes(m.status ?? '')) await c.execute('migrate_cancel');
       const jobs = (await c.execute('query-block-jobs')) as unknown as Array<{ device: string }>;
       for (const j of jobs) await c.execute('block-job-cancel', { device: j.device, force: true });
+    });
+  }
+
+  /** Waits for a post-copy transfer from this host that QEMU carried on without the agent (an earlier life's) to end. */
+  async awaitPostCopy(uuid: string): Promise<void> {
+    const step = 'live_migration';
+    const { files } = this.h.require(step, uuid);
+    if (livePid(files, uuid) === null) return;
+    await this.h.qmp(files, step, async (c) => {
+      for (let i = 0; i < POST_COPY_WAIT_MS / 200; i++) {
+        const m = (await c.execute('query-migrate')) as { status?: string };
+        if (m.status !== 'postcopy-active') return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`the post-copy transfer of guest ${uuid} did not end within ${POST_COPY_WAIT_MS / 1000} s`);
     });
   }
 
