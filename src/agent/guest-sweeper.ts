@@ -17,7 +17,7 @@ import { POWER_STATE } from '../compute/states.js';
 const HOLDING: Readonly<Record<string, readonly string[]>> = {
   migration: ['pre-migrating', 'migrating', 'post-migrating', 'finished', 'confirming', 'reverting'],
   resize: ['pre-migrating', 'migrating', 'post-migrating', 'finished', 'confirming', 'reverting'],
-  'live-migration': ['accepted', 'queued', 'preparing', 'running', 'post-migrating'],
+  'live-migration': ['accepted', 'queued', 'preparing', 'running', 'running (post-copy)', 'post-migrating'],
   evacuation: ['accepted', 'pre-migrating', 'done'],
 };
 

@@ -113,6 +113,9 @@ function progressWriter(ctx: AgentContext, migrationId: number) {
   };
 }
 
+/** Nova's migration status while a live migration runs in post-copy. */
+const POST_COPY = 'running (post-copy)';
+
 export function liveMigrationHandlers(ctx: AgentContext): Handlers {
   const db = ctx.db.kysely;
   const ports = portsEnvOf(ctx);
@@ -188,6 +191,11 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       }
       run.phase = 'running';
       const progress = progressWriter(ctx, mig);
+      // Nova's status once the guest runs at the destination: neither force-complete nor abort applies any more.
+      let postCopy: Promise<unknown> = Promise.resolve();
+      const switchedToPostCopy = (): void => {
+        postCopy = setMigration(mig, { status: POST_COPY }, ['running']).catch((err: unknown) => ctx.log.warn({ err, instance: uuid }, 'could not record the switch to post-copy'));
+      };
       // The driver takes the transfer on before the record says `running`, so a
       // force-complete or abort sent on seeing `running` always finds it.
       const transferring = ctx.driver.liveMigration(uuid, {
@@ -196,6 +204,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         onProgress: (p) => progress.report(p),
         completionTimeout: ctx.conf.num('compute', 'live_migration_completion_timeout'),
         timeoutAction: ctx.conf.str('compute', 'live_migration_timeout_action') === 'force_complete' ? 'force_complete' : 'abort',
+        onPostCopy: switchedToPostCopy,
         ...(migrateData !== null && typeof migrateData === 'object' && !Array.isArray(migrateData) ? { migrateData: migrateData as LiveMigrateData } : {}),
       });
       transferring.catch(() => undefined);
@@ -206,12 +215,14 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         outcome = await transferring;
       } catch (err) {
         await progress.done();
+        await postCopy;
         if (err instanceof Error && err.name === 'CrashPointReached') throw err;
         // The transfer broke before the guest switched over: it still runs on the source.
-        await rollback(uuid, run, dest, ['running'], 'failed', requestId, true);
+        await rollback(uuid, run, dest, ['running', POST_COPY], 'failed', requestId, true);
         throw err;
       }
       await progress.done();
+      await postCopy;
       const figures = outcome === 'completed' ? ctx.driver.lastLiveMigration?.(uuid) : undefined;
       if (figures) ctx.log.info({ instance: uuid, dest, totalTimeMs: figures.totalTimeMs, downtimeMs: figures.downtimeMs }, 'live migration transferred the guest');
       if (outcome === 'cancelled') {
@@ -231,7 +242,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
    * and the destination drops whatever arrived.
    */
   const complete = async (uuid: string, run: Pick<Run, 'migrationId' | 'migrationUuid'>, dest: string, requestId: string | undefined): Promise<void> => {
-    await setMigration(run.migrationId, { status: 'post-migrating' }, ['running', 'post-migrating']);
+    await setMigration(run.migrationId, { status: 'post-migrating' }, ['running', POST_COPY, 'post-migrating']);
     ctx.crash.at('compute.live_migration.after_transfer', uuid);
     const guest = ctx.driver.getGuest(uuid);
     await notifyFromHost(ctx, 'instance.live_migration_post.start', uuid, requestId);
@@ -261,9 +272,10 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
   /**
    * A live migration an earlier life of this agent was running when it died.
    * A transfer does not outlive its source agent here, so one that had not
-   * switched over is rolled back; one that had is completed (or rolled back
-   * if the destination cannot take it); one already completed only needs
-   * this host's copy dropped.
+   * switched over is rolled back; one that had (or had switched to
+   * post-copy, which QEMU carries on alone) is completed (or rolled back if
+   * the destination cannot take it); one already completed only needs this
+   * host's copy dropped.
    */
   const resume = async (m: MigrationRow, requestId: string | undefined): Promise<void> => {
     const dest = m.dest_compute ?? '';
@@ -281,7 +293,10 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
           .catch(() => undefined);
       return;
     }
-    if (m.status === 'post-migrating') {
+    if (m.status === 'post-migrating' || m.status === POST_COPY) {
+      // A post-copy transfer goes on in the hypervisor without this agent: it is waited for, then the move completes.
+      if (m.status === POST_COPY)
+        await ctx.driver.awaitPostCopy?.(m.instance_uuid).catch((err: unknown) => ctx.log.warn({ instance: m.instance_uuid, err: err instanceof Error ? err.message : String(err) }, 'post-copy transfer did not end'));
       await complete(m.instance_uuid, run, dest, requestId).catch((err: unknown) =>
         ctx.log.warn({ instance: m.instance_uuid, err: err instanceof Error ? err.message : String(err) }, 'interrupted live migration could not complete'),
       );

@@ -11,8 +11,7 @@ import { getInstance, updateInstance, addFault } from '../db/instances.js';
 import { transact } from '../jobs/transaction.js';
 import { POWER_STATE, TaskState } from '../compute/states.js';
 import { changedSystemMetadata, SHELVED_KEYS, shelvedImageOf } from '../compute/shelved-metadata.js';
-import { imageCatalog } from '../image/on-disk.js';
-import { ImageRegistry } from '../image/registry.js';
+import { hostImages } from '../image/host-images.js';
 
 interface Step {
   readonly event: string;
@@ -79,7 +78,7 @@ export function powerHandlers(ctx: AgentContext): Handlers {
       ctx.crash.at('compute.power.after_driver', uuid);
       // A shelved server started again (its unshelve) no longer needs the image its disk was saved to.
       const shelvedImage = method === 'start_instance' ? shelvedImageOf(inst) : null;
-      if (shelvedImage !== null) new ImageRegistry(imageCatalog(ctx.conf)).discard(shelvedImage);
+      if (shelvedImage !== null) await hostImages(ctx.conf).discard(shelvedImage);
       await transact(ctx, async (tx) => {
         const sys = shelvedImage !== null ? await changedSystemMetadata(tx.q, uuid, {}, SHELVED_KEYS) : undefined;
         const values = { vm_state: step.vmState, power_state: step.powerState, task_state: null, ...(sys !== undefined && { system_metadata: sys }) };

@@ -23,8 +23,7 @@ import { dbTime } from '../db/time.js';
 import { release } from '../scheduler/claims.js';
 import { JobLost, transact } from '../jobs/transaction.js';
 import { AgentStopped } from './fence.js';
-import { imageCatalog } from '../image/on-disk.js';
-import { ImageRegistry } from '../image/registry.js';
+import { hostImages, type HostImages } from '../image/host-images.js';
 import { changedSystemMetadata, SHELVED_KEYS } from '../compute/shelved-metadata.js';
 import { systemMetadataOf } from '../compute/server-password.js';
 import { POWER_STATE, TaskState, VmState } from '../compute/states.js';
@@ -48,7 +47,8 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 export function shelveHandlers(ctx: AgentContext): Handlers {
   const db = ctx.db.kysely;
   const ports = portsEnvOf(ctx);
-  const registry = (): ImageRegistry => new ImageRegistry(imageCatalog(ctx.conf));
+  // The image store in place, or the image API for a host with a state directory of its own (decided when used: the store may appear later).
+  const images = (): HostImages => hostImages(ctx.conf);
 
   /** Moves the task on; a server taken elsewhere meanwhile (deleted, reset) ends the step. */
   const advance = async (uuid: string, from: string, to: string): Promise<void> => {
@@ -75,18 +75,17 @@ export function shelveHandlers(ctx: AgentContext): Handlers {
     async shelve_instance(args, mctx) {
       const uuid = String(args['instance_uuid']);
       const imageId = String(args['image_id']);
-      const images = registry();
       const inst = await getInstance(db, uuid);
       if (!inst || inst.host !== ctx.host || inst.task_state === null || !SHELVE_TASKS.includes(inst.task_state)) {
         // The server went away (or was reset) before the step ran: its image has no use, unless it is the server's own now.
-        if (!inst || systemMetadataOf(inst)['shelved_image_id'] !== imageId) images.discard(imageId);
+        if (!inst || systemMetadataOf(inst)['shelved_image_id'] !== imageId) await images().discard(imageId);
         return;
       }
       try {
         await hostEvent(ctx, uuid, mctx.requestId, 'shelve_instance', async () => {
           const guest = ctx.driver.getGuest(uuid);
           if (guest && guest.powerState !== POWER_STATE.SHUTDOWN) await ctx.driver.powerOff(uuid);
-          if (images.store.get(imageId)?.status === 'active') return;
+          if ((await images().status(imageId)) === 'active') return;
           const bytes = await ctx.driver.snapshot(uuid);
           // Walk the task forward from wherever an earlier life left it.
           let at = inst.task_state as string;
@@ -96,12 +95,12 @@ export function shelveHandlers(ctx: AgentContext): Handlers {
               at = to;
             }
           }
-          images.uploadSnapshot(imageId, bytes, { diskFormat: 'qcow2', containerFormat: 'bare' });
+          await images().upload(imageId, bytes, { diskFormat: 'qcow2', containerFormat: 'bare' });
           ctx.crash.at('compute.shelve.after_upload', uuid);
         });
       } catch (err) {
         if (lifeEnded(err)) throw err;
-        images.discard(imageId);
+        await images().discard(imageId).catch((e: unknown) => ctx.log.warn({ err: e, image: imageId }, 'could not delete the image of a failed shelve'));
         if (err instanceof TaskTakenOver) {
           await transact(ctx, async (tx) => tx.finish(mctx.job));
           return;
@@ -134,7 +133,7 @@ export function shelveHandlers(ctx: AgentContext): Handlers {
         return ok;
       });
       // Deleted or reset while it was being shelved: the image belongs to no one.
-      if (!shelved) images.discard(imageId);
+      if (!shelved) await images().discard(imageId);
     },
 
     async shelve_offload_instance(args, mctx) {
@@ -198,7 +197,7 @@ export function shelveHandlers(ctx: AgentContext): Handlers {
       }
       ctx.crash.at('compute.unshelve.after_spawn', uuid);
       // The saved disk has served: the guest runs from it now. A step run again finds the guest and needs no image.
-      if (imageId !== null) registry().discard(imageId);
+      if (imageId !== null) await images().discard(imageId);
       const unshelved = await transact(ctx, async (tx) => {
         const now = ctx.clock.now();
         const sys = await changedSystemMetadata(tx.q, uuid, {}, SHELVED_KEYS);

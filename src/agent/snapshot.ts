@@ -13,8 +13,7 @@ import { addFault, getInstance, updateInstance } from '../db/instances.js';
 import { JobLost, transact } from '../jobs/transaction.js';
 import { AgentStopped } from './fence.js';
 import { TaskState } from '../compute/states.js';
-import { imageCatalog } from '../image/on-disk.js';
-import { ImageRegistry } from '../image/registry.js';
+import { hostImages, type HostImages } from '../image/host-images.js';
 
 const UPLOAD_TASKS = [TaskState.IMAGE_PENDING_UPLOAD, TaskState.IMAGE_UPLOADING];
 
@@ -22,7 +21,6 @@ class TaskTakenOver extends Error {}
 
 export function snapshotHandlers(ctx: AgentContext): Handlers {
   const db = ctx.db.kysely;
-  const registry = (): ImageRegistry => new ImageRegistry(imageCatalog(ctx.conf));
 
   /** Moves the task on, only from the states this step may find; false when the server was taken elsewhere (deleted). */
   const advance = async (uuid: string, from: readonly string[], to: string): Promise<void> => {
@@ -47,18 +45,19 @@ export function snapshotHandlers(ctx: AgentContext): Handlers {
   ): Promise<void> {
     const uuid = String(args['instance_uuid']);
     const imageId = String(args['image_id']);
-    const images = registry();
+    // The image store in place, or the image API for a host with a state directory of its own (decided when used: the store may appear later).
+    const images = hostImages(ctx.conf);
     const inst = await getInstance(db, uuid);
     const ours = [first, TaskState.IMAGE_SNAPSHOT, ...UPLOAD_TASKS];
     if (!inst || inst.host !== ctx.host || inst.task_state === null || !ours.includes(inst.task_state)) {
       // The server went away (or was reset) before the step ran: its image has no use.
-      if (images.store.get(imageId)?.status !== 'active') images.discard(imageId);
+      if ((await images.status(imageId)) !== 'active') await images.discard(imageId);
       return;
     }
     const steps = rotate ? [first, ...UPLOAD_TASKS] : [first, TaskState.IMAGE_SNAPSHOT, ...UPLOAD_TASKS];
     try {
       await hostEvent(ctx, uuid, mctx.requestId, event, async () => {
-        if (images.store.get(imageId)?.status !== 'active') {
+        if ((await images.status(imageId)) !== 'active') {
           // Walk the task forward from wherever an earlier life left it.
           let at = steps.indexOf(inst.task_state as string);
           const next = async (to: string): Promise<void> => {
@@ -73,16 +72,16 @@ export function snapshotHandlers(ctx: AgentContext): Handlers {
           ctx.crash.at('compute.snapshot.after_driver', uuid);
           await next(TaskState.IMAGE_PENDING_UPLOAD);
           await next(TaskState.IMAGE_UPLOADING);
-          images.uploadSnapshot(imageId, bytes, { diskFormat: 'qcow2', containerFormat: 'bare' });
+          await images.upload(imageId, bytes, { diskFormat: 'qcow2', containerFormat: 'bare' });
           ctx.crash.at('compute.snapshot.after_upload', uuid);
         }
-        if (rotate) rotateBackups(images, uuid, rotate.type, rotate.rotation);
+        if (rotate) await rotateBackups(images, uuid, rotate.type, rotate.rotation);
       });
     } catch (err) {
       // This life of the agent is over (a crash point, a stop or a lost job):
       // it must not touch the image; the next life resumes the step.
       if (err instanceof AgentStopped || err instanceof JobLost || (err instanceof Error && err.name === 'CrashPointReached')) throw err;
-      images.discard(imageId);
+      await images.discard(imageId).catch((e: unknown) => ctx.log.warn({ err: e, image: imageId }, 'could not delete the image of a failed snapshot'));
       if (err instanceof TaskTakenOver) {
         await transact(ctx, async (tx) => tx.finish(mctx.job));
         return;
@@ -106,7 +105,7 @@ export function snapshotHandlers(ctx: AgentContext): Handlers {
 }
 
 /** Keeps the newest `rotation` backups of this type for the server, deleting the rest (Nova's order: newest first). */
-function rotateBackups(images: ImageRegistry, uuid: string, type: string, rotation: number): void {
-  const backups = images.backupsOf(uuid, type);
-  for (const old of backups.slice(rotation)) images.discard(old.id);
+async function rotateBackups(images: HostImages, uuid: string, type: string, rotation: number): Promise<void> {
+  const backups = await images.backupsOf(uuid, type);
+  for (const old of backups.slice(rotation)) await images.discard(old.id);
 }

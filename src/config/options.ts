@@ -115,7 +115,7 @@ export const OPTIONS: readonly OptionDef[] = [
   ...serviceUserOptions('glance', 'the compute side', 'image', 600),
   opt('glance', 'num_retries', 'int', 3, 'How often a failed image download is tried again'),
   opt('magnetar', 'compute_image_source', 'string', 'auto',
-    'How a compute host reads image data: local (the image store under state_path), http (downloaded through the image API into state_path/cache/images), auto (local when the image store directory is there and readable)'),
+    'How a compute host reads image data and writes the images it makes (snapshots, backups, shelved disks): local (the image store under state_path), http (through the image API: downloads into state_path/cache/images, uploads with PUT /v2/images/{id}/file), auto (local when the image store directory is there and readable)'),
   // [nova] — how the network service reaches the compute API (Neutron's options)
   opt('DEFAULT', 'notify_nova_on_port_data_changes', 'bool', true, 'Network service: tell the compute service (network-changed events) when a server\'s ports change'),
   opt('DEFAULT', 'notify_nova_on_port_status_changes', 'bool', true, 'Network service: tell the compute service (network-vif-plugged/-unplugged events) when a server\'s port goes ACTIVE or DOWN'),
@@ -192,6 +192,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('qemu', 'memory_mb', 'int', 0, 'RAM (MB) each qemu host reports; 0 = this machine\'s'),
   opt('qemu', 'local_gb', 'int', 0, 'Disk (GB) each qemu host reports; 0 = the size of the instances path\'s file system'),
   opt('qemu', 'live_migration_inbound_addr', 'string', '127.0.0.1', 'Address a qemu host listens on for a guest arriving by live migration (its memory and, for block migration, its disk over NBD)'),
+  opt('qemu', 'live_migration_permit_post_copy', 'bool', false, 'Switch a live migration that moves only the memory (hosts sharing an instances path) to post-copy on force-complete or a force_complete timeout, instead of pausing the guest (Nova\'s [libvirt] live_migration_permit_post_copy)'),
   opt('qemu', 'migration_port_min', 'int', 49152, 'Lowest port an incoming live migration listens on'),
   opt('qemu', 'migration_port_max', 'int', 49215, 'Highest port an incoming live migration listens on'),
   opt('qemu', 'wait_soft_reboot_seconds', 'float', 120, 'Seconds a soft reboot waits for the guest to power off before it resets it'),

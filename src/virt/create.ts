@@ -73,6 +73,7 @@ export function createVirtDriver(
         inboundAddr: conf.str('qemu', 'live_migration_inbound_addr'),
         portMin: conf.num('qemu', 'migration_port_min'),
         portMax: conf.num('qemu', 'migration_port_max'),
+        permitPostCopy: conf.bool('qemu', 'live_migration_permit_post_copy'),
       },
       // Hosts sharing one configuration share storage when their instances paths are one directory.
       sharesInstancesPathWith: (other) => instancesDir(conf, other) === instancesDir(conf, host),

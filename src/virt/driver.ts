@@ -96,6 +96,8 @@ export interface LiveMigrationOptions {
   readonly completionTimeout: number;
   /** 'abort' cancels at the timeout; 'force_complete' finishes at once. */
   readonly timeoutAction: 'abort' | 'force_complete';
+  /** Called once the transfer switched to post-copy: the guest runs at the destination now, and there is no way back. */
+  readonly onPostCopy?: () => void;
   /** What the destination's preLiveMigration answered (where to send the guest). */
   readonly migrateData?: LiveMigrateData;
 }
@@ -175,6 +177,8 @@ export interface VirtDriver {
   liveMigration(uuid: string, opts: LiveMigrationOptions): Promise<LiveMigrationOutcome>;
   liveMigrationForceComplete(uuid: string): Promise<void>;
   liveMigrationAbort(uuid: string): Promise<void>;
+  /** A hypervisor that carries a post-copy transfer on without the agent: waits for one an earlier life of the agent left to end. */
+  awaitPostCopy?(uuid: string): Promise<void>;
   /** On the destination, after a completed transfer: the guest now lives here. */
   postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void>;
   rollbackLiveMigrationAtDestination(uuid: string): Promise<void>;

@@ -3,7 +3,9 @@
 // scheduler and conductor on PostgreSQL and RabbitMQ. It cannot read the
 // image store, so it downloads the tiny guest's disk, kernel and ramdisk
 // through the image API (as the [glance] service user) into its own cache,
-// and boots it for real.
+// and boots it for real. A snapshot of the guest goes the other way: the
+// host uploads the disk through the image API (PUT /v2/images/{id}/file, as
+// Glance v2), and the rotation of backups deletes the oldest through it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -81,6 +83,63 @@ describe('qemu driver: a compute host without the image store fetches images ove
     assert.match(log, /Linux version \d/);
     assert.ok(log.includes(BOOT_BANNER), `no boot banner in:\n${log.slice(-1500)}`);
     assert.equal(guestPids().length, 1, 'one QEMU runs the guest');
+  });
+
+  /** One request to the image API, as the admin. */
+  const image = async (method: string, path: string): Promise<{ status: number; body: any; bytes: Buffer }> => {
+    const token = await d.adminToken();
+    const base = await imageUrl(token);
+    const r = await fetch(`${base}${path}`, { method, headers: { 'X-Auth-Token': token } });
+    const bytes = Buffer.from(await r.arrayBuffer());
+    const text = bytes.toString('utf8');
+    return { status: r.status, bytes, body: r.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : undefined };
+  };
+  let imageBase = '';
+  const imageUrl = async (token: string): Promise<string> => {
+    if (imageBase) return imageBase;
+    const cat = (await (await fetch(`${d.identityUrl}/v3/auth/catalog`, { headers: { 'X-Auth-Token': token } })).json()) as any;
+    imageBase = cat.catalog.find((e: any) => e.type === 'image').endpoints[0].url.replace(/\/v2$/, '');
+    return imageBase;
+  };
+  const waitTaskDone = () => d.waitFor(`/servers/${serverId}`, (x) => x.body?.server?.['OS-EXT-STS:task_state'] === null, 90_000);
+
+  it('createImage uploads the guest\'s disk through the image API: the image turns active with it, the host keeps no image store', async () => {
+    const r = await d.api('POST', `/servers/${serverId}/action`, { createImage: { name: 'remote-snap' } }, '2.45');
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const snapId = r.body.image_id as string;
+    let got: any;
+    for (const end = Date.now() + 90_000; Date.now() < end; await sleep(300)) {
+      got = (await image('GET', `/v2/images/${snapId}`)).body;
+      if (got?.status === 'active' || got?.status === 'killed' || got === undefined) break;
+    }
+    assert.equal(got?.status, 'active', JSON.stringify(got));
+    assert.equal(got.disk_format, 'qcow2');
+    assert.ok(got.size > 0);
+    const data = await image('GET', `/v2/images/${snapId}/file`);
+    assert.equal(data.status, 200);
+    assert.equal(data.bytes.length, got.size);
+    assert.equal(data.bytes.subarray(0, 4).toString('latin1'), 'QFI\xfb', 'a qcow2 image');
+    const s = (await waitTaskDone()).body.server;
+    assert.equal(s.status, 'ACTIVE');
+    assert.equal(s.fault, undefined);
+    assert.ok(!existsSync(join(computeDir, 'images')), 'the compute host wrote no image store of its own');
+  });
+
+  it('createBackup with rotation 1 keeps the newest backup: the older one is deleted through the image API', async () => {
+    const ids: string[] = [];
+    for (const name of ['remote-backup-1', 'remote-backup-2']) {
+      const r = await d.api('POST', `/servers/${serverId}/action`, { createBackup: { name, backup_type: 'daily', rotation: 1 } }, '2.45');
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      ids.push(r.body.image_id);
+      await waitTaskDone();
+    }
+    const first = await image('GET', `/v2/images/${ids[0]}`);
+    assert.equal(first.status, 404, 'the older backup is rotated away');
+    const second = await image('GET', `/v2/images/${ids[1]}`);
+    assert.equal(second.status, 200);
+    assert.equal(second.body.status, 'active');
+    assert.equal(second.body.image_type, 'backup');
+    assert.ok(!existsSync(join(computeDir, 'images')));
   });
 
   it('delete ends the guest', async () => {

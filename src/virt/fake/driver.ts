@@ -70,6 +70,8 @@ interface Guest {
   networkInjections: number;
   migratingTo?: string;
   previousSpec?: GuestSpec;
+  /** A resize to the same host was confirmed (a repeated confirm finds it done). */
+  confirmedInPlace?: boolean;
   rescueImageRef?: string | null;
 }
 
@@ -379,6 +381,7 @@ export class FakeDriver implements VirtDriver {
     const g = this.require('migrate_disk_and_power_off', uuid);
     g.powerState = PowerState.SHUTDOWN;
     g.migratingTo = destHost;
+    delete g.confirmedInPlace;
     this.changed(uuid);
   }
 
@@ -404,14 +407,16 @@ export class FakeDriver implements VirtDriver {
   /** Drops the source guest; idempotent when it is already gone. */
   async confirmMigration(uuid: string): Promise<void> {
     const before = this.guests.get(uuid);
-    if (before && before.migratingTo === undefined) throw this.notMigrating('confirm_migration', uuid);
+    if (before && before.migratingTo === undefined && !before.confirmedInPlace) throw this.notMigrating('confirm_migration', uuid);
     await this.delayAndFault('confirm_migration', uuid, this.delays.migrate);
     const g = this.guests.get(uuid);
     if (!g) return;
+    if (g.migratingTo === undefined && g.confirmedInPlace) return;
     if (g.migratingTo === undefined) throw this.notMigrating('confirm_migration', uuid);
     if (g.migratingTo === this.host) {
       delete g.migratingTo;
       delete g.previousSpec;
+      g.confirmedInPlace = true;
     } else {
       this.guests.delete(uuid);
     }
@@ -423,9 +428,9 @@ export class FakeDriver implements VirtDriver {
     await waitDelay(this.delays.migrate, this.random);
     const g = this.guests.get(uuid);
     if (!g) return;
-    if (g.migratingTo === this.host && g.previousSpec) {
-      // Same-host resize: the one guest goes back to its old size, still off.
-      g.spec = g.previousSpec;
+    if (g.migratingTo === this.host) {
+      // Same-host resize: the one guest goes back to its old size, still off (a repeated call finds it so).
+      g.spec = g.previousSpec ?? g.spec;
       delete g.previousSpec;
       g.powerState = PowerState.SHUTDOWN;
     } else {

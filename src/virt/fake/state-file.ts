@@ -22,6 +22,8 @@ export interface StoredGuest {
   readonly migratingTo?: string;
   /** Same-host resize: the spec a revert goes back to. */
   readonly previousSpec?: GuestSpec;
+  /** Same-host resize: confirmed. */
+  readonly confirmedInPlace?: boolean;
   /** The rescue image a rescued guest runs from. */
   readonly rescueImageRef?: string | null;
 }

@@ -1,13 +1,16 @@
 // Cold migration and resize between hosts: the source powers the guest off
 // and serves its disk over NBD (qemu-nbd), the destination copies it with
 // qemu-img convert; confirm drops the source's copy, revert the
-// destination's and starts the source's again.
+// destination's and starts the source's again. A resize to the same host,
+// or a move to a host sharing the instances path, leaves the disk where it
+// is instead (in-place-move.ts).
 import { mkdirSync, renameSync, rmSync } from 'node:fs';
-import { PowerState, VirtDriverError, type GuestSpec, type LiveMigrateData } from '../driver.js';
+import { VirtDriverError, type GuestSpec, type LiveMigrateData } from '../driver.js';
 import { prepareDisk } from './boot-disk.js';
 import { diskExportFrom, exportPid, nbdUri, startExport, stopExport, type DiskExport } from './disk-export.js';
 import type { GuestRecord } from './guest-files.js';
 import { GIB, type QemuHost } from './host.js';
+import { arrivesInPlace, bootInPlace, confirmInPlace, dropKept, movesInPlace, powerOffAndKeep, restoreKept, revertInPlace } from './in-place-move.js';
 import { destroy } from './lifecycle.js';
 import { freePorts } from './ports.js';
 import { livePid } from './process.js';
@@ -19,24 +22,21 @@ import { convertFrom, imageInfo, resizeDisk } from './qemu-img.js';
  * NBD by qemu-nbd for the destination to copy. Repeatable: an export that
  * runs already is answered again.
  */
-export function migrateDiskAndPowerOff(h: QemuHost, uuid: string, destHost: string): Promise<LiveMigrateData> {
+export function migrateDiskAndPowerOff(h: QemuHost, uuid: string, destHost: string): Promise<LiveMigrateData | void> {
   const step = 'migrate_disk_and_power_off';
   return h.locked(step, uuid, async () => {
     const { files, record } = h.require(step, uuid);
-    if (destHost === h.host) throw h.unsupported(step, 'a resize to the same host', uuid);
-    if (h.sharesPathWith(destHost)) throw h.unsupported(step, `a cold migration or resize over a shared instances path (to ${destHost})`, uuid);
+    if (movesInPlace(h, destHost)) return powerOffAndKeep(h, files, record, destHost);
     const running = exportPid(files.dir, files.disk) !== null ? diskExportFrom(record.diskExport) : null;
     if (running && record.migratingTo === destHost) return running as unknown as LiveMigrateData;
-    if (livePid(files, uuid) !== null) {
-      const gone = h.powerOf(files, record) === PowerState.RUNNING && (await h.acpiPowerdown(files, uuid, h.opts.shutdownTimeout));
-      if (!gone) await h.stopQemu(files, uuid);
-    }
+    await h.powerDownForMove(files, record, uuid);
     rmSync(files.savedState, { force: true });
     await stopExport(files.dir, files.disk);
     const addr = h.opts.liveMigration.inboundAddr;
     const [port] = await freePorts(addr, h.opts.liveMigration.portMin, h.opts.liveMigration.portMax, 1, h.portsInUse());
     const served: DiskExport = { host: addr, port: port!, exportName: `disk-${uuid}` };
-    h.save(files, { ...record, power: 'shutdown', startedAt: null, migratingTo: destHost, diskExport: served });
+    const { confirmedInPlace: _earlier, ...rest } = record;
+    h.save(files, { ...rest, power: 'shutdown', startedAt: null, migratingTo: destHost, diskExport: served });
     await startExport(files.dir, files.disk, served);
     return served as unknown as LiveMigrateData;
   });
@@ -52,6 +52,7 @@ export function finishMigration(h: QemuHost, spec: GuestSpec, powerOn: boolean, 
   return h.locked(step, spec.uuid, async () => {
     const files = h.files(spec.uuid);
     let record = files.read();
+    if (record && arrivesInPlace(h, record)) return bootInPlace(h, step, files, record, spec, powerOn);
     if (!record) {
       const from = diskExportFrom(migrateData);
       if (!from) throw new VirtDriverError(step, `guest ${spec.uuid}: the source gave no disk to copy`);
@@ -80,28 +81,33 @@ export function confirmMigration(h: QemuHost, uuid: string): Promise<void> {
   return h.locked('confirm_migration', uuid, async () => {
     const files = h.files(uuid);
     const record = files.read();
+    if (confirmInPlace(h, files, record)) return;
     if (!record) return;
     if (!record.migratingTo) throw new VirtDriverError('confirm_migration', `guest ${uuid} on host ${h.host} is not being migrated`);
     await stopExport(files.dir, files.disk);
     await h.stopQemu(files, uuid);
+    dropKept(files);
     rmSync(files.dir, { recursive: true, force: true });
   });
 }
 
-/** Destination side of revert: the copy goes. Repeatable. */
+/** Destination side of revert: the copy goes (a disk left in place gets its kept copy back instead). Repeatable. */
 export async function revertMigrationAtDestination(h: QemuHost, uuid: string): Promise<void> {
-  await destroy(h, uuid);
+  const inPlace = await h.locked('revert_migration', uuid, () => revertInPlace(h, uuid));
+  if (!inPlace) await destroy(h, uuid);
 }
 
-/** Source side of revert (or of a failed move): the export ends and the old guest, untouched, starts again unless it was off. Repeatable. */
+/** Source side of revert (or of a failed move): the export ends and the old guest, untouched (its kept disk put back), starts again unless it was off. Repeatable. */
 export function finishRevertMigration(h: QemuHost, spec: GuestSpec, powerOn: boolean): Promise<void> {
   const step = 'finish_revert_migration';
   return h.locked(step, spec.uuid, async () => {
     const { files, record } = h.require(step, spec.uuid);
     await stopExport(files.dir, files.disk);
+    await restoreKept(h, files, spec.uuid);
     const { diskExport: _gone, ...rest } = record;
     const back: GuestRecord = { ...rest, spec, migratingTo: null };
     h.save(files, back);
+    dropKept(files);
     if (powerOn && livePid(files, spec.uuid) === null) await h.start(step, files, back);
   });
 }

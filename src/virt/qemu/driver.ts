@@ -198,7 +198,7 @@ export class QemuDriver implements VirtDriver {
 
   // ---- cold migration and resize (cold-migration.ts)
 
-  migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<LiveMigrateData> {
+  migrateDiskAndPowerOff(uuid: string, destHost: string): Promise<LiveMigrateData | void> {
     return cold.migrateDiskAndPowerOff(this.h, uuid, destHost);
   }
   finishMigration(spec: GuestSpec, powerOn: boolean, migrateData?: LiveMigrateData): Promise<void> {
@@ -233,6 +233,9 @@ export class QemuDriver implements VirtDriver {
   }
   liveMigrationAbort(uuid: string): Promise<void> {
     return this.live.abort(uuid);
+  }
+  awaitPostCopy(uuid: string): Promise<void> {
+    return this.live.awaitPostCopy(uuid);
   }
   postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void> {
     return this.live.postLiveMigrationAtDestination(spec, powerState);

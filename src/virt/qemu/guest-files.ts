@@ -32,6 +32,8 @@ export interface GuestRecord {
   diskExport?: unknown;
   /** While the guest waits here for a live migration: where it listens (see live-migration.ts). */
   incoming?: unknown;
+  /** Set when a move that kept the disk in place (see in-place-move.ts) was confirmed on this host, so a repeated confirm finds it done. */
+  confirmedInPlace?: boolean;
   /**
    * Which set of process files (pid file, QMP socket, QEMU log) the guest's
    * QEMU uses: 'b' after it arrived by a live migration over a shared
@@ -86,6 +88,10 @@ export class GuestFiles {
   /** The rescue image's disk, kernel and ramdisk, while the guest is rescued. */
   get rescueFiles(): { disk: string; kernel: string; ramdisk: string } {
     return { disk: join(this.dir, 'disk.rescue'), kernel: join(this.dir, 'kernel.rescue'), ramdisk: join(this.dir, 'ramdisk.rescue') };
+  }
+  /** Where a move that keeps the disk in place keeps the source's disk and record until confirm or revert (Nova's `<instance dir>_resize`). */
+  get keptDir(): string {
+    return `${this.dir}_resize`;
   }
   /** The memory state of a suspended guest. */
   get savedState(): string {

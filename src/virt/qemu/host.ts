@@ -26,8 +26,11 @@ export interface QemuDriverOptions {
   /** Seconds a soft reboot waits for the guest to power off before it is reset instead. */
   readonly softRebootTimeout: number;
   readonly hostIp?: string;
-  /** Where an incoming live migration listens: address and port range. */
-  readonly liveMigration: { readonly inboundAddr: string; readonly portMin: number; readonly portMax: number };
+  /**
+   * Where an incoming live migration listens: address and port range; and
+   * whether a memory-only live migration may switch to post-copy (see live-migration.ts).
+   */
+  readonly liveMigration: { readonly inboundAddr: string; readonly portMin: number; readonly portMax: number; readonly permitPostCopy?: boolean };
   /** Whether `host` keeps its guests in this host's instances path too (shared storage). */
   readonly sharesInstancesPathWith?: (host: string) => boolean;
 }
@@ -127,10 +130,6 @@ export class QemuHost {
     return host !== this.host && (this.opts.sharesInstancesPathWith?.(host) ?? false);
   }
 
-  unsupported(step: string, what: string, uuid?: string): VirtDriverError {
-    return new VirtDriverError(step, `The qemu driver does not support ${what} yet${uuid ? ` (guest ${uuid} on host ${this.host})` : ''}.`);
-  }
-
   async locked<T>(step: string, uuid: string, fn: () => Promise<T>): Promise<T> {
     this.alive(step);
     const prev = this.locks.get(uuid) ?? Promise.resolve();
@@ -167,7 +166,7 @@ export class QemuHost {
   }
 
   /** Launches the guest's QEMU; nothing is left running when it fails. */
-  async launchQemu(step: string, files: GuestFiles, record: GuestRecord, incoming: { incomingFrom?: string; incomingUri?: string }): Promise<void> {
+  async launchQemu(step: string, files: GuestFiles, record: GuestRecord, incoming: { incomingFrom?: string; incomingUri?: string; runOnArrival?: boolean }): Promise<void> {
     this.alive(step);
     rmSync(files.pidFile, { force: true });
     rmSync(files.qmpSocket, { force: true });
@@ -209,6 +208,13 @@ export class QemuHost {
       return livePid(files, uuid) === null;
     }
     return waitExit(files, uuid, seconds * 1000);
+  }
+
+  /** Powers a guest off for a move: the ACPI button, then a hard stop after the shutdown timeout. */
+  async powerDownForMove(files: GuestFiles, record: GuestRecord, uuid: string): Promise<void> {
+    if (livePid(files, uuid) === null) return;
+    const gone = this.powerOf(files, record) === PowerState.RUNNING && (await this.acpiPowerdown(files, uuid, this.opts.shutdownTimeout));
+    if (!gone) await this.stopQemu(files, uuid);
   }
 
   /** Ends the guest's QEMU: `quit`, then SIGKILL when it does not go. */

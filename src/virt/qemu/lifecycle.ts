@@ -6,6 +6,7 @@ import { prepareDisk } from './boot-disk.js';
 import { stopExport } from './disk-export.js';
 import { GuestFiles, otherSlot, type GuestRecord } from './guest-files.js';
 import { POWER_NAMES, type QemuHost } from './host.js';
+import { dropKept } from './in-place-move.js';
 import { livePid } from './process.js';
 
 export function spawn(h: QemuHost, spec: GuestSpec): Promise<void> {
@@ -39,6 +40,7 @@ export function destroy(h: QemuHost, uuid: string): Promise<void> {
     await h.stopQemu(new GuestFiles(files.dir, otherSlot(files.slot)), uuid);
     await stopExport(files.dir, files.disk);
     const socket = files.qmpSocket;
+    dropKept(files);
     rmSync(files.dir, { recursive: true, force: true });
     rmSync(socket, { force: true });
   });

@@ -21,6 +21,9 @@ import { incomingGuest, transferGuest, type IncomingGuest, type TransferControl 
 import { freePorts } from './ports.js';
 import { killHard, livePid, ROOT_DRIVE } from './process.js';
 
+/** How long a new life of the agent waits for a post-copy transfer an earlier one left to end. */
+const POST_COPY_WAIT_MS = 300_000;
+
 /** A live migration from this host: its control once the transfer runs, or what was asked of it before. */
 interface PendingTransfer {
   control?: TransferControl;
@@ -112,7 +115,10 @@ export class LiveMigrations {
    * Over a shared instances path only the memory moves: a QEMU waits on the
    * guest's own disk (its directory is the source's), in the other set of
    * process files, its address beside them; the record stays the source's
-   * until the guest arrives. Repeatable: a second call starts over.
+   * until the guest arrives. With post-copy permitted it takes post-copy
+   * (QEMU's `postcopy-ram` capability, set on both ends before `migrate`)
+   * and runs the guest as soon as it switches over. Repeatable: a second
+   * call starts over.
    */
   private async waitOnSharedDisk(step: string, spec: GuestSpec, sourceHost: string): Promise<LiveMigrateData> {
     const h = this.h;
@@ -123,9 +129,16 @@ export class LiveMigrations {
     rmSync(files.incomingFile, { force: true });
     const addr = h.opts.liveMigration.inboundAddr;
     const [port] = await freePorts(addr, h.opts.liveMigration.portMin, h.opts.liveMigration.portMax, 1, h.portsInUse());
-    const data: IncomingGuest = { uri: `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`, nbd: null };
+    const postCopy = h.opts.liveMigration.permitPostCopy === true;
+    const data: IncomingGuest = { uri: `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`, nbd: null, ...(postCopy && { postCopy }) };
     writeFileSync(files.incomingFile, JSON.stringify(data));
-    await h.launchQemu(step, files, { ...record, spec }, { incomingUri: data.uri });
+    await h.launchQemu(step, files, { ...record, spec }, { incomingUri: data.uri, runOnArrival: postCopy });
+    if (postCopy) {
+      await h.qmp(files, step, (c) => c.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: true }] })).catch((e: unknown) => {
+        killHard(files, spec.uuid);
+        throw e;
+      });
+    }
     return data as unknown as LiveMigrateData;
   }
 
@@ -139,11 +152,13 @@ export class LiveMigrations {
     if (!incoming) throw new VirtDriverError(step, `the destination ${opts.destHost} gave no address to migrate guest ${uuid} to`);
     // The option is seconds per GiB of what moves, as Nova's libvirt driver takes it.
     const completionTimeout = guestCompletionTimeout(opts.completionTimeout, record.spec.memoryMb, opts.blockMigration, [files.disk]);
+    // Post-copy when both ends permit it and only the memory moves; not for a paused guest, as Nova leaves it out then.
+    const postCopy = h.opts.liveMigration.permitPostCopy === true && incoming.postCopy === true && !opts.blockMigration && h.powerOf(files, record) === PowerState.RUNNING;
     const pending: PendingTransfer = { requested: null };
     this.transfers.set(uuid, pending);
     try {
       const result = await h.qmp(files, step, (c) =>
-        transferGuest(c, incoming, { ...opts, completionTimeout }, (control) => {
+        transferGuest(c, incoming, { ...opts, completionTimeout, postCopy }, (control) => {
           pending.control = control;
           // Asked for before the transfer could take it (its QMP session was opening).
           if (pending.requested === 'abort') void control.abort().catch(() => undefined);
@@ -160,12 +175,12 @@ export class LiveMigrations {
     }
   }
 
-  /** Pauses the guest on the source so its memory stops changing and the transfer converges. */
+  /** Pauses the guest on the source so its memory stops changing and the transfer converges, or switches a post-copy one over. */
   async forceComplete(uuid: string): Promise<void> {
     await this.transferControl('live_migration_force_complete', uuid).forceComplete();
   }
 
-  /** `migrate_cancel`: the guest goes on running here; the destination's QEMU is dropped by its rollback. */
+  /** `migrate_cancel`: the guest goes on running here; the destination's QEMU is dropped by its rollback. Refused once in post-copy. */
   async abort(uuid: string): Promise<void> {
     await this.transferControl('live_migration_abort', uuid).abort();
   }
@@ -220,13 +235,32 @@ export class LiveMigrations {
     return this.lastTransfer.get(uuid);
   }
 
-  /** Cancels a live migration (and its disk mirror) still under way from a guest whose agent died. */
+  /**
+   * Cancels a live migration (and its disk mirror) still under way from a
+   * guest whose agent died; one in post-copy cannot be cancelled (the guest
+   * runs at the destination): QEMU carries it on alone (see awaitPostCopy).
+   */
   async cancelOrphan(files: GuestFiles): Promise<void> {
     await this.h.qmp(files, 'init', async (c) => {
       const m = (await c.execute('query-migrate')) as { status?: string };
       if (['setup', 'active', 'pre-switchover', 'device'].includes(m.status ?? '')) await c.execute('migrate_cancel');
       const jobs = (await c.execute('query-block-jobs')) as unknown as Array<{ device: string }>;
       for (const j of jobs) await c.execute('block-job-cancel', { device: j.device, force: true });
+    });
+  }
+
+  /** Waits for a post-copy transfer from this host that QEMU carried on without the agent (an earlier life's) to end. */
+  async awaitPostCopy(uuid: string): Promise<void> {
+    const step = 'live_migration';
+    const { files } = this.h.require(step, uuid);
+    if (livePid(files, uuid) === null) return;
+    await this.h.qmp(files, step, async (c) => {
+      for (let i = 0; i < POST_COPY_WAIT_MS / 200; i++) {
+        const m = (await c.execute('query-migrate')) as { status?: string };
+        if (m.status !== 'postcopy-active') return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error(`the post-copy transfer of guest ${uuid} did not end within ${POST_COPY_WAIT_MS / 1000} s`);
     });
   }
 

@@ -6,14 +6,22 @@
 // guest is stopped, so the copy is exact). Force-complete stops the guest so
 // the transfer converges; abort is `migrate_cancel` (or the mirror dropped),
 // after which the guest runs on here.
+//
+// Post-copy (`[qemu] live_migration_permit_post_copy`, for a transfer of the
+// memory only): `postcopy-ram` is enabled before `migrate`, and
+// force-complete (or a force_complete timeout) runs `migrate-start-postcopy`
+// instead of stopping the guest: it runs on at the destination at once, which
+// fetches the pages it still lacks from here. From then on the guest lives on
+// both ends and the transfer can no longer be aborted.
 import type { LiveMigrationOptions, LiveMigrationOutcome, LiveMigrationProgress } from '../driver.js';
 import { ROOT_DRIVE } from './process.js';
 import type { QmpClient, QmpValue } from './qmp.js';
 
-/** Where the destination's QEMU waits: its migration URI and, for block migration, its disk's NBD export. */
+/** Where the destination's QEMU waits: its migration URI and, for block migration, its disk's NBD export; whether it takes post-copy. */
 export interface IncomingGuest {
   readonly uri: string;
   readonly nbd: { readonly host: string; readonly port: number; readonly exportName: string } | null;
+  readonly postCopy?: boolean;
 }
 
 export function incomingGuest(data: unknown): IncomingGuest | null {
@@ -24,7 +32,7 @@ export function incomingGuest(data: unknown): IncomingGuest | null {
   const nbd = n && typeof n['host'] === 'string' && typeof n['port'] === 'number' && typeof n['exportName'] === 'string'
     ? { host: n['host'], port: n['port'], exportName: n['exportName'] }
     : null;
-  return { uri: d['uri'], nbd };
+  return { uri: d['uri'], nbd, ...(d['postCopy'] === true && { postCopy: true }) };
 }
 
 /** What the running transfer answers to: the driver's abort and force-complete. */
@@ -61,11 +69,12 @@ interface MigrateInfo {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 class AgentStopped extends Error {}
+class PostCopyUnderWay extends Error {}
 
 export async function transferGuest(
   qmp: QmpClient,
   incoming: IncomingGuest,
-  opts: LiveMigrationOptions,
+  opts: LiveMigrationOptions & { readonly postCopy: boolean },
   register: (c: TransferControl) => void,
   /** False once the agent driving the source has stopped: the loop lets go of the guest (its next life cancels the transfer). */
   stillDriven: () => boolean = () => true,
@@ -74,12 +83,20 @@ export async function transferGuest(
   let aborted = false;
   let stopped = false;
   let timedOut = false;
+  let inPostCopy = false;
   const forceComplete = async (): Promise<void> => {
-    if (stopped) return;
+    if (stopped || inPostCopy) return;
+    if (opts.postCopy) {
+      await qmp.execute('migrate-start-postcopy');
+      inPostCopy = true;
+      opts.onPostCopy?.();
+      return;
+    }
     stopped = true;
     await qmp.execute('stop');
   };
   const abort = async (): Promise<void> => {
+    if (inPostCopy) throw new PostCopyUnderWay('the live migration has switched to post-copy: the guest runs at the destination and cannot come back');
     aborted = true;
     await qmp.execute('migrate_cancel');
   };
@@ -147,6 +164,8 @@ export async function transferGuest(
     await undo();
     return { outcome: 'cancelled', totalTimeMs: null, downtimeMs: null };
   }
+  // Set each time: a QEMU whose earlier transfer was aborted keeps its capabilities.
+  await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: opts.postCopy }] });
   await qmp.execute('migrate', { uri: incoming.uri });
   for (;;) {
     const info = (await qmp.execute('query-migrate')) as MigrateInfo;

@@ -25,6 +25,8 @@ export interface LaunchSpec {
   readonly incomingFrom?: string;
   /** Wait for a live migration on this QEMU migration URI (e.g. tcp:127.0.0.1:49152); the guest starts paused. */
   readonly incomingUri?: string;
+  /** With incomingUri: the guest runs as soon as it arrives (as it ran on the source), as post-copy needs, instead of waiting paused. */
+  readonly runOnArrival?: boolean;
   /** Boot from a rescue disk (with its own kernel, ramdisk and command line); the guest's disk is attached second. */
   readonly rescue?: { readonly disk: string; readonly kernel: string | null; readonly ramdisk: string | null; readonly commandLine: string | null };
 }
@@ -62,7 +64,7 @@ export function qemuArgs(s: LaunchSpec): string[] {
     if (s.kernel && s.commandLine) args.push('-append', s.commandLine);
   }
   if (s.incomingFrom) args.push('-S', '-incoming', `exec:cat ${shellQuote(s.incomingFrom)}`);
-  else if (s.incomingUri) args.push('-S', '-incoming', s.incomingUri);
+  else if (s.incomingUri) args.push(...(s.runOnArrival ? [] : ['-S']), '-incoming', s.incomingUri);
   return args;
 }
 
