@@ -421,6 +421,13 @@ export interface InstanceInfoCachesTable {
   updated_at: string;
 }
 
+/** A fixed address of a server's network info cache (written with it), for the ip filters. */
+export interface InstanceFixedIpsTable {
+  instance_uuid: string;
+  address: string;
+  version: number;
+}
+
 export interface NetworkQuotasTable {
   project_id: string;
   resource: string;
@@ -471,6 +478,7 @@ export interface Database {
   network_security_group_rules: NetworkResourceTable & { security_group_id: string };
   host_state_changes: HostStateChangesTable;
   instance_info_caches: InstanceInfoCachesTable;
+  instance_fixed_ips: InstanceFixedIpsTable;
   network_routers: NetworkResourceTable;
   network_floatingips: NetworkResourceTable;
   network_quotas: NetworkQuotasTable;

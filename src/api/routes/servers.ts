@@ -38,8 +38,7 @@ import { groupForBoot } from '../../compute/server-groups.js';
 import { neutronFor } from '../../compute/neutron/shared-client.js';
 import { validateRequestedNetworks, type ValidateInput } from '../../compute/neutron/requested-networks.js';
 import { serverGroupUuidsOf } from '../../db/server-groups.js';
-import { allInfoCaches, infoCachesOf } from '../../db/info-caches.js';
-import { fixedIpsOf } from '../../compute/neutron/network-info.js';
+import { infoCachesOf, serversWithAddress } from '../../db/info-caches.js';
 import { serverBasic, serverCreated, serverFull, showOptions, type ServerFacts } from '../views/servers.js';
 import { collectionLinks, pageParams } from '../views/paging.js';
 
@@ -235,24 +234,14 @@ async function listServers(deps: ApiDeps, ctx: RequestContext, query: Query, det
     if (!fl) f.none = true;
     else f.flavorRowId = fl.id;
   }
-  // Addresses live in the servers' network info caches: matched there, as Nova's _ip_filter does (a pattern from the start of the address).
+  // Addresses are those of the servers' network info caches, matched as Nova's _ip_filter does (a pattern from the start of the address).
   if (opts.has('ip') || opts.has('ip6')) {
-    const pattern = (name: string): RegExp | null => {
+    const matching = new Set<string>();
+    for (const [name, version] of [['ip', 4], ['ip6', 6]] as const) {
       const val = last(name);
-      if (val === undefined) return null;
-      try {
-        return new RegExp(`^(?:${val})`);
-      } catch {
-        return null;
-      }
-    };
-    const ip4 = pattern('ip');
-    const ip6 = pattern('ip6');
-    const matching: string[] = [];
-    for (const [uuid, cache] of await allInfoCaches(deps.db.kysely)) {
-      if (fixedIpsOf(cache.networkInfo).some((a) => (a.version === 4 ? ip4 : ip6)?.test(a.address) === true)) matching.push(uuid);
+      if (val !== undefined) for (const uuid of await serversWithAddress(deps.db.kysely, version, val)) matching.add(uuid);
     }
-    f.uuid = f.uuid ? f.uuid.filter((u) => matching.includes(u)) : matching;
+    f.uuid = f.uuid ? f.uuid.filter((u) => matching.has(u)) : [...matching];
     if (f.uuid.length === 0) f.none = true;
   }
   for (const [param, col] of Object.entries(REGEX_PARAMS)) {
