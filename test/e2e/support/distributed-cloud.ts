@@ -23,16 +23,22 @@ async function pgAdmin(sqlText: string): Promise<void> {
   }
 }
 
+/** The hosts of a `compute:<host>[,<host>…]` role. */
+const computeHostsOf = (role: string): string[] => role.slice('compute:'.length).split(',');
+
 /** How each role says it is ready. */
 function readyLine(role: string): RegExp {
   if (role === 'api') return /compute API on port/;
   if (role === 'network') return /network running on port/;
-  if (role.startsWith('compute:')) return new RegExp(`compute agent ${role.slice(8)} running`);
+  if (role.startsWith('compute:')) {
+    const hosts = computeHostsOf(role);
+    return hosts.length === 1 ? new RegExp(`compute agent ${hosts[0]} running`) : new RegExp(`compute agents of ${hosts.length} hosts running: ${hosts.join(', ')}`);
+  }
   return new RegExp(`${role} running`);
 }
 
 function roleArgs(role: string): string[] {
-  return role.startsWith('compute:') ? ['compute', '--host', role.slice(8)] : [role];
+  return role.startsWith('compute:') ? ['compute', ...computeHostsOf(role).flatMap((h) => ['--host', h])] : [role];
 }
 
 /** The notifications exchange the roles declared (named after [DEFAULT] control_exchange, here the database's name). */
@@ -68,7 +74,7 @@ export class DistributedCloud {
   networkUrl = '';
   private token = '';
 
-  /** `roles`: api, scheduler, conductor, compute:<host>… ; `options`: section.name=value for every role. */
+  /** `roles`: api, scheduler, conductor, compute:<host>… (compute:<host>,<host>… runs several hosts in one process); `options`: section.name=value for every role. */
   async start(roles: readonly string[], options: readonly string[] = []): Promise<void> {
     await pgAdmin(`CREATE DATABASE ${this.dbName}`);
     const [cp, ip, gp, np] = [await freePort(), await freePort(), await freePort(), await freePort()];
