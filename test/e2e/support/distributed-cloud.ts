@@ -41,13 +41,22 @@ function roleArgs(role: string): string[] {
   return role.startsWith('compute:') ? ['compute', ...computeHostsOf(role).flatMap((h) => ['--host', h])] : [role];
 }
 
-/** The notifications exchange the roles declared (named after [DEFAULT] control_exchange, here the database's name). */
-async function dropExchange(name: string): Promise<void> {
+/**
+ * The notifications exchange the roles declared (named after [DEFAULT] control_exchange, here the database's name),
+ * and the topic queues they served under that prefix: they outlive their consumers.
+ */
+async function dropBrokerState(name: string, topics: readonly string[]): Promise<void> {
   const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/').catch(() => undefined);
   if (!conn) return;
   try {
     const ch = await conn.createChannel();
     await ch.deleteExchange(name).catch(() => undefined);
+    // A failed delete closes the channel; the queues are deleted one channel each.
+    for (const t of topics) {
+      const qch = await conn.createChannel();
+      await qch.deleteQueue(`${name}.${t}`).catch(() => undefined);
+      await qch.close().catch(() => undefined);
+    }
   } finally {
     await conn.close().catch(() => undefined);
   }
@@ -216,7 +225,8 @@ export class DistributedCloud {
       clearTimeout(timer);
     }
     await pgAdmin(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
-    await dropExchange(this.dbName);
+    const hosts = [...this.procs.keys()].filter((r) => r.startsWith('compute:')).flatMap(computeHostsOf);
+    await dropBrokerState(this.dbName, ['scheduler', 'conductor', ...hosts.flatMap((h) => [`compute.${h}`, `hostctl.${h}`])]);
     rmSync(this.dir, { recursive: true, force: true });
     for (const d of this.roleDataDirs.values()) rmSync(d, { recursive: true, force: true });
   }
