@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { policySampleYaml } from '../policy/sample.js';
 import { openDb } from '../db/connect.js';
 import { startAllInOne } from './all-in-one.js';
-import { openBase, startApi, startNetworkRole, startScheduler, startConductorRole, startComputeHosts } from './roles.js';
+import { openBase, startApi, startNetworkRole, startScheduler, startConductorRole, startComputeProcess } from './roles.js';
 import { cloudsYaml } from './clouds-yaml.js';
 import { identityUrl } from '../identity/catalog.js';
 import { withOsOptions } from './os-options.js';
@@ -163,7 +163,7 @@ withCommon(
     const hosts = computeHostNames(o.host);
     const base = await openBase(configFrom(o), hosts.length === 1 ? `compute-${hosts[0]}` : `compute-${hosts[0]}+${hosts.length - 1}`);
     // A crash point fired on any of the hosts kills the process, and so all of them, as `kill -9` would.
-    const runtime = await startComputeHosts(base, hosts, { crashKillsProcess: true });
+    const runtime = await startComputeProcess(base, hosts);
     process.stdout.write(hosts.length === 1 ? `compute agent ${hosts[0]} running\n` : `compute agents of ${hosts.length} hosts running: ${hosts.join(', ')}\n`);
     onSignals(async () => {
       await runtime.close();

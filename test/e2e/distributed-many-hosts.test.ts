@@ -112,3 +112,33 @@ describe('one compute process running several hosts', () => {
     assert.match(empty.stderr, /may not be empty/);
   });
 });
+
+describe('one compute process running more hosts than one RabbitMQ connection has channels for', () => {
+  // Two topics a host, one channel a topic: 1,100 hosts are 2,200 channels, past RabbitMQ's 2,047 per connection.
+  const BULK = Array.from({ length: 1100 }, (_, i) => `bulk${i + 1}`);
+  const d = new DistributedCloud();
+  d.startTimeoutMs = 120_000;
+
+  before(async () => {
+    await d.start(['api', `compute:${BULK.join(',')}`]);
+  });
+  after(async () => {
+    await d.stop();
+  });
+
+  it('serves every host\'s topics and keeps every host up', async () => {
+    const r = await d.api('GET', '/os-services?binary=nova-compute');
+    assert.equal(r.status, 200);
+    const up = (r.body.services as any[]).filter((s) => s.state === 'up').map((s) => s.host);
+    assert.equal(up.length, BULK.length);
+    const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/');
+    try {
+      const ch = await conn.createChannel();
+      for (const h of ['bulk1', 'bulk500', 'bulk501', 'bulk1100']) {
+        for (const topic of ['compute', 'hostctl']) assert.equal((await ch.checkQueue(`${d.dbName}.${topic}.${h}`)).consumerCount, 1, `${topic}.${h} has its consumer`);
+      }
+    } finally {
+      await conn.close();
+    }
+  });
+});
