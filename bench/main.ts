@@ -1,8 +1,9 @@
 // `npm run bench`: runs the benchmarks, writes bench/results/<name>.json and
 // regenerates bench/RESULTS.md from every recorded result. Arguments pick a
-// subset: ready, read, admin, qemu, scale (default: all). The scale section
-// writes bench/SCALE.md (BENCH_SCALE_RECORD=scale-before records it as the
-// baseline its ratios compare with). Not a test.
+// subset: ready, read, admin, qemu, scale, scale-distributed (default: all).
+// The scale section writes bench/SCALE.md (BENCH_SCALE_RECORD=scale-before
+// records it as the baseline its ratios compare with); scale-distributed
+// (PostgreSQL and RabbitMQ on this machine) writes bench/SCALE-DISTRIBUTED.md. Not a test.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -17,6 +18,8 @@ import { REPO, RESULTS_DIR, RESULTS_MD } from './lib/paths.js';
 import { renderResults } from './lib/report.js';
 import { renderScale } from './lib/scale-report.js';
 import { benchScale } from './scale.js';
+import { benchScaleDistributed, DISTRIBUTED_SIZES } from './scale-distributed.js';
+import { renderScaleDistributed } from './lib/scale-distributed-report.js';
 
 const log = (s: string): void => {
   process.stdout.write(`${s}\n`);
@@ -134,6 +137,18 @@ async function main(): Promise<void> {
     markStart();
     record(process.env['BENCH_SCALE_RECORD'] ?? 'scale', await benchScale(log));
     writeFileSync(join(REPO, 'bench', 'SCALE.md'), renderScale(RESULTS_DIR));
+  }
+
+  if (want('scale-distributed')) {
+    log(`== scale, distributed: api, scheduler, conductor and one compute process running ${DISTRIBUTED_SIZES.map((n) => n.toLocaleString('en')).join(', ')} hosts (PostgreSQL, RabbitMQ)`);
+    markStart();
+    const result = await benchScaleDistributed(log);
+    if (!result.available) {
+      log(`  ${result.note}`);
+      process.exitCode = 1;
+    }
+    record('scale-distributed', result);
+    writeFileSync(join(REPO, 'bench', 'SCALE-DISTRIBUTED.md'), renderScaleDistributed(RESULTS_DIR));
   }
 
   finish(started);
