@@ -200,7 +200,7 @@ export function renderScaleDistributed(dir: string): string {
     '`hostctl.<host>` queues, as a process of its own would have; zero simulated delays, `report_interval` 10 s. ' +
     '**Ready**: spawn of the compute process → its ready line, and → all N compute services up in `GET /os-services`. ' +
     '**Idle**: each process\'s CPU time, and the database\'s counters, over two heartbeat periods after start-up settled. ' +
-    '**Placement**: servers booted one at a time, from just before `POST /servers` to the scheduler process\'s `claimed` debug line. ' +
+    '**Placement**: servers booted one at a time (after 5 booted and deleted untimed, to warm the fresh processes up), from just before `POST /servers` to the scheduler process\'s `claimed` debug line. ' +
     '**Live migrations**: those servers all live-migrated at once, the scheduler choosing, until none is MIGRATING.\n\n';
   if (!existsSync(f)) return `${md}No results recorded yet.\n`;
   const r = JSON.parse(readFileSync(f, 'utf8')) as Recorded;
