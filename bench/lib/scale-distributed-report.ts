@@ -16,7 +16,7 @@ interface Recorded {
 
 const n = (x: number): string => x.toLocaleString('en');
 const x2 = (x: number | null | undefined): string => (x === null || x === undefined || !Number.isFinite(x) ? 'n/a' : `×${x}`);
-const mb = (kb: number): string => (kb >= 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${kb} kB`);
+const mb = (kb: number): string => (kb >= 1024 ** 2 ? `${(kb / 1024 ** 2).toFixed(2)} GB` : kb >= 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${kb} kB`);
 const gb = (mbs: number): string => (mbs >= 1024 ? `${(mbs / 1024).toFixed(1)} GB` : `${Math.round(mbs)} MB`);
 
 const stamp = (r: Recorded): string =>
@@ -126,9 +126,12 @@ function realDeployment(r: DistributedScaleResult): string {
   if (!single || !biggest || !smallest) return '';
   const interval = r.reportIntervalSeconds;
   const q = biggest.queues;
-  // Queues that do not belong to a host: the control plane's topics and reply queues (less the compute process's reply queue).
-  const controlQueues = q ? q.count - (q.byKind['compute.<host>'] ?? 0) - (q.byKind['hostctl.<host>'] ?? 0) - 1 : NaN;
+  const q0 = smallest.queues;
+  // Queues that belong to no host: the control plane's topics and reply queues (at the smallest size the compute process has one bus, so one reply queue).
+  const controlQueues = q0 ? q0.count - (q0.byKind['compute.<host>'] ?? 0) - (q0.byKind['hostctl.<host>'] ?? 0) - 1 : NaN;
   const perQueueKb = q ? q.perHostQueueKb : NaN;
+  // What the broker's RSS grew by per host at the biggest size: two queues, their consumers and channels, the broker's own tables.
+  const brokerPerHostKb = q?.broker ? (q.broker.after.total - q.broker.before.total) / 1024 / biggest.hosts : NaN;
   const control = smallest.processes;
   const controlPg = control.api.pgConnections + control.scheduler.pgConnections + control.conductor.pgConnections;
   const controlCommits = Math.max(0, smallest.pgIdle.commitsPerSecond - 1 / interval);
@@ -143,15 +146,19 @@ function realDeployment(r: DistributedScaleResult): string {
     '\n' +
     line('agents\' idle CPU, in all', (h) => `${round2((h * single.idleCpuPercent) / 100)} cores`) +
     '\n' +
-    line('heartbeat transactions/s (one UPDATE of one row per agent)', (h) => `${round2(h / interval)}`) +
+    line('heartbeat transactions/s (one UPDATE of one row per agent)', (h) => n(round2(h / interval))) +
     '\n' +
-    line('PostgreSQL commits/s while idle', (h) => `≈ ${round2(h * Math.max(single.pgCommitsPerSecond, 1 / interval) + controlCommits)}`) +
+    line('PostgreSQL commits/s while idle', (h) => `≈ ${n(round2(h * Math.max(single.pgCommitsPerSecond, 1 / interval) + controlCommits))}`) +
     '\n' +
     line('PostgreSQL connections while idle (at most, under load)', (h) => `${n(h * single.pgConnections + controlPg)} (${n(h * 10 + 30)})`) +
     '\n' +
     line('RabbitMQ queues', (h) => (Number.isFinite(controlQueues) ? n(h * single.queuesAdded + controlQueues) : 'n/a')) +
     '\n' +
-    line('their memory in the broker', (h) => (Number.isFinite(perQueueKb) ? mb(Math.round((h * single.queuesAdded + controlQueues) * perQueueKb)) : 'n/a')) +
+    line('memory of the queue processes (`rabbitmqctl list_queues`)', (h) => (Number.isFinite(perQueueKb) ? mb(Math.round((h * single.queuesAdded + controlQueues) * perQueueKb)) : 'n/a')) +
+    '\n' +
+    line(`broker RSS for them, at the ${Number.isFinite(brokerPerHostKb) ? Math.round(brokerPerHostKb) : 'n/a'} kB per host measured (+ a reply queue per agent; connections not included)`, (h) =>
+      Number.isFinite(brokerPerHostKb) ? mb(Math.round(h * (brokerPerHostKb + perQueueKb))) : 'n/a',
+    ) +
     '\n' +
     line('RabbitMQ connections', (h) => n(h * single.amqpConnections + 3)) +
     '\n' +
@@ -169,14 +176,17 @@ function realDeployment(r: DistributedScaleResult): string {
     `PostgreSQL here takes ${r.limits ? n(r.limits.pgMaxConnections) : 'n/a'} connections (\`max_connections\`), so ${n(1000)} agents need it raised, ` +
     'or a pooler such as PgBouncer (transaction mode) in front of it; this is the first limit a real deployment of this size meets.\n' +
     `- **Queues.** Each agent declares ${single.queuesAdded} queues (${Object.keys(single.queueKinds).join(', ')}), which RabbitMQ keeps as one Erlang process each, ` +
-    `${Number.isFinite(perQueueKb) ? `${perQueueKb} kB` : 'n/a'} per idle queue here; and one AMQP connection with its channels. ` +
+    `${Number.isFinite(perQueueKb) ? `${perQueueKb} kB` : 'n/a'} per idle queue here (the broker's RSS grew by ${Number.isFinite(brokerPerHostKb) ? Math.round(brokerPerHostKb) : 'n/a'} kB per host in all: ` +
+    'two queues, their consumers and channels, and the broker\'s tables); and one AMQP connection with its channels. ' +
     `The broker here takes ${r.limits?.brokerSocketLimit ? n(r.limits.brokerSocketLimit) : 'n/a'} client connections (its \`sockets_limit\`, from the file descriptors it may open): ` +
     'a deployment with one agent per host needs that limit above N. ' +
-    `The process measured here shares a connection among ${n(500)} hosts, so the broker's memory for connections and channels (not measured here: ` +
+    `The process measured here shares a connection among ${n(500)} hosts, so the broker's memory for a connection (not measured here: ` +
     '`rabbitmqctl` gives none per connection) must be added per agent.\n' +
     '- **Scheduler and conductor.** Neither holds anything per host that is re-read on a heartbeat: the scheduler keeps every host in memory and re-reads ' +
     'only the hosts its change log names, so its idle CPU and its share of a placement stay flat as N grows (the growth rows), and one agent process per host changes nothing for them.\n' +
-    '- **What grows with N on the API side** is whatever lists hosts (`os-services`, `os-hypervisors`): the "all N services up" time includes listing them.\n'
+    '- **What grows with N on the API side** is whatever lists hosts (`os-services`, `os-hypervisors`): the "all N services up" time includes listing them.\n' +
+    '- **Ready time.** The one compute process here declares each host\'s two queues and consumers one after another (a few round trips to RabbitMQ each), ' +
+    'so its ready time grows with N; with a process per host each agent declares only its own two, as the single-host process\'s ready time shows.\n'
   );
 }
 
@@ -184,11 +194,15 @@ const NOTES =
   '## Reading these numbers\n\n' +
   '- Everything — the four Magnetar processes, PostgreSQL, RabbitMQ and the client — shares this machine\'s cores, and the machine is shared with ' +
   'other work (load average in the stamp). Absolute latencies are those of a busy 2-core machine; compare growth within a run.\n' +
+  '- Placement at the smallest size came out slower than at the bigger ones in each of the three runs with several sizes made so far (p50 45–68 ms against 23–44 ms); ' +
+  'its cause is not known (it is the first deployment of a run), and it is not growth: from 1,000 to 3,000 hosts placement stays level.\n' +
   '- Placement is much slower than in the all-in-one (bench/SCALE.md): a request crosses three processes and RabbitMQ (API → conductor → scheduler), ' +
   'each call with publisher confirms, and every step is a PostgreSQL transaction instead of an in-process SQLite one.\n' +
   '- PostgreSQL\'s statistics views take a backend\'s counts when it has been idle a while (at most 10 s): each idle window starts 11 s after start-up settled, ' +
   'and the heartbeat rate is counted from `services.report_count` instead, which is exact. Commits include reads (every statement outside a transaction is one).\n' +
-  '- RabbitMQ figures come from `rabbitmqctl` on a virtual host made for the run (queue `memory` is that of each queue\'s process); the broker\'s RSS is for all virtual hosts.\n';
+  '- RabbitMQ figures come from `rabbitmqctl` on a virtual host made for the run (queue `memory` is that of each queue\'s process); the broker\'s RSS is for all virtual hosts, ' +
+  'so its growth also holds whatever else used the broker meanwhile.\n' +
+  '- CPU time is counted in clock ticks of 10 ms: over a 20 s window a share moves in steps of 0.05 %, so 0 means less than one tick.\n';
 
 export function renderScaleDistributed(dir: string): string {
   const f = join(dir, 'scale-distributed.json');
