@@ -1,9 +1,11 @@
 // `npm run bench`: runs the benchmarks, writes bench/results/<name>.json and
 // regenerates bench/RESULTS.md from every recorded result. Arguments pick a
-// subset: ready, read, admin, qemu, scale, reads-at-size (default: all). The
-// scale section writes bench/SCALE.md (BENCH_SCALE_RECORD=scale-before records
-// it as the baseline its ratios compare with); reads-at-size writes
-// bench/READS-AT-SIZE.md (BENCH_READS_RECORD=reads-at-size-before likewise).
+// subset: ready, read, admin, qemu, scale, reads-at-size, scale-distributed
+// (default: all). The scale section writes bench/SCALE.md
+// (BENCH_SCALE_RECORD=scale-before records it as the baseline its ratios
+// compare with); reads-at-size writes bench/READS-AT-SIZE.md
+// (BENCH_READS_RECORD=reads-at-size-before likewise); scale-distributed
+// (PostgreSQL and RabbitMQ on this machine) writes bench/SCALE-DISTRIBUTED.md.
 // Not a test.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,8 @@ import { renderScale } from './lib/scale-report.js';
 import { benchScale } from './scale.js';
 import { benchReadsAtSize } from './reads-at-size.js';
 import { renderReadsAtSize } from './lib/reads-report.js';
+import { benchScaleDistributed, DISTRIBUTED_SIZES } from './scale-distributed.js';
+import { renderScaleDistributed } from './lib/scale-distributed-report.js';
 
 const log = (s: string): void => {
   process.stdout.write(`${s}\n`);
@@ -145,6 +149,18 @@ async function main(): Promise<void> {
     markStart();
     record(process.env['BENCH_READS_RECORD'] ?? 'reads-at-size', await benchReadsAtSize(log));
     writeFileSync(join(REPO, 'bench', 'READS-AT-SIZE.md'), renderReadsAtSize(RESULTS_DIR));
+  }
+
+  if (want('scale-distributed')) {
+    log(`== scale, distributed: api, scheduler, conductor and one compute process running ${DISTRIBUTED_SIZES.map((n) => n.toLocaleString('en')).join(', ')} hosts (PostgreSQL, RabbitMQ)`);
+    markStart();
+    const result = await benchScaleDistributed(log);
+    if (!result.available) {
+      log(`  ${result.note}`);
+      process.exitCode = 1;
+    }
+    record('scale-distributed', result);
+    writeFileSync(join(REPO, 'bench', 'SCALE-DISTRIBUTED.md'), renderScaleDistributed(RESULTS_DIR));
   }
 
   finish(started);

@@ -11,7 +11,7 @@
 import { ComputeClient } from './lib/client.js';
 import { CLIENT_CONCURRENCY, waitNoneIn, waitReady, listAllServers, countBy } from './lib/cloud-at-size.js';
 import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './lib/processes.js';
-import { inPool, round, sleep } from './lib/stats.js';
+import { inPool, quantile, round, sleep } from './lib/stats.js';
 
 export const SCALE_SIZES: readonly number[] = (process.env['BENCH_SCALE_SIZES'] ?? '100,1000,10000').split(',').map(Number);
 /** Servers placed one at a time per size (the latency sample). */
@@ -51,10 +51,6 @@ export interface ScaleResult {
   readonly growth: Array<{ readonly from: number; readonly to: number; readonly hostsRatio: number; readonly readyMs: number; readonly rssReadyMb: number; readonly idleCpuPercent: number; readonly placementP50Ms: number; readonly placementP99Ms: number; readonly liveMigrationsPerSecond: number }>;
 }
 
-const quantile = (xs: readonly number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
-};
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
 interface Claim {

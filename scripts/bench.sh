@@ -1,9 +1,10 @@
 #!/bin/sh
 # Runs the benchmarks (not tests): ready time, read throughput and the
 # administrative actions at size. Results go to bench/results/*.json and
-# bench/RESULTS.md (scale: bench/SCALE.md). Arguments pick a subset: ready, read, admin,
-# qemu (real guests; skipped with the reason when QEMU is missing), scale,
-# reads-at-size (bench/READS-AT-SIZE.md).
+# bench/RESULTS.md (scale: bench/SCALE.md; scale-distributed: bench/SCALE-DISTRIBUTED.md).
+# Arguments pick a subset: ready, read, admin, qemu (real guests; skipped with the
+# reason when QEMU is missing), scale, reads-at-size (bench/READS-AT-SIZE.md),
+# scale-distributed (PostgreSQL and RabbitMQ on this machine).
 #
 # Builds privately (tsc into a temporary directory, as dist/ is laid out) so a
 # concurrent test run that deletes and rebuilds dist/ cannot break a run.

@@ -14,6 +14,12 @@ export function round(x: number, digits = 3): number {
   return Math.round(x * f) / f;
 }
 
+/** The value at quantile `q` (0–1) of `xs`: the smallest with at least that share of values at or below it. */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+}
+
 export function ratio(value: number, baseline: number): number {
   return baseline > 0 ? round(value / baseline, 4) : NaN;
 }

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../config/config.js';
 import { policySampleYaml } from '../policy/sample.js';
 import { openDb } from '../db/connect.js';
 import { startAllInOne } from './all-in-one.js';
-import { openBase, startApi, startNetworkRole, startScheduler, startConductorRole, startComputeHosts } from './roles.js';
+import { openBase, startApi, startNetworkRole, startScheduler, startConductorRole, startComputeProcess } from './roles.js';
 import { cloudsYaml } from './clouds-yaml.js';
 import { identityUrl } from '../identity/catalog.js';
 import { withOsOptions } from './os-options.js';
@@ -17,6 +17,7 @@ import { hostCommand, type HostVerb } from './host-command.js';
 import type { OsOptions } from './os-credentials.js';
 import { computeDriverKind } from '../virt/create.js';
 import { imageBuildTinyCommand } from './image-build-tiny.js';
+import { computeHostNames } from './compute-hosts.js';
 
 interface CommonOpts {
   config?: string;
@@ -154,14 +155,18 @@ withCommon(program.command('conductor').description('run the conductor')).action
   });
 });
 
-withCommon(program.command('compute').description('run the compute agent of one host ([DEFAULT] compute_driver: fake or qemu)'))
-  .requiredOption('--host <name>', 'host name of this compute service')
-  .action(async (o: CommonOpts & { host: string }) => {
-    const base = await openBase(configFrom(o), `compute-${o.host}`);
-    const hosts = await startComputeHosts(base, [o.host], { crashKillsProcess: true });
-    process.stdout.write(`compute agent ${o.host} running\n`);
+withCommon(
+  program.command('compute').description('run the compute agent of a host ([DEFAULT] compute_driver: fake or qemu), or of several hosts in one process (--host repeated)'),
+)
+  .option('--host <name>', 'host name of a compute service this process runs (repeat it to run several hosts in one process)', collect, [])
+  .action(async (o: CommonOpts & { host: string[] }) => {
+    const hosts = computeHostNames(o.host);
+    const base = await openBase(configFrom(o), hosts.length === 1 ? `compute-${hosts[0]}` : `compute-${hosts[0]}+${hosts.length - 1}`);
+    // A crash point fired on any of the hosts kills the process, and so all of them, as `kill -9` would.
+    const runtime = await startComputeProcess(base, hosts);
+    process.stdout.write(hosts.length === 1 ? `compute agent ${hosts[0]} running\n` : `compute agents of ${hosts.length} hosts running: ${hosts.join(', ')}\n`);
     onSignals(async () => {
-      await hosts.close();
+      await runtime.close();
       await base.bus.close();
       await base.db.close();
     });

@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { openDb, type Db } from '../db/connect.js';
 import { createBus } from '../rpc/create.js';
+import { AmqpBus } from '../rpc/amqp.js';
 import type { Bus, Subscription } from '../rpc/bus.js';
 import { rebuildError } from '../compute/errors.js';
 import { AdjustableClock, systemClock, type Clock } from '../compute/clock.js';
@@ -76,18 +77,23 @@ export async function openBase(conf: Config, role: string, givenClock: Clock = s
     exclusive: opts.exclusiveDb === true,
     onConnectionError: (err) => log.warn({ err }, 'database connection lost; it is reopened on the next query'),
   });
-  const bus = await createBus(conf.str('DEFAULT', 'transport_url'), {
-    rebuildError,
-    logger: log,
-    queuePrefix: conf.str('DEFAULT', 'control_exchange'),
-    defaultTimeoutMs: conf.num('DEFAULT', 'rpc_response_timeout') * 1000,
-  });
+  const bus = await openBus(conf, log);
   const faults = new FaultRules();
   seedFaultsFromConfig(conf, faults);
   const notifier = Notifier.fromConfig(conf, bus, clock, log);
   // With clock control, this process's clock follows the moves made through any API process.
   await followClockBroadcasts(bus, conf, clock, log);
   return { conf, db, bus, clock, log, faults, notifier };
+}
+
+/** The bus of [DEFAULT] transport_url, as every role opens it. */
+function openBus(conf: Config, log: Logger): Promise<Bus> {
+  return createBus(conf.str('DEFAULT', 'transport_url'), {
+    rebuildError,
+    logger: log,
+    queuePrefix: conf.str('DEFAULT', 'control_exchange'),
+    defaultTimeoutMs: conf.num('DEFAULT', 'rpc_response_timeout') * 1000,
+  });
 }
 
 export function imageLookup(images: ImageCatalog): ImageLookup {
@@ -287,4 +293,34 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
   await runtime.serveControl(hosts);
   await Promise.all(hosts.map((h) => runtime.start(h)));
   return runtime;
+}
+
+/**
+ * Hosts served over one RabbitMQ connection. Each host's two topics
+ * (compute.<host>, hostctl.<host>) take a channel each, and RabbitMQ allows
+ * 2,047 channels per connection by default.
+ */
+export const HOSTS_PER_BUS_CONNECTION = 500;
+
+/**
+ * The hosts of a `magnetar compute` process: one, as on a hypervisor, or
+ * many (to load the bus and the database as many hypervisors would). Over
+ * RabbitMQ each 500 hosts get a connection of their own; a crash point
+ * fired on any host kills the process.
+ */
+export async function startComputeProcess(base: Base, hosts: readonly string[]): Promise<{ close(): Promise<void> }> {
+  const perConnection = base.bus instanceof AmqpBus ? HOSTS_PER_BUS_CONNECTION : hosts.length;
+  const runtimes: HostRuntime[] = [];
+  const extraBuses: Bus[] = [];
+  for (let i = 0; i < hosts.length; i += perConnection) {
+    const bus = i === 0 ? base.bus : await openBus(base.conf, base.log);
+    if (i > 0) extraBuses.push(bus);
+    runtimes.push(await startComputeHosts({ ...base, bus }, hosts.slice(i, i + perConnection), { crashKillsProcess: true }));
+  }
+  return {
+    async close() {
+      for (const r of runtimes) await r.close();
+      for (const b of extraBuses) await b.close();
+    },
+  };
 }

@@ -23,25 +23,40 @@ async function pgAdmin(sqlText: string): Promise<void> {
   }
 }
 
+/** The hosts of a `compute:<host>[,<host>…]` role. */
+const computeHostsOf = (role: string): string[] => role.slice('compute:'.length).split(',');
+
 /** How each role says it is ready. */
 function readyLine(role: string): RegExp {
   if (role === 'api') return /compute API on port/;
   if (role === 'network') return /network running on port/;
-  if (role.startsWith('compute:')) return new RegExp(`compute agent ${role.slice(8)} running`);
+  if (role.startsWith('compute:')) {
+    const hosts = computeHostsOf(role);
+    return hosts.length === 1 ? new RegExp(`compute agent ${hosts[0]} running`) : new RegExp(`compute agents of ${hosts.length} hosts running: ${hosts.join(', ')}`);
+  }
   return new RegExp(`${role} running`);
 }
 
 function roleArgs(role: string): string[] {
-  return role.startsWith('compute:') ? ['compute', '--host', role.slice(8)] : [role];
+  return role.startsWith('compute:') ? ['compute', ...computeHostsOf(role).flatMap((h) => ['--host', h])] : [role];
 }
 
-/** The notifications exchange the roles declared (named after [DEFAULT] control_exchange, here the database's name). */
-async function dropExchange(name: string): Promise<void> {
+/**
+ * The notifications exchange the roles declared (named after [DEFAULT] control_exchange, here the database's name),
+ * and the topic queues they served under that prefix: they outlive their consumers.
+ */
+async function dropBrokerState(name: string, topics: readonly string[]): Promise<void> {
   const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672/').catch(() => undefined);
   if (!conn) return;
   try {
     const ch = await conn.createChannel();
     await ch.deleteExchange(name).catch(() => undefined);
+    // A failed delete closes the channel; the queues are deleted one channel each.
+    for (const t of topics) {
+      const qch = await conn.createChannel();
+      await qch.deleteQueue(`${name}.${t}`).catch(() => undefined);
+      await qch.close().catch(() => undefined);
+    }
   } finally {
     await conn.close().catch(() => undefined);
   }
@@ -68,7 +83,7 @@ export class DistributedCloud {
   networkUrl = '';
   private token = '';
 
-  /** `roles`: api, scheduler, conductor, compute:<host>… ; `options`: section.name=value for every role. */
+  /** `roles`: api, scheduler, conductor, compute:<host>… (compute:<host>,<host>… runs several hosts in one process); `options`: section.name=value for every role. */
   async start(roles: readonly string[], options: readonly string[] = []): Promise<void> {
     await pgAdmin(`CREATE DATABASE ${this.dbName}`);
     const [cp, ip, gp, np] = [await freePort(), await freePort(), await freePort(), await freePort()];
@@ -210,7 +225,8 @@ export class DistributedCloud {
       clearTimeout(timer);
     }
     await pgAdmin(`DROP DATABASE IF EXISTS ${this.dbName} WITH (FORCE)`);
-    await dropExchange(this.dbName);
+    const hosts = [...this.procs.keys()].filter((r) => r.startsWith('compute:')).flatMap(computeHostsOf);
+    await dropBrokerState(this.dbName, ['scheduler', 'conductor', ...hosts.flatMap((h) => [`compute.${h}`, `hostctl.${h}`])]);
     rmSync(this.dir, { recursive: true, force: true });
     for (const d of this.roleDataDirs.values()) rmSync(d, { recursive: true, force: true });
   }
