@@ -2,26 +2,12 @@
 // when recorded, bench/results/reads-at-size-before.json (the same benchmark
 // before the changes it led to): per request, the figures at each size, the
 // growth between them, and now ÷ before.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ReadsAtSizeResult, SizeReads } from '../reads-at-size.js';
+import { loadRecorded, stamp, type Recorded as RecordedOf } from './recorded.js';
 
-interface Recorded {
-  readonly recordedAt: string;
-  readonly commit: string;
-  readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
-  readonly loadAverage?: { readonly start: number; readonly end: number };
-  readonly result: ReadsAtSizeResult;
-}
+type Recorded = RecordedOf<ReadsAtSizeResult>;
 
-function load(dir: string, name: string): Recorded | null {
-  const f = join(dir, `${name}.json`);
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Recorded) : null;
-}
-
-const stamp = (r: Recorded): string =>
-  `_Recorded ${r.recordedAt} at commit \`${r.commit}\` on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}` +
-  (r.loadAverage ? `; 1-min load average ${r.loadAverage.start} at start, ${r.loadAverage.end} at end._` : '._');
+const load = (dir: string, name: string): Recorded | null => loadRecorded(dir, name);
 
 const n = (x: number): string => x.toLocaleString('en');
 const ms = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : `${x}`);

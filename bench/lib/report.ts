@@ -1,35 +1,21 @@
 // Renders bench/RESULTS.md from the recorded results in bench/results/.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ReadyResult } from '../ready.js';
 import type { ReadResult } from '../read.js';
 import type { AdminActionsResult, PhaseResult } from '../admin-actions.js';
 import { median as med } from './stats.js';
+import { loadRecorded, stamp as stampOf, type Recorded } from './recorded.js';
 import type { RealGuestsResult, RealGuestsUnavailable } from '../real-guests.js';
 
-interface Recorded<T> {
-  readonly benchmark: string;
-  readonly recordedAt: string;
-  readonly commit: string;
-  readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
-  readonly loadAverage?: { readonly start: number; readonly end: number };
-  readonly result: T;
-}
 interface Unavailable {
   readonly available: false;
   readonly note: string;
 }
 
-function load<T>(dir: string, name: string): Recorded<T> | null {
-  const f = join(dir, `${name}.json`);
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Recorded<T>) : null;
-}
+const load = loadRecorded;
 
 const yes = (b: boolean | null | undefined): string => (b === true ? '**met**' : b === false ? '**not met**' : 'n/a');
 const num = (x: number | null | undefined, unit = ''): string => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : `${x}${unit}`);
-const stamp = (r: Recorded<unknown>): string =>
-  `_Recorded ${r.recordedAt} at commit \`${r.commit}\` on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}` +
-  (r.loadAverage ? `; 1-min load average ${r.loadAverage.start} at start, ${r.loadAverage.end} at end (other work on the machine)._` : '._');
+const stamp = (r: Recorded<unknown>): string => stampOf(r, ' (other work on the machine)');
 
 function readySection(r: Recorded<ReadyResult> | null): string {
   const head = '## 1. Ready time\n\n';

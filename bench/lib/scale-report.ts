@@ -1,26 +1,12 @@
 // Renders bench/SCALE.md from bench/results/scale.json and, when recorded,
 // bench/results/scale-before.json (the same benchmark at an earlier commit),
 // with the growth between sizes and the after ÷ before ratios.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { ScaleResult, SizeResult } from '../scale.js';
+import { loadRecorded, stamp, type Recorded as RecordedOf } from './recorded.js';
 
-interface Recorded {
-  readonly recordedAt: string;
-  readonly commit: string;
-  readonly machine: { cpus: number; cpuModel: string; memoryGb: number; node: string };
-  readonly loadAverage?: { readonly start: number; readonly end: number };
-  readonly result: ScaleResult;
-}
+type Recorded = RecordedOf<ScaleResult>;
 
-function load(dir: string, name: string): Recorded | null {
-  const f = join(dir, `${name}.json`);
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Recorded) : null;
-}
-
-const stamp = (r: Recorded): string =>
-  `_Recorded ${r.recordedAt} at commit \`${r.commit}\` on ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB, Node ${r.machine.node}` +
-  (r.loadAverage ? `; 1-min load average ${r.loadAverage.start} at start, ${r.loadAverage.end} at end._` : '._');
+const load = (dir: string, name: string): Recorded | null => loadRecorded(dir, name);
 
 const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a');
 
