@@ -26,6 +26,7 @@ import { brokerMemory, brokerSocketLimit, connectionCount, listQueues, rabbitmqc
 const PG_PORT = 5432;
 const AMQP_PORT = 5672;
 import { inPool, quantile, round, sleep } from './lib/stats.js';
+import { collectClaims, waitForClaim, type Claim } from './lib/claims.js';
 
 export const DISTRIBUTED_SIZES: readonly number[] = (process.env['BENCH_SCALE_DISTRIBUTED_SIZES'] ?? '100,1000,3000').split(',').map(Number);
 /** Servers placed one at a time per size (the latency sample); then all live-migrated at once. */
@@ -145,39 +146,6 @@ export interface DistributedScaleResult {
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
-interface Claim {
-  readonly at: number;
-  readonly selectMs: number;
-}
-
-/** The scheduler's `claimed` debug lines, instance uuid → claims in order, as they are written. */
-function watchClaims(scheduler: RoleProcess): Map<string, Claim[]> {
-  const claims = new Map<string, Claim[]>();
-  scheduler.onLine((line) => {
-    if (!line.includes('"msg":"claimed"')) return;
-    try {
-      const o = JSON.parse(line) as { instance?: string; claimedAt?: number; selectMs?: number };
-      if (typeof o.instance !== 'string' || typeof o.claimedAt !== 'number') return;
-      const list = claims.get(o.instance) ?? [];
-      list.push({ at: o.claimedAt, selectMs: o.selectMs ?? NaN });
-      claims.set(o.instance, list);
-    } catch {
-      // not one of ours
-    }
-  });
-  return claims;
-}
-
-async function waitForClaim(claims: Map<string, Claim[]>, instance: string, after: number, ms = 30_000): Promise<Claim> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const c = claims.get(instance)?.find((x) => x.at >= after);
-    if (c) return c;
-    if (Date.now() > end) throw new Error(`no claim for ${instance} within ${ms} ms`);
-    await sleep(2);
-  }
-}
-
 function queueKind(name: string, d: DistributedDeployment): string {
   if (name.startsWith(d.queueName('compute.'))) return 'compute.<host>';
   if (name.startsWith(d.queueName('hostctl.'))) return 'hostctl.<host>';
@@ -239,7 +207,8 @@ async function oneSize(hosts: number, useVhost: boolean, withSingleHost: boolean
       d.start('conductor', ['conductor'], /conductor running/),
     ]);
     const controlPlaneReadyMs = performance.now() - c0;
-    const claims = watchClaims(scheduler);
+    const claims = new Map<string, Claim[]>();
+    scheduler.onLine((line) => collectClaims([line], claims));
     const client = new ComputeClient(d.identityUrl, d.computeUrl, d.imageUrl);
     await waitReady(client, 60_000);
 
@@ -273,7 +242,7 @@ async function oneSize(hosts: number, useVhost: boolean, withSingleHost: boolean
       const before = nowMs();
       const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server: { name: `dscale-${i}`, flavorRef: '1', imageRef, networks: 'none' } } });
       if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
-      const c = await waitForClaim(claims, r.body.server.id as string, before);
+      const c = await waitForClaim(() => claims, r.body.server.id as string, before);
       latencies.push(c.at - before);
       inScheduler.push(c.selectMs);
     }

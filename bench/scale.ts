@@ -12,6 +12,7 @@ import { ComputeClient } from './lib/client.js';
 import { CLIENT_CONCURRENCY, waitNoneIn, waitReady, listAllServers, countBy } from './lib/cloud-at-size.js';
 import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './lib/processes.js';
 import { inPool, quantile, round, sleep } from './lib/stats.js';
+import { collectClaims, waitForClaim } from './lib/claims.js';
 
 export const SCALE_SIZES: readonly number[] = (process.env['BENCH_SCALE_SIZES'] ?? '100,1000,10000').split(',').map(Number);
 /** Servers placed one at a time per size (the latency sample). */
@@ -53,40 +54,6 @@ export interface ScaleResult {
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
-interface Claim {
-  readonly at: number;
-  /** From the request reaching the scheduler to its claim. */
-  readonly selectMs: number;
-}
-
-/** The scheduler's `claimed` lines: instance uuid → its claims, in order. */
-function claimsIn(output: string): Map<string, Claim[]> {
-  const out = new Map<string, Claim[]>();
-  for (const line of output.split('\n')) {
-    if (!line.includes('"msg":"claimed"')) continue;
-    try {
-      const o = JSON.parse(line) as { instance?: string; claimedAt?: number; selectMs?: number };
-      if (typeof o.instance !== 'string' || typeof o.claimedAt !== 'number') continue;
-      const list = out.get(o.instance) ?? [];
-      list.push({ at: o.claimedAt, selectMs: o.selectMs ?? NaN });
-      out.set(o.instance, list);
-    } catch {
-      // not one of ours
-    }
-  }
-  return out;
-}
-
-async function waitForClaim(p: MagnetarProcess, instance: string, after: number, ms = 30_000): Promise<Claim> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const t = claimsIn(p.output()).get(instance)?.find((x) => x.at >= after);
-    if (t !== undefined) return t;
-    if (Date.now() > end) throw new Error(`no claim for ${instance} within ${ms} ms`);
-    await sleep(2);
-  }
-}
-
 async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeResult> {
   const names = Array.from({ length: hosts }, (_, i) => `compute${i + 1}`);
   const t0 = performance.now();
@@ -122,7 +89,7 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
       if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
       const id = r.body.server.id as string;
       ids.push(id);
-      const c = await waitForClaim(proc, id, before);
+      const c = await waitForClaim(() => collectClaims(proc.output().split('\n')), id, before);
       latencies.push(c.at - before);
       inScheduler.push(c.selectMs);
     }
