@@ -6,7 +6,7 @@
 // `endpoint_override` or the token's catalog, by `valid_interfaces` in order.
 import type { Config } from '../config/config.js';
 import { identityUrl } from './catalog.js';
-import { KeystoneSession, KeystoneUnreachable, serviceEndpoint } from './keystone-session.js';
+import { KeystoneSession, KeystoneUnreachable, send, serviceEndpoint } from './keystone-session.js';
 
 export class ServiceUser {
   readonly session: KeystoneSession;
@@ -40,6 +40,23 @@ export class ServiceUser {
     });
     this.override = conf.str(section, 'endpoint_override').replace(/\/+$/, '');
     this.timeoutMs = conf.num(section, 'timeout') * 1000;
+  }
+
+  /**
+   * One request to `path` under the service's endpoint (less `dropSuffix`,
+   * e.g. the image API's `/v2`) with this user's token; a token the service
+   * refuses (expired early, revoked) is renewed once.
+   */
+  async request(path: string, init: { method?: string; headers?: Record<string, string>; body?: RequestInit['body'] } = {}, dropSuffix = ''): Promise<Response> {
+    let base = await this.endpoint();
+    if (dropSuffix !== '' && base.endsWith(dropSuffix)) base = base.slice(0, -dropSuffix.length);
+    for (let attempt = 0; ; attempt++) {
+      const { token } = await this.session.token();
+      const r = await send(`${base}${path}`, { ...init, headers: { ...init.headers, 'X-Auth-Token': token } }, this.timeoutMs);
+      if (r.status !== 401 || attempt > 0) return r;
+      await r.body?.cancel();
+      await this.session.renew();
+    }
   }
 
   /** The service's endpoint, without a trailing slash. */

@@ -14,7 +14,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Config } from '../config/config.js';
-import { KeystoneUnreachable, faultMessage, parseBody, send } from '../identity/keystone-session.js';
+import { KeystoneUnreachable, faultMessage, parseBody } from '../identity/keystone-session.js';
 import { ServiceUser } from '../identity/service-user.js';
 import type { GuestImage, GuestImageSource } from '../virt/image-source.js';
 
@@ -92,24 +92,10 @@ export class HttpGuestImageSource implements GuestImageSource {
     };
   }
 
-  /** The image API's base URL (its `/v2` routes hang off it). */
-  private async base(): Promise<string> {
-    return (await this.user.endpoint()).replace(/\/v2$/, '');
-  }
-
   /** One authenticated GET; a refused token is renewed once. */
   private async request(path: string): Promise<Response> {
     try {
-      for (let attempt = 0; ; attempt++) {
-        const { token } = await this.user.session.token();
-        const r = await send(`${await this.base()}${path}`, { headers: { 'X-Auth-Token': token } }, this.user.timeoutMs);
-        if (r.status === 401 && attempt === 0) {
-          await r.body?.cancel();
-          await this.user.session.renew();
-          continue;
-        }
-        return r;
-      }
+      return await this.user.request(path, {}, '/v2');
     } catch (err) {
       if (err instanceof KeystoneUnreachable) throw new ImageFetchError(err.message);
       throw err;

@@ -5,7 +5,7 @@
 // images no longer wanted deleted (DELETE /v2/images/{id}); a server's backups
 // found by their properties (GET /v2/images?instance_uuid=…&image_type=backup).
 import type { Config } from '../config/config.js';
-import { KeystoneUnreachable, faultMessage, parseBody, send } from '../identity/keystone-session.js';
+import { KeystoneUnreachable, faultMessage, parseBody } from '../identity/keystone-session.js';
 import { ServiceUser } from '../identity/service-user.js';
 import type { HostImages } from './host-images.js';
 
@@ -92,18 +92,11 @@ export class HttpHostImages implements HostImages {
   /** One authenticated request; a refused token is renewed once. */
   private async request(method: string, path: string, body?: string | Buffer, contentType?: string): Promise<Response> {
     try {
-      const base = (await this.user.endpoint()).replace(/\/v2$/, '');
-      for (let attempt = 0; ; attempt++) {
-        const { token } = await this.user.session.token();
-        const headers: Record<string, string> = { 'X-Auth-Token': token, ...(contentType && { 'Content-Type': contentType }) };
-        const r = await send(`${base}${path}`, { method, headers, ...(body !== undefined && { body: typeof body === 'string' ? body : new Uint8Array(body) }) }, this.user.timeoutMs);
-        if (r.status === 401 && attempt === 0) {
-          await r.body?.cancel();
-          await this.user.session.renew();
-          continue;
-        }
-        return r;
-      }
+      return await this.user.request(
+        path,
+        { method, ...(contentType && { headers: { 'Content-Type': contentType } }), ...(body !== undefined && { body: typeof body === 'string' ? body : new Uint8Array(body) }) },
+        '/v2',
+      );
     } catch (err) {
       if (err instanceof KeystoneUnreachable) throw new ImageWriteError(err.message);
       throw err;
