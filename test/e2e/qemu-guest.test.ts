@@ -12,8 +12,9 @@ import { existsSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MAIN_JS, startMagnetar, type Magnetar } from './support/magnetar-process.js';
-import { PACKAGE_CACHE, skipWithoutQemu } from './support/qemu-tools.js';
+import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
+import { skipWithoutQemu } from './support/qemu-tools.js';
+import { buildTinyImage, runningQemuPid } from './support/qemu-guests.js';
 import { uuidFromName } from '../../src/image/catalog.js';
 import { BOOT_BANNER, COUNTER_LINE, POWER_DOWN_LINE } from '../../src/image/tiny/guest-init.js';
 
@@ -74,19 +75,11 @@ describe('qemu driver: a real guest through the API', { skip, timeout: 240_000 }
     for (const end = Date.now() + ms; !ok(); await sleep(200)) if (Date.now() > end) throw new Error(`not reached within ${ms} ms`);
   };
   const guestDir = (): string => join(dataDir, 'instances', host, serverId);
-  const qemuPid = (): number | null => {
-    try {
-      const pid = Number(readFileSync(join(guestDir(), 'qemu.pid'), 'utf8').trim());
-      return existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')) ? pid : null;
-    } catch {
-      return null;
-    }
-  };
+  const qemuPid = (): number | null => runningQemuPid(guestDir());
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'magnetar-e2e-qemu-'));
-    const built = await run(process.execPath, [MAIN_JS, 'image', 'build-tiny', '--data-dir', dataDir, '--package-cache', PACKAGE_CACHE], { timeout: 180_000 });
-    imageId = /^\s+(\S+)\s+tiny-linux \(qcow2/m.exec(built.stdout)![1]!;
+    imageId = await buildTinyImage(dataDir);
     m = await startMagnetar({ dataDir, set: SET });
     const f = await api('POST', '/flavors', { flavor: { name: 'q.128', ram: 128, vcpus: 1, disk: 1 } });
     assert.equal(f.status, 200, JSON.stringify(f.body));

@@ -17,8 +17,9 @@ import { existsSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MAIN_JS, startMagnetar, type Magnetar } from './support/magnetar-process.js';
-import { PACKAGE_CACHE, skipWithoutQemu } from './support/qemu-tools.js';
+import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
+import { skipWithoutQemu } from './support/qemu-tools.js';
+import { buildTinyImage, runningQemuPid, auditUntilClean } from './support/qemu-guests.js';
 import { BOOT_BANNER, COUNTER_LINE } from '../../src/image/tiny/guest-init.js';
 import { QmpClient } from '../../src/virt/qemu/qmp.js';
 
@@ -64,14 +65,7 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     throw new Error(`the counter did not pass ${n}; console end:\n${log.slice(-1500)}`);
   };
   const guestDir = (host: string): string => join(dataDir, 'instances', host, serverId);
-  const qemuPid = (host: string): number | null => {
-    try {
-      const pid = Number(readFileSync(join(guestDir(host), 'qemu.pid'), 'utf8').trim());
-      return existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')) ? pid : null;
-    } catch {
-      return null;
-    }
-  };
+  const qemuPid = (host: string): number | null => runningQemuPid(guestDir(host));
   /** The count the disk kept, as the last boot printed it. */
   const bootCount = (log: string): number => Number(log.split('\n').filter((l) => l.startsWith(BOOT_BANNER)).at(-1)!.slice(BOOT_BANNER.length));
   const waitGone = async (path: string): Promise<void> => {
@@ -81,19 +75,11 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
   const hostOf = async (): Promise<string> => (await api('GET', `/servers/${serverId}`)).body.server['OS-EXT-SRV-ATTR:host'];
   const other = (h: string): string => HOSTS.find((x) => x !== h)!;
   /** The audit agrees with the hosts' real guests (it may take a sync round to settle). */
-  const audit = async (): Promise<void> => {
-    let last: any;
-    for (const end = Date.now() + 15_000; Date.now() < end; await sleep(300)) {
-      last = (await api('GET', '/magnetar/audit?strict=true')).body;
-      if (last?.audit?.findings?.length === 0) return;
-    }
-    assert.fail(`audit findings: ${JSON.stringify(last?.audit?.findings)}`);
-  };
+  const audit = (): Promise<void> => auditUntilClean(api);
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'magnetar-e2e-qemu-moves-'));
-    const built = await run(process.execPath, [MAIN_JS, 'image', 'build-tiny', '--data-dir', dataDir, '--package-cache', PACKAGE_CACHE], { timeout: 180_000 });
-    imageId = /^\s+(\S+)\s+tiny-linux \(qcow2/m.exec(built.stdout)![1]!;
+    imageId = await buildTinyImage(dataDir);
     // At info level the agent logs QEMU's own figures of each completed live migration.
     process.env['MAGNETAR_LOG_LEVEL'] = 'info';
     try {

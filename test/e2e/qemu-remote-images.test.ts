@@ -8,17 +8,14 @@
 // Glance v2), and the rotation of backups deletes the oldest through it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DistributedCloud } from './support/distributed-cloud.js';
-import { MAIN_JS } from './support/magnetar-process.js';
-import { PACKAGE_CACHE, skipWithoutQemu } from './support/qemu-tools.js';
+import { skipWithoutQemu } from './support/qemu-tools.js';
+import { buildTinyImage } from './support/qemu-guests.js';
 import { BOOT_BANNER } from '../../src/image/tiny/guest-init.js';
 
-const run = promisify(execFile);
 const HOST = 'remote-q';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -40,8 +37,7 @@ describe('qemu driver: a compute host without the image store fetches images ove
   };
 
   before(async () => {
-    const built = await run(process.execPath, [MAIN_JS, 'image', 'build-tiny', '--data-dir', d.dir, '--package-cache', PACKAGE_CACHE], { timeout: 180_000 });
-    imageId = /^\s+(\S+)\s+tiny-linux \(qcow2/m.exec(built.stdout)![1]!;
+    imageId = await buildTinyImage(d.dir);
     await d.start(['api', 'scheduler', 'conductor', `compute:${HOST}`], [
       'DEFAULT.compute_driver=qemu',
       'DEFAULT.shutdown_timeout=5',

@@ -13,8 +13,9 @@ import { existsSync, readFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MAIN_JS, startMagnetar, type Magnetar } from './support/magnetar-process.js';
-import { PACKAGE_CACHE, skipWithoutQemu } from './support/qemu-tools.js';
+import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
+import { skipWithoutQemu } from './support/qemu-tools.js';
+import { buildTinyImage, runningQemuPid, auditUntilClean } from './support/qemu-guests.js';
 import { BOOT_BANNER, COUNTER_LINE } from '../../src/image/tiny/guest-init.js';
 
 const run = promisify(execFile);
@@ -66,28 +67,13 @@ describe('qemu driver: resize to the same host', { skip: skipWithoutQemu, timeou
   };
   const guestDir = (): string => join(dataDir, 'instances', HOST, serverId);
   const keptDir = (): string => `${guestDir()}_resize`;
-  const qemuPid = (): number | null => {
-    try {
-      const pid = Number(readFileSync(join(guestDir(), 'qemu.pid'), 'utf8').trim());
-      return existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')) ? pid : null;
-    } catch {
-      return null;
-    }
-  };
+  const qemuPid = (): number | null => runningQemuPid(guestDir());
   const diskSize = async (path: string): Promise<number> => JSON.parse((await run('qemu-img', ['info', '-U', '--output=json', path])).stdout)['virtual-size'];
-  const audit = async (): Promise<void> => {
-    let last: any;
-    for (const end = Date.now() + 15_000; Date.now() < end; await sleep(300)) {
-      last = (await api('GET', '/magnetar/audit?strict=true')).body;
-      if (last?.audit?.findings?.length === 0) return;
-    }
-    assert.fail(`audit findings: ${JSON.stringify(last?.audit?.findings)}`);
-  };
+  const audit = (): Promise<void> => auditUntilClean(api);
 
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'magnetar-e2e-qemu-same-host-'));
-    const built = await run(process.execPath, [MAIN_JS, 'image', 'build-tiny', '--data-dir', dataDir, '--package-cache', PACKAGE_CACHE], { timeout: 180_000 });
-    const imageId = /^\s+(\S+)\s+tiny-linux \(qcow2/m.exec(built.stdout)![1]!;
+    const imageId = await buildTinyImage(dataDir);
     m = await startMagnetar({ dataDir, set: SET });
     flavors = {};
     for (const [name, disk] of [['q.128', 1], ['q.128.disk2', 2], ['q.128.disk3', 3]] as const) {

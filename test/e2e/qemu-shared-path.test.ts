@@ -22,8 +22,9 @@ import { existsSync, readFileSync, rmSync, mkdtempSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MAIN_JS, startMagnetar, type Magnetar } from './support/magnetar-process.js';
-import { PACKAGE_CACHE, skipWithoutQemu } from './support/qemu-tools.js';
+import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
+import { skipWithoutQemu } from './support/qemu-tools.js';
+import { buildTinyImage, auditUntilClean } from './support/qemu-guests.js';
 import { BOOT_BANNER, COUNTER_LINE } from '../../src/image/tiny/guest-init.js';
 import { GuestFiles } from '../../src/virt/qemu/guest-files.js';
 import { QmpClient } from '../../src/virt/qemu/qmp.js';
@@ -88,14 +89,7 @@ describe('qemu driver: hosts sharing one instances path', { skip: skipWithoutQem
     throw new Error(`no new boot; console end:\n${log.slice(-1500)}`);
   };
   const diskSize = async (path: string): Promise<number> => JSON.parse((await run('qemu-img', ['info', '-U', '--output=json', path])).stdout)['virtual-size'];
-  const audit = async (): Promise<void> => {
-    let last: any;
-    for (const end = Date.now() + 15_000; Date.now() < end; await sleep(300)) {
-      last = (await api('GET', '/magnetar/audit?strict=true')).body;
-      if (last?.audit?.findings?.length === 0) return;
-    }
-    assert.deepEqual(last?.audit?.findings, []);
-  };
+  const audit = (): Promise<void> => auditUntilClean(api);
   const action = async (body: unknown): Promise<void> => {
     const r = await api('POST', `/servers/${serverId}/action`, body);
     assert.ok(r.status === 202 || r.status === 204, JSON.stringify(r.body));
@@ -106,8 +100,7 @@ describe('qemu driver: hosts sharing one instances path', { skip: skipWithoutQem
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'magnetar-e2e-qemu-shared-'));
     instances = join(dataDir, 'shared-instances');
-    const built = await run(process.execPath, [MAIN_JS, 'image', 'build-tiny', '--data-dir', dataDir, '--package-cache', PACKAGE_CACHE], { timeout: 180_000 });
-    const imageId = /^\s+(\S+)\s+tiny-linux \(qcow2/m.exec(built.stdout)![1]!;
+    const imageId = await buildTinyImage(dataDir);
     m = await startMagnetar({ dataDir, set: settings() });
     const f = await api('POST', '/flavors', { flavor: { name: 'q.128', ram: 128, vcpus: 1, disk: 1 } });
     assert.equal(f.status, 200, JSON.stringify(f.body));
