@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
 import { skipWithoutQemu } from './support/qemu-tools.js';
-import { buildTinyImage, runningQemuPid, auditUntilClean } from './support/qemu-guests.js';
+import { buildTinyImage, runningQemuPid, auditUntilClean, runningLiveMigration } from './support/qemu-guests.js';
 import { BOOT_BANNER, COUNTER_LINE } from '../../src/image/tiny/guest-init.js';
 import { QmpClient } from '../../src/virt/qemu/qmp.js';
 
@@ -162,12 +162,7 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     qmp.close();
     await action({ 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.25');
     // Aborted while QEMU streams the memory (the disk is in step by then).
-    let running: any;
-    for (const end = Date.now() + 60_000; !running && Date.now() < end; await sleep(100)) {
-      const list = await api('GET', `/servers/${serverId}/migrations`, undefined, '2.23');
-      running = (list.body.migrations as any[]).find((x) => x.status === 'running' && x.memory_processed_bytes > 0);
-    }
-    assert.ok(running, 'the memory transfer was seen running');
+    const running = await runningLiveMigration(api, serverId);
     const abort = await api('DELETE', `/servers/${serverId}/migrations/${running.id}`, undefined, '2.24');
     assert.equal(abort.status, 202, JSON.stringify(abort.body));
     await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'cancelled'), 60_000);
@@ -186,12 +181,7 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     const dest = other(source);
     const pid = qemuPid(source)!;
     await action({ 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.25');
-    let running: any;
-    for (const end = Date.now() + 60_000; !running && Date.now() < end; await sleep(100)) {
-      const list = await api('GET', `/servers/${serverId}/migrations`, undefined, '2.23');
-      running = (list.body.migrations as any[]).find((x) => x.status === 'running' && x.memory_processed_bytes > 0);
-    }
-    assert.ok(running, 'the memory transfer was seen running');
+    const running = await runningLiveMigration(api, serverId);
     const ports = m.ports;
     await m.kill();
     m = await startMagnetar({ dataDir, ports, set: SET });
@@ -216,12 +206,7 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 16 * 1024 * 1024, 'downtime-limit': 1 });
     qmp.close();
     await action({ 'os-migrateLive': { host: null, block_migration: 'auto' } }, '2.25');
-    let running: any;
-    for (const end = Date.now() + 60_000; !running && Date.now() < end; await sleep(100)) {
-      const list = await api('GET', `/servers/${serverId}/migrations`, undefined, '2.23');
-      running = (list.body.migrations as any[]).find((x) => x.status === 'running' && x.memory_processed_bytes > 0);
-    }
-    assert.ok(running, 'the memory transfer was seen running');
+    const running = await runningLiveMigration(api, serverId);
     const r = await api('POST', `/servers/${serverId}/migrations/${running.id}/action`, { force_complete: null }, '2.22');
     assert.equal(r.status, 202, JSON.stringify(r.body));
     await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'completed'), 60_000);

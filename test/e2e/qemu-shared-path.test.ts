@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startMagnetar, type Magnetar } from './support/magnetar-process.js';
 import { skipWithoutQemu } from './support/qemu-tools.js';
-import { buildTinyImage, auditUntilClean } from './support/qemu-guests.js';
+import { buildTinyImage, auditUntilClean, runningLiveMigration } from './support/qemu-guests.js';
 import { BOOT_BANNER, COUNTER_LINE } from '../../src/image/tiny/guest-init.js';
 import { GuestFiles } from '../../src/virt/qemu/guest-files.js';
 import { QmpClient } from '../../src/virt/qemu/qmp.js';
@@ -162,12 +162,7 @@ describe('qemu driver: hosts sharing one instances path', { skip: skipWithoutQem
     await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 256 * 1024, 'max-postcopy-bandwidth': 2 * 1024 * 1024 });
     qmp.close();
     await action({ 'os-migrateLive': { host: null, block_migration: false } });
-    let running: any;
-    for (const end = Date.now() + 60_000; !running && Date.now() < end; await sleep(100)) {
-      const list = await api('GET', `/servers/${serverId}/migrations`, undefined, '2.23');
-      running = (list.body.migrations as any[]).find((x) => x.status === 'running' && x.memory_processed_bytes > 0);
-    }
-    assert.ok(running, 'the memory transfer was seen running');
+    const running = await runningLiveMigration(api, serverId);
     const r = await api('POST', `/servers/${serverId}/migrations/${running.id}/action`, { force_complete: null }, '2.22');
     assert.equal(r.status, 202, JSON.stringify(r.body));
     const [postCopy] = await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'running (post-copy)'), 30_000);
@@ -209,12 +204,7 @@ describe('qemu driver: hosts sharing one instances path', { skip: skipWithoutQem
     await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 256 * 1024, 'max-postcopy-bandwidth': 8 * 1024 * 1024 });
     qmp.close();
     await action({ 'os-migrateLive': { host: null, block_migration: false } });
-    let running: any;
-    for (const end = Date.now() + 60_000; !running && Date.now() < end; await sleep(100)) {
-      const list = await api('GET', `/servers/${serverId}/migrations`, undefined, '2.23');
-      running = (list.body.migrations as any[]).find((x) => x.status === 'running' && x.memory_processed_bytes > 0);
-    }
-    assert.ok(running, 'the memory transfer was seen running');
+    const running = await runningLiveMigration(api, serverId);
     const r = await api('POST', `/servers/${serverId}/migrations/${running.id}/action`, { force_complete: null }, '2.22');
     assert.equal(r.status, 202, JSON.stringify(r.body));
     await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'running (post-copy)'), 30_000);

@@ -39,3 +39,16 @@ export async function auditUntilClean(api: (method: string, path: string) => Pro
   }
   assert.deepEqual(last?.audit?.findings, [], 'audit findings');
 }
+
+type Api = (method: string, path: string, body?: unknown, version?: string) => Promise<{ status: number; body: any }>;
+
+/** The server's live migration once QEMU streams its memory (2.23 figures), within a minute. */
+export async function runningLiveMigration(api: Api, serverId: string): Promise<any> {
+  let running: any;
+  for (const end = Date.now() + 60_000; !running && Date.now() < end; await sleep(100)) {
+    const list = await api('GET', `/servers/${serverId}/migrations`, undefined, '2.23');
+    running = (list.body.migrations as any[]).find((x) => x.status === 'running' && x.memory_processed_bytes > 0);
+  }
+  assert.ok(running, 'the memory transfer was seen running');
+  return running;
+}
