@@ -16,7 +16,7 @@
 // single-host `magnetar compute` process beside them: what one agent of a
 // real deployment costs.
 import { ComputeClient } from './lib/client.js';
-import { CLIENT_CONCURRENCY, countBy, listAllServers, waitNoneIn, waitReady } from './lib/cloud-at-size.js';
+import { countBy, listAllServers, waitNoneIn, waitReady } from './lib/cloud-at-size.js';
 import { DistributedDeployment, PG_ADMIN_URL, type RoleProcess } from './lib/distributed-roles.js';
 import { PgStats, pgRates, type PgRates } from './lib/pg-stats.js';
 import { cpuSecondsOf, memoryOf } from './lib/processes.js';
@@ -25,8 +25,9 @@ import { brokerMemory, brokerSocketLimit, connectionCount, listQueues, rabbitmqc
 
 const PG_PORT = 5432;
 const AMQP_PORT = 5672;
-import { inPool, quantile, round, sleep } from './lib/stats.js';
-import { collectClaims, waitForClaim, type Claim } from './lib/claims.js';
+import { round, sleep } from './lib/stats.js';
+import { collectClaims, type Claim } from './lib/claims.js';
+import { liveMigrateAll, timePlacements } from './lib/placement.js';
 
 export const DISTRIBUTED_SIZES: readonly number[] = (process.env['BENCH_SCALE_DISTRIBUTED_SIZES'] ?? '100,1000,3000').split(',').map(Number);
 /** Servers placed one at a time per size (the latency sample); then all live-migrated at once. */
@@ -144,8 +145,6 @@ export interface DistributedScaleResult {
   }>;
 }
 
-const nowMs = (): number => performance.timeOrigin + performance.now();
-
 function queueKind(name: string, d: DistributedDeployment): string {
   if (name.startsWith(d.queueName('compute.'))) return 'compute.<host>';
   if (name.startsWith(d.queueName('hostctl.'))) return 'hostctl.<host>';
@@ -234,34 +233,9 @@ async function oneSize(hosts: number, useVhost: boolean, withSingleHost: boolean
     // Measured before any server exists, so its idle window is like the one above; it is then disabled and stopped.
     const single = withSingleHost ? await singleHost(d, client, stats, pgIdle, hosts, log) : null;
 
-    const imageRef = await client.imageId('cirros');
-    await warmUp(client, imageRef);
-    const latencies: number[] = [];
-    const inScheduler: number[] = [];
-    for (let i = 0; i < PLACEMENTS; i++) {
-      const before = nowMs();
-      const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server: { name: `dscale-${i}`, flavorRef: '1', imageRef, networks: 'none' } } });
-      if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
-      const c = await waitForClaim(() => claims, r.body.server.id as string, before);
-      latencies.push(c.at - before);
-      inScheduler.push(c.selectMs);
-    }
-    const [p50, p99, s50, s99] = [quantile(latencies, 0.5), quantile(latencies, 0.99), quantile(inScheduler, 0.5), quantile(inScheduler, 0.99)];
-    log(`  ${hosts} hosts: placement POST → claim p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; in the scheduler p50 ${s50.toFixed(2)} ms, p99 ${s99.toFixed(2)} ms`);
-
-    await waitNoneIn(client, 'demo', ['BUILD'], 120_000);
-    const listed = await listAllServers(client, 'admin', '&all_tenants=1');
-    const where = new Map(listed.map((s) => [s.id as string, String(s['OS-EXT-SRV-ATTR:host'])]));
-    const active = listed.filter((s) => s.status === 'ACTIVE').map((s) => s.id as string);
-    const l0 = performance.now();
-    await inPool(active, CLIENT_CONCURRENCY, async (id) => {
-      await client.req('admin', 'POST', `/servers/${id}/action`, { body: { 'os-migrateLive': { host: null, block_migration: 'auto' } }, version: 'latest' });
-    });
-    await waitNoneIn(client, 'admin', ['MIGRATING'], 180_000, '&all_tenants=1');
-    const seconds = (performance.now() - l0) / 1000;
-    const after = await listAllServers(client, 'admin', '&all_tenants=1');
-    const completed = after.filter((s) => s.status === 'ACTIVE' && where.get(s.id) !== undefined && where.get(s.id) !== s['OS-EXT-SRV-ATTR:host']).length;
-    log(`  ${hosts} hosts: ${completed}/${active.length} live migrations in ${seconds.toFixed(2)} s = ${(completed / seconds).toFixed(1)}/s ${JSON.stringify(countBy(after, (s) => String(s.status)))}`);
+    await warmUp(client, await client.imageId('cirros'));
+    const { latencies, p50, p99, s50, s99 } = await timePlacements(client, () => claims, PLACEMENTS, 'dscale', log, `${hosts} hosts`);
+    const { requested, completed, seconds } = await liveMigrateAll(client, log, `${hosts} hosts`);
     const rssEnd = rss();
 
     return {
@@ -282,7 +256,7 @@ async function oneSize(hosts: number, useVhost: boolean, withSingleHost: boolean
         placementP99Ms: round(p99, 2),
         schedulerP50Ms: round(s50, 2),
         schedulerP99Ms: round(s99, 2),
-        liveMigrations: { requested: active.length, completed, seconds: round(seconds, 2), perSecond: round(completed / seconds, 1) },
+        liveMigrations: { requested, completed, seconds: round(seconds, 2), perSecond: round(completed / seconds, 1) },
         rssEndMb: rssEnd,
       },
       single,

@@ -9,10 +9,11 @@
 // (`claimed`, at debug level, which this benchmark turns on). Both run on
 // this machine, so the clocks are the same.
 import { ComputeClient } from './lib/client.js';
-import { CLIENT_CONCURRENCY, waitNoneIn, waitReady, listAllServers, countBy } from './lib/cloud-at-size.js';
+import { waitReady } from './lib/cloud-at-size.js';
 import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './lib/processes.js';
-import { inPool, quantile, round, sleep } from './lib/stats.js';
-import { collectClaims, waitForClaim } from './lib/claims.js';
+import { round, sleep } from './lib/stats.js';
+import { collectClaims } from './lib/claims.js';
+import { liveMigrateAll, timePlacements } from './lib/placement.js';
 
 export const SCALE_SIZES: readonly number[] = (process.env['BENCH_SCALE_SIZES'] ?? '100,1000,10000').split(',').map(Number);
 /** Servers placed one at a time per size (the latency sample). */
@@ -52,8 +53,6 @@ export interface ScaleResult {
   readonly growth: Array<{ readonly from: number; readonly to: number; readonly hostsRatio: number; readonly readyMs: number; readonly rssReadyMb: number; readonly idleCpuPercent: number; readonly placementP50Ms: number; readonly placementP99Ms: number; readonly liveMigrationsPerSecond: number }>;
 }
 
-const nowMs = (): number => performance.timeOrigin + performance.now();
-
 async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeResult> {
   const names = Array.from({ length: hosts }, (_, i) => `compute${i + 1}`);
   const t0 = performance.now();
@@ -79,40 +78,8 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
     const idle = (100 * (cpuSecondsOf(proc.pid) - c0)) / ((performance.now() - w0) / 1000);
     log(`  ${hosts} hosts: idle CPU ${idle.toFixed(1)} % of a core over ${IDLE_SECONDS} s`);
 
-    const imageRef = await client.imageId('cirros');
-    const latencies: number[] = [];
-    const inScheduler: number[] = [];
-    const ids: string[] = [];
-    for (let i = 0; i < PLACEMENTS; i++) {
-      const before = nowMs();
-      const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server: { name: `scale-${i}`, flavorRef: '1', imageRef, networks: 'none' } } });
-      if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
-      const id = r.body.server.id as string;
-      ids.push(id);
-      const c = await waitForClaim(() => collectClaims(proc.output().split('\n')), id, before);
-      latencies.push(c.at - before);
-      inScheduler.push(c.selectMs);
-    }
-    const p50 = quantile(latencies, 0.5);
-    const p99 = quantile(latencies, 0.99);
-    const s50 = quantile(inScheduler, 0.5);
-    const s99 = quantile(inScheduler, 0.99);
-    log(`  ${hosts} hosts: placement POST → claim p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; in the scheduler p50 ${s50.toFixed(2)} ms, p99 ${s99.toFixed(2)} ms`);
-
-    await waitNoneIn(client, 'demo', ['BUILD'], 120_000);
-    const active = (await listAllServers(client, 'admin', '&all_tenants=1')).filter((s) => s.status === 'ACTIVE').map((s) => s.id as string);
-    const hostOf = async (): Promise<Map<string, string>> =>
-      new Map((await listAllServers(client, 'admin', '&all_tenants=1')).map((s) => [s.id as string, String(s['OS-EXT-SRV-ATTR:host'])]));
-    const where = await hostOf();
-    const l0 = performance.now();
-    await inPool(active, CLIENT_CONCURRENCY, async (id) => {
-      await client.req('admin', 'POST', `/servers/${id}/action`, { body: { 'os-migrateLive': { host: null, block_migration: 'auto' } }, version: 'latest' });
-    });
-    await waitNoneIn(client, 'admin', ['MIGRATING'], 180_000, '&all_tenants=1');
-    const seconds = (performance.now() - l0) / 1000;
-    const after = await listAllServers(client, 'admin', '&all_tenants=1');
-    const completed = after.filter((s) => s.status === 'ACTIVE' && where.get(s.id) !== undefined && where.get(s.id) !== s['OS-EXT-SRV-ATTR:host']).length;
-    log(`  ${hosts} hosts: ${completed}/${active.length} live migrations in ${seconds.toFixed(2)} s = ${(completed / seconds).toFixed(1)}/s ${JSON.stringify(countBy(after, (s) => String(s.status)))}`);
+    const { latencies, p50, p99, s50, s99 } = await timePlacements(client, () => collectClaims(proc.output().split('\n')), PLACEMENTS, 'scale', log, `${hosts} hosts`);
+    const { requested, completed, seconds } = await liveMigrateAll(client, log, `${hosts} hosts`);
     const mem = memoryOf(proc.pid);
     const restart = await restartOn(proc, settings);
     log(`  ${hosts} hosts: ready again in ${restart.readyMs.toFixed(0)} ms after a restart, RSS ${restart.rssMb.toFixed(0)} MB`);
@@ -128,7 +95,7 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
       placementMaxMs: round(Math.max(...latencies), 2),
       schedulerP50Ms: round(s50, 2),
       schedulerP99Ms: round(s99, 2),
-      liveMigrations: { requested: active.length, completed, seconds: round(seconds, 2), perSecond: round(completed / seconds, 1) },
+      liveMigrations: { requested, completed, seconds: round(seconds, 2), perSecond: round(completed / seconds, 1) },
       rssEndMb: round(mem.rssMb, 0),
       peakRssMb: round(mem.peakRssMb, 0),
       restartReadyMs: round(restart.readyMs, 0),
