@@ -13,7 +13,7 @@ import type { AgentContext } from './context.js';
 import { guestSpec, hostEvent, notifyFromHost } from './context.js';
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
-import type { MigrationRow, MigrationUpdate } from '../db/schema.js';
+import type { InstanceRow, MigrationRow, MigrationUpdate } from '../db/schema.js';
 import { transact } from '../jobs/transaction.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
 import { VirtDriverError, type LiveMigrateData, type LiveMigrationProgress, type PowerStateValue } from '../virt/driver.js';
@@ -236,6 +236,27 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
   };
 
   /**
+   * The last step of a completed move, once the records are on `dest`: the
+   * ports' bindings follow, then the task ends, so a client that sees the
+   * server ACTIVE there finds its ports there too. A network service that
+   * fails here leaves the bindings to a rerun; the server is where its guest is.
+   */
+  const settleOnDestination = async (inst: InstanceRow, source: string, dest: string): Promise<void> => {
+    try {
+      await activatePortsOnDestination(ports, inst, source, dest);
+    } catch (err) {
+      ctx.log.warn({ instance: inst.uuid, err: err instanceof Error ? err.message : String(err) }, 'ports did not follow the live migration');
+    }
+    await updateInstance(db, inst.uuid, { task_state: null }, ctx.clock.now(), { taskState: [TaskState.MIGRATING] });
+  };
+
+  /** From the source: settles a move the destination took but may not have finished (it died right after). */
+  const settleTaken = async (uuid: string, m: MigrationRow): Promise<void> => {
+    const inst = await getInstance(db, uuid);
+    if (inst?.host && inst.host === m.dest_compute && inst.task_state === TaskState.MIGRATING) await settleOnDestination(inst, m.source_compute ?? '', inst.host);
+  };
+
+  /**
    * The guest switched over: the destination takes the server (its step
    * moves the records there in one transaction), then the source drops its
    * copy. If the destination cannot take it, the server stays here in ERROR
@@ -259,6 +280,8 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     }
     const now = await getMigration(ctx.db, run.migrationId);
     if (now?.status === 'completed') {
+      // The destination took the server but did not answer (it died right after): its last step is done from here.
+      if (failure !== undefined) await settleTaken(uuid, now);
       ctx.crash.at('compute.live_migration.after_post_at_destination', uuid);
       await ctx.driver.cleanupAfterLiveMigration(uuid);
       await notifyFromHost(ctx, 'instance.live_migration_post.end', uuid, requestId);
@@ -281,6 +304,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     const dest = m.dest_compute ?? '';
     const run = { migrationId: m.id, migrationUuid: m.uuid };
     if (m.status === 'completed') {
+      await settleTaken(m.instance_uuid, m);
       const inst = await getInstance(db, m.instance_uuid);
       if (inst?.host !== ctx.host && ctx.driver.getGuest(m.instance_uuid)) await ctx.driver.cleanupAfterLiveMigration(m.instance_uuid);
       return;
@@ -397,9 +421,9 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       await hostEvent(ctx, uuid, mctx.requestId, 'post_live_migration_at_destination', async () => {
         const m = await getMigration(ctx.db, migrationId);
         const inst = await getInstance(db, uuid);
-        // Taken already: only the ports may be left to follow (a crash right after the records moved).
+        // Taken already: only the ports and the task may be left (a crash right after the records moved).
         if (m?.status === 'completed' && inst?.host === ctx.host) {
-          await activatePortsOnDestination(ports, inst, m.source_compute ?? '', ctx.host);
+          await settleOnDestination(inst, m.source_compute ?? '', ctx.host);
           return;
         }
         if (!m || m.status !== 'post-migrating' || !inst) {
@@ -420,8 +444,8 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
           await release(tx.q, uuid);
           await moveAllocations(tx.q, migUuid, uuid);
           // The guest is here whatever else changed meanwhile: the records follow it.
+          // The task ends once the ports have followed too (settleOnDestination).
           await updateInstance(tx.q, uuid, { host: ctx.host, node: ctx.nodeName, power_state: powerState, progress: 0 }, now);
-          await updateInstance(tx.q, uuid, { task_state: null }, now, { taskState: [TaskState.MIGRATING] });
           return true;
         });
         const taken = await taking.catch(async (err: unknown) => {
@@ -432,8 +456,9 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
           await ctx.driver.rollbackLiveMigrationAtDestination(uuid);
           throw new InvalidMigrationState(String(migrationId), uuid, (await getMigration(ctx.db, migrationId))?.status ?? 'unknown', 'complete live migration');
         }
+        ctx.crash.at('compute.post_live_migration.after_commit', uuid);
         // The server lives here now: the ports' bindings follow it (after the records, so a rolled-back move never takes them).
-        await activatePortsOnDestination(ports, inst, m.source_compute ?? '', ctx.host);
+        await settleOnDestination(inst, m.source_compute ?? '', ctx.host);
         await notifyFromHost(ctx, 'instance.live_migration_post_dest.end', uuid, mctx.requestId);
       });
     },

@@ -48,6 +48,7 @@ export const CRASH_POINTS: readonly CrashPointInfo[] = [
   point('compute.live_migration.during_transfer', 'the transfer is running'),
   point('compute.live_migration.after_transfer', 'the guest switched over, before the destination is told'),
   point('compute.post_live_migration.after_driver', 'the destination holds the guest, before the server is recorded there'),
+  point('compute.post_live_migration.after_commit', 'the server is recorded on the destination, before its ports follow and its task ends'),
   point('compute.live_migration.after_post_at_destination', 'the server is recorded on the destination, before the source drops its copy'),
   // evacuation
   point('api.evacuate.after_commit', 'the evacuation is recorded and queued, before the conductor is told'),

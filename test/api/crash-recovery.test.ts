@@ -194,6 +194,21 @@ describe('a compute agent killed at a crash point, then started again', () => {
     await assertAt(s.id, dest, 'ACTIVE');
   });
 
+  it('live migration: the destination killed right after it took the server — the source ends the move there', async () => {
+    const s = await c.bootServer('demo');
+    const dest = other(s[HOST]);
+    crashAt('compute.post_live_migration.after_commit', s.id);
+    assert.equal((await act(c, 'admin', s.id, { 'os-migrateLive': { host: dest, block_migration: 'auto' } }, '2.30')).status, 202);
+    await until('the destination to die', async () => c.aio.hosts.state(dest), (x) => x === 'stopped');
+    // The records are on the destination; the source, answered by nobody, ends the task itself.
+    const done = await c.waitServer(s.id, (x) => x['OS-EXT-STS:task_state'] === null, 15_000);
+    assert.equal(done[HOST], dest);
+    assert.equal(done.status, 'ACTIVE');
+    await c.aio.startHost(dest);
+    await assertAt(s.id, dest, 'ACTIVE');
+    assert.equal((await migrationRows(c, s.id)).at(-1)!.status, 'completed');
+  });
+
   it('live migration: the destination killed while taking the server — ERROR on the source, where the guest runs; the copy is dropped later', async () => {
     const s = await c.bootServer('demo');
     const dest = other(s[HOST]);

@@ -63,6 +63,7 @@ const PLANS: Record<string, Omit<PointPlan, 'point'>> = {
   'compute.live_migration.during_transfer': { flows: LIVE, victim: 'source' },
   'compute.live_migration.after_transfer': { flows: LIVE, victim: 'source' },
   'compute.post_live_migration.after_driver': { flows: ['live-migrate-to-host'], victim: 'destination' },
+  'compute.post_live_migration.after_commit': { flows: ['live-migrate-to-host'], victim: 'destination' },
   'compute.live_migration.after_post_at_destination': { flows: LIVE, victim: 'source' },
   'api.evacuate.after_commit': { flows: EVAC, victim: 'api' },
   'conductor.evacuate.after_select': { flows: EVAC, victim: 'conductor' },
