@@ -31,11 +31,14 @@ export async function startAllInOne(conf: Config, opts: { clock?: Clock } = {}):
   const base = await openBase(conf, 'magnetar', opts.clock ?? systemClock, { exclusiveDb: true });
   // Nothing else uses this state directory: uploads cut off by the last stop are over.
   imageCatalog(conf).store?.recoverInterruptedUploads(base.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'));
-  const subs: Subscription[] = [await startScheduler(base), await startConductorRole(base)];
+  const scheduler = await startScheduler(base);
+  const subs: Subscription[] = [scheduler, await startConductorRole(base)];
   const hosts = await startComputeHosts(base, conf.list('magnetar', 'compute_hosts'), { crashKillsProcess: false });
   // What devstack leaves a new cloud with: the public and demo's private network.
   await seedDevstackNetworks(networkEnv(base));
   const api = await startApi(base);
+  // Once every host is registered: loaded earlier, the view would re-read each of them from the change log.
+  scheduler.warmUpSoon();
   return {
     base,
     api,

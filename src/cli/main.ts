@@ -136,6 +136,7 @@ withCommon(program.command('network').description('run the network API on its ow
 withCommon(program.command('scheduler').description('run the scheduler')).action(async (o: CommonOpts) => {
   const base = await openBase(configFrom(o), 'scheduler');
   const sub = await startScheduler(base);
+  sub.warmUpSoon();
   process.stdout.write('scheduler running\n');
   onSignals(async () => {
     await sub.close();

@@ -33,6 +33,8 @@ interface Entry {
   record: HostRecord;
   /** The state handed out, with serviceUp as last judged. */
   state: HostState;
+  /** Where the entry is in `ordered`. */
+  pos: number;
 }
 
 export class HostStateCache {
@@ -55,7 +57,7 @@ export class HostStateCache {
    * The last judgement, handed out again while no change was applied and no
    * service's last report has grown older than service_down_time since.
    */
-  private memo: { states: HostState[]; inOrder: HostState[] | undefined; nowMs: number; validUntilMs: number; downTime: number } | undefined;
+  private memo: { states: HostState[]; nowMs: number; validUntilMs: number; downTime: number } | undefined;
 
   /**
    * `order`: an order of hosts by what does not depend on the request (the
@@ -68,12 +70,15 @@ export class HostStateCache {
   ) {}
 
   /**
-   * The states of the last hosts() call, in `order`. Taken right after
-   * hosts(), before any await, so both describe the same moment.
+   * The states of the last hosts() call, in `order`, read as they are
+   * iterated (a request takes only the first few). Taken right after
+   * hosts(), before any await; a host changed since is seen as it is now.
    */
-  inOrder(): HostState[] {
-    if (this.memo !== undefined) return (this.memo.inOrder ??= this.sorted.map((e) => e.state));
-    return this.sorted.map((e) => e.state);
+  inOrder(): Iterable<HostState> {
+    const sorted = this.sorted;
+    return (function* () {
+      for (const e of sorted) yield e.state;
+    })();
   }
 
   /**
@@ -104,7 +109,7 @@ export class HostStateCache {
       // Every service not forced down is up, and stays up at least until its last report is service_down_time old.
       let validUntilMs = Infinity;
       for (const e of entries) if (!e.record.forcedDown) validUntilMs = Math.min(validUntilMs, e.record.lastSeenMs + serviceDownTime * 1000 - 1);
-      this.memo = { states, inOrder: undefined, nowMs, validUntilMs, downTime: serviceDownTime };
+      this.memo = { states, nowMs, validUntilMs, downTime: serviceDownTime };
       return states;
     }
     await this.rereadServices(stale.map((i) => entries[i]!));
@@ -164,7 +169,7 @@ export class HostStateCache {
     // A hole at the start the log no longer holds (pruned by another reader) cannot be waited for: read everything.
     if (this.holes.has(this.watermark + 1) && rows.length > 0 && (await this.pruned())) return this.loadAll();
     this.advanceWatermark(nowMs);
-    if (hosts.size > 0 || aggregates) this.memo = undefined;
+    if (aggregates) this.memo = undefined;
     if (hosts.size > 0) await this.reloadHosts([...hosts]);
     if (aggregates) await this.reloadAggregates();
     if (++this.refreshes % PRUNE_EVERY === 0) await this.prune();
@@ -203,7 +208,7 @@ export class HostStateCache {
     this.holes.clear();
     this.memo = undefined;
     this.entries = new Map();
-    for (const record of records) this.entries.set(record.state.nodeUuid, { record, state: { ...record.state, serviceUp: false } });
+    for (const record of records) this.entries.set(record.state.nodeUuid, { record, state: { ...record.state, serviceUp: false }, pos: -1 });
     this.reindex();
     this.loaded = true;
   }
@@ -224,15 +229,44 @@ export class HostStateCache {
     for (const record of records) {
       const e = this.entries.get(record.state.nodeUuid);
       if (e === undefined || e.record.state.host !== record.state.host || e.record.state.nodename !== record.state.nodename) membershipChanged = true;
-      if (e === undefined) this.entries.set(record.state.nodeUuid, { record, state: { ...record.state, serviceUp: false } });
+      if (e === undefined) this.entries.set(record.state.nodeUuid, { record, state: { ...record.state, serviceUp: false }, pos: -1 });
       else {
         e.record = record;
         e.state = { ...record.state, serviceUp: e.state.serviceUp };
         changed.push(e);
       }
     }
-    if (membershipChanged) this.reindex();
-    else if (this.order !== undefined && changed.length > 0) this.resort(changed);
+    if (membershipChanged) {
+      this.memo = undefined;
+      this.reindex();
+      return;
+    }
+    if (this.order !== undefined && changed.length > 0) this.resort(changed);
+    this.patchMemo(changed);
+  }
+
+  /**
+   * Keeps the last judgement over a change to a few hosts: only those are
+   * judged again (at the judgement's time), instead of every host at the
+   * next request. A changed host that looks down ends the judgement, so the
+   * next request re-reads its service before judging it.
+   */
+  private patchMemo(changed: readonly Entry[]): void {
+    const m = this.memo;
+    if (m === undefined || changed.length === 0) return;
+    const states = m.states.slice();
+    let validUntilMs = m.validUntilMs;
+    for (const e of changed) {
+      const up = serviceUpAt(e.record, m.nowMs, m.downTime);
+      if (!up && !e.record.forcedDown) {
+        this.memo = undefined;
+        return;
+      }
+      if (e.state.serviceUp !== up) e.state = { ...e.state, serviceUp: up };
+      states[e.pos] = e.state;
+      if (!e.record.forcedDown) validUntilMs = Math.min(validUntilMs, e.record.lastSeenMs + m.downTime * 1000 - 1);
+    }
+    this.memo = { ...m, states, validUntilMs };
   }
 
   /** Moves the changed entries to their new places in `sorted` (a new array). */
@@ -257,7 +291,7 @@ export class HostStateCache {
   }
 
   private async reloadAggregates(): Promise<void> {
-    const byHost = await aggregateMetadataByHost(this.db.kysely, [...this.byHost.keys()]);
+    const byHost = await aggregateMetadataByHost(this.db.kysely, 'every host');
     for (const e of this.entries.values()) {
       const aggregates = byHost.get(e.record.state.host) ?? [];
       e.record = { ...e.record, state: { ...e.record.state, aggregates } };
@@ -288,6 +322,7 @@ export class HostStateCache {
     const all = [...this.entries.values()];
     all.sort((a, b) => cmp(a.record.state.host, b.record.state.host) || cmp(a.record.state.nodename, b.record.state.nodename));
     this.ordered = all;
+    all.forEach((e, i) => (e.pos = i));
     if (this.order !== undefined) {
       const order = this.order;
       this.sorted = [...all].sort((a, b) => order(a.record.state, b.record.state));

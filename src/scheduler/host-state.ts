@@ -86,24 +86,22 @@ export async function readHostRecords(db: Db, opts: { hosts?: readonly string[];
   const rows = await nodes.orderBy('n.host').orderBy('n.hypervisor_hostname').execute();
   if (rows.length === 0) return [];
 
-  const hosts = [...new Set(rows.map((r) => r.host))];
-  const counts = await db.kysely
+  // Reading every host, the instance and aggregate queries take every host too, instead of naming thousands.
+  const hosts = only === undefined ? undefined : [...new Set(rows.map((r) => r.host))];
+  let countQuery = db.kysely
     .selectFrom('instances')
     .select((eb) => ['host', eb.fn.countAll<number | string>().as('n')])
     .where('deleted', '=', 0)
-    .where('host', 'in', hosts)
-    .groupBy('host')
-    .execute();
+    .where('host', 'is not', null);
+  if (hosts !== undefined) countQuery = countQuery.where('host', 'in', hosts);
+  const counts = await countQuery.groupBy('host').execute();
   const countByHost = new Map(counts.map((c) => [c.host, Number(c.n)]));
-  const aggregates = opts.withAggregates ? await aggregateMetadataByHost(db.kysely, hosts) : new Map<string, AggregateMetadataOf[]>();
+  const aggregates = opts.withAggregates ? await aggregateMetadataByHost(db.kysely, hosts ?? 'every host') : new Map<string, AggregateMetadataOf[]>();
   const byHost = new Map<string, Set<string>>();
   if (opts.withInstanceUuids) {
-    const instances = await db.kysely
-      .selectFrom('instances')
-      .select(['uuid', 'host'])
-      .where('deleted', '=', 0)
-      .where('host', 'in', hosts)
-      .execute();
+    let instanceQuery = db.kysely.selectFrom('instances').select(['uuid', 'host']).where('deleted', '=', 0).where('host', 'is not', null);
+    if (hosts !== undefined) instanceQuery = instanceQuery.where('host', 'in', hosts);
+    const instances = await instanceQuery.execute();
     for (const i of instances) {
       if (i.host === null) continue;
       let set = byHost.get(i.host);

@@ -120,6 +120,11 @@ export class Scheduler {
     return { uuid: group.uuid, policy: group.policy, rules: group.rules, members: group.members };
   }
 
+  /** Loads the view of every host ahead of the first request, which would otherwise wait for it. */
+  async warmUp(): Promise<void> {
+    await this.cache?.hosts(this.clock.now(), effectiveServiceDownTime(this.conf));
+  }
+
   /**
    * One selection per requested instance, each already holding its claim.
    * All or nothing: when one instance cannot be placed, the claims made for
@@ -204,7 +209,7 @@ export class Scheduler {
 }
 
 /** The hosts that pass, in the order given, one at a time. */
-function* filtered(hosts: readonly HostState[], passes: (h: HostState) => boolean): Generator<HostState, void, undefined> {
+function* filtered(hosts: Iterable<HostState>, passes: (h: HostState) => boolean): Generator<HostState, void, undefined> {
   for (const h of hosts) if (passes(h)) yield h;
 }
 

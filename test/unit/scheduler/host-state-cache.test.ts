@@ -138,6 +138,10 @@ for (const tdb of TWO_HANDLES) {
       await same('an instance placed, then moved');
       await theirs.kysely.updateTable('services').set({ disabled: 1, disabled_reason: 'maintenance' }).where('host', '=', h('e')).execute();
       await same('a service disabled');
+      await theirs.kysely.updateTable('services').set({ forced_down: 1 }).where('host', '=', h('b')).execute();
+      await same('a service forced down');
+      await theirs.kysely.updateTable('services').set({ forced_down: 0 }).where('host', '=', h('b')).execute();
+      await same('a service no longer forced down');
       const agg = await insertAggregate(theirs.kysely, { uuid: randomUUID(), name: `${p}tenants`, metadata: { filter_tenant_id: 'someone-else' } }, now());
       await addAggregateHost(theirs.kysely, agg, h('d'), now());
       await same('an aggregate isolating a host');
