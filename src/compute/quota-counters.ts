@@ -5,7 +5,6 @@
 // injected-file limits) are limits on one request, never counted.
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { flavorOf } from '../db/instances.js';
 import { VmState } from './states.js';
 import { countServerGroups } from '../db/server-groups.js';
 
@@ -39,20 +38,18 @@ export interface QuotaCounter {
 async function instancesCoresRam(q: Kysely<Database>, projectId: string, userId?: string): Promise<Record<string, number>> {
   let query = q
     .selectFrom('instances')
-    .select('flavor')
+    .select((eb) => [
+      eb.fn.countAll<number | string>().as('instances'),
+      eb.fn.coalesce(eb.fn.sum<number | string>('vcpus'), eb.lit(0)).as('cores'),
+      eb.fn.coalesce(eb.fn.sum<number | string>('memory_mb'), eb.lit(0)).as('ram'),
+    ])
     .where('project_id', '=', projectId)
     .where('deleted', '=', 0)
     .where('vm_state', '!=', VmState.SOFT_DELETED);
   if (userId !== undefined) query = query.where('user_id', '=', userId);
-  const rows = await query.execute();
-  let cores = 0;
-  let ram = 0;
-  for (const r of rows) {
-    const f = flavorOf(r);
-    cores += f.vcpus;
-    ram += f.memory_mb;
-  }
-  return { instances: rows.length, cores, ram };
+  const r = await query.executeTakeFirstOrThrow();
+  // PostgreSQL gives COUNT and SUM as bigint strings.
+  return { instances: Number(r.instances), cores: Number(r.cores), ram: Number(r.ram) };
 }
 
 const INSTANCES_CORES_RAM: QuotaCounter = {

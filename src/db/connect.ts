@@ -25,6 +25,7 @@ import * as m019 from './migrations/019_host_state_changes.js';
 import * as m020 from './migrations/020_console_auth_tokens.js';
 import * as m021 from './migrations/021_list_indexes.js';
 import * as m022 from './migrations/022_instance_fixed_ips.js';
+import * as m023 from './migrations/023_instance_flavor_sizes.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -53,6 +54,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: Dia
   { name: '020_console_auth_tokens', up: m020.up },
   { name: '021_list_indexes', up: m021.up },
   { name: '022_instance_fixed_ips', up: m022.up },
+  { name: '023_instance_flavor_sizes', up: m023.up },
 ];
 
 /** `sqlite:///rel/path`, `sqlite:////abs/path`, `postgresql[+driver]://user:pw@host:port/db`. */

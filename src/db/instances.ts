@@ -22,7 +22,13 @@ export async function lockLiveInstance(q: Kysely<Database>, uuid: string): Promi
 }
 
 export async function insertInstance(db: Kysely<Database>, row: NewInstance): Promise<void> {
-  await db.insertInto('instances').values(row).execute();
+  await db.insertInto('instances').values({ ...row, ...flavorSizes(row.flavor) }).execute();
+}
+
+/** The columns the quotas sum, from a flavor's JSON (written wherever the flavor is). */
+function flavorSizes(flavor: string): { vcpus: number; memory_mb: number } {
+  const f = JSON.parse(flavor) as Partial<InstanceFlavor>;
+  return { vcpus: Number(f.vcpus ?? 0), memory_mb: Number(f.memory_mb ?? 0) };
 }
 
 export interface Expected {
@@ -43,7 +49,8 @@ export async function updateInstance(
   now: Date,
   expected: Expected = {},
 ): Promise<boolean> {
-  let q = db.updateTable('instances').set({ ...values, updated_at: dbTime(now) }).where('uuid', '=', uuid).where('deleted', '=', 0);
+  const sizes = values.flavor !== undefined ? flavorSizes(values.flavor) : {};
+  let q = db.updateTable('instances').set({ ...values, ...sizes, updated_at: dbTime(now) }).where('uuid', '=', uuid).where('deleted', '=', 0);
   if (expected.taskState) {
     const tasks = expected.taskState.filter((t): t is string => t !== null);
     const allowNull = expected.taskState.includes(null);

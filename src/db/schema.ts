@@ -97,6 +97,9 @@ export interface InstancesTable {
   availability_zone: string | null;
   /** JSON of the current flavor snapshot (see InstanceFlavor). */
   flavor: string;
+  /** The current flavor's vCPUs and RAM, kept with `flavor` by db/instances.ts (the quotas sum them). */
+  vcpus: Generated<number>;
+  memory_mb: Generated<number>;
   old_flavor: string | null;
   new_flavor: string | null;
   image_ref: string;
