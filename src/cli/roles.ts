@@ -1,5 +1,6 @@
 // Starting each role of Magnetar. The all-in-one `serve` starts them all in
 // one process on the in-process bus; the distributed commands start one each.
+import { readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -273,6 +274,16 @@ export async function startConductorRole(base: Base): Promise<Subscription> {
   };
 }
 
+/** The names in a directory, or none when it does not exist yet. */
+function directoryListing(dir: string): ReadonlySet<string> {
+  try {
+    return new Set(readdirSync(dir));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    throw e;
+  }
+}
+
 /**
  * The compute hosts of a process (simulated, or running real guests with `[DEFAULT] compute_driver = qemu`), each started and reachable on
  * `hostctl.<host>`. In the all-in-one a crash point kills one host's agent;
@@ -287,9 +298,12 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
   // One heartbeat and one periodic timer for all the hosts of the process.
   const timers = new SharedHostTimers(base.db.kysely, base.clock, base.log, base.conf.num('DEFAULT', 'report_interval') * 1000, base.conf.num('DEFAULT', 'periodic_interval') * 1000);
   // Services registered and first heartbeats for all hosts at once; each host's first life uses them.
-  const newDriver = (host: string): VirtDriver =>
-    createVirtDriver(kind, base.conf, host, base.faults, base.conf.path('DEFAULT', 'state_path'), images, () => base.clock.now().getTime());
-  const firstDrivers = new Map(hosts.map((h) => [h, newDriver(h)]));
+  const stateDir = base.conf.path('DEFAULT', 'state_path');
+  const newDriver = (host: string, stateFilesAtStart?: ReadonlySet<string>): VirtDriver =>
+    createVirtDriver(kind, base.conf, host, base.faults, stateDir, images, () => base.clock.now().getTime(), stateFilesAtStart);
+  // Listed once for every host's first start, instead of each host looking for its files.
+  const listing = kind === 'fake' ? directoryListing(stateDir) : undefined;
+  const firstDrivers = new Map(hosts.map((h) => [h, newDriver(h, listing)]));
   const prepared = await prepareHostStarts(base.db.kysely, base.conf, hosts, (h) => firstDrivers.get(h)!.inventory(), base.clock.now());
   // Each host's first life gets what was prepared for it; later lives start afresh.
   const takeFirst = <T>(m: Map<string, T>, host: string): T | undefined => {

@@ -56,6 +56,8 @@ export function createVirtDriver(
   images?: GuestImageSource,
   /** Milliseconds clock of the fake driver (uptime, live migration completion timeouts); the wall clock when absent. */
   now?: () => number,
+  /** `stateDir`'s names when the process started, for a fake host's first start (see FakeDriverOptions). */
+  stateFilesAtStart?: ReadonlySet<string>,
 ): VirtDriver {
   if (kind === 'qemu') {
     if (!images) throw new Error('the qemu driver needs an image source');
@@ -98,6 +100,7 @@ export function createVirtDriver(
     liveMigrationHold: conf.bool('fake', 'live_migration_hold'),
     faults,
     ...(stateDir !== undefined ? { stateFile: join(stateDir, fakeStateFileName(host)) } : {}),
+    ...(stateDir !== undefined && stateFilesAtStart !== undefined && { stateFilesAtStart }),
     ...(now !== undefined && { now }),
   });
 }

@@ -10,7 +10,7 @@
 // is the last one and is ignored: the step it recorded never returned.
 import { readFile } from 'node:fs/promises';
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { PowerState, type GuestSpec, type PowerStateValue } from '../driver.js';
 
 export interface StoredGuest {
@@ -41,6 +41,12 @@ type JournalEntry = { readonly put: StoredGuest } | { readonly del: string };
 const FOLD_EVERY = 500;
 
 const journalOf = (path: string): string => `${path}.journal`;
+
+/** Whether a directory listing holds the table at `path` or its journal. */
+export function hasTableIn(listing: ReadonlySet<string>, path: string): boolean {
+  const name = basename(path);
+  return listing.has(name) || listing.has(basename(journalOf(path)));
+}
 
 /** The stored table, or null when the file does not exist yet. */
 export async function readStateFile(path: string): Promise<StoredHost | null> {

@@ -52,6 +52,12 @@ describe('createVirtDriver', () => {
     assert.deepEqual((await readdir(dir)).sort(), [fakeStateFileName('rack1/node 7'), `${fakeStateFileName('rack1/node 7')}.journal`]);
     assert.equal(fakeStateFileName('rack1/node 7'), 'fake-rack1_node_7.json');
     assert.deepEqual((await again.init('rack1/node 7')).map((g) => g.uuid), ['z']);
+    // Started with the directory listed once for every host: a host finds its table by it, from the journal alone too.
+    const listed = new Set(await readdir(dir));
+    const fromListing = createVirtDriver('fake', conf, 'rack1/node 7', new FaultRules(), dir, undefined, undefined, listed);
+    assert.deepEqual((await fromListing.init('rack1/node 7')).map((g) => g.uuid), ['z']);
+    const journalOnly = createVirtDriver('fake', conf, 'rack1/node 7', new FaultRules(), dir, undefined, undefined, new Set([`${fakeStateFileName('rack1/node 7')}.journal`]));
+    assert.deepEqual((await journalOnly.init('rack1/node 7')).map((g) => g.uuid), ['z']);
   });
 });
 
