@@ -13,9 +13,9 @@ export interface NewAction {
   readonly finished?: boolean;
 }
 
-export async function recordAction(db: Kysely<Database>, a: NewAction, now: Date): Promise<number> {
+export async function recordAction(db: Kysely<Database>, a: NewAction, now: Date): Promise<void> {
   const t = dbTime(now);
-  const r = await db
+  await db
     .insertInto('instance_actions')
     .values({
       action: a.action,
@@ -29,9 +29,7 @@ export async function recordAction(db: Kysely<Database>, a: NewAction, now: Date
       created_at: t,
       updated_at: t,
     })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return r.id;
+    .execute();
 }
 
 async function actionId(db: Kysely<Database>, instanceUuid: string, requestId: string): Promise<number | undefined> {
