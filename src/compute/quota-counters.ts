@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { VmState } from './states.js';
 import { countServerGroups } from '../db/server-groups.js';
+import { compiledOnce } from '../db/compiled-once.js';
 
 export interface QuotaScope {
   readonly projectId: string;
@@ -34,9 +35,9 @@ export interface QuotaCounter {
   count(q: Kysely<Database>, scope: QuotaScope): Promise<QuotaCounts>;
 }
 
-/** Live servers of a project (or one of its users); soft-deleted ones do not count, as in Nova. */
-async function instancesCoresRam(q: Kysely<Database>, projectId: string, userId?: string): Promise<Record<string, number>> {
-  let query = q
+/** Live servers of a project (or of one user in it); soft-deleted ones do not count, as in Nova. */
+function liveServerTotals(q: Kysely<Database>, projectId: string) {
+  return q
     .selectFrom('instances')
     .select((eb) => [
       eb.fn.countAll<number | string>().as('instances'),
@@ -46,10 +47,15 @@ async function instancesCoresRam(q: Kysely<Database>, projectId: string, userId?
     .where('project_id', '=', projectId)
     .where('deleted', '=', 0)
     .where('vm_state', '!=', VmState.SOFT_DELETED);
-  if (userId !== undefined) query = query.where('user_id', '=', userId);
-  const r = await query.executeTakeFirstOrThrow();
+}
+// Counted on every create and resize: compiled once (see db/compiled-once.ts).
+const projectTotals = compiledOnce((q, projectId: string) => liveServerTotals(q, projectId));
+const userTotals = compiledOnce((q, projectId: string, userId: string) => liveServerTotals(q, projectId).where('user_id', '=', userId));
+
+async function instancesCoresRam(q: Kysely<Database>, projectId: string, userId?: string): Promise<Record<string, number>> {
+  const [r] = userId === undefined ? await projectTotals(q, projectId) : await userTotals(q, projectId, userId);
   // PostgreSQL gives COUNT and SUM as bigint strings.
-  return { instances: Number(r.instances), cores: Number(r.cores), ram: Number(r.ram) };
+  return { instances: Number(r?.instances ?? 0), cores: Number(r?.cores ?? 0), ram: Number(r?.ram ?? 0) };
 }
 
 const INSTANCES_CORES_RAM: QuotaCounter = {

@@ -5,6 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { DialectName } from './connect.js';
+import { compiledOnce } from './compiled-once.js';
 
 type Queryable = Kysely<Database>;
 
@@ -17,14 +18,19 @@ function byResource(rows: ReadonlyArray<{ resource: string; hard_limit: number }
   return out;
 }
 
+// Read on every create and resize: compiled once (see compiled-once.ts).
+const projectRows = compiledOnce((q, projectId: string) => q.selectFrom('quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId));
+const userRows = compiledOnce((q, projectId: string, userId: string) =>
+  q.selectFrom('project_user_quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).where('user_id', '=', userId),
+);
+const classRows = compiledOnce((q, className: string) => q.selectFrom('quota_classes').select(['resource', 'hard_limit']).where('class_name', '=', className));
+
 export async function projectLimits(q: Queryable, projectId: string): Promise<LimitRows> {
-  return byResource(await q.selectFrom('quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).execute());
+  return byResource(await projectRows(q, projectId));
 }
 
 export async function userLimits(q: Queryable, projectId: string, userId: string): Promise<LimitRows> {
-  return byResource(
-    await q.selectFrom('project_user_quotas').select(['resource', 'hard_limit']).where('project_id', '=', projectId).where('user_id', '=', userId).execute(),
-  );
+  return byResource(await userRows(q, projectId, userId));
 }
 
 /** Every user limit set in a project: what is already handed out to its users. */
@@ -33,7 +39,7 @@ export async function allUserLimitsOfProject(q: Queryable, projectId: string): P
 }
 
 export async function classLimits(q: Queryable, className: string): Promise<LimitRows> {
-  return byResource(await q.selectFrom('quota_classes').select(['resource', 'hard_limit']).where('class_name', '=', className).execute());
+  return byResource(await classRows(q, className));
 }
 
 export async function setProjectLimit(q: Queryable, projectId: string, resource: string, limit: number, now: string): Promise<void> {

@@ -68,14 +68,14 @@ export async function getServerGroup(q: Queryable, uuid: string): Promise<Server
 
 /** The group a server is a member of, if any. */
 export async function serverGroupOfInstance(q: Queryable, instanceUuid: string): Promise<ServerGroup | undefined> {
-  const row = await q
-    .selectFrom('instance_groups as g')
-    .innerJoin('instance_group_members as m', 'm.group_id', 'g.id')
-    .selectAll('g')
-    .where('m.instance_uuid', '=', instanceUuid)
-    .executeTakeFirst();
+  const [row] = await groupRowOf(q, instanceUuid);
   return row ? (await withMembers(q, [row]))[0] : undefined;
 }
+
+// Asked for every server the scheduler places: compiled once (see compiled-once.ts).
+const groupRowOf = compiledOnce((q, instanceUuid: string) =>
+  q.selectFrom('instance_groups as g').innerJoin('instance_group_members as m', 'm.group_id', 'g.id').selectAll('g').where('m.instance_uuid', '=', instanceUuid).limit(1),
+);
 
 /** The uuid of the group of each of these servers that is in one. */
 const groupOfOne = compiledOnce((db, instanceUuid: string) =>
