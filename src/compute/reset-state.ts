@@ -7,7 +7,7 @@
 // task records it, and the source host drops the old guest and the share it
 // still holds there (Nova leaves both behind for good).
 import type { InstanceRow } from '../db/schema.js';
-import { updateInstance } from '../db/instances.js';
+import { updateInstance, vmStateOf } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
 import { transact } from '../jobs/transaction.js';
@@ -20,8 +20,7 @@ export type ResetTarget = 'active' | 'error';
 export async function resetState(svc: ComputeService, who: Requester, inst: InstanceRow, state: ResetTarget): Promise<void> {
   const now = svc.clock.now();
   await transact(svc, async (tx) => {
-    // Only the state it was in matters here: one column, not the whole row.
-    const was = (await tx.q.selectFrom('instances').select('vm_state').where('uuid', '=', inst.uuid).where('deleted', '=', 0).executeTakeFirst())?.vm_state;
+    const was = await vmStateOf(tx.q, inst.uuid);
     // Deleted between lookup and now: the same 404 the lookup would give.
     if (!(await updateInstance(tx.q, inst.uuid, { vm_state: state, task_state: null }, now))) throw new InstanceNotFound(inst.uuid);
     await recordAction(

@@ -1,7 +1,7 @@
 // The hottest reads (a server by id, for every request that names one) cost
 // more in Kysely's building and compiling than in SQLite's running. Their
 // SQL depends only on their shape, so each is compiled once per database
-// handle and run again with the new values in its parameter slots.
+// and run again with the new values in its parameter slots.
 import type { Compilable, CompiledQuery, Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -9,19 +9,24 @@ const SLOT = '\u0000compiled-once-slot:';
 
 /**
  * A query built by `build` with one placeholder string per argument, compiled
- * on first use with each handle (a transaction, or a handle with plugins, is
- * its own), then run with the arguments put where the placeholders were.
- * Plugins see each result as before.
+ * on first use, then run with the arguments put where the placeholders were.
+ * A handle without plugins shares the compiled query with every other such
+ * handle of its database, its transactions among them (the SQL is the
+ * dialect's alone); a handle with plugins, which may rewrite queries, has its
+ * own. Plugins see each result as before.
  */
 export function compiledOnce<A extends readonly string[], R>(
   build: (db: Kysely<Database>, ...args: A) => Compilable<R>,
 ): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
-  const compiled = new WeakMap<Kysely<Database>, CompiledQuery<R>>();
+  const compiled = new WeakMap<object, CompiledQuery<R>>();
   return async (db, ...args) => {
-    let c = compiled.get(db);
+    const executor = db.getExecutor();
+    // The adapter is made once per database and handed on to its transactions.
+    const key: object = executor.plugins.length === 0 ? executor.adapter : db;
+    let c = compiled.get(key);
     if (c === undefined) {
       c = build(db, ...(args.map((_, i) => `${SLOT}${i}`) as unknown as A)).compile();
-      compiled.set(db, c);
+      compiled.set(key, c);
     }
     const parameters = c.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? args[Number(p.slice(SLOT.length))] : p));
     return (await db.executeQuery<R>({ ...c, parameters })).rows;

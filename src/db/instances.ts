@@ -7,6 +7,13 @@ import { compiledOnce } from './compiled-once.js';
 const liveInstance = compiledOnce((db, uuid: string) => db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0));
 const anyInstance = compiledOnce((db, uuid: string) => db.selectFrom('instances').selectAll().where('uuid', '=', uuid));
 
+const liveVmState = compiledOnce((db, uuid: string) => db.selectFrom('instances').select('vm_state').where('uuid', '=', uuid).where('deleted', '=', 0));
+
+/** The vm_state of a live server, when only that is needed (one column, not the whole row). */
+export async function vmStateOf(db: Kysely<Database>, uuid: string): Promise<string | undefined> {
+  return (await liveVmState(db, uuid))[0]?.vm_state;
+}
+
 export async function getInstance(db: Kysely<Database>, uuid: string, opts: { readDeleted?: boolean } = {}): Promise<InstanceRow | undefined> {
   return (await (opts.readDeleted ? anyInstance : liveInstance)(db, uuid))[0];
 }

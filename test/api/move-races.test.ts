@@ -50,8 +50,8 @@ describe('moves racing with restarts, resets and deletes', () => {
   it('a source host restarted while its live migration is still with the conductor: the migration completes, the server is where its guest is', async () => {
     const s = await c.bootServer('demo');
     const dest = other(s[HOST]);
-    // A slow pre-check on the destination keeps the migration `accepted` for a while.
-    c.aio.base.conf.set('fake', 'precheck_delay', '0.6');
+    // A slow pre-check on the destination keeps the migration `accepted` long enough for the restart below, even on a busy machine.
+    c.aio.base.conf.set('fake', 'precheck_delay', '1.5');
     await c.aio.startHost(dest);
     c.aio.base.conf.set('fake', 'precheck_delay', '0.01');
     try {

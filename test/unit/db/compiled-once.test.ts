@@ -16,7 +16,8 @@ it('runs with each call\'s arguments, per handle, and plugins still see every re
     const now = new Date().toISOString();
     for (const [id, name] of [['a', 'one'], ['b', 'two']] as const)
       await db.kysely.insertInto('flavors').values({ flavorid: id, name, memory_mb: 64, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: 1, disabled: 0, description: null, created_at: now, updated_at: null, deleted: 0 }).execute();
-    const byFlavorId = compiledOnce((q, flavorid: string, name: string) => q.selectFrom('flavors').select('name').where('flavorid', '=', flavorid).where('name', '=', name).where('deleted', '=', 0));
+    let builds = 0;
+    const byFlavorId = compiledOnce((q, flavorid: string, name: string) => (builds++, q.selectFrom('flavors').select('name').where('flavorid', '=', flavorid).where('name', '=', name).where('deleted', '=', 0)));
     assert.deepEqual(await byFlavorId(db.kysely, 'a', 'one'), [{ name: 'one' }]);
     assert.deepEqual(await byFlavorId(db.kysely, 'b', 'two'), [{ name: 'two' }]);
     assert.deepEqual(await byFlavorId(db.kysely, 'b', 'one'), []);
@@ -24,12 +25,15 @@ it('runs with each call\'s arguments, per handle, and plugins still see every re
       await trx.updateTable('flavors').set({ name: 'uno' }).where('flavorid', '=', 'a').execute();
       assert.deepEqual(await byFlavorId(trx, 'a', 'uno'), [{ name: 'uno' }], 'a transaction sees its own writes');
     });
+    await db.kysely.transaction().execute(async (trx) => assert.deepEqual(await byFlavorId(trx, 'b', 'two'), [{ name: 'two' }]));
+    assert.equal(builds, 1, 'the database and its transactions share one compiled query');
     let seen = 0;
     const counting: KyselyPlugin = { transformQuery: (a) => a.node, transformResult: async (a) => (seen++, a.result) };
     const withPlugin = db.kysely.withPlugin(counting);
     await byFlavorId(withPlugin, 'b', 'two');
     await byFlavorId(withPlugin, 'b', 'two');
     assert.equal(seen, 2, 'the plugin saw both results');
+    assert.equal(builds, 2, 'a handle with plugins compiles its own');
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
