@@ -12,7 +12,7 @@
 // looks down is re-read before it is judged.
 import type { Db } from '../db/connect.js';
 import { aggregateMetadataByHost } from '../db/aggregates.js';
-import { lastSeenMsOf, readHostRecords, serviceUpAt, type HostRecord, type HostState } from './host-state.js';
+import { lastSeenMsOf, readHostRecords, serviceUpAt, usageOfNodes, type HostRecord, type HostState } from './host-state.js';
 
 /**
  * How long a hole in the change log's ids is waited for. PostgreSQL hands out
@@ -146,6 +146,8 @@ export class HostStateCache {
     if (!this.loaded) return this.loadAll();
     const rows = await this.db.kysely.selectFrom('host_state_changes').select(['id', 'host', 'node_uuid']).where('id', '>', this.watermark).orderBy('id').execute();
     const hosts = new Set<string>();
+    // Nodes whose allocations alone changed: only their usage is read again.
+    const usageOf = new Set<string>();
     let aggregates = false;
     const nowMs = Date.now();
     let expected = this.watermark + 1;
@@ -160,10 +162,9 @@ export class HostStateCache {
       this.holes.delete(id);
       this.applied.add(id);
       if (r.host !== null) hosts.add(r.host);
+      // A node not in the view is new: its compute_nodes row names its host too.
       else if (r.node_uuid !== null) {
-        const host = this.entries.get(r.node_uuid)?.record.state.host;
-        // A node not in the view is new: its compute_nodes row names its host too.
-        if (host !== undefined) hosts.add(host);
+        if (this.entries.has(r.node_uuid)) usageOf.add(r.node_uuid);
       } else aggregates = true;
     }
     // A hole at the start the log no longer holds (pruned by another reader) cannot be waited for: read everything.
@@ -171,6 +172,9 @@ export class HostStateCache {
     this.advanceWatermark(nowMs);
     if (aggregates) this.memo = undefined;
     if (hosts.size > 0) await this.reloadHosts([...hosts]);
+    // A host read again whole has its usage read with it.
+    const nodes = [...usageOf].filter((n) => !hosts.has(this.entries.get(n)?.record.state.host ?? ''));
+    if (nodes.length > 0) await this.reloadUsage(nodes);
     if (aggregates) await this.reloadAggregates();
     if (++this.refreshes % PRUNE_EVERY === 0) await this.prune();
   }
@@ -267,6 +271,22 @@ export class HostStateCache {
       if (!e.record.forcedDown) validUntilMs = Math.min(validUntilMs, e.record.lastSeenMs + m.downTime * 1000 - 1);
     }
     this.memo = { ...m, states, validUntilMs };
+  }
+
+  /** The usage of these nodes as their allocations now add up (a claim or a release changed them). */
+  private async reloadUsage(nodeUuids: readonly string[]): Promise<void> {
+    const sums = await usageOfNodes(this.db, nodeUuids);
+    const changed: Entry[] = [];
+    for (const uuid of nodeUuids) {
+      const e = this.entries.get(uuid);
+      if (e === undefined) continue;
+      const used = sums.get(uuid) ?? { vcpus: 0, memory_mb: 0, disk_gb: 0 };
+      e.record = { ...e.record, state: { ...e.record.state, used } };
+      e.state = { ...e.state, used };
+      changed.push(e);
+    }
+    if (this.order !== undefined && changed.length > 0) this.resort(changed);
+    this.patchMemo(changed);
   }
 
   /** Moves the changed entries to their new places in `sorted` (a new array). */

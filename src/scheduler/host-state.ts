@@ -45,6 +45,23 @@ export function lastSeenMsOf(svc: { last_seen_up: string | null; updated_at: str
   return parseDbTime(svc.last_seen_up ?? svc.updated_at ?? svc.created_at).getTime();
 }
 
+/** What the allocations on each of these nodes add up to (a node with none is absent). */
+export async function usageOfNodes(db: Db, nodeUuids: readonly string[]): Promise<Map<string, Resources>> {
+  const rows = await db.kysely
+    .selectFrom('allocations')
+    .select((eb) => [
+      'node_uuid',
+      eb.fn.sum<number | string>('vcpus').as('vcpus'),
+      eb.fn.sum<number | string>('memory_mb').as('memory_mb'),
+      eb.fn.sum<number | string>('disk_gb').as('disk_gb'),
+    ])
+    .where('node_uuid', 'in', [...nodeUuids])
+    .groupBy('node_uuid')
+    .execute();
+  // PostgreSQL returns SUM of integers as a bigint string.
+  return new Map(rows.map((r) => [r.node_uuid, { vcpus: Number(r.vcpus), memory_mb: Number(r.memory_mb), disk_gb: Number(r.disk_gb) }]));
+}
+
 /** Every candidate compute node as the database has it now, in (host, node) order. */
 export async function loadHostStates(db: Db, now: Date, serviceDownTime: number, opts: { withInstanceUuids?: boolean; withAggregates?: boolean } = {}): Promise<HostState[]> {
   const records = await readHostRecords(db, opts);
