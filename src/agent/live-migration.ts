@@ -241,19 +241,23 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
    * server ACTIVE there finds its ports there too. A network service that
    * fails here leaves the bindings to a rerun; the server is where its guest is.
    */
-  const settleOnDestination = async (inst: InstanceRow, source: string, dest: string): Promise<void> => {
+  const settleOnDestination = async (inst: InstanceRow, migrationId: number, source: string, dest: string): Promise<void> => {
     try {
       await activatePortsOnDestination(ports, inst, source, dest);
     } catch (err) {
       ctx.log.warn({ instance: inst.uuid, err: err instanceof Error ? err.message : String(err) }, 'ports did not follow the live migration');
     }
-    await updateInstance(db, inst.uuid, { task_state: null }, ctx.clock.now(), { taskState: [TaskState.MIGRATING] });
+    await transact(ctx, async (tx) => {
+      // Reset and moved again meanwhile: the task is the newer move's.
+      const newer = await tx.q.selectFrom('migrations').select('id').where('instance_uuid', '=', inst.uuid).where('id', '>', migrationId).executeTakeFirst();
+      if (!newer) await updateInstance(tx.q, inst.uuid, { task_state: null }, ctx.clock.now(), { taskState: [TaskState.MIGRATING] });
+    });
   };
 
   /** From the source: settles a move the destination took but may not have finished (it died right after). */
   const settleTaken = async (uuid: string, m: MigrationRow): Promise<void> => {
     const inst = await getInstance(db, uuid);
-    if (inst?.host && inst.host === m.dest_compute && inst.task_state === TaskState.MIGRATING) await settleOnDestination(inst, m.source_compute ?? '', inst.host);
+    if (inst?.host && inst.host === m.dest_compute && inst.task_state === TaskState.MIGRATING) await settleOnDestination(inst, m.id, m.source_compute ?? '', inst.host);
   };
 
   /**
@@ -423,7 +427,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         const inst = await getInstance(db, uuid);
         // Taken already: only the ports and the task may be left (a crash right after the records moved).
         if (m?.status === 'completed' && inst?.host === ctx.host) {
-          await settleOnDestination(inst, m.source_compute ?? '', ctx.host);
+          await settleOnDestination(inst, m.id, m.source_compute ?? '', ctx.host);
           return;
         }
         if (!m || m.status !== 'post-migrating' || !inst) {
@@ -458,7 +462,7 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         }
         ctx.crash.at('compute.post_live_migration.after_commit', uuid);
         // The server lives here now: the ports' bindings follow it (after the records, so a rolled-back move never takes them).
-        await settleOnDestination(inst, m.source_compute ?? '', ctx.host);
+        await settleOnDestination(inst, migrationId, m.source_compute ?? '', ctx.host);
         await notifyFromHost(ctx, 'instance.live_migration_post_dest.end', uuid, mctx.requestId);
       });
     },
