@@ -324,7 +324,7 @@ class ApiRouteTable implements RouteTable {
         const query = qSchema ? validateQuery(qSchema, rawQuery) : looseQuery(rawQuery);
 
         const ctx = makeContext(req, deps, version, auth, urlProject, rawQuery, api);
-        const apiReq: ApiRequest = { ctx, params, query, body, headers: req.headers, path: req.url.split('?', 1)[0]! };
+        const apiReq: ApiRequest = { ctx, params, query, body, headers: req.headers, path: req.url.split('?', 1)[0]!, method: req.method };
         const out = (await def.handler(apiReq)) as ApiResponse | unknown;
         if (out !== null && typeof out === 'object' && RESPONSE in (out as object)) {
           const r = out as ApiResponse;

@@ -3,6 +3,7 @@
 // (GET/POST /magnetar/clock): what a client sees, their policy, their faults.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { startCloud, type Cloud } from '../support/cloud.js';
 import { act } from '../support/actions.js';
 import { openEventStream, type EventReader, type StreamEvent } from '../support/event-stream.js';
@@ -151,6 +152,24 @@ describe('event stream and clock control', () => {
     assert.ok(notUuid.body.badRequest.message);
     const unknown = await c.req('admin', 'GET', '/magnetar/events?colour=red');
     assert.equal(unknown.status, 400);
+  });
+
+  it('answers HEAD with the stream\'s headers, and the connection ends', async () => {
+    // On a raw socket: an HTTP client ends a HEAD answer at its headers, whether or not the server goes on.
+    const { hostname: host, port } = new URL(c.computeUrl);
+    const token = await c.token('admin');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(port), host, () => sock.write(`HEAD /v2.1/magnetar/events HTTP/1.1\r\nHost: ${host}\r\nX-Auth-Token: ${token}\r\n\r\n`));
+      let text = '';
+      sock.on('data', (b: Buffer) => (text += b.toString()));
+      sock.on('close', () => resolve(text));
+      sock.on('error', reject);
+      setTimeout(() => (sock.destroy(), reject(new Error(`still open after 5 s: ${text}`))), 5000).unref();
+    });
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    assert.match(answer, /content-type: text\/event-stream/i);
+    const demo = await fetch(`${c.computeUrl}/v2.1/magnetar/events`, { method: 'HEAD', headers: { 'X-Auth-Token': await c.token('demo') }, signal: AbortSignal.timeout(5000) });
+    assert.equal(demo.status, 403);
   });
 
   it('moves the clock forward: a resize left unconfirmed is auto-confirmed once resize_confirm_window has passed', async () => {

@@ -27,8 +27,8 @@ export function responseProblem(method: string, status: number, headers: Headers
   if (!rid || !REQUEST_ID.test(rid) || headers.get('x-compute-request-id') !== rid) return `request id headers missing or unequal: ${rid}`;
   // A 204 carries no body, and so (RFC 9110) no content type.
   if (status === 204) return text === '' ? null : '204 with a body';
-  // The one stream (GET /magnetar/events): a success is a server-sent event stream.
-  if (status === 200 && method === 'GET' && /^text\/event-stream/.test(headers.get('content-type') ?? '')) return null;
+  // The one stream (GET /magnetar/events, and HEAD with its headers): a success is a server-sent event stream.
+  if (status === 200 && (method === 'GET' || method === 'HEAD') && /^text\/event-stream/.test(headers.get('content-type') ?? '')) return method === 'HEAD' && text !== '' ? 'HEAD answered with a body' : null;
   if (!/^application\/json/.test(headers.get('content-type') ?? '')) return `content type ${headers.get('content-type')}`;
   if (method === 'HEAD') return text === '' ? null : 'HEAD answered with a body';
   if (status < 300) {
