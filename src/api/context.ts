@@ -53,8 +53,6 @@ export interface ApiRequest<B = unknown> {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The URL path as sent (the router also matches it with a trailing slash). */
   readonly path?: string;
-  /** The HTTP method (HEAD reaches the GET routes). */
-  readonly method?: string;
 }
 
 export interface ApiResponse {

@@ -324,12 +324,19 @@ class ApiRouteTable implements RouteTable {
         const query = qSchema ? validateQuery(qSchema, rawQuery) : looseQuery(rawQuery);
 
         const ctx = makeContext(req, deps, version, auth, urlProject, rawQuery, api);
-        const apiReq: ApiRequest = { ctx, params, query, body, headers: req.headers, path: req.url.split('?', 1)[0]!, method: req.method };
+        const apiReq: ApiRequest = { ctx, params, query, body, headers: req.headers, path: req.url.split('?', 1)[0]! };
         const out = (await def.handler(apiReq)) as ApiResponse | unknown;
         if (out !== null && typeof out === 'object' && RESPONSE in (out as object)) {
           const r = out as ApiResponse;
           for (const [h, v] of Object.entries(r.headers ?? {})) reply.header(h, v);
-          if (r.stream) return reply.code(r.status ?? def.status).send(r.stream);
+          if (r.stream) {
+            // HEAD (it reaches the GET routes) carries no body: the stream ends here, and whatever feeds it stops.
+            if (req.method === 'HEAD') {
+              (r.stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+              return reply.code(r.status ?? def.status).send();
+            }
+            return reply.code(r.status ?? def.status).send(r.stream);
+          }
           return sendJson(reply, r.status ?? def.status, r.body);
         }
         return sendJson(reply, def.status, out);

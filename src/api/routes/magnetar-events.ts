@@ -2,7 +2,7 @@
 // notifications as a server-sent event stream, for browsers and the
 // all-in-one, admin only (policy magnetar:events).
 //   GET /magnetar/events[?server_id=<uuid>][&event_type=<prefix>]
-//     (HEAD answers the same headers and ends at once)
+//     (HEAD: the same headers, and the stream ends at once; see server.ts)
 //     200 text/event-stream: one event per notification —
 //         `id: <message_id>`, `event: <event_type>`, `data: <the message as
 //         oslo.messaging carries it: priority, event_type, timestamp,
@@ -33,12 +33,6 @@ export function registerMagnetarEventRoutes(routes: RouteTable, deps: ApiDeps): 
       const events = deps.events;
       if (!events) throw notFound();
       const out = new PassThrough();
-      const headers = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no', Connection: 'close' };
-      // HEAD: the stream's headers, and the answer ends there instead of staying open for events it would not carry.
-      if (req.method === 'HEAD') {
-        out.end();
-        return respondStream(200, out, headers);
-      }
       // Sent at once, so a client knows the stream is open before the first event.
       out.write(': notifications of this deployment\nretry: 3000\n\n');
       const serverId = req.query.get('server_id');
@@ -55,7 +49,7 @@ export function registerMagnetarEventRoutes(routes: RouteTable, deps: ApiDeps): 
         unsubscribe();
       });
       // Connection: close — the connection ends with the stream, so a stopping API does not wait for the client to hang up.
-      return respondStream(200, out, headers);
+      return respondStream(200, out, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no', Connection: 'close' });
     },
   });
 }
