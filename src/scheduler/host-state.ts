@@ -45,21 +45,24 @@ export function lastSeenMsOf(svc: { last_seen_up: string | null; updated_at: str
   return parseDbTime(svc.last_seen_up ?? svc.updated_at ?? svc.created_at).getTime();
 }
 
-/** What the allocations on each of these nodes add up to (a node with none is absent). */
-export async function usageOfNodes(db: Db, nodeUuids: readonly string[]): Promise<Map<string, Resources>> {
-  const rows = await db.kysely
+/** The allocations summed per node (grouped by node_uuid); callers narrow it to the nodes they want. */
+function usagePerNode(db: Db) {
+  return db.kysely
     .selectFrom('allocations')
     .select((eb) => [
       'node_uuid',
-      eb.fn.sum<number | string>('vcpus').as('vcpus'),
-      eb.fn.sum<number | string>('memory_mb').as('memory_mb'),
-      eb.fn.sum<number | string>('disk_gb').as('disk_gb'),
+      eb.fn.sum<number | string>('vcpus').as('used_vcpus'),
+      eb.fn.sum<number | string>('memory_mb').as('used_memory_mb'),
+      eb.fn.sum<number | string>('disk_gb').as('used_disk_gb'),
     ])
-    .where('node_uuid', 'in', [...nodeUuids])
-    .groupBy('node_uuid')
-    .execute();
+    .groupBy('node_uuid');
+}
+
+/** What the allocations on each of these nodes add up to (a node with none is absent). */
+export async function usageOfNodes(db: Db, nodeUuids: readonly string[]): Promise<Map<string, Resources>> {
+  const rows = await usagePerNode(db).where('node_uuid', 'in', [...nodeUuids]).execute();
   // PostgreSQL returns SUM of integers as a bigint string.
-  return new Map(rows.map((r) => [r.node_uuid, { vcpus: Number(r.vcpus), memory_mb: Number(r.memory_mb), disk_gb: Number(r.disk_gb) }]));
+  return new Map(rows.map((r) => [r.node_uuid, { vcpus: Number(r.used_vcpus), memory_mb: Number(r.used_memory_mb), disk_gb: Number(r.used_disk_gb) }]));
 }
 
 /** Every candidate compute node as the database has it now, in (host, node) order. */
@@ -75,16 +78,9 @@ export async function loadHostStates(db: Db, now: Date, serviceDownTime: number,
 export async function readHostRecords(db: Db, opts: { hosts?: readonly string[]; withInstanceUuids?: boolean; withAggregates?: boolean } = {}): Promise<HostRecord[]> {
   const only = opts.hosts;
   if (only !== undefined && only.length === 0) return [];
-  let usageQuery = db.kysely
-    .selectFrom('allocations')
-    .select((eb) => [
-      'node_uuid',
-      eb.fn.sum<number | string>('vcpus').as('used_vcpus'),
-      eb.fn.sum<number | string>('memory_mb').as('used_memory_mb'),
-      eb.fn.sum<number | string>('disk_gb').as('used_disk_gb'),
-    ]);
+  let usageQuery = usagePerNode(db);
   if (only !== undefined) usageQuery = usageQuery.where('node_uuid', 'in', (eb) => eb.selectFrom('compute_nodes').select('uuid').where('host', 'in', [...only]));
-  const usage = usageQuery.groupBy('node_uuid').as('u');
+  const usage = usageQuery.as('u');
   let nodes = db.kysely
     .selectFrom('compute_nodes as n')
     .innerJoin('services as s', 's.id', 'n.service_id')
