@@ -41,6 +41,18 @@ run api-postgres dist/test/api
 unset MAGNETAR_TEST_DB
 run e2e dist/test/e2e
 
+# The failures again at the end, with their messages, where a log's tail shows them.
+if [ "$total_fail" -ne 0 ]; then
+  echo
+  echo "=== failures"
+  for tap in "$results"/*.tap; do
+    awk -v label="$(basename "$tap" .tap)" '
+      /^ *not ok / { grab = 1; lines = 0; sub(/^ */, ""); print label ": " $0; next }
+      grab && (/^ *\.\.\.$/ || /^ *stack: /) { grab = 0; next }
+      grab && lines < 40 { print "    " $0; lines++ }
+    ' "$tap"
+  done
+fi
 echo
 echo "${total_pass} passed, ${total_fail} failed"
 [ "$total_fail" -eq 0 ] && [ "$total_pass" -gt 0 ]
