@@ -2,6 +2,7 @@
 // servers: another project's server is "not found", never "forbidden".
 import type { InstanceRow } from '../db/schema.js';
 import { getInstance } from '../db/instances.js';
+import { shownInstance, type ShownInstance } from '../db/shown-instance.js';
 import { InstanceNotFound } from './errors.js';
 import type { ComputeService } from './service.js';
 
@@ -15,8 +16,20 @@ export interface Viewer {
 export async function getServer(svc: ComputeService, viewer: Viewer, id: string, opts: { readDeleted?: boolean } = {}): Promise<InstanceRow> {
   if (!UUID_RX.test(id)) throw new InstanceNotFound(id);
   const inst = await getInstance(svc.db.kysely, id.toLowerCase(), opts);
-  if (!inst || (!viewer.isAdmin && inst.project_id !== viewer.projectId)) throw new InstanceNotFound(id);
+  if (!inst || !visibleTo(viewer, inst)) throw new InstanceNotFound(id);
   return inst;
+}
+
+/** getServer for a server's body: the row with its network info cache and group. */
+export async function getShownServer(svc: ComputeService, viewer: Viewer, id: string): Promise<ShownInstance> {
+  if (!UUID_RX.test(id)) throw new InstanceNotFound(id);
+  const shown = await shownInstance(svc.db.kysely, id.toLowerCase());
+  if (!shown || !visibleTo(viewer, shown.row)) throw new InstanceNotFound(id);
+  return shown;
+}
+
+function visibleTo(viewer: Viewer, inst: InstanceRow): boolean {
+  return viewer.isAdmin || inst.project_id === viewer.projectId;
 }
 
 /** The policy target of most server operations. */

@@ -14,7 +14,8 @@ export interface InfoCache {
 
 const EMPTY: InfoCache = { networkInfo: [], securityGroups: [] };
 
-function parse(row: { network_info: string; security_groups: string }): InfoCache {
+/** A cache row's two JSON columns, read; a cache that cannot be read counts as empty. */
+export function parseInfoCache(row: { network_info: string; security_groups: string }): InfoCache {
   try {
     return { networkInfo: JSON.parse(row.network_info) as NetworkInfo, securityGroups: JSON.parse(row.security_groups) as string[] };
   } catch {
@@ -29,12 +30,12 @@ export async function infoCachesOf(q: Kysely<Database>, uuids: readonly string[]
   if (uuids.length === 0) return out;
   // One server (every show of one): the same query, compiled once.
   if (uuids.length === 1) {
-    for (const r of await cacheOfOne(q, uuids[0]!)) out.set(r.instance_uuid, parse(r));
+    for (const r of await cacheOfOne(q, uuids[0]!)) out.set(r.instance_uuid, parseInfoCache(r));
     return out;
   }
   for (let i = 0; i < uuids.length; i += 500) {
     const rows = await q.selectFrom('instance_info_caches').selectAll().where('instance_uuid', 'in', uuids.slice(i, i + 500)).execute();
-    for (const r of rows) out.set(r.instance_uuid, parse(r));
+    for (const r of rows) out.set(r.instance_uuid, parseInfoCache(r));
   }
   return out;
 }

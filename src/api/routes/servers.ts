@@ -11,7 +11,8 @@ import { parseIsoTime, type Query } from '../query.js';
 import type { InstanceRow } from '../../db/schema.js';
 import { latestFault } from '../../db/instances.js';
 import { listInstances, MarkerNotFound, SORT_COLUMNS, type InstanceFilters, type RegexColumn, type SortColumn, type SortSpec } from '../../db/instance-queries.js';
-import { getServer, serverTarget, serverUserTarget } from '../../compute/lookup.js';
+import { getServer, getShownServer, serverTarget, serverUserTarget } from '../../compute/lookup.js';
+import type { ShownInstance } from '../../db/shown-instance.js';
 import { usableBy } from '../../image/lookup.js';
 import { serviceIsUp } from '../../compute/service-liveness.js';
 import { KNOWN_STATUSES, statusToStates } from '../../compute/states.js';
@@ -38,7 +39,7 @@ import { groupForBoot } from '../../compute/server-groups.js';
 import { neutronFor } from '../../compute/neutron/shared-client.js';
 import { validateRequestedNetworks, type ValidateInput } from '../../compute/neutron/requested-networks.js';
 import { serverGroupUuidsOf } from '../../db/server-groups.js';
-import { infoCachesOf, serversWithAddress } from '../../db/info-caches.js';
+import { infoCachesOf, serversWithAddress, type InfoCache } from '../../db/info-caches.js';
 import { serverBasic, serverCreated, serverFull, showOptions, type ServerFacts } from '../views/servers.js';
 import { collectionLinks, pageParams } from '../views/paging.js';
 
@@ -68,10 +69,15 @@ async function hostStatuses(deps: ApiDeps, rows: readonly InstanceRow[]): Promis
   return out;
 }
 
-async function factsFor(deps: ApiDeps, rows: readonly InstanceRow[], withHostStatus: boolean): Promise<Map<string, ServerFacts>> {
+async function factsFor(
+  deps: ApiDeps,
+  rows: readonly InstanceRow[],
+  withHostStatus: boolean,
+  knownCaches?: ReadonlyMap<string, InfoCache>,
+): Promise<Map<string, ServerFacts>> {
   const statuses = withHostStatus ? await hostStatuses(deps, rows) : new Map<string, string>();
   const zones = await deps.compute.zones.snapshot();
-  const caches = await infoCachesOf(deps.db.kysely, rows.map((r) => r.uuid));
+  const caches = knownCaches ?? (await infoCachesOf(deps.db.kysely, rows.map((r) => r.uuid)));
   const out = new Map<string, ServerFacts>();
   for (const r of rows) {
     const wantsFault = r.deleted !== 0 || r.vm_state === 'error' || r.vm_state === 'deleted';
@@ -91,6 +97,16 @@ export async function showBody(deps: ApiDeps, ctx: RequestContext, inst: Instanc
   let facts = (await factsFor(deps, [inst], o.hostStatus !== 'none')).get(inst.uuid)!;
   if (o.showServerGroups) facts = { ...facts, serverGroup: (await serverGroupUuidsOf(deps.db.kysely, [inst.uuid])).get(inst.uuid) };
   return { server: { ...serverFull(ctx, inst, facts, o), ...extra } };
+}
+
+/** GET /servers/{id}'s body, from a server read with its cache and group. */
+async function shownBody(deps: ApiDeps, ctx: RequestContext, shown: ShownInstance): Promise<unknown> {
+  const inst = shown.row;
+  const o = showOptions(ctx, inst, 'show');
+  const caches = new Map(shown.infoCache === undefined ? [] : [[inst.uuid, shown.infoCache]]);
+  let facts = (await factsFor(deps, [inst], o.hostStatus !== 'none', caches)).get(inst.uuid)!;
+  if (o.showServerGroups) facts = { ...facts, serverGroup: shown.serverGroup };
+  return { server: serverFull(ctx, inst, facts, o) };
 }
 
 // ---------------------------------------------------------------- list
@@ -518,9 +534,9 @@ export function registerServersRoutes(routes: RouteTable, deps: ApiDeps): void {
     status: 200,
     query: SHOW_QUERY,
     handler: async ({ ctx, params }) => {
-      const inst = await getServer(svc, ctx, params['server_id']!);
-      authorize(ctx, `${S}:show`, serverTarget(inst));
-      return showBody(deps, ctx, inst, 'show');
+      const shown = await getShownServer(svc, ctx, params['server_id']!);
+      authorize(ctx, `${S}:show`, serverTarget(shown.row));
+      return shownBody(deps, ctx, shown);
     },
   });
 
