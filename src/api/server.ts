@@ -121,15 +121,17 @@ export function buildComputeApp(deps: ApiDeps, registrars: readonly Registrar[])
 
   // One INFO line per request, as Nova's API logs it:
   // 127.0.0.1 "GET /v2.1/servers" status: 200 len: 15 microversion: 2.1 time: 0.012345
-  app.addHook('onResponse', async (req, reply) => {
-    const seconds = req.magnetarStart === undefined ? 0 : Number(process.hrtime.bigint() - req.magnetarStart) / 1e9;
-    const version = /^compute (\S+)$/.exec(String(reply.getHeader('openstack-api-version') ?? ''))?.[1] ?? '-';
-    const len = reply.getHeader('content-length') ?? '-';
-    deps.log.info(
-      { requestId: req.magnetarRequestId, method: req.method, path: req.url, status: reply.statusCode, len, microversion: version, time: seconds },
-      `${req.ip} "${req.method} ${req.url}" status: ${reply.statusCode} len: ${len} microversion: ${version} time: ${seconds.toFixed(6)}`,
-    );
-  });
+  // (not even built when INFO is off: the level is set once, at start).
+  if (deps.log.isLevelEnabled('info'))
+    app.addHook('onResponse', async (req, reply) => {
+      const seconds = req.magnetarStart === undefined ? 0 : Number(process.hrtime.bigint() - req.magnetarStart) / 1e9;
+      const version = /^compute (\S+)$/.exec(String(reply.getHeader('openstack-api-version') ?? ''))?.[1] ?? '-';
+      const len = reply.getHeader('content-length') ?? '-';
+      deps.log.info(
+        { requestId: req.magnetarRequestId, method: req.method, path: req.url, status: reply.statusCode, len, microversion: version, time: seconds },
+        `${req.ip} "${req.method} ${req.url}" status: ${reply.statusCode} len: ${len} microversion: ${version} time: ${seconds.toFixed(6)}`,
+      );
+    });
 
   app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendFault(reply, 413, 'Request is too large.');
