@@ -27,7 +27,7 @@ const PG_PORT = 5432;
 const AMQP_PORT = 5672;
 import { round, sleep } from './lib/stats.js';
 import { collectClaims, type Claim } from './lib/claims.js';
-import { liveMigrateAll, timePlacements } from './lib/placement.js';
+import { liveMigrateAll, timePlacements, warmUp } from './lib/placement.js';
 
 export const DISTRIBUTED_SIZES: readonly number[] = (process.env['BENCH_SCALE_DISTRIBUTED_SIZES'] ?? '100,1000,3000').split(',').map(Number);
 /** Servers placed one at a time per size (the latency sample); then all live-migrated at once. */
@@ -233,7 +233,7 @@ async function oneSize(hosts: number, useVhost: boolean, withSingleHost: boolean
     // Measured before any server exists, so its idle window is like the one above; it is then disabled and stopped.
     const single = withSingleHost ? await singleHost(d, client, stats, pgIdle, hosts, log) : null;
 
-    await warmUp(client, await client.imageId('cirros'));
+    await warmUp(client, WARM_UP_PLACEMENTS);
     const { latencies, p50, p99, s50, s99 } = await timePlacements(client, () => claims, PLACEMENTS, 'dscale', log, `${hosts} hosts`);
     const { requested, completed, seconds } = await liveMigrateAll(client, log, `${hosts} hosts`);
     const rssEnd = rss();
@@ -267,26 +267,6 @@ async function oneSize(hosts: number, useVhost: boolean, withSingleHost: boolean
   } finally {
     await stats?.close();
     await d.destroy();
-  }
-}
-
-/**
- * A few servers booted and deleted before the timed placements: the first requests through fresh processes
- * (code not yet compiled by V8, statements not yet prepared) would otherwise be the p99 of every size.
- */
-async function warmUp(client: ComputeClient, imageRef: string): Promise<void> {
-  const ids: string[] = [];
-  for (let i = 0; i < WARM_UP_PLACEMENTS; i++) {
-    const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server: { name: `warm-up-${i}`, flavorRef: '1', imageRef, networks: 'none' } } });
-    if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
-    ids.push(r.body.server.id as string);
-  }
-  await waitNoneIn(client, 'demo', ['BUILD'], 60_000);
-  for (const id of ids) await client.req('demo', 'DELETE', `/servers/${id}`);
-  const end = Date.now() + 60_000;
-  while ((await listAllServers(client, 'demo')).length > 0) {
-    if (Date.now() > end) throw new Error('the warm-up servers were not deleted within 60 s');
-    await sleep(100);
   }
 }
 

@@ -13,13 +13,17 @@ import { waitReady } from './lib/cloud-at-size.js';
 import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './lib/processes.js';
 import { round, sleep } from './lib/stats.js';
 import { collectClaims } from './lib/claims.js';
-import { liveMigrateAll, timePlacements } from './lib/placement.js';
+import { liveMigrateAll, timePlacements, warmUp } from './lib/placement.js';
 
 export const SCALE_SIZES: readonly number[] = (process.env['BENCH_SCALE_SIZES'] ?? '100,1000,10000').split(',').map(Number);
 /** Servers placed one at a time per size (the latency sample). */
 const PLACEMENTS = 100;
+/** Servers booted and deleted first, untimed, as in the distributed benchmark. */
+const WARM_UP_PLACEMENTS = 20;
 /** How long the idle process is watched: one heartbeat period ([DEFAULT] report_interval). */
 const IDLE_SECONDS = 10;
+/** The placed servers are live-migrated all at once this many times; the rate is over all of them. */
+const LIVE_MIGRATION_ROUNDS = 3;
 
 const ZERO_DELAYS = ['spawn', 'destroy', 'power', 'migrate', 'live_migration', 'precheck'].map((s) => `fake.${s}_delay=0`);
 
@@ -78,8 +82,9 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
     const idle = (100 * (cpuSecondsOf(proc.pid) - c0)) / ((performance.now() - w0) / 1000);
     log(`  ${hosts} hosts: idle CPU ${idle.toFixed(1)} % of a core over ${IDLE_SECONDS} s`);
 
+    await warmUp(client, WARM_UP_PLACEMENTS);
     const { latencies, p50, p99, s50, s99 } = await timePlacements(client, () => collectClaims(proc.output().split('\n')), PLACEMENTS, 'scale', log, `${hosts} hosts`);
-    const { requested, completed, seconds } = await liveMigrateAll(client, log, `${hosts} hosts`);
+    const { requested, completed, seconds } = await liveMigrateAll(client, log, `${hosts} hosts`, LIVE_MIGRATION_ROUNDS);
     const mem = memoryOf(proc.pid);
     const restart = await restartOn(proc, settings);
     log(`  ${hosts} hosts: ready again in ${restart.readyMs.toFixed(0)} ms after a restart, RSS ${restart.rssMb.toFixed(0)} MB`);

@@ -5,7 +5,7 @@
 import type { ComputeClient } from './client.js';
 import { CLIENT_CONCURRENCY, countBy, listAllServers, waitNoneIn } from './cloud-at-size.js';
 import { waitForClaim, type Claim } from './claims.js';
-import { inPool, quantile } from './stats.js';
+import { inPool, quantile, sleep } from './stats.js';
 
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
@@ -19,6 +19,28 @@ export interface Placements {
   /** The scheduler's part, p50 and p99. */
   readonly s50: number;
   readonly s99: number;
+}
+
+/**
+ * Servers booted and deleted before the timed placements, untimed: the first
+ * requests through a fresh process (code not yet compiled by V8, statements
+ * not yet prepared) would otherwise weigh on every size's figures.
+ */
+export async function warmUp(client: ComputeClient, count: number): Promise<void> {
+  const imageRef = await client.imageId('cirros');
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server: { name: `warm-up-${i}`, flavorRef: '1', imageRef, networks: 'none' } } });
+    if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
+    ids.push(r.body.server.id as string);
+  }
+  await waitNoneIn(client, 'demo', ['BUILD'], 60_000);
+  for (const id of ids) await client.req('demo', 'DELETE', `/servers/${id}`);
+  const end = Date.now() + 60_000;
+  while ((await listAllServers(client, 'demo')).length > 0) {
+    if (Date.now() > end) throw new Error('the warm-up servers were not deleted within 60 s');
+    await sleep(100);
+  }
 }
 
 export async function timePlacements(client: ComputeClient, claims: () => Map<string, Claim[]>, count: number, namePrefix: string, log: (s: string) => void, label: string): Promise<Placements> {
@@ -45,20 +67,34 @@ export interface LiveMigrations {
   readonly seconds: number;
 }
 
-/** Waits for the builds, then live-migrates every ACTIVE server at once and counts those that moved. */
-export async function liveMigrateAll(client: ComputeClient, log: (s: string) => void, label: string): Promise<LiveMigrations> {
+/**
+ * Waits for the builds, then live-migrates every ACTIVE server at once and
+ * counts those that moved; `rounds` times over, the figures summed (more
+ * migrations make a steadier rate on a noisy machine, and weigh the first
+ * round's not yet compiled code paths less).
+ */
+export async function liveMigrateAll(client: ComputeClient, log: (s: string) => void, label: string, rounds = 1): Promise<LiveMigrations> {
   await waitNoneIn(client, 'demo', ['BUILD'], 120_000);
-  const listed = await listAllServers(client, 'admin', '&all_tenants=1');
-  const where = new Map(listed.map((s) => [s.id as string, String(s['OS-EXT-SRV-ATTR:host'])]));
-  const active = listed.filter((s) => s.status === 'ACTIVE').map((s) => s.id as string);
-  const l0 = performance.now();
-  await inPool(active, CLIENT_CONCURRENCY, async (id) => {
-    await client.req('admin', 'POST', `/servers/${id}/action`, { body: { 'os-migrateLive': { host: null, block_migration: 'auto' } }, version: 'latest' });
-  });
-  await waitNoneIn(client, 'admin', ['MIGRATING'], 180_000, '&all_tenants=1');
-  const seconds = (performance.now() - l0) / 1000;
-  const after = await listAllServers(client, 'admin', '&all_tenants=1');
-  const completed = after.filter((s) => s.status === 'ACTIVE' && where.get(s.id) !== undefined && where.get(s.id) !== s['OS-EXT-SRV-ATTR:host']).length;
-  log(`  ${label}: ${completed}/${active.length} live migrations in ${seconds.toFixed(2)} s = ${(completed / seconds).toFixed(1)}/s ${JSON.stringify(countBy(after, (s) => String(s.status)))}`);
-  return { requested: active.length, completed, seconds };
+  let requested = 0;
+  let completed = 0;
+  let seconds = 0;
+  for (let round = 1; round <= rounds; round++) {
+    const listed = await listAllServers(client, 'admin', '&all_tenants=1');
+    const where = new Map(listed.map((s) => [s.id as string, String(s['OS-EXT-SRV-ATTR:host'])]));
+    const active = listed.filter((s) => s.status === 'ACTIVE').map((s) => s.id as string);
+    const l0 = performance.now();
+    await inPool(active, CLIENT_CONCURRENCY, async (id) => {
+      await client.req('admin', 'POST', `/servers/${id}/action`, { body: { 'os-migrateLive': { host: null, block_migration: 'auto' } }, version: 'latest' });
+    });
+    await waitNoneIn(client, 'admin', ['MIGRATING'], 180_000, '&all_tenants=1');
+    const s = (performance.now() - l0) / 1000;
+    const after = await listAllServers(client, 'admin', '&all_tenants=1');
+    const moved = after.filter((x) => x.status === 'ACTIVE' && where.get(x.id) !== undefined && where.get(x.id) !== x['OS-EXT-SRV-ATTR:host']).length;
+    const of = rounds > 1 ? ` (round ${round} of ${rounds})` : '';
+    log(`  ${label}: ${moved}/${active.length} live migrations in ${s.toFixed(2)} s = ${(moved / s).toFixed(1)}/s${of} ${JSON.stringify(countBy(after, (x) => String(x.status)))}`);
+    requested += active.length;
+    completed += moved;
+    seconds += s;
+  }
+  return { requested, completed, seconds };
 }
