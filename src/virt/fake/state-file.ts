@@ -6,7 +6,9 @@
 // cheap enough for every step), and the journal is folded into the table
 // (tmp file + rename, so a crash leaves the old or the new table) when the
 // driver starts (when the journal holds any) and every few hundred changes;
-// a host that never had a guest writes nothing. A line cut short by a crash
+// a host that never had a guest writes nothing, and its first guest only
+// starts the journal, with the host's name as its first line (one file made
+// on the way to a first guest, not three). A line cut short by a crash
 // is the last one and is ignored: the step it recorded never returned.
 import { readFile } from 'node:fs/promises';
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync, existsSync } from 'node:fs';
@@ -34,8 +36,8 @@ export interface StoredHost {
   readonly guests: readonly StoredGuest[];
 }
 
-/** One journal line: a guest as it now is, or gone. */
-type JournalEntry = { readonly put: StoredGuest } | { readonly del: string };
+/** One journal line: a guest as it now is, or gone; or, first in a journal begun before its table, the host's name. */
+type JournalEntry = { readonly put: StoredGuest } | { readonly del: string } | { readonly host: string };
 
 /** Changes between two foldings of the journal into the table. */
 const FOLD_EVERY = 500;
@@ -72,6 +74,7 @@ export async function readGuestTable(path: string, host: string): Promise<Stored
   const journal = existsSync(journalOf(path)) ? readFileSync(journalOf(path), 'utf8') : '';
   if (!stored && journal === '') return null;
   const guests = new Map((stored?.guests ?? []).map((g) => [g.spec.uuid, g]));
+  let owner = stored?.host;
   for (const line of journal.split('\n')) {
     if (line === '') continue;
     let entry: JournalEntry;
@@ -81,9 +84,10 @@ export async function readGuestTable(path: string, host: string): Promise<Stored
       break;
     }
     if ('put' in entry) guests.set(entry.put.spec.uuid, entry.put);
-    else guests.delete(entry.del);
+    else if ('del' in entry) guests.delete(entry.del);
+    else owner ??= entry.host;
   }
-  return { version: 1, host: stored?.host ?? host, guests: [...guests.values()] };
+  return { version: 1, host: owner ?? host, guests: [...guests.values()] };
 }
 
 /**
@@ -134,9 +138,9 @@ export class GuestTableWriter {
   record(uuid: string, guest: StoredGuest | undefined): void {
     if (this.fd === null) {
       mkdirSync(dirname(this.path), { recursive: true });
-      // The table is written when the host first has something to keep (it names its host).
-      if (!existsSync(this.path)) writeStoredHost(this.path, this.snapshot());
       this.fd = openSync(journalOf(this.path), 'a');
+      // Until the first fold writes the table, the journal names the host the guests belong to.
+      if (!existsSync(this.path)) writeSync(this.fd, `${JSON.stringify({ host: this.snapshot().host })}\n`);
     }
     const entry: JournalEntry = guest === undefined ? { del: uuid } : { put: guest };
     writeSync(this.fd, `${JSON.stringify(entry)}\n`);

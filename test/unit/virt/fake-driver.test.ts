@@ -287,7 +287,8 @@ describe('fake driver: guest table on disk', () => {
     await d1.pause(b.uuid);
     await d1.injectNetworkInfo(a.uuid, [{ id: 'port' }]);
     await d1.migrateDiskAndPowerOff(a.uuid, 'h2');
-    assert.deepEqual((await readdir(join(dir, 'sub'))).sort(), ['h1.json', 'h1.json.journal'], 'no temporary file left behind');
+    // Before the first fold the journal alone holds them (and names the host): no table, no temporary file.
+    assert.deepEqual((await readdir(join(dir, 'sub'))).sort(), ['h1.json.journal']);
 
     const d2 = new FakeDriver({
       inventory: { vcpus: 1, memoryMb: 1, localGb: 1 },
@@ -343,12 +344,16 @@ describe('fake driver: guest table on disk', () => {
     assert.deepEqual(d.listGuests(), []);
   });
 
-  it('refuses a state file that belongs to another host or is not one', async () => {
+  it('refuses a state file that belongs to another host or is not one, before and after its first fold', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'magnetar-fake-'));
     const stateFile = join(dir, 'h.json');
     const d1 = await driver('h1', { stateFile });
     await d1.spawn(spec());
     await d1.flush();
+    await assert.rejects(driver('h2', { stateFile }), (e: unknown) => e instanceof VirtDriverError && e.step === 'init');
+    // Started again, h1 folds its journal into the table, which names it from then on.
+    await driver('h1', { stateFile });
+    assert.match(await readFile(stateFile, 'utf8'), /"host":"h1"/);
     await assert.rejects(driver('h2', { stateFile }), (e: unknown) => e instanceof VirtDriverError && e.step === 'init');
     await writeFile(stateFile, 'not json');
     await assert.rejects(driver('h1', { stateFile }), (e: unknown) => e instanceof VirtDriverError && e.step === 'init');
