@@ -26,7 +26,7 @@ import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
 import { dbTime } from '../db/time.js';
 import { transact, type Tx } from '../jobs/transaction.js';
-import { POWER_STATE, TaskState, VmState } from '../compute/states.js';
+import { POWER_STATE, TaskState, VmState, isDeleting } from '../compute/states.js';
 
 interface StepArgs {
   readonly instanceUuid: string;
@@ -108,13 +108,22 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
     await transact(ctx, async (tx) => {
       const now = ctx.clock.now();
       if (await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['post-migrating'], now })) {
-        await release(tx.q, inst.uuid);
-        if (!(await getInstance(tx.q, inst.uuid))) {
+        const current = await getInstance(tx.q, inst.uuid);
+        if (!current) {
           // Deleted meanwhile: nothing is left to hold.
+          await release(tx.q, inst.uuid);
           await release(tx.q, m.uuid);
           await tx.finish(job);
           return;
         }
+        if (isDeleting(current.task_state)) {
+          // Its delete is under way on this host (the task changed under this step for it, not
+          // for a reset): sent back, the server would leave that delete nothing to do here.
+          // The delete ends the rest of the move; the source's old guest is reaped as a deleted server's.
+          await tx.finish(job);
+          return;
+        }
+        await release(tx.q, inst.uuid);
         await moveAllocations(tx.q, m.uuid, inst.uuid);
         await updateInstance(
           tx.q,

@@ -10,9 +10,9 @@ import { dbTime } from '../db/time.js';
 import { transact } from '../jobs/transaction.js';
 import { InstanceInvalidState } from './errors.js';
 import { checkLock, hostIsUp } from './guards.js';
-import { confirmResizeOnDelete, deleteServer, isDeleting } from './servers.js';
+import { confirmResizeOnDelete, deleteServer } from './servers.js';
 import type { ComputeService, Requester } from './service.js';
-import { TaskState, VmState } from './states.js';
+import { TaskState, VmState, isDeleting } from './states.js';
 
 /** Whether DELETE /servers/{id} soft-deletes. */
 export const softDeleteEnabled = (svc: ComputeService): boolean => svc.conf.num('DEFAULT', 'reclaim_instance_interval') > 0;

@@ -15,7 +15,7 @@ import { finishDelete } from './finish-delete.js';
 import { notifyInstance } from '../notifications/emit.js';
 import { transact, type Tx } from '../jobs/transaction.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
-import { POWER_STATE, TaskState, VmState } from './states.js';
+import { POWER_STATE, TaskState, VmState, isDeleting } from './states.js';
 import { Conflict, Invalid, InstanceInvalidState } from './errors.js';
 import { checkLock, hostIsUp } from './guards.js';
 import { checkInjectedFilesQuota, checkInstancesQuota, checkMetadataItemsQuota, type InjectedFile } from './quota-check.js';
@@ -231,9 +231,6 @@ export async function updateServer(svc: ComputeService, inst: InstanceRow, u: Se
   await updateInstance(svc.db.kysely, inst.uuid, values, svc.clock.now());
   return (await getInstance(svc.db.kysely, inst.uuid)) ?? inst;
 }
-
-/** Whether a task is a delete or soft delete in progress. */
-export const isDeleting = (task: string | null): boolean => task === TaskState.DELETING || task === TaskState.SOFT_DELETING;
 
 /**
  * A server waiting for its resize to be confirmed is confirmed first, as Nova

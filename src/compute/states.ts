@@ -60,6 +60,9 @@ export const TaskState = {
   UNSHELVING: 'unshelving',
 } as const;
 
+/** Whether a task is a delete or soft delete in progress. */
+export const isDeleting = (task: string | null): boolean => task === TaskState.DELETING || task === TaskState.SOFT_DELETING;
+
 export const POWER_STATE = { NOSTATE: 0, RUNNING: 1, PAUSED: 3, SHUTDOWN: 4, CRASHED: 6, SUSPENDED: 7 } as const;
 
 const REBOOT = ['rebooting', 'reboot_pending', 'reboot_started'];
