@@ -75,13 +75,23 @@ export function registerInstanceActionRoutes(routes: RouteTable, deps: ApiDeps):
       const target = { project_id: inst.project_id };
       authorize(ctx, `${POLICY}:show`, target);
       const requestId = params['request_id']!;
-      const action = await actionByRequestId(deps.db.kysely, inst.uuid, requestId);
-      if (!action) throw notFound(`Action ${requestId} not found`);
-      const body = actionView(ctx, action);
       const v = ctx.version;
       // Callers with the events policy always see events, with tracebacks; others from 2.51, without.
       const full = can(ctx, `${POLICY}:events`, target);
-      if (full || v.atLeast('2.51')) {
+      const withEvents = full || v.atLeast('2.51');
+      // One snapshot: a step that fails marks its event and the action together, and is never seen half done.
+      const read = await deps.db.kysely
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .setAccessMode('read only')
+        .execute(async (trx) => {
+          const action = await actionByRequestId(trx, inst.uuid, requestId);
+          return action && { action, events: withEvents ? await eventsOf(trx, action.id) : [] };
+        });
+      if (!read) throw notFound(`Action ${requestId} not found`);
+      const { action, events } = read;
+      const body = actionView(ctx, action);
+      if (withEvents) {
         const show = {
           traceback: full,
           host: full && v.atLeast('2.62'),
@@ -90,7 +100,7 @@ export function registerInstanceActionRoutes(routes: RouteTable, deps: ApiDeps):
         };
         // Actions recorded by periodic tasks have no project: the server's is used for hostId.
         const projectId = action.project_id ?? inst.project_id;
-        body['events'] = (await eventsOf(deps.db.kysely, action.id)).map((e) => eventView(e, projectId, show));
+        body['events'] = events.map((e) => eventView(e, projectId, show));
       }
       return { instanceAction: body };
     },
