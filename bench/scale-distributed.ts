@@ -16,7 +16,7 @@
 // single-host `magnetar compute` process beside them: what one agent of a
 // real deployment costs.
 import { ComputeClient } from './lib/client.js';
-import { countBy, listAllServers, waitNoneIn, waitReady } from './lib/cloud-at-size.js';
+import { countBy, waitReady } from './lib/cloud-at-size.js';
 import { DistributedDeployment, PG_ADMIN_URL, type RoleProcess } from './lib/distributed-roles.js';
 import { PgStats, pgRates, type PgRates } from './lib/pg-stats.js';
 import { cpuSecondsOf, memoryOf } from './lib/processes.js';
