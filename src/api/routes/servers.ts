@@ -92,21 +92,24 @@ async function factsFor(
   return out;
 }
 
-export async function showBody(deps: ApiDeps, ctx: RequestContext, inst: InstanceRow, kind: 'show' | 'update', extra: Record<string, unknown> = {}): Promise<unknown> {
+/**
+ * A single server's body. `known`: its network info cache and group, read
+ * with the row (GET /servers/{id}); otherwise they are read here.
+ */
+export async function showBody(
+  deps: ApiDeps,
+  ctx: RequestContext,
+  inst: InstanceRow,
+  kind: 'show' | 'update',
+  extra: Record<string, unknown> = {},
+  known?: Pick<ShownInstance, 'infoCache' | 'serverGroup'>,
+): Promise<unknown> {
   const o = showOptions(ctx, inst, kind);
-  let facts = (await factsFor(deps, [inst], o.hostStatus !== 'none')).get(inst.uuid)!;
-  if (o.showServerGroups) facts = { ...facts, serverGroup: (await serverGroupUuidsOf(deps.db.kysely, [inst.uuid])).get(inst.uuid) };
-  return { server: { ...serverFull(ctx, inst, facts, o), ...extra } };
-}
-
-/** GET /servers/{id}'s body, from a server read with its cache and group. */
-async function shownBody(deps: ApiDeps, ctx: RequestContext, shown: ShownInstance): Promise<unknown> {
-  const inst = shown.row;
-  const o = showOptions(ctx, inst, 'show');
-  const caches = new Map(shown.infoCache === undefined ? [] : [[inst.uuid, shown.infoCache]]);
+  const caches = known && new Map(known.infoCache === undefined ? [] : [[inst.uuid, known.infoCache]]);
   let facts = (await factsFor(deps, [inst], o.hostStatus !== 'none', caches)).get(inst.uuid)!;
-  if (o.showServerGroups) facts = { ...facts, serverGroup: shown.serverGroup };
-  return { server: serverFull(ctx, inst, facts, o) };
+  if (o.showServerGroups)
+    facts = { ...facts, serverGroup: known ? known.serverGroup : (await serverGroupUuidsOf(deps.db.kysely, [inst.uuid])).get(inst.uuid) };
+  return { server: { ...serverFull(ctx, inst, facts, o), ...extra } };
 }
 
 // ---------------------------------------------------------------- list
@@ -536,7 +539,7 @@ export function registerServersRoutes(routes: RouteTable, deps: ApiDeps): void {
     handler: async ({ ctx, params }) => {
       const shown = await getShownServer(svc, ctx, params['server_id']!);
       authorize(ctx, `${S}:show`, serverTarget(shown.row));
-      return shownBody(deps, ctx, shown);
+      return showBody(deps, ctx, shown.row, 'show', {}, shown);
     },
   });
 
