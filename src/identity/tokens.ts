@@ -135,8 +135,10 @@ export class TokenSigner {
     const dot = token.indexOf('.');
     if (dot <= 0 || token.length > 4096) return null;
     const body = token.slice(0, dot);
-    const sig = Buffer.from(token.slice(dot + 1), 'base64url');
-    const want = this.sign(body);
+    // Compared as text: base64url's last character carries unused bits, so
+    // decoding first would take several spellings of one signature as valid.
+    const sig = Buffer.from(token.slice(dot + 1));
+    const want = Buffer.from(this.sign(body).toString('base64url'));
     if (sig.length !== want.length || !timingSafeEqual(sig, want)) return null;
     let wire: unknown;
     try {

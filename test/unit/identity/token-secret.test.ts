@@ -44,6 +44,19 @@ describe('token secret', () => {
     assert.equal(payload.expiresAt.getTime() - payload.issuedAt.getTime(), 60_000);
   });
 
+  it('takes a signature in its one canonical spelling only', () => {
+    const s = new TokenSigner('k');
+    const token = issue(s);
+    // 32 bytes in base64url leave 2 unused bits in the last character.
+    const last = token.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sameBits = alphabet[alphabet.indexOf(last) ^ 1]!;
+    const respelled = token.slice(0, -1) + sameBits;
+    assert.deepEqual(Buffer.from(respelled.split('.')[1]!, 'base64url'), Buffer.from(token.split('.')[1]!, 'base64url'));
+    assert.equal(s.validate(token)?.userId, 'u');
+    assert.equal(s.validate(respelled), null);
+  });
+
   it('returns null for garbage without throwing', () => {
     const s = new TokenSigner('k');
     for (const t of ['', '.', 'a.b', 'x'.repeat(5000), `${Buffer.from('[1]').toString('base64url')}.zz`]) {
