@@ -34,15 +34,15 @@ run() {
   echo "--- $label: ${p:-0} passed, ${f:-0} failed, ${c:-0} cancelled"
 }
 
-# The API files spend most of their time waiting on simulated hosts' timers
-# (two at a time kept about one of the two cores busy), so three run at once; the
-# end-to-end files run real guests and client processes, two at a time.
+# The files spend most of their time waiting on simulated hosts' timers, on
+# client processes and on guests (two at a time kept about one of the two
+# cores busy), so three run at once.
 run unit 2 dist/test/unit
 run api-sqlite 3 dist/test/api
 export MAGNETAR_TEST_DB=postgres
 run api-postgres 3 dist/test/api
 unset MAGNETAR_TEST_DB
-run e2e 2 dist/test/e2e
+run e2e 3 dist/test/e2e
 
 # The failures again at the end, with their messages, where a log's tail shows them.
 if [ "$total_fail" -ne 0 ]; then
