@@ -10,6 +10,7 @@ import {
   NeutronError, invalidAttr, invalidInput, ipAlreadyAllocated, ipExhausted, macInUse, networkNotFound, policyDenied, portNotFound, securityGroupNotFound,
 } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
+import { addressPairList, addressPairsNeedPortSecurity, checkAddressPairs, completeAddressPairs, type AddressPairRequest } from './address-pairs.js';
 import { contains, formatIp, parseIp } from './ip.js';
 import { poolAddresses, usableRange, type Pool } from './pools.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, dict, resourceBody, str, uuid, type AttributeSpec } from './request.js';
@@ -73,6 +74,7 @@ const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   },
   port_security_enabled: { post: true, put: true, check: bool },
   security_groups: { post: true, put: true, check: uuidList },
+  allowed_address_pairs: { post: true, put: true, check: addressPairList },
 };
 
 /** Port attributes only admins see (Neutron's get_port:binding:* defaults). */
@@ -118,7 +120,7 @@ export function portView(ctx: Caller, p: Resource, ips: readonly IpAllocation[])
     device_id: p['device_id'],
     device_owner: p['device_owner'],
     fixed_ips: ips.filter((a) => a.port_id === p.id).map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
-    allowed_address_pairs: [],
+    allowed_address_pairs: p['allowed_address_pairs'] ?? [],
     security_groups: p['security_groups'],
     port_security_enabled: p['port_security_enabled'],
     'binding:host_id': p['binding:host_id'],
@@ -256,8 +258,11 @@ export async function createPort(env: NetworkEnv, ctx: AuthContext, body: unknow
   if ('mac_address' in a && !ownsNetwork) throw policyDenied('create_port:mac_address');
   const requests = a['fixed_ips'] as FixedIpRequest[] | undefined;
   if (requests?.some((r) => r.ip_address !== undefined) && !ownsNetwork) throw policyDenied('create_port:fixed_ips:ip_address');
+  const pairs = 'allowed_address_pairs' in a ? checkAddressPairs(a['allowed_address_pairs'] as unknown[], env.maxAddressPairs) : [];
+  if ('allowed_address_pairs' in a && !ownsNetwork) throw policyDenied('create_port:allowed_address_pairs');
   const deviceOwner = (a['device_owner'] as string | undefined) ?? '';
   const portSecurity = (a['port_security_enabled'] as boolean | undefined) ?? (net['port_security_enabled'] as boolean);
+  if (pairs.length > 0 && !portSecurity) throw addressPairsNeedPortSecurity();
   let groups = a['security_groups'] as string[] | undefined;
   if (groups !== undefined && groups.length > 0 && !portSecurity) throw securityNeedsPortSecurity();
   if (groups !== undefined) await checkSecurityGroups(env, ctx, projectId, groups);
@@ -285,7 +290,8 @@ export async function createPort(env: NetworkEnv, ctx: AuthContext, body: unknow
       await s.lock('network_networks', networkId);
       if (!(await s.get('network_networks', networkId))) throw networkNotFound(networkId);
       const macAddress = (a['mac_address'] as string | undefined) ?? generatedMac(env.baseMac);
-      const withMac = { ...port, mac_address: macAddress };
+      // A pair without a MAC takes the port's.
+      const withMac = { ...port, mac_address: macAddress, allowed_address_pairs: completeAddressPairs(pairs, macAddress) };
       try {
         await s.insert('network_ports', withMac);
       } catch (err) {
@@ -329,7 +335,12 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
   const requests = a['fixed_ips'] as FixedIpRequest[] | undefined;
   const ownsNetwork = isAdmin(ctx) || net?.project_id === ctx.projectId;
   if (requests?.some((r) => r.ip_address !== undefined) && !ownsNetwork) throw policyDenied('update_port:fixed_ips:ip_address');
+  const pairRequests = 'allowed_address_pairs' in a ? checkAddressPairs(a['allowed_address_pairs'] as unknown[], env.maxAddressPairs) : undefined;
+  if (pairRequests !== undefined && !ownsNetwork) throw policyDenied('update_port:allowed_address_pairs');
   const portSecurity = (a['port_security_enabled'] as boolean | undefined) ?? (port['port_security_enabled'] as boolean);
+  // Pairs need port security: none may be added without it, and it may not go while the port keeps some.
+  const pairsAfter = pairRequests ?? ((port['allowed_address_pairs'] as unknown[] | undefined) ?? []);
+  if (!portSecurity && pairsAfter.length > 0) throw addressPairsNeedPortSecurity();
   const groups = (a['security_groups'] as string[] | undefined) ?? (port['security_groups'] as string[]);
   if (!portSecurity && groups.length > 0) {
     if (a['security_groups'] !== undefined) throw securityNeedsPortSecurity();
@@ -338,6 +349,7 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
   }
   if (a['security_groups'] !== undefined) await checkSecurityGroups(env, ctx, port.project_id, groups);
   const changes = Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'fixed_ips'));
+  if (pairRequests !== undefined) changes['allowed_address_pairs'] = completeAddressPairs(pairRequests, port['mac_address'] as string);
   const { before, after, view } = await withRetries(port['network_id'] as string, () =>
     env.store.transact(async (s) => {
       if (requests !== undefined) await s.lock('network_networks', port['network_id'] as string);
