@@ -486,6 +486,8 @@ export interface Database {
   network_floatingips: NetworkResourceTable;
   network_quotas: NetworkQuotasTable;
   network_auto_allocated_topologies: NetworkAutoAllocatedTopologiesTable;
+  network_address_scopes: NetworkResourceTable;
+  network_subnetpools: NetworkResourceTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;

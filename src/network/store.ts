@@ -6,7 +6,7 @@ import type { Db } from '../db/connect.js';
 
 export type ResourceTable =
   | 'network_networks' | 'network_subnets' | 'network_ports' | 'network_security_groups' | 'network_security_group_rules'
-  | 'network_routers' | 'network_floatingips';
+  | 'network_routers' | 'network_floatingips' | 'network_address_scopes' | 'network_subnetpools';
 
 /** A stored resource: its standard attributes and the rest of its attributes. */
 export interface Resource {
@@ -34,6 +34,8 @@ const KEY_COLUMNS: Record<ResourceTable, readonly string[]> = {
   network_security_group_rules: ['security_group_id'],
   network_routers: [],
   network_floatingips: [],
+  network_address_scopes: [],
+  network_subnetpools: [],
 };
 const STANDARD = ['id', 'project_id', 'created_at', 'updated_at', 'revision_number'];
 
