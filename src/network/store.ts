@@ -166,6 +166,20 @@ export class NetworkStore {
     await this.k.deleteFrom('network_default_security_groups').where('security_group_id', '=', groupId).execute();
   }
 
+  /** Records the IP version's default subnet pool; false when another is recorded already. */
+  async claimDefaultSubnetPool(ipVersion: number, poolId: string): Promise<boolean> {
+    const res = await this.k
+      .insertInto('network_default_subnetpools')
+      .values({ ip_version: ipVersion, subnetpool_id: poolId })
+      .onConflict((oc) => oc.column('ip_version').doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async forgetDefaultSubnetPool(poolId: string): Promise<void> {
+    await this.k.deleteFrom('network_default_subnetpools').where('subnetpool_id', '=', poolId).execute();
+  }
+
   /** The project's own limits, by resource. */
   async quotaLimits(projectId: string): Promise<Map<string, number>> {
     const rows = await this.k.selectFrom('network_quotas').selectAll().where('project_id', '=', projectId).execute();

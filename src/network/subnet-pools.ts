@@ -130,9 +130,9 @@ export async function visibleSubnetPool(env: NetworkEnv, ctx: Caller, id: string
   return pool;
 }
 
-/** One default pool per IP version. */
-async function checkNoOtherDefault(s: NetworkStore, id: string, version: unknown): Promise<void> {
-  if ((await s.list('network_subnetpools')).some((p) => p.id !== id && p['is_default'] === true && p['ip_version'] === version)) {
+/** Makes the pool its IP version's default: one at a time, even when two become it at once. */
+async function claimDefault(s: NetworkStore, pool: Resource): Promise<void> {
+  if (!(await s.claimDefaultSubnetPool(pool['ip_version'] as number, pool.id))) {
     throw invalidInput('A default subnetpool for this IP family has already been set. Only one default may exist per IP family');
   }
 }
@@ -183,7 +183,7 @@ export async function createSubnetPool(env: NetworkEnv, ctx: AuthContext, body: 
   };
   await checkQuota(env, projectId, 'subnetpool');
   await env.store.transact(async (s) => {
-    if (pool['is_default'] === true) await checkNoOtherDefault(s, pool.id, pool['ip_version']);
+    if (pool['is_default'] === true) await claimDefault(s, pool);
     await checkAddressScope(env, ctx, s, pool);
     await s.insert('network_subnetpools', pool);
   });
@@ -205,7 +205,8 @@ async function changePool(env: NetworkEnv, ctx: Caller, s: NetworkStore, current
   }
   const { prefixes: _p, ...rest } = changes;
   const next = revised(env, current, settled({ ...current, ...rest }, prefixes));
-  if (next['is_default'] === true && current['is_default'] !== true) await checkNoOtherDefault(s, current.id, next['ip_version']);
+  if (next['is_default'] === true && current['is_default'] !== true) await claimDefault(s, next);
+  if (next['is_default'] !== true && current['is_default'] === true) await s.forgetDefaultSubnetPool(current.id);
   const scopeBefore = current['address_scope_id'] as string | null;
   if (scopeBefore !== null) {
     const scope = await visibleAddressScope(env, ctx, scopeBefore, s);
@@ -243,6 +244,7 @@ export async function deleteSubnetPool(env: NetworkEnv, ctx: AuthContext, id: st
     if ((await s.list('network_subnets')).some((x) => x['subnetpool_id'] === id)) {
       throw new NeutronError(400, 'SubnetPoolDeleteError', 'Unable to delete subnet pool: Subnet pool has existing allocations.');
     }
+    await s.forgetDefaultSubnetPool(id);
     await s.remove('network_subnetpools', id);
   });
 }

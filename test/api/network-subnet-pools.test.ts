@@ -48,6 +48,10 @@ describe('network API: subnet pools', () => {
     assert.deepEqual([u.body.subnetpool.name, u.body.subnetpool.description, u.body.subnetpool.default_prefixlen, u.body.subnetpool.min_prefixlen, u.body.subnetpool.revision_number],
       ['sp1b', 'lab', 24, 16, 1]);
     assert.equal((await net('demo', 'PUT', `/v2.0/subnetpools/${p.id}`, { body: { subnetpool: { shared: true } } })).status, 400);
+    // Tags, as on the other resources.
+    assert.equal((await net('demo', 'PUT', `/v2.0/subnetpools/${p.id}/tags/lab`)).status, 201);
+    assert.deepEqual((await net('demo', 'GET', `/v2.0/subnetpools?tags=lab&fields=id`)).body.subnetpools, [{ id: p.id }]);
+    assert.equal((await net('alt_demo', 'PUT', `/v2.0/subnetpools/${p.id}/tags/mine`)).status, 404);
     assert.equal((await net('demo', 'DELETE', `/v2.0/subnetpools/${v6.id}`)).status, 204);
     assert.deepEqual(fault(await net('demo', 'GET', `/v2.0/subnetpools/${v6.id}`)), [404, 'SubnetPoolNotFound', `Subnet pool ${v6.id} could not be found.`]);
   });
@@ -168,6 +172,17 @@ describe('network API: subnet pools', () => {
     assert.equal((await subnet({ network_id: await network('alt_demo'), subnetpool_id: d.id }, 'alt_demo')).status, 201);
     assert.equal((await net('alt_demo', 'PUT', `/v2.0/subnetpools/${d.id}`, { body: { subnetpool: { name: 'mine' } } })).status, 403);
     assert.equal((await net('demo', 'PUT', `/v2.0/subnetpools/${d.id}`, { body: { subnetpool: { is_default: false } } })).status, 403);
+    // Once it is no longer the default, another may be; of several made the default at once, one is.
+    assert.equal((await net('admin', 'PUT', `/v2.0/subnetpools/${d.id}`, { body: { subnetpool: { is_default: false } } })).status, 200);
+    const racers = await Promise.all(['10.63.0.0/16', '10.64.0.0/16', '10.65.0.0/16', '10.66.0.0/16'].map((prefix, i) =>
+      pool({ name: `racer${i}`, prefixes: [prefix], is_default: true }, 'admin')));
+    assert.equal(racers.filter((r) => r.status === 201).length, 1);
+    for (const r of racers.filter((x) => x.status !== 201)) assert.equal(r.body.NeutronError.type, 'InvalidInput');
+    const winner = racers.find((r) => r.status === 201)!.body.subnetpool;
+    assert.deepEqual((await net('admin', 'GET', '/v2.0/subnetpools?is_default=true&ip_version=4')).body.subnetpools.map((x: { id: string }) => x.id), [winner.id]);
+    // Deleting the default frees the place.
+    assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${winner.id}`)).status, 204);
+    assert.equal((await net('admin', 'PUT', `/v2.0/subnetpools/${other.id}`, { body: { subnetpool: { is_default: true } } })).status, 200);
   });
 
   it("hides a project's pools from others", async () => {

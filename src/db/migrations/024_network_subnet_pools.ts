@@ -1,6 +1,8 @@
 // The network service's address scopes and subnet pools, kept as its other
-// resources are (attributes in `attrs`). A pool's allocations are the
-// subnets that name it, so they need no table of their own.
+// resources are (attributes in `attrs`), and the default pool of each IP
+// version (one: the primary key decides between two pools made default at
+// once). A pool's allocations are the subnets that name it, so they need no
+// table of their own.
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -15,4 +17,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn('revision_number', 'integer', (c) => c.notNull())
       .execute();
   }
+  await db.schema
+    .createTable('network_default_subnetpools')
+    .addColumn('ip_version', 'integer', (c) => c.primaryKey())
+    .addColumn('subnetpool_id', 'varchar(36)', (c) => c.notNull())
+    .execute();
 }
