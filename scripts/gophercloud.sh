@@ -5,7 +5,7 @@
 # privately, starts `magnetar serve` with its own data directory and ports,
 # runs every test of acceptance/openstack/compute/v2, imageservice/v2 and
 # networking/v2 (networks, subnets, ports, security groups, routers, floating
-# IPs, bindings, quotas)
+# IPs, address scopes, subnet pools, bindings, quotas)
 # except those listed in scripts/gophercloud/skip.txt (each with its reason)
 # and ends with "N passed, N failed, N skipped". Exits non-zero on any failure.
 #
@@ -20,7 +20,7 @@ root=$(pwd)
 py=/usr/bin/python3
 here="$root/scripts/gophercloud"
 base=github.com/gophercloud/gophercloud/acceptance/openstack
-packages=${GOPHERCLOUD_PACKAGES:-"compute/v2 imageservice/v2 networking/v2 networking/v2/extensions networking/v2/extensions/layer3 networking/v2/extensions/mtu networking/v2/extensions/portsbinding networking/v2/extensions/quotas"}
+packages=${GOPHERCLOUD_PACKAGES:-"compute/v2 imageservice/v2 networking/v2 networking/v2/extensions networking/v2/extensions/layer3 networking/v2/extensions/mtu networking/v2/extensions/portsbinding networking/v2/extensions/quotas networking/v2/extensions/subnetpools"}
 gopath=/usr/share/gocode
 
 if ! command -v go >/dev/null 2>&1 || [ ! -d "$gopath/src/$base/compute/v2" ]; then

@@ -130,6 +130,7 @@ export function networkEnv(base: Base): NetworkEnv & { readonly l2: L2Agent } {
     now: () => base.clock.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
     mtu: base.conf.num('DEFAULT', 'global_physnet_mtu'),
     baseMac: base.conf.str('DEFAULT', 'base_mac'),
+    maxAddressPairs: base.conf.num('DEFAULT', 'max_allowed_address_pair'),
     compute: novaNotifier(base.conf, store, base.log),
   };
   return { ...env, l2: l2Agent(env, base.conf.num('magnetar', 'port_wiring_delay'), base.log) };

@@ -74,6 +74,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'instances_path', 'string', '', 'Where a qemu host keeps its guests\' disks, consoles and QEMU sockets; $host is replaced by the host name; empty = state_path/instances/<host>'),
   opt('DEFAULT', 'shutdown_timeout', 'float', 60, 'Seconds a guest is given to power off on ACPI before it is stopped hard (stop, qemu driver)'),
   opt('DEFAULT', 'base_mac', 'string', 'fa:16:3e:00:00:00', 'Network service: the base MAC of ports; the last three octets, when 00, are generated'),
+  opt('DEFAULT', 'max_allowed_address_pair', 'int', 10, 'Network service: the most allowed address pairs a port may have'),
   opt('DEFAULT', 'global_physnet_mtu', 'int', 1500, 'Network service: the MTU of the underlying network, the MTU of new networks and their upper limit'),
   opt('DEFAULT', 'vif_plugging_timeout', 'int', 300, 'Seconds a build waits for the network service to report each of its new ports plugged (network-vif-plugged); 0 = do not wait'),
   opt('DEFAULT', 'vif_plugging_is_fatal', 'bool', true, 'Whether a build whose ports were not reported plugged in time (or reported failed) fails; false = the build goes on'),

@@ -26,6 +26,7 @@ import * as m020 from './migrations/020_console_auth_tokens.js';
 import * as m021 from './migrations/021_list_indexes.js';
 import * as m022 from './migrations/022_instance_fixed_ips.js';
 import * as m023 from './migrations/023_instance_flavor_sizes.js';
+import * as m024 from './migrations/024_network_subnet_pools.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
@@ -55,6 +56,7 @@ const MIGRATIONS: ReadonlyArray<{ name: string; up: (db: Kysely<unknown>, d: Dia
   { name: '021_list_indexes', up: m021.up },
   { name: '022_instance_fixed_ips', up: m022.up },
   { name: '023_instance_flavor_sizes', up: m023.up },
+  { name: '024_network_subnet_pools', up: m024.up },
 ];
 
 /** `sqlite:///rel/path`, `sqlite:////abs/path`, `postgresql[+driver]://user:pw@host:port/db`. */

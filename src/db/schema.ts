@@ -403,6 +403,11 @@ export interface NetworkIpAllocationsTable {
   port_id: string;
 }
 
+export interface NetworkDefaultSubnetPoolsTable {
+  ip_version: number;
+  subnetpool_id: string;
+}
+
 export interface NetworkDefaultSecurityGroupsTable {
   project_id: string;
   security_group_id: string;
@@ -486,6 +491,9 @@ export interface Database {
   network_floatingips: NetworkResourceTable;
   network_quotas: NetworkQuotasTable;
   network_auto_allocated_topologies: NetworkAutoAllocatedTopologiesTable;
+  network_address_scopes: NetworkResourceTable;
+  network_subnetpools: NetworkResourceTable;
+  network_default_subnetpools: NetworkDefaultSubnetPoolsTable;
 }
 
 export type ServiceRow = Selectable<ServicesTable>;

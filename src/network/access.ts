@@ -37,3 +37,6 @@ export function mayWrite(ctx: Caller, projectId: string, rule: string): void {
 export function adminOnly(ctx: Caller, rule: string): void {
   if (!isAdmin(ctx)) throw policyDenied(rule);
 }
+
+/** Address scopes and subnet pools: their project's readers see them, and every project sees shared ones. */
+export const canSeeShareable = (ctx: Caller, r: Resource): boolean => readsProject(ctx, r.project_id) || r['shared'] === true;

@@ -1,6 +1,6 @@
 // The embedded network API: the Neutron v2.0 subset — networks, subnets,
 // ports (with multiple bindings), security groups, routers, floating IPs,
-// quotas and auto-allocated topologies — behind Keystone tokens, with
+// address scopes, subnet pools, quotas and auto-allocated topologies — behind Keystone tokens, with
 // Neutron's filters, fields, sorting and pages, and its NeutronError fault
 // bodies.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -8,8 +8,14 @@ import type { AuthContext, TokenValidator } from '../identity/validator.js';
 import { requireTokens } from '../identity/token-hook.js';
 import { URL_PROBLEM_MESSAGES, urlProblem } from '../api/request-input.js';
 import {
-  NeutronError, badRequest, floatingIpNotFound, networkNotFound, portNotFound, routerNotFound, securityGroupNotFound, securityGroupRuleNotFound, subnetNotFound,
+  NeutronError, addressScopeNotFound, badRequest, floatingIpNotFound, networkNotFound, portNotFound, routerNotFound, securityGroupNotFound, securityGroupRuleNotFound, subnetNotFound, subnetPoolNotFound,
 } from './errors.js';
+import {
+  ADDRESS_SCOPE_FIELDS, addressScopeView, createAddressScope, deleteAddressScope, listAddressScopes, updateAddressScope, visibleAddressScope,
+} from './address-scopes.js';
+import {
+  SUBNETPOOL_FIELDS, addPrefixes, createSubnetPool, deleteSubnetPool, listSubnetPools, removePrefixes, subnetPoolView, updateSubnetPool, visibleSubnetPool,
+} from './subnet-pools.js';
 import type { NetworkEnv } from './env.js';
 import { EXTENSIONS, extensionView } from './extensions.js';
 import { listQuery, showFields, type Query, type View } from './list-query.js';
@@ -59,6 +65,8 @@ const RESOURCES = [
   { name: 'security_group_rule', collection: 'security-group-rules' },
   { name: 'router', collection: 'routers' },
   { name: 'floatingip', collection: 'floatingips' },
+  { name: 'address_scope', collection: 'address-scopes' },
+  { name: 'subnetpool', collection: 'subnetpools' },
 ];
 
 export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
@@ -170,6 +178,22 @@ export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
       update: (ctx, id, body) => updateFloatingIp(env, ctx, id, body),
       remove: (ctx, id) => deleteFloatingIp(env, ctx, id),
     },
+    {
+      collection: 'address-scopes', singular: 'address_scope', fields: () => ADDRESS_SCOPE_FIELDS, notFound: addressScopeNotFound,
+      list: (ctx) => listAddressScopes(env, ctx),
+      show: async (ctx, id) => addressScopeView(await visibleAddressScope(env, ctx, id)),
+      create: (ctx, body) => createAddressScope(env, ctx, body),
+      update: (ctx, id, body) => updateAddressScope(env, ctx, id, body),
+      remove: (ctx, id) => deleteAddressScope(env, ctx, id),
+    },
+    {
+      collection: 'subnetpools', singular: 'subnetpool', fields: () => SUBNETPOOL_FIELDS, notFound: subnetPoolNotFound,
+      list: (ctx) => listSubnetPools(env, ctx),
+      show: async (ctx, id) => subnetPoolView(await visibleSubnetPool(env, ctx, id)),
+      create: (ctx, body) => createSubnetPool(env, ctx, body),
+      update: (ctx, id, body) => updateSubnetPool(env, ctx, id, body),
+      remove: (ctx, id) => deleteSubnetPool(env, ctx, id),
+    },
   ];
 
   // Quotas: the specific routes before the collection's `:id`.
@@ -194,6 +218,8 @@ export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
     return reply.code(204).send();
   });
 
+  app.put<{ Params: { id: string } }>('/v2.0/subnetpools/:id/add_prefixes', async (req) => addPrefixes(env, contextOf(req), req.params.id, req.body));
+  app.put<{ Params: { id: string } }>('/v2.0/subnetpools/:id/remove_prefixes', async (req) => removePrefixes(env, contextOf(req), req.params.id, req.body));
   app.put<{ Params: { id: string } }>('/v2.0/routers/:id/add_router_interface', async (req) => addRouterInterface(env, contextOf(req), req.params.id, req.body));
   app.put<{ Params: { id: string } }>('/v2.0/routers/:id/remove_router_interface', async (req) => removeRouterInterface(env, contextOf(req), req.params.id, req.body));
 
@@ -245,6 +271,7 @@ export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
   tagRoutes(app, env, { collection: 'ports', singular: 'port', table: 'network_ports', visible: async (ctx, id) => (await visiblePort(env, ctx, id)).port }, contextOf);
   tagRoutes(app, env, { collection: 'security-groups', singular: 'security_group', table: 'network_security_groups', visible: (ctx, id) => visibleGroup(env, ctx, id) }, contextOf);
   tagRoutes(app, env, { collection: 'routers', singular: 'router', table: 'network_routers', visible: (ctx, id) => visibleRouter(env, ctx, id) }, contextOf);
+  tagRoutes(app, env, { collection: 'subnetpools', singular: 'subnetpool', table: 'network_subnetpools', visible: (ctx, id) => visibleSubnetPool(env, ctx, id) }, contextOf);
   tagRoutes(app, env, { collection: 'floatingips', singular: 'floatingip', table: 'network_floatingips', visible: (ctx, id) => visibleFloatingIp(env, ctx, id) }, contextOf);
   return app;
 }

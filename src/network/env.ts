@@ -12,6 +12,8 @@ export interface NetworkEnv {
   readonly mtu: number;
   /** `[DEFAULT] base_mac`: the fixed octets of generated MAC addresses ('00' octets are random). */
   readonly baseMac: string;
+  /** `[DEFAULT] max_allowed_address_pair`: the most allowed address pairs a port may have. */
+  readonly maxAddressPairs: number;
   /** Told, after commit, which ports changed, so the compute service refreshes its servers' network info. */
   readonly compute?: ComputeNotifier;
   /** Wires bound ports on their hosts (DOWN → ACTIVE); none: bound ports stay DOWN. */

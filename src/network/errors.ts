@@ -57,3 +57,5 @@ export const floatingIpNotFound = (id: string): NeutronError => new NeutronError
 export const routerInUse = (id: string, reason: string): NeutronError => new NeutronError(409, 'RouterInUse', `Router ${id} ${reason}`);
 export const overQuota = (resources: readonly string[]): NeutronError =>
   new NeutronError(409, 'OverQuota', `Quota exceeded for resources: [${resources.map((r) => `'${r}'`).join(', ')}].`);
+export const addressScopeNotFound = (id: string): NeutronError => new NeutronError(404, 'AddressScopeNotFound', `Address scope ${id} could not be found.`);
+export const subnetPoolNotFound = (id: string): NeutronError => new NeutronError(404, 'SubnetPoolNotFound', `Subnet pool ${id} could not be found.`);

@@ -2,7 +2,7 @@
 // repeated = any of them), `fields`, `sort_key`/`sort_dir`, and
 // `limit`/`marker` pages with `<collection>_links`, applied to the views the
 // caller may see.
-import { badRequest, type NeutronError } from './errors.js';
+import { badRequest, invalidInput, type NeutronError } from './errors.js';
 import { TAG_FILTERS, tagFilter } from './tags.js';
 
 export type Query = Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -33,6 +33,24 @@ function matchesFixedIp(attr: unknown, wanted: string): boolean {
   return (attr as Array<Record<string, string>>).some((ip) =>
     m[1] === 'ip_address_substr' ? ip['ip_address']!.includes(m[2]!) : ip[m[1]!] === m[2],
   );
+}
+
+/**
+ * `allowed_address_pairs=ip_address=10.0.0.9` / `…=mac_address=…`: ports
+ * with a pair of any of the addresses given for each key (keys other than
+ * those two are ignored, as Neutron does).
+ */
+function addressPairFilter(wanted: readonly string[]): (attr: unknown) => boolean {
+  const byKey = new Map<string, string[]>();
+  for (const w of wanted) {
+    const m = /^([^=]+)=(.*)$/.exec(w);
+    if (!m) throw invalidInput(`'${w}' is not of the form <key>=[value]`);
+    if (m[1] === 'ip_address' || m[1] === 'mac_address') byKey.set(m[1], [...(byKey.get(m[1]) ?? []), m[2]!]);
+  }
+  return (attr) => {
+    const pairs = Array.isArray(attr) ? (attr as Array<Record<string, string>>) : [];
+    return [...byKey].every(([k, vs]) => pairs.some((p) => vs.includes(p[k]!)));
+  };
 }
 
 export interface ListSpec {
@@ -66,6 +84,11 @@ export function listQuery(all: readonly View[], q: Query, spec: ListSpec): Recor
     }
     if (!known.has(name)) throw badRequest(`${name} is invalid attribute for filtering`);
     const wanted = values(q, name);
+    if (name === 'allowed_address_pairs') {
+      const matches = addressPairFilter(wanted);
+      items = items.filter((v) => matches(v[name]));
+      continue;
+    }
     items = items.filter((v) => wanted.some((w) => (name === 'fixed_ips' ? matchesFixedIp(v[name], w) : matches(v[name], w))));
   }
 

@@ -25,9 +25,27 @@ const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
 export const NETWORK_FIELDS = [
   'id', 'name', 'tenant_id', 'project_id', 'admin_state_up', 'status', 'shared', 'router:external', 'mtu', 'subnets',
   'availability_zone_hints', 'availability_zones', 'description', 'tags', 'created_at', 'updated_at', 'revision_number', 'port_security_enabled', 'is_default',
+  'ipv4_address_scope', 'ipv6_address_scope',
 ];
 
-export function networkView(net: Resource, subnetIds: readonly string[]): Record<string, unknown> {
+export interface AddressScopes {
+  readonly 4: string | null;
+  readonly 6: string | null;
+}
+
+/** A network sits in the address scopes of the pools its subnets came from, one per IP version. */
+export function addressScopesOf(subnets: readonly Resource[], pools: ReadonlyMap<string, Resource>): AddressScopes {
+  const scopeOf = (version: number): string | null => {
+    for (const s of subnets) {
+      const pool = s['ip_version'] === version && s['subnetpool_id'] ? pools.get(s['subnetpool_id'] as string) : undefined;
+      if (pool?.['address_scope_id']) return pool['address_scope_id'] as string;
+    }
+    return null;
+  };
+  return { 4: scopeOf(4), 6: scopeOf(6) };
+}
+
+export function networkView(net: Resource, subnetIds: readonly string[], scopes: AddressScopes = { 4: null, 6: null }): Record<string, unknown> {
   return {
     id: net.id,
     name: net['name'],
@@ -48,6 +66,8 @@ export function networkView(net: Resource, subnetIds: readonly string[]): Record
     updated_at: net.updated_at,
     revision_number: net.revision_number,
     port_security_enabled: net['port_security_enabled'],
+    ipv4_address_scope: scopes[4],
+    ipv6_address_scope: scopes[6],
     // Neutron shows is_default on external networks only.
     ...(net['router:external'] === true ? { is_default: net['is_default'] === true } : {}),
   };
@@ -144,12 +164,18 @@ export async function deleteNetwork(env: NetworkEnv, ctx: AuthContext, id: strin
 export async function listNetworks(env: NetworkEnv, ctx: Caller): Promise<Record<string, unknown>[]> {
   const nets = (await env.store.list('network_networks')).filter((n) => canSeeNetwork(ctx, n));
   const subnets = await env.store.list('network_subnets');
-  return nets.map((n) => networkView(n, subnets.filter((s) => s['network_id'] === n.id).map((s) => s.id)));
+  const pools = new Map((await env.store.list('network_subnetpools')).map((p) => [p.id, p]));
+  return nets.map((n) => {
+    const own = subnets.filter((s) => s['network_id'] === n.id);
+    return networkView(n, own.map((s) => s.id), addressScopesOf(own, pools));
+  });
 }
 
 export async function showNetwork(env: NetworkEnv, ctx: Caller, id: string): Promise<Record<string, unknown>> {
   const net = await visibleNetwork(env, ctx, id);
   const subnets = await env.store.list('network_subnets', { column: 'network_id', in: [id] });
-  return networkView(net, subnets.map((s) => s.id));
+  const poolIds = [...new Set(subnets.map((s) => s['subnetpool_id']).filter((p): p is string => typeof p === 'string'))];
+  const pools = new Map((await env.store.list('network_subnetpools', { column: 'id', in: poolIds })).map((p) => [p.id, p]));
+  return networkView(net, subnets.map((s) => s.id), addressScopesOf(subnets, pools));
 }
 

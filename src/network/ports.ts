@@ -10,6 +10,8 @@ import {
   NeutronError, invalidAttr, invalidInput, ipAlreadyAllocated, ipExhausted, macInUse, networkNotFound, policyDenied, portNotFound, securityGroupNotFound,
 } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
+import { createdDhcpOpts, dhcpOptList, updatedDhcpOpts, type DhcpOpt, type DhcpOptRequest } from './extra-dhcp-opts.js';
+import { addressPairList, addressPairsNeedPortSecurity, checkAddressPairs, completeAddressPairs, type AddressPairRequest } from './address-pairs.js';
 import { contains, formatIp, parseIp } from './ip.js';
 import { poolAddresses, usableRange, type Pool } from './pools.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, dict, resourceBody, str, uuid, type AttributeSpec } from './request.js';
@@ -73,6 +75,8 @@ const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   },
   port_security_enabled: { post: true, put: true, check: bool },
   security_groups: { post: true, put: true, check: uuidList },
+  allowed_address_pairs: { post: true, put: true, check: addressPairList },
+  extra_dhcp_opts: { post: true, put: true, check: dhcpOptList },
 };
 
 /** Port attributes only admins see (Neutron's get_port:binding:* defaults). */
@@ -80,7 +84,7 @@ const ADMIN_ONLY_FIELDS = ['binding:host_id', 'binding:profile', 'binding:vif_ty
 
 export const PORT_FIELDS = [
   'id', 'name', 'network_id', 'tenant_id', 'project_id', 'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner', 'fixed_ips',
-  'allowed_address_pairs', 'security_groups', 'port_security_enabled', 'binding:host_id', 'binding:vif_type', 'binding:vif_details',
+  'allowed_address_pairs', 'extra_dhcp_opts', 'security_groups', 'port_security_enabled', 'binding:host_id', 'binding:vif_type', 'binding:vif_details',
   'binding:vnic_type', 'binding:profile', 'description', 'tags', 'created_at', 'updated_at', 'revision_number',
 ];
 
@@ -118,7 +122,8 @@ export function portView(ctx: Caller, p: Resource, ips: readonly IpAllocation[])
     device_id: p['device_id'],
     device_owner: p['device_owner'],
     fixed_ips: ips.filter((a) => a.port_id === p.id).map((a) => ({ subnet_id: a.subnet_id, ip_address: a.ip_address })),
-    allowed_address_pairs: [],
+    allowed_address_pairs: p['allowed_address_pairs'] ?? [],
+    extra_dhcp_opts: p['extra_dhcp_opts'] ?? [],
     security_groups: p['security_groups'],
     port_security_enabled: p['port_security_enabled'],
     'binding:host_id': p['binding:host_id'],
@@ -256,16 +261,20 @@ export async function createPort(env: NetworkEnv, ctx: AuthContext, body: unknow
   if ('mac_address' in a && !ownsNetwork) throw policyDenied('create_port:mac_address');
   const requests = a['fixed_ips'] as FixedIpRequest[] | undefined;
   if (requests?.some((r) => r.ip_address !== undefined) && !ownsNetwork) throw policyDenied('create_port:fixed_ips:ip_address');
+  const pairs = 'allowed_address_pairs' in a ? checkAddressPairs(a['allowed_address_pairs'] as unknown[], env.maxAddressPairs) : [];
+  if ('allowed_address_pairs' in a && !ownsNetwork) throw policyDenied('create_port:allowed_address_pairs');
   const deviceOwner = (a['device_owner'] as string | undefined) ?? '';
   const portSecurity = (a['port_security_enabled'] as boolean | undefined) ?? (net['port_security_enabled'] as boolean);
+  if (pairs.length > 0 && !portSecurity) throw addressPairsNeedPortSecurity();
   let groups = a['security_groups'] as string[] | undefined;
   if (groups !== undefined && groups.length > 0 && !portSecurity) throw securityNeedsPortSecurity();
   if (groups !== undefined) await checkSecurityGroups(env, ctx, projectId, groups);
   // Ports the network service itself owns (router interfaces, DHCP) have no groups.
   if (groups === undefined) groups = portSecurity && !deviceOwner.startsWith('network:') ? [await ensureDefaultGroup(env, env.store, projectId)] : [];
 
+  const id = randomUUID();
   const port: Resource = {
-    ...born(env, randomUUID(), projectId),
+    ...born(env, id, projectId),
     network_id: networkId,
     name: a['name'] ?? '',
     description: a['description'] ?? '',
@@ -278,6 +287,7 @@ export async function createPort(env: NetworkEnv, ctx: AuthContext, body: unknow
     'binding:vnic_type': a['binding:vnic_type'] ?? 'normal',
     port_security_enabled: portSecurity,
     security_groups: groups,
+    extra_dhcp_opts: createdDhcpOpts(id, a['extra_dhcp_opts'] as DhcpOptRequest[] | null | undefined ?? null),
   };
   const made = await withRetries(networkId, () =>
     env.store.transact(async (s) => {
@@ -285,7 +295,8 @@ export async function createPort(env: NetworkEnv, ctx: AuthContext, body: unknow
       await s.lock('network_networks', networkId);
       if (!(await s.get('network_networks', networkId))) throw networkNotFound(networkId);
       const macAddress = (a['mac_address'] as string | undefined) ?? generatedMac(env.baseMac);
-      const withMac = { ...port, mac_address: macAddress };
+      // A pair without a MAC takes the port's.
+      const withMac = { ...port, mac_address: macAddress, allowed_address_pairs: completeAddressPairs(pairs, macAddress) };
       try {
         await s.insert('network_ports', withMac);
       } catch (err) {
@@ -329,7 +340,12 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
   const requests = a['fixed_ips'] as FixedIpRequest[] | undefined;
   const ownsNetwork = isAdmin(ctx) || net?.project_id === ctx.projectId;
   if (requests?.some((r) => r.ip_address !== undefined) && !ownsNetwork) throw policyDenied('update_port:fixed_ips:ip_address');
+  const pairRequests = 'allowed_address_pairs' in a ? checkAddressPairs(a['allowed_address_pairs'] as unknown[], env.maxAddressPairs) : undefined;
+  if (pairRequests !== undefined && !ownsNetwork) throw policyDenied('update_port:allowed_address_pairs');
   const portSecurity = (a['port_security_enabled'] as boolean | undefined) ?? (port['port_security_enabled'] as boolean);
+  // Pairs need port security: none may be added without it, and it may not go while the port keeps some.
+  const pairsAfter = pairRequests ?? ((port['allowed_address_pairs'] as unknown[] | undefined) ?? []);
+  if (!portSecurity && pairsAfter.length > 0) throw addressPairsNeedPortSecurity();
   const groups = (a['security_groups'] as string[] | undefined) ?? (port['security_groups'] as string[]);
   if (!portSecurity && groups.length > 0) {
     if (a['security_groups'] !== undefined) throw securityNeedsPortSecurity();
@@ -337,7 +353,8 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
       'Port has security group associated. Cannot disable port security or ip address until security group is removed');
   }
   if (a['security_groups'] !== undefined) await checkSecurityGroups(env, ctx, port.project_id, groups);
-  const changes = Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'fixed_ips'));
+  const changes = Object.fromEntries(Object.entries(a).filter(([k]) => k !== 'fixed_ips' && k !== 'extra_dhcp_opts'));
+  if (pairRequests !== undefined) changes['allowed_address_pairs'] = completeAddressPairs(pairRequests, port['mac_address'] as string);
   const { before, after, view } = await withRetries(port['network_id'] as string, () =>
     env.store.transact(async (s) => {
       if (requests !== undefined) await s.lock('network_networks', port['network_id'] as string);
@@ -347,7 +364,10 @@ export async function updatePort(env: NetworkEnv, ctx: AuthContext, id: string, 
       if (!current) throw portNotFound(id);
       // Bound elsewhere (or unbound), it is no longer wired anywhere.
       const rebound = 'binding:host_id' in changes && changes['binding:host_id'] !== current['binding:host_id'];
-      const next = revised(env, current, rebound ? { ...changes, l2_host: null } : changes);
+      // Options named are changed, added or (null) removed; the others stay.
+      const dhcpOpts = a['extra_dhcp_opts'] as DhcpOptRequest[] | null | undefined;
+      const opts = dhcpOpts ? { extra_dhcp_opts: updatedDhcpOpts(id, (current['extra_dhcp_opts'] as DhcpOpt[] | undefined) ?? [], dhcpOpts) } : {};
+      const next = revised(env, current, { ...changes, ...opts, ...(rebound ? { l2_host: null } : {}) });
       if (!(await s.replace('network_ports', next))) throw new NeutronError(409, 'Conflict', `Port ${id} was changed by another request; try again.`);
       if (requests !== undefined) {
         await s.releasePort(id);

@@ -10,8 +10,8 @@ import type { NetworkStore, ResourceTable } from './store.js';
 
 /**
  * Neutron's `[quotas] quota_*` defaults (-1 is unlimited), for the resources
- * its core, L3 and security group plugins register — subnet pools and RBAC
- * policies too, which this service does not serve (their usage is 0).
+ * its core, L3 and security group plugins register — RBAC policies too,
+ * which this service does not serve (their usage is 0).
  */
 export const DEFAULT_QUOTAS: Readonly<Record<string, number>> = {
   network: 100,
@@ -26,11 +26,12 @@ export const DEFAULT_QUOTAS: Readonly<Record<string, number>> = {
 };
 
 /** What a create counts against. */
-export type QuotaResource = 'network' | 'subnet' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule';
+export type QuotaResource = 'network' | 'subnet' | 'subnetpool' | 'port' | 'router' | 'floatingip' | 'security_group' | 'security_group_rule';
 
 const TABLES: Readonly<Record<string, ResourceTable | undefined>> = {
   network: 'network_networks',
   subnet: 'network_subnets',
+  subnetpool: 'network_subnetpools',
   port: 'network_ports',
   router: 'network_routers',
   floatingip: 'network_floatingips',

@@ -6,7 +6,7 @@ import type { Db } from '../db/connect.js';
 
 export type ResourceTable =
   | 'network_networks' | 'network_subnets' | 'network_ports' | 'network_security_groups' | 'network_security_group_rules'
-  | 'network_routers' | 'network_floatingips';
+  | 'network_routers' | 'network_floatingips' | 'network_address_scopes' | 'network_subnetpools';
 
 /** A stored resource: its standard attributes and the rest of its attributes. */
 export interface Resource {
@@ -34,6 +34,8 @@ const KEY_COLUMNS: Record<ResourceTable, readonly string[]> = {
   network_security_group_rules: ['security_group_id'],
   network_routers: [],
   network_floatingips: [],
+  network_address_scopes: [],
+  network_subnetpools: [],
 };
 const STANDARD = ['id', 'project_id', 'created_at', 'updated_at', 'revision_number'];
 
@@ -162,6 +164,20 @@ export class NetworkStore {
 
   async forgetDefaultSecurityGroup(groupId: string): Promise<void> {
     await this.k.deleteFrom('network_default_security_groups').where('security_group_id', '=', groupId).execute();
+  }
+
+  /** Records the IP version's default subnet pool; false when another is recorded already. */
+  async claimDefaultSubnetPool(ipVersion: number, poolId: string): Promise<boolean> {
+    const res = await this.k
+      .insertInto('network_default_subnetpools')
+      .values({ ip_version: ipVersion, subnetpool_id: poolId })
+      .onConflict((oc) => oc.column('ip_version').doNothing())
+      .executeTakeFirst();
+    return Number(res.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async forgetDefaultSubnetPool(poolId: string): Promise<void> {
+    await this.k.deleteFrom('network_default_subnetpools').where('subnetpool_id', '=', poolId).execute();
   }
 
   /** The project's own limits, by resource. */

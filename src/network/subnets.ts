@@ -4,14 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthContext } from '../identity/validator.js';
 import { canSeeNetwork, canSeeSubnet, mayWrite, type Caller } from './access.js';
-import { NeutronError, badRequest, invalidAttr, invalidInput, networkNotFound, subnetInUse, subnetNotFound } from './errors.js';
+import { NeutronError, badResourceRequest, invalidAttr, invalidInput, networkNotFound, subnetInUse, subnetNotFound } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
-import { canonicalIp, cidrText, formatIp, overlaps, parseCidr, parseIp, type Cidr } from './ip.js';
+import { canonicalIp, cidrText, formatIp, networkOf, overlaps, parseCidr, parseIp, type Cidr } from './ip.js';
 import { checkPools, defaultGateway, defaultPools } from './pools.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, resourceBody, uuid, type AttributeSpec } from './request.js';
 import { checkQuota } from './quotas.js';
 import { tagsOf } from './tags.js';
-import type { Resource } from './store.js';
+import type { NetworkStore, Resource } from './store.js';
+import { allocatePrefix, defaultSubnetPool, nonNegative, visibleSubnetPool } from './subnet-pools.js';
 
 function ipOrNull(v: unknown, attr: string): string | null {
   if (v === null) return null;
@@ -42,13 +43,15 @@ function hostRoutes(v: unknown, attr: string): Array<{ destination: string; next
   });
 }
 
-function ipVersion(v: unknown, attr: string): 4 | 6 {
+export function ipVersion(v: unknown, attr: string): 4 | 6 {
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (n !== 4 && n !== 6) throw invalidAttr(attr, `'${String(v)}' is not in [4, 6]`);
   return n;
 }
 
-function cidrAttr(v: unknown, attr: string): string {
+function cidrAttr(v: unknown, attr: string): string | null {
+  // null is no CIDR: one comes from the subnet pool.
+  if (v === null) return null;
   if (typeof v !== 'string') throw invalidAttr(attr, `'${JSON.stringify(v)}' is not a valid IP subnet`);
   const c = parseCidr(v);
   if (c) return cidrText(c);
@@ -83,7 +86,9 @@ const ATTRIBUTES: Readonly<Record<string, AttributeSpec>> = {
   host_routes: { post: true, put: true, check: hostRoutes },
   ipv6_ra_mode: { post: true, put: false, check: ipv6Mode },
   ipv6_address_mode: { post: true, put: false, check: ipv6Mode },
-  subnetpool_id: { post: true, put: false },
+  subnetpool_id: { post: true, put: false, check: (v, a) => (v === null ? null : uuid(v, a)) },
+  prefixlen: { post: true, put: false, check: nonNegative },
+  use_default_subnetpool: { post: true, put: false, check: bool },
   service_types: { post: true, put: true },
 };
 
@@ -109,7 +114,7 @@ export function subnetView(s: Resource): Record<string, unknown> {
     host_routes: s['host_routes'],
     ipv6_ra_mode: s['ipv6_ra_mode'],
     ipv6_address_mode: s['ipv6_address_mode'],
-    subnetpool_id: null,
+    subnetpool_id: s['subnetpool_id'] ?? null,
     service_types: s['service_types'],
     description: s['description'],
     tags: tagsOf(s),
@@ -121,15 +126,48 @@ export function subnetView(s: Resource): Record<string, unknown> {
 
 export const subnetCidr = (s: Resource): Cidr => parseCidr(s['cidr'] as string)!;
 
+/**
+ * A network's subnets of one IP version come from one pool (or none), or
+ * else from pools of one address scope, so the network sits in one scope.
+ */
+async function checkPoolAffinity(s: NetworkStore, networkId: string, version: 4 | 6, pool: Resource | undefined): Promise<void> {
+  const siblings = (await s.list('network_subnets', { column: 'network_id', in: [networkId] })).filter((x) => x['ip_version'] === version);
+  const scopes = new Set<string>();
+  for (const x of siblings) {
+    const theirs = x['subnetpool_id'] ? await s.get('network_subnetpools', x['subnetpool_id'] as string) : undefined;
+    if (theirs?.['address_scope_id']) scopes.add(theirs['address_scope_id'] as string);
+  }
+  const networkScope = [...scopes][0];
+  if (networkScope !== undefined && pool && pool['address_scope_id'] !== networkScope) {
+    throw new NeutronError(400, 'NetworkAddressScopeAffinityError',
+      'Subnets of the same address family hosted on the same network must all participate in the same address scope.');
+  }
+  const mismatch = pool
+    ? networkScope === undefined && siblings.some((x) => (x['subnetpool_id'] ?? null) !== pool.id)
+    : siblings.some((x) => (x['subnetpool_id'] ?? null) !== null);
+  if (mismatch) throw new NeutronError(400, 'NetworkSubnetPoolAffinityError', 'Subnets hosted on the same network must be allocated from the same subnet pool.');
+}
+
 export async function createSubnet(env: NetworkEnv, ctx: AuthContext, body: unknown, id: string = randomUUID()): Promise<Resource> {
   const a = checkedAttributes(resourceBody(body, 'subnet'), ATTRIBUTES, 'POST');
   const networkId = a['network_id'] as string;
-  if (a['subnetpool_id'] !== undefined && a['subnetpool_id'] !== null) throw badRequest('Subnet pools are not served; give a cidr');
-  if (a['cidr'] === undefined) throw badRequest('Bad subnet request: a cidr must be specified in the absence of a subnet pool.');
-  const cidr = parseCidr(a['cidr'] as string)!;
   const version = a['ip_version'] as 4 | 6;
-  if (cidr.version !== version) throw invalidInput('Cidr and ip version are not consistent');
-  if (version === 4 && cidr.prefix === 32) throw invalidInput(`${cidrText(cidr)} is not a valid IPv4 subnet: a /32 has no address to allocate`);
+  const given = a['cidr'] === undefined || a['cidr'] === null ? undefined : parseCidr(a['cidr'] as string)!;
+  const subnets = (msg: string): NeutronError => badResourceRequest('subnets', msg);
+  if (given && 'prefixlen' in a) throw subnets('cidr and prefixlen must not be supplied together');
+  let poolId = (a['subnetpool_id'] as string | null | undefined) ?? null;
+  const useDefault = a['use_default_subnetpool'] === true;
+  if (useDefault && poolId !== null) throw subnets('subnetpool_id and use_default_subnetpool cannot both be specified');
+  if (useDefault) {
+    const wanted = given?.version ?? version;
+    const pool = await defaultSubnetPool(env, ctx, wanted);
+    if (!pool) throw subnets(`No default subnetpool found for IPv${wanted}`);
+    poolId = pool.id;
+  }
+  if (poolId === null && !given) throw subnets('a subnetpool must be specified in the absence of a cidr');
+  if (poolId !== null && !given && 'allocation_pools' in a) throw subnets('allocation_pools allowed only for specific subnet requests.');
+  if (given && given.version !== version) throw invalidInput('Cidr and ip version are not consistent');
+  if (given && version === 4 && given.prefix === 32) throw invalidInput(`${cidrText(given)} is not a valid IPv4 subnet: a /32 has no address to allocate`);
   const projectId = (a['project_id'] as string | undefined) ?? ctx.projectId;
   await checkQuota(env, projectId, 'subnet');
   return env.store.transact(async (s) => {
@@ -139,6 +177,22 @@ export async function createSubnet(env: NetworkEnv, ctx: AuthContext, body: unkn
     // A subnet goes on one's own network; the network's owner decides its addressing.
     mayWrite(ctx, net.project_id, 'create_subnet');
     mayWrite(ctx, projectId, 'create_subnet');
+    let cidr = given;
+    if (poolId !== null) {
+      // Subnets taking blocks from one pool take turns, so no block is handed out twice.
+      await s.lock('network_subnetpools', poolId);
+      const pool = await visibleSubnetPool(env, ctx, poolId, s);
+      if (pool['ip_version'] !== version) throw subnets(`Cannot allocate IPv${version} subnet from IPv${String(pool['ip_version'])} subnet pool`);
+      // A gateway without a CIDR names the block it belongs in.
+      const gatewayGiven = typeof a['gateway_ip'] === 'string' ? (a['gateway_ip'] as string) : undefined;
+      const prefixlen = (a['prefixlen'] as number | undefined) ?? (pool['default_prefixlen'] as number);
+      const asked = given ?? (gatewayGiven ? networkOf(`${gatewayGiven}/${prefixlen}`) ?? undefined : undefined);
+      cidr = await allocatePrefix(s, pool, { projectId, cidr: asked, prefixlen: a['prefixlen'] as number | undefined });
+      await checkPoolAffinity(s, networkId, version, pool);
+    } else {
+      await checkPoolAffinity(s, networkId, version, undefined);
+    }
+    if (!cidr) throw subnets('a subnetpool must be specified in the absence of a cidr');
     for (const other of await s.list('network_subnets', { column: 'network_id', in: [networkId] })) {
       if (overlaps(subnetCidr(other), cidr)) {
         throw invalidInput(`Requested subnet with cidr: ${cidrText(cidr)} for network: ${networkId} overlaps with another subnet`);
@@ -162,6 +216,7 @@ export async function createSubnet(env: NetworkEnv, ctx: AuthContext, body: unkn
       ipv6_ra_mode: a['ipv6_ra_mode'] ?? null,
       ipv6_address_mode: a['ipv6_address_mode'] ?? null,
       service_types: a['service_types'] ?? [],
+      subnetpool_id: poolId,
     };
     await s.insert('network_subnets', subnet);
     // The network's revision moves with its subnets, as in Neutron.

@@ -32,9 +32,9 @@ describe('network API: service and networks', () => {
     const aliases = r.body.extensions.map((e: any) => e.alias);
     for (const a of [
       'binding', 'external-net', 'security-group', 'port-security', 'net-mtu', 'pagination', 'sorting', 'standard-attr-tag', 'router', 'ext-gw-mode',
-      'binding-extended', 'quotas', 'quota_details', 'auto-allocated-topology', 'extraroute',
+      'binding-extended', 'quotas', 'quota_details', 'auto-allocated-topology', 'extraroute', 'subnet_allocation', 'address-scope',
     ]) assert.ok(aliases.includes(a), a);
-    for (const a of ['l3-ha', 'dvr', 'subnet_allocation']) assert.ok(!aliases.includes(a), a);
+    for (const a of ['l3-ha', 'dvr', 'rbac-policies']) assert.ok(!aliases.includes(a), a);
     assert.equal((await net('demo', 'GET', '/v2.0/extensions/binding')).body.extension.name, 'Port Binding');
     const missing = await net('demo', 'GET', '/v2.0/extensions/l3-ha');
     assert.equal(missing.status, 404);
@@ -84,8 +84,8 @@ describe('network API: service and networks', () => {
     assert.equal(c.status, 201);
     const n = c.body.network;
     assert.deepEqual(Object.keys(n).sort(), [
-      'admin_state_up', 'availability_zone_hints', 'availability_zones', 'created_at', 'description', 'id', 'mtu', 'name', 'port_security_enabled',
-      'project_id', 'revision_number', 'router:external', 'shared', 'status', 'subnets', 'tags', 'tenant_id', 'updated_at',
+      'admin_state_up', 'availability_zone_hints', 'availability_zones', 'created_at', 'description', 'id', 'ipv4_address_scope', 'ipv6_address_scope',
+      'mtu', 'name', 'port_security_enabled', 'project_id', 'revision_number', 'router:external', 'shared', 'status', 'subnets', 'tags', 'tenant_id', 'updated_at',
     ]);
     assert.equal(n.status, 'ACTIVE');
     assert.equal(n.admin_state_up, true);
