@@ -1,7 +1,13 @@
 // External events a server's host waits for (Neutron's network-vif-plugged
 // and -unplugged): cast to the agent of the host the server is on, one
-// message per host, as Nova's compute API casts external_instance_event.
+// message per host, as Nova's compute API casts external_instance_event. A
+// server that is being moved has its events sent to both ends of the move
+// as well (Nova's _get_relevant_hosts): the destination of an evacuation
+// waits for its plug events while the server is still recorded on the
+// failed host.
 import type { Json } from '../rpc/bus.js';
+import type { InstanceRow } from '../db/schema.js';
+import { unfinishedMigrationOf } from '../db/migrations-repo.js';
 import type { ComputeService } from './service.js';
 
 /** The events the compute API hands on to hosts rather than handling itself. */
@@ -12,6 +18,14 @@ export interface HostEvent {
   readonly name: string;
   readonly tag: string | null;
   readonly status: string;
+}
+
+/** The hosts a server's events go to: its own, and both ends of a move under way. */
+export async function hostsOfServer(svc: ComputeService, inst: Pick<InstanceRow, 'uuid' | 'host'>): Promise<string[]> {
+  const hosts = new Set<string>(inst.host ? [inst.host] : []);
+  const m = await unfinishedMigrationOf(svc.db.kysely, inst.uuid);
+  for (const h of [m?.source_compute, m?.dest_compute]) if (h) hosts.add(h);
+  return [...hosts];
 }
 
 export async function castHostEvents(svc: ComputeService, byHost: ReadonlyMap<string, readonly HostEvent[]>, requestId: string): Promise<void> {

@@ -3,15 +3,15 @@
 // event is answered on its own — 200 accepted, 404 unknown server, 422 no
 // host, 400 a tag missing where one is needed — and the whole is 200, or
 // 207 when any event failed. Network events refresh the server's network
-// info from its ports; plug events also go on to the server's host, where a
-// build may be waiting for them.
+// info from its ports; plug events also go on to the server's host (and both
+// ends of a move under way), where a build or a move may be waiting for them.
 import type { RouteTable } from '../router.js';
 import { respond } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import { authorize } from '../context.js';
 import { getInstance } from '../../db/instances.js';
 import { refreshAfterPortChange } from '../../compute/neutron/server-ports.js';
-import { HOST_EVENTS, castHostEvents, type HostEvent } from '../../compute/external-events.js';
+import { HOST_EVENTS, castHostEvents, hostsOfServer, type HostEvent } from '../../compute/external-events.js';
 import {
   externalEventsV21, externalEventsV251, externalEventsV276, externalEventsV282, externalEventsV293, type ExternalEvent,
 } from '../schemas/server-external-events.js';
@@ -48,7 +48,10 @@ export function registerServerExternalEventRoutes(routes: RouteTable, deps: ApiD
         } else if (inst.host) {
           Object.assign(e, { status: 'completed', code: 200 });
           if (NETWORK_EVENTS.has(e.name)) refresh.set(inst.uuid, inst);
-          if (HOST_EVENTS.has(e.name)) toHosts.set(inst.host, [...(toHosts.get(inst.host) ?? []), { instance_uuid: inst.uuid, name: e.name, tag: e.tag ?? null, status: given }]);
+          if (HOST_EVENTS.has(e.name)) {
+            for (const host of await hostsOfServer(deps.compute, inst))
+              toHosts.set(host, [...(toHosts.get(host) ?? []), { instance_uuid: inst.uuid, name: e.name, tag: e.tag ?? null, status: given }]);
+          }
         } else {
           Object.assign(e, { status: 'failed', code: 422 });
         }
