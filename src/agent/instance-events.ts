@@ -49,6 +49,8 @@ export class Expectation {
       if (missing.size === 0 || left <= 0) return [...missing];
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
+        // A wait never keeps a process alive on its own (one whose agent was stopped may still be waiting).
+        t.unref();
         this.wake = () => {
           clearTimeout(t);
           resolve();

@@ -142,6 +142,40 @@ describe('moves wait for plug events', () => {
     }
   });
 
+  it('an evacuation\'s destination stopped while it waits: its next life runs the rebuild again, finds the guest and waits anew', async () => {
+    const { s, port } = await boot();
+    const failed = s[HOST];
+    await setForcedDown(c, failed, true);
+    try {
+      waitUpTo(30);
+      assert.equal((await act(s.id, { evacuate: {} }, '2.29')).status, 200);
+      await c.waitServer(s.id, (x) => x[TASK] === 'rebuild_spawning');
+      const dest = (await portOf(s.id))['binding:host_id'];
+      await c.aio.stopHost(dest);
+      await c.aio.startHost(dest);
+      // The rerun waits for the port, still DOWN; an event before it expects it would be lost with the old life.
+      await until('the rerun to wait', async () => c.aio.agents.get(dest)?.ctx.driver.getGuest(s.id), (g) => g !== undefined);
+      await sleep(300);
+      assert.equal((await c.req('admin', 'GET', `/servers/${s.id}`)).body.server[TASK], 'rebuild_spawning');
+      const moved = await until(
+        'the evacuation to complete once plugged',
+        async () => {
+          await plug(s.id, port.id);
+          return (await c.req('admin', 'GET', `/servers/${s.id}`)).body.server;
+        },
+        (x) => x[TASK] === null,
+        15_000,
+      );
+      assert.deepEqual([moved.status, moved[HOST]], ['ACTIVE', dest]);
+      assert.equal((await newestMigration(s.id)).status, 'done');
+    } finally {
+      await setForcedDown(c, failed, false);
+      await c.aio.stopHost(failed);
+      await c.aio.startHost(failed);
+    }
+    await assertAuditClean(c);
+  });
+
   it('an evacuation whose plug is not reported in time fails: ERROR on the failed host, migration failed, the destination claim dropped', async () => {
     const { s } = await boot();
     const failed = s[HOST];
