@@ -1,7 +1,8 @@
 // Live migration on the hosts: the pre-checks (destination, then source), the
 // transfer run by the source as a job — queued while the host already runs
 // [DEFAULT] max_concurrent_live_migrations, then preparing (pre-live-migration
-// on the destination), running (driver transfer, progress counters on the
+// on the destination, which binds and plugs the ports there, and the wait
+// for their network-vif-plugged events), running (driver transfer, progress counters on the
 // migration), post-migrating (the destination takes the server in one
 // transaction) and the source's clean-up, or rollback — plus force-complete
 // and abort of a run in progress. A run an earlier life of the source agent
