@@ -5,7 +5,10 @@
 // allocations — together with the next host's job:
 //   move:    destination prep_resize → source resize_instance → destination finish_resize
 //   confirm: source confirm_resize
-//   revert:  destination revert_resize → source finish_revert_resize
+//   revert:  destination revert_resize → source finish_revert_resize (which,
+//            as Nova's driver, waits for the ports bound back to be reported
+//            plugged before the server is ACTIVE again; finish_resize does
+//            not wait, as Nova's does not)
 //   failed after the server moved: destination → source restore_migrated_guest
 // At every commit the server's recorded host is the host that holds its
 // guest (or, while the disk is in flight, the source that still does). A step
@@ -15,6 +18,7 @@
 // on its own host and gives the move up.
 import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
 import { bindPortsToHost, portsEnvOf } from '../compute/neutron/server-ports.js';
+import { VirtualInterfaceCreateFailed, waitForMovedVifsPlugged } from './vif-plugging.js';
 import type { Handlers, JobHandle, Json, MessageArgs } from '../rpc/bus.js';
 import type { LiveMigrateData } from '../virt/driver.js';
 import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js';
@@ -438,11 +442,15 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       // The destination kept a stopped server off (finish_resize), so the
       // power state still tells what the server was before the move.
       const powerOn = inst.power_state !== POWER_STATE.SHUTDOWN;
+      // Expected before the ports are bound back here, so a plug event that comes early is kept.
+      const plugEvents = ctx.instanceEvents.expect(inst.uuid);
       try {
         await hostEvent(ctx, s.instanceUuid, mctx.requestId, 'finish_revert_resize', async () => {
           // The ports come back to this host with the old guest.
-          await bindPortsToHost(ports, inst, ctx.host);
+          const networkInfo = await bindPortsToHost(ports, inst, ctx.host);
           await ctx.driver.finishRevertMigration(guestSpec(inst, flavorOf(inst)), powerOn);
+          // As Nova's driver does when it starts the old guest again (not one kept off): its ports are to be reported plugged.
+          if (powerOn) await waitForMovedVifsPlugged(ctx, inst.uuid, networkInfo, plugEvents);
           ctx.crash.at('compute.finish_revert_resize.after_driver', inst.uuid);
           const launched = dbTime(ctx.clock.now());
           const done = { task_state: null, old_flavor: null, new_flavor: null, launched_at: launched };
@@ -470,12 +478,23 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       } catch (err) {
         if (err instanceof Error && err.name === 'CrashPointReached') throw err;
         const { message, details } = describe(err);
+        // Its ports never came up: the guest is not left running without them (Nova's driver tears it down; its disk stays).
+        let power: number | undefined;
+        if (err instanceof VirtualInterfaceCreateFailed && ctx.driver.getGuest(inst.uuid)) {
+          await ctx.driver.powerOff(inst.uuid).catch((e: unknown) => ctx.log.warn({ instance: inst.uuid, err: describe(e).message }, 'could not power the old guest off'));
+          power = ctx.driver.getGuest(inst.uuid)?.powerState;
+        }
         await transact(ctx, async (tx) => {
           const now = ctx.clock.now();
-          if (await updateInstance(tx.q, inst.uuid, { vm_state: VmState.ERROR, task_state: null }, now, { taskState: [TaskState.RESIZE_REVERTING, TaskState.POWERING_OFF] }))
+          // As Nova's errors_out_migration: a revert that failed here leaves its migration in `error`.
+          await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['reverted'], now });
+          const values = { vm_state: VmState.ERROR, task_state: null, ...(power !== undefined && { power_state: power }) };
+          if (await updateInstance(tx.q, inst.uuid, values, now, { taskState: [TaskState.RESIZE_REVERTING, TaskState.POWERING_OFF] }))
             await addFault(tx.q, inst.uuid, 500, message, details, ctx.host, now);
           await tx.finish(mctx.job);
         });
+      } finally {
+        ctx.instanceEvents.forget(inst.uuid, plugEvents);
       }
     },
   };

@@ -1,6 +1,7 @@
 // Evacuation on the hosts: the destination rebuilds the server (tasks
 // rebuilding → rebuild_block_device_mapping → rebuild_spawning, then the new
-// guest, and in one transaction the server moves here and the migration is
+// guest, which waits for its ports rebound here to be reported plugged, as a
+// build does; and in one transaction the server moves here and the migration is
 // `done`), and the failed source, once its agent runs again, destroys the
 // guest it still has and gives back the resources the migration held for it.
 // A rebuild an earlier life of the destination's agent did not finish is run
@@ -18,6 +19,7 @@ import { ComputeTaskError } from '../compute/errors.js';
 import type { MigrationRow } from '../db/schema.js';
 import { validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
 import { bindPortsToHost, portsEnvOf } from '../compute/neutron/server-ports.js';
+import { waitForMovedVifsPlugged } from './vif-plugging.js';
 
 const REBUILD_TASKS: string[] = [TaskState.REBUILDING, TaskState.REBUILD_BLOCK_DEVICE_MAPPING, TaskState.REBUILD_SPAWNING];
 
@@ -121,6 +123,8 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
   const endStopped = args['target_state'] === VmState.STOPPED ? origVmState !== VmState.ERROR : origVmState === VmState.STOPPED;
 
   let moved = false;
+  // Expected before the ports are bound here, so a plug event that comes early is kept.
+  const plugEvents = ctx.instanceEvents.expect(uuid);
   try {
     await hostEvent(ctx, uuid, requestId, 'rebuild_instance', async () => {
       // Evacuations placed at the same time, or a forced host, may break the group's policy.
@@ -148,6 +152,8 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
         if (onSharedStorage(ctx, uuid, args['on_shared_storage'])) await ctx.driver.spawnFromSharedDisk!(spec);
         else await ctx.driver.spawn(spec);
       } else if (existing.powerState !== POWER_STATE.RUNNING) await ctx.driver.powerOn(uuid);
+      // As a build: the spawned guest waits for its ports, rebound here, to be reported plugged.
+      await waitForMovedVifsPlugged(ctx, uuid, networkInfo, plugEvents);
       ctx.crash.at('compute.rebuild.after_spawn', uuid);
       const done = await transact(ctx, async (tx) => {
         const now = ctx.clock.now();
@@ -180,6 +186,8 @@ async function rebuildHere(ctx: AgentContext, args: MessageArgs, requestId: stri
     if (err instanceof Error && err.name === 'CrashPointReached') throw err;
     if (!moved) await failEvacuation(ctx, migration, uuid, errorMessage(err), job);
     ctx.log.info({ err, instance: uuid, requestId }, 'evacuation failed on this host');
+  } finally {
+    ctx.instanceEvents.forget(uuid, plugEvents);
   }
 }
 

@@ -3,9 +3,13 @@
 // them (binding its ports), so an event that comes early is kept, not lost;
 // it then waits for the ones it needs, up to a deadline. The compute API
 // casts the events here (`external_instance_event`); an event nobody
-// expects is logged and dropped, as Nova drops it.
+// expects is logged and dropped, as Nova drops it. network-changed is not
+// waited for: the host refreshes the server's network info cache from its
+// ports, as Nova's host does.
 import type { Handlers } from '../rpc/bus.js';
 import type { AgentContext } from './context.js';
+import { getInstance } from '../db/instances.js';
+import { portsEnvOf, refreshInfoCache } from '../compute/neutron/server-ports.js';
 
 export interface InstanceEvent {
   readonly name: string;
@@ -45,6 +49,8 @@ export class Expectation {
       if (missing.size === 0 || left <= 0) return [...missing];
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
+        // A wait never keeps a process alive on its own (one whose agent was stopped may still be waiting).
+        t.unref();
         this.wake = () => {
           clearTimeout(t);
           resolve();
@@ -81,12 +87,20 @@ export class InstanceEvents {
 
 export function instanceEventHandlers(ctx: AgentContext): Handlers {
   return {
-    external_instance_event(args) {
+    async external_instance_event(args) {
       const events = Array.isArray(args['events']) ? (args['events'] as Array<Record<string, unknown>>) : [];
+      const changed = new Set<string>();
       for (const e of events) {
         const uuid = String(e['instance_uuid']);
         const event: InstanceEvent = { name: String(e['name']), tag: typeof e['tag'] === 'string' ? e['tag'] : null, status: String(e['status'] ?? 'completed') };
-        if (!ctx.instanceEvents.deliver(uuid, event)) ctx.log.debug({ instance: uuid, event: `${event.name}-${event.tag ?? ''}` }, 'no one waits for this event; dropped');
+        if (event.name === 'network-changed') changed.add(uuid);
+        else if (!ctx.instanceEvents.deliver(uuid, event)) ctx.log.debug({ instance: uuid, event: `${event.name}-${event.tag ?? ''}` }, 'no one waits for this event; dropped');
+      }
+      // Once per server, however many of its ports changed.
+      for (const uuid of changed) {
+        const inst = await getInstance(ctx.db.kysely, uuid);
+        if (!inst) continue;
+        await refreshInfoCache(portsEnvOf(ctx), inst).catch((err: unknown) => ctx.log.warn({ err, instance: uuid }, 'could not refresh the network info cache'));
       }
     },
   };

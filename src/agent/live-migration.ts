@@ -1,7 +1,8 @@
 // Live migration on the hosts: the pre-checks (destination, then source), the
 // transfer run by the source as a job — queued while the host already runs
 // [DEFAULT] max_concurrent_live_migrations, then preparing (pre-live-migration
-// on the destination), running (driver transfer, progress counters on the
+// on the destination, which binds and plugs the ports there, and the wait
+// for their network-vif-plugged events), running (driver transfer, progress counters on the
 // migration), post-migrating (the destination takes the server in one
 // transaction) and the source's clean-up, or rollback — plus force-complete
 // and abort of a run in progress. A run an earlier life of the source agent
@@ -18,7 +19,10 @@ import { transact } from '../jobs/transaction.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
 import { VirtDriverError, type LiveMigrateData, type LiveMigrationProgress, type PowerStateValue } from '../virt/driver.js';
 import { InstanceNotFound } from '../compute/errors.js';
-import { InvalidMigrationState, MigrationPreCheckError } from '../compute/live-migration-errors.js';
+import { InvalidMigrationState, MigrationError, MigrationPreCheckError } from '../compute/live-migration-errors.js';
+import { infoCacheOf } from '../db/info-caches.js';
+import type { Expectation } from './instance-events.js';
+import { waitForPlugEvents } from './vif-plugging.js';
 import { TaskState, VmState } from '../compute/states.js';
 import { GroupAffinityViolation, validateInstanceGroupPolicy } from '../compute/server-group-policy-check.js';
 
@@ -113,6 +117,36 @@ function progressWriter(ctx: AgentContext, migrationId: number) {
   };
 }
 
+/** The key of the destination's pre-live-migration reply that tells the source whether to wait for plug events (Nova's migrate_data field). */
+const WAIT_FOR_VIF_PLUGGED = 'wait_for_vif_plugged';
+
+/** The destination's reply: whether to wait for plug events, and the driver's own data (null when it had none). */
+function splitPreLiveMigrationReply(reply: unknown): { waitForVifPlugged: boolean; driverData: LiveMigrateData | null } {
+  if (reply === null || typeof reply !== 'object' || Array.isArray(reply)) return { waitForVifPlugged: false, driverData: null };
+  const { [WAIT_FOR_VIF_PLUGGED]: wait, ...rest } = reply as Record<string, unknown>;
+  return { waitForVifPlugged: wait === true, driverData: Object.keys(rest).length > 0 ? rest : null };
+}
+
+/**
+ * On the source, after the destination plugged the server's ports into its
+ * inactive bindings: network-vif-plugged for every VIF, as Nova's source
+ * waits before the transfer. A plug reported failed, or plugs not reported
+ * in time, are fatal with `[DEFAULT] vif_plugging_is_fatal`.
+ */
+async function waitForDestinationPlugs(ctx: AgentContext, uuid: string, dest: string, plugEvents: Expectation): Promise<void> {
+  const tags = (await infoCacheOf(ctx.db.kysely, uuid)).networkInfo.map((v) => v.id);
+  await waitForPlugEvents(ctx, uuid, tags, plugEvents, {
+    failed: (tag) => Object.assign(new Error(`Neutron reported failure during live migration with network-vif-plugged-${tag} for instance ${uuid}`), { name: 'VirtualInterfacePlugException' }),
+    timedOut: (missing) =>
+      new MigrationError(
+        `Timed out waiting for events: ${missing.map((t) => `network-vif-plugged-${t}`).join(', ')}. ` +
+          `If these timeouts are a persistent issue it could mean the networking backend on host ${dest} does not support sending these events ` +
+          'unless there are port binding host changes which does not happen at this point in the live migration process. ' +
+          `You may need to disable the live_migration_wait_for_vif_plug option on host ${dest}.`,
+      ),
+  });
+}
+
 /** Nova's migration status while a live migration runs in post-copy. */
 const POST_COPY = 'running (post-copy)';
 
@@ -178,13 +212,30 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       run.phase = 'preparing';
       await setMigration(mig, { status: 'preparing' }, ['queued']);
       let migrateData: unknown;
+      // Expected before the destination binds the ports, so a plug event that comes early is kept.
+      const plugEvents = ctx.instanceEvents.expect(uuid);
       try {
-        migrateData = await ctx.bus.call(`compute.${dest}`, 'pre_live_migration', { instance_uuid: uuid, source: ctx.host, block_migration: blockMigration }, { requestId });
-      } catch (err) {
-        await rollback(uuid, run, dest, ['preparing'], 'error', requestId, true);
-        throw err;
+        try {
+          migrateData = await ctx.bus.call(`compute.${dest}`, 'pre_live_migration', { instance_uuid: uuid, source: ctx.host, block_migration: blockMigration }, { requestId });
+        } catch (err) {
+          await rollback(uuid, run, dest, ['preparing'], 'error', requestId, true);
+          throw err;
+        }
+        ctx.crash.at('compute.live_migration.after_pre_live_migration', uuid);
+        const { waitForVifPlugged, driverData } = splitPreLiveMigrationReply(migrateData);
+        migrateData = driverData;
+        if (waitForVifPlugged) {
+          try {
+            await waitForDestinationPlugs(ctx, uuid, dest, plugEvents);
+          } catch (err) {
+            // Nothing was transferred: the server stays on the source as it was, and the migration fails.
+            await rollback(uuid, run, dest, ['preparing'], 'failed', requestId, true);
+            throw err;
+          }
+        }
+      } finally {
+        ctx.instanceEvents.forget(uuid, plugEvents);
       }
-      ctx.crash.at('compute.live_migration.after_pre_live_migration', uuid);
       if (run.abortRequested) {
         await rollback(uuid, run, dest, ['preparing'], 'cancelled', requestId, true);
         return;
@@ -375,10 +426,12 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
         // The definitive check: another move may have come here since the pre-checks.
         await validateInstanceGroupPolicy(ctx.db.kysely, ctx.conf, uuid, ctx.host);
         // Inactive bindings here, beside the source's active ones, for the guest to plug into.
-        await bindPortsOnDestination(ports, uuid, ctx.host);
+        const bound = await bindPortsOnDestination(ports, uuid, ctx.host);
         const data = await ctx.driver.preLiveMigration(guestSpec(inst, flavorOf(inst)), str(args, 'source'), args['block_migration'] === true);
         await notifyFromHost(ctx, 'instance.live_migration_pre.end', uuid, mctx.requestId);
-        return (data ?? null) as Json;
+        // As Nova's destination says it: the source waits for the plugs only with per-host bindings, and when this host's option asks.
+        const wait = bound && ctx.conf.bool('compute', 'live_migration_wait_for_vif_plug');
+        return { ...(data ?? {}), [WAIT_FOR_VIF_PLUGGED]: wait } as Json;
       });
     },
 

@@ -8,8 +8,10 @@
 //    server becomes SHELVED_OFFLOADED without host or node and its
 //    allocation is released.
 //  - unshelve_instance: the guest is spawned on the host the conductor chose
-//    and claimed; the server is ACTIVE again and the saved image deleted. A
-//    failed spawn leaves it offloaded, without host or allocation, as Nova does.
+//    and claimed, and waits for its ports bound there to be reported
+//    plugged, as a build does; the server is ACTIVE again and the saved image
+//    deleted. A failed spawn (or plug) leaves it offloaded, without host or
+//    allocation, as Nova does.
 // Every step is a job: one an earlier life of this agent did not finish is
 // run again and finds what is done already (a guest off, an image uploaded,
 // a guest destroyed or spawned). Every [DEFAULT] shelved_poll_interval the
@@ -28,6 +30,7 @@ import { changedSystemMetadata, SHELVED_KEYS } from '../compute/shelved-metadata
 import { systemMetadataOf } from '../compute/server-password.js';
 import { POWER_STATE, TaskState, VmState } from '../compute/states.js';
 import { bindPortsToHost, portsEnvOf } from '../compute/neutron/server-ports.js';
+import { waitForMovedVifsPlugged } from './vif-plugging.js';
 
 const SHELVE_TASKS: readonly string[] = [TaskState.SHELVING, TaskState.SHELVING_IMAGE_PENDING_UPLOAD, TaskState.SHELVING_IMAGE_UPLOADING];
 /** A volume-backed server is offloaded straight from `shelving`. */
@@ -173,6 +176,8 @@ export function shelveHandlers(ctx: AgentContext): Handlers {
         return;
       }
       if (inst.vm_state !== VmState.SHELVED_OFFLOADED || inst.host !== ctx.host || inst.task_state === null || !UNSHELVE_TASKS.includes(inst.task_state)) return;
+      // Expected before the ports are bound here, so a plug event that comes early is kept.
+      const plugEvents = ctx.instanceEvents.expect(uuid);
       try {
         await hostEvent(ctx, uuid, mctx.requestId, 'unshelve_instance', async () => {
           const ok = await updateInstance(db, uuid, { task_state: TaskState.SPAWNING }, ctx.clock.now(), {
@@ -184,6 +189,8 @@ export function shelveHandlers(ctx: AgentContext): Handlers {
           const networkInfo = await bindPortsToHost(ports, inst, ctx.host);
           // A guest already here is the one an earlier try spawned before it died.
           if (!ctx.driver.getGuest(uuid)) await ctx.driver.spawn({ ...guestSpec({ ...inst, image_ref: imageId ?? inst.image_ref }, flavorOf(inst)), networkInfo });
+          // As a build: the guest waits for its ports, bound here, to be reported plugged.
+          await waitForMovedVifsPlugged(ctx, uuid, networkInfo, plugEvents);
         });
       } catch (err) {
         if (lifeEnded(err)) throw err;
@@ -194,6 +201,8 @@ export function shelveHandlers(ctx: AgentContext): Handlers {
           await release(q, uuid);
         });
         return;
+      } finally {
+        ctx.instanceEvents.forget(uuid, plugEvents);
       }
       ctx.crash.at('compute.unshelve.after_spawn', uuid);
       // The saved disk has served: the guest runs from it now. A step run again finds the guest and needs no image.

@@ -76,8 +76,8 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('DEFAULT', 'base_mac', 'string', 'fa:16:3e:00:00:00', 'Network service: the base MAC of ports; the last three octets, when 00, are generated'),
   opt('DEFAULT', 'max_allowed_address_pair', 'int', 10, 'Network service: the most allowed address pairs a port may have'),
   opt('DEFAULT', 'global_physnet_mtu', 'int', 1500, 'Network service: the MTU of the underlying network, the MTU of new networks and their upper limit'),
-  opt('DEFAULT', 'vif_plugging_timeout', 'int', 300, 'Seconds a build waits for the network service to report each of its new ports plugged (network-vif-plugged); 0 = do not wait'),
-  opt('DEFAULT', 'vif_plugging_is_fatal', 'bool', true, 'Whether a build whose ports were not reported plugged in time (or reported failed) fails; false = the build goes on'),
+  opt('DEFAULT', 'vif_plugging_timeout', 'int', 300, 'Seconds a build, evacuation, unshelve, resize revert or live migration waits for the network service to report the ports it (re)bound plugged (network-vif-plugged); 0 = do not wait'),
+  opt('DEFAULT', 'vif_plugging_is_fatal', 'bool', true, 'Whether a build or move whose ports were not reported plugged in time (or reported failed) fails; false = it goes on'),
   opt('DEFAULT', 'instance_usage_audit_period', 'string', 'month', 'Audit period: hour, day, month or year, optionally @offset (e.g. month@15)'),
   // [api]
   opt('api', 'max_limit', 'int', 1000, 'Largest page a paged list returns'),
@@ -106,6 +106,7 @@ export const OPTIONS: readonly OptionDef[] = [
   // [compute]
   opt('compute', 'live_migration_completion_timeout', 'float', 800, 'Seconds a live migration may run before the timeout action is taken (the qemu driver: seconds per GiB of memory and copied disk, each at least 2, as Nova); 0 = no timeout'),
   opt('compute', 'live_migration_timeout_action', 'string', 'abort', 'What to do when a live migration times out: abort or force_complete'),
+  opt('compute', 'live_migration_wait_for_vif_plug', 'bool', true, 'On a live migration\'s destination: whether the source waits for network-vif-plugged for the ports bound here (with per-host bindings) before it transfers the guest'),
   // [notifications] — Nova's; Magnetar emits only the versioned notifications
   opt('notifications', 'notification_format', 'string', 'unversioned', 'versioned or both: emit versioned notifications to the versioned_notifications_topics; unversioned or none: emit none (the API\'s event stream gets the events anyway)'),
   opt('notifications', 'versioned_notifications_topics', 'list', ['versioned_notifications'], 'Topics (routing key prefixes on the [DEFAULT] control_exchange exchange) versioned notifications go to'),

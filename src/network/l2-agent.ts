@@ -5,13 +5,21 @@
 // server's port is told to the compute service (network-vif-plugged,
 // network-vif-unplugged), which is what a build waits for.
 //
-// The wiring is recorded on the port (`l2_host`, the host it was wired on),
-// so a port a dead process left bound but unwired is wired by the next one
-// at its start; processes wiring the same port settle by its revision, and
-// only the one whose write lands tells the compute service.
+// A port's inactive binding (a live migration's destination) is wired too,
+// as the destination's agent wires the VIF the guest plugs there before the
+// switch-over: the port stays as it is (ACTIVE on the source) and the
+// compute service hears network-vif-plugged, which a live migration's
+// source waits for before it transfers the guest.
+//
+// The wiring is recorded on the port (`l2_host`, the host it was wired on;
+// `wired` on an inactive binding), so a port a dead process left bound but
+// unwired is wired by the next one at its start; processes wiring the same
+// port settle by its revision, and only the one whose write lands tells the
+// compute service.
 import type { NetworkEnv } from './env.js';
 import { revised } from './env.js';
-import { awaitsWiring, portStatus } from './ports.js';
+import { awaitsWiring, inactiveAwaitingWiring, portStatus } from './ports.js';
+import { inactiveOf } from './port-bindings.js';
 import type { Resource } from './store.js';
 
 export interface L2Agent {
@@ -29,6 +37,8 @@ interface Log {
 const serverOf = (p: Resource | undefined): string =>
   p !== undefined && String(p['device_owner'] ?? '').startsWith('compute:') ? String(p['device_id'] ?? '') : '';
 
+const needsWiring = (p: Resource): boolean => awaitsWiring(p) || inactiveAwaitingWiring(p).length > 0;
+
 export function l2Agent(env: Omit<NetworkEnv, 'l2'>, delaySeconds: number, log: Log): L2Agent {
   const timers = new Map<string, NodeJS.Timeout>();
   let stopped = false;
@@ -41,15 +51,25 @@ export function l2Agent(env: Omit<NetworkEnv, 'l2'>, delaySeconds: number, log: 
       const server = serverOf(after) || serverOf(before);
       if (server !== '') env.compute?.portStatusChanged(server, after.id, now === 'ACTIVE' ? 'ACTIVE' : 'DOWN');
     }
-    if (awaitsWiring(after)) schedule(after.id);
+    if (needsWiring(after)) schedule(after.id);
   };
 
   const wire = async (id: string): Promise<void> => {
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await env.store.get('network_ports', id);
-      if (!port || !awaitsWiring(port)) return;
-      const next = revised(env, port, { l2_host: port['binding:host_id'] });
-      if (await env.store.replace('network_ports', next)) return portWritten(port, next);
+      if (!port || !needsWiring(port)) return;
+      const plugged = inactiveAwaitingWiring(port);
+      const next = revised(env, port, {
+        ...(awaitsWiring(port) && { l2_host: port['binding:host_id'] }),
+        ...(plugged.length > 0 && { inactive_bindings: inactiveOf(port).map((b) => (plugged.includes(b.host) ? { ...b, wired: true } : b)) }),
+      });
+      if (await env.store.replace('network_ports', next)) {
+        portWritten(port, next);
+        // Plugged on a host it is not active on yet: the status stays, the plug is told all the same.
+        const server = serverOf(next);
+        if (plugged.length > 0 && server !== '') env.compute?.portStatusChanged(server, id, 'ACTIVE');
+        return;
+      }
     }
     // Changed under every try: whoever changed it last scheduled its own wiring.
   };
@@ -69,7 +89,7 @@ export function l2Agent(env: Omit<NetworkEnv, 'l2'>, delaySeconds: number, log: 
   return {
     portWritten,
     async start() {
-      for (const p of await env.store.list('network_ports')) if (awaitsWiring(p)) schedule(p.id);
+      for (const p of await env.store.list('network_ports')) if (needsWiring(p)) schedule(p.id);
     },
     stop() {
       stopped = true;

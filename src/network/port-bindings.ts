@@ -12,10 +12,12 @@ import { checkedAttributes, dict, resourceBody, str, type AttributeSpec } from '
 import type { Resource } from './store.js';
 
 /** A binding of the port to a host besides its active one. */
-interface StoredBinding {
+export interface StoredBinding {
   readonly host: string;
   readonly vnic_type: string;
   readonly profile: Record<string, unknown>;
+  /** Inactive ones: that host's L2 agent has wired it (the guest's VIF plugged there); never shown. */
+  readonly wired?: boolean;
 }
 
 const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed'];
@@ -38,7 +40,7 @@ function allowed(ctx: Caller, rule: string): void {
 const bindingNotFound = (portId: string, host: string): NeutronError =>
   new NeutronError(404, 'PortBindingNotFound', `Binding for port ${portId} for host ${host} could not be found.`);
 
-const inactiveOf = (p: Resource): StoredBinding[] => (p['inactive_bindings'] as StoredBinding[] | undefined) ?? [];
+export const inactiveOf = (p: Resource): StoredBinding[] => (p['inactive_bindings'] as StoredBinding[] | undefined) ?? [];
 
 const VIF_DETAILS = { port_filter: true, connectivity: 'l2', bridge_name: 'br-int', datapath_type: 'system', ovs_hybrid_plug: false };
 
@@ -133,11 +135,12 @@ export async function activateBinding(env: NetworkEnv, ctx: AuthContext, portId:
         'binding:host_id': target.host,
         'binding:vnic_type': target.vnic_type,
         'binding:profile': target.profile,
-        inactive_bindings: [...inactiveOf(port).filter((b) => b.host !== host), active],
+        // The former active binding stays, wired where it was, so its agent does not plug it again.
+        inactive_bindings: [...inactiveOf(port).filter((b) => b.host !== host), { ...active, wired: active.host !== '' && port['l2_host'] === active.host }],
         // The destination plugged its VIFs before the switch-over, so a port
-        // wired on the source stays up (ACTIVE) on the destination; one not
-        // wired yet is wired there by the L2 agent.
-        ...(port['l2_host'] === active.host && active.host !== '' && { l2_host: target.host }),
+        // wired there (or on the source) stays up (ACTIVE) on the destination;
+        // one not wired yet is wired there by the L2 agent.
+        ...((target.wired === true || (port['l2_host'] === active.host && active.host !== '')) && { l2_host: target.host }),
       },
       result: view(target, 'ACTIVE'),
     };

@@ -2,7 +2,8 @@
 // an unknown server, 422 for one without a host, 400 for a missing tag),
 // 207 when any failed; admin or service only; and the network service
 // sending network-changed when a floating IP is pointed at a server's port
-// through its own API, so the server's addresses show it.
+// through its own API, so the server's addresses show it once the server's
+// host has refreshed its network info.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud } from '../support/cloud.js';
@@ -62,5 +63,28 @@ describe('os-server-external-events', () => {
     await until('the server to show its floating address', async () => (await c.req('demo', 'GET', `/servers/${s.id}`)).body.server.addresses.private.map((a: any) => a.addr), (addrs: string[]) => addrs.includes(address));
     await c.req('demo', 'PUT', `${c.networkUrl}/v2.0/floatingips/${fip.body.floatingip.id}`, { body: { floatingip: { port_id: null } } });
     await until('the server to drop it', async () => (await c.req('demo', 'GET', `/servers/${s.id}`)).body.server.addresses.private.map((a: any) => a.addr), (addrs: string[]) => !addrs.includes(address));
+  });
+
+  it('network-changed is the server\'s host\'s to handle: while its agent is stopped the addresses wait, and follow once it is back', async () => {
+    const s = await bootOnPrivate();
+    const host = s['OS-EXT-SRV-ATTR:host'];
+    const port = (await c.req('demo', 'GET', `${c.networkUrl}/v2.0/ports?device_id=${s.id}`)).body.ports[0];
+    const publicId = (await c.req('demo', 'GET', `${c.networkUrl}/v2.0/networks?name=public`)).body.networks[0].id;
+    const addrs = async (): Promise<string[]> => (await c.req('demo', 'GET', `/servers/${s.id}`)).body.server.addresses.private.map((a: any) => a.addr);
+    await c.aio.stopHost(host);
+    try {
+      const fip = await c.req('demo', 'POST', `${c.networkUrl}/v2.0/floatingips`, { body: { floatingip: { floating_network_id: publicId, port_id: port.id } } });
+      assert.equal(fip.status, 201, fip.text);
+      const address = fip.body.floatingip.floating_ip_address;
+      // The event was accepted for the host (the server has one) and waits there.
+      const r = await post({ events: [{ name: 'network-changed', server_uuid: s.id, tag: port.id }] });
+      assert.equal(r.body.events[0].code, 200);
+      await new Promise((res) => setTimeout(res, 500));
+      assert.ok(!(await addrs()).includes(address), 'refreshed without its host');
+      await c.aio.startHost(host);
+      await until('the server to show its floating address', addrs, (a: string[]) => a.includes(address));
+    } finally {
+      if (c.aio.hosts.state(host) === 'stopped') await c.aio.startHost(host);
+    }
   });
 });

@@ -2,22 +2,26 @@
 // about its servers (Neutron: a port changed, was plugged or deleted). Each
 // event is answered on its own — 200 accepted, 404 unknown server, 422 no
 // host, 400 a tag missing where one is needed — and the whole is 200, or
-// 207 when any event failed. Network events refresh the server's network
-// info from its ports; plug events also go on to the server's host, where a
-// build may be waiting for them.
+// 207 when any event failed. network-changed goes on to the server's host,
+// which refreshes the server's network info from its ports, as Nova's host
+// does; plug events go on to the server's host (and both ends of a move
+// under way), where a build or a move may be waiting for them. Plug and
+// delete events also refresh the network info here, so it shows the ports'
+// state.
 import type { RouteTable } from '../router.js';
 import { respond } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import { authorize } from '../context.js';
 import { getInstance } from '../../db/instances.js';
 import { refreshAfterPortChange } from '../../compute/neutron/server-ports.js';
-import { HOST_EVENTS, castHostEvents, type HostEvent } from '../../compute/external-events.js';
+import { HOST_EVENTS, castHostEvents, hostsOfServer, type HostEvent } from '../../compute/external-events.js';
 import {
   externalEventsV21, externalEventsV251, externalEventsV276, externalEventsV282, externalEventsV293, type ExternalEvent,
 } from '../schemas/server-external-events.js';
 
 const TAG_REQUIRED = new Set(['volume-extended', 'power-update', 'accelerator-request-bound']);
-const NETWORK_EVENTS = new Set(['network-changed', 'network-vif-plugged', 'network-vif-unplugged', 'network-vif-deleted']);
+/** Events whose server's network info is refreshed here (network-changed is refreshed by the host). */
+const REFRESHED_HERE = new Set(['network-vif-plugged', 'network-vif-unplugged', 'network-vif-deleted']);
 
 export function registerServerExternalEventRoutes(routes: RouteTable, deps: ApiDeps): void {
   routes.route({
@@ -47,8 +51,11 @@ export function registerServerExternalEventRoutes(routes: RouteTable, deps: ApiD
           Object.assign(e, { status: 'failed', code: 400 });
         } else if (inst.host) {
           Object.assign(e, { status: 'completed', code: 200 });
-          if (NETWORK_EVENTS.has(e.name)) refresh.set(inst.uuid, inst);
-          if (HOST_EVENTS.has(e.name)) toHosts.set(inst.host, [...(toHosts.get(inst.host) ?? []), { instance_uuid: inst.uuid, name: e.name, tag: e.tag ?? null, status: given }]);
+          if (REFRESHED_HERE.has(e.name)) refresh.set(inst.uuid, inst);
+          if (HOST_EVENTS.has(e.name)) {
+            for (const host of await hostsOfServer(deps.compute, inst, e.name))
+              toHosts.set(host, [...(toHosts.get(host) ?? []), { instance_uuid: inst.uuid, name: e.name, tag: e.tag ?? null, status: given }]);
+          }
         } else {
           Object.assign(e, { status: 'failed', code: 422 });
         }

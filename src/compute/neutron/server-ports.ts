@@ -194,17 +194,28 @@ const ignoring = async (statuses: readonly number[], fn: () => Promise<unknown>)
 /**
  * Pre-live-migration, on the destination: an inactive binding there for each
  * port, so the source's stays active until the guest switches over. A
- * binding an earlier try made is kept (409). Nothing without the extension.
+ * binding left there by an earlier try that was not rolled back is made
+ * again, so the destination plugs it (and the network service reports it
+ * plugged) for this one. Nothing without the extension; says whether
+ * bindings were made.
  */
-export async function bindPortsOnDestination(env: PortsEnv, uuid: string, dest: string): Promise<void> {
-  if (!(await hasBindingExtended(env))) return;
+export async function bindPortsOnDestination(env: PortsEnv, uuid: string, dest: string): Promise<boolean> {
+  if (!(await hasBindingExtended(env))) return false;
+  let bound = false;
   for (const p of await portsOfServer(env.client, uuid)) {
     if (p['binding:host_id'] === dest) continue;
     const id = encodeURIComponent(String(p['id']));
-    await ignoring([409], () =>
-      env.client.call('POST', `/ports/${id}/bindings`, { binding: { host: dest, vnic_type: p['binding:vnic_type'] ?? 'normal', profile: p['binding:profile'] ?? {} } }),
-    );
+    const binding = { binding: { host: dest, vnic_type: p['binding:vnic_type'] ?? 'normal', profile: p['binding:profile'] ?? {} } };
+    try {
+      await env.client.call('POST', `/ports/${id}/bindings`, binding);
+    } catch (err) {
+      if (!(err instanceof NeutronRequestError && err.status === 409)) throw err;
+      await ignoring([404], () => env.client.call('DELETE', `/ports/${id}/bindings/${encodeURIComponent(dest)}`));
+      await ignoring([409], () => env.client.call('POST', `/ports/${id}/bindings`, binding));
+    }
+    bound = true;
   }
+  return bound;
 }
 
 /**
