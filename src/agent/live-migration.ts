@@ -193,9 +193,8 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       const progress = progressWriter(ctx, mig);
       // Nova's status once the guest runs at the destination: neither force-complete nor abort applies any more.
       let postCopy: Promise<unknown> = Promise.resolve();
-      const switchedToPostCopy = (): void => {
-        postCopy = setMigration(mig, { status: POST_COPY }, ['running']).catch((err: unknown) => ctx.log.warn({ err, instance: uuid }, 'could not record the switch to post-copy'));
-      };
+      const switchedToPostCopy = (): Promise<unknown> =>
+        (postCopy = setMigration(mig, { status: POST_COPY }, ['running']).catch((err: unknown) => ctx.log.warn({ err, instance: uuid }, 'could not record the switch to post-copy')));
       // The driver takes the transfer on before the record says `running`, so a
       // force-complete or abort sent on seeing `running` always finds it.
       const transferring = ctx.driver.liveMigration(uuid, {

@@ -96,8 +96,12 @@ export interface LiveMigrationOptions {
   readonly completionTimeout: number;
   /** 'abort' cancels at the timeout; 'force_complete' finishes at once. */
   readonly timeoutAction: 'abort' | 'force_complete';
-  /** Called once the transfer switched to post-copy: the guest runs at the destination now, and there is no way back. */
-  readonly onPostCopy?: () => void;
+  /**
+   * Called as the transfer switches to post-copy, before the guest may run at
+   * the destination; the switch waits for a promise it returns (the record
+   * of it). From then on there is no way back.
+   */
+  readonly onPostCopy?: () => void | Promise<unknown>;
   /** What the destination's preLiveMigration answered (where to send the guest). */
   readonly migrateData?: LiveMigrateData;
 }
