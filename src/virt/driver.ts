@@ -181,8 +181,13 @@ export interface VirtDriver {
   liveMigration(uuid: string, opts: LiveMigrationOptions): Promise<LiveMigrationOutcome>;
   liveMigrationForceComplete(uuid: string): Promise<void>;
   liveMigrationAbort(uuid: string): Promise<void>;
-  /** A hypervisor that carries a post-copy transfer on without the agent: waits for one an earlier life of the agent left to end. */
-  awaitPostCopy?(uuid: string): Promise<void>;
+  /**
+   * A hypervisor that carries a post-copy transfer on without the agent:
+   * waits for one an earlier life of the agent left to end. False when the
+   * guest never went over (the switch was recorded, then the agent died
+   * before the hypervisor made it, and the transfer was cancelled at start-up).
+   */
+  awaitPostCopy?(uuid: string): Promise<boolean>;
   /** On the destination, after a completed transfer: the guest now lives here. */
   postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void>;
   rollbackLiveMigrationAtDestination(uuid: string): Promise<void>;

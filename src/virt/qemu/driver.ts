@@ -234,7 +234,7 @@ export class QemuDriver implements VirtDriver {
   liveMigrationAbort(uuid: string): Promise<void> {
     return this.live.abort(uuid);
   }
-  awaitPostCopy(uuid: string): Promise<void> {
+  awaitPostCopy(uuid: string): Promise<boolean> {
     return this.live.awaitPostCopy(uuid);
   }
   postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void> {

@@ -263,15 +263,22 @@ export class LiveMigrations {
     });
   }
 
-  /** Waits for a post-copy transfer from this host that QEMU carried on without the agent (an earlier life's) to end. */
-  async awaitPostCopy(uuid: string): Promise<void> {
+  /**
+   * Waits for a post-copy transfer from this host that QEMU carried on
+   * without the agent (an earlier life's) to end. False when QEMU never
+   * switched over: the earlier life recorded the switch and died before QEMU
+   * made it (a block migration's disk mirror is completed in between), so
+   * this life's start-up cancelled the transfer and the guest runs here.
+   */
+  async awaitPostCopy(uuid: string): Promise<boolean> {
     const step = 'live_migration';
     const { files } = this.h.require(step, uuid);
-    if (livePid(files, uuid) === null) return;
-    await this.h.qmp(files, step, async (c) => {
+    if (livePid(files, uuid) === null) return true;
+    return this.h.qmp(files, step, async (c) => {
       for (let i = 0; i < POST_COPY_WAIT_MS / 200; i++) {
         const m = (await c.execute('query-migrate')) as { status?: string };
-        if (m.status !== 'postcopy-active') return;
+        if (m.status === 'cancelled') return false;
+        if (m.status !== 'postcopy-active') return true;
         await new Promise((r) => setTimeout(r, 200));
       }
       throw new Error(`the post-copy transfer of guest ${uuid} did not end within ${POST_COPY_WAIT_MS / 1000} s`);
