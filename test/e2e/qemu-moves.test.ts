@@ -9,7 +9,9 @@
 // switches a block migration to post-copy once its disk is in step: the
 // disk mirror is completed while the guest is stopped for the switch-over,
 // the guest counts on at the destination at once and a block written into
-// its disk at the source is there; a cold migration copies the stopped
+// its disk at the source is there, the agents killed with -9 in post-copy
+// meanwhile (QEMU carries the transfer on and the agents back complete the
+// move); a cold migration copies the stopped
 // guest's disk over NBD to the other host and boots it there (confirm drops
 // the source copy); a resize grows the copied disk and revert boots the
 // untouched source again — the count kept on the disk goes on each time;
@@ -235,7 +237,7 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     await audit();
   });
 
-  it('with post-copy permitted, force-complete switches a block migration to post-copy: the disk arrives whole, the guest counts on', async () => {
+  it('with post-copy permitted, force-complete switches a block migration to post-copy: the disk arrives whole, the guest counts on, also across an agent killed meanwhile', async () => {
     const ports = m.ports;
     await m.stop();
     // Permitted from here on: the moves that follow take their destinations' post-copy-ready QEMUs too.
@@ -245,7 +247,7 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     const sourcePid = qemuPid(source)!;
     const qmp = await QmpClient.connect(join(guestDir(source), 'qmp.sock'));
     // Slow enough that it cannot converge before the force-complete; its post-copy phase takes a few seconds.
-    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 256 * 1024, 'downtime-limit': 300, 'max-postcopy-bandwidth': 24 * 1024 * 1024 });
+    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 256 * 1024, 'downtime-limit': 300, 'max-postcopy-bandwidth': 16 * 1024 * 1024 });
     // A block beyond the guest's file system, in its own layer: the mirror must carry it to the destination.
     await qmp.execute('human-monitor-command', { 'command-line': 'qemu-io virtio0 "write -P 0x5a 900M 64k"' });
     // The agent holds the monitor during the transfer.
@@ -259,6 +261,13 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     assert.equal(listed.find((x) => x.id === running.id)?.status, 'running (post-copy)', 'the migration switched to post-copy');
     const abort = await api('DELETE', `/servers/${serverId}/migrations/${running.id}`, undefined, '2.24');
     assert.equal(abort.status, 400, JSON.stringify(abort.body));
+    // The guest counts at the destination while its memory is still arriving; the agents are killed then:
+    // QEMU carries the transfer on, and the agents back complete the move.
+    const destConsole = join(guestDir(dest), 'console.log');
+    for (const end = Date.now() + 30_000; !(existsSync(destConsole) && readFileSync(destConsole, 'utf8').includes(COUNTER_LINE)) && Date.now() < end; ) await sleep(50);
+    assert.equal((await m.http.waitMigrations(serverId, () => true)).find((x) => x.id === running.id)?.status, 'running (post-copy)', 'still in post-copy');
+    await m.kill();
+    m = await startMagnetar({ dataDir, ports, set: [...SET, 'qemu.live_migration_permit_post_copy=true'] });
     await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'completed'), 60_000);
     const s = await waitStatus('ACTIVE');
     assert.equal(s['OS-EXT-SRV-ATTR:host'], dest);
