@@ -247,7 +247,7 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     const sourcePid = qemuPid(source)!;
     const qmp = await QmpClient.connect(join(guestDir(source), 'qmp.sock'));
     // Slow enough that it cannot converge before the force-complete; its post-copy phase takes a few seconds.
-    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 256 * 1024, 'downtime-limit': 300, 'max-postcopy-bandwidth': 16 * 1024 * 1024 });
+    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 256 * 1024, 'downtime-limit': 300, 'max-postcopy-bandwidth': 12 * 1024 * 1024 });
     // A block beyond the guest's file system, in its own layer: the mirror must carry it to the destination.
     await qmp.execute('human-monitor-command', { 'command-line': 'qemu-io virtio0 "write -P 0x5a 900M 64k"' });
     // The agent holds the monitor during the transfer.
