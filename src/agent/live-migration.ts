@@ -244,9 +244,8 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
       const progress = progressWriter(ctx, mig);
       // Nova's status once the guest runs at the destination: neither force-complete nor abort applies any more.
       let postCopy: Promise<unknown> = Promise.resolve();
-      const switchedToPostCopy = (): void => {
-        postCopy = setMigration(mig, { status: POST_COPY }, ['running']).catch((err: unknown) => ctx.log.warn({ err, instance: uuid }, 'could not record the switch to post-copy'));
-      };
+      const switchedToPostCopy = (): Promise<unknown> =>
+        (postCopy = setMigration(mig, { status: POST_COPY }, ['running']).catch((err: unknown) => ctx.log.warn({ err, instance: uuid }, 'could not record the switch to post-copy')));
       // The driver takes the transfer on before the record says `running`, so a
       // force-complete or abort sent on seeing `running` always finds it.
       const transferring = ctx.driver.liveMigration(uuid, {
@@ -374,8 +373,17 @@ export function liveMigrationHandlers(ctx: AgentContext): Handlers {
     }
     if (m.status === 'post-migrating' || m.status === POST_COPY) {
       // A post-copy transfer goes on in the hypervisor without this agent: it is waited for, then the move completes.
-      if (m.status === POST_COPY)
-        await ctx.driver.awaitPostCopy?.(m.instance_uuid).catch((err: unknown) => ctx.log.warn({ instance: m.instance_uuid, err: err instanceof Error ? err.message : String(err) }, 'post-copy transfer did not end'));
+      if (m.status === POST_COPY) {
+        const wentOver = await ctx.driver.awaitPostCopy?.(m.instance_uuid).catch((err: unknown) => {
+          ctx.log.warn({ instance: m.instance_uuid, err: err instanceof Error ? err.message : String(err) }, 'post-copy transfer did not end');
+          return true;
+        });
+        // Recorded, but cut off before the guest switched over: it runs here still, as after any transfer cut short.
+        if (wentOver === false) {
+          await rollback(m.instance_uuid, run, dest, [POST_COPY], 'error', requestId, true);
+          return;
+        }
+      }
       await complete(m.instance_uuid, run, dest, requestId).catch((err: unknown) =>
         ctx.log.warn({ instance: m.instance_uuid, err: err instanceof Error ? err.message : String(err) }, 'interrupted live migration could not complete'),
       );

@@ -194,7 +194,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('qemu', 'memory_mb', 'int', 0, 'RAM (MB) each qemu host reports; 0 = this machine\'s'),
   opt('qemu', 'local_gb', 'int', 0, 'Disk (GB) each qemu host reports; 0 = the size of the instances path\'s file system'),
   opt('qemu', 'live_migration_inbound_addr', 'string', '127.0.0.1', 'Address a qemu host listens on for a guest arriving by live migration (its memory and, for block migration, its disk over NBD)'),
-  opt('qemu', 'live_migration_permit_post_copy', 'bool', false, 'Switch a live migration that moves only the memory (hosts sharing an instances path) to post-copy on force-complete or a force_complete timeout, instead of pausing the guest (Nova\'s [libvirt] live_migration_permit_post_copy)'),
+  opt('qemu', 'live_migration_permit_post_copy', 'bool', false, 'Switch a running guest\'s live migration to post-copy on force-complete or a force_complete timeout, instead of pausing the guest; a block migration completes its disk copy first (Nova\'s [libvirt] live_migration_permit_post_copy)'),
   opt('qemu', 'migration_port_min', 'int', 49152, 'Lowest port an incoming live migration listens on'),
   opt('qemu', 'migration_port_max', 'int', 49215, 'Highest port an incoming live migration listens on'),
   opt('qemu', 'wait_soft_reboot_seconds', 'float', 120, 'Seconds a soft reboot waits for the guest to power off before it resets it'),

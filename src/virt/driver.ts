@@ -96,8 +96,12 @@ export interface LiveMigrationOptions {
   readonly completionTimeout: number;
   /** 'abort' cancels at the timeout; 'force_complete' finishes at once. */
   readonly timeoutAction: 'abort' | 'force_complete';
-  /** Called once the transfer switched to post-copy: the guest runs at the destination now, and there is no way back. */
-  readonly onPostCopy?: () => void;
+  /**
+   * Called as the transfer switches to post-copy, before the guest may run at
+   * the destination; the switch waits for a promise it returns (the record
+   * of it). From then on there is no way back.
+   */
+  readonly onPostCopy?: () => void | Promise<unknown>;
   /** What the destination's preLiveMigration answered (where to send the guest). */
   readonly migrateData?: LiveMigrateData;
 }
@@ -177,8 +181,13 @@ export interface VirtDriver {
   liveMigration(uuid: string, opts: LiveMigrationOptions): Promise<LiveMigrationOutcome>;
   liveMigrationForceComplete(uuid: string): Promise<void>;
   liveMigrationAbort(uuid: string): Promise<void>;
-  /** A hypervisor that carries a post-copy transfer on without the agent: waits for one an earlier life of the agent left to end. */
-  awaitPostCopy?(uuid: string): Promise<void>;
+  /**
+   * A hypervisor that carries a post-copy transfer on without the agent:
+   * waits for one an earlier life of the agent left to end. False when the
+   * guest never went over (the switch was recorded, then the agent died
+   * before the hypervisor made it, and the transfer was cancelled at start-up).
+   */
+  awaitPostCopy?(uuid: string): Promise<boolean>;
   /** On the destination, after a completed transfer: the guest now lives here. */
   postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void>;
   rollbackLiveMigrationAtDestination(uuid: string): Promise<void>;

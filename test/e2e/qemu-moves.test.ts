@@ -4,7 +4,14 @@
 // without a reboot; a live migration slowed down is aborted and the guest
 // stays where it was, still counting, as it does when the source's agent is
 // killed mid-transfer and comes back; force-complete pauses a transfer that
-// cannot converge so it completes; a cold migration copies the stopped
+// cannot converge so it completes; with post-copy permitted (the service
+// restarted with `[qemu] live_migration_permit_post_copy`) force-complete
+// switches a block migration to post-copy once its disk is in step: the
+// disk mirror is completed while the guest is stopped for the switch-over,
+// the guest counts on at the destination at once and a block written into
+// its disk at the source is there, the agents killed with -9 in post-copy
+// meanwhile (QEMU carries the transfer on and the agents back complete the
+// move); a cold migration copies the stopped
 // guest's disk over NBD to the other host and boots it there (confirm drops
 // the source copy); a resize grows the copied disk and revert boots the
 // untouched source again — the count kept on the disk goes on each time;
@@ -74,6 +81,15 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
   const waitGone = async (path: string): Promise<void> => {
     for (const end = Date.now() + 15_000; existsSync(path) && Date.now() < end; ) await sleep(100);
     assert.ok(!existsSync(path), `${path} is removed`);
+  };
+  /** Whether the 64 KiB at `offset` of the qcow2 disk all hold `pattern` (read beside the QEMU that runs it). */
+  const diskHas = async (disk: string, pattern: string, offset: string): Promise<boolean> => {
+    try {
+      const { stdout } = await run('qemu-io', ['-U', '-r', '-f', 'qcow2', '-c', `read -P ${pattern} ${offset} 64k`, disk]);
+      return /read 65536\/65536 bytes/.test(stdout) && !stdout.includes('Pattern verification failed');
+    } catch {
+      return false;
+    }
   };
   const hostOf = async (): Promise<string> => (await api('GET', `/servers/${serverId}`)).body.server['OS-EXT-SRV-ATTR:host'];
   const other = (h: string): string => HOSTS.find((x) => x !== h)!;
@@ -218,6 +234,54 @@ describe('qemu driver: guests that move', { skip, timeout: 240_000 }, () => {
     assert.equal(s['OS-EXT-STS:power_state'], 1, 'resumed at the destination');
     await counterPasses(lastCounter(await consoleLog()));
     await waitGone(guestDir(source));
+    await audit();
+  });
+
+  it('with post-copy permitted, force-complete switches a block migration to post-copy: the disk arrives whole, the guest counts on, also across an agent killed meanwhile', async () => {
+    const ports = m.ports;
+    await m.stop();
+    // Permitted from here on: the moves that follow take their destinations' post-copy-ready QEMUs too.
+    m = await startMagnetar({ dataDir, ports, set: [...SET, 'qemu.live_migration_permit_post_copy=true'] });
+    const source = await hostOf();
+    const dest = other(source);
+    const sourcePid = qemuPid(source)!;
+    const qmp = await QmpClient.connect(join(guestDir(source), 'qmp.sock'));
+    // Slow enough that it cannot converge before the force-complete; its post-copy phase takes a few seconds.
+    await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 256 * 1024, 'downtime-limit': 300, 'max-postcopy-bandwidth': 12 * 1024 * 1024 });
+    // A block beyond the guest's file system, in its own layer: the mirror must carry it to the destination.
+    await qmp.execute('human-monitor-command', { 'command-line': 'qemu-io virtio0 "write -P 0x5a 900M 64k"' });
+    // The agent holds the monitor during the transfer.
+    qmp.close();
+    await action({ 'os-migrateLive': { host: null, block_migration: true } }, '2.25');
+    const running = await runningLiveMigration(api, serverId);
+    const counted = lastCounter(await consoleLog());
+    const r = await api('POST', `/servers/${serverId}/migrations/${running.id}/action`, { force_complete: null }, '2.22');
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const listed = await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && ['running (post-copy)', 'completed'].includes(x.status)), 30_000);
+    assert.equal(listed.find((x) => x.id === running.id)?.status, 'running (post-copy)', 'the migration switched to post-copy');
+    const abort = await api('DELETE', `/servers/${serverId}/migrations/${running.id}`, undefined, '2.24');
+    assert.equal(abort.status, 400, JSON.stringify(abort.body));
+    // The guest counts at the destination while its memory is still arriving; the agents are killed then:
+    // QEMU carries the transfer on, and the agents back complete the move.
+    const destConsole = join(guestDir(dest), 'console.log');
+    for (const end = Date.now() + 30_000; !(existsSync(destConsole) && readFileSync(destConsole, 'utf8').includes(COUNTER_LINE)) && Date.now() < end; ) await sleep(50);
+    assert.equal((await m.http.waitMigrations(serverId, () => true)).find((x) => x.id === running.id)?.status, 'running (post-copy)', 'still in post-copy');
+    await m.kill();
+    m = await startMagnetar({ dataDir, ports, set: [...SET, 'qemu.live_migration_permit_post_copy=true'] });
+    await m.http.waitMigrations(serverId, (ms) => ms.some((x) => x.id === running.id && x.status === 'completed'), 60_000);
+    const s = await waitStatus('ACTIVE');
+    assert.equal(s['OS-EXT-SRV-ATTR:host'], dest);
+    assert.equal(s['OS-EXT-STS:power_state'], 1);
+    await waitGone(guestDir(source));
+    const gone = (): boolean => !existsSync(`/proc/${sourcePid}`) || /\) Z /.test(readFileSync(`/proc/${sourcePid}/stat`, 'utf8'));
+    for (const end = Date.now() + 5000; !gone() && Date.now() < end; ) await sleep(100);
+    assert.ok(gone(), 'the source QEMU is gone');
+    // The destination's console starts at the switch-over: counting on from where it was, no boot.
+    const log = await counterPasses(counted + 1);
+    assert.equal(banners(log), 0, `no reboot; console:\n${log.slice(-800)}`);
+    assert.ok(counters(log)[0]! >= counted, 'the count went on from where it was');
+    assert.ok(await diskHas(join(guestDir(dest), 'disk'), '0x5a', '900M'), 'the block written at the source is on the destination\'s disk');
+    assert.ok(!(await diskHas(join(guestDir(dest), 'disk'), '0x5a', '901M')), 'and only there');
     await audit();
   });
 

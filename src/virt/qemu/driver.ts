@@ -64,7 +64,7 @@ export class QemuDriver implements VirtDriver {
       }
       if (livePid(files, r.spec.uuid) === null) continue;
       // A live migration an earlier life started ends here: the agent rolls it back, and the guest runs on.
-      await this.live.cancelOrphan(files).catch(() => undefined);
+      await this.live.cancelOrphan(files, r.power === 'running').catch(() => undefined);
       const status = await this.queryStatus(files).catch(() => null);
       if (status === 'running' && r.power !== 'running') h.save(files, { ...r, power: 'running' });
       else if (status === 'paused' && r.power !== 'paused') h.save(files, { ...r, power: 'paused' });
@@ -234,7 +234,7 @@ export class QemuDriver implements VirtDriver {
   liveMigrationAbort(uuid: string): Promise<void> {
     return this.live.abort(uuid);
   }
-  awaitPostCopy(uuid: string): Promise<void> {
+  awaitPostCopy(uuid: string): Promise<boolean> {
     return this.live.awaitPostCopy(uuid);
   }
   postLiveMigrationAtDestination(spec: GuestSpec, powerState: PowerStateValue): Promise<void> {

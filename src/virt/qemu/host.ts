@@ -28,7 +28,7 @@ export interface QemuDriverOptions {
   readonly hostIp?: string;
   /**
    * Where an incoming live migration listens: address and port range; and
-   * whether a memory-only live migration may switch to post-copy (see live-migration.ts).
+   * whether a live migration may switch to post-copy (see live-migration.ts).
    */
   readonly liveMigration: { readonly inboundAddr: string; readonly portMin: number; readonly portMax: number; readonly permitPostCopy?: boolean };
   /** Whether `host` keeps its guests in this host's instances path too (shared storage). */

@@ -73,7 +73,9 @@ export class LiveMigrations {
    * A QEMU waiting for the guest: the disk made from the same image, the
    * process started paused with `-incoming tcp:` on a free port of the
    * range, and for block migration the disk exported over NBD for the
-   * source's mirror. Repeatable: a second call starts over.
+   * source's mirror. With post-copy permitted it takes post-copy and runs
+   * the guest as soon as it switches over (the source completes the mirror
+   * before that). Repeatable: a second call starts over.
    */
   preLiveMigration(spec: GuestSpec, sourceHost: string, blockMigration: boolean): Promise<LiveMigrateData> {
     const h = this.h;
@@ -93,19 +95,21 @@ export class LiveMigrations {
       const addr = h.opts.liveMigration.inboundAddr;
       const [port, nbdPort] = await freePorts(addr, h.opts.liveMigration.portMin, h.opts.liveMigration.portMax, blockMigration ? 2 : 1, h.portsInUse());
       const uri = `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
-      await h.launchQemu(step, files, record, { incomingUri: uri });
+      const postCopy = h.opts.liveMigration.permitPostCopy === true;
+      await h.launchQemu(step, files, record, { incomingUri: uri, runOnArrival: postCopy });
       let nbd: IncomingGuest['nbd'] = null;
-      if (blockMigration) {
-        nbd = { host: addr, port: nbdPort!, exportName: ROOT_DRIVE };
-        await h.qmp(files, step, async (c) => {
-          await c.execute('nbd-server-start', { addr: { type: 'inet', data: { host: addr, port: String(nbdPort) } } });
+      if (blockMigration) nbd = { host: addr, port: nbdPort!, exportName: ROOT_DRIVE };
+      await h.qmp(files, step, async (c) => {
+        if (nbd) {
+          await c.execute('nbd-server-start', { addr: { type: 'inet', data: { host: addr, port: String(nbd.port) } } });
           await c.execute('nbd-server-add', { device: ROOT_DRIVE, writable: true });
-        }).catch(async (e: unknown) => {
-          killHard(files, spec.uuid);
-          throw e;
-        });
-      }
-      const data: IncomingGuest = { uri, nbd };
+        }
+        if (postCopy) await c.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: true }] });
+      }).catch(async (e: unknown) => {
+        killHard(files, spec.uuid);
+        throw e;
+      });
+      const data: IncomingGuest = { uri, nbd, ...(postCopy && { postCopy }) };
       h.save(files, { ...record, incoming: data });
       return data as unknown as LiveMigrateData;
     });
@@ -152,8 +156,8 @@ export class LiveMigrations {
     if (!incoming) throw new VirtDriverError(step, `the destination ${opts.destHost} gave no address to migrate guest ${uuid} to`);
     // The option is seconds per GiB of what moves, as Nova's libvirt driver takes it.
     const completionTimeout = guestCompletionTimeout(opts.completionTimeout, record.spec.memoryMb, opts.blockMigration, [files.disk]);
-    // Post-copy when both ends permit it and only the memory moves; not for a paused guest, as Nova leaves it out then.
-    const postCopy = h.opts.liveMigration.permitPostCopy === true && incoming.postCopy === true && !opts.blockMigration && h.powerOf(files, record) === PowerState.RUNNING;
+    // Post-copy when both ends permit it; not for a paused guest, as Nova leaves it out then.
+    const postCopy = h.opts.liveMigration.permitPostCopy === true && incoming.postCopy === true && h.powerOf(files, record) === PowerState.RUNNING;
     const pending: PendingTransfer = { requested: null };
     this.transfers.set(uuid, pending);
     try {
@@ -175,7 +179,7 @@ export class LiveMigrations {
     }
   }
 
-  /** Pauses the guest on the source so its memory stops changing and the transfer converges, or switches a post-copy one over. */
+  /** Pauses the guest on the source so its memory stops changing and the transfer converges, or switches a post-copy one over (a block migration's once its disk mirror is in step). */
   async forceComplete(uuid: string): Promise<void> {
     await this.transferControl('live_migration_force_complete', uuid).forceComplete();
   }
@@ -239,25 +243,42 @@ export class LiveMigrations {
    * Cancels a live migration (and its disk mirror) still under way from a
    * guest whose agent died; one in post-copy cannot be cancelled (the guest
    * runs at the destination): QEMU carries it on alone (see awaitPostCopy).
+   * A guest that ran, cancelled while stopped for its switch-over, runs again.
    */
-  async cancelOrphan(files: GuestFiles): Promise<void> {
+  async cancelOrphan(files: GuestFiles, wasRunning: boolean): Promise<void> {
     await this.h.qmp(files, 'init', async (c) => {
       const m = (await c.execute('query-migrate')) as { status?: string };
-      if (['setup', 'active', 'pre-switchover', 'device'].includes(m.status ?? '')) await c.execute('migrate_cancel');
+      const cancel = ['setup', 'active', 'pre-switchover', 'device'].includes(m.status ?? '');
+      if (cancel) await c.execute('migrate_cancel');
       const jobs = (await c.execute('query-block-jobs')) as unknown as Array<{ device: string }>;
       for (const j of jobs) await c.execute('block-job-cancel', { device: j.device, force: true });
+      if (!cancel) return;
+      for (let i = 0; i < 600; i++) {
+        const now = (await c.execute('query-migrate')) as { status?: string };
+        if (now.status !== 'cancelling') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const run = (await c.execute('query-status')) as { status?: string };
+      if (wasRunning && ['postmigrate', 'finish-migrate'].includes(run.status ?? '')) await c.execute('cont');
     });
   }
 
-  /** Waits for a post-copy transfer from this host that QEMU carried on without the agent (an earlier life's) to end. */
-  async awaitPostCopy(uuid: string): Promise<void> {
+  /**
+   * Waits for a post-copy transfer from this host that QEMU carried on
+   * without the agent (an earlier life's) to end. False when QEMU never
+   * switched over: the earlier life recorded the switch and died before QEMU
+   * made it (a block migration's disk mirror is completed in between), so
+   * this life's start-up cancelled the transfer and the guest runs here.
+   */
+  async awaitPostCopy(uuid: string): Promise<boolean> {
     const step = 'live_migration';
     const { files } = this.h.require(step, uuid);
-    if (livePid(files, uuid) === null) return;
-    await this.h.qmp(files, step, async (c) => {
+    if (livePid(files, uuid) === null) return true;
+    return this.h.qmp(files, step, async (c) => {
       for (let i = 0; i < POST_COPY_WAIT_MS / 200; i++) {
         const m = (await c.execute('query-migrate')) as { status?: string };
-        if (m.status !== 'postcopy-active') return;
+        if (m.status === 'cancelled') return false;
+        if (m.status !== 'postcopy-active') return true;
         await new Promise((r) => setTimeout(r, 200));
       }
       throw new Error(`the post-copy transfer of guest ${uuid} did not end within ${POST_COPY_WAIT_MS / 1000} s`);

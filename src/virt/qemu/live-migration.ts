@@ -2,20 +2,25 @@
 // block migration the root disk is first mirrored (`drive-mirror`) into the
 // NBD export of the destination's waiting QEMU until the copy is in step,
 // then `migrate` streams the memory while `query-migrate` is polled for
-// progress; when the memory has switched over the mirror is completed (the
-// guest is stopped, so the copy is exact). Force-complete stops the guest so
-// the transfer converges; abort is `migrate_cancel` (or the mirror dropped),
-// after which the guest runs on here.
+// progress. A block migration sets QEMU's `pause-before-switchover`: when the
+// memory is about to switch over QEMU stops the guest's vCPUs here and waits
+// at `pre-switchover`; the mirror is then completed (`block-job-cancel` of
+// the ready job, which leaves an exact copy) and `migrate-continue` lets the
+// guest go over. Force-complete stops the guest so the transfer converges;
+// abort is `migrate_cancel` (or the mirror dropped), after which the guest
+// runs on here.
 //
-// Post-copy (`[qemu] live_migration_permit_post_copy`, for a transfer of the
-// memory only): `postcopy-ram` is enabled before `migrate`, and
-// force-complete (or a force_complete timeout) runs `migrate-start-postcopy`
-// instead of stopping the guest: it runs on at the destination at once, which
-// fetches the pages it still lacks from here. From then on the guest lives on
-// both ends and the transfer can no longer be aborted.
+// Post-copy (`[qemu] live_migration_permit_post_copy`): `postcopy-ram` is
+// enabled before `migrate`, and force-complete (or a force_complete timeout)
+// runs `migrate-start-postcopy` instead of stopping the guest (for a block
+// migration once the mirror is in step, and through the same pause, so the
+// disk is complete before the destination runs): the guest runs on at the
+// destination at once, which fetches the pages it still lacks from here.
+// From then on the guest lives on both ends and the transfer can no longer
+// be aborted.
 import type { LiveMigrationOptions, LiveMigrationOutcome, LiveMigrationProgress } from '../driver.js';
 import { ROOT_DRIVE } from './process.js';
-import type { QmpClient, QmpValue } from './qmp.js';
+import type { QmpClient, QmpEvent, QmpValue } from './qmp.js';
 
 /** Where the destination's QEMU waits: its migration URI and, for block migration, its disk's NBD export; whether it takes post-copy. */
 export interface IncomingGuest {
@@ -71,6 +76,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 class AgentStopped extends Error {}
 class PostCopyUnderWay extends Error {}
 
+/** How long the completion of the disk mirror may take while the guest is stopped at `pre-switchover`. */
+const MIRROR_COMPLETION_MS = 60_000;
+
 export async function transferGuest(
   qmp: QmpClient,
   incoming: IncomingGuest,
@@ -83,13 +91,22 @@ export async function transferGuest(
   let aborted = false;
   let stopped = false;
   let timedOut = false;
+  /** Force-complete asked for post-copy; it is started once `migrate` runs. */
+  let postCopyWanted = false;
   let inPostCopy = false;
+  let migrating = false;
+  const startPostCopy = async (): Promise<void> => {
+    if (inPostCopy) return;
+    inPostCopy = true;
+    // Recorded before QEMU switches, so no life of the agent takes a guest that may run at the destination for one still here.
+    await opts.onPostCopy?.();
+    await qmp.execute('migrate-start-postcopy');
+  };
   const forceComplete = async (): Promise<void> => {
     if (stopped || inPostCopy) return;
     if (opts.postCopy) {
-      await qmp.execute('migrate-start-postcopy');
-      inPostCopy = true;
-      opts.onPostCopy?.();
+      postCopyWanted = true;
+      if (migrating) await startPostCopy();
       return;
     }
     stopped = true;
@@ -98,7 +115,7 @@ export async function transferGuest(
   const abort = async (): Promise<void> => {
     if (inPostCopy) throw new PostCopyUnderWay('the live migration has switched to post-copy: the guest runs at the destination and cannot come back');
     aborted = true;
-    await qmp.execute('migrate_cancel');
+    if (migrating) await qmp.execute('migrate_cancel');
   };
   register({ abort, forceComplete });
 
@@ -129,15 +146,57 @@ export async function transferGuest(
     if (opts.timeoutAction === 'force_complete') await forceComplete();
     else await abort();
   };
-  /** Back to how it was: no mirror, the guest running if this transfer stopped it. */
+  const wasRunning = ((await qmp.execute('query-status')) as { running?: boolean }).running === true;
+  /** Back to how it was: no mirror, the guest running if it ran before (a cancelled switch-over leaves it stopped). */
   const undo = async (): Promise<void> => {
     if (await mirrorJob().catch(() => undefined)) await qmp.execute('block-job-cancel', { device: MIRROR_JOB, force: true }).catch(() => undefined);
     await waitMirrorGone();
-    if (stopped) await qmp.execute('cont').catch(() => undefined);
+    const now = (await qmp.execute('query-status').catch(() => null)) as { running?: boolean } | null;
+    if (wasRunning && now?.running === false) await qmp.execute('cont').catch(() => undefined);
   };
   const waitMirrorGone = async (): Promise<void> => {
     for (let i = 0; i < 600 && (await mirrorJob().catch(() => undefined)); i++) await sleep(50);
   };
+  /**
+   * The guest is stopped here at `pre-switchover`: the ready mirror is
+   * completed (cancelling a ready mirror ends it with an exact copy, QEMU
+   * says so with BLOCK_JOB_COMPLETED), then the switch-over goes on.
+   */
+  const completeMirror = async (): Promise<void> => {
+    const ended = new Promise<QmpEvent>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        off();
+        reject(new Error(`the disk mirror did not complete within ${MIRROR_COMPLETION_MS / 1000} s`));
+      }, MIRROR_COMPLETION_MS);
+      const off = qmp.onEvent((e) => {
+        if ((e.event === 'BLOCK_JOB_COMPLETED' || e.event === 'BLOCK_JOB_CANCELLED') && e.data?.['device'] === MIRROR_JOB) {
+          clearTimeout(timer);
+          off();
+          resolve(e);
+        }
+      });
+    });
+    ended.catch(() => undefined);
+    await qmp.execute('block-job-cancel', { device: MIRROR_JOB });
+    const e = await ended;
+    const error = e.data?.['error'];
+    if (e.event !== 'BLOCK_JOB_COMPLETED' || error !== undefined) throw new Error(`the disk mirror to the destination did not complete: ${typeof error === 'string' ? error : 'it was cancelled'}`);
+    await waitMirrorGone();
+    disk = { ...disk, processed: disk.total };
+  };
+  /** Waits one poll interval, less when QEMU reports a change of the migration's status. */
+  const pause = (): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, POLL_MS);
+      const off = qmp.onEvent((e) => {
+        if (e.event === 'MIGRATION') done();
+      });
+    });
 
   if (opts.blockMigration) {
     if (!incoming.nbd) throw new Error('the destination exports no disk for a block migration');
@@ -165,8 +224,18 @@ export async function transferGuest(
     return { outcome: 'cancelled', totalTimeMs: null, downtimeMs: null };
   }
   // Set each time: a QEMU whose earlier transfer was aborted keeps its capabilities.
-  await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: opts.postCopy }] });
+  await qmp.execute('migrate-set-capabilities', {
+    capabilities: [
+      { capability: 'postcopy-ram', state: opts.postCopy },
+      { capability: 'pause-before-switchover', state: opts.blockMigration },
+      { capability: 'events', state: true },
+    ],
+  });
   await qmp.execute('migrate', { uri: incoming.uri });
+  migrating = true;
+  // Asked for while the disk was still being mirrored.
+  if (aborted) await qmp.execute('migrate_cancel');
+  else if (postCopyWanted) await startPostCopy();
   for (;;) {
     const info = (await qmp.execute('query-migrate')) as MigrateInfo;
     if (info.ram) {
@@ -176,12 +245,26 @@ export async function transferGuest(
     }
     if (opts.blockMigration) await readDisk();
     const status = info.status ?? '';
+    if (status === 'pre-switchover' && !aborted) {
+      try {
+        await completeMirror();
+        await qmp.execute('migrate-continue', { state: 'pre-switchover' });
+      } catch (e) {
+        // An abort meanwhile cancelled the migration: the loop sees it end.
+        if (!aborted) {
+          await qmp.execute('migrate_cancel').catch(() => undefined);
+          await waitEnded();
+          await undo();
+          throw e;
+        }
+      }
+      continue;
+    }
     if (status === 'completed') {
       memory = { ...memory, remaining: 0 };
       if (opts.blockMigration) {
-        // The guest is stopped now: completing the mirror leaves an exact copy behind.
-        await qmp.execute('block-job-cancel', { device: MIRROR_JOB });
-        await waitMirrorGone();
+        // Completed at `pre-switchover` already; if QEMU went past it, the guest is stopped now and the copy is exact all the same.
+        if (await mirrorJob()) await completeMirror();
         disk = { ...disk, processed: disk.total };
       }
       report();
@@ -194,7 +277,16 @@ export async function transferGuest(
     }
     report();
     await checkTimeout();
-    await sleep(POLL_MS);
+    await pause();
     if (!stillDriven()) throw new AgentStopped('the agent stopped during the transfer');
+  }
+
+  /** Until QEMU's migration has ended (a cancel takes a moment). */
+  async function waitEnded(): Promise<void> {
+    for (let i = 0; i < 600; i++) {
+      const m = (await qmp.execute('query-migrate').catch(() => null)) as MigrateInfo | null;
+      if (!m || !['cancelling', 'pre-switchover', 'device', 'active', 'setup'].includes(m.status ?? '')) return;
+      await sleep(50);
+    }
   }
 }
