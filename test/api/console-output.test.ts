@@ -3,7 +3,7 @@
 // lines after reboots and stops, and the tail by `length` as Nova cuts it.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloud, type Cloud } from '../support/cloud.js';
+import { startCloud, type Cloud, PAST_SERVICE_DOWN_TIME_MS } from '../support/cloud.js';
 import { setInstanceColumns } from '../support/db.js';
 
 const NO_SERVER = '3b7c1b8e-0d2a-4c59-9a7e-3b5d2f0e8a11';
@@ -103,7 +103,7 @@ describe('os-getConsoleOutput', () => {
 
     await c.aio.stopHost(host);
     try {
-      await new Promise((res) => setTimeout(res, 1300)); // past service_down_time
+      await new Promise((res) => setTimeout(res, PAST_SERVICE_DOWN_TIME_MS)); // past service_down_time
       r = await consoleOf('demo', s.id);
       assert.equal(r.status, 409);
       assert.equal(r.body.conflictingRequest.message, 'Service is unavailable at this time.');

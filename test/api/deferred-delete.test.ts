@@ -4,7 +4,7 @@
 // policy and lock). soft-delete.test.ts covers them with soft delete on.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloud, type Cloud } from '../support/cloud.js';
+import { startCloud, type Cloud, PAST_SERVICE_DOWN_TIME_MS } from '../support/cloud.js';
 import { act } from '../support/actions.js';
 import { setInstanceColumns } from '../support/db.js';
 
@@ -138,7 +138,7 @@ describe('deferred delete', () => {
       const host = s['OS-EXT-SRV-ATTR:host'];
       await c.aio.stopHost(host);
       try {
-        await new Promise((res) => setTimeout(res, 1300)); // past service_down_time
+        await new Promise((res) => setTimeout(res, PAST_SERVICE_DOWN_TIME_MS)); // past service_down_time
         const r = await act(c, 'admin', s.id, { forceDelete: null });
         assert.equal(r.status, 202, r.text);
         assert.equal((await c.req('admin', 'GET', `/servers/${s.id}`)).status, 404);

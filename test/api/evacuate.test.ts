@@ -3,7 +3,7 @@
 // the failed host cleaning up when its agent starts again.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloud, type Cloud } from '../support/cloud.js';
+import { startCloud, type Cloud, PAST_SERVICE_DOWN_TIME_MS } from '../support/cloud.js';
 import { actionOf } from '../support/actions.js';
 import { allocationHosts, setForcedDown, setInstanceColumns } from '../support/db.js';
 import { listMigrations } from '../support/migrations.js';
@@ -209,7 +209,7 @@ describe('evacuate: the server is rebuilt on another host', () => {
     const early = await evacuate(s.id, { onSharedStorage: false }, '2.1');
     assert.equal(early.status, 400);
     assert.equal(early.body.badRequest.message, `Compute service of ${source} is still in use.`);
-    await new Promise((r) => setTimeout(r, 1300));
+    await new Promise((r) => setTimeout(r, PAST_SERVICE_DOWN_TIME_MS));
 
     const r = await evacuate(s.id, { onSharedStorage: false }, '2.1');
     assert.equal(r.status, 200, r.text);

@@ -3,7 +3,7 @@
 // driver does. Admin-only; 404 from 2.43.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloud, type Cloud } from '../support/cloud.js';
+import { startCloud, type Cloud, PAST_SERVICE_DOWN_TIME_MS } from '../support/cloud.js';
 
 const V = '2.42';
 
@@ -107,7 +107,7 @@ describe('os-hosts', () => {
   it('is 400 when the host\'s compute service is down', async () => {
     await c.aio.stopHost('compute3');
     try {
-      await new Promise((res) => setTimeout(res, 1300)); // past service_down_time
+      await new Promise((res) => setTimeout(res, PAST_SERVICE_DOWN_TIME_MS)); // past service_down_time
       const r = await get('admin', '/os-hosts/compute3/reboot');
       assert.equal(r.status, 400);
       assert.equal(r.body.badRequest.message, 'Compute service of compute3 is unavailable at this time.');

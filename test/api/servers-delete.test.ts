@@ -1,7 +1,7 @@
 // DELETE /servers/{id}, lock/unlock, and builds that fail, as a client sees them.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloud, type Cloud } from '../support/cloud.js';
+import { startCloud, type Cloud, PAST_SERVICE_DOWN_TIME_MS } from '../support/cloud.js';
 import { insertMigration, setInstanceColumns } from '../support/db.js';
 import { sleep, until } from '../support/wait.js';
 
@@ -74,7 +74,7 @@ describe('DELETE /servers/{id}', () => {
     const host = (await c.req('admin', 'GET', `/servers/${s.id}`)).body.server['OS-EXT-SRV-ATTR:host'];
     await c.aio.stopHost(host);
     try {
-      await sleep(1300); // service_down_time is 1 s in tests
+      await sleep(PAST_SERVICE_DOWN_TIME_MS);
       assert.equal((await c.req('demo', 'DELETE', `/servers/${s.id}`)).status, 204);
       assert.equal((await c.req('demo', 'GET', `/servers/${s.id}`)).status, 404);
       assert.deepEqual((await actions(s.id)).map((a) => a.action), ['create', 'delete']);

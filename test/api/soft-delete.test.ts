@@ -4,7 +4,7 @@
 // interval has passed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCloud, type Cloud } from '../support/cloud.js';
+import { startCloud, type Cloud, PAST_SERVICE_DOWN_TIME_MS } from '../support/cloud.js';
 import { act, actionOf, requestIdOf } from '../support/actions.js';
 import { migrationRows, setInstanceColumns } from '../support/db.js';
 import { until } from '../support/wait.js';
@@ -100,7 +100,7 @@ describe('soft delete', () => {
     const host = d['OS-EXT-SRV-ATTR:host'];
     await c.aio.stopHost(host);
     try {
-      await new Promise((res) => setTimeout(res, 1300)); // past service_down_time
+      await new Promise((res) => setTimeout(res, PAST_SERVICE_DOWN_TIME_MS)); // past service_down_time
       assert.equal((await c.req('demo', 'DELETE', `/servers/${d.id}`)).status, 204);
       assert.equal((await c.req('admin', 'GET', `/servers/${d.id}`)).status, 404);
     } finally {

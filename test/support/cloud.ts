@@ -69,6 +69,15 @@ export interface Cloud {
   stop(): Promise<void>;
 }
 
+/**
+ * The test cloud's service_down_time, in seconds: ten missed heartbeats
+ * (report_interval 0.2 s), so that a host busy under a loaded test run is
+ * not taken for down.
+ */
+export const SERVICE_DOWN_TIME_S = 2;
+/** A wait long enough for a stopped host to count as down. */
+export const PAST_SERVICE_DOWN_TIME_MS = SERVICE_DOWN_TIME_S * 1000 + 300;
+
 const FAST = [
   'fake.spawn_delay=0.02',
   'fake.destroy_delay=0.01',
@@ -77,7 +86,7 @@ const FAST = [
   'fake.live_migration_delay=0.05',
   'fake.precheck_delay=0.01',
   'DEFAULT.report_interval=0.2',
-  'DEFAULT.service_down_time=1',
+  `DEFAULT.service_down_time=${SERVICE_DOWN_TIME_S}`,
   'DEFAULT.periodic_interval=0.2',
   'DEFAULT.rpc_response_timeout=10',
   'DEFAULT.running_deleted_instance_poll_interval=0.5',
