@@ -12,12 +12,12 @@ import { ComputeClient } from './lib/client.js';
 import { waitReady } from './lib/cloud-at-size.js';
 import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './lib/processes.js';
 import { round, sleep } from './lib/stats.js';
-import { collectClaims } from './lib/claims.js';
+import { claimsIn } from './lib/claims.js';
 import { liveMigrateAll, timePlacements, warmUp } from './lib/placement.js';
 
 export const SCALE_SIZES: readonly number[] = (process.env['BENCH_SCALE_SIZES'] ?? '100,1000,10000').split(',').map(Number);
 /** Servers placed one at a time per size (the latency sample). */
-const PLACEMENTS = 100;
+const PLACEMENTS = 300;
 /** Servers booted and deleted first, untimed, as in the distributed benchmark. */
 const WARM_UP_PLACEMENTS = 20;
 /** How long the idle process is watched: one heartbeat period ([DEFAULT] report_interval). */
@@ -83,7 +83,7 @@ async function oneSize(hosts: number, log: (s: string) => void): Promise<SizeRes
     log(`  ${hosts} hosts: idle CPU ${idle.toFixed(1)} % of a core over ${IDLE_SECONDS} s`);
 
     await warmUp(client, WARM_UP_PLACEMENTS);
-    const { latencies, p50, p99, s50, s99 } = await timePlacements(client, () => collectClaims(proc.output().split('\n')), PLACEMENTS, 'scale', log, `${hosts} hosts`);
+    const { latencies, p50, p99, s50, s99 } = await timePlacements(client, claimsIn(() => proc.output()), PLACEMENTS, 'scale', log, `${hosts} hosts`);
     const { requested, completed, seconds } = await liveMigrateAll(client, log, `${hosts} hosts`, LIVE_MIGRATION_ROUNDS);
     const mem = memoryOf(proc.pid);
     const restart = await restartOn(proc, settings);

@@ -25,6 +25,25 @@ export function collectClaims(lines: Iterable<string>, into: Map<string, Claim[]
   return into;
 }
 
+/**
+ * The claims in a process's growing output, reading each line once: waiting
+ * for a claim polls every few milliseconds, and splitting the whole output
+ * each time would cost the measuring side more as the output grows.
+ */
+export function claimsIn(output: () => string): () => Map<string, Claim[]> {
+  const claims = new Map<string, Claim[]>();
+  let read = 0;
+  return () => {
+    const out = output();
+    const end = out.lastIndexOf('\n') + 1;
+    if (end > read) {
+      collectClaims(out.slice(read, end).split('\n'), claims);
+      read = end;
+    }
+    return claims;
+  };
+}
+
 /** The first claim for `instance` made at or after `after` (wall-clock ms), as `claims()` comes to hold it. */
 export async function waitForClaim(claims: () => Map<string, Claim[]>, instance: string, after: number, ms = 30_000): Promise<Claim> {
   const end = Date.now() + ms;
