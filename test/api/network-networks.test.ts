@@ -289,6 +289,25 @@ describe('network API: service and networks', () => {
     await assertDevstackTopology(ids);
   });
 
+  it("leaves another default IPv4 pool an operator made in place, seeding private-subnet without a pool until it is gone", async () => {
+    const first = await seeded();
+    const ids = { pool: first.pool.id, network: first.network.id, subnet: first.subnet.id, router: first.router.id };
+    assert.equal((await net('demo', 'PUT', `/v2.0/routers/${ids.router}/remove_router_interface`, { body: { subnet_id: ids.subnet } })).status, 200);
+    assert.equal((await net('demo', 'DELETE', `/v2.0/routers/${ids.router}`)).status, 204);
+    assert.equal((await net('demo', 'DELETE', `/v2.0/networks/${ids.network}`)).status, 204);
+    assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${ids.pool}`)).status, 204);
+    const theirs = (await net('admin', 'POST', '/v2.0/subnetpools', { body: { subnetpool: { name: 'ops-default', prefixes: ['10.200.0.0/16'], is_default: true, shared: true } } })).body.subnetpool;
+    await cloud.restart();
+    const now = await seeded();
+    assert.equal(now.pool, undefined);
+    assert.deepEqual((await net('admin', 'GET', '/v2.0/subnetpools?is_default=true')).body.subnetpools.map((p: any) => p.id), [theirs.id]);
+    assert.deepEqual([now.subnet.id, now.subnet.cidr, now.subnet.subnetpool_id, now.ifaceIps], [ids.subnet, '10.0.0.0/26', null, ['10.0.0.1']]);
+    // Once it is gone, the next start seeds the pool and adopts private-subnet into it.
+    assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${theirs.id}`)).status, 204);
+    await cloud.restart();
+    await assertDevstackTopology(ids);
+  });
+
   it('gives a cloud seeded before the pool existed the pool, with the subnets taken from its range adopted into it', async () => {
     const altProject = await cloud.projectId('alt_demo');
     const topology = (await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${altProject}`)).body.auto_allocated_topology;

@@ -226,6 +226,15 @@ describe('network API: routers', () => {
       const hidden = (await net('admin', 'POST', '/v2.0/subnetpools', { body: { subnetpool: { name: 'admins-default', prefixes: ['10.90.0.0/16'], is_default: true } } })).body.subnetpool;
       assert.equal((await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`)).status, 409);
       assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${hidden.id}`)).status, 204);
+      // An exhausted default pool fails the same way.
+      const tiny = (await net('admin', 'POST', '/v2.0/subnetpools', { body: { subnetpool: { name: 'tiny', prefixes: ['10.91.0.0/26'], default_prefixlen: 26, is_default: true, shared: true } } })).body.subnetpool;
+      const filler = (await net('admin', 'POST', '/v2.0/networks', { body: { network: { name: 'filler' } } })).body.network;
+      assert.equal((await net('admin', 'POST', '/v2.0/subnets', { body: { subnet: { network_id: filler.id, ip_version: 4, subnetpool_id: tiny.id } } })).status, 201);
+      assert.deepEqual(fault(await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`)),
+        [409, 'AutoAllocationFailure', 'Deployment error: Unable to provide project private network.']);
+      assert.deepEqual((await net('admin', 'GET', '/v2.0/networks?name=auto_allocated_network')).body.networks, []);
+      assert.equal((await net('admin', 'DELETE', `/v2.0/networks/${filler.id}`)).status, 204);
+      assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${tiny.id}`)).status, 204);
 
       // With default IPv4 and IPv6 pools, one subnet of each, of each pool's default length, both on the router.
       assert.equal((await net('admin', 'PUT', `/v2.0/subnetpools/${seeded.id}`, { body: { subnetpool: { is_default: true } } })).status, 200);
