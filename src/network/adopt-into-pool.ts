@@ -4,11 +4,9 @@
 // inside the pool's prefixes, overlaps none of the pool's blocks, and is
 // its network's only subnet of that IP version (a network's subnets of one
 // version share one pool). One that does not qualify stays as it is.
-import type { NetworkEnv } from './env.js';
-import { revised } from './env.js';
+import { revised, type NetworkEnv } from './env.js';
 import { networkOf, type IpVersion } from './ip.js';
 import { intersects, isSubset, prefixSet } from './prefix-sets.js';
-import type { Resource } from './store.js';
 
 const setOf = (version: IpVersion, cidrs: readonly string[]) => prefixSet(version, cidrs.map((c) => networkOf(c)!));
 
@@ -29,7 +27,7 @@ export async function adoptIntoPool(env: NetworkEnv, poolId: string, subnetIds: 
       const subnet = subnets.find((x) => x.id === id);
       if (!subnet || (subnet['subnetpool_id'] ?? null) !== null || subnet['ip_version'] !== version) continue;
       const mine = setOf(version, [subnet['cidr'] as string]);
-      const siblings = subnets.filter((x: Resource) => x.id !== id && x['network_id'] === subnet['network_id'] && x['ip_version'] === version);
+      const siblings = subnets.filter((x) => x.id !== id && x['network_id'] === subnet['network_id'] && x['ip_version'] === version);
       if (!isSubset(mine, prefixes) || intersects(mine, setOf(version, taken)) || siblings.length > 0) continue;
       if (!(await s.replace('network_subnets', revised(env, subnet, { subnetpool_id: poolId })))) continue;
       taken.push(subnet['cidr'] as string);

@@ -100,7 +100,7 @@ export async function seedDevstackNetworks(env: NetworkEnv): Promise<void> {
   await once(env, 'network_subnets', fixedUuid('private-subnet'), () =>
     createSubnet(env, demo, { subnet: { name: 'private-subnet', network_id: privateId, ip_version: 4, ...addressing } }, fixedUuid('private-subnet')),
   );
-  // A cloud seeded before the pool gets it with the subnets already taken from its range, as devstack would have made them.
+  // On a cloud seeded before the pool, the subnets already taken from its range join it, as if devstack had made them from it.
   if (pooled) await adoptIntoPool(env, poolId, await subnetsMadeBeforeThePool(env));
   const routerId = fixedUuid('router1');
   await once(env, 'network_routers', routerId, () =>
