@@ -1,9 +1,11 @@
-// Moving subnets that were made without a pool into one, as Neutron's
-// `onboard_network_subnets` does: each joins the pool (its `subnetpool_id`
-// set, its CIDR from then on counted as taken in the pool) when it lies
-// inside the pool's prefixes, overlaps none of the pool's blocks, and is
-// its network's only subnet of that IP version (a network's subnets of one
-// version share one pool). One that does not qualify stays as it is.
+// Moving subnets that were made without a pool into one, after Neutron's
+// `onboard_network_subnets`: each joins the pool (its `subnetpool_id` set,
+// its CIDR from then on counted as taken in the pool) when it overlaps none
+// of the pool's blocks and is its network's only subnet of that IP version
+// (a network's subnets of one version share one pool). Where Neutron grows
+// the pool's prefixes to hold a subnet outside them, here such a subnet
+// stays as it is, as does any other that does not qualify: the pool keeps
+// the prefixes it was made with.
 import { revised, type NetworkEnv } from './env.js';
 import { networkOf, type IpVersion } from './ip.js';
 import { intersects, isSubset, prefixSet } from './prefix-sets.js';
