@@ -1,9 +1,9 @@
 // Auto-allocated topology (Neutron's auto-allocated-topology, Nova's "get me
 // a network"): on first request a project gets `auto_allocated_network` with
-// one IPv4 subnet, and `auto_allocated_router` with its gateway on the
-// default external network and an interface on that subnet. Without subnet
-// pools, the subnet is the first free /26 of devstack's default pool
-// (10.0.0.0/16). The pieces have ids fixed per project, so two first
+// a subnet from each default subnet pool it may use (IPv4, IPv6, or both;
+// a block of the pool's default prefix length), and `auto_allocated_router`
+// with its gateway on the default external network and an interface on each
+// subnet. No default pool is a 409, as in Neutron. The pieces have ids fixed per project, so two first
 // requests at once, or a request run again after a crash, find what is made
 // and finish it rather than make a second topology; a refused build removes
 // what it made, and the project's record is written once all is in place.
@@ -11,15 +11,13 @@ import type { AuthContext } from '../identity/validator.js';
 import { readsProject, isAdmin, mayWrite } from './access.js';
 import { NeutronError, badResourceRequest } from './errors.js';
 import type { NetworkEnv } from './env.js';
-import { cidrText, overlaps, parseCidr } from './ip.js';
+import type { IpVersion } from './ip.js';
 import { createNetwork, deleteNetwork, updateNetwork } from './networks.js';
 import { fixedUuid } from './fixed-uuid.js';
 import { ROUTER_INTERFACE, addRouterInterface, createRouter, deleteRouter, removeRouterInterface } from './routers.js';
-import type { ResourceTable } from './store.js';
-import { createSubnet, subnetCidr } from './subnets.js';
-
-const POOL = parseCidr('10.0.0.0/16')!;
-const PREFIX = 26;
+import type { Resource, ResourceTable } from './store.js';
+import { createSubnet } from './subnets.js';
+import { defaultSubnetPool } from './subnet-pools.js';
 
 const notAuthorized = (): NeutronError => new NeutronError(403, 'NotAuthorized', 'Not authorized.');
 
@@ -36,27 +34,34 @@ async function defaultExternalNetwork(env: NetworkEnv): Promise<string> {
   return net.id;
 }
 
-async function freeCidr(env: NetworkEnv): Promise<string> {
-  const taken = (await env.store.list('network_subnets')).map(subnetCidr);
-  const step = 1n << BigInt(32 - PREFIX);
-  for (let base = POOL.base; base < POOL.base + (1n << BigInt(32 - POOL.prefix)); base += step) {
-    const c = { version: 4 as const, base, prefix: PREFIX };
-    if (!taken.some((t) => overlaps(t, c))) return cidrText(c);
+const failure = (reason: string): NeutronError => new NeutronError(409, 'AutoAllocationFailure', `Deployment error: ${reason}.`);
+/** Neutron's reasons: a private network it could not make (no default pool, an exhausted one, a bad request), or a router it could not connect. */
+const noPrivateNetwork = (): NeutronError => failure('Unable to provide project private network');
+const noExternalConnectivity = (): NeutronError => failure('Unable to provide external connectivity');
+
+/** The default subnet pools the caller may use, IPv4's first. */
+async function defaultPools(env: NetworkEnv, ctx: AuthContext): Promise<Resource[]> {
+  const pools: Resource[] = [];
+  for (const version of [4, 6] as const) {
+    const pool = await defaultSubnetPool(env, ctx, version);
+    if (pool) pools.push(pool);
   }
-  throw new NeutronError(409, 'AutoAllocationFailure', 'Deployment error: Unable to provide project private network.');
+  return pools;
 }
 
 interface TopologyIds {
   readonly network: string;
-  readonly subnet: string;
   readonly router: string;
+  /** The subnet of each IP version (only those with a default pool are made). */
+  readonly subnets: Readonly<Record<IpVersion, string>>;
 }
 
 /** The ids a project's topology gets, the same on every attempt. */
 const idsFor = (projectId: string): TopologyIds => ({
   network: fixedUuid(`auto-allocated:${projectId}:network`),
-  subnet: fixedUuid(`auto-allocated:${projectId}:subnet`),
   router: fixedUuid(`auto-allocated:${projectId}:router`),
+  // The IPv4 subnet's id is the one older versions gave their only subnet.
+  subnets: { 4: fixedUuid(`auto-allocated:${projectId}:subnet`), 6: fixedUuid(`auto-allocated:${projectId}:subnet-v6`) },
 });
 
 /** Makes a resource unless it is there; a concurrent request that made it first is fine too. */
@@ -69,9 +74,9 @@ async function ensure(env: NetworkEnv, table: ResourceTable, id: string, make: (
   }
 }
 
-const hasInterface = async (env: NetworkEnv, ids: TopologyIds): Promise<boolean> => {
-  const ports = (await env.store.list('network_ports', { column: 'device_id', in: [ids.router] })).filter((p) => p['device_owner'] === ROUTER_INTERFACE);
-  return (await env.store.allocations({ portIds: ports.map((p) => p.id) })).some((a) => a.subnet_id === ids.subnet);
+const hasInterface = async (env: NetworkEnv, routerId: string, subnetId: string): Promise<boolean> => {
+  const ports = (await env.store.list('network_ports', { column: 'device_id', in: [routerId] })).filter((p) => p['device_owner'] === ROUTER_INTERFACE);
+  return (await env.store.allocations({ portIds: ports.map((p) => p.id) })).some((a) => a.subnet_id === subnetId);
 };
 
 export async function getAutoAllocatedTopology(env: NetworkEnv, ctx: AuthContext, projectIdParam: string, fields: readonly string[]): Promise<Record<string, unknown>> {
@@ -79,6 +84,7 @@ export async function getAutoAllocatedTopology(env: NetworkEnv, ctx: AuthContext
   if (!readsProject(ctx, projectId)) throw notAuthorized();
   if (fields.includes('dry-run')) {
     await defaultExternalNetwork(env);
+    if ((await defaultPools(env, ctx)).length === 0) throw failure('No default subnetpools defined');
     return { id: 'dry-run=pass', project_id: projectId };
   }
   if (fields.length > 0) throw badResourceRequest('auto_allocate', 'Unrecognized field');
@@ -92,23 +98,39 @@ export async function getAutoAllocatedTopology(env: NetworkEnv, ctx: AuthContext
   // Each step finds what an earlier, interrupted attempt made and goes on from there.
   const ids = idsFor(projectId);
   try {
-    await ensure(env, 'network_networks', ids.network, () =>
-      createNetwork(env, ctx, { network: { name: 'auto_allocated_network', admin_state_up: false, project_id: projectId, shared: false } }, ids.network));
-    await ensure(env, 'network_subnets', ids.subnet, async () =>
-      createSubnet(env, ctx, { subnet: { name: 'auto_allocated_subnet_v4', network_id: ids.network, project_id: projectId, ip_version: 4, cidr: await freeCidr(env) } }, ids.subnet));
-    await ensure(env, 'network_routers', ids.router, () =>
-      createRouter(env, ctx, { router: { name: 'auto_allocated_router', project_id: projectId, admin_state_up: true, external_gateway_info: { network_id: external } } }, ids.router));
-    if (!(await hasInterface(env, ids))) {
-      await addRouterInterface(env, ctx, ids.router, { subnet_id: ids.subnet }).catch(async (err: unknown) => {
-        if (!(await hasInterface(env, ids))) throw err;
-      });
+    try {
+      await ensure(env, 'network_networks', ids.network, () =>
+        createNetwork(env, ctx, { network: { name: 'auto_allocated_network', admin_state_up: false, project_id: projectId, shared: false } }, ids.network));
+      const pools = await defaultPools(env, ctx);
+      if (pools.length === 0) throw noPrivateNetwork();
+      for (const pool of pools) {
+        const version = pool['ip_version'] as IpVersion;
+        const id = ids.subnets[version];
+        await ensure(env, 'network_subnets', id, () =>
+          createSubnet(env, ctx, { subnet: { name: `auto_allocated_subnet_v${version}`, network_id: ids.network, project_id: projectId, ip_version: version, subnetpool_id: pool.id } }, id));
+      }
+    } catch (err) {
+      // Neutron's unmet requirements: no pool, an exhausted one, a request refused as bad, something not found.
+      if (err instanceof NeutronError && (err.status === 400 || err.status === 404 || err.type === 'SubnetAllocationError')) throw noPrivateNetwork();
+      throw err;
+    }
+    try {
+      await ensure(env, 'network_routers', ids.router, () =>
+        createRouter(env, ctx, { router: { name: 'auto_allocated_router', project_id: projectId, admin_state_up: true, external_gateway_info: { network_id: external } } }, ids.router));
+      // Every subnet on the network, with any an earlier attempt made from a pool that was the default then.
+      for (const { id: subnetId } of await env.store.list('network_subnets', { column: 'network_id', in: [ids.network] })) {
+        if (await hasInterface(env, ids.router, subnetId)) continue;
+        await addRouterInterface(env, ctx, ids.router, { subnet_id: subnetId }).catch(async (err: unknown) => {
+          if (!(await hasInterface(env, ids.router, subnetId))) throw err;
+        });
+      }
+    } catch (err) {
+      if (err instanceof NeutronError && err.status === 400) throw noExternalConnectivity();
+      throw err;
     }
   } catch (err) {
     // A refusal (quota, no room, a bad external network) leaves nothing behind, as Neutron cleans up.
-    if (err instanceof NeutronError && err.status < 500) {
-      await cleanUp(env, ctx, ids).catch(() => undefined);
-      throw err.status === 400 ? new NeutronError(409, 'AutoAllocationFailure', 'Deployment error: Unable to provide external connectivity.') : err;
-    }
+    if (err instanceof NeutronError && err.status < 500) await cleanUp(env, ctx, ids).catch(() => undefined);
     throw err;
   }
   await env.store.claimAutoAllocatedTopology(projectId, ids.network, ids.router);
@@ -117,7 +139,7 @@ export async function getAutoAllocatedTopology(env: NetworkEnv, ctx: AuthContext
   return { id: (await env.store.autoAllocatedTopology(projectId))?.network_id ?? ids.network, project_id: projectId };
 }
 
-/** Removes the topology's pieces that exist: the interface, the router, the network with its subnet. */
+/** Removes the topology's pieces that exist: the interfaces, the router, the network with its subnets. */
 async function cleanUp(env: NetworkEnv, ctx: AuthContext, t: { network: string; router: string }): Promise<void> {
   if (await env.store.get('network_routers', t.router)) {
     for (const sn of await env.store.list('network_subnets', { column: 'network_id', in: [t.network] })) {

@@ -165,7 +165,7 @@ async function checkAddressScope(env: NetworkEnv, ctx: Caller, s: NetworkStore, 
   }
 }
 
-export async function createSubnetPool(env: NetworkEnv, ctx: AuthContext, body: unknown): Promise<Record<string, unknown>> {
+export async function createSubnetPool(env: NetworkEnv, ctx: AuthContext, body: unknown, id: string = randomUUID()): Promise<Record<string, unknown>> {
   const a = checkedAttributes(resourceBody(body, 'subnetpool'), ATTRIBUTES, 'POST');
   const projectId = (a['project_id'] as string | undefined) ?? ctx.projectId;
   mayWrite(ctx, projectId, 'create_subnetpool');
@@ -173,7 +173,7 @@ export async function createSubnetPool(env: NetworkEnv, ctx: AuthContext, body: 
   if (a['is_default'] === true) adminOnly(ctx, 'create_subnetpool:is_default');
   const { prefixes, project_id: _p, ...rest } = a;
   const pool: Resource = {
-    ...born(env, randomUUID(), projectId),
+    ...born(env, id, projectId),
     description: '',
     default_quota: null,
     is_default: false,

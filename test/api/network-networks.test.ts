@@ -1,11 +1,13 @@
 // The network API's service and its networks: the version document,
 // /v2.0/extensions, the catalog entry, token auth, what the all-in-one seeds
-// (devstack's public and private networks), and networks' create, show,
+// (devstack's public and private networks, its default subnet pool), what
+// a start cut short or an older version's data leave it to do, and networks' create, show,
 // list (filters, fields, sorting, pages), update and delete with Neutron's
 // policy defaults and NeutronError faults.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type Cloud, type Reply, type RequestOptions } from '../support/cloud.js';
+import { NetworkStore } from '../../src/network/store.js';
 
 describe('network API: service and networks', () => {
   let cloud: Cloud;
@@ -62,8 +64,13 @@ describe('network API: service and networks', () => {
     assert.equal(pub.project_id, adminProject);
     assert.equal(priv.project_id, demoProject);
     assert.equal(priv.mtu, 1500);
+    // devstack's shared default IPv4 pool, admin's, that private-subnet was taken from.
+    const pools = (await net('demo', 'GET', '/v2.0/subnetpools')).body.subnetpools;
+    assert.deepEqual(pools.map((p: any) => [p.name, p.project_id, p.prefixes, p.default_prefixlen, p.min_prefixlen, p.max_prefixlen, p.ip_version, p.is_default, p.shared]),
+      [['shared-default-subnetpool-v4', adminProject, ['10.0.0.0/22'], 26, 8, 32, 4, true, true]]);
     const subnets = (await net('admin', 'GET', '/v2.0/subnets?sort_key=name')).body.subnets;
-    assert.deepEqual(subnets.map((s: any) => [s.name, s.cidr, s.gateway_ip]), [['private-subnet', '10.0.0.0/26', '10.0.0.1'], ['public-subnet', '172.24.4.0/24', '172.24.4.1']]);
+    assert.deepEqual(subnets.map((s: any) => [s.name, s.cidr, s.gateway_ip, s.subnetpool_id]),
+      [['private-subnet', '10.0.0.0/26', '10.0.0.1', pools[0].id], ['public-subnet', '172.24.4.0/24', '172.24.4.1', null]]);
     // alt_demo sees the external network but not demo's private one.
     assert.deepEqual((await net('alt_demo', 'GET', '/v2.0/networks')).body.networks.map((n: any) => n.name), ['public']);
     const routers = (await net('demo', 'GET', '/v2.0/routers')).body.routers;
@@ -77,6 +84,7 @@ describe('network API: service and networks', () => {
     assert.equal((await net('admin', 'GET', '/v2.0/networks?name=public')).body.networks.length, 1);
     assert.equal((await net('admin', 'GET', '/v2.0/routers?name=router1')).body.routers.length, 1);
     assert.equal((await net('admin', 'GET', `/v2.0/ports?device_id=${routers[0].id}`)).body.ports.length, 2);
+    assert.equal((await net('admin', 'GET', '/v2.0/subnetpools')).body.subnetpools.length, 1);
   });
 
   it('creates, shows, updates and deletes a network with Neutron\'s attributes and defaults', async () => {
@@ -239,5 +247,92 @@ describe('network API: service and networks', () => {
     assert.equal((await net('demo', 'DELETE', `/v2.0/ports/${p.id}`)).status, 204);
     assert.equal((await net('demo', 'DELETE', `/v2.0/networks/${n.id}`)).status, 204);
     assert.equal((await net('demo', 'GET', `/v2.0/subnets/${s.id}`)).status, 404);
+  });
+
+  /** The seeded resources, as admin sees them. */
+  const seeded = async () => {
+    const one = async (path: string, key: string) => (await net('admin', 'GET', path)).body[key][0];
+    const router = await one('/v2.0/routers?name=router1', 'routers');
+    const ifaces = router ? (await net('admin', 'GET', `/v2.0/ports?device_id=${router.id}&device_owner=network:router_interface`)).body.ports : [];
+    return {
+      pool: await one('/v2.0/subnetpools?name=shared-default-subnetpool-v4', 'subnetpools'),
+      network: await one('/v2.0/networks?name=private', 'networks'),
+      subnet: await one('/v2.0/subnets?name=private-subnet', 'subnets'),
+      router,
+      ifaceIps: ifaces.map((p: any) => p.fixed_ips[0].ip_address),
+    };
+  };
+  const assertDevstackTopology = async (ids: { pool: string; network: string; subnet: string; router: string }) => {
+    const now = await seeded();
+    assert.deepEqual([now.pool.id, now.pool.is_default, now.pool.shared, now.pool.prefixes], [ids.pool, true, true, ['10.0.0.0/22']]);
+    assert.deepEqual([now.network.id, now.subnet.id, now.subnet.network_id, now.subnet.cidr, now.subnet.subnetpool_id], [ids.network, ids.subnet, ids.network, '10.0.0.0/26', ids.pool]);
+    assert.deepEqual([now.router.id, now.ifaceIps], [ids.router, ['10.0.0.1']]);
+    assert.equal((await net('admin', 'GET', '/v2.0/subnetpools')).body.subnetpools.length, 1);
+  };
+
+  it('makes, on the next start, what a first start cut short left out, and ends with the devstack topology', async () => {
+    const first = await seeded();
+    const ids = { pool: first.pool.id, network: first.network.id, subnet: first.subnet.id, router: first.router.id };
+    // Undone newest first: what a start stopped after making the pool leaves.
+    const undoPrivate = async () => {
+      assert.equal((await net('demo', 'PUT', `/v2.0/routers/${ids.router}/remove_router_interface`, { body: { subnet_id: ids.subnet } })).status, 200);
+      assert.equal((await net('demo', 'DELETE', `/v2.0/routers/${ids.router}`)).status, 204);
+      assert.equal((await net('demo', 'DELETE', `/v2.0/networks/${ids.network}`)).status, 204);
+    };
+    await undoPrivate();
+    await cloud.restart();
+    await assertDevstackTopology(ids);
+    // And one stopped before it, with only the public network made.
+    await undoPrivate();
+    assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${ids.pool}`)).status, 204);
+    await cloud.restart();
+    await assertDevstackTopology(ids);
+  });
+
+  it("leaves another default IPv4 pool an operator made in place, seeding private-subnet without a pool until it is gone", async () => {
+    const first = await seeded();
+    const ids = { pool: first.pool.id, network: first.network.id, subnet: first.subnet.id, router: first.router.id };
+    assert.equal((await net('demo', 'PUT', `/v2.0/routers/${ids.router}/remove_router_interface`, { body: { subnet_id: ids.subnet } })).status, 200);
+    assert.equal((await net('demo', 'DELETE', `/v2.0/routers/${ids.router}`)).status, 204);
+    assert.equal((await net('demo', 'DELETE', `/v2.0/networks/${ids.network}`)).status, 204);
+    assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${ids.pool}`)).status, 204);
+    const theirs = (await net('admin', 'POST', '/v2.0/subnetpools', { body: { subnetpool: { name: 'ops-default', prefixes: ['10.200.0.0/16'], is_default: true, shared: true } } })).body.subnetpool;
+    await cloud.restart();
+    const now = await seeded();
+    assert.equal(now.pool, undefined);
+    assert.deepEqual((await net('admin', 'GET', '/v2.0/subnetpools?is_default=true')).body.subnetpools.map((p: any) => p.id), [theirs.id]);
+    assert.deepEqual([now.subnet.id, now.subnet.cidr, now.subnet.subnetpool_id, now.ifaceIps], [ids.subnet, '10.0.0.0/26', null, ['10.0.0.1']]);
+    // Once it is gone, the next start seeds the pool and adopts private-subnet into it.
+    assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${theirs.id}`)).status, 204);
+    await cloud.restart();
+    await assertDevstackTopology(ids);
+  });
+
+  it('gives a cloud seeded before the pool existed the pool, with the subnets taken from its range adopted into it', async () => {
+    const altProject = await cloud.projectId('alt_demo');
+    const topology = (await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${altProject}`)).body.auto_allocated_topology;
+    const auto = (await net('alt_demo', 'GET', `/v2.0/subnets?network_id=${topology.id}`)).body.subnets[0];
+    assert.equal(auto.cidr, '10.0.0.64/26');
+    const first = await seeded();
+    const ids = { pool: first.pool.id, network: first.network.id, subnet: first.subnet.id, router: first.router.id };
+    // What an older version's database holds: no pool, and those subnets made without one.
+    const store = NetworkStore.of(cloud.aio.base.db);
+    for (const id of [ids.subnet, auto.id]) {
+      const { subnetpool_id: _dropped, ...rest } = (await store.get('network_subnets', id))!;
+      assert.ok(await store.replace('network_subnets', { ...rest, revision_number: rest.revision_number + 1 }));
+    }
+    await store.forgetDefaultSubnetPool(ids.pool);
+    assert.ok(await store.remove('network_subnetpools', ids.pool));
+    assert.equal((await net('admin', 'GET', `/v2.0/subnets/${ids.subnet}`)).body.subnet.subnetpool_id, null);
+
+    await cloud.restart();
+    await assertDevstackTopology(ids);
+    assert.equal((await net('alt_demo', 'GET', `/v2.0/subnets/${auto.id}`)).body.subnet.subnetpool_id, ids.pool);
+    // The pool hands out neither block again.
+    const n = (await net('demo', 'POST', '/v2.0/networks', { body: { network: { name: 'after-upgrade' } } })).body.network;
+    const s = await net('demo', 'POST', '/v2.0/subnets', { body: { subnet: { network_id: n.id, ip_version: 4, use_default_subnetpool: true } } });
+    assert.deepEqual([s.status, s.body.subnet.cidr], [201, '10.0.0.128/26']);
+    assert.equal((await net('demo', 'DELETE', `/v2.0/networks/${n.id}`)).status, 204);
+    assert.equal((await net('alt_demo', 'DELETE', `/v2.0/auto-allocated-topology/${altProject}`)).status, 204);
   });
 });

@@ -197,10 +197,67 @@ describe('network API: routers', () => {
     const routers = (await net('alt_demo', 'GET', '/v2.0/routers?name=auto_allocated_router')).body.routers;
     assert.equal(routers.length, 1);
     assert.equal(routers[0].external_gateway_info.network_id, extId);
+    // Its subnet is the seeded default pool's next /26 (private-subnet has the first), with an interface of the router on it.
+    const pool = (await net('alt_demo', 'GET', '/v2.0/subnetpools?is_default=true')).body.subnetpools[0];
+    assert.equal(pool.name, 'shared-default-subnetpool-v4');
+    const subnets = (await net('alt_demo', 'GET', `/v2.0/subnets?network_id=${netId}`)).body.subnets;
+    assert.deepEqual(subnets.map((x: any) => [x.name, x.cidr, x.subnetpool_id]), [['auto_allocated_subnet_v4', '10.0.0.64/26', pool.id]]);
+    const ifaces = (await net('alt_demo', 'GET', `/v2.0/ports?device_id=${routers[0].id}&device_owner=network:router_interface`)).body.ports;
+    assert.deepEqual(ifaces.map((x: any) => x.fixed_ips[0].ip_address), ['10.0.0.65']);
     assert.equal((await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/not-mine`)).status, 403);
     assert.equal((await net('alt_demo', 'DELETE', `/v2.0/auto-allocated-topology/${projectId}`)).status, 204);
     assert.equal((await net('alt_demo', 'GET', `/v2.0/networks/${netId}`)).status, 404);
     assert.equal((await net('alt_demo', 'GET', '/v2.0/routers?name=auto_allocated_router')).body.routers.length, 0);
+  });
+
+  it("takes a subnet from each default pool the project may use, and fails as Neutron does without one", async () => {
+    const projectId = await cloud.projectId('alt_demo');
+    const seeded = (await net('admin', 'GET', '/v2.0/subnetpools?name=shared-default-subnetpool-v4')).body.subnetpools[0];
+    const fault = (r: Reply) => [r.status, r.body?.NeutronError?.type, r.body?.NeutronError?.message];
+    assert.equal((await net('admin', 'PUT', `/v2.0/subnetpools/${seeded.id}`, { body: { subnetpool: { is_default: false } } })).status, 200);
+    try {
+      assert.deepEqual(fault(await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}?fields=dry-run`)),
+        [409, 'AutoAllocationFailure', 'Deployment error: No default subnetpools defined.']);
+      assert.deepEqual(fault(await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`)),
+        [409, 'AutoAllocationFailure', 'Deployment error: Unable to provide project private network.']);
+      // The network it began with is gone again.
+      assert.deepEqual((await net('admin', 'GET', '/v2.0/networks?name=auto_allocated_network')).body.networks, []);
+      // A default pool the project cannot see is no default for it.
+      const hidden = (await net('admin', 'POST', '/v2.0/subnetpools', { body: { subnetpool: { name: 'admins-default', prefixes: ['10.90.0.0/16'], is_default: true } } })).body.subnetpool;
+      assert.equal((await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`)).status, 409);
+      assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${hidden.id}`)).status, 204);
+      // An exhausted default pool fails the same way.
+      const tiny = (await net('admin', 'POST', '/v2.0/subnetpools', { body: { subnetpool: { name: 'tiny', prefixes: ['10.91.0.0/26'], default_prefixlen: 26, is_default: true, shared: true } } })).body.subnetpool;
+      const filler = (await net('admin', 'POST', '/v2.0/networks', { body: { network: { name: 'filler' } } })).body.network;
+      assert.equal((await net('admin', 'POST', '/v2.0/subnets', { body: { subnet: { network_id: filler.id, ip_version: 4, subnetpool_id: tiny.id } } })).status, 201);
+      assert.deepEqual(fault(await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`)),
+        [409, 'AutoAllocationFailure', 'Deployment error: Unable to provide project private network.']);
+      assert.deepEqual((await net('admin', 'GET', '/v2.0/networks?name=auto_allocated_network')).body.networks, []);
+      assert.equal((await net('admin', 'DELETE', `/v2.0/networks/${filler.id}`)).status, 204);
+      assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${tiny.id}`)).status, 204);
+
+      // With default IPv4 and IPv6 pools, one subnet of each, of each pool's default length, both on the router.
+      assert.equal((await net('admin', 'PUT', `/v2.0/subnetpools/${seeded.id}`, { body: { subnetpool: { is_default: true } } })).status, 200);
+      const v6 = (await net('admin', 'POST', '/v2.0/subnetpools', {
+        body: { subnetpool: { name: 'default-v6', prefixes: ['fd00:ab::/56'], default_prefixlen: 64, shared: true, is_default: true } },
+      })).body.subnetpool;
+      try {
+        const made = await net('alt_demo', 'GET', `/v2.0/auto-allocated-topology/${projectId}`);
+        assert.equal(made.status, 200);
+        const netId = made.body.auto_allocated_topology.id;
+        const subnets = (await net('alt_demo', 'GET', `/v2.0/subnets?network_id=${netId}&sort_key=ip_version`)).body.subnets;
+        assert.deepEqual(subnets.map((x: any) => [x.name, x.ip_version, x.cidr, x.subnetpool_id]),
+          [['auto_allocated_subnet_v4', 4, '10.0.0.64/26', seeded.id], ['auto_allocated_subnet_v6', 6, 'fd00:ab::/64', v6.id]]);
+        const router = (await net('alt_demo', 'GET', '/v2.0/routers?name=auto_allocated_router')).body.routers[0];
+        const ifaces = (await net('alt_demo', 'GET', `/v2.0/ports?device_id=${router.id}&device_owner=network:router_interface`)).body.ports;
+        assert.deepEqual(ifaces.map((x: any) => x.fixed_ips[0].subnet_id).sort(), subnets.map((x: any) => x.id).sort());
+        assert.equal((await net('alt_demo', 'DELETE', `/v2.0/auto-allocated-topology/${projectId}`)).status, 204);
+      } finally {
+        await net('admin', 'DELETE', `/v2.0/subnetpools/${v6.id}`);
+      }
+    } finally {
+      await net('admin', 'PUT', `/v2.0/subnetpools/${seeded.id}`, { body: { subnetpool: { is_default: true } } });
+    }
   });
 
   it('gives two first requests at once one topology, and a new one after its network is deleted by hand', async () => {

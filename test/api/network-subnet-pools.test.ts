@@ -153,6 +153,12 @@ describe('network API: subnet pools', () => {
 
   it('has one default pool per IP version, set by admins, that use_default_subnetpool takes from', async () => {
     const n = await network();
+    // The seeded one (devstack's) is the IPv4 default: another takes its place only once it gives it up.
+    const seeded = (await net('demo', 'GET', '/v2.0/subnetpools?is_default=true&ip_version=4')).body.subnetpools;
+    assert.deepEqual(seeded.map((x: { name: string }) => x.name), ['shared-default-subnetpool-v4']);
+    assert.deepEqual(fault(await pool({ name: 'early', prefixes: ['10.49.0.0/16'], is_default: true }, 'admin')),
+      [400, 'InvalidInput', 'Invalid input for operation: A default subnetpool for this IP family has already been set. Only one default may exist per IP family.']);
+    assert.equal((await net('admin', 'PUT', `/v2.0/subnetpools/${seeded[0].id}`, { body: { subnetpool: { is_default: false } } })).status, 200);
     assert.deepEqual(fault(await subnet({ network_id: n, use_default_subnetpool: true })), [400, 'BadRequest', 'Bad subnets request: No default subnetpool found for IPv4.']);
     assert.equal((await pool({ name: 'mine', prefixes: ['10.50.0.0/16'], is_default: true })).status, 403);
     const d = (await pool({ name: 'default-v4', prefixes: ['10.60.0.0/16'], default_prefixlen: 26, is_default: true, shared: true }, 'admin')).body.subnetpool;
@@ -183,6 +189,8 @@ describe('network API: subnet pools', () => {
     // Deleting the default frees the place.
     assert.equal((await net('admin', 'DELETE', `/v2.0/subnetpools/${winner.id}`)).status, 204);
     assert.equal((await net('admin', 'PUT', `/v2.0/subnetpools/${other.id}`, { body: { subnetpool: { is_default: true } } })).status, 200);
+    assert.equal((await net('admin', 'PUT', `/v2.0/subnetpools/${other.id}`, { body: { subnetpool: { is_default: false } } })).status, 200);
+    assert.equal((await net('admin', 'PUT', `/v2.0/subnetpools/${seeded[0].id}`, { body: { subnetpool: { is_default: true } } })).status, 200);
   });
 
   it("hides a project's pools from others", async () => {

@@ -1,5 +1,6 @@
 // The network service through the real `openstack` client against
-// `magnetar serve`: the seeded networks, network/subnet/port create, show,
+// `magnetar serve`: the seeded networks and default subnet pool, an
+// auto-allocated topology made and deleted, network/subnet/port create, show,
 // list, set and delete, a port with a requested address, and the in-use
 // refusal of a network delete; the seeded router1, a router with a gateway
 // on `public` and an interface on a subnet, and a floating IP from `public`;
@@ -27,6 +28,16 @@ describe('openstack client: networks', () => {
     assert.deepEqual(seeded.map((n: any) => n.Name).sort(), ['private', 'public']);
     const external = await m.cli.json(DEMO, ['network', 'list', '--external']);
     assert.deepEqual(external.map((n: any) => n.Name), ['public']);
+
+    // devstack's default subnet pool, private-subnet taken from it, and a project's auto-allocated subnet its next block.
+    const pools = await m.cli.json(DEMO, ['subnet', 'pool', 'list']);
+    assert.deepEqual(pools.map((p: any) => p.Name), ['shared-default-subnetpool-v4']);
+    assert.equal((await m.cli.json(DEMO, ['subnet', 'show', 'private-subnet'])).subnetpool_id, pools[0].ID);
+    const topology = await m.cli.json(DEMO, ['network', 'auto', 'allocated', 'topology', 'create']);
+    const autoNet = topology.id ?? topology.ID;
+    const autoSubnets = await m.cli.json(DEMO, ['subnet', 'list', '--network', autoNet, '--long']);
+    assert.deepEqual(autoSubnets.map((x: any) => [x.Name, x.Subnet]), [['auto_allocated_subnet_v4', '10.0.0.64/26']]);
+    await m.cli.ok(DEMO, ['network', 'auto', 'allocated', 'topology', 'delete']);
 
     const made = await m.cli.json(DEMO, ['network', 'create', 'e2e-net']);
     assert.equal(made.name, 'e2e-net');
