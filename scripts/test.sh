@@ -23,6 +23,7 @@ run() {
   files=$(find "$@" -name '*.test.js' 2>/dev/null | sort)
   [ -z "$files" ] && return 0
   echo "=== $label"
+  started=$(date +%s)
   # shellcheck disable=SC2086
   node --test --test-concurrency="$jobs" --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$results/$label.tap" $files
@@ -31,7 +32,7 @@ run() {
   c=$(grep -E '^# cancelled ' "$results/$label.tap" | tail -n 1 | awk '{print $3}')
   total_pass=$((total_pass + ${p:-0}))
   total_fail=$((total_fail + ${f:-0} + ${c:-0}))
-  echo "--- $label: ${p:-0} passed, ${f:-0} failed, ${c:-0} cancelled"
+  echo "--- $label: ${p:-0} passed, ${f:-0} failed, ${c:-0} cancelled in $(( $(date +%s) - started )) s"
 }
 
 # The files spend most of their time waiting on simulated hosts' timers, on
