@@ -243,7 +243,8 @@ export class LiveMigrations {
    * Cancels a live migration (and its disk mirror) still under way from a
    * guest whose agent died; one in post-copy cannot be cancelled (the guest
    * runs at the destination): QEMU carries it on alone (see awaitPostCopy).
-   * A guest that ran, cancelled while stopped for its switch-over, runs again.
+   * A guest that ran, cancelled while stopped for its switch-over or by a
+   * force-complete (which pauses it so the copy converges), runs again.
    */
   async cancelOrphan(files: GuestFiles, wasRunning: boolean): Promise<void> {
     await this.h.qmp(files, 'init', async (c) => {
@@ -259,7 +260,7 @@ export class LiveMigrations {
         await new Promise((r) => setTimeout(r, 50));
       }
       const run = (await c.execute('query-status')) as { status?: string };
-      if (wasRunning && ['postmigrate', 'finish-migrate'].includes(run.status ?? '')) await c.execute('cont');
+      if (wasRunning && ['postmigrate', 'finish-migrate', 'paused'].includes(run.status ?? '')) await c.execute('cont');
     });
   }
 
