@@ -215,7 +215,8 @@ describe('server migrations of held live migrations', () => {
     assertInOrder(seenA);
     assertInOrder(seenB);
     for (const st of ['running', 'completed']) assert.ok(seenA.includes(st), seenA.join(' → '));
-    for (const st of ['queued', 'running', 'completed']) assert.ok(seenB.includes(st), seenB.join(' → '));
+    // b's `running` was seen above (it is force-completed as soon as it is); its poller may miss so short a stay.
+    for (const st of ['queued', 'completed']) assert.ok(seenB.includes(st), seenB.join(' → '));
     await c.waitServer(a.id, (x) => done(x) && x[HOST] !== shared);
     await c.waitServer(b.id, (x) => done(x) && x[HOST] !== shared);
   });
