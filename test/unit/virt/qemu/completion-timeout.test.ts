@@ -4,14 +4,11 @@
 // driver's transfer is aborted at that time, not at the option's plain value.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { completionTimeoutSeconds, guestCompletionTimeout, migrationDataGib } from '../../../../src/virt/qemu/completion-timeout.js';
-import { QemuDriver } from '../../../../src/virt/qemu/driver.js';
-import { GuestFiles } from '../../../../src/virt/qemu/guest-files.js';
+import { withStandInGuest } from './stand-in-guest.js';
 
 const GIB = 1024 ** 3;
 
@@ -46,48 +43,18 @@ describe('live migration completion timeout (Nova\'s rule)', () => {
   it('the driver aborts a transfer that does not converge after the scaled timeout, not the plain one', async () => {
     const uuid = '11111111-2222-4333-8444-555555555555';
     const instances = join(dir, 'host1');
-    const driver = new QemuDriver({
-      instancesDir: instances,
-      images: { get: async () => undefined },
-      virtType: 'qemu',
-      binary: 'qemu-system-x86_64',
-      inventory: { vcpus: 1, memoryMb: 1024, localGb: 1 },
-      shutdownTimeout: 1,
-      softRebootTimeout: 1,
-      liveMigration: { inboundAddr: '127.0.0.1', portMin: 49152, portMax: 49215 },
-    });
-    await driver.init('host1');
-    // A stand-in for the guest's QEMU: a live process naming the guest, and its monitor.
-    const files = new GuestFiles(join(instances, uuid));
-    mkdirSync(files.dir, { recursive: true });
-    const stand = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', uuid], { stdio: 'ignore' });
-    writeFileSync(files.pidFile, String(stand.pid));
-    files.write({
-      version: 1, host: 'host1', spec: { uuid, name: 'g', vcpus: 1, memoryMb: 64, rootGb: 1, imageRef: 'img' }, power: 'running',
-      commandLine: null, hasKernel: false, hasRamdisk: false, networkInfo: null, networkInjections: 0, startedAt: Date.now(),
-    });
     let status = 'active';
     let cancelledAfter = -1;
-    const started = Date.now();
-    const monitor: Server = createServer((sock) => {
-      sock.write('{"QMP": {"version": {}, "capabilities": []}}\n');
-      let buf = '';
-      sock.on('data', (d) => {
-        buf += d.toString();
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const cmd = JSON.parse(buf.slice(0, nl)) as { execute: string };
-          buf = buf.slice(nl + 1);
-          if (cmd.execute === 'migrate_cancel') {
-            cancelledAfter = Date.now() - started;
-            status = 'cancelled';
-          }
-          const ret = cmd.execute === 'query-migrate' ? { status, ram: { total: 64 << 20, transferred: 1, remaining: 64 << 20 } } : cmd.execute === 'query-block-jobs' ? [] : {};
-          sock.write(`${JSON.stringify({ return: ret })}\n`);
-        }
-      });
-    });
-    await new Promise<void>((res) => monitor.listen(files.qmpSocket, () => res()));
-    try {
+    let started = 0;
+    const answer = (command: string): unknown => {
+      if (command === 'migrate_cancel') {
+        cancelledAfter = Date.now() - started;
+        status = 'cancelled';
+      }
+      return command === 'query-migrate' ? { status, ram: { total: 64 << 20, transferred: 1, remaining: 64 << 20 } } : command === 'query-block-jobs' ? [] : {};
+    };
+    await withStandInGuest({ instancesDir: instances, uuid, answer }, async (driver) => {
+      started = Date.now();
       // 0.5 s per GiB × 2 GiB (a 64 MB guest counts as 2) = 1 s; taken plainly it would be 0.5 s.
       const outcome = await driver.liveMigration(uuid, {
         destHost: 'host2',
@@ -98,9 +65,6 @@ describe('live migration completion timeout (Nova\'s rule)', () => {
       });
       assert.equal(outcome, 'cancelled');
       assert.ok(cancelledAfter >= 1000 && cancelledAfter < 2500, `cancelled after ${cancelledAfter} ms`);
-    } finally {
-      monitor.close();
-      stand.kill('SIGKILL');
-    }
+    });
   });
 });

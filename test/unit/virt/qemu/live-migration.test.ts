@@ -7,13 +7,11 @@
 // source's QEMU whether the guest went over or never switched.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QemuDriver } from '../../../../src/virt/qemu/driver.js';
-import { GuestFiles } from '../../../../src/virt/qemu/guest-files.js';
+import type { QemuDriver } from '../../../../src/virt/qemu/driver.js';
+import { withStandInGuest } from './stand-in-guest.js';
 import { transferGuest, type TransferControl } from '../../../../src/virt/qemu/live-migration.js';
 import type { QmpClient, QmpEvent, QmpValue } from '../../../../src/virt/qemu/qmp.js';
 
@@ -164,48 +162,16 @@ describe('a post-copy an earlier life of the agent left', () => {
   const uuid = '11111111-2222-4333-8444-555555555555';
 
   /** The driver of a host whose guest's QEMU (a stand-in process and monitor) answers query-migrate with `statuses` in turn. */
-  const withSource = async (statuses: string[], fn: (driver: QemuDriver) => Promise<void>): Promise<void> => {
-    const instances = join(dir, `host-${statuses.join('-')}`);
-    const driver = new QemuDriver({
-      instancesDir: instances,
-      images: { get: async () => undefined },
-      virtType: 'qemu',
-      binary: 'qemu-system-x86_64',
-      inventory: { vcpus: 1, memoryMb: 1024, localGb: 1 },
-      shutdownTimeout: 1,
-      softRebootTimeout: 1,
-      liveMigration: { inboundAddr: '127.0.0.1', portMin: 49152, portMax: 49215, permitPostCopy: true },
-    });
-    await driver.init('host1');
-    const files = new GuestFiles(join(instances, uuid));
-    mkdirSync(files.dir, { recursive: true });
-    const stand = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', uuid], { stdio: 'ignore' });
-    writeFileSync(files.pidFile, String(stand.pid));
-    files.write({
-      version: 1, host: 'host1', spec: { uuid, name: 'g', vcpus: 1, memoryMb: 64, rootGb: 1, imageRef: 'img' }, power: 'running',
-      commandLine: null, hasKernel: false, hasRamdisk: false, networkInfo: null, networkInjections: 0, startedAt: Date.now(),
-    });
-    const monitor = createServer((sock) => {
-      sock.write('{"QMP": {"version": {}, "capabilities": []}}\n');
-      let buf = '';
-      sock.on('data', (d) => {
-        buf += d.toString();
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const cmd = JSON.parse(buf.slice(0, nl)) as { execute: string };
-          buf = buf.slice(nl + 1);
-          const ret = cmd.execute === 'query-migrate' ? { status: statuses.length > 1 ? statuses.shift() : statuses[0] } : {};
-          sock.write(`${JSON.stringify({ return: ret })}\n`);
-        }
-      });
-    });
-    await new Promise<void>((res) => monitor.listen(files.qmpSocket, () => res()));
-    try {
-      await fn(driver);
-    } finally {
-      monitor.close();
-      stand.kill('SIGKILL');
-    }
-  };
+  const withSource = (statuses: string[], fn: (driver: QemuDriver) => Promise<void>): Promise<void> =>
+    withStandInGuest(
+      {
+        instancesDir: join(dir, `host-${statuses.join('-')}`),
+        uuid,
+        permitPostCopy: true,
+        answer: (command) => (command === 'query-migrate' ? { status: statuses.length > 1 ? statuses.shift() : statuses[0] } : {}),
+      },
+      fn,
+    );
 
   it('waits while QEMU carries the post-copy on: the guest went over', async () => {
     await withSource(['postcopy-active', 'postcopy-active', 'completed'], async (driver) => {
