@@ -6,6 +6,7 @@
 // `mac_address`, none twice.
 import { NeutronError, badRequest, invalidAttr } from './errors.js';
 import { lastOf, networkOf, parseIp, type Cidr } from './ip.js';
+import { show } from './request.js';
 
 export interface AddressPair {
   readonly ip_address: string;
@@ -22,8 +23,6 @@ const MULTICAST: Readonly<Record<4 | 6, Cidr>> = {
   4: networkOf('224.0.0.0/4')!,
   6: networkOf('ff00::/8')!,
 };
-
-const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function checkMac(mac: unknown): string {
   if (typeof mac !== 'string' || !/^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/.test(mac) || /^(00[:-]){5}00$|^(ff[:-]){5}ff$/i.test(mac)) {

@@ -5,6 +5,7 @@
 // null value means "no option"; on update an option named again takes the
 // new value, with null it goes, and options not named are kept.
 import { NeutronError, invalidInput } from './errors.js';
+import { pythonInt } from './request.js';
 
 export interface DhcpOpt {
   readonly opt_name: string;
@@ -45,7 +46,7 @@ const oneLineNotBlank = (v: unknown, max: number): boolean =>
 
 /** ip_version as int() reads it; anything int() refuses is the request's fault at once. */
 function ipVersionOf(v: unknown): number {
-  const n = typeof v === 'number' ? Math.trunc(v) : typeof v === 'boolean' ? Number(v) : typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : NaN;
+  const n = pythonInt(v);
   if (!Number.isFinite(n)) throw invalidInput(`'${pyStr(v)}' is not an integer`);
   return n;
 }

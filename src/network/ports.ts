@@ -11,7 +11,7 @@ import {
 } from './errors.js';
 import { born, revised, type NetworkEnv } from './env.js';
 import { createdDhcpOpts, dhcpOptList, updatedDhcpOpts, type DhcpOpt, type DhcpOptRequest } from './extra-dhcp-opts.js';
-import { addressPairList, addressPairsNeedPortSecurity, checkAddressPairs, completeAddressPairs, type AddressPairRequest } from './address-pairs.js';
+import { addressPairList, addressPairsNeedPortSecurity, checkAddressPairs, completeAddressPairs } from './address-pairs.js';
 import { contains, formatIp, parseIp } from './ip.js';
 import { poolAddresses, usableRange, type Pool } from './pools.js';
 import { STANDARD_ATTRIBUTES, bool, checkedAttributes, dict, resourceBody, str, uuid, type AttributeSpec } from './request.js';

@@ -51,7 +51,12 @@ export function checkedAttributes(inner: Record<string, unknown>, specs: Readonl
 }
 
 // Validators, worded as neutron-lib's.
-const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+/** A value as the validators' messages quote it. */
+export const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/** A number as Python's int() reads it (truncated; booleans 0/1; digit strings), NaN where int() refuses it. */
+export const pythonInt = (v: unknown): number =>
+  typeof v === 'number' ? Math.trunc(v) : typeof v === 'boolean' ? Number(v) : typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : NaN;
 
 export const str =
   (max = 255) =>

@@ -12,16 +12,14 @@ import { born, revised, type NetworkEnv } from './env.js';
 import { cidrText, contains, lastOf, networkOf, type Cidr, type IpVersion } from './ip.js';
 import { cidrsOf, difference, intersects, isSubset, prefixSet, type PrefixSet } from './prefix-sets.js';
 import { checkQuota } from './quotas.js';
-import { STANDARD_ATTRIBUTES, bool, checkedAttributes, resourceBody, str, uuid, type AttributeSpec } from './request.js';
+import { STANDARD_ATTRIBUTES, bool, checkedAttributes, pythonInt, resourceBody, show, str, uuid, type AttributeSpec } from './request.js';
 import type { NetworkStore, Resource } from './store.js';
 import { tagsOf } from './tags.js';
 import { visibleAddressScope } from './address-scopes.js';
 
-const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
-
 /** An integer as int() reads it, then not below zero (neutron-lib's convert_to_int and non_negative). */
 export function nonNegative(v: unknown, attr: string): number {
-  const n = typeof v === 'number' ? Math.trunc(v) : typeof v === 'boolean' ? Number(v) : typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : NaN;
+  const n = pythonInt(v);
   if (!Number.isFinite(n)) throw invalidInput(`'${v === null ? 'None' : show(v)}' is not an integer`);
   if (n < 0) throw invalidAttr(attr, `'${n}' should be non-negative`);
   return n;
