@@ -18,8 +18,8 @@
 // compute service.
 import type { NetworkEnv } from './env.js';
 import { revised } from './env.js';
-import { awaitsWiring, inactiveAwaitingWiring, portStatus } from './ports.js';
-import { inactiveOf } from './port-bindings.js';
+import { awaitsWiring, portStatus } from './ports.js';
+import { inactiveAwaitingWiring, inactiveOf } from './port-bindings.js';
 import type { Resource } from './store.js';
 
 export interface L2Agent {

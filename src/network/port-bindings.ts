@@ -7,7 +7,7 @@ import type { AuthContext } from '../identity/validator.js';
 import { isAdmin, type Caller } from './access.js';
 import { NeutronError, badResourceRequest, invalidAttr, policyDenied } from './errors.js';
 import { revised, type NetworkEnv } from './env.js';
-import { visiblePort } from './ports.js';
+import { isL3Port, visiblePort } from './ports.js';
 import { checkedAttributes, dict, resourceBody, str, type AttributeSpec } from './request.js';
 import type { Resource } from './store.js';
 
@@ -41,6 +41,10 @@ const bindingNotFound = (portId: string, host: string): NeutronError =>
   new NeutronError(404, 'PortBindingNotFound', `Binding for port ${portId} for host ${host} could not be found.`);
 
 export const inactiveOf = (p: Resource): StoredBinding[] => (p['inactive_bindings'] as StoredBinding[] | undefined) ?? [];
+
+/** Hosts of the port's inactive bindings whose L2 agent has not wired them yet (a live migration's destination). */
+export const inactiveAwaitingWiring = (p: Resource): string[] =>
+  isL3Port(p) ? [] : inactiveOf(p).filter((b) => b.host !== '' && b.wired !== true).map((b) => b.host);
 
 const VIF_DETAILS = { port_filter: true, connectivity: 'l2', bridge_name: 'br-int', datapath_type: 'system', ovs_hybrid_plug: false };
 

@@ -91,14 +91,10 @@ export const PORT_FIELDS = [
 const bound = (p: Resource): boolean => typeof p['binding:host_id'] === 'string' && p['binding:host_id'] !== '';
 
 /** Ports the L3 service owns and brings up itself; the L2 agent leaves them alone. */
-const isL3Port = (p: Resource): boolean => String(p['device_owner'] ?? '').startsWith('network:');
+export const isL3Port = (p: Resource): boolean => String(p['device_owner'] ?? '').startsWith('network:');
 
 /** Bound to a host whose L2 agent has not wired it there yet (see l2-agent.ts). */
 export const awaitsWiring = (p: Resource): boolean => bound(p) && !isL3Port(p) && p['l2_host'] !== p['binding:host_id'];
-
-/** Hosts of the port's inactive bindings whose L2 agent has not wired them yet (a live migration's destination). */
-export const inactiveAwaitingWiring = (p: Resource): string[] =>
-  isL3Port(p) ? [] : ((p['inactive_bindings'] as Array<{ host: string; wired?: boolean }> | undefined) ?? []).filter((b) => b.host !== '' && b.wired !== true).map((b) => b.host);
 
 /**
  * Up once the L2 agent wired it on the host it is bound to (and
