@@ -65,10 +65,11 @@ async function seedDefaultPool(env: NetworkEnv, admin: AuthContext, poolId: stri
  * IPv4 subnets. Left outside, their blocks would be handed out again.
  */
 async function subnetsMadeBeforeThePool(env: NetworkEnv): Promise<string[]> {
-  const autoAllocated = (await env.store.list('network_subnets'))
-    .filter((x) => (x['subnetpool_id'] ?? null) === null && x.id === fixedUuid(`auto-allocated:${x.project_id}:subnet`))
+  // Only those still outside any pool: on every later start there are none, and nothing is written.
+  const privateSubnet = fixedUuid('private-subnet');
+  return (await env.store.list('network_subnets'))
+    .filter((x) => (x['subnetpool_id'] ?? null) === null && (x.id === privateSubnet || x.id === fixedUuid(`auto-allocated:${x.project_id}:subnet`)))
     .map((x) => x.id);
-  return [fixedUuid('private-subnet'), ...autoAllocated];
 }
 
 export async function seedDevstackNetworks(env: NetworkEnv): Promise<void> {
