@@ -8,13 +8,15 @@ type Recorded = RecordedOf<ScaleResult>;
 
 const load = (dir: string, name: string): Recorded | null => loadRecorded(dir, name);
 
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
 const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : 'n/a');
 
 function sizesTable(r: Recorded): string {
   const row = (s: SizeResult): string =>
     `| ${s.hosts.toLocaleString('en')} | ${s.readyMs} ms | ${s.rssReadyMb} MB | ${s.idleCpuPercent} % | ${s.placementP50Ms} ms | ${s.placementP99Ms} ms | ` +
     `${s.schedulerP50Ms !== undefined ? `${s.schedulerP50Ms} / ${s.schedulerP99Ms} ms` : 'n/a'} | ` +
-    `${s.liveMigrations.perSecond}/s (${s.liveMigrations.completed}/${s.liveMigrations.requested} in ${s.liveMigrations.seconds} s) | ${s.peakRssMb} MB | ` +
+    `${s.liveMigrations.perSecond}/s (${s.liveMigrations.completed}/${s.liveMigrations.requested} in ${s.liveMigrations.seconds} s${s.liveMigrations.cpuMsEach !== undefined ? `; ${s.liveMigrations.cpuMsEach} ms CPU each; rounds ${s.liveMigrations.roundsPerSecond?.join(', ')}/s` : ''}) | ${s.peakRssMb} MB | ` +
     `${s.restartReadyMs !== undefined ? `${s.restartReadyMs} ms, ${s.restartRssMb} MB` : 'n/a'} |`;
   const growth = r.result.growth
     .map(
@@ -46,22 +48,44 @@ function beforeAfter(before: Recorded, after: Recorded): string {
   );
 }
 
-/** The aims at 10,000 hosts, against the latest record. */
+/** The aims at 10,000 hosts, against the latest record; the time aims also scaled to the machine they were set on. */
 function aims(r: Recorded): string {
   const big = r.result.sizes.find((x) => x.hosts === 10_000);
   const small = r.result.sizes.find((x) => x.hosts === 100);
   if (!big) return '';
+  const y = r.result.yardstick;
+  // A time here × (this machine's plain rate ÷ the reference machine's): the same time on the reference machine.
+  const k = y ? y.plainRequestsPerSecond / y.referencePlainPerSecond : null;
   const yes = (ok: boolean): string => (ok ? '**met**' : '**not met**');
-  const rows = [
-    ['placement p50 < 5 ms', `${big.placementP50Ms} ms`, yes(big.placementP50Ms < 5)],
-    ['placement p99 < 20 ms', `${big.placementP99Ms} ms`, yes(big.placementP99Ms < 20)],
-    ['ready < 2 s', `${big.readyMs} ms`, yes(big.readyMs < 2000)],
-    ...(big.restartReadyMs !== undefined ? [['ready < 2 s after a restart', `${big.restartReadyMs} ms`, yes(big.restartReadyMs < 2000)]] : []),
-    ['idle < 3 % of a core', `${big.idleCpuPercent} %`, yes(big.idleCpuPercent < 3)],
-    ['RSS < 300 MB', `${big.rssReadyMb} MB at ready`, yes(big.rssReadyMb < 300)],
-    ...(small ? [['live migrations/s no lower than at 100 hosts', `${big.liveMigrations.perSecond}/s vs ${small.liveMigrations.perSecond}/s`, yes(big.liveMigrations.perSecond >= small.liveMigrations.perSecond)]] : []),
+  const timed = (aim: string, ms: number, limit: number, unit = 'ms'): string[] => [
+    aim,
+    `${ms} ${unit}`,
+    yes(ms < limit),
+    k === null ? '' : `${round2(ms * k)} ${unit}`,
+    k === null ? '' : yes(ms * k < limit),
   ];
-  return `| aim at 10,000 hosts | now | |\n|---|---:|---|\n${rows.map((x) => `| ${x.join(' | ')} |`).join('\n')}\n`;
+  const plain = (aim: string, now: string, ok: boolean): string[] => [aim, now, yes(ok), '', ''];
+  const rows = [
+    timed('placement p50 < 5 ms', big.placementP50Ms, 5),
+    timed('placement p99 < 20 ms', big.placementP99Ms, 20),
+    timed('ready < 2 s', big.readyMs, 2000),
+    ...(big.restartReadyMs !== undefined ? [timed('ready < 2 s after a restart', big.restartReadyMs, 2000)] : []),
+    plain('idle < 3 % of a core', `${big.idleCpuPercent} %`, big.idleCpuPercent < 3),
+    plain('RSS < 300 MB', `${big.rssReadyMb} MB at ready`, big.rssReadyMb < 300),
+    ...(small
+      ? [plain('live migrations/s no lower than at 100 hosts', `${big.liveMigrations.perSecond}/s vs ${small.liveMigrations.perSecond}/s`, big.liveMigrations.perSecond >= small.liveMigrations.perSecond)]
+      : []),
+  ];
+  const head = y
+    ? `A plain node:http server did ${y.plainRequestsPerSecond.toLocaleString('en')} req/s in this run (${y.plainCpuMsPerRequest} CPU ms each); ` +
+      `the issue's figures were measured beside one doing ${y.referencePlainPerSecond.toLocaleString('en')} req/s. ` +
+      `"On the reference machine" is the time here × ${round2(k!)}, the ratio of the two.\n\n`
+    : '';
+  return (
+    head +
+    '| aim at 10,000 hosts | now | | on the reference machine | |\n|---|---:|---|---:|---|\n' +
+    `${rows.map((x) => `| ${x.join(' | ')} |`).join('\n')}\n`
+  );
 }
 
 const NOTES =
@@ -97,7 +121,7 @@ export function renderScale(dir: string): string {
     '**Idle CPU**: the process\'s CPU time over one heartbeat period (10 s) after start-up settled, as a share of one core. ' +
     '**Placement**: after 20 servers booted and deleted untimed (a fresh process\'s code is not yet compiled), 300 servers (100 in records before 2026-12-07) booted one at a time; from just before the client\'s `POST /servers` to the scheduler\'s claim ' +
     '(its `claimed` debug line carries its wall-clock time, and the time since the request reached the scheduler: the part "in the scheduler"). **Live migrations**: those servers all live-migrated at once, the scheduler choosing, ' +
-    'until none is MIGRATING; three times over, the rate taken over all of them (records before commit `2741018`: once). **Ready after a restart**: the process stopped and started again on its data (hosts registered, the placed servers on them), spawn → ready. ' +
+    'until none is MIGRATING; four times over, the sizes taking turns (100, 1,000, 10,000, then back, and again), the rate taken over all of them, with the process\'s CPU time per migration and each round\'s rate (records before 2026-12-07: each size\'s three rounds in a row, before the next size started; before commit `2741018`: once). **Ready after a restart**: the process stopped and started again on its data (hosts registered, the placed servers on them), spawn → ready. ' +
     'Growth rows: the bigger size ÷ the smaller.\n\n';
   if (after) md += `## Now\n\n${sizesTable(after)}\n${aims(after)}\n`;
   if (before) md += `## Before (commit \`${before.commit}\`)\n\n${sizesTable(before)}\n`;
