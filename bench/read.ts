@@ -15,10 +15,13 @@ const ROUNDS = 3;
 const VERSION = 'latest';
 /**
  * Nova's os-resetState rate on this machine kind (Zed, 4 API workers, the
- * same load), measured once beside a plain server: Nova does not run here,
- * so it stands as a fixed reference.
+ * same load), measured once beside a plain node:http server answering a
+ * fixed body, which did 54,568 req/s in that run. Nova does not run here,
+ * so it stands as a fixed reference; as machines of this kind differ in
+ * speed, it is compared through the plain server of each run.
  */
 export const NOVA_RESET_STATE_PER_SECOND = 53;
+export const NOVA_RUN_PLAIN_PER_SECOND = 54_568;
 
 export interface ReadCase {
   readonly name: string;
@@ -60,7 +63,18 @@ export interface ReadResult {
   readonly aim: string;
   readonly meetsAim: boolean | null;
   /** os-resetState req/s ÷ Nova's reference rate (absent in older records). */
-  readonly resetStateVsNova?: { readonly novaPerSecond: number; readonly ratio: number; readonly aim: string; readonly meetsAim: boolean };
+  readonly resetStateVsNova?: {
+    readonly novaPerSecond: number;
+    /** Magnetar req/s ÷ Nova's req/s, each on its own machine. */
+    readonly ratio: number;
+    /** The plain server of Nova's run (absent in older records). */
+    readonly novaRunPlainPerSecond?: number;
+    /** (Magnetar ÷ the plain server of this run) ÷ (Nova ÷ the plain server of Nova's run) (absent in older records). */
+    readonly sameRunRatio?: number;
+    readonly aim: string;
+    /** Judged on sameRunRatio (on ratio in older records). */
+    readonly meetsAim: boolean;
+  };
 }
 
 /** The median round by rate, with errors summed over every round. */
@@ -150,11 +164,19 @@ export async function benchRead(cloud: CloudAtSize, log: (s: string) => void): P
   }
   cloud.sampleMemory('after the read benchmark');
   const reset = cases[2]!.magnetar.requestsPerSecond / NOVA_RESET_STATE_PER_SECOND;
+  const resetSameRun = cases[2]!.rateRatio / (NOVA_RESET_STATE_PER_SECOND / NOVA_RUN_PLAIN_PER_SECOND);
   return {
     ...common,
     available: true,
     cases,
     meetsAim: cases[0]!.rateRatio >= 0.25,
-    resetStateVsNova: { novaPerSecond: NOVA_RESET_STATE_PER_SECOND, ratio: round(reset, 1), aim: 'os-resetState at least 100 times Nova\'s rate', meetsAim: reset >= 100 },
+    resetStateVsNova: {
+      novaPerSecond: NOVA_RESET_STATE_PER_SECOND,
+      ratio: round(reset, 1),
+      novaRunPlainPerSecond: NOVA_RUN_PLAIN_PER_SECOND,
+      sameRunRatio: round(resetSameRun, 1),
+      aim: 'os-resetState at least 100 times Nova\'s rate, each against the plain server of its own run',
+      meetsAim: resetSameRun >= 100,
+    },
   };
 }

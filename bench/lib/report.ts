@@ -15,6 +15,7 @@ const load = loadRecorded;
 
 const yes = (b: boolean | null | undefined): string => (b === true ? '**met**' : b === false ? '**not met**' : 'n/a');
 const num = (x: number | null | undefined, unit = ''): string => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : `${x}${unit}`);
+const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 const stamp = (r: Recorded<unknown>): string => stampOf(r, ' (other work on the machine)');
 
 function readySection(r: Recorded<ReadyResult> | null): string {
@@ -63,6 +64,11 @@ function readSection(r: Recorded<ReadResult | Unavailable> | null): string {
     (x.resetStateVsNova
       ? `os-resetState: ${x.cases[2]?.magnetar.requestsPerSecond} req/s, ${x.resetStateVsNova.ratio} times Nova's ${x.resetStateVsNova.novaPerSecond} req/s ` +
         '(Zed, 4 API workers, measured once on this machine kind under the same load; Nova does not run here, so it is a fixed reference). ' +
+        (x.resetStateVsNova.sameRunRatio !== undefined
+          ? `Nova's run had its own plain node:http server, at ${x.resetStateVsNova.novaRunPlainPerSecond?.toLocaleString('en')} req/s; machines of this kind differ in speed by up to three times, ` +
+            `so each is taken against the plain server of its own run: (${x.cases[2]?.rateRatio} ÷ ${round6(x.resetStateVsNova.novaPerSecond / (x.resetStateVsNova.novaRunPlainPerSecond ?? NaN))}) = ` +
+            `**${x.resetStateVsNova.sameRunRatio} times** Nova. `
+          : '') +
         `Aim (${x.resetStateVsNova.aim}): ${yes(x.resetStateVsNova.meetsAim)}. `
       : '') +
     'Rate ratio = magnetar req/s ÷ plain req/s; p99 ratio = magnetar p99 ÷ plain p99 (at least 1 ms). ' +
