@@ -2,7 +2,7 @@
 // (creation and status changes are in migrations-repo.ts): a server's
 // migration by its URL id, its live migrations in progress, and the
 // filtered, paged list of GET /os-migrations.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { Database, MigrationRow } from './schema.js';
 import { dbTime } from './time.js';
 import { IN_PROGRESS_STATUSES } from './migrations-repo.js';
@@ -82,7 +82,12 @@ export async function listMigrations(db: Kysely<Database>, f: MigrationFilters, 
     const m = await db.selectFrom('migrations').selectAll().where('uuid', '=', page.marker).where('deleted', '=', 0).executeTakeFirst();
     if (!m) throw new MarkerNotFound(page.marker);
     q = q.where((eb) =>
-      eb.or([eb('created_at', '<', m.created_at), eb.and([eb('created_at', '=', m.created_at), eb('id', '<', m.id)])]),
+      eb.and([
+        // The same condition as one row comparison, which both databases answer
+        // with a range of migrations_created instead of reading every newer row.
+        sql<SqlBool>`("created_at", "id") < (${m.created_at}, ${m.id})`,
+        eb.or([eb('created_at', '<', m.created_at), eb.and([eb('created_at', '=', m.created_at), eb('id', '<', m.id)])]),
+      ]),
     );
   }
   q = page.sorted ? q.orderBy('created_at', 'desc').orderBy('id', 'desc') : q.orderBy('id');
