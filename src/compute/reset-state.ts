@@ -7,7 +7,7 @@
 // task records it, and the source host drops the old guest and the share it
 // still holds there (Nova leaves both behind for good).
 import type { InstanceRow } from '../db/schema.js';
-import { updateInstance, vmStateOf } from '../db/instances.js';
+import { setVmStateUnless, updateInstance, vmStateOf } from '../db/instances.js';
 import { recordAction } from '../db/instance-actions.js';
 import { migrationOfInstanceByStatus, updateMigration } from '../db/migrations-repo.js';
 import { transact } from '../jobs/transaction.js';
@@ -19,15 +19,17 @@ export type ResetTarget = 'active' | 'error';
 
 export async function resetState(svc: ComputeService, who: Requester, inst: InstanceRow, state: ResetTarget): Promise<void> {
   const now = svc.clock.now();
+  const action = { action: 'resetState', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId, finished: true };
   await transact(svc, async (tx) => {
+    // The common case in one statement: a server not in RESIZED.
+    if (await setVmStateUnless(tx.q, inst.uuid, state, VmState.RESIZED, now)) {
+      await recordAction(tx.q, action, now);
+      return;
+    }
     const was = await vmStateOf(tx.q, inst.uuid);
     // Deleted between lookup and now: the same 404 the lookup would give.
-    if (!(await updateInstance(tx.q, inst.uuid, { vm_state: state, task_state: null }, now))) throw new InstanceNotFound(inst.uuid);
-    await recordAction(
-      tx.q,
-      { action: 'resetState', instanceUuid: inst.uuid, requestId: who.requestId, userId: who.userId, projectId: who.projectId, finished: true },
-      now,
-    );
+    if (was === undefined || !(await updateInstance(tx.q, inst.uuid, { vm_state: state, task_state: null }, now))) throw new InstanceNotFound(inst.uuid);
+    await recordAction(tx.q, action, now);
     if (was !== VmState.RESIZED) return;
     const m = await migrationOfInstanceByStatus(tx.q, inst.uuid, ['finished']);
     if (!m || !(await updateMigration(tx.q, m.id, { status: 'confirming' }, { expectStatus: ['finished'], now }))) return;

@@ -1,8 +1,9 @@
-// The hottest reads (a server by id, for every request that names one) cost
-// more in Kysely's building and compiling than in SQLite's running. Their
-// SQL depends only on their shape, so each is compiled once per database
-// and run again with the new values in its parameter slots.
-import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+// The hottest statements (a server read by id, for every request that names
+// one; an action recorded, a state reset) cost more in Kysely's building and
+// compiling than in SQLite's running. Their SQL depends only on their shape,
+// so each is compiled once per database and run again with the new values
+// in its parameter slots.
+import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Database } from './schema.js';
 
 const SLOT = '\u0000compiled-once-slot:';
@@ -15,9 +16,9 @@ const SLOT = '\u0000compiled-once-slot:';
  * dialect's alone); a handle with plugins, which may rewrite queries, has its
  * own. Plugins see each result as before.
  */
-export function compiledOnce<A extends readonly string[], R>(
+function compiledOnceResult<A extends readonly unknown[], R>(
   build: (db: Kysely<Database>, ...args: A) => Compilable<R>,
-): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
+): (db: Kysely<Database>, ...args: A) => Promise<QueryResult<R>> {
   const compiled = new WeakMap<object, CompiledQuery<R>>();
   return async (db, ...args) => {
     const executor = db.getExecutor();
@@ -29,6 +30,26 @@ export function compiledOnce<A extends readonly string[], R>(
       compiled.set(key, c);
     }
     const parameters = c.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? args[Number(p.slice(SLOT.length))] : p));
-    return (await db.executeQuery<R>({ ...c, parameters })).rows;
+    return db.executeQuery<R>({ ...c, parameters });
   };
+}
+
+/** A read compiled once (see compiledOnceResult): its rows. */
+export function compiledOnce<A extends readonly string[], R>(
+  build: (db: Kysely<Database>, ...args: A) => Compilable<R>,
+): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
+  const run = compiledOnceResult(build);
+  return async (db, ...args) => (await run(db, ...args)).rows;
+}
+
+/**
+ * A write compiled once (see compiledOnceResult): the rows it changed. Its
+ * arguments may be null, which only the values of the statement (not its
+ * conditions) may take: the placeholder is a string while it is built.
+ */
+export function compiledOnceWrite<A extends readonly (string | null)[]>(
+  build: (db: Kysely<Database>, ...args: A) => Compilable<unknown>,
+): (db: Kysely<Database>, ...args: A) => Promise<number> {
+  const run = compiledOnceResult(build);
+  return async (db, ...args) => Number((await run(db, ...args)).numAffectedRows ?? 0);
 }

@@ -2,6 +2,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { dbTime } from './time.js';
+import { compiledOnceWrite } from './compiled-once.js';
 
 export interface NewAction {
   readonly action: string;
@@ -13,23 +14,25 @@ export interface NewAction {
   readonly finished?: boolean;
 }
 
+const insertAction = compiledOnceWrite(
+  (db, action: string, uuid: string, requestId: string, userId: string | null, projectId: string | null, start: string, finish: string | null) =>
+    db.insertInto('instance_actions').values({
+      action,
+      instance_uuid: uuid,
+      request_id: requestId,
+      user_id: userId,
+      project_id: projectId,
+      start_time: start,
+      finish_time: finish,
+      message: null,
+      created_at: start,
+      updated_at: start,
+    }),
+);
+
 export async function recordAction(db: Kysely<Database>, a: NewAction, now: Date): Promise<void> {
   const t = dbTime(now);
-  await db
-    .insertInto('instance_actions')
-    .values({
-      action: a.action,
-      instance_uuid: a.instanceUuid,
-      request_id: a.requestId,
-      user_id: a.userId,
-      project_id: a.projectId,
-      start_time: t,
-      finish_time: a.finished ? t : null,
-      message: null,
-      created_at: t,
-      updated_at: t,
-    })
-    .execute();
+  await insertAction(db, a.action, a.instanceUuid, a.requestId, a.userId, a.projectId, t, a.finished ? t : null);
 }
 
 async function actionId(db: Kysely<Database>, instanceUuid: string, requestId: string): Promise<number | undefined> {

@@ -2,12 +2,25 @@
 import type { Kysely } from 'kysely';
 import type { Database, InstanceRow, InstanceUpdate, NewInstance, InstanceFlavor } from './schema.js';
 import { dbTime } from './time.js';
-import { compiledOnce } from './compiled-once.js';
+import { compiledOnce, compiledOnceWrite } from './compiled-once.js';
 
 const liveInstance = compiledOnce((db, uuid: string) => db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0));
 const anyInstance = compiledOnce((db, uuid: string) => db.selectFrom('instances').selectAll().where('uuid', '=', uuid));
 
 const liveVmState = compiledOnce((db, uuid: string) => db.selectFrom('instances').select('vm_state').where('uuid', '=', uuid).where('deleted', '=', 0));
+
+const setVmStateUnlessIn = compiledOnceWrite((db, uuid: string, vmState: string, unless: string, updatedAt: string) =>
+  db.updateTable('instances').set({ vm_state: vmState, task_state: null, updated_at: updatedAt }).where('uuid', '=', uuid).where('deleted', '=', 0).where('vm_state', '!=', unless),
+);
+
+/**
+ * Sets a live server's vm_state and clears its task, unless it is in
+ * vm_state `unless` (os-resetState's common case in one statement, compiled
+ * once). False when it is deleted or in `unless`.
+ */
+export async function setVmStateUnless(db: Kysely<Database>, uuid: string, vmState: string, unless: string, now: Date): Promise<boolean> {
+  return (await setVmStateUnlessIn(db, uuid, vmState, unless, dbTime(now))) > 0;
+}
 
 /** The vm_state of a live server, when only that is needed (one column, not the whole row). */
 export async function vmStateOf(db: Kysely<Database>, uuid: string): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 // A query compiled once per handle answers for each new argument as a
-// freshly built one would, in and out of transactions and through plugins.
+// freshly built one would, in and out of transactions and through plugins;
+// a write compiled once counts the rows it changed and takes nulls as values.
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KyselyPlugin } from 'kysely';
 import { openDb } from '../../../src/db/connect.js';
-import { compiledOnce } from '../../../src/db/compiled-once.js';
+import { compiledOnce, compiledOnceWrite } from '../../../src/db/compiled-once.js';
 
 it('runs with each call\'s arguments, per handle, and plugins still see every result', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'magnetar-once-'));
@@ -34,6 +35,27 @@ it('runs with each call\'s arguments, per handle, and plugins still see every re
     await byFlavorId(withPlugin, 'b', 'two');
     assert.equal(seen, 2, 'the plugin saw both results');
     assert.equal(builds, 2, 'a handle with plugins compiles its own');
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('a write compiled once changes what its arguments say, counts the rows, and writes null where given', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'magnetar-once-'));
+  const db = await openDb(`sqlite:///${join(dir, 'x.sqlite')}`, dir);
+  try {
+    const now = new Date().toISOString();
+    for (const id of ['a', 'b'])
+      await db.kysely.insertInto('flavors').values({ flavorid: id, name: id, memory_mb: 64, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: 1, disabled: 0, description: 'old', created_at: now, updated_at: null, deleted: 0 }).execute();
+    let builds = 0;
+    const describe = compiledOnceWrite((q, flavorid: string, description: string | null) => (builds++, q.updateTable('flavors').set({ description }).where('flavorid', '=', flavorid)));
+    assert.equal(await describe(db.kysely, 'a', 'new'), 1);
+    assert.equal(await db.kysely.transaction().execute((trx) => describe(trx, 'b', null)), 1);
+    assert.equal(await describe(db.kysely, 'nope', 'x'), 0, 'no row matched');
+    const rows = await db.kysely.selectFrom('flavors').select(['flavorid', 'description']).orderBy('flavorid').execute();
+    assert.deepEqual(rows, [{ flavorid: 'a', description: 'new' }, { flavorid: 'b', description: null }]);
+    assert.equal(builds, 1);
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
