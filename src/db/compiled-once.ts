@@ -3,7 +3,7 @@
 // compiling than in SQLite's running. Their SQL depends only on their shape,
 // so each is compiled once per database and run again with the new values
 // in its parameter slots.
-import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { createQueryId, type Compilable, type CompiledQuery, type Kysely, type QueryResult } from 'kysely';
 import type { Database } from './schema.js';
 
 const SLOT = '\u0000compiled-once-slot:';
@@ -14,7 +14,7 @@ const SLOT = '\u0000compiled-once-slot:';
  * A handle without plugins shares the compiled query with every other such
  * handle of its database, its transactions among them (the SQL is the
  * dialect's alone); a handle with plugins, which may rewrite queries, has its
- * own. Plugins see each result as before.
+ * own. Plugins see each query and each result as before.
  */
 function compiledOnceResult<A extends readonly unknown[], R>(
   build: (db: Kysely<Database>, ...args: A) => Compilable<R>,
@@ -22,12 +22,17 @@ function compiledOnceResult<A extends readonly unknown[], R>(
   const compiled = new WeakMap<object, CompiledQuery<R>>();
   return async (db, ...args) => {
     const executor = db.getExecutor();
+    const plain = executor.plugins.length === 0;
     // The adapter is made once per database and handed on to its transactions.
-    const key: object = executor.plugins.length === 0 ? executor.adapter : db;
+    const key: object = plain ? executor.adapter : db;
     let c = compiled.get(key);
     if (c === undefined) {
       c = build(db, ...(args.map((_, i) => `${SLOT}${i}`) as unknown as A)).compile();
       compiled.set(key, c);
+    } else if (!plain) {
+      // The plugins see every query before it runs, as with a query built
+      // anew (a fenced agent's database refuses it there).
+      executor.transformQuery(c.query, createQueryId());
     }
     const parameters = c.parameters.map((p) => (typeof p === 'string' && p.startsWith(SLOT) ? args[Number(p.slice(SLOT.length))] : p));
     return db.executeQuery<R>({ ...c, parameters });

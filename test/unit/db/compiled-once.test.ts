@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { KyselyPlugin } from 'kysely';
 import { openDb } from '../../../src/db/connect.js';
 import { compiledOnce, compiledOnceWrite } from '../../../src/db/compiled-once.js';
+import { AgentStopped, Fence, fencedDb } from '../../../src/agent/fence.js';
 
 it('runs with each call\'s arguments, per handle, and plugins still see every result', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'magnetar-once-'));
@@ -29,11 +30,13 @@ it('runs with each call\'s arguments, per handle, and plugins still see every re
     await db.kysely.transaction().execute(async (trx) => assert.deepEqual(await byFlavorId(trx, 'b', 'two'), [{ name: 'two' }]));
     assert.equal(builds, 1, 'the database and its transactions share one compiled query');
     let seen = 0;
-    const counting: KyselyPlugin = { transformQuery: (a) => a.node, transformResult: async (a) => (seen++, a.result) };
+    let queries = 0;
+    const counting: KyselyPlugin = { transformQuery: (a) => (queries++, a.node), transformResult: async (a) => (seen++, a.result) };
     const withPlugin = db.kysely.withPlugin(counting);
     await byFlavorId(withPlugin, 'b', 'two');
     await byFlavorId(withPlugin, 'b', 'two');
     assert.equal(seen, 2, 'the plugin saw both results');
+    assert.ok(queries >= 2, 'the plugin saw both queries');
     assert.equal(builds, 2, 'a handle with plugins compiles its own');
   } finally {
     await db.close();
@@ -56,6 +59,26 @@ it('a write compiled once changes what its arguments say, counts the rows, and w
     const rows = await db.kysely.selectFrom('flavors').select(['flavorid', 'description']).orderBy('flavorid').execute();
     assert.deepEqual(rows, [{ flavorid: 'a', description: 'new' }, { flavorid: 'b', description: null }]);
     assert.equal(builds, 1);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('a write compiled once through a fenced agent database is refused before it runs once the fence is tripped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'magnetar-once-'));
+  const db = await openDb(`sqlite:///${join(dir, 'x.sqlite')}`, dir);
+  try {
+    const now = new Date().toISOString();
+    await db.kysely.insertInto('flavors').values({ flavorid: 'a', name: 'a', memory_mb: 64, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: 1, disabled: 0, description: 'first', created_at: now, updated_at: null, deleted: 0 }).execute();
+    const describe = compiledOnceWrite((q, flavorid: string, description: string) => q.updateTable('flavors').set({ description }).where('flavorid', '=', flavorid));
+    const fence = new Fence('compute1');
+    const fenced = fencedDb(db, fence).kysely;
+    assert.equal(await describe(fenced, 'a', 'second'), 1);
+    fence.trip();
+    await assert.rejects(describe(fenced, 'a', 'third'), AgentStopped);
+    const row = await db.kysely.selectFrom('flavors').select('description').where('flavorid', '=', 'a').executeTakeFirstOrThrow();
+    assert.equal(row.description, 'second', 'the dead agent\'s write never ran');
   } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
