@@ -26,7 +26,7 @@ const WARM_UP_PLACEMENTS = 20;
 /** How long the idle process is watched: one heartbeat period ([DEFAULT] report_interval). */
 const IDLE_SECONDS = 10;
 /** The placed servers are live-migrated all at once this many times, the sizes taking turns; the rate is over all of them. */
-const LIVE_MIGRATION_ROUNDS = 4;
+const LIVE_MIGRATION_ROUNDS = 6;
 
 const ZERO_DELAYS = ['spawn', 'destroy', 'power', 'migrate', 'live_migration', 'precheck'].map((s) => `fake.${s}_delay=0`);
 
@@ -65,7 +65,7 @@ export interface SizeResult {
 
 /**
  * How fast this machine is, in the unit the aims were set in: the plain
- * node:http server beside which the issue's figures were measured did
+ * node:http server beside which the aims' figures were measured did
  * 54,568 req/s (wrk, 8 connections); machines of this kind differ by up to
  * three times, so the time aims are also shown scaled by that rate ÷ this
  * run's.
