@@ -78,14 +78,41 @@ export function faultMessage(body: unknown): string | undefined {
   return undefined;
 }
 
-/** fetch, with connection failures turned into KeystoneUnreachable naming the URL. */
+/**
+ * fetch, with connection failures turned into KeystoneUnreachable naming the
+ * URL. The timeout bounds the body's transfer too, and ends once the body
+ * has been read whole (text, json, arrayBuffer): AbortSignal.timeout would
+ * keep every request's signal, timer and listeners for the full timeout
+ * after its answer, thousands of them under load.
+ */
 export async function send(url: string, init: RequestInit, timeoutMs = 120_000): Promise<Response> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`${url} did not answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  timer.unref();
+  let r: Response;
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    r = await fetch(url, { ...init, signal: controller.signal });
   } catch (err) {
+    clearTimeout(timer);
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
     throw new KeystoneUnreachable(`Cannot reach ${url}${cause || (err instanceof Error ? `: ${err.message}` : '')}`);
   }
+  if (r.body === null) clearTimeout(timer);
+  else for (const read of ['text', 'json', 'arrayBuffer'] as const) endsTimerWhenRead(r, read, timer);
+  return r;
+}
+
+function endsTimerWhenRead(r: Response, method: 'text' | 'json' | 'arrayBuffer', timer: NodeJS.Timeout): void {
+  const read = r[method].bind(r) as () => Promise<unknown>;
+  Object.defineProperty(r, method, {
+    value: async () => {
+      try {
+        return await read();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
 }
 
 /** A response body: JSON when it parses, else its text, undefined when empty. */
