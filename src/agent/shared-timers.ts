@@ -15,11 +15,11 @@ import { heartbeatMany } from '../db/services.js';
 interface Periodic {
   readonly run: () => Promise<void>;
   last: number;
-  running: boolean;
 }
 
 export class SharedHostTimers {
   private readonly beating = new Set<number>();
+  /** In the order they last ran or joined, so the longest waiting comes first. */
   private readonly periodic = new Set<Periodic>();
   private readonly timers: NodeJS.Timeout[] = [];
 
@@ -45,7 +45,7 @@ export class SharedHostTimers {
   /** Runs `run` every periodic_interval, first one interval from now, until the returned function is called. */
   addPeriodic(run: () => Promise<void>): () => void {
     if (!(this.periodicMs > 0)) return () => undefined;
-    const p: Periodic = { run, last: performance.now(), running: false };
+    const p: Periodic = { run, last: performance.now() };
     this.periodic.add(p);
     return () => this.periodic.delete(p);
   }
@@ -60,15 +60,20 @@ export class SharedHostTimers {
   }
 
   private async runDue(): Promise<void> {
-    for (const p of [...this.periodic]) {
-      if (p.running || !this.periodic.has(p) || performance.now() - p.last < this.periodicMs) continue;
-      p.running = true;
+    // The first one not yet due ends the look: every later one joined or ran
+    // after it. A tick then costs what is due, not a look at every host.
+    const now = performance.now();
+    const due: Periodic[] = [];
+    for (const p of this.periodic) {
+      if (now - p.last < this.periodicMs) break;
+      due.push(p);
+    }
+    for (const p of due) {
+      if (!this.periodic.has(p)) continue; // left meanwhile
+      this.periodic.delete(p);
+      this.periodic.add(p);
       p.last = performance.now();
-      try {
-        await p.run();
-      } finally {
-        p.running = false;
-      }
+      await p.run();
     }
   }
 
