@@ -171,10 +171,14 @@ export class HostStateCache {
     if (this.holes.has(this.watermark + 1) && rows.length > 0 && (await this.pruned())) return this.loadAll();
     this.advanceWatermark(nowMs);
     if (aggregates) this.memo = undefined;
-    if (hosts.size > 0) await this.reloadHosts([...hosts]);
+    const changed: Entry[] = [];
+    if (hosts.size > 0) changed.push(...(await this.reloadHosts([...hosts])));
     // A host read again whole has its usage read with it.
     const nodes = [...usageOf].filter((n) => !hosts.has(this.entries.get(n)?.record.state.host ?? ''));
-    if (nodes.length > 0) await this.reloadUsage(nodes);
+    if (nodes.length > 0) changed.push(...(await this.reloadUsage(nodes)));
+    // One new order and one new judgement for all of them: each is a copy of an array of every host.
+    if (this.order !== undefined && changed.length > 0) this.resort(changed);
+    this.patchMemo(changed);
     if (aggregates) await this.reloadAggregates();
     if (++this.refreshes % PRUNE_EVERY === 0) await this.prune();
   }
@@ -217,7 +221,8 @@ export class HostStateCache {
     this.loaded = true;
   }
 
-  private async reloadHosts(hosts: readonly string[]): Promise<void> {
+  /** Reads these hosts again; returns the entries changed in place (none when the set of nodes changed: then all are placed anew). */
+  private async reloadHosts(hosts: readonly string[]): Promise<Entry[]> {
     const records = await readHostRecords(this.db, { hosts, withInstanceUuids: true, withAggregates: true });
     let membershipChanged = false;
     const changed: Entry[] = [];
@@ -243,10 +248,9 @@ export class HostStateCache {
     if (membershipChanged) {
       this.memo = undefined;
       this.reindex();
-      return;
+      return [];
     }
-    if (this.order !== undefined && changed.length > 0) this.resort(changed);
-    this.patchMemo(changed);
+    return changed;
   }
 
   /**
@@ -273,8 +277,8 @@ export class HostStateCache {
     this.memo = { ...m, states, validUntilMs };
   }
 
-  /** The usage of these nodes as their allocations now add up (a claim or a release changed them). */
-  private async reloadUsage(nodeUuids: readonly string[]): Promise<void> {
+  /** The usage of these nodes as their allocations now add up (a claim or a release changed them); returns their entries. */
+  private async reloadUsage(nodeUuids: readonly string[]): Promise<Entry[]> {
     const sums = await usageOfNodes(this.db, nodeUuids);
     const changed: Entry[] = [];
     for (const uuid of nodeUuids) {
@@ -285,8 +289,7 @@ export class HostStateCache {
       e.state = { ...e.state, used };
       changed.push(e);
     }
-    if (this.order !== undefined && changed.length > 0) this.resort(changed);
-    this.patchMemo(changed);
+    return changed;
   }
 
   /** Moves the changed entries to their new places in `sorted` (a new array). */
