@@ -15,7 +15,7 @@ import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './l
 import { round, sleep } from './lib/stats.js';
 import { claimsIn } from './lib/claims.js';
 import { liveMigrateAll, timePlacements, warmUp } from './lib/placement.js';
-import { runMeasuredLoad, withPlainServer } from './lib/load.js';
+import { runMeasuredLoad, withPlainServer, type MeasuredLoad } from './lib/load.js';
 import { median } from './lib/stats.js';
 
 export const SCALE_SIZES: readonly number[] = (process.env['BENCH_SCALE_SIZES'] ?? '100,1000,10000').split(',').map(Number);
@@ -73,7 +73,7 @@ export interface SizeResult {
 export const REFERENCE_PLAIN_PER_SECOND = 54_568;
 
 export interface Yardstick {
-  /** The plain node:http server of this run, loaded as the read benchmark loads it (median of three rounds). */
+  /** The plain node:http server of this run, loaded as the read benchmark loads it: the median of nine rounds at its start, middle and end. */
   readonly plainRequestsPerSecond: number;
   readonly plainCpuMsPerRequest: number;
   readonly referencePlainPerSecond: number;
@@ -214,29 +214,35 @@ async function restartOn(proc: MagnetarProcess, settings: readonly string[]): Pr
   }
 }
 
-async function measureYardstick(log: (s: string) => void): Promise<Yardstick> {
+/** Three rounds of the plain server, loaded as the read benchmark loads it. */
+async function plainRounds(log: (s: string) => void, when: string): Promise<MeasuredLoad[]> {
   const rounds = await withPlainServer(1445, async (origin, pid) => {
     const out = [];
     for (let i = 0; i < 3; i++) out.push(await runMeasuredLoad({ url: origin, paths: ['/'], headers: {}, connections: 10, warmupSeconds: 1, durationSeconds: 3 }, pid));
     return out;
   });
-  const y = {
+  log(`  yardstick ${when}: a plain node:http server did ${rounds.map((r) => Math.round(r.requestsPerSecond)).join(', ')} req/s`);
+  return rounds;
+}
+
+/** The yardstick of the run: the median of its rounds, taken at its start, middle and end (one moment of the shared machine can be a slow one). */
+function yardstickOf(rounds: readonly MeasuredLoad[]): Yardstick {
+  return {
     plainRequestsPerSecond: round(median(rounds.map((r) => r.requestsPerSecond)), 0),
     plainCpuMsPerRequest: round(median(rounds.map((r) => r.serverCpuMsPerRequest)), 4),
     referencePlainPerSecond: REFERENCE_PLAIN_PER_SECOND,
   };
-  log(`  yardstick: a plain node:http server did ${y.plainRequestsPerSecond} req/s (${y.plainCpuMsPerRequest} CPU ms each); the aims' reference machine ${REFERENCE_PLAIN_PER_SECOND}`);
-  return y;
 }
 
 export async function benchScale(log: (s: string) => void): Promise<ScaleResult> {
-  const yardstick = await measureYardstick(log);
+  const plain = await plainRounds(log, 'at the start');
   // Each size is started and measured alone, the earlier ones idling meanwhile
   // (a share of a percent of a core); their live migrations then take turns.
   const running: RunningSize[] = [];
   const sizes: SizeResult[] = [];
   try {
     for (const n of SCALE_SIZES) running.push(await startSize(n, log));
+    plain.push(...(await plainRounds(log, 'between the placements and the live migrations')));
     const tallies = await liveMigrationsInTurn(running, log);
     while (running.length > 0) {
       const r = running.shift()!;
@@ -245,6 +251,8 @@ export async function benchScale(log: (s: string) => void): Promise<ScaleResult>
   } finally {
     for (const r of running) await r.proc.stop();
   }
+  plain.push(...(await plainRounds(log, 'at the end')));
+  const yardstick = yardstickOf(plain);
   const r = (a: number, b: number): number => (b > 0 ? round(a / b, 2) : NaN);
   const growth = sizes.slice(1).map((to, i) => {
     const from = sizes[i]!;

@@ -77,7 +77,7 @@ function aims(r: Recorded): string {
       : []),
   ];
   const head = y
-    ? `A plain node:http server did ${y.plainRequestsPerSecond.toLocaleString('en')} req/s in this run (${y.plainCpuMsPerRequest} CPU ms each); ` +
+    ? `A plain node:http server did ${y.plainRequestsPerSecond.toLocaleString('en')} req/s in this run (${y.plainCpuMsPerRequest} CPU ms each; the median of rounds at its start, middle and end); ` +
       `the aims were set beside one doing ${y.referencePlainPerSecond.toLocaleString('en')} req/s. ` +
       `"On the reference machine" is the time here × ${round2(k!)}, the ratio of the two.\n\n`
     : '';
