@@ -104,12 +104,13 @@ const NOTES =
   'Since 2026-12-07 each run measures that yardstick itself, and the aims table shows the time aims both as measured and scaled to ' +
   'the machine the aims were set on (a plain server at 54,568 req/s).\n' +
   '- Live migrations per second at 10,000 hosts against 100: run one size after the other (records before 2026-12-07), the larger ' +
-  'size came out 13 % slower (147 against 169/s), yet CPU profiles of the two spent their time in the same places in the same ' +
-  'shares, and on a later machine the same code measured interleaved (100, 10,000, 100, 10,000, …) used the same CPU per migration ' +
-  'at both sizes (a 100-host process made to hold 120 MB more live heap did too), while separate runs of one size differed by half ' +
-  'and more: the shared machine\'s speed drifts within minutes. ' +
-  'Taking turns, the sizes now meet the same stretches of it. A round\'s rate varies by a fifth, the first round of a process is ' +
-  'the slowest (code paths not yet compiled), and the CPU per migration is the steadier figure.\n' +
+  'size came out 13 % slower (147 against 169/s), while separate runs of one size differ by half and more (the shared machine\'s ' +
+  'speed drifts within minutes); taking turns, the sizes meet the same stretches of it. What is left is small and real: 2–4 % more ' +
+  'CPU per migration at 10,000 hosts in most runs. CPU profiles of the two spend their time in the same places in the same shares ' +
+  'but one: the young-generation collections, as many at both sizes but each about 1.5 ms longer at 10,000 hosts (V8\'s ' +
+  '`--trace-gc-nvp`: its parallel phase). It is not the size of the heap (a 100-host process made to hold 120 MB more live ' +
+  'objects migrated as fast), nor the scheduler\'s copies of its host order (each refresh now makes one of each, not two; ' +
+  'without them the collections took as long); where the collector spends that time is still open.\n' +
   '- The hosts of one process heartbeat together every `report_interval` (10 s), their consecutive service ids as id ranges: ' +
   'about 10 ms at 10,000 hosts. Listed one by one they took 50–95 ms, and placements made meanwhile waited behind them (p99 40–55 ms).\n' +
   '- Idle CPU is watched for one heartbeat period; the hosts\' periodic tasks run every `[DEFAULT] periodic_interval` (60 s), outside ' +
