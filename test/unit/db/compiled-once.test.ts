@@ -10,14 +10,28 @@ import type { KyselyPlugin } from 'kysely';
 import { openDb } from '../../../src/db/connect.js';
 import { compiledOnce, compiledOnceWrite } from '../../../src/db/compiled-once.js';
 import { AgentStopped, Fence, fencedDb } from '../../../src/agent/fence.js';
+import type { Db } from '../../../src/db/connect.js';
 
-it('runs with each call\'s arguments, per handle, and plugins still see every result', async () => {
+/** A fresh SQLite database holding flavors with these ids (name = id unless given), for `fn`. */
+async function withFlavors(flavors: ReadonlyArray<{ id: string; name?: string; description?: string | null }>, fn: (db: Db) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'magnetar-once-'));
   const db = await openDb(`sqlite:///${join(dir, 'x.sqlite')}`, dir);
   try {
     const now = new Date().toISOString();
-    for (const [id, name] of [['a', 'one'], ['b', 'two']] as const)
-      await db.kysely.insertInto('flavors').values({ flavorid: id, name, memory_mb: 64, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: 1, disabled: 0, description: null, created_at: now, updated_at: null, deleted: 0 }).execute();
+    for (const f of flavors)
+      await db.kysely
+        .insertInto('flavors')
+        .values({ flavorid: f.id, name: f.name ?? f.id, memory_mb: 64, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: 1, disabled: 0, description: f.description ?? null, created_at: now, updated_at: null, deleted: 0 })
+        .execute();
+    await fn(db);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+it('runs with each call\'s arguments, per handle, and plugins still see every result', async () => {
+  await withFlavors([{ id: 'a', name: 'one' }, { id: 'b', name: 'two' }], async (db) => {
     let builds = 0;
     const byFlavorId = compiledOnce((q, flavorid: string, name: string) => (builds++, q.selectFrom('flavors').select('name').where('flavorid', '=', flavorid).where('name', '=', name).where('deleted', '=', 0)));
     assert.deepEqual(await byFlavorId(db.kysely, 'a', 'one'), [{ name: 'one' }]);
@@ -38,19 +52,11 @@ it('runs with each call\'s arguments, per handle, and plugins still see every re
     assert.equal(seen, 2, 'the plugin saw both results');
     assert.ok(queries >= 2, 'the plugin saw both queries');
     assert.equal(builds, 2, 'a handle with plugins compiles its own');
-  } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 it('a write compiled once changes what its arguments say, counts the rows, and writes null where given', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'magnetar-once-'));
-  const db = await openDb(`sqlite:///${join(dir, 'x.sqlite')}`, dir);
-  try {
-    const now = new Date().toISOString();
-    for (const id of ['a', 'b'])
-      await db.kysely.insertInto('flavors').values({ flavorid: id, name: id, memory_mb: 64, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: 1, disabled: 0, description: 'old', created_at: now, updated_at: null, deleted: 0 }).execute();
+  await withFlavors([{ id: 'a', description: 'old' }, { id: 'b', description: 'old' }], async (db) => {
     let builds = 0;
     const describe = compiledOnceWrite((q, flavorid: string, description: string | null) => (builds++, q.updateTable('flavors').set({ description }).where('flavorid', '=', flavorid)));
     assert.equal(await describe(db.kysely, 'a', 'new'), 1);
@@ -59,18 +65,11 @@ it('a write compiled once changes what its arguments say, counts the rows, and w
     const rows = await db.kysely.selectFrom('flavors').select(['flavorid', 'description']).orderBy('flavorid').execute();
     assert.deepEqual(rows, [{ flavorid: 'a', description: 'new' }, { flavorid: 'b', description: null }]);
     assert.equal(builds, 1);
-  } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 it('a write compiled once through a fenced agent database is refused before it runs once the fence is tripped', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'magnetar-once-'));
-  const db = await openDb(`sqlite:///${join(dir, 'x.sqlite')}`, dir);
-  try {
-    const now = new Date().toISOString();
-    await db.kysely.insertInto('flavors').values({ flavorid: 'a', name: 'a', memory_mb: 64, vcpus: 1, root_gb: 1, ephemeral_gb: 0, swap: 0, rxtx_factor: 1, is_public: 1, disabled: 0, description: 'first', created_at: now, updated_at: null, deleted: 0 }).execute();
+  await withFlavors([{ id: 'a', description: 'first' }], async (db) => {
     const describe = compiledOnceWrite((q, flavorid: string, description: string) => q.updateTable('flavors').set({ description }).where('flavorid', '=', flavorid));
     const fence = new Fence('compute1');
     const fenced = fencedDb(db, fence).kysely;
@@ -79,8 +78,5 @@ it('a write compiled once through a fenced agent database is refused before it r
     await assert.rejects(describe(fenced, 'a', 'third'), AgentStopped);
     const row = await db.kysely.selectFrom('flavors').select('description').where('flavorid', '=', 'a').executeTakeFirstOrThrow();
     assert.equal(row.description, 'second', 'the dead agent\'s write never ran');
-  } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
