@@ -112,6 +112,7 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('notifications', 'versioned_notifications_topics', 'list', ['versioned_notifications'], 'Topics (routing key prefixes on the [DEFAULT] control_exchange exchange) versioned notifications go to'),
   // [neutron] — how the compute side reaches the network service (Nova's keystoneauth options)
   ...serviceUserOptions('neutron', 'the compute side', 'network', 30),
+  opt('neutron', 'http_retries', 'int', 3, 'How often a request to the network service whose connection could not be made is tried again (after 0.5 s, 1 s, 2 s, …)'),
   opt('neutron', 'default_floating_pool', 'string', 'nova', 'Pool (external network, by name or id) os-floating-ips allocates from when the request names none'),
   // [glance] — how a compute host that does not share the image store fetches images (Nova's keystoneauth options)
   ...serviceUserOptions('glance', 'the compute side', 'image', 600),

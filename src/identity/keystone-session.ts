@@ -22,11 +22,18 @@ export interface PasswordCredentials {
 
 /** The identity service cannot be reached, refuses the credentials, or its catalog lacks the service. */
 export class KeystoneUnreachable extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** No connection was made (refused, no route, no such name): the request never reached the service. */
+    readonly connectFailed = false,
+  ) {
     super(message);
     this.name = 'KeystoneUnreachable';
   }
 }
+
+/** Errors of a connection never made: retrying such a request cannot repeat it. */
+const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export interface CatalogEndpoint {
   readonly interface?: string;
@@ -95,7 +102,8 @@ export async function send(url: string, init: RequestInit, timeoutMs = 120_000):
   } catch (err) {
     clearTimeout(timer);
     const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    throw new KeystoneUnreachable(`Cannot reach ${url}${cause || (err instanceof Error ? `: ${err.message}` : '')}`);
+    const code = err instanceof Error ? (err.cause as { code?: unknown } | undefined)?.code : undefined;
+    throw new KeystoneUnreachable(`Cannot reach ${url}${cause || (err instanceof Error ? `: ${err.message}` : '')}`, CONNECT_FAILURES.has(String(code)));
   }
   if (r.body === null) clearTimeout(timer);
   else for (const read of ['text', 'json', 'arrayBuffer'] as const) endsTimerWhenRead(r, read, timer);

@@ -239,7 +239,7 @@ describe('compute API: network proxies', () => {
 describe('compute API: network proxies without a network service', () => {
   let cloud: Cloud;
   before(async () => {
-    cloud = await startCloud({ overrides: ['neutron.endpoint_override=http://127.0.0.1:9'] });
+    cloud = await startCloud({ overrides: ['neutron.endpoint_override=http://127.0.0.1:9', 'neutron.http_retries=0'] });
   });
   after(async () => cloud?.stop());
 

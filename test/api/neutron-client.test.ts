@@ -4,8 +4,19 @@
 // Neutron's faults typed.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { startCloud, type Cloud } from '../support/cloud.js';
+import type { AddressInfo } from 'node:net';
 import { NeutronClient, NeutronRequestError, NetworkServiceUnavailable } from '../../src/compute/neutron/client.js';
+
+/** A port nothing listens on now (the system gave it out and it was closed again). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 describe('compute side: network service client', () => {
   let cloud: Cloud;
@@ -37,16 +48,45 @@ describe('compute side: network service client', () => {
 
   it('reports an unreachable service as such, and wrong credentials too', async () => {
     cloud.aio.base.conf.set('neutron', 'endpoint_override', 'http://127.0.0.1:9');
+    cloud.aio.base.conf.set('neutron', 'http_retries', '0');
     try {
       await assert.rejects(new NeutronClient(cloud.aio.base.conf).list('networks'), NetworkServiceUnavailable);
     } finally {
       cloud.aio.base.conf.set('neutron', 'endpoint_override', '');
+      cloud.aio.base.conf.set('neutron', 'http_retries', '3');
     }
     cloud.aio.base.conf.set('neutron', 'password', 'wrong');
     try {
       await assert.rejects(new NeutronClient(cloud.aio.base.conf).list('networks'), /Authentication .* failed \(HTTP 401\)/);
     } finally {
       cloud.aio.base.conf.set('neutron', 'password', '');
+    }
+  });
+
+  it('tries a request whose connection could not be made again, as long as [neutron] http_retries allows', async () => {
+    // A stand-in network endpoint that starts listening only after the first tries were refused.
+    const port = await freePort();
+    let served = 0;
+    const server = createServer((_req, res) => {
+      served++;
+      res.setHeader('content-type', 'application/json');
+      res.end('{"networks": [{"name": "late"}]}');
+    });
+    const listening = new Promise<void>((resolve) => setTimeout(() => server.listen(port, '127.0.0.1', resolve), 700));
+    cloud.aio.base.conf.set('neutron', 'endpoint_override', `http://127.0.0.1:${port}`);
+    try {
+      cloud.aio.base.conf.set('neutron', 'http_retries', '0');
+      await assert.rejects(new NeutronClient(cloud.aio.base.conf).list('networks', {}, 'a-token'), NetworkServiceUnavailable, 'no retry: refused at once');
+      cloud.aio.base.conf.set('neutron', 'http_retries', '3');
+      const t0 = Date.now();
+      const nets = await new NeutronClient(cloud.aio.base.conf).list('networks', {}, 'a-token');
+      assert.deepEqual(nets.map((n) => n['name']), ['late']);
+      assert.equal(served, 1, 'one request reached the service');
+      assert.ok(Date.now() - t0 >= 500, 'it waited before trying again');
+    } finally {
+      await listening;
+      server.close();
+      cloud.aio.base.conf.set('neutron', 'endpoint_override', '');
     }
   });
 });

@@ -45,11 +45,16 @@ function queryString(q: NeutronCallOptions['query']): string {
   return s === '' ? '' : `?${s}`;
 }
 
+/** keystoneauth's wait before the first retry of a connection that failed; doubled before each next one. */
+const FIRST_RETRY_DELAY_MS = 500;
+
 export class NeutronClient {
   private readonly user: ServiceUser;
+  private readonly retries: number;
 
   constructor(conf: Config) {
     this.user = new ServiceUser(conf, 'neutron', 'network');
+    this.retries = conf.num('neutron', 'http_retries');
   }
 
   /** The network API's base URL, `…/v2.0`. */
@@ -57,30 +62,45 @@ export class NeutronClient {
     return `${(await this.user.endpoint()).replace(/\/v2\.0$/, '')}/v2.0`;
   }
 
-  /** One request; the parsed body on 2xx, a NeutronRequestError otherwise. */
+  /**
+   * One request; the parsed body on 2xx, a NeutronRequestError otherwise. A
+   * request whose connection (to the network service or, for its token, to
+   * the identity service) could not be made is tried again up to
+   * `[neutron] http_retries` times, after 0.5 s, 1 s, 2 s…, as Nova's client
+   * does: a service restarting does not fail the move that needed it.
+   */
   async call(method: string, path: string, body?: unknown, opts: NeutronCallOptions = {}): Promise<Json> {
-    try {
-      for (let attempt = 0; ; attempt++) {
-        const token = opts.token ?? (await this.user.session.token()).token;
-        const headers: Record<string, string> = { 'X-Auth-Token': token, Accept: 'application/json' };
-        if (body !== undefined) headers['Content-Type'] = 'application/json';
-        const url = `${await this.base()}${path}${queryString(opts.query)}`;
-        const r = await send(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) }, this.user.timeoutMs);
-        const parsed = await parseBody(r);
-        // The service token expired early or was revoked: one new one, once.
-        if (r.status === 401 && opts.token === undefined && attempt === 0) {
-          await this.user.session.renew();
-          continue;
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.callOnce(method, path, body, opts);
+      } catch (err) {
+        if (!(err instanceof KeystoneUnreachable) || !err.connectFailed || retry >= this.retries) {
+          if (err instanceof KeystoneUnreachable) throw new NetworkServiceUnavailable(err.message);
+          throw err;
         }
-        if (r.status >= 400) {
-          const err = (parsed as { NeutronError?: { type?: string } } | undefined)?.NeutronError;
-          throw new NeutronRequestError(r.status, typeof err?.type === 'string' ? err.type : '', faultMessage(parsed) ?? '');
-        }
-        return (parsed ?? {}) as Json;
+        await new Promise((resolve) => setTimeout(resolve, FIRST_RETRY_DELAY_MS * 2 ** retry));
       }
-    } catch (err) {
-      if (err instanceof KeystoneUnreachable) throw new NetworkServiceUnavailable(err.message);
-      throw err;
+    }
+  }
+
+  private async callOnce(method: string, path: string, body: unknown, opts: NeutronCallOptions): Promise<Json> {
+    for (let attempt = 0; ; attempt++) {
+      const token = opts.token ?? (await this.user.session.token()).token;
+      const headers: Record<string, string> = { 'X-Auth-Token': token, Accept: 'application/json' };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      const url = `${await this.base()}${path}${queryString(opts.query)}`;
+      const r = await send(url, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) }, this.user.timeoutMs);
+      const parsed = await parseBody(r);
+      // The service token expired early or was revoked: one new one, once.
+      if (r.status === 401 && opts.token === undefined && attempt === 0) {
+        await this.user.session.renew();
+        continue;
+      }
+      if (r.status >= 400) {
+        const err = (parsed as { NeutronError?: { type?: string } } | undefined)?.NeutronError;
+        throw new NeutronRequestError(r.status, typeof err?.type === 'string' ? err.type : '', faultMessage(parsed) ?? '');
+      }
+      return (parsed ?? {}) as Json;
     }
   }
 
