@@ -6,17 +6,8 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { startCloud, type Cloud } from '../support/cloud.js';
-import type { AddressInfo } from 'node:net';
+import { freePort } from '../support/ports.js';
 import { NeutronClient, NeutronRequestError, NetworkServiceUnavailable } from '../../src/compute/neutron/client.js';
-
-/** A port nothing listens on now (the system gave it out and it was closed again). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('compute side: network service client', () => {
   let cloud: Cloud;

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
-import { freePort, waitForOutput, stopChild, REPO_ROOT, MAIN_JS } from './support/magnetar-process.js';
+import { waitForOutput, stopChild, REPO_ROOT, MAIN_JS } from './support/magnetar-process.js';
+import { freePort } from '../support/ports.js';
 
 test('bin/magnetar serve prints the URLs and clouds.yaml, and writes clouds.yaml', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'magnetar-e2e-serve-'));

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import amqp from 'amqplib';
-import { freePort, MAIN_JS } from './magnetar-process.js';
+import { MAIN_JS } from './magnetar-process.js';
+import { freePort } from '../../support/ports.js';
 
 const PG_ADMIN = 'postgresql://postgres@127.0.0.1:5432/postgres';
 

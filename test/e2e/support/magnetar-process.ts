@@ -3,12 +3,12 @@
 // command-line clients. One process per test file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliRunner } from './openstack-cli.js';
 import { ComputeHttp } from './compute-http.js';
+import { freePort } from '../../support/ports.js';
 
 /** Root of the checkout (this file is compiled to dist/test/e2e/support/). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -53,34 +53,6 @@ export interface Magnetar {
   stop(): Promise<void>;
   /** Kills the process at once (SIGKILL), leaving its data directory as it was. */
   kill(): Promise<void>;
-}
-
-/**
- * A port nothing listens on right now, for a process started later. It is
- * taken below the kernel's ephemeral range (32768 and up): a port bound with
- * 0 comes from that range, so any outgoing connection made meanwhile (of
- * this or a concurrent test) could take it before the process binds it.
- */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (handedOut.has(port)) continue;
-    if (await bindable(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-}
-
-const handedOut = new Set<number>();
-
-function bindable(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.unref();
-    s.once('error', () => res(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
-  });
 }
 
 /** Waits until `pattern` appears on the child's stdout; fails on early exit or timeout. */
