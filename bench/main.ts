@@ -16,7 +16,7 @@ import { benchRead } from './read.js';
 import { benchAdminActions, type Yardstick } from './admin-actions.js';
 import { benchRealGuests } from './real-guests.js';
 import { startCloudAtSize, type CloudAtSize } from './lib/cloud-at-size.js';
-import { runMeasuredLoad, withPlainServer } from './lib/load.js';
+import { plainServerRounds } from './lib/load.js';
 import { REPO, RESULTS_DIR, RESULTS_MD } from './lib/paths.js';
 import { renderResults } from './lib/report.js';
 import { renderScale } from './lib/scale-report.js';
@@ -124,10 +124,10 @@ async function main(): Promise<void> {
       }
       if (want('admin')) {
         // The same yardstick the read benchmark measures: a plain server answering a body the size of one server.
-        yardstick ??= await withPlainServer(1500, async (origin, pid) => {
-          const p = await runMeasuredLoad({ url: origin, paths: ['/'], headers: {}, connections: 10, warmupSeconds: 1, durationSeconds: 3 }, pid);
-          return { plainRequestsPerSecond: Math.round(p.requestsPerSecond), plainCpuMsPerRequest: p.serverCpuMsPerRequest };
-        });
+        if (!yardstick) {
+          const [p] = await plainServerRounds(1500, 1);
+          yardstick = { plainRequestsPerSecond: Math.round(p!.requestsPerSecond), plainCpuMsPerRequest: p!.serverCpuMsPerRequest };
+        }
         log('== administrative actions at size');
         markStart();
         record('admin-actions', await benchAdminActions(cloud, yardstick, log));

@@ -15,7 +15,7 @@ import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './l
 import { round, sleep } from './lib/stats.js';
 import { claimsIn } from './lib/claims.js';
 import { liveMigrateAll, timePlacements, warmUp } from './lib/placement.js';
-import { runMeasuredLoad, withPlainServer, type MeasuredLoad } from './lib/load.js';
+import { plainServerRounds, type MeasuredLoad } from './lib/load.js';
 import { median } from './lib/stats.js';
 
 export const SCALE_SIZES: readonly number[] = (process.env['BENCH_SCALE_SIZES'] ?? '100,1000,10000').split(',').map(Number);
@@ -216,11 +216,7 @@ async function restartOn(proc: MagnetarProcess, settings: readonly string[]): Pr
 
 /** Three rounds of the plain server, loaded as the read benchmark loads it. */
 async function plainRounds(log: (s: string) => void, when: string): Promise<MeasuredLoad[]> {
-  const rounds = await withPlainServer(1445, async (origin, pid) => {
-    const out = [];
-    for (let i = 0; i < 3; i++) out.push(await runMeasuredLoad({ url: origin, paths: ['/'], headers: {}, connections: 10, warmupSeconds: 1, durationSeconds: 3 }, pid));
-    return out;
-  });
+  const rounds = await plainServerRounds(1445, 3);
   log(`  yardstick ${when}: a plain node:http server did ${rounds.map((r) => Math.round(r.requestsPerSecond)).join(', ')} req/s`);
   return rounds;
 }

@@ -67,3 +67,16 @@ export async function withPlainServer<T>(bodyBytes: number, fn: (origin: string,
     await stopChild(srv.child);
   }
 }
+
+/**
+ * `rounds` measured runs of a plain node:http server answering `bodyBytes`,
+ * loaded as the read benchmark loads Magnetar (10 connections, 1 s warm-up,
+ * then 3 s): the yardstick the other benchmarks take their ratios against.
+ */
+export async function plainServerRounds(bodyBytes: number, rounds: number): Promise<MeasuredLoad[]> {
+  return withPlainServer(bodyBytes, async (origin, pid) => {
+    const out: MeasuredLoad[] = [];
+    for (let i = 0; i < rounds; i++) out.push(await runMeasuredLoad({ url: origin, paths: ['/'], headers: {}, connections: 10, warmupSeconds: 1, durationSeconds: 3 }, pid));
+    return out;
+  });
+}
