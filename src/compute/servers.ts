@@ -5,7 +5,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { normalizeIPv6 } from './ip-address.js';
 import type { InstanceRow, InstanceUpdate } from '../db/schema.js';
 import { getFlavor, instanceFlavorOf, type FlavorViewer, type FlavorWithSpecs } from '../db/flavors.js';
-import { insertInstance, updateInstance, getInstance } from '../db/instances.js';
+import { insertInstance, updateInstance, getInstance, lockLiveInstance } from '../db/instances.js';
 import { aggregateZone, aggregatesOfHosts } from '../db/aggregates.js';
 import { recordAction } from '../db/instance-actions.js';
 import { dbTime } from '../db/time.js';
@@ -238,6 +238,10 @@ export async function updateServer(svc: ComputeService, inst: InstanceRow, u: Se
  * migration holds there (its confirm is queued with the delete).
  */
 export async function confirmResizeOnDelete(tx: Tx, who: Requester, inst: InstanceRow, now: Date): Promise<void> {
+  // The server's row before its migration's, the order a revert takes them
+  // in: otherwise, on PostgreSQL, a delete and a revert racing could each
+  // hold the row the other waits for until the deadlock check ends one.
+  if (!(await lockLiveInstance(tx.q, inst.uuid))) return;
   const mig = await migrationOfInstanceByStatus(tx.q, inst.uuid, ['finished']);
   if (!mig) return;
   if (!(await updateMigration(tx.q, mig.id, { status: 'confirming' }, { expectStatus: ['finished'], now }))) return;
