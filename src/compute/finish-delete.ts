@@ -21,6 +21,19 @@ export async function finishDelete(q: Kysely<Database>, uuid: string, now: Date)
     .where('uuid', '=', uuid)
     .where('deleted', '=', 0)
     .execute();
+  // A move of a deleted server is over: its steps still under way find it so
+  // and undo their own part, instead of finishing a move of nothing. A
+  // confirmation (the delete's own, of a resized server) still drops the old guest.
+  // Before the allocations: a step that changes its migration and then
+  // releases what the migration holds takes them in that order too, so on
+  // PostgreSQL the two wait for each other in turn instead of in a circle.
+  await q
+    .updateTable('migrations')
+    .set({ status: 'error', updated_at: t })
+    .where('instance_uuid', '=', uuid)
+    .where('deleted', '=', 0)
+    .where('status', 'in', UNFINISHED_STATUSES.filter((s) => s !== 'confirming'))
+    .execute();
   // One statement for the server and its migrations: a move handing an allocation
   // from one to the other meanwhile cannot slip it past the release (PostgreSQL
   // re-checks a row changed under a statement against the whole condition).
@@ -28,16 +41,6 @@ export async function finishDelete(q: Kysely<Database>, uuid: string, now: Date)
   await q
     .deleteFrom('allocations')
     .where('consumer_uuid', 'in', [uuid, ...migrations.map((m) => m.uuid)])
-    .execute();
-  // A move of a deleted server is over: its steps still under way find it so
-  // and undo their own part, instead of finishing a move of nothing. A
-  // confirmation (the delete's own, of a resized server) still drops the old guest.
-  await q
-    .updateTable('migrations')
-    .set({ status: 'error', updated_at: t })
-    .where('instance_uuid', '=', uuid)
-    .where('deleted', '=', 0)
-    .where('status', 'in', UNFINISHED_STATUSES.filter((s) => s !== 'confirming'))
     .execute();
   await removeServerGroupMember(q, uuid);
   // Its consoles are gone with it.
