@@ -81,6 +81,14 @@ export class HostStateCache {
     })();
   }
 
+  /** inOrder's hosts from the last, read the same way. */
+  inReverseOrder(): Iterable<HostState> {
+    const sorted = this.sorted;
+    return (function* () {
+      for (let i = sorted.length - 1; i >= 0; i--) yield sorted[i]!.state;
+    })();
+  }
+
   /**
    * Every candidate compute node as the database has it once every change
    * committed before this call is applied, judged live at `now`.

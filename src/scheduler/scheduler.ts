@@ -23,6 +23,8 @@ import { serverGroupSoftAffinityWeigher, serverGroupSoftAntiAffinityWeigher } fr
 import { serverGroupOfInstance, type ServerGroupPolicy } from '../db/server-groups.js';
 import { freeRamOrder, orderByWeightLazily, type Weigher } from './weighers/weigher.js';
 import { freeOf } from './resources.js';
+import { groupMembersOn } from './group-members.js';
+import { softGroupOrder } from './weighers/soft-group-order.js';
 
 export interface SchedulerOptions {
   /** A host's availability zone; default: its aggregates', else [DEFAULT] default_availability_zone. */
@@ -61,6 +63,8 @@ export class UnsupportedPolicy extends Invalid {
 export class Scheduler {
   private readonly filters: readonly Filter[];
   private readonly weighers: readonly Weigher[];
+  private readonly ramWeigher: Weigher;
+  private readonly softWeighers: Readonly<Record<'soft-affinity' | 'soft-anti-affinity', Weigher>>;
   private readonly debug: SchedulerOptions['debug'];
   private readonly cache: HostStateCache | undefined;
   private readonly ramMultiplier: number;
@@ -99,11 +103,12 @@ export class Scheduler {
         warn,
       ),
     ];
-    this.weighers = [
-      ramWeigher(conf.num('filter_scheduler', 'ram_weight_multiplier')),
-      serverGroupSoftAffinityWeigher(conf.num('filter_scheduler', 'soft_affinity_weight_multiplier')),
-      serverGroupSoftAntiAffinityWeigher(conf.num('filter_scheduler', 'soft_anti_affinity_weight_multiplier')),
-    ];
+    this.ramWeigher = ramWeigher(conf.num('filter_scheduler', 'ram_weight_multiplier'));
+    this.softWeighers = {
+      'soft-affinity': serverGroupSoftAffinityWeigher(conf.num('filter_scheduler', 'soft_affinity_weight_multiplier')),
+      'soft-anti-affinity': serverGroupSoftAntiAffinityWeigher(conf.num('filter_scheduler', 'soft_anti_affinity_weight_multiplier')),
+    };
+    this.weighers = [this.ramWeigher, this.softWeighers['soft-affinity'], this.softWeighers['soft-anti-affinity']];
   }
 
   /**
@@ -144,24 +149,37 @@ export class Scheduler {
       this.cache !== undefined
         ? await this.cache.hosts(this.clock.now(), effectiveServiceDownTime(this.conf))
         : await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances, withAggregates });
-    // One server outside any group: the cache keeps the hosts in weight order already.
-    const presorted = this.cache !== undefined && this.weighsByRamAlone && group === undefined && placements.length === 1 ? this.cache.inOrder() : undefined;
+    // One server: the cache keeps the hosts in weight order already. It is
+    // the whole order outside any group, or in a group whose policy is a
+    // filter's (affinity, anti-affinity: the soft weighers give every host
+    // 0); for a soft policy, the hosts running members are weighed apart.
+    const weighsGroup = group !== undefined && isSoftPolicy(group.policy);
+    const cache = this.cache !== undefined && this.weighsByRamAlone && placements.length === 1 ? this.cache : undefined;
+    const presorted = cache !== undefined && !weighsGroup ? cache.inOrder() : undefined;
     const selections: Selection[] = [];
     const claimed: Array<{ consumer: string; nodeUuid: string }> = [];
     try {
       for (const { consumer, instanceUuid } of placements) {
         // The group as it stands now, with the servers this request already placed.
+        const memberHosts = group === undefined ? [] : hosts.filter((h) => groupMembersOn(h, group.members) > 0);
         const request: RequestSpec =
-          group === undefined
-            ? spec
-            : {
-                ...spec,
-                instanceUuid,
-                instanceGroup: { ...group, hosts: hosts.filter((h) => group.members.some((m) => h.instanceUuids.has(m))).map((h) => h.host) },
-              };
+          group === undefined ? spec : { ...spec, instanceUuid, instanceGroup: { ...group, hosts: memberHosts.map((h) => h.host) } };
         // Hosts best first, taken only as far as needed: the claim, then the alternates.
         const passes = (h: HostState): boolean => this.filters.every((f) => f.passes(h, request));
-        const ordered = presorted !== undefined ? filtered(presorted, passes) : orderByWeightLazily(hosts.filter(passes), this.weighers, request);
+        const ordered =
+          presorted !== undefined
+            ? filtered(presorted, passes)
+            : cache !== undefined && group !== undefined && isSoftPolicy(group.policy)
+              ? softGroupOrder({
+                  inOrder: () => cache.inOrder(),
+                  inReverseOrder: () => cache.inReverseOrder(),
+                  memberHosts,
+                  passes,
+                  ram: this.ramWeigher,
+                  group: this.softWeighers[group.policy],
+                  spec: request,
+                })
+              : orderByWeightLazily(hosts.filter(passes), this.weighers, request);
         // next() by hand: leaving a for…of would close the generator before the alternates are taken.
         const next = (): HostState | undefined => {
           const r = ordered.next();
@@ -207,6 +225,8 @@ export class Scheduler {
     return selections;
   }
 }
+
+const isSoftPolicy = (p: ServerGroupPolicy): p is 'soft-affinity' | 'soft-anti-affinity' => p === 'soft-affinity' || p === 'soft-anti-affinity';
 
 /** The hosts that pass, in the order given, one at a time. */
 function* filtered(hosts: Iterable<HostState>, passes: (h: HostState) => boolean): Generator<HostState, void, undefined> {

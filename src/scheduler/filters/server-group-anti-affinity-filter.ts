@@ -3,6 +3,7 @@
 // max_server_per_host rule (1 without it). The host the server is on passes,
 // so a resize may stay where it is.
 import type { Filter } from './filter.js';
+import { groupMembersOn } from '../group-members.js';
 
 export const serverGroupAntiAffinityFilter: Filter = {
   name: 'ServerGroupAntiAffinityFilter',
@@ -10,7 +11,7 @@ export const serverGroupAntiAffinityFilter: Filter = {
     const group = spec.instanceGroup;
     if (group === undefined || group.policy !== 'anti-affinity') return true;
     if (host.instanceUuids.has(spec.instanceUuid)) return true;
-    const onHost = group.members.filter((m) => host.instanceUuids.has(m)).length;
+    const onHost = groupMembersOn(host, group.members);
     return onHost < (group.rules.max_server_per_host ?? 1);
   },
 };

@@ -7,17 +7,28 @@ import type { ServerGroupPolicy } from '../../db/server-groups.js';
 import type { HostState } from '../host-state.js';
 import type { RequestSpec } from '../request-spec.js';
 import type { Weigher } from './weigher.js';
+import { groupMembersOn } from '../group-members.js';
 
 function membersOnHost(host: HostState, spec: RequestSpec | undefined, policy: ServerGroupPolicy): number {
   const group = spec?.instanceGroup;
   if (group === undefined || group.policy !== policy) return 0;
-  return group.members.filter((m) => host.instanceUuids.has(m)).length;
+  return groupMembersOn(host, group.members);
 }
 
 export function serverGroupSoftAffinityWeigher(multiplier: number): Weigher {
-  return { name: 'ServerGroupSoftAffinityWeigher', multiplier, weigh: (host, spec) => membersOnHost(host, spec, 'soft-affinity') };
+  return {
+    name: 'ServerGroupSoftAffinityWeigher',
+    multiplier,
+    weigh: (host, spec) => membersOnHost(host, spec, 'soft-affinity'),
+    weighs: (spec) => spec?.instanceGroup?.policy === 'soft-affinity',
+  };
 }
 
 export function serverGroupSoftAntiAffinityWeigher(multiplier: number): Weigher {
-  return { name: 'ServerGroupSoftAntiAffinityWeigher', multiplier, weigh: (host, spec) => 0 - membersOnHost(host, spec, 'soft-anti-affinity') };
+  return {
+    name: 'ServerGroupSoftAntiAffinityWeigher',
+    multiplier,
+    weigh: (host, spec) => 0 - membersOnHost(host, spec, 'soft-anti-affinity'),
+    weighs: (spec) => spec?.instanceGroup?.policy === 'soft-anti-affinity',
+  };
 }

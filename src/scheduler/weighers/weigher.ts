@@ -13,6 +13,8 @@ export interface Weigher {
   readonly multiplier: number;
   /** The raw weight; `spec` is the request being placed. */
   weigh(host: HostState, spec: RequestSpec | undefined): number;
+  /** false: this request weighs the same on every host (normalised to 0 everywhere), so it need not be weighed. */
+  weighs?(spec: RequestSpec | undefined): boolean;
 }
 
 /** Nova's normalize: min→0, max→1, all 0 when every value is the same. */
@@ -27,13 +29,13 @@ function normalise(values: readonly number[]): number[] {
   return max === min ? values.map(() => 0) : values.map((v) => (v - min) / (max - min));
 }
 
-interface Weighed {
+export interface Weighed {
   readonly h: HostState;
   readonly w: number;
 }
 
 /** Higher weight first, then fewer instances, then host and node name: a total order. */
-function before(a: Weighed, b: Weighed): number {
+export function before(a: Weighed, b: Weighed): number {
   return (
     b.w - a.w ||
     a.h.instanceCount - b.h.instanceCount ||
@@ -46,6 +48,7 @@ function weigh(hosts: readonly HostState[], weighers: readonly Weigher[], spec?:
   const totals = hosts.map(() => 0);
   for (const wr of weighers) {
     if (hosts.length === 0) break;
+    if (wr.weighs?.(spec) === false) continue;
     normalise(hosts.map((h) => wr.weigh(h, spec))).forEach((w, i) => {
       totals[i]! += wr.multiplier * w;
     });

@@ -13,6 +13,7 @@ import { Config } from '../../../src/config/config.js';
 import { ManualClock } from '../../../src/compute/clock.js';
 import { heartbeat } from '../../../src/db/services.js';
 import { addAggregateHost, insertAggregate } from '../../../src/db/aggregates.js';
+import { addServerGroupMembers, insertServerGroup } from '../../../src/db/server-groups.js';
 import { Scheduler } from '../../../src/scheduler/scheduler.js';
 import { claim, release, usage } from '../../../src/scheduler/claims.js';
 import { loadHostStates, type HostState } from '../../../src/scheduler/host-state.js';
@@ -158,6 +159,46 @@ for (const tdb of TWO_HANDLES) {
       const full = await loadHostStates(mine, now(), 60, { withInstanceUuids: true, withAggregates: true });
       assert.deepEqual(plain(await cache.hosts(now(), 60)), plain(full), 'view after a node deleted');
     });
+    }
+
+    // A member of a group whose policy is a filter's is placed along the
+    // cached weight order; one of a soft policy along it too, the hosts
+    // running members weighed apart and merged in. Among the hosts: a roomy
+    // one disabled and a small one too full, first and last in that order.
+    for (const policy of ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'] as const) {
+      for (const [ramMultiplier, groupMultiplier] of [[1, 1], [-1, 1], [0, 1], [1, 3], [1, 0.2], [-2, 0.5]] as const) {
+        it(`gives the same choice as a full read for a member of a group with policy ${policy} (multipliers ${ramMultiplier}, ${groupMultiplier}), round after round`, async () => {
+          const now = (): Date => clock.now();
+          const groups = new Config();
+          groups.set('filter_scheduler', 'enabled_filters', 'ComputeFilter,RamFilter,ServerGroupAffinityFilter,ServerGroupAntiAffinityFilter');
+          groups.set('filter_scheduler', 'ram_weight_multiplier', String(ramMultiplier));
+          groups.set('filter_scheduler', 'soft_affinity_weight_multiplier', String(groupMultiplier));
+          groups.set('filter_scheduler', 'soft_anti_affinity_weight_multiplier', String(groupMultiplier));
+          await mine.kysely.updateTable('services').set({ disabled: 1 }).execute();
+          const h = (name: string): string => `${policy}-${ramMultiplier}-${groupMultiplier}-${name}`;
+          for (const [i, name] of ['a', 'b', 'c', 'd', 'e', 'f'].entries()) await seedHost(mine, now(), { host: h(name), memory_mb: 8192 + 1024 * i });
+          await seedHost(mine, now(), { host: h('roomy'), memory_mb: 65536, disabled: true });
+          await seedHost(mine, now(), { host: h('small'), memory_mb: 768 });
+          // The roomiest host that passes and another already run members; so does the disabled one.
+          const members = [await seedInstance(mine, now(), h('f')), await seedInstance(mine, now(), h('c')), await seedInstance(mine, now(), h('roomy'))];
+          const groupUuid = randomUUID();
+          await insertServerGroup(mine.kysely, { uuid: groupUuid, name: policy, projectId: 'p1', userId: 'u1', policy, rules: {} }, now());
+          const { id: groupId } = await mine.kysely.selectFrom('instance_groups').select('id').where('uuid', '=', groupUuid).executeTakeFirstOrThrow();
+          await addServerGroupMembers(mine.kysely, groupId, members, now());
+          const cached = new Scheduler(mine, groups, clock, { warn: () => {} });
+          const fresh = new Scheduler(mine, groups, clock, { warn: () => {}, cacheHostState: false });
+          for (let round = 1; round <= 3; round++) {
+            const [s1, s2] = [spec(), spec()];
+            await addServerGroupMembers(mine.kysely, groupId, [s1.instanceUuid, s2.instanceUuid], now());
+            const [byFresh] = await fresh.selectDestinations(s1);
+            await release(mine, s1.instanceUuid);
+            const [byCache] = await cached.selectDestinations(s2);
+            assert.deepEqual({ host: byCache!.host, alternates: byCache!.alternates }, { host: byFresh!.host, alternates: byFresh!.alternates }, `round ${round}`);
+            // The new member runs where it was placed: the next round counts it.
+            await seedInstance(mine, now(), byCache!.host, s2.instanceUuid);
+          }
+        });
+      }
     }
 
     it('never overbooks with two cached schedulers claiming at once', async () => {
