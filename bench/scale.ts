@@ -10,10 +10,10 @@
 // (`claimed`, at debug level, which this benchmark turns on). Both run on
 // this machine, so the clocks are the same.
 import { ComputeClient } from './lib/client.js';
-import { waitReady } from './lib/cloud-at-size.js';
+import { listAllServers, waitNoneIn, waitReady } from './lib/cloud-at-size.js';
 import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './lib/processes.js';
 import { round, sleep } from './lib/stats.js';
-import { claimsIn } from './lib/claims.js';
+import { claimsIn, type Claim } from './lib/claims.js';
 import { liveMigrateAll, timePlacements, warmUp } from './lib/placement.js';
 import { plainServerRounds, type MeasuredLoad } from './lib/load.js';
 import { median } from './lib/stats.js';
@@ -21,6 +21,13 @@ import { median } from './lib/stats.js';
 export const SCALE_SIZES: readonly number[] = (process.env['BENCH_SCALE_SIZES'] ?? '100,1000,10000').split(',').map(Number);
 /** Servers placed one at a time per size (the latency sample). */
 const PLACEMENTS = 300;
+/**
+ * Members of a server group placed one at a time per size and policy, then
+ * deleted (the live migrations move the ungrouped servers only): a hard
+ * policy is a filter's, a soft one a weigher's.
+ */
+const GROUP_PLACEMENTS = 50;
+const GROUP_POLICIES = ['anti-affinity', 'soft-anti-affinity'] as const;
 /** Servers booted and deleted first, untimed, as in the distributed benchmark. */
 const WARM_UP_PLACEMENTS = 20;
 /** How long the idle process is watched: one heartbeat period ([DEFAULT] report_interval). */
@@ -29,6 +36,15 @@ const IDLE_SECONDS = 10;
 const LIVE_MIGRATION_ROUNDS = 6;
 
 const ZERO_DELAYS = ['spawn', 'destroy', 'power', 'migrate', 'live_migration', 'precheck'].map((s) => `fake.${s}_delay=0`);
+
+export interface GroupPlacements {
+  readonly policy: string;
+  readonly placements: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly schedulerP50Ms: number;
+  readonly schedulerP99Ms: number;
+}
 
 export interface SizeResult {
   readonly hosts: number;
@@ -45,6 +61,8 @@ export interface SizeResult {
   /** Of the placement, the part from the request reaching the scheduler to its claim (absent in older records). */
   readonly schedulerP50Ms?: number;
   readonly schedulerP99Ms?: number;
+  /** Members of a new server group of each policy, placed one at a time, timed the same way (absent in older records). */
+  readonly groupPlacements?: GroupPlacements[];
   /** The placed servers, all live-migrated at once (host chosen by the scheduler) until none is MIGRATING. */
   readonly liveMigrations: {
     readonly requested: number;
@@ -103,7 +121,7 @@ async function startSize(hosts: number, log: (s: string) => void): Promise<Runni
   // The claims are logged at debug level; the server otherwise logs at the level the other benchmarks use.
   const level = process.env['MAGNETAR_LOG_LEVEL'];
   process.env['MAGNETAR_LOG_LEVEL'] = 'debug';
-  const settings = [`magnetar.compute_hosts=${names.join(',')}`, ...ZERO_DELAYS, 'quota.instances=-1', 'quota.cores=-1', 'quota.ram=-1'];
+  const settings = [`magnetar.compute_hosts=${names.join(',')}`, ...ZERO_DELAYS, 'quota.instances=-1', 'quota.cores=-1', 'quota.ram=-1', 'quota.server_group_members=-1'];
   const proc = await spawnMagnetar(settings);
   if (level === undefined) delete process.env['MAGNETAR_LOG_LEVEL'];
   else process.env['MAGNETAR_LOG_LEVEL'] = level;
@@ -123,7 +141,10 @@ async function startSize(hosts: number, log: (s: string) => void): Promise<Runni
     log(`  ${hosts} hosts: idle CPU ${idle.toFixed(1)} % of a core over ${IDLE_SECONDS} s`);
 
     await warmUp(client, WARM_UP_PLACEMENTS);
-    const { latencies, p50, p99, s50, s99 } = await timePlacements(client, claimsIn(() => proc.output()), PLACEMENTS, 'scale', log, `${hosts} hosts`);
+    const claims = claimsIn(() => proc.output());
+    const { latencies, p50, p99, s50, s99 } = await timePlacements(client, claims, PLACEMENTS, 'scale', log, `${hosts} hosts`);
+    const groupPlacements: GroupPlacements[] = [];
+    for (const policy of GROUP_POLICIES) groupPlacements.push(await timeGroupPlacements(client, claims, policy, log, `${hosts} hosts`));
     const measured = {
       hosts,
       readyMs: round(readyMs, 0),
@@ -136,12 +157,29 @@ async function startSize(hosts: number, log: (s: string) => void): Promise<Runni
       placementMaxMs: round(Math.max(...latencies), 2),
       schedulerP50Ms: round(s50, 2),
       schedulerP99Ms: round(s99, 2),
+      groupPlacements,
     };
     return { hosts, proc, client, settings, measured };
   } catch (e) {
     await proc.stop();
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n${proc.output().slice(-2000)}`);
   }
+}
+
+/** Members of a new group of `policy` placed one at a time and timed, then deleted. */
+async function timeGroupPlacements(client: ComputeClient, claims: () => Map<string, Claim[]>, policy: string, log: (s: string) => void, label: string): Promise<GroupPlacements> {
+  const g = await client.req('demo', 'POST', '/os-server-groups', { version: '2.64', body: { server_group: { name: `scale-${policy}`, policy } } });
+  if (g.status !== 200) throw new Error(`POST /os-server-groups: ${g.status} ${g.text.slice(0, 300)}`);
+  const before = new Set((await listAllServers(client, 'demo')).map((s) => s.id as string));
+  const p = await timePlacements(client, claims, GROUP_PLACEMENTS, `scale-${policy}`, log, `${label}, members of a group (${policy})`, { group: g.body.server_group.id });
+  await waitNoneIn(client, 'demo', ['BUILD'], 120_000);
+  for (const s of await listAllServers(client, 'demo')) if (!before.has(s.id)) await client.req('demo', 'DELETE', `/servers/${s.id}`);
+  const end = Date.now() + 120_000;
+  while ((await listAllServers(client, 'demo')).length > before.size) {
+    if (Date.now() > end) throw new Error(`the ${policy} group's servers were not deleted within 120 s`);
+    await sleep(100);
+  }
+  return { policy, placements: p.latencies.length, p50Ms: round(p.p50, 2), p99Ms: round(p.p99, 2), schedulerP50Ms: round(p.s50, 2), schedulerP99Ms: round(p.s99, 2) };
 }
 
 interface Tally {

@@ -43,13 +43,23 @@ export async function warmUp(client: ComputeClient, count: number): Promise<void
   }
 }
 
-export async function timePlacements(client: ComputeClient, claims: () => Map<string, Claim[]>, count: number, namePrefix: string, log: (s: string) => void, label: string): Promise<Placements> {
+/** `hints`: the request's `os:scheduler_hints` (a server group, say). */
+export async function timePlacements(
+  client: ComputeClient,
+  claims: () => Map<string, Claim[]>,
+  count: number,
+  namePrefix: string,
+  log: (s: string) => void,
+  label: string,
+  hints?: Record<string, unknown>,
+): Promise<Placements> {
   const imageRef = await client.imageId('cirros');
   const latencies: number[] = [];
   const inScheduler: number[] = [];
   for (let i = 0; i < count; i++) {
     const before = nowMs();
-    const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server: { name: `${namePrefix}-${i}`, flavorRef: '1', imageRef, networks: 'none' } } });
+    const server = { name: `${namePrefix}-${i}`, flavorRef: '1', imageRef, networks: 'none' };
+    const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server, ...(hints && { 'os:scheduler_hints': hints }) } });
     if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
     const c = await waitForClaim(claims, r.body.server.id as string, before);
     latencies.push(c.at - before);
