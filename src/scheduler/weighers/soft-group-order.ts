@@ -8,7 +8,7 @@
 // the members' hosts and, when any other host passes, 0.
 import type { HostState } from '../host-state.js';
 import type { RequestSpec } from '../request-spec.js';
-import { before, type Weigher, type Weighed } from './weigher.js';
+import { before, normalised, type Weigher, type Weighed } from './weigher.js';
 
 export interface SoftGroupInput {
   /** Every host in free-RAM weight order, and the same from the last (each call a new pass). */
@@ -22,9 +22,6 @@ export interface SoftGroupInput {
   readonly group: Weigher;
   readonly spec: RequestSpec;
 }
-
-/** Nova's normalisation of one value against the range [min, max] (0 when the range is empty). */
-const normalised = (v: number, min: number, max: number): number => (max === min ? 0 : (v - min) / (max - min));
 
 function firstPassing(hosts: Iterable<HostState>, passes: (h: HostState) => boolean): HostState | undefined {
   for (const h of hosts) if (passes(h)) return h;

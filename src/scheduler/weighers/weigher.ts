@@ -17,6 +17,9 @@ export interface Weigher {
   weighs?(spec: RequestSpec | undefined): boolean;
 }
 
+/** One value against the range [min, max]: min→0, max→1, 0 when the range is empty. */
+export const normalised = (v: number, min: number, max: number): number => (max === min ? 0 : (v - min) / (max - min));
+
 /** Nova's normalize: min→0, max→1, all 0 when every value is the same. */
 function normalise(values: readonly number[]): number[] {
   // A loop, not Math.min(...values): tens of thousands of arguments overflow the stack.
@@ -26,7 +29,7 @@ function normalise(values: readonly number[]): number[] {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return max === min ? values.map(() => 0) : values.map((v) => (v - min) / (max - min));
+  return values.map((v) => normalised(v, min, max));
 }
 
 export interface Weighed {
