@@ -114,6 +114,7 @@ const PG_SERVER = 'postgresql://postgres@127.0.0.1:5432';
  * running the migrations cost PostgreSQL about a quarter of a second per cloud.
  */
 async function schemaTemplate(admin: pg.Client): Promise<string> {
+  if (templateMade !== undefined) return templateMade;
   const dir = fileURLToPath(new URL('../../src/db/migrations/', import.meta.url));
   const digest = createHash('sha256');
   for (const f of readdirSync(dir).sort()) digest.update(f).update(readFileSync(join(dir, f)));
@@ -132,8 +133,11 @@ async function schemaTemplate(admin: pg.Client): Promise<string> {
   } finally {
     await admin.query('SELECT pg_advisory_unlock(7405332)');
   }
-  return name;
+  return (templateMade = name);
 }
+
+/** The template this process found or made: the migrations do not change while it runs. */
+let templateMade: string | undefined;
 
 async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `magnetar_t_${randomBytes(6).toString('hex')}`;
@@ -142,9 +146,9 @@ async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void>
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${await schemaTemplate(admin)}`);
   await admin.end();
   return {
-    url: `postgresql://postgres@127.0.0.1:5432/${name}`,
+    url: `${PG_SERVER}/${name}`,
     drop: async () => {
-      const c = new pg.Client({ connectionString: 'postgresql://postgres@127.0.0.1:5432/postgres' });
+      const c = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
       await c.connect();
       // The pool's connections may still be closing: wait for them rather than
       // force them, since a forced drop kills a connection mid-close.
