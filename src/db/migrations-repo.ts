@@ -137,9 +137,23 @@ export interface UpdateOptions {
   readonly now?: Date;
 }
 
-/** Updates one migration; false when it does not exist or its status was not as expected. */
+/**
+ * Updates one migration; false when it does not exist or its status was not as expected.
+ * In a transaction the server's row is taken first: a step of a move changes
+ * its migration and then its server, a delete (finishDelete) the server and
+ * then its migrations, and on PostgreSQL the two must wait for each other in
+ * turn rather than in a circle.
+ */
 export async function updateMigration(db: Db | Queryable, id: number, values: MigrationUpdate, opts: UpdateOptions = {}): Promise<boolean> {
-  let q = ('kysely' in db ? db.kysely : db)
+  const k = 'kysely' in db ? db.kysely : db;
+  if (k.isTransaction) {
+    await k
+      .updateTable('instances')
+      .set((eb) => ({ id: eb.ref('id') }))
+      .where('uuid', 'in', (eb) => eb.selectFrom('migrations').select('instance_uuid').where('id', '=', id))
+      .execute();
+  }
+  let q = k
     .updateTable('migrations')
     .set({ ...values, updated_at: dbTime(opts.now ?? new Date()) })
     .where('id', '=', id)
