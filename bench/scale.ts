@@ -12,9 +12,9 @@
 import { ComputeClient } from './lib/client.js';
 import { listAllServers, waitNoneIn, waitReady } from './lib/cloud-at-size.js';
 import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './lib/processes.js';
-import { round, sleep } from './lib/stats.js';
+import { quantile, round, sleep } from './lib/stats.js';
 import { claimsIn, type Claim } from './lib/claims.js';
-import { liveMigrateAll, timePlacements, warmUp } from './lib/placement.js';
+import { liveMigrateAll, timeMultiServerRequests, timePlacements, warmUp } from './lib/placement.js';
 import { plainServerRounds, type MeasuredLoad } from './lib/load.js';
 import { median } from './lib/stats.js';
 
@@ -28,6 +28,9 @@ const PLACEMENTS = 300;
  */
 const GROUP_PLACEMENTS = 50;
 const GROUP_POLICIES = ['anti-affinity', 'soft-anti-affinity'] as const;
+/** Requests for several servers at once (min_count = max_count) per size, then deleted. */
+const MULTI_REQUESTS = 20;
+const SERVERS_PER_MULTI_REQUEST = 10;
 /** Servers booted and deleted first, untimed, as in the distributed benchmark. */
 const WARM_UP_PLACEMENTS = 20;
 /** How long the idle process is watched: one heartbeat period ([DEFAULT] report_interval). */
@@ -40,6 +43,16 @@ const ZERO_DELAYS = ['spawn', 'destroy', 'power', 'migrate', 'live_migration', '
 export interface GroupPlacements {
   readonly policy: string;
   readonly placements: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly schedulerP50Ms: number;
+  readonly schedulerP99Ms: number;
+}
+
+export interface MultiServerResult {
+  readonly requests: number;
+  readonly perRequest: number;
+  /** POST → the request's last claim. */
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly schedulerP50Ms: number;
@@ -63,6 +76,8 @@ export interface SizeResult {
   readonly schedulerP99Ms?: number;
   /** Members of a new server group of each policy, placed one at a time, timed the same way (absent in older records). */
   readonly groupPlacements?: GroupPlacements[];
+  /** Requests for several servers at once, timed to their last claim (absent in older records). */
+  readonly multiServerPlacements?: MultiServerResult;
   /** The placed servers, all live-migrated at once (host chosen by the scheduler) until none is MIGRATING. */
   readonly liveMigrations: {
     readonly requested: number;
@@ -145,6 +160,7 @@ async function startSize(hosts: number, log: (s: string) => void): Promise<Runni
     const { latencies, p50, p99, s50, s99 } = await timePlacements(client, claims, PLACEMENTS, 'scale', log, `${hosts} hosts`);
     const groupPlacements: GroupPlacements[] = [];
     for (const policy of GROUP_POLICIES) groupPlacements.push(await timeGroupPlacements(client, claims, policy, log, `${hosts} hosts`));
+    const multiServerPlacements = await timeMultiServerPlacements(client, claims, log, `${hosts} hosts`);
     const measured = {
       hosts,
       readyMs: round(readyMs, 0),
@@ -158,6 +174,7 @@ async function startSize(hosts: number, log: (s: string) => void): Promise<Runni
       schedulerP50Ms: round(s50, 2),
       schedulerP99Ms: round(s99, 2),
       groupPlacements,
+      multiServerPlacements,
     };
     return { hosts, proc, client, settings, measured };
   } catch (e) {
@@ -172,14 +189,28 @@ async function timeGroupPlacements(client: ComputeClient, claims: () => Map<stri
   if (g.status !== 200) throw new Error(`POST /os-server-groups: ${g.status} ${g.text.slice(0, 300)}`);
   const before = new Set((await listAllServers(client, 'demo')).map((s) => s.id as string));
   const p = await timePlacements(client, claims, GROUP_PLACEMENTS, `scale-${policy}`, log, `${label}, members of a group (${policy})`, { group: g.body.server_group.id });
+  await deleteServersSince(client, before, `the ${policy} group's servers`);
+  return { policy, placements: p.latencies.length, p50Ms: round(p.p50, 2), p99Ms: round(p.p99, 2), schedulerP50Ms: round(p.s50, 2), schedulerP99Ms: round(p.s99, 2) };
+}
+
+/** Requests for several servers at once, timed, then their servers deleted. */
+async function timeMultiServerPlacements(client: ComputeClient, claims: () => Map<string, Claim[]>, log: (s: string) => void, label: string): Promise<MultiServerResult> {
+  const before = new Set((await listAllServers(client, 'demo')).map((s) => s.id as string));
+  const p = await timeMultiServerRequests(client, claims, MULTI_REQUESTS, SERVERS_PER_MULTI_REQUEST, 'scale-multi', log, label);
+  await deleteServersSince(client, before, 'the servers of the multi-server requests');
+  const q = (xs: number[], at: number): number => round(quantile(xs, at), 2);
+  return { requests: p.latencies.length, perRequest: p.perRequest, p50Ms: q(p.latencies, 0.5), p99Ms: q(p.latencies, 0.99), schedulerP50Ms: q(p.inScheduler, 0.5), schedulerP99Ms: q(p.inScheduler, 0.99) };
+}
+
+/** Deletes every server of demo's not in `before`, once built, and waits until they are gone. */
+async function deleteServersSince(client: ComputeClient, before: ReadonlySet<string>, what: string): Promise<void> {
   await waitNoneIn(client, 'demo', ['BUILD'], 120_000);
   for (const s of await listAllServers(client, 'demo')) if (!before.has(s.id)) await client.req('demo', 'DELETE', `/servers/${s.id}`);
   const end = Date.now() + 120_000;
   while ((await listAllServers(client, 'demo')).length > before.size) {
-    if (Date.now() > end) throw new Error(`the ${policy} group's servers were not deleted within 120 s`);
+    if (Date.now() > end) throw new Error(`${what} were not deleted within 120 s`);
     await sleep(100);
   }
-  return { policy, placements: p.latencies.length, p50Ms: round(p.p50, 2), p99Ms: round(p.p99, 2), schedulerP50Ms: round(p.s50, 2), schedulerP99Ms: round(p.s99, 2) };
 }
 
 interface Tally {

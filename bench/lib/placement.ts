@@ -70,6 +70,52 @@ export async function timePlacements(
   return { latencies, inScheduler, p50, p99, s50, s99 };
 }
 
+/** Requests for several servers at once, each timed to the last of its claims. */
+export interface MultiServerPlacements {
+  /** Servers per request (min_count = max_count). */
+  readonly perRequest: number;
+  /** POST → the request's last claim, ms. */
+  readonly latencies: number[];
+  /** Of each, the part from the request reaching the scheduler to its last claim, ms. */
+  readonly inScheduler: number[];
+}
+
+/**
+ * `count` requests of `perRequest` servers each (min_count = max_count), one
+ * after another, each timed from just before its POST to the last claim the
+ * scheduler makes for it. Returns the servers' ids with the times.
+ */
+export async function timeMultiServerRequests(
+  client: ComputeClient,
+  claims: () => Map<string, Claim[]>,
+  count: number,
+  perRequest: number,
+  namePrefix: string,
+  log: (s: string) => void,
+  label: string,
+): Promise<MultiServerPlacements & { ids: string[] }> {
+  const imageRef = await client.imageId('cirros');
+  const latencies: number[] = [];
+  const inScheduler: number[] = [];
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const before = nowMs();
+    const server = { name: `${namePrefix}-${i}`, flavorRef: '1', imageRef, networks: 'none', min_count: perRequest, max_count: perRequest, return_reservation_id: true };
+    const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server } });
+    if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
+    const listed = await client.req('demo', 'GET', `/servers?reservation_id=${r.body.reservation_id as string}`, { version: '2.37' });
+    const mine = (listed.body.servers as Array<{ id: string }>).map((s) => s.id);
+    if (mine.length !== perRequest) throw new Error(`reservation ${r.body.reservation_id as string} holds ${mine.length} servers, not ${perRequest}`);
+    const got = await Promise.all(mine.map((id) => waitForClaim(claims, id, before)));
+    latencies.push(Math.max(...got.map((c) => c.at)) - before);
+    inScheduler.push(Math.max(...got.map((c) => c.selectMs)));
+    ids.push(...mine);
+  }
+  const [p50, p99, s50, s99] = [quantile(latencies, 0.5), quantile(latencies, 0.99), quantile(inScheduler, 0.5), quantile(inScheduler, 0.99)];
+  log(`  ${label}: ${perRequest} servers per request, POST → last claim p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; in the scheduler p50 ${s50.toFixed(2)} ms, p99 ${s99.toFixed(2)} ms`);
+  return { perRequest, latencies, inScheduler, ids };
+}
+
 export interface LiveMigrations {
   readonly requested: number;
   /** Servers ACTIVE afterwards on another host than before. */

@@ -30,7 +30,25 @@ function sizesTable(r: Recorded): string {
     `${stamp(r)}\n\n` +
     '| hosts | ready | RSS at ready | idle CPU (one core) | placement p50 | placement p99 | of it in the scheduler, p50 / p99 | live migrations | peak RSS | ready after a restart, RSS |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' +
     `${r.result.sizes.map(row).join('\n')}\n${growth}\n` +
-    groupTable(r)
+    groupTable(r) +
+    multiServerTable(r)
+  );
+}
+
+/** Requests for several servers at once, where recorded. */
+function multiServerTable(r: Recorded): string {
+  const rows = r.result.sizes.flatMap((s) => {
+    const m = s.multiServerPlacements;
+    if (m === undefined) return [];
+    return [
+      `| ${s.hosts.toLocaleString('en')} | ${m.requests} × ${m.perRequest} | ${m.p50Ms} ms | ${m.p99Ms} ms | ${m.schedulerP50Ms} / ${m.schedulerP99Ms} ms | ${round2(m.p50Ms / m.perRequest)} ms |`,
+    ];
+  });
+  if (rows.length === 0) return '';
+  return (
+    '\nRequests for several servers at once (min_count = max_count), one request at a time after the above (then deleted), each timed from its POST to its last claim:\n\n' +
+    '| hosts | requests × servers | POST → last claim p50 | p99 | of it in the scheduler, p50 / p99 | p50 per server |\n|---:|---:|---:|---:|---:|---:|\n' +
+    `${rows.join('\n')}\n`
   );
 }
 
@@ -159,7 +177,7 @@ export function renderScale(dir: string): string {
     'One `magnetar serve` (SQLite, in-process bus) per size, zero simulated delays. **Ready**: spawn → token issued and `GET /v2.1` = 200. ' +
     '**Idle CPU**: the process\'s CPU time over one heartbeat period (10 s) after start-up settled, as a share of one core. ' +
     '**Placement**: after 20 servers booted and deleted untimed (a fresh process\'s code is not yet compiled), 300 servers (100 in records before 2026-12-07) booted one at a time; from just before the client\'s `POST /servers` to the scheduler\'s claim ' +
-    '(its `claimed` debug line carries its wall-clock time, and the time since the request reached the scheduler: the part "in the scheduler"). **Group members** (records since 2026-12-07): then 50 members of a new anti-affinity group and 50 of a new soft-anti-affinity group, placed and timed the same way, then deleted; the first policy is a filter\'s, the second a weigher\'s, which weighs every host. **Live migrations**: the servers placed first all live-migrated at once, the scheduler choosing, ' +
+    '(its `claimed` debug line carries its wall-clock time, and the time since the request reached the scheduler: the part "in the scheduler"). **Group members** (records since 2026-12-07): then 50 members of a new anti-affinity group and 50 of a new soft-anti-affinity group, placed and timed the same way, then deleted; the first policy is a filter\'s, the second a weigher\'s, which weighs every host. **Multi-server requests** (records since 2026-12-07, second session): then 20 requests of 10 servers each (min_count = max_count = 10), one at a time, each timed from its POST to the last of its ten claims, then deleted. **Live migrations**: the servers placed first all live-migrated at once, the scheduler choosing, ' +
     'until none is MIGRATING; six times over, the sizes taking turns (100, 1,000, 10,000, then back, and so on), the rate taken over all of them, with the process\'s CPU time per migration and each round\'s rate (records before 2026-12-07: each size\'s three rounds in a row, before the next size started; before commit `2741018`: once). **Ready after a restart**: the process stopped and started again on its data (hosts registered, the placed servers on them), spawn → ready. ' +
     'Growth rows: the bigger size ÷ the smaller.\n\n';
   if (after) md += `## Now\n\n${sizesTable(after)}\n${aims(after)}\n`;

@@ -29,6 +29,12 @@ const REREAD_AFTER_FULL_LOAD = 1_000;
 /** An order of hosts that does not depend on liveness (judged per request). */
 export type HostOrder = (a: Omit<HostState, 'serviceUp'>, b: Omit<HostState, 'serviceUp'>) => number;
 
+/** Passes over the hosts in the cache's order, from the first or from the last. */
+export interface OrderView {
+  inOrder(): Iterable<HostState>;
+  inReverseOrder(): Iterable<HostState>;
+}
+
 interface Entry {
   record: HostRecord;
   /** The state handed out, with serviceUp as last judged. */
@@ -73,20 +79,18 @@ export class HostStateCache {
    * The states of the last hosts() call, in `order`, read as they are
    * iterated (a request takes only the first few). Taken right after
    * hosts(), before any await; a host changed since is seen as it is now.
+   * Each call of the view's functions is a new pass over the same order.
    */
-  inOrder(): Iterable<HostState> {
+  orderView(): OrderView {
     const sorted = this.sorted;
-    return (function* () {
-      for (const e of sorted) yield e.state;
-    })();
-  }
-
-  /** inOrder's hosts from the last, read the same way. */
-  inReverseOrder(): Iterable<HostState> {
-    const sorted = this.sorted;
-    return (function* () {
-      for (let i = sorted.length - 1; i >= 0; i--) yield sorted[i]!.state;
-    })();
+    return {
+      *inOrder() {
+        for (const e of sorted) yield e.state;
+      },
+      *inReverseOrder() {
+        for (let i = sorted.length - 1; i >= 0; i--) yield sorted[i]!.state;
+      },
+    };
   }
 
   /**

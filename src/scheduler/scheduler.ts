@@ -9,7 +9,8 @@ import type { Clock } from '../compute/clock.js';
 import { Invalid, NoValidHost } from '../compute/errors.js';
 import { claim, release } from './claims.js';
 import { loadHostStates, type HostState } from './host-state.js';
-import { HostStateCache } from './host-state-cache.js';
+import { HostStateCache, type HostOrder } from './host-state-cache.js';
+import { orderWithChanges } from './order-with-changes.js';
 import { resourcesOf, type RequestSpec, type Selection } from './request-spec.js';
 import { addResources } from './resources.js';
 import { hostZoneFromAggregates, type HostZone } from './filters/availability-zone-filter.js';
@@ -67,6 +68,8 @@ export class Scheduler {
   private readonly softWeighers: Readonly<Record<'soft-affinity' | 'soft-anti-affinity', Weigher>>;
   private readonly debug: SchedulerOptions['debug'];
   private readonly cache: HostStateCache | undefined;
+  /** The cache's order of hosts, when free RAM is the only weight that differs between them. */
+  private readonly hostOrder: HostOrder | undefined;
   private readonly ramMultiplier: number;
   private readonly weighsByRamAlone: boolean;
 
@@ -84,10 +87,8 @@ export class Scheduler {
     this.ramMultiplier = multipliers[0]!;
     // With finite multipliers, a request outside any server group is weighed by free RAM alone (the group weighers give every host 0).
     this.weighsByRamAlone = multipliers.every((m) => Number.isFinite(m));
-    this.cache =
-      opts.cacheHostState === false
-        ? undefined
-        : new HostStateCache(db, this.weighsByRamAlone ? freeRamOrder(this.ramMultiplier, (h) => freeOf(h.inventory, h.used).memory_mb) : undefined);
+    this.hostOrder = this.weighsByRamAlone ? freeRamOrder(this.ramMultiplier, (h) => freeOf(h.inventory, h.used).memory_mb) : undefined;
+    this.cache = opts.cacheHostState === false ? undefined : new HostStateCache(db, this.hostOrder);
     // The request's own constraints apply whatever the configured filters are.
     this.filters = [
       requestedDestinationFilter,
@@ -149,13 +150,15 @@ export class Scheduler {
       this.cache !== undefined
         ? await this.cache.hosts(this.clock.now(), effectiveServiceDownTime(this.conf))
         : await loadHostStates(this.db, this.clock.now(), effectiveServiceDownTime(this.conf), { withInstanceUuids: namesInstances, withAggregates });
-    // One server: the cache keeps the hosts in weight order already. It is
-    // the whole order outside any group, or in a group whose policy is a
-    // filter's (affinity, anti-affinity: the soft weighers give every host
-    // 0); for a soft policy, the hosts running members are weighed apart.
-    const weighsGroup = group !== undefined && isSoftPolicy(group.policy);
-    const cache = this.cache !== undefined && this.weighsByRamAlone && placements.length === 1 ? this.cache : undefined;
-    const presorted = cache !== undefined && !weighsGroup ? cache.inOrder() : undefined;
+    // The cache keeps the hosts in weight order already. It is the whole
+    // order outside any group, or in a group whose policy is a filter's
+    // (affinity, anti-affinity: the soft weighers give every host 0); for a
+    // soft policy, the hosts running members are weighed apart. Hosts this
+    // request already placed a server on are put back in their new places.
+    const softGroup = group !== undefined && isSoftPolicy(group.policy) ? group.policy : undefined;
+    const hostOrder = this.hostOrder;
+    const cached = this.cache !== undefined && hostOrder !== undefined ? this.cache.orderView() : undefined;
+    const changed = new Map<string, HostState>();
     const selections: Selection[] = [];
     const claimed: Array<{ consumer: string; nodeUuid: string }> = [];
     try {
@@ -166,20 +169,21 @@ export class Scheduler {
           group === undefined ? spec : { ...spec, instanceUuid, instanceGroup: { ...group, hosts: memberHosts.map((h) => h.host) } };
         // Hosts best first, taken only as far as needed: the claim, then the alternates.
         const passes = (h: HostState): boolean => this.filters.every((f) => f.passes(h, request));
+        const view = cached !== undefined ? orderWithChanges(cached, changed, hostOrder!) : undefined;
         const ordered =
-          presorted !== undefined
-            ? filtered(presorted, passes)
-            : cache !== undefined && group !== undefined && isSoftPolicy(group.policy)
-              ? softGroupOrder({
-                  inOrder: () => cache.inOrder(),
-                  inReverseOrder: () => cache.inReverseOrder(),
+          view === undefined
+            ? orderByWeightLazily(hosts.filter(passes), this.weighers, request)
+            : softGroup === undefined
+              ? filtered(view.inOrder(), passes)
+              : softGroupOrder({
+                  inOrder: () => view.inOrder(),
+                  inReverseOrder: () => view.inReverseOrder(),
                   memberHosts,
                   passes,
                   ram: this.ramWeigher,
-                  group: this.softWeighers[group.policy],
+                  group: this.softWeighers[softGroup],
                   spec: request,
-                })
-              : orderByWeightLazily(hosts.filter(passes), this.weighers, request);
+                });
         // next() by hand: leaving a for…of would close the generator before the alternates are taken.
         const next = (): HostState | undefined => {
           const r = ordered.next();
@@ -211,11 +215,9 @@ export class Scheduler {
         });
         // The next instance of this request sees what this one took.
         if (selections.length < placements.length) {
-          hosts = hosts.map((h) =>
-            h === picked
-              ? { ...h, used: addResources(h.used, want), instanceCount: h.instanceCount + 1, instanceUuids: new Set([...h.instanceUuids, instanceUuid]) }
-              : h,
-          );
+          const now: HostState = { ...picked, used: addResources(picked.used, want), instanceCount: picked.instanceCount + 1, instanceUuids: new Set([...picked.instanceUuids, instanceUuid]) };
+          hosts = hosts.map((h) => (h.nodeUuid === picked.nodeUuid ? now : h));
+          changed.set(picked.nodeUuid, now);
         }
       }
     } catch (err) {

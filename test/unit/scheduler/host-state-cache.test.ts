@@ -80,6 +80,32 @@ const spec = (memoryMb = 1024): RequestSpec => ({
   availabilityZone: null,
 });
 
+/** A request for `count` servers at once (as with min_count). */
+const specFor = (count: number, memoryMb = 1024): RequestSpec => {
+  const first = spec(memoryMb);
+  const instanceUuids = [first.instanceUuid, ...Array.from({ length: count - 1 }, () => spec().instanceUuid)];
+  return { ...first, instanceUuids, numInstances: count };
+};
+
+/** What a client of the scheduler gets: each server's host and alternates. */
+const choices = (sel: ReadonlyArray<{ host: string; alternates: unknown }>): unknown[] => sel.map((x) => ({ host: x.host, alternates: x.alternates }));
+
+/** Gives back what a request claimed. */
+const releaseAll = async (db: Db, s: RequestSpec): Promise<void> => {
+  for (const u of s.instanceUuids ?? [s.instanceUuid]) await release(db, u);
+};
+
+/** A request's choices, or the error it ends in; its claims given back when `giveBack`. */
+async function outcome(db: Db, scheduler: Scheduler, s: RequestSpec, giveBack: boolean): Promise<{ chosen: unknown[]; hosts: string[] } | string> {
+  try {
+    const sel = await scheduler.selectDestinations(s);
+    if (giveBack) await releaseAll(db, s);
+    return { chosen: choices(sel), hosts: sel.map((x) => x.host) };
+  } catch (err) {
+    return String(err);
+  }
+}
+
 /** A host state in a comparable form (sets as sorted arrays). */
 const plain = (hs: readonly HostState[]): unknown[] =>
   hs.map((h) => ({ ...h, instanceUuids: [...h.instanceUuids].sort() }));
@@ -124,6 +150,10 @@ for (const tdb of TWO_HANDLES) {
         const [byCache] = await cached.selectDestinations(s2);
         await release(mine, s2.instanceUuid);
         assert.deepEqual({ host: byCache!.host, alternates: byCache!.alternates }, { host: byFresh!.host, alternates: byFresh!.alternates }, `choice after ${what}`);
+        // Several servers in one request: each placed one counts for the next.
+        const byFreshMany = await outcome(mine, fresh, specFor(4, 3000), true);
+        const byCacheMany = await outcome(mine, cached, specFor(4, 3000), true);
+        assert.deepEqual(byCacheMany, byFreshMany, `choices for four servers after ${what}`);
       };
 
       await same('start');
@@ -167,7 +197,7 @@ for (const tdb of TWO_HANDLES) {
     // one disabled and a small one too full, first and last in that order.
     for (const policy of ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'] as const) {
       for (const [ramMultiplier, groupMultiplier] of [[1, 1], [-1, 1], [0, 1], [1, 3], [1, 0.2], [-2, 0.5]] as const) {
-        it(`gives the same choice as a full read for a member of a group with policy ${policy} (multipliers ${ramMultiplier}, ${groupMultiplier}), round after round`, async () => {
+        it(`gives the same choices as a full read for members of a group with policy ${policy} (multipliers ${ramMultiplier}, ${groupMultiplier}), one and three at a time`, async () => {
           const now = (): Date => clock.now();
           const groups = new Config();
           groups.set('filter_scheduler', 'enabled_filters', 'ComputeFilter,RamFilter,ServerGroupAffinityFilter,ServerGroupAntiAffinityFilter');
@@ -187,15 +217,15 @@ for (const tdb of TWO_HANDLES) {
           await addServerGroupMembers(mine.kysely, groupId, members, now());
           const cached = new Scheduler(mine, groups, clock, { warn: () => {} });
           const fresh = new Scheduler(mine, groups, clock, { warn: () => {}, cacheHostState: false });
-          for (let round = 1; round <= 3; round++) {
-            const [s1, s2] = [spec(), spec()];
-            await addServerGroupMembers(mine.kysely, groupId, [s1.instanceUuid, s2.instanceUuid], now());
-            const [byFresh] = await fresh.selectDestinations(s1);
-            await release(mine, s1.instanceUuid);
-            const [byCache] = await cached.selectDestinations(s2);
-            assert.deepEqual({ host: byCache!.host, alternates: byCache!.alternates }, { host: byFresh!.host, alternates: byFresh!.alternates }, `round ${round}`);
-            // The new member runs where it was placed: the next round counts it.
-            await seedInstance(mine, now(), byCache!.host, s2.instanceUuid);
+          // Rounds of one server, then of three at once (each placed one a member the next counts).
+          for (const [round, count] of [[1, 1], [2, 1], [3, 1], [4, 3], [5, 3]] as const) {
+            const [s1, s2] = [specFor(count, 2000), specFor(count, 2000)];
+            await addServerGroupMembers(mine.kysely, groupId, [...s1.instanceUuids!, ...s2.instanceUuids!], now());
+            const byFresh = await outcome(mine, fresh, s1, true);
+            const byCache = await outcome(mine, cached, s2, false);
+            assert.deepEqual(byCache, byFresh, `round ${round}`);
+            // The new members run where they were placed: the next round counts them.
+            if (typeof byCache !== 'string') for (const [i, host] of byCache.hosts.entries()) await seedInstance(mine, now(), host, s2.instanceUuids![i]);
           }
         });
       }
