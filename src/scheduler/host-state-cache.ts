@@ -47,6 +47,8 @@ export class HostStateCache {
   private entries = new Map<string, Entry>(); // by node uuid
   /** Node uuids by host, and the entries in (host, node) order. */
   private byHost = new Map<string, string[]>();
+  /** The entries of the nodes each server runs on (its host's nodes). */
+  private byInstance = new Map<string, Set<Entry>>();
   private ordered: Entry[] = [];
   private loaded = false;
   /** Every change with an id up to here has been applied. */
@@ -252,8 +254,10 @@ export class HostStateCache {
       if (e === undefined || e.record.state.host !== record.state.host || e.record.state.nodename !== record.state.nodename) membershipChanged = true;
       if (e === undefined) this.entries.set(record.state.nodeUuid, { record, state: { ...record.state, serviceUp: false }, pos: -1 });
       else {
+        this.unindexInstances(e);
         e.record = record;
         e.state = { ...record.state, serviceUp: e.state.serviceUp };
+        this.indexInstances(e);
         changed.push(e);
       }
     }
@@ -353,6 +357,33 @@ export class HostStateCache {
     }
   }
 
+  /**
+   * The states of the nodes any of these servers runs on, as the last
+   * hosts() call judged them, in (host, node) order: the hosts of a server
+   * group's members without looking at every host.
+   */
+  statesRunning(instanceUuids: Iterable<string>): HostState[] {
+    const found = new Set<Entry>();
+    for (const uuid of instanceUuids) for (const e of this.byInstance.get(uuid) ?? []) found.add(e);
+    return [...found].sort((a, b) => a.pos - b.pos).map((e) => e.state);
+  }
+
+  private indexInstances(e: Entry): void {
+    for (const uuid of e.record.state.instanceUuids) {
+      let on = this.byInstance.get(uuid);
+      if (on === undefined) this.byInstance.set(uuid, (on = new Set()));
+      on.add(e);
+    }
+  }
+
+  private unindexInstances(e: Entry): void {
+    for (const uuid of e.record.state.instanceUuids) {
+      const on = this.byInstance.get(uuid);
+      on?.delete(e);
+      if (on?.size === 0) this.byInstance.delete(uuid);
+    }
+  }
+
   private reindex(): void {
     const all = [...this.entries.values()];
     all.sort((a, b) => cmp(a.record.state.host, b.record.state.host) || cmp(a.record.state.nodename, b.record.state.nodename));
@@ -362,6 +393,8 @@ export class HostStateCache {
       const order = this.order;
       this.sorted = [...all].sort((a, b) => order(a.record.state, b.record.state));
     }
+    this.byInstance = new Map();
+    for (const e of all) this.indexInstances(e);
     this.byHost = new Map();
     for (const e of all) {
       const list = this.byHost.get(e.record.state.host) ?? [];

@@ -132,6 +132,19 @@ export class Scheduler {
   }
 
   /**
+   * The hosts running members of a group, from the cache's index of servers
+   * instead of every host: those it knows, in the states this request gave
+   * the hosts it already placed servers on, and those hosts themselves. In
+   * (host, node) order, as a scan of every host would find them.
+   */
+  private cachedMemberHosts(members: readonly string[], changed: ReadonlyMap<string, HostState>): HostState[] {
+    const found = new Map<string, HostState>();
+    for (const h of this.cache!.statesRunning(members)) found.set(h.nodeUuid, changed.get(h.nodeUuid) ?? h);
+    for (const h of changed.values()) found.set(h.nodeUuid, h);
+    return [...found.values()].filter((h) => groupMembersOn(h, members) > 0).sort(byHostAndNode);
+  }
+
+  /**
    * One selection per requested instance, each already holding its claim.
    * All or nothing: when one instance cannot be placed, the claims made for
    * the others are released and NoValidHost is thrown.
@@ -164,7 +177,7 @@ export class Scheduler {
     try {
       for (const { consumer, instanceUuid } of placements) {
         // The group as it stands now, with the servers this request already placed.
-        const memberHosts = group === undefined ? [] : hosts.filter((h) => groupMembersOn(h, group.members) > 0);
+        const memberHosts = group === undefined ? [] : cached !== undefined ? this.cachedMemberHosts(group.members, changed) : hosts.filter((h) => groupMembersOn(h, group.members) > 0);
         const request: RequestSpec =
           group === undefined ? spec : { ...spec, instanceUuid, instanceGroup: { ...group, hosts: memberHosts.map((h) => h.host) } };
         // Hosts best first, taken only as far as needed: the claim, then the alternates.
@@ -216,7 +229,7 @@ export class Scheduler {
         // The next instance of this request sees what this one took.
         if (selections.length < placements.length) {
           const now: HostState = { ...picked, used: addResources(picked.used, want), instanceCount: picked.instanceCount + 1, instanceUuids: new Set([...picked.instanceUuids, instanceUuid]) };
-          hosts = hosts.map((h) => (h.nodeUuid === picked.nodeUuid ? now : h));
+          if (cached === undefined) hosts = hosts.map((h) => (h.nodeUuid === picked.nodeUuid ? now : h));
           changed.set(picked.nodeUuid, now);
         }
       }
@@ -227,6 +240,9 @@ export class Scheduler {
     return selections;
   }
 }
+
+const byHostAndNode = (a: HostState, b: HostState): number =>
+  (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) || (a.nodename < b.nodename ? -1 : a.nodename > b.nodename ? 1 : 0);
 
 const isSoftPolicy = (p: ServerGroupPolicy): p is 'soft-affinity' | 'soft-anti-affinity' => p === 'soft-affinity' || p === 'soft-anti-affinity';
 
