@@ -11,7 +11,7 @@ import { dbTime } from '../db/time.js';
 import type { AgentContext } from './context.js';
 import { ownerPrefix } from './context.js';
 import { buildHandlers } from './build.js';
-import { InstanceEvents } from './instance-events.js';
+import { LifeContext } from './life-context.js';
 import { AGENT_HANDLER_MODULES, AGENT_PERIODIC_TASKS, AGENT_STARTUP_TASKS } from './modules.js';
 import { Fence, fencedBus, fencedDb } from './fence.js';
 import { durableHandlers } from '../jobs/runner.js';
@@ -40,27 +40,30 @@ export class ComputeAgent {
   private readonly fence: Fence;
   readonly ctx: AgentContext;
   private serviceId = 0;
+  /** What the process's start prepared for this life; let go once used. */
+  private prepared: PreparedStart | undefined;
+  private readonly opts: Omit<AgentOptions, 'prepared'>;
 
-  constructor(private readonly opts: AgentOptions) {
+  constructor({ prepared, ...opts }: AgentOptions) {
+    this.opts = opts;
     const inv = opts.driver.inventory();
     this.fence = new Fence(opts.host);
-    this.ctx = {
-      host: opts.host,
-      nodeName: opts.host,
-      nodeUuid: '',
-      hostIp: inv.hostIp,
-      driver: opts.driver,
-      db: fencedDb(opts.db, this.fence),
-      bus: fencedBus(opts.bus, this.fence),
-      conf: opts.conf,
-      clock: opts.clock,
-      log: opts.log.child({ host: opts.host }),
-      crash: opts.crash,
-      owner: `${ownerPrefix(opts.host)}${randomUUID()}`,
-      awaitedEvacuations: new Set(),
-      instanceEvents: new InstanceEvents(),
-      notifier: opts.notifier,
-    };
+    this.prepared = prepared;
+    this.ctx = new LifeContext(
+      {
+        host: opts.host,
+        hostIp: inv.hostIp,
+        driver: opts.driver,
+        db: fencedDb(opts.db, this.fence),
+        bus: fencedBus(opts.bus, this.fence),
+        conf: opts.conf,
+        clock: opts.clock,
+        crash: opts.crash,
+        owner: `${ownerPrefix(opts.host)}${randomUUID()}`,
+        notifier: opts.notifier,
+      },
+      opts.log,
+    );
   }
 
   /** Whether this life has ended. */
@@ -72,7 +75,8 @@ export class ComputeAgent {
     const { ctx } = this;
     const { db, clock, conf, host, driver } = ctx;
     await driver.init(host);
-    const prepared = this.opts.prepared;
+    const prepared = this.prepared;
+    this.prepared = undefined;
     const svc = prepared?.service ?? (await registerService(db.kysely, host, 'nova-compute', `compute`, clock.now()));
     this.serviceId = svc.id;
     ctx.nodeUuid = prepared?.nodeUuid ?? (await this.registerNode(svc.id));

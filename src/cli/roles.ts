@@ -312,6 +312,8 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
     m.delete(host);
     return v;
   };
+  // One set of fault-control handlers for all the hosts: they act on the process's one rule store.
+  const faultControl = faultControlHandlers(base.faults);
   const makeAgent = (host: string, die: () => void): ComputeAgent =>
     new ComputeAgent({
       host,
@@ -322,7 +324,7 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
       clock: base.clock,
       log: base.log,
       crash: crashSwitch(base.faults, host, opts.crashKillsProcess ? killProcess : die),
-      extraHandlers: faultControlHandlers(base.faults),
+      extraHandlers: faultControl,
       timers,
       prepared: takeFirst(prepared, host),
       notifier: base.notifier,
