@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Bus, Handlers, Subscription } from '../rpc/bus.js';
 import { Conflict } from '../compute/errors.js';
 import type { ComputeAgent } from './manager.js';
+import { lazyHandlers } from '../rpc/lazy-handlers.js';
 
 export type HostState = 'running' | 'stopped' | 'crashed';
 
@@ -103,7 +104,8 @@ export class HostRuntime {
   async serveControl(hosts: readonly string[]): Promise<void> {
     for (const host of hosts) {
       this.entry(host);
-      this.subs.push(await this.bus.serve(`hostctl.${host}`, this.controlHandlers(host)));
+      // Made when the host is first controlled: most hosts of a big process never are.
+      this.subs.push(await this.bus.serve(`hostctl.${host}`, lazyHandlers(() => this.controlHandlers(host))));
     }
   }
 

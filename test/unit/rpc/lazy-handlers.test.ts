@@ -19,3 +19,21 @@ it('makes the handlers on the first message only, and dispatches through them', 
   assert.equal(missing.ok, false, 'no inherited property passes for a handler');
   assert.deepEqual(Object.keys(table), ['echo']);
 });
+
+it('keeps each table apart though the tables share their traps', async () => {
+  const made: string[] = [];
+  const a = lazyHandlers(() => {
+    made.push('a');
+    return { who: async () => 'a' };
+  });
+  const b = lazyHandlers(() => {
+    made.push('b');
+    return { who: async () => 'b', only_b: async () => true };
+  });
+  assert.deepEqual(await dispatch('t', b, { method: 'who', args: {} }), { ok: true, result: 'b' });
+  assert.deepEqual(made, ['b'], 'asking b makes b alone');
+  assert.deepEqual(await dispatch('t', a, { method: 'who', args: {} }), { ok: true, result: 'a' });
+  assert.equal((await dispatch('t', a, { method: 'only_b', args: {} })).ok, false);
+  assert.deepEqual(Object.keys(b), ['who', 'only_b']);
+  assert.deepEqual(made, ['b', 'a']);
+});
