@@ -5,9 +5,9 @@
 // gets its own fence; tripping it makes every later query, send and call of
 // that life fail, so its work ends where it was cut off and the next life's
 // start-up finds exactly what a crash would have left.
-import type { KyselyPlugin } from 'kysely';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import type { Db } from '../db/connect.js';
-import type { Bus, CallOptions, Json, MessageArgs } from '../rpc/bus.js';
+import type { Bus, CallOptions, Handlers, Json, MessageArgs, Subscription } from '../rpc/bus.js';
 
 export class AgentStopped extends Error {
   constructor(readonly host: string) {
@@ -33,39 +33,59 @@ export class Fence {
   }
 }
 
+/** Checks the fence around every statement of one life (an object, not closures: a process may run ten thousand lives). */
+class FencePlugin implements KyselyPlugin {
+  constructor(private readonly fence: Fence) {}
+
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.fence.check();
+    return args.node;
+  }
+
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    // A statement that ran while the agent died: the agent never learns its outcome.
+    this.fence.check();
+    return args.result;
+  }
+}
+
+/** The shared database is closed by its owner, never by a life's view of it. */
+const closeNothing = async (): Promise<void> => undefined;
+
 /** The database as one agent life sees it: every query fails once the fence is tripped. */
 export function fencedDb(db: Db, fence: Fence): Db {
-  const plugin: KyselyPlugin = {
-    transformQuery(args) {
-      fence.check();
-      return args.node;
-    },
-    async transformResult(args) {
-      // A statement that ran while the agent died: the agent never learns its outcome.
-      fence.check();
-      return args.result;
-    },
-  };
-  return { kysely: db.kysely.withPlugin(plugin), dialect: db.dialect, close: async () => undefined };
+  return { kysely: db.kysely.withPlugin(new FencePlugin(fence)), dialect: db.dialect, close: closeNothing };
 }
 
 /** The bus as one agent life sees it: nothing is sent, and no reply is heard, once the fence is tripped. */
+class FencedBus implements Bus {
+  constructor(
+    private readonly bus: Bus,
+    private readonly fence: Fence,
+  ) {}
+
+  async call<T extends Json | void = Json>(topic: string, method: string, args: MessageArgs, opts?: CallOptions): Promise<T> {
+    this.fence.check();
+    const reply = await this.bus.call<T>(topic, method, args, opts);
+    this.fence.check();
+    return reply;
+  }
+
+  async cast(topic: string, method: string, args: MessageArgs, opts?: Parameters<Bus['cast']>[3]): Promise<void> {
+    this.fence.check();
+    await this.bus.cast(topic, method, args, opts);
+  }
+
+  serve(topic: string, handlers: Handlers): Promise<Subscription> {
+    this.fence.check();
+    return this.bus.serve(topic, handlers);
+  }
+
+  close(): Promise<void> {
+    return closeNothing();
+  }
+}
+
 export function fencedBus(bus: Bus, fence: Fence): Bus {
-  return {
-    async call<T extends Json | void = Json>(topic: string, method: string, args: MessageArgs, opts?: CallOptions): Promise<T> {
-      fence.check();
-      const reply = await bus.call<T>(topic, method, args, opts);
-      fence.check();
-      return reply;
-    },
-    async cast(topic, method, args, opts) {
-      fence.check();
-      await bus.cast(topic, method, args, opts);
-    },
-    serve: (topic, handlers) => {
-      fence.check();
-      return bus.serve(topic, handlers);
-    },
-    close: async () => undefined,
-  };
+  return new FencedBus(bus, fence);
 }

@@ -42,6 +42,18 @@ interface LocalListener {
   readonly onMessage: NotificationListener;
 }
 
+/** A server's place in its topic's queue (an object, not a closure: a process may serve tens of thousands of topics). */
+class LocalSubscription implements Subscription {
+  constructor(
+    private readonly queue: TopicQueue,
+    private readonly server: Server,
+  ) {}
+
+  async close(): Promise<void> {
+    this.queue.servers = this.queue.servers.filter((s) => s !== this.server);
+  }
+}
+
 export class LocalBus implements Bus, NotificationTransport {
   private readonly topics = new Map<string, TopicQueue>();
   private readonly listeners = new Set<LocalListener>();
@@ -93,11 +105,7 @@ export class LocalBus implements Bus, NotificationTransport {
     const server: Server = { handlers };
     queue.servers.push(server);
     this.scheduleDrain(topic, queue);
-    return {
-      close: async () => {
-        queue.servers = queue.servers.filter((s) => s !== server);
-      },
-    };
+    return new LocalSubscription(queue, server);
   }
 
   async publishNotification(exchange: string, routingKey: string, body: string): Promise<void> {

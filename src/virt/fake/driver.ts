@@ -95,6 +95,27 @@ const POWER_NAMES: Readonly<Record<number, string>> = {
   7: 'SUSPENDED',
 };
 
+/** Parsed delays, shared by the drivers given the same specs (the hosts of one process). */
+const parsedDelayCache = new Map<string, Readonly<Record<keyof FakeDriverDelays, DelaySpec>>>();
+
+function parsedDelays(d: FakeDriverDelays): Readonly<Record<keyof FakeDriverDelays, DelaySpec>> {
+  const key = [d.spawn, d.destroy, d.power, d.migrate, d.liveMigration, d.precheck].join(' ');
+  let parsed = parsedDelayCache.get(key);
+  if (parsed === undefined) {
+    parsed = Object.freeze({
+      spawn: parseDelay(d.spawn),
+      destroy: parseDelay(d.destroy),
+      power: parseDelay(d.power),
+      migrate: parseDelay(d.migrate),
+      liveMigration: parseDelay(d.liveMigration),
+      precheck: parseDelay(d.precheck),
+    });
+    if (parsedDelayCache.size >= 64) parsedDelayCache.clear();
+    parsedDelayCache.set(key, parsed);
+  }
+  return parsed;
+}
+
 export class FakeDriver implements VirtDriver {
   readonly type = 'fake';
   private host = '';
@@ -115,14 +136,7 @@ export class FakeDriver implements VirtDriver {
 
   constructor(private readonly opts: FakeDriverOptions) {
     this.listingAtStart = opts.stateFilesAtStart;
-    this.delays = {
-      spawn: parseDelay(opts.delays.spawn),
-      destroy: parseDelay(opts.delays.destroy),
-      power: parseDelay(opts.delays.power),
-      migrate: parseDelay(opts.delays.migrate),
-      liveMigration: parseDelay(opts.delays.liveMigration),
-      precheck: parseDelay(opts.delays.precheck),
-    };
+    this.delays = parsedDelays(opts.delays);
     this.now = opts.now ?? Date.now;
     this.random = opts.random ?? Math.random;
     this.bootedAt = this.now();
