@@ -300,8 +300,9 @@ export async function startComputeHosts(base: Base, hosts: readonly string[], op
   const timers = new SharedHostTimers(base.db.kysely, base.clock, base.log, base.conf.num('DEFAULT', 'report_interval') * 1000, base.conf.num('DEFAULT', 'periodic_interval') * 1000);
   // Services registered and first heartbeats for all hosts at once; each host's first life uses them.
   const stateDir = base.conf.path('DEFAULT', 'state_path');
+  const nowMs = (): number => base.clock.now().getTime();
   const newDriver = (host: string, stateFilesAtStart?: ReadonlySet<string>): VirtDriver =>
-    createVirtDriver(kind, base.conf, host, base.faults, stateDir, images, () => base.clock.now().getTime(), stateFilesAtStart);
+    createVirtDriver(kind, base.conf, host, base.faults, stateDir, images, nowMs, stateFilesAtStart);
   // Listed once for every host's first start, instead of each host looking for its files.
   const listing = kind === 'fake' ? directoryListing(stateDir) : undefined;
   const firstDrivers = new Map(hosts.map((h) => [h, newDriver(h, listing)]));

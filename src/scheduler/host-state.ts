@@ -71,6 +71,9 @@ export async function loadHostStates(db: Db, now: Date, serviceDownTime: number,
   return records.map((r) => ({ ...r.state, serviceUp: serviceUpAt(r, now.getTime(), serviceDownTime) }));
 }
 
+/** The servers of a host that runs none: one set for all such hosts (a state's set is replaced, never changed). */
+const NO_INSTANCES: ReadonlySet<string> = new Set<string>();
+
 /**
  * The compute nodes of every host, or of the hosts named (a host with no
  * node left is simply absent), in (host, node) order.
@@ -149,7 +152,7 @@ export async function readHostRecords(db: Db, opts: { hosts?: readonly string[];
         disk_gb: Number(r.used_disk_gb ?? 0),
       },
       instanceCount: countByHost.get(r.host) ?? 0,
-      instanceUuids: byHost.get(r.host) ?? new Set<string>(),
+      instanceUuids: byHost.get(r.host) ?? NO_INSTANCES,
       aggregates: aggregates.get(r.host) ?? [],
     },
   }));
