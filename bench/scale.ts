@@ -14,6 +14,7 @@ import { listAllServers, waitNoneIn, waitReady } from './lib/cloud-at-size.js';
 import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './lib/processes.js';
 import { quantile, round, sleep } from './lib/stats.js';
 import { claimsIn, type Claim } from './lib/claims.js';
+import { fillEveryHost, type Saturation } from './lib/saturation.js';
 import { liveMigrateAll, timeMultiServerRequests, timePlacements, warmUp } from './lib/placement.js';
 import { plainServerRounds, type MeasuredLoad } from './lib/load.js';
 import { median } from './lib/stats.js';
@@ -94,6 +95,8 @@ export interface SizeResult {
   /** The same process started again on its data (services, nodes and the placed servers there): spawn → ready, and RSS then (absent in older records). */
   readonly restartReadyMs?: number;
   readonly restartRssMb?: number;
+  /** Every host filled by requests in flight at once, in a process of its own (absent in older records). */
+  readonly saturation?: Saturation;
 }
 
 /**
@@ -313,6 +316,8 @@ export async function benchScale(log: (s: string) => void): Promise<ScaleResult>
       const r = running.shift()!;
       sizes.push(await finishSize(r, tallies.get(r.hosts)!, log));
     }
+    // Claims at every size, each in a process of its own once the others have stopped.
+    for (const [i, s] of sizes.entries()) sizes[i] = { ...s, saturation: await fillEveryHost(s.hosts, log) };
   } finally {
     for (const r of running) await r.proc.stop();
   }

@@ -1,6 +1,8 @@
 // Renders bench/SCALE.md from bench/results/scale.json and, when recorded,
 // bench/results/scale-before.json (the same benchmark at an earlier commit),
 // with the growth between sizes and the after ÷ before ratios.
+import { saturationHolds } from './saturation.js';
+import { CLIENT_CONCURRENCY } from './cloud-at-size.js';
 import type { ScaleResult, SizeResult } from '../scale.js';
 import { loadRecorded, stamp, type Recorded as RecordedOf } from './recorded.js';
 
@@ -31,7 +33,25 @@ function sizesTable(r: Recorded): string {
     '| hosts | ready | RSS at ready | idle CPU (one core) | placement p50 | placement p99 | of it in the scheduler, p50 / p99 | live migrations | peak RSS | ready after a restart, RSS |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n' +
     `${r.result.sizes.map(row).join('\n')}\n${growth}\n` +
     groupTable(r) +
-    multiServerTable(r)
+    multiServerTable(r) +
+    saturationTable(r)
+  );
+}
+
+/** Claims at size, where recorded. */
+function saturationTable(r: Recorded): string {
+  const rows = r.result.sizes.flatMap((s) => {
+    const f = s.saturation;
+    if (f === undefined) return [];
+    return [
+      `| ${s.hosts.toLocaleString('en')} | ${f.requested.toLocaleString('en')} | ${f.active.toLocaleString('en')} | ${f.noValidHost} | ${f.other} | ${f.mostOnOneHost} | ${f.emptyHosts} | ${f.seconds} s | ${saturationHolds(f) ? 'yes' : '**no**'} |`,
+    ];
+  });
+  if (rows.length === 0) return '';
+  return (
+    `\nEvery host filled, in a process of its own per size: hosts that each fit one m1.tiny, and requests for 1 % more servers than hosts (at least 20 more), ${CLIENT_CONCURRENCY} in flight at once:\n\n` +
+    '| hosts | servers asked for | ACTIVE | NoValidHost | other | most on one host | hosts left empty | time | neither overbooked nor room left |\n|---:|---:|---:|---:|---:|---:|---:|---:|---|\n' +
+    `${rows.join('\n')}\n`
   );
 }
 
@@ -112,6 +132,9 @@ function aims(r: Recorded): string {
     ...(big.restartReadyMs !== undefined ? [timed('ready < 2 s after a restart', big.restartReadyMs, 2000)] : []),
     plain('idle < 3 % of a core', `${big.idleCpuPercent} %`, big.idleCpuPercent < 3),
     plain('RSS < 300 MB', `${big.rssReadyMb} MB at ready`, big.rssReadyMb < 300),
+    ...(big.saturation !== undefined
+      ? [plain('claims never overbook (every host filled, requests in flight at once)', `${big.saturation.active.toLocaleString('en')} of ${big.saturation.requested.toLocaleString('en')} placed, at most ${big.saturation.mostOnOneHost} per host`, saturationHolds(big.saturation))]
+      : []),
     ...(small
       ? [plain('live migrations/s no lower than at 100 hosts', `${big.liveMigrations.perSecond}/s vs ${small.liveMigrations.perSecond}/s`, big.liveMigrations.perSecond >= small.liveMigrations.perSecond)]
       : []),
@@ -177,7 +200,7 @@ export function renderScale(dir: string): string {
     'One `magnetar serve` (SQLite, in-process bus) per size, zero simulated delays. **Ready**: spawn → token issued and `GET /v2.1` = 200. ' +
     '**Idle CPU**: the process\'s CPU time over one heartbeat period (10 s) after start-up settled, as a share of one core. ' +
     '**Placement**: after 20 servers booted and deleted untimed (a fresh process\'s code is not yet compiled), 300 servers (100 in records before 2026-12-07) booted one at a time; from just before the client\'s `POST /servers` to the scheduler\'s claim ' +
-    '(its `claimed` debug line carries its wall-clock time, and the time since the request reached the scheduler: the part "in the scheduler"). **Group members** (records since 2026-12-07): then 50 members of a new anti-affinity group and 50 of a new soft-anti-affinity group, placed and timed the same way, then deleted; the first policy is a filter\'s, the second a weigher\'s, which weighs every host. **Multi-server requests** (records since 2026-12-07, second session): then 20 requests of 10 servers each (min_count = max_count = 10), one at a time, each timed from its POST to the last of its ten claims, then deleted. **Live migrations**: the servers placed first all live-migrated at once, the scheduler choosing, ' +
+    '(its `claimed` debug line carries its wall-clock time, and the time since the request reached the scheduler: the part "in the scheduler"). **Group members** (records since 2026-12-07): then 50 members of a new anti-affinity group and 50 of a new soft-anti-affinity group, placed and timed the same way, then deleted; the first policy is a filter\'s, the second a weigher\'s, which weighs every host. **Multi-server requests** (records since 2026-12-07, second session): then 20 requests of 10 servers each (min_count = max_count = 10), one at a time, each timed from its POST to the last of its ten claims, then deleted. **Every host filled** (records since 2026-12-07, second session): after the sizes above, a process of its own per size whose hosts each fit exactly one m1.tiny (1 vCPU, 512 MB, 1 GB); servers asked for one per request, 1 % more than the hosts (at least 20 more), ' + String(CLIENT_CONCURRENCY) + ' requests in flight; then every host must run one server, none two, and the rest be ERROR with NoValidHost. **Live migrations**: the servers placed first all live-migrated at once, the scheduler choosing, ' +
     'until none is MIGRATING; six times over, the sizes taking turns (100, 1,000, 10,000, then back, and so on), the rate taken over all of them, with the process\'s CPU time per migration and each round\'s rate (records before 2026-12-07: each size\'s three rounds in a row, before the next size started; before commit `2741018`: once). **Ready after a restart**: the process stopped and started again on its data (hosts registered, the placed servers on them), spawn → ready. ' +
     'Growth rows: the bigger size ÷ the smaller.\n\n';
   if (after) md += `## Now\n\n${sizesTable(after)}\n${aims(after)}\n`;
