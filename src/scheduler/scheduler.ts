@@ -228,9 +228,9 @@ export class Scheduler {
         });
         // The next instance of this request sees what this one took.
         if (selections.length < placements.length) {
-          const now: HostState = { ...picked, used: addResources(picked.used, want), instanceCount: picked.instanceCount + 1, instanceUuids: new Set([...picked.instanceUuids, instanceUuid]) };
-          if (cached === undefined) hosts = hosts.map((h) => (h.nodeUuid === picked.nodeUuid ? now : h));
-          changed.set(picked.nodeUuid, now);
+          const updated: HostState = { ...picked, used: addResources(picked.used, want), instanceCount: picked.instanceCount + 1, instanceUuids: new Set([...picked.instanceUuids, instanceUuid]) };
+          if (cached === undefined) hosts = hosts.map((h) => (h.nodeUuid === picked.nodeUuid ? updated : h));
+          changed.set(picked.nodeUuid, updated);
         }
       }
     } catch (err) {
