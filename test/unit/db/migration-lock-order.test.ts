@@ -8,25 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { openDb, type Db } from '../../../src/db/connect.js';
 import { createMigration, getMigration, updateMigration } from '../../../src/db/migrations-repo.js';
 import { updateInstance } from '../../../src/db/instances.js';
 import { finishDelete } from '../../../src/compute/finish-delete.js';
 import { seedHost, seedInstance } from '../scheduler/seed.js';
-
-const PG_ADMIN = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' };
-
-async function pgAdmin(text: string): Promise<void> {
-  const c = new pg.Client(PG_ADMIN);
-  await c.connect();
-  try {
-    await c.query(text);
-  } finally {
-    await c.end();
-  }
-}
+import { pgAdmin } from '../scheduler/databases.js';
 
 /** Waits until some statement in the database waits for a row lock. */
 async function someoneWaits(db: Db): Promise<void> {

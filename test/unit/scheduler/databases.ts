@@ -14,7 +14,8 @@ export interface TestDatabase {
 
 const PG_ADMIN = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' };
 
-async function pgAdmin(sqlText: string): Promise<void> {
+/** Runs one statement as the PostgreSQL superuser (creating and dropping test databases). */
+export async function pgAdmin(sqlText: string): Promise<void> {
   const c = new pg.Client(PG_ADMIN);
   await c.connect();
   try {
