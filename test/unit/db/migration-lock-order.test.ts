@@ -16,11 +16,11 @@ import { finishDelete } from '../../../src/compute/finish-delete.js';
 import { seedHost, seedInstance } from '../scheduler/seed.js';
 import { pgAdmin } from '../scheduler/databases.js';
 
-/** Waits until some statement in the database waits for a row lock. */
+/** Waits until some statement in this test's database waits for a lock. */
 async function someoneWaits(db: Db): Promise<void> {
   const end = Date.now() + 5000;
   for (;;) {
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`.execute(db.kysely);
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(db.kysely);
     if (rows[0]!.n > 0) return;
     if (Date.now() > end) throw new Error('the move step never waited for the delete');
     await new Promise((r) => setTimeout(r, 10));
