@@ -359,13 +359,13 @@ export class HostStateCache {
 
   /**
    * The states of the nodes any of these servers runs on, as the last
-   * hosts() call judged them, in (host, node) order: the hosts of a server
+   * hosts() call judged them, in no particular order: the hosts of a server
    * group's members without looking at every host.
    */
   statesRunning(instanceUuids: Iterable<string>): HostState[] {
     const found = new Set<Entry>();
     for (const uuid of instanceUuids) for (const e of this.byInstance.get(uuid) ?? []) found.add(e);
-    return [...found].sort((a, b) => a.pos - b.pos).map((e) => e.state);
+    return [...found].map((e) => e.state);
   }
 
   private indexInstances(e: Entry): void {

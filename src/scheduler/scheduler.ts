@@ -22,7 +22,7 @@ import type { ImageLookup } from '../image/lookup.js';
 import { ramWeigher } from './weighers/ram.js';
 import { serverGroupSoftAffinityWeigher, serverGroupSoftAntiAffinityWeigher } from './weighers/server-group-soft-affinity.js';
 import { serverGroupOfInstance, type ServerGroupPolicy } from '../db/server-groups.js';
-import { freeRamOrder, orderByWeightLazily, type Weigher } from './weighers/weigher.js';
+import { byName, freeRamOrder, orderByWeightLazily, type Weigher } from './weighers/weigher.js';
 import { freeOf } from './resources.js';
 import { groupMembersOn } from './group-members.js';
 import { softGroupOrder } from './weighers/soft-group-order.js';
@@ -141,7 +141,7 @@ export class Scheduler {
     const found = new Map<string, HostState>();
     for (const h of this.cache!.statesRunning(members)) found.set(h.nodeUuid, changed.get(h.nodeUuid) ?? h);
     for (const h of changed.values()) found.set(h.nodeUuid, h);
-    return [...found.values()].filter((h) => groupMembersOn(h, members) > 0).sort(byHostAndNode);
+    return [...found.values()].filter((h) => groupMembersOn(h, members) > 0).sort(byName);
   }
 
   /**
@@ -189,8 +189,7 @@ export class Scheduler {
             : softGroup === undefined
               ? filtered(view.inOrder(), passes)
               : softGroupOrder({
-                  inOrder: () => view.inOrder(),
-                  inReverseOrder: () => view.inReverseOrder(),
+                  order: view,
                   memberHosts,
                   passes,
                   ram: this.ramWeigher,
@@ -240,9 +239,6 @@ export class Scheduler {
     return selections;
   }
 }
-
-const byHostAndNode = (a: HostState, b: HostState): number =>
-  (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) || (a.nodename < b.nodename ? -1 : a.nodename > b.nodename ? 1 : 0);
 
 const isSoftPolicy = (p: ServerGroupPolicy): p is 'soft-affinity' | 'soft-anti-affinity' => p === 'soft-affinity' || p === 'soft-anti-affinity';
 

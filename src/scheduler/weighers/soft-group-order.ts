@@ -8,12 +8,12 @@
 // the members' hosts and, when any other host passes, 0.
 import type { HostState } from '../host-state.js';
 import type { RequestSpec } from '../request-spec.js';
+import type { OrderView } from '../host-state-cache.js';
 import { before, normalised, type Weigher, type Weighed } from './weigher.js';
 
 export interface SoftGroupInput {
-  /** Every host in free-RAM weight order, and the same from the last (each call a new pass). */
-  readonly inOrder: () => Iterable<HostState>;
-  readonly inReverseOrder: () => Iterable<HostState>;
+  /** Every host in free-RAM weight order, from the first and from the last. */
+  readonly order: OrderView;
   /** The hosts that run members of the group. */
   readonly memberHosts: readonly HostState[];
   readonly passes: (h: HostState) => boolean;
@@ -31,14 +31,14 @@ function firstPassing(hosts: Iterable<HostState>, passes: (h: HostState) => bool
 export function* softGroupOrder(input: SoftGroupInput): Generator<HostState, void, undefined> {
   const { passes, ram, group, spec } = input;
   const withMembers = new Set(input.memberHosts.map((h) => h.nodeUuid));
-  const first = firstPassing(input.inOrder(), passes);
+  const first = firstPassing(input.order.inOrder(), passes);
   if (first === undefined) return;
-  const last = firstPassing(input.inReverseOrder(), passes)!;
+  const last = firstPassing(input.order.inReverseOrder(), passes)!;
   const [a, b] = [ram.weigh(first, spec), ram.weigh(last, spec)];
   const [ramMin, ramMax] = [Math.min(a, b), Math.max(a, b)];
   const members = input.memberHosts.filter(passes);
   const others = (function* () {
-    for (const h of input.inOrder()) if (!withMembers.has(h.nodeUuid) && passes(h)) yield h;
+    for (const h of input.order.inOrder()) if (!withMembers.has(h.nodeUuid) && passes(h)) yield h;
   })();
   let other = others.next();
   const groupValues = members.map((h) => group.weigh(h, spec));

@@ -93,7 +93,8 @@ export function* orderByWeightLazily(hosts: readonly HostState[], weighers: read
   }
 }
 
-const byName = (a: Pick<HostState, 'host' | 'nodename'>, b: Pick<HostState, 'host' | 'nodename'>): number =>
+/** Host name, then node name. */
+export const byName = (a: Pick<HostState, 'host' | 'nodename'>, b: Pick<HostState, 'host' | 'nodename'>): number =>
   (a.host < b.host ? -1 : a.host > b.host ? 1 : 0) || (a.nodename < b.nodename ? -1 : a.nodename > b.nodename ? 1 : 0);
 
 /**
