@@ -65,25 +65,26 @@ export async function timePlacements(
     latencies.push(c.at - before);
     inScheduler.push(c.selectMs);
   }
+  return summarised(latencies, inScheduler, log, `${label}: placement POST → claim`);
+}
+
+/** The timings with their quantiles, logged as `what` p50 …, p99 …; in the scheduler …. */
+function summarised(latencies: number[], inScheduler: number[], log: (s: string) => void, what: string): Placements {
   const [p50, p99, s50, s99] = [quantile(latencies, 0.5), quantile(latencies, 0.99), quantile(inScheduler, 0.5), quantile(inScheduler, 0.99)];
-  log(`  ${label}: placement POST → claim p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; in the scheduler p50 ${s50.toFixed(2)} ms, p99 ${s99.toFixed(2)} ms`);
+  log(`  ${what} p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; in the scheduler p50 ${s50.toFixed(2)} ms, p99 ${s99.toFixed(2)} ms`);
   return { latencies, inScheduler, p50, p99, s50, s99 };
 }
 
-/** Requests for several servers at once, each timed to the last of its claims. */
-export interface MultiServerPlacements {
+/** Requests for several servers at once, each timed to the last of its claims (latencies: POST → that claim). */
+export interface MultiServerPlacements extends Placements {
   /** Servers per request (min_count = max_count). */
   readonly perRequest: number;
-  /** POST → the request's last claim, ms. */
-  readonly latencies: number[];
-  /** Of each, the part from the request reaching the scheduler to its last claim, ms. */
-  readonly inScheduler: number[];
 }
 
 /**
  * `count` requests of `perRequest` servers each (min_count = max_count), one
  * after another, each timed from just before its POST to the last claim the
- * scheduler makes for it. Returns the servers' ids with the times.
+ * scheduler makes for it.
  */
 export async function timeMultiServerRequests(
   client: ComputeClient,
@@ -93,11 +94,10 @@ export async function timeMultiServerRequests(
   namePrefix: string,
   log: (s: string) => void,
   label: string,
-): Promise<MultiServerPlacements & { ids: string[] }> {
+): Promise<MultiServerPlacements> {
   const imageRef = await client.imageId('cirros');
   const latencies: number[] = [];
   const inScheduler: number[] = [];
-  const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const before = nowMs();
     const server = { name: `${namePrefix}-${i}`, flavorRef: '1', imageRef, networks: 'none', min_count: perRequest, max_count: perRequest, return_reservation_id: true };
@@ -109,11 +109,8 @@ export async function timeMultiServerRequests(
     const got = await Promise.all(mine.map((id) => waitForClaim(claims, id, before)));
     latencies.push(Math.max(...got.map((c) => c.at)) - before);
     inScheduler.push(Math.max(...got.map((c) => c.selectMs)));
-    ids.push(...mine);
   }
-  const [p50, p99, s50, s99] = [quantile(latencies, 0.5), quantile(latencies, 0.99), quantile(inScheduler, 0.5), quantile(inScheduler, 0.99)];
-  log(`  ${label}: ${perRequest} servers per request, POST → last claim p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms; in the scheduler p50 ${s50.toFixed(2)} ms, p99 ${s99.toFixed(2)} ms`);
-  return { perRequest, latencies, inScheduler, ids };
+  return { perRequest, ...summarised(latencies, inScheduler, log, `${label}: ${perRequest} servers per request, POST → last claim`) };
 }
 
 export interface LiveMigrations {

@@ -176,8 +176,9 @@ const NOTES =
   'without them the collections took as long); where the collector spends that time is still open. Two 10,000-host processes ' +
   'side by side, one copying the host order and the last judgement on every change and one changing them in place, used 9.0 and ' +
   '9.2 ms of CPU per migration: the copies are not it either. Every statement the database ran took as long in total at both ' +
-  'sizes (timed statement by statement over a run). A 10,000-host process holds about 133 MB of live objects after start-up, ' +
-  'against 31 MB at 100 hosts: about 10 KB for each host (its agent, driver, logger, handlers), which every full collection marks. ' +
+  'sizes (timed statement by statement over a run). A 10,000-host process held about 133 MB of live objects after start-up, ' +
+  'against 31 MB at 100 hosts: about 10 KB for each host (its agent, driver, logger, handlers), which every full collection marks; ' +
+  'since commits `025b583` to `2976107` (loggers and control tables made on first use, closures made shared objects) it holds 101.5 MB, about 7 KB a host. ' +
   'Three runs of this benchmark within ten minutes on one machine (2026-12-07, commit `89002ac`) gave 10,000 hosts against 100: ' +
   '−12 %, +8 %, and −2 % with another 10,000-host process idling beside it: one run does not settle a difference of a few percent ' +
   'either way.\n' +
