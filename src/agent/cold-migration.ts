@@ -25,7 +25,7 @@ import type { InstanceFlavor, InstanceRow, MigrationRow } from '../db/schema.js'
 import type { AgentContext } from './context.js';
 import { guestSpec, hostEvent, notifyFromHost } from './context.js';
 import { flavorPayload } from '../notifications/instance-payload.js';
-import { addFault, flavorOf, getInstance, lockLiveInstance, updateInstance } from '../db/instances.js';
+import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { moveAllocations, release } from '../scheduler/claims.js';
 import { dbTime } from '../db/time.js';
@@ -351,7 +351,6 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
         const { message, details } = describe(err);
         await transact(ctx, async (tx) => {
           const now = ctx.clock.now();
-          await lockLiveInstance(tx.q, s.instanceUuid);
           // The server runs on the destination whatever happened here; the old guest is swept later.
           if (await updateMigration(tx.q, m.id, { status: 'error' }, { expectStatus: ['confirming'], now })) await release(tx.q, m.uuid);
           if (inst && (await updateInstance(tx.q, inst.uuid, { vm_state: VmState.ERROR, task_state: null }, now))) await addFault(tx.q, inst.uuid, 500, message, details, ctx.host, now);
@@ -364,8 +363,7 @@ export function coldMigrationHandlers(ctx: AgentContext): Handlers {
       const status = args['outcome'] === 'error' ? 'error' : 'confirmed';
       await transact(ctx, async (tx) => {
         const now = ctx.clock.now();
-        // The server's row first, as a delete takes it before the allocations this releases.
-        await lockLiveInstance(tx.q, s.instanceUuid);
+        // updateMigration takes the server's row first, as a delete takes it before the allocations this releases.
         if (await updateMigration(tx.q, m.id, { status }, { expectStatus: ['confirming'], now })) {
           await release(tx.q, m.uuid);
           const fresh = await getInstance(tx.q, s.instanceUuid);
