@@ -7,6 +7,7 @@
 // start-up finds exactly what a crash would have left.
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import type { Db } from '../db/connect.js';
+import { KEEPS_QUERIES } from '../db/compiled-once.js';
 import type { Bus, CallOptions, Handlers, Json, MessageArgs, Subscription } from '../rpc/bus.js';
 
 export class AgentStopped extends Error {
@@ -36,6 +37,11 @@ export class Fence {
 /** Checks the fence around every statement of one life (an object, not closures: a process may run ten thousand lives). */
 class FencePlugin implements KyselyPlugin {
   constructor(private readonly fence: Fence) {}
+
+  /** It only checks: the queries compiled once for the whole database serve every life. */
+  get [KEEPS_QUERIES](): boolean {
+    return true;
+  }
 
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     this.fence.check();

@@ -9,27 +9,43 @@ import type { Database } from './schema.js';
 const SLOT = '\u0000compiled-once-slot:';
 
 /**
+ * Set to true on a plugin that only looks at queries and results (a check
+ * that may throw) and never rewrites them: handles with such plugins alone
+ * share their compiled queries with the plain handles of their database.
+ */
+export const KEEPS_QUERIES = Symbol('compiled-once: the plugin keeps queries as they are');
+
+/** Arguments a compiled-once query takes: values for its parameter slots. */
+type SlotValue = string | number | null;
+
+function keepsQueries(plugin: object): boolean {
+  return (plugin as { [KEEPS_QUERIES]?: boolean })[KEEPS_QUERIES] === true;
+}
+
+/**
  * A query built by `build` with one placeholder string per argument, compiled
  * on first use, then run with the arguments put where the placeholders were.
- * A handle without plugins shares the compiled query with every other such
- * handle of its database, its transactions among them (the SQL is the
- * dialect's alone); a handle with plugins, which may rewrite queries, has its
- * own. Plugins see each query and each result as before.
+ * A handle without plugins, or whose plugins all keep queries as they are
+ * (KEEPS_QUERIES), shares the compiled query with every other such handle of
+ * its database, its transactions among them (the SQL is the dialect's alone);
+ * a handle with a plugin that may rewrite queries has its own. Plugins see
+ * each query and each result as before.
  */
-function compiledOnceResult<A extends readonly unknown[], R>(
+function compiledOnceResult<A extends readonly SlotValue[], R>(
   build: (db: Kysely<Database>, ...args: A) => Compilable<R>,
 ): (db: Kysely<Database>, ...args: A) => Promise<QueryResult<R>> {
   const compiled = new WeakMap<object, CompiledQuery<R>>();
   return async (db, ...args) => {
     const executor = db.getExecutor();
-    const plain = executor.plugins.length === 0;
-    // The adapter is made once per database and handed on to its transactions.
-    const key: object = plain ? executor.adapter : db;
+    const shared = executor.plugins.every(keepsQueries);
+    // The adapter is made once per database and handed on to its transactions
+    // and to its handles with plugins.
+    const key: object = shared ? executor.adapter : db;
     let c = compiled.get(key);
     if (c === undefined) {
       c = build(db, ...(args.map((_, i) => `${SLOT}${i}`) as unknown as A)).compile();
       compiled.set(key, c);
-    } else if (!plain) {
+    } else if (executor.plugins.length > 0) {
       // The plugins see every query before it runs, as with a query built
       // anew (a fenced agent's database refuses it there).
       executor.transformQuery(c.query, createQueryId());
@@ -39,8 +55,12 @@ function compiledOnceResult<A extends readonly unknown[], R>(
   };
 }
 
-/** A read compiled once (see compiledOnceResult): its rows. */
-export function compiledOnce<A extends readonly string[], R>(
+/**
+ * A read compiled once (see compiledOnceResult): its rows. Also a write that
+ * returns rows (RETURNING). An argument may be null only where the statement
+ * sets a value, never in a condition (`= NULL` matches nothing).
+ */
+export function compiledOnce<A extends readonly SlotValue[], R>(
   build: (db: Kysely<Database>, ...args: A) => Compilable<R>,
 ): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
   const run = compiledOnceResult(build);
@@ -52,7 +72,7 @@ export function compiledOnce<A extends readonly string[], R>(
  * arguments may be null, which only the values of the statement (not its
  * conditions) may take: the placeholder is a string while it is built.
  */
-export function compiledOnceWrite<A extends readonly (string | null)[]>(
+export function compiledOnceWrite<A extends readonly SlotValue[]>(
   build: (db: Kysely<Database>, ...args: A) => Compilable<unknown>,
 ): (db: Kysely<Database>, ...args: A) => Promise<number> {
   const run = compiledOnceResult(build);

@@ -80,3 +80,30 @@ it('a write compiled once through a fenced agent database is refused before it r
     assert.equal(row.description, 'second', 'the dead agent\'s write never ran');
   });
 });
+
+it('the fenced databases of many agent lives, and their transactions, share the compiled query of the plain one', async () => {
+  await withFlavors([{ id: 'a', description: 'first' }], async (db) => {
+    let builds = 0;
+    const describe = compiledOnceWrite((q, flavorid: string, description: string) => (builds++, q.updateTable('flavors').set({ description }).where('flavorid', '=', flavorid)));
+    assert.equal(await describe(db.kysely, 'a', 'plain'), 1);
+    const [one, two] = [new Fence('compute1'), new Fence('compute2')];
+    assert.equal(await describe(fencedDb(db, one).kysely, 'a', 'one'), 1);
+    assert.equal(await fencedDb(db, two).kysely.transaction().execute((trx) => describe(trx, 'a', 'two')), 1);
+    assert.equal(builds, 1, 'compiled once for all of them');
+    two.trip();
+    await assert.rejects(fencedDb(db, two).kysely.transaction().execute((trx) => describe(trx, 'a', 'dead')), AgentStopped);
+    assert.equal(await describe(fencedDb(db, one).kysely, 'a', 'alive'), 1, 'another life is not fenced by it');
+    const row = await db.kysely.selectFrom('flavors').select('description').where('flavorid', '=', 'a').executeTakeFirstOrThrow();
+    assert.equal(row.description, 'alive');
+  });
+});
+
+it('takes numbers as arguments, and a write with RETURNING gives its rows', async () => {
+  await withFlavors([{ id: 'a' }, { id: 'b' }], async (db) => {
+    const ids = await db.kysely.selectFrom('flavors').select(['id', 'flavorid']).orderBy('id').execute();
+    const rename = compiledOnce((q, id: number, name: string) => q.updateTable('flavors').set({ name }).where('id', '=', id).returning(['flavorid', 'name']));
+    assert.deepEqual(await rename(db.kysely, ids[1]!.id, 'second'), [{ flavorid: 'b', name: 'second' }]);
+    assert.deepEqual(await rename(db.kysely, ids[0]!.id, 'first'), [{ flavorid: 'a', name: 'first' }]);
+    assert.deepEqual(await rename(db.kysely, -1, 'none'), []);
+  });
+});
