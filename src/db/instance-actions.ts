@@ -2,7 +2,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import { dbTime } from './time.js';
-import { compiledOnceWrite } from './compiled-once.js';
+import { compiledOnce, compiledOnceWrite } from './compiled-once.js';
 
 export interface NewAction {
   readonly action: string;
@@ -35,22 +35,18 @@ export async function recordAction(db: Kysely<Database>, a: NewAction, now: Date
   await insertAction(db, a.action, a.instanceUuid, a.requestId, a.userId, a.projectId, t, a.finished ? t : null);
 }
 
+const newestActionId = compiledOnce((db, instanceUuid: string, requestId: string) =>
+  db.selectFrom('instance_actions').select('id').where('instance_uuid', '=', instanceUuid).where('request_id', '=', requestId).orderBy('id', 'desc').limit(1),
+);
+
 async function actionId(db: Kysely<Database>, instanceUuid: string, requestId: string): Promise<number | undefined> {
-  const r = await db
-    .selectFrom('instance_actions')
-    .select('id')
-    .where('instance_uuid', '=', instanceUuid)
-    .where('request_id', '=', requestId)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const [r] = await newestActionId(db, instanceUuid, requestId);
   return r?.id;
 }
 
-export async function startEvent(db: Kysely<Database>, instanceUuid: string, requestId: string, event: string, host: string | null, now: Date): Promise<void> {
-  const t = dbTime(now);
-  // One statement finds the action and adds the event to it; a second marks the action updated.
-  const row = await db
+// One statement finds the action and adds the event to it.
+const insertEvent = compiledOnce((db, instanceUuid: string, requestId: string, event: string, host: string | null, t: string) =>
+  db
     .insertInto('instance_actions_events')
     .columns(['action_id', 'event', 'start_time', 'finish_time', 'result', 'traceback', 'host', 'details', 'created_at', 'updated_at'])
     .expression((eb) =>
@@ -73,9 +69,41 @@ export async function startEvent(db: Kysely<Database>, instanceUuid: string, req
         .orderBy('id', 'desc')
         .limit(1),
     )
-    .returning('action_id')
-    .executeTakeFirst();
-  if (row) await db.updateTable('instance_actions').set({ updated_at: t }).where('id', '=', row.action_id).execute();
+    .returning('action_id'),
+);
+
+// The newest open event of that name, finished with its outcome.
+const finishOpenEvent = compiledOnce(
+  (db, instanceUuid: string, requestId: string, event: string, t: string, result: string, traceback: string | null, details: string | null) =>
+    db
+      .updateTable('instance_actions_events')
+      .set({ finish_time: t, result, traceback, details, updated_at: t })
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('instance_actions_events as e')
+          .innerJoin('instance_actions as a', 'a.id', 'e.action_id')
+          .select('e.id')
+          .where('a.instance_uuid', '=', instanceUuid)
+          .where('a.request_id', '=', requestId)
+          .where('e.event', '=', event)
+          .where('e.finish_time', 'is', null)
+          .orderBy('e.id', 'desc')
+          .limit(1),
+      )
+      .returning('action_id'),
+);
+
+const touchAction = compiledOnceWrite((db, id: number, t: string) => db.updateTable('instance_actions').set({ updated_at: t }).where('id', '=', id));
+const failAction = compiledOnceWrite((db, id: number, t: string) => db.updateTable('instance_actions').set({ updated_at: t, message: 'Error' }).where('id', '=', id));
+
+export async function startEvent(db: Kysely<Database>, instanceUuid: string, requestId: string, event: string, host: string | null, now: Date): Promise<void> {
+  const t = dbTime(now);
+  // One transaction: the event and its action's update are written (and committed) together.
+  if (!(db as Transaction<Database>).isTransaction) {
+    return db.transaction().execute((trx) => startEvent(trx, instanceUuid, requestId, event, host, now));
+  }
+  const [row] = await insertEvent(db, instanceUuid, requestId, event, host, t);
+  if (row) await touchAction(db, row.action_id, t);
 }
 
 /** Finishes the newest open event of that name; a failure also marks the action's message `Error`. */
@@ -92,36 +120,11 @@ export async function finishEvent(
   if (!(db as Transaction<Database>).isTransaction) {
     return db.transaction().execute((trx) => finishEvent(trx, instanceUuid, requestId, event, error, now));
   }
-  const finished = await db
-    .updateTable('instance_actions_events')
-    .set({
-      finish_time: t,
-      result: error ? 'Error' : 'Success',
-      traceback: error ? (error.traceback ?? `Traceback (most recent call last):\n  ${error.message}`) : null,
-      details: error ? error.message : null,
-      updated_at: t,
-    })
-    .where('id', '=', (eb) =>
-      eb
-        .selectFrom('instance_actions_events as e')
-        .innerJoin('instance_actions as a', 'a.id', 'e.action_id')
-        .select('e.id')
-        .where('a.instance_uuid', '=', instanceUuid)
-        .where('a.request_id', '=', requestId)
-        .where('e.event', '=', event)
-        .where('e.finish_time', 'is', null)
-        .orderBy('e.id', 'desc')
-        .limit(1),
-    )
-    .returning('action_id')
-    .executeTakeFirst();
+  const traceback = error ? (error.traceback ?? `Traceback (most recent call last):\n  ${error.message}`) : null;
+  const [finished] = await finishOpenEvent(db, instanceUuid, requestId, event, t, error ? 'Error' : 'Success', traceback, error ? error.message : null);
   const id = finished?.action_id ?? (await actionId(db, instanceUuid, requestId));
   if (id === undefined) return;
-  await db
-    .updateTable('instance_actions')
-    .set(error ? { updated_at: t, message: 'Error' } : { updated_at: t })
-    .where('id', '=', id)
-    .execute();
+  await (error ? failAction : touchAction)(db, id, t);
 }
 
 /** Runs `fn` inside an event: started before, finished with its outcome after. */

@@ -4,6 +4,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, JobRow } from './schema.js';
 import { dbTime } from './time.js';
+import { compiledOnce, compiledOnceWrite } from './compiled-once.js';
 
 type Queryable = Kysely<Database> | Transaction<Database>;
 
@@ -15,63 +16,78 @@ export interface NewJob {
   readonly instanceUuid: string | null;
 }
 
+// Every step of every flow writes, takes and deletes a job: these statements
+// are compiled once (see compiled-once.ts).
+const insertRow = compiledOnce(
+  (q, topic: string, method: string, args: string, requestId: string | null, instanceUuid: string | null, availableAt: string, createdAt: string) =>
+    q
+      .insertInto('jobs')
+      .values({
+        topic,
+        method,
+        args,
+        request_id: requestId,
+        instance_uuid: instanceUuid,
+        attempts: 0,
+        sends: 1,
+        available_at: availableAt,
+        lease_owner: null,
+        lease_until: null,
+        created_at: createdAt,
+      })
+      .returning('id'),
+);
+
+const leaseRow = compiledOnce((q, id: number, owner: string, leaseUntil: string, now: string) =>
+  q
+    .updateTable('jobs')
+    .set((eb) => ({ lease_owner: owner, lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .returningAll(),
+);
+
+const renewRow = compiledOnceWrite((q, id: number, owner: string, leaseUntil: string) =>
+  q.updateTable('jobs').set({ lease_until: leaseUntil }).where('id', '=', id).where('lease_owner', '=', owner),
+);
+
+const deleteOwnedRow = compiledOnceWrite((q, id: number, owner: string) => q.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner));
+
+const releaseRow = compiledOnceWrite((q, id: number, owner: string, availableAt: string) =>
+  q.updateTable('jobs').set({ lease_owner: null, lease_until: null, available_at: availableAt }).where('id', '=', id).where('lease_owner', '=', owner),
+);
+
+const deleteRow = compiledOnceWrite((q, id: number) => q.deleteFrom('jobs').where('id', '=', id));
+
 export async function insertJob(q: Queryable, job: NewJob, now: Date, availableAt: Date): Promise<number> {
-  const r = await q
-    .insertInto('jobs')
-    .values({
-      topic: job.topic,
-      method: job.method,
-      args: job.args,
-      request_id: job.requestId,
-      instance_uuid: job.instanceUuid,
-      attempts: 0,
-      sends: 1,
-      available_at: dbTime(availableAt),
-      lease_owner: null,
-      lease_until: null,
-      created_at: dbTime(now),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const [r] = await insertRow(q, job.topic, job.method, job.args, job.requestId, job.instanceUuid, dbTime(availableAt), dbTime(now));
+  if (r === undefined) throw new Error(`the job ${job.topic}.${job.method} was not written`);
   return r.id;
 }
 
 /** Takes the job for `owner` unless another owner's lease is still running; undefined when done or held. */
 export async function acquireJob(q: Queryable, id: number, owner: string, now: Date, leaseUntil: Date): Promise<JobRow | undefined> {
-  const t = dbTime(now);
-  return q
-    .updateTable('jobs')
-    .set((eb) => ({ lease_owner: owner, lease_until: dbTime(leaseUntil), attempts: eb('attempts', '+', 1) }))
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', t)]))
-    .returningAll()
-    .executeTakeFirst();
+  const [row] = await leaseRow(q, id, owner, dbTime(leaseUntil), dbTime(now));
+  return row;
 }
 
 /** Extends the owner's lease; false when the job is gone or no longer the owner's. */
 export async function renewJob(q: Queryable, id: number, owner: string, leaseUntil: Date): Promise<boolean> {
-  const r = await q.updateTable('jobs').set({ lease_until: dbTime(leaseUntil) }).where('id', '=', id).where('lease_owner', '=', owner).executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return (await renewRow(q, id, owner, dbTime(leaseUntil))) > 0;
 }
 
 /** Deletes the job if `owner` holds it; false when it was already done or taken over. */
 export async function completeJob(q: Queryable, id: number, owner: string): Promise<boolean> {
-  const r = await q.deleteFrom('jobs').where('id', '=', id).where('lease_owner', '=', owner).executeTakeFirst();
-  return Number(r.numDeletedRows) > 0;
+  return (await deleteOwnedRow(q, id, owner)) > 0;
 }
 
 /** Gives the job back after a failed attempt; it is sent again from `availableAt`. */
 export async function releaseJob(q: Queryable, id: number, owner: string, availableAt: Date): Promise<void> {
-  await q
-    .updateTable('jobs')
-    .set({ lease_owner: null, lease_until: null, available_at: dbTime(availableAt) })
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
-    .execute();
+  await releaseRow(q, id, owner, dbTime(availableAt));
 }
 
 export async function deleteJob(q: Queryable, id: number): Promise<void> {
-  await q.deleteFrom('jobs').where('id', '=', id).execute();
+  await deleteRow(q, id);
 }
 
 /** Jobs due to be sent again: available and held by nobody (or by a lease that ran out). */

@@ -7,6 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Db } from './connect.js';
 import type { Database, MigrationRow, MigrationUpdate } from './schema.js';
 import { dbTime } from './time.js';
+import { compiledOnce, compiledOnceWrite } from './compiled-once.js';
 
 export type MigrationType = 'migration' | 'resize' | 'live-migration' | 'evacuation';
 
@@ -125,10 +126,20 @@ export async function createMigration(db: Db, m: NewMigration): Promise<Migratio
 
 /** By internal id (number) or uuid (string). Deleted records are not found. */
 export async function getMigration(db: Db | Queryable, idOrUuid: number | string): Promise<MigrationRow | undefined> {
-  let q = ('kysely' in db ? db.kysely : db).selectFrom('migrations').selectAll().where('deleted', '=', 0);
-  q = typeof idOrUuid === 'number' ? q.where('id', '=', idOrUuid) : q.where('uuid', '=', idOrUuid);
-  return q.executeTakeFirst();
+  const q = 'kysely' in db ? db.kysely : db;
+  const [row] = await (typeof idOrUuid === 'number' ? liveMigrationById(q, idOrUuid) : liveMigrationByUuid(q, idOrUuid));
+  return row;
 }
+
+// Read and locked at every step of every move: compiled once (see compiled-once.ts).
+const liveMigrationById = compiledOnce((q, id: number) => q.selectFrom('migrations').selectAll().where('deleted', '=', 0).where('id', '=', id));
+const liveMigrationByUuid = compiledOnce((q, uuid: string) => q.selectFrom('migrations').selectAll().where('deleted', '=', 0).where('uuid', '=', uuid));
+const lockServerOfMigration = compiledOnceWrite((q, id: number) =>
+  q
+    .updateTable('instances')
+    .set((eb) => ({ id: eb.ref('id') }))
+    .where('uuid', 'in', (eb) => eb.selectFrom('migrations').select('instance_uuid').where('id', '=', id)),
+);
 
 export interface UpdateOptions {
   /** Apply only while the status is one of these; false is returned otherwise. */
@@ -146,13 +157,7 @@ export interface UpdateOptions {
  */
 export async function updateMigration(db: Db | Queryable, id: number, values: MigrationUpdate, opts: UpdateOptions = {}): Promise<boolean> {
   const k = 'kysely' in db ? db.kysely : db;
-  if (k.isTransaction) {
-    await k
-      .updateTable('instances')
-      .set((eb) => ({ id: eb.ref('id') }))
-      .where('uuid', 'in', (eb) => eb.selectFrom('migrations').select('instance_uuid').where('id', '=', id))
-      .execute();
-  }
+  if (k.isTransaction) await lockServerOfMigration(k, id);
   let q = k
     .updateTable('migrations')
     .set({ ...values, updated_at: dbTime(opts.now ?? new Date()) })

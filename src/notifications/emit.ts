@@ -11,6 +11,12 @@ import { versionedObject } from './envelope.js';
 import type { ServiceRow } from '../db/schema.js';
 import { apiTimeZ } from '../db/time.js';
 import type { Json } from '../rpc/bus.js';
+import { compiledOnce } from '../db/compiled-once.js';
+
+/** Who asked for an action: read for most notifications, so compiled once. */
+const initiatorOf = compiledOnce((db, uuid: string, requestId: string) =>
+  db.selectFrom('instance_actions').select(['user_id', 'project_id']).where('instance_uuid', '=', uuid).where('request_id', '=', requestId),
+);
 
 /** What an emitter needs of its role's context. */
 export interface NotifyContext {
@@ -41,7 +47,7 @@ export async function notifyInstance(ctx: NotifyContext, eventType: string, uuid
     const action = opts.initiator
       ? { user_id: opts.initiator.userId, project_id: opts.initiator.projectId }
       : opts.requestId
-      ? await db.selectFrom('instance_actions').select(['user_id', 'project_id']).where('instance_uuid', '=', uuid).where('request_id', '=', opts.requestId).executeTakeFirst()
+      ? (await initiatorOf(db, uuid, opts.requestId))[0]
       : undefined;
     const who = { requestId: opts.requestId ?? null, userId: action?.user_id ?? null, projectId: action?.project_id ?? null };
     // The server's key pair, as Nova keeps a copy of it with the server (InstanceCreatePayload.keypairs).

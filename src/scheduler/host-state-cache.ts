@@ -12,6 +12,7 @@
 // looks down is re-read before it is judged.
 import type { Db } from '../db/connect.js';
 import { aggregateMetadataByHost } from '../db/aggregates.js';
+import { compiledOnce } from '../db/compiled-once.js';
 import { lastSeenMsOf, readHostRecords, serviceUpAt, usageOfNodes, type HostRecord, type HostState } from './host-state.js';
 
 /**
@@ -28,6 +29,9 @@ const REREAD_AFTER_FULL_LOAD = 1_000;
 
 /** An order of hosts that does not depend on liveness (judged per request). */
 export type HostOrder = (a: Omit<HostState, 'serviceUp'>, b: Omit<HostState, 'serviceUp'>) => number;
+
+/** The change log's rows after a watermark, read before every placement: compiled once. */
+const changesAfter = compiledOnce((q, watermark: number) => q.selectFrom('host_state_changes').select(['id', 'host', 'node_uuid']).where('id', '>', watermark).orderBy('id'));
 
 /** Passes over the hosts in the cache's order, from the first or from the last. */
 export interface OrderView {
@@ -158,7 +162,7 @@ export class HostStateCache {
 
   private async apply(): Promise<void> {
     if (!this.loaded) return this.loadAll();
-    const rows = await this.db.kysely.selectFrom('host_state_changes').select(['id', 'host', 'node_uuid']).where('id', '>', this.watermark).orderBy('id').execute();
+    const rows = await changesAfter(this.db.kysely, this.watermark);
     const hosts = new Set<string>();
     // Nodes whose allocations alone changed: only their usage is read again.
     const usageOf = new Set<string>();
