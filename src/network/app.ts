@@ -50,7 +50,8 @@ interface Collection {
   readonly singular: string;
   readonly fields: (ctx: AuthContext) => readonly string[];
   readonly notFound: (id: string) => NeutronError;
-  list(ctx: AuthContext): Promise<View[]>;
+  /** Every visible item, or fewer when the query's filters allow (listQuery applies them all afterwards). */
+  list(ctx: AuthContext, query: Query): Promise<View[]>;
   show(ctx: AuthContext, id: string): Promise<View>;
   create(ctx: AuthContext, body: unknown): Promise<View>;
   update?(ctx: AuthContext, id: string, body: unknown): Promise<View>;
@@ -141,7 +142,7 @@ export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
     },
     {
       collection: 'ports', singular: 'port', fields: portFieldsFor, notFound: portNotFound,
-      list: (ctx) => listPorts(env, ctx),
+      list: (ctx, query) => listPorts(env, ctx, query),
       show: (ctx, id) => showPort(env, ctx, id),
       create: (ctx, body) => createPort(env, ctx, body),
       update: (ctx, id, body) => updatePort(env, ctx, id, body),
@@ -251,7 +252,7 @@ export function buildNetworkApp(opts: NetworkAppOptions): FastifyInstance {
     const url = `/v2.0/${c.collection}`;
     app.get<{ Querystring: Query }>(url, async (req) => {
       const ctx = contextOf(req);
-      return listQuery(await c.list(ctx), req.query, { collection: key, attributes: c.fields(ctx), markerNotFound: c.notFound, url: `${origin(req)}${url}` });
+      return listQuery(await c.list(ctx, req.query), req.query, { collection: key, attributes: c.fields(ctx), markerNotFound: c.notFound, url: `${origin(req)}${url}` });
     });
     app.get<{ Params: { id: string }; Querystring: Query }>(`${url}/:id`, async (req) => ({
       [c.singular]: showFields(await c.show(contextOf(req), req.params.id), req.query),

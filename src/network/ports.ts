@@ -20,6 +20,7 @@ import { ensureDefaultGroup } from './security-groups.js';
 import { isUniqueViolation, type IpAllocation, type NetworkStore, type Resource, type ResourceTable } from './store.js';
 import { subnetCidr } from './subnets.js';
 import { tagsOf } from './tags.js';
+import type { Query } from './list-query.js';
 
 const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'remote-managed'];
 
@@ -324,9 +325,28 @@ export async function showPort(env: NetworkEnv, ctx: Caller, id: string): Promis
   return portView(ctx, port, await env.store.allocations({ portIds: [id] }));
 }
 
-export async function listPorts(env: NetworkEnv, ctx: Caller): Promise<Record<string, unknown>[]> {
-  const nets = new Map((await env.store.list('network_networks')).map((n) => [n.id, n]));
-  const ports = (await env.store.list('network_ports')).filter((p) => canSeePort(ctx, p, nets.get(p['network_id'] as string)));
+/**
+ * The indexed column a port list's filter lets the database narrow by: a
+ * server's ports (device_id, as the compute side asks for them on every
+ * move), or ports by id. Only when each value names something; the filters
+ * that match empty attributes ('' and 'none') are left to listQuery.
+ */
+function narrowedBy(query: Query): { column: 'device_id' | 'id'; in: string[] } | undefined {
+  for (const column of ['device_id', 'id'] as const) {
+    const v = query[column];
+    const wanted = v === undefined ? [] : typeof v === 'string' ? [v] : [...v];
+    if (wanted.length > 0 && wanted.every((w) => w !== '' && w.toLowerCase() !== 'none')) return { column, in: wanted };
+  }
+  return undefined;
+}
+
+/** The ports the caller may see; only those the query's device_id or id filter names, when it has one. */
+export async function listPorts(env: NetworkEnv, ctx: Caller, query: Query = {}): Promise<Record<string, unknown>[]> {
+  const narrowed = narrowedBy(query);
+  const listed = await env.store.list('network_ports', narrowed);
+  const netIds = narrowed ? [...new Set(listed.map((p) => p['network_id'] as string))] : undefined;
+  const nets = new Map((await env.store.list('network_networks', netIds && { column: 'id', in: netIds })).map((n) => [n.id, n]));
+  const ports = listed.filter((p) => canSeePort(ctx, p, nets.get(p['network_id'] as string)));
   const ips = await env.store.allocations({ portIds: ports.map((p) => p.id) });
   return ports.map((p) => portView(ctx, p, ips));
 }

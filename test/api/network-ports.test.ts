@@ -126,6 +126,27 @@ describe('network API: ports', () => {
     assert.equal((await net('demo', 'GET', '/v2.0/ports?colour=blue')).status, 400);
   });
 
+  it('lists by several devices or ids, only what the caller may see, and an empty device_id means no device', async () => {
+    const ids = async (user: string, query: string) => ((await net(user, 'GET', `/v2.0/ports?${query}`)).body.ports as any[]).map((x) => x.id).sort();
+    const a1 = (await port({ device_id: 'dev-many-a', name: 'many-1' })).body.port.id;
+    const a2 = (await port({ device_id: 'dev-many-a', name: 'many-2' })).body.port.id;
+    const b = (await port({ device_id: 'dev-many-b', name: 'many-1' })).body.port.id;
+    const loose = (await port({ name: 'many-loose' })).body.port.id;
+    const othersNet = (await net('alt_demo', 'POST', '/v2.0/networks', { body: { network: { name: 'alt-many' } } })).body.network.id;
+    await net('alt_demo', 'POST', '/v2.0/subnets', { body: { subnet: { network_id: othersNet, ip_version: 4, cidr: '10.21.0.0/24' } } });
+    const alt = (await net('alt_demo', 'POST', '/v2.0/ports', { body: { port: { network_id: othersNet, device_id: 'dev-many-a' } } })).body.port.id;
+    assert.deepEqual(await ids('demo', 'device_id=dev-many-a'), [a1, a2].sort());
+    assert.deepEqual(await ids('demo', 'device_id=dev-many-a&device_id=dev-many-b'), [a1, a2, b].sort());
+    assert.deepEqual(await ids('demo', 'device_id=dev-many-a&name=many-1'), [a1]);
+    assert.deepEqual(await ids('alt_demo', 'device_id=dev-many-a'), [alt], "another project's ports on that device stay hidden");
+    assert.deepEqual(await ids('admin', 'device_id=dev-many-a'), [a1, a2, alt].sort());
+    assert.deepEqual(await ids('demo', `id=${a1}&id=${b}&id=${alt}`), [a1, b].sort());
+    assert.deepEqual(await ids('demo', `id=${a1}&device_id=dev-many-b`), []);
+    const noDevice = await ids('demo', 'device_id=&name=many-loose');
+    assert.deepEqual(noDevice, [loose]);
+    assert.deepEqual(await ids('demo', 'device_id=nothing-here'), []);
+  });
+
   it("updates name, device and addresses; another project's port is 404; deletes free its address", async () => {
     const p = (await port({ name: 'u' })).body.port;
     const u = await net('demo', 'PUT', `/v2.0/ports/${p.id}`, { body: { port: { name: 'u2', device_id: 'vm-9', device_owner: 'compute:nova', fixed_ips: [{ ip_address: '10.20.0.99' }] } } });
