@@ -15,13 +15,15 @@ import { cpuSecondsOf, memoryOf, spawnMagnetar, type MagnetarProcess } from './l
 import { round, sleep } from './lib/stats.js';
 import { claimsIn, type Claim } from './lib/claims.js';
 import { fillEveryHost, type Saturation } from './lib/saturation.js';
-import { liveMigrateAll, timeMultiServerRequests, timePlacements, warmUp } from './lib/placement.js';
+import { liveMigrateAll, timeMultiServerRequests, timePlacements, warmUp, type Pace } from './lib/placement.js';
 import { plainServerRounds, type MeasuredLoad } from './lib/load.js';
 import { median } from './lib/stats.js';
 
 export const SCALE_SIZES: readonly number[] = (process.env['BENCH_SCALE_SIZES'] ?? '100,1000,10000').split(',').map(Number);
-/** Servers placed one at a time per size (the latency sample). */
+/** Servers placed one at a time per size (the latency sample), each ACTIVE before the next is asked for. */
 const PLACEMENTS = 300;
+/** Then as many again back to back (the next asked for at the last one's claim, its build still running), then deleted. */
+const BACK_TO_BACK_PLACEMENTS = 300;
 /**
  * Members of a server group placed one at a time per size and policy, then
  * deleted (the live migrations move the ungrouped servers only): a hard
@@ -72,6 +74,10 @@ export interface SizeResult {
   readonly placementP50Ms: number;
   readonly placementP99Ms: number;
   readonly placementMaxMs: number;
+  /** When the next placement was asked for (absent in older records: 'claim'). */
+  readonly placementPace?: Pace;
+  /** Placements back to back, when the others waited for ACTIVE (absent in older records). */
+  readonly backToBack?: { readonly placements: number; readonly p50Ms: number; readonly p99Ms: number; readonly schedulerP50Ms: number; readonly schedulerP99Ms: number };
   /** Of the placement, the part from the request reaching the scheduler to its claim (absent in older records). */
   readonly schedulerP50Ms?: number;
   readonly schedulerP99Ms?: number;
@@ -160,7 +166,8 @@ async function startSize(hosts: number, log: (s: string) => void): Promise<Runni
 
     await warmUp(client, WARM_UP_PLACEMENTS);
     const claims = claimsIn(() => proc.output());
-    const { latencies, p50, p99, s50, s99 } = await timePlacements(client, claims, PLACEMENTS, 'scale', log, `${hosts} hosts`);
+    const { latencies, p50, p99, s50, s99 } = await timePlacements(client, claims, PLACEMENTS, 'scale', log, `${hosts} hosts`, { pace: 'active' });
+    const backToBack = await timeBackToBack(client, claims, log, `${hosts} hosts`);
     const groupPlacements: GroupPlacements[] = [];
     for (const policy of GROUP_POLICIES) groupPlacements.push(await timeGroupPlacements(client, claims, policy, log, `${hosts} hosts`));
     const multiServerPlacements = await timeMultiServerPlacements(client, claims, log, `${hosts} hosts`);
@@ -174,6 +181,8 @@ async function startSize(hosts: number, log: (s: string) => void): Promise<Runni
       placementP50Ms: round(p50, 2),
       placementP99Ms: round(p99, 2),
       placementMaxMs: round(Math.max(...latencies), 2),
+      placementPace: 'active' as const,
+      backToBack,
       schedulerP50Ms: round(s50, 2),
       schedulerP99Ms: round(s99, 2),
       groupPlacements,
@@ -191,9 +200,20 @@ async function timeGroupPlacements(client: ComputeClient, claims: () => Map<stri
   const g = await client.req('demo', 'POST', '/os-server-groups', { version: '2.64', body: { server_group: { name: `scale-${policy}`, policy } } });
   if (g.status !== 200) throw new Error(`POST /os-server-groups: ${g.status} ${g.text.slice(0, 300)}`);
   const before = new Set((await listAllServers(client, 'demo')).map((s) => s.id as string));
-  const p = await timePlacements(client, claims, GROUP_PLACEMENTS, `scale-${policy}`, log, `${label}, members of a group (${policy})`, { group: g.body.server_group.id });
+  const p = await timePlacements(client, claims, GROUP_PLACEMENTS, `scale-${policy}`, log, `${label}, members of a group (${policy})`, {
+    hints: { group: g.body.server_group.id },
+    pace: 'active',
+  });
   await deleteServersSince(client, before, `the ${policy} group's servers`);
   return { policy, placements: p.latencies.length, p50Ms: round(p.p50, 2), p99Ms: round(p.p99, 2), schedulerP50Ms: round(p.s50, 2), schedulerP99Ms: round(p.s99, 2) };
+}
+
+/** Servers placed back to back, timed, then deleted. */
+async function timeBackToBack(client: ComputeClient, claims: () => Map<string, Claim[]>, log: (s: string) => void, label: string): Promise<NonNullable<SizeResult['backToBack']>> {
+  const before = new Set((await listAllServers(client, 'demo')).map((s) => s.id as string));
+  const p = await timePlacements(client, claims, BACK_TO_BACK_PLACEMENTS, 'scale-b2b', log, label, { pace: 'claim' });
+  await deleteServersSince(client, before, 'the servers placed back to back');
+  return { placements: p.latencies.length, p50Ms: round(p.p50, 2), p99Ms: round(p.p99, 2), schedulerP50Ms: round(p.s50, 2), schedulerP99Ms: round(p.s99, 2) };
 }
 
 /** Requests for several servers at once, timed, then their servers deleted. */

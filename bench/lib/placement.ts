@@ -43,7 +43,35 @@ export async function warmUp(client: ComputeClient, count: number): Promise<void
   }
 }
 
-/** `hints`: the request's `os:scheduler_hints` (a server group, say). */
+/**
+ * When the next timed POST goes: 'claim', as soon as the claim for the last
+ * one is seen, so that its build runs on meanwhile ("back to back"); or
+ * 'active', once the last server is ACTIVE (servers booted one at a time).
+ */
+export type Pace = 'claim' | 'active';
+
+export interface PlacementOptions {
+  /** The request's `os:scheduler_hints` (a server group, say). */
+  readonly hints?: Record<string, unknown>;
+  /** Default 'claim'. */
+  readonly pace?: Pace;
+}
+
+/** How often a server's status is read while waiting for it to leave BUILD. */
+const ACTIVE_POLL_MS = 2;
+
+async function waitActive(client: ComputeClient, id: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await client.req('demo', 'GET', `/servers/${id}`, { version: '2.37' });
+    const status = r.body?.server?.status as string | undefined;
+    if (status === 'ACTIVE') return;
+    if (status !== 'BUILD') throw new Error(`server ${id} is ${status ?? r.status}, not ACTIVE`);
+    if (Date.now() > end) throw new Error(`server ${id} still BUILD after ${ms} ms`);
+    await sleep(ACTIVE_POLL_MS);
+  }
+}
+
 export async function timePlacements(
   client: ComputeClient,
   claims: () => Map<string, Claim[]>,
@@ -51,7 +79,7 @@ export async function timePlacements(
   namePrefix: string,
   log: (s: string) => void,
   label: string,
-  hints?: Record<string, unknown>,
+  opts: PlacementOptions = {},
 ): Promise<Placements> {
   const imageRef = await client.imageId('cirros');
   const latencies: number[] = [];
@@ -59,13 +87,15 @@ export async function timePlacements(
   for (let i = 0; i < count; i++) {
     const before = nowMs();
     const server = { name: `${namePrefix}-${i}`, flavorRef: '1', imageRef, networks: 'none' };
-    const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server, ...(hints && { 'os:scheduler_hints': hints }) } });
+    const r = await client.req('demo', 'POST', '/servers', { version: '2.37', body: { server, ...(opts.hints && { 'os:scheduler_hints': opts.hints }) } });
     if (r.status !== 202) throw new Error(`POST /servers: ${r.status} ${r.text.slice(0, 300)}`);
     const c = await waitForClaim(claims, r.body.server.id as string, before);
     latencies.push(c.at - before);
     inScheduler.push(c.selectMs);
+    if (opts.pace === 'active') await waitActive(client, r.body.server.id as string);
   }
-  return summarised(latencies, inScheduler, log, `${label}: placement POST → claim`);
+  const how = opts.pace === 'active' ? 'each ACTIVE before the next' : 'back to back';
+  return summarised(latencies, inScheduler, log, `${label}: placement POST → claim (${how})`);
 }
 
 /** The timings with their quantiles, logged as `what` p50 …, p99 …; in the scheduler …. */
