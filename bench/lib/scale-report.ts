@@ -179,6 +179,9 @@ const NOTES =
   'so the first placement does not wait ~0.1 s for it, and a change to a few hosts re-judges only those. The p99 of 300 placements is ' +
   'in effect their third slowest (of the 100 in records before 2026-12-07, their second slowest: one stall decided it). The first request of a process (its code paths not yet compiled) takes ~80 ms and the next few ' +
   'are slower than the rest: they are the untimed warm-up.\n' +
+  '- One at a time against back to back (2026-12-07, third session): timed with marks along the path at 100 hosts, a request asked for at ' +
+  'the last claim waited about 1.4 ms longer before the API took it (2.0 against 0.64 ms from the client to the API\'s first hook, p50), ' +
+  'behind the last server\'s build. With the statements of jobs, events and claims compiled once since, the two differ by 0.1–0.25 ms at p50.\n' +
   '- The machine kind varies between runs (its CPU is in each stamp): the same commit placed a server in ~5.5 ms p50 on one and ' +
   '~8–9 ms on another, where the read benchmark\'s plain node:http request also cost more CPU (0.050 against 0.019 ms). ' +
   'Since 2026-12-07 each run measures that yardstick itself, and the aims table shows the time aims both as measured and scaled to ' +
