@@ -10,6 +10,7 @@ import {
   deleteServerGroupRow,
   getServerGroup,
   insertServerGroup,
+  serverGroupExists,
   type ServerGroup,
   type ServerGroupPolicy,
   type ServerGroupRules,
@@ -78,7 +79,7 @@ export async function joinServerGroup(
   instanceUuids: readonly string[],
 ): Promise<void> {
   await lockServerGroups(svc, q);
-  if (!(await getServerGroup(q, group.uuid))) throw new Invalid(`Instance group ${group.uuid} could not be found.`);
+  if (!(await serverGroupExists(q, group.uuid))) throw new Invalid(`Instance group ${group.uuid} could not be found.`);
   await checkServerGroupQuota(q, svc.conf, { resource: 'server_group_members', groupId: group.id, projectId: who.projectId, userId: who.userId }, instanceUuids.length);
   await addServerGroupMembers(q, group.id, instanceUuids, svc.clock.now());
 }

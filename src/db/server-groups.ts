@@ -32,16 +32,32 @@ function rulesOf(json: string): ServerGroupRules {
   return r['max_server_per_host'] !== undefined ? { max_server_per_host: Number(r['max_server_per_host']) } : {};
 }
 
-async function withMembers(q: Queryable, rows: readonly InstanceGroupRow[]): Promise<ServerGroup[]> {
-  if (rows.length === 0) return [];
-  const members = await q
+// A server's group is read for every member placed, and a boot's group twice:
+// the statements for one group are compiled once (see compiled-once.ts).
+const groupRowByUuid = compiledOnce((q, uuid: string) => q.selectFrom('instance_groups').selectAll().where('uuid', '=', uuid));
+const membersOfGroup = compiledOnce((q, groupId: number) =>
+  q
     .selectFrom('instance_group_members as m')
     .innerJoin('instances as i', 'i.uuid', 'm.instance_uuid')
     .select(['m.group_id', 'm.instance_uuid'])
-    .where('m.group_id', 'in', rows.map((r) => r.id))
+    .where('m.group_id', '=', groupId)
     .where('i.deleted', '=', 0)
-    .orderBy('m.id')
-    .execute();
+    .orderBy('m.id'),
+);
+
+async function withMembers(q: Queryable, rows: readonly InstanceGroupRow[]): Promise<ServerGroup[]> {
+  if (rows.length === 0) return [];
+  const members =
+    rows.length === 1
+      ? await membersOfGroup(q, rows[0]!.id)
+      : await q
+          .selectFrom('instance_group_members as m')
+          .innerJoin('instances as i', 'i.uuid', 'm.instance_uuid')
+          .select(['m.group_id', 'm.instance_uuid'])
+          .where('m.group_id', 'in', rows.map((r) => r.id))
+          .where('i.deleted', '=', 0)
+          .orderBy('m.id')
+          .execute();
   return rows.map((r) => ({
     id: r.id,
     uuid: r.uuid,
@@ -62,8 +78,13 @@ export async function listServerGroups(q: Queryable, projectId?: string): Promis
 }
 
 export async function getServerGroup(q: Queryable, uuid: string): Promise<ServerGroup | undefined> {
-  const row = await q.selectFrom('instance_groups').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+  const [row] = await groupRowByUuid(q, uuid);
   return row ? (await withMembers(q, [row]))[0] : undefined;
+}
+
+/** Whether the group still exists (its members not read). */
+export async function serverGroupExists(q: Queryable, uuid: string): Promise<boolean> {
+  return (await groupRowByUuid(q, uuid)).length > 0;
 }
 
 /** The group a server is a member of, if any. */
@@ -154,13 +175,16 @@ export async function countServerGroups(q: Queryable, projectId: string, userId?
 
 /** How many of a group's (not deleted) members belong to one user (the server_group_members quota, as Nova counts it). */
 export async function countServerGroupMembersOfUser(q: Queryable, groupId: number, userId: string): Promise<number> {
-  const r = await q
+  const [r] = await membersOfUser(q, groupId, userId);
+  return Number(r?.n ?? 0);
+}
+
+const membersOfUser = compiledOnce((q, groupId: number, userId: string) =>
+  q
     .selectFrom('instance_group_members as m')
     .innerJoin('instances as i', 'i.uuid', 'm.instance_uuid')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('m.group_id', '=', groupId)
     .where('i.deleted', '=', 0)
-    .where('i.user_id', '=', userId)
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
+    .where('i.user_id', '=', userId),
+);
