@@ -4,6 +4,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Db } from './connect.js';
 import type { AggregateRow, Database } from './schema.js';
 import { dbTime } from './time.js';
+import { compiledOnce } from './compiled-once.js';
 
 /** The database or a transaction on it. */
 type Queryable = Kysely<Database>;
@@ -96,16 +97,22 @@ export async function zonesByHost(q: Queryable): Promise<Map<string, string[]>> 
 }
 
 /** The metadata of the aggregates each host is in (aggregates without metadata left out), in one query. */
-export async function aggregateMetadataByHost(q: Queryable, hosts: readonly string[] | 'every host'): Promise<Map<string, AggregateMetadataOf[]>> {
-  const out = new Map<string, AggregateMetadataOf[]>();
-  if (hosts.length === 0) return out;
-  let query = q
+function metadataQuery(q: Queryable, hosts: readonly string[] | 'every host') {
+  const query = q
     .selectFrom('aggregate_hosts as h')
     .innerJoin('aggregate_metadata as m', 'm.aggregate_id', 'h.aggregate_id')
     .select(['h.host', 'h.aggregate_id', 'm.key', 'm.value']);
   // Every host: no list of thousands of names to send and match.
-  if (hosts !== 'every host') query = query.where('h.host', 'in', [...hosts]);
-  const rows = await query.orderBy('h.aggregate_id').orderBy('m.id').execute();
+  return (hosts === 'every host' ? query : query.where('h.host', 'in', [...hosts])).orderBy('h.aggregate_id').orderBy('m.id');
+}
+
+/** One host's, as the scheduler reads them again after each change to it: compiled once. */
+const metadataOfHost = compiledOnce((q, host: string) => metadataQuery(q, [host]));
+
+export async function aggregateMetadataByHost(q: Queryable, hosts: readonly string[] | 'every host'): Promise<Map<string, AggregateMetadataOf[]>> {
+  const out = new Map<string, AggregateMetadataOf[]>();
+  if (hosts.length === 0) return out;
+  const rows = hosts !== 'every host' && hosts.length === 1 ? await metadataOfHost(q, hosts[0]!) : await metadataQuery(q, hosts).execute();
   for (const r of rows) {
     const list = out.get(r.host) ?? [];
     let agg = list[list.length - 1];

@@ -2,7 +2,10 @@
 // usage, service status, the instances on its host and its aggregates' metadata
 // — loaded in a few queries per request (aggregates only when a filter reads
 // them), so aggregate changes count at once.
+import type { Kysely } from 'kysely';
 import type { Db } from '../db/connect.js';
+import type { Database } from '../db/schema.js';
+import { compiledOnce } from '../db/compiled-once.js';
 import { parseDbTime } from '../db/time.js';
 import { aggregateMetadataByHost, type AggregateMetadataOf } from '../db/aggregates.js';
 import type { NodeInventory, Resources } from './resources.js';
@@ -46,8 +49,8 @@ export function lastSeenMsOf(svc: { last_seen_up: string | null; updated_at: str
 }
 
 /** The allocations summed per node (grouped by node_uuid); callers narrow it to the nodes they want. */
-function usagePerNode(db: Db) {
-  return db.kysely
+function usagePerNode(q: Kysely<Database>) {
+  return q
     .selectFrom('allocations')
     .select((eb) => [
       'node_uuid',
@@ -60,7 +63,7 @@ function usagePerNode(db: Db) {
 
 /** What the allocations on each of these nodes add up to (a node with none is absent). */
 export async function usageOfNodes(db: Db, nodeUuids: readonly string[]): Promise<Map<string, Resources>> {
-  const rows = await usagePerNode(db).where('node_uuid', 'in', [...nodeUuids]).execute();
+  const rows = await usagePerNode(db.kysely).where('node_uuid', 'in', [...nodeUuids]).execute();
   // PostgreSQL returns SUM of integers as a bigint string.
   return new Map(rows.map((r) => [r.node_uuid, { vcpus: Number(r.used_vcpus), memory_mb: Number(r.used_memory_mb), disk_gb: Number(r.used_disk_gb) }]));
 }
@@ -78,13 +81,12 @@ const NO_INSTANCES: ReadonlySet<string> = new Set<string>();
  * The compute nodes of every host, or of the hosts named (a host with no
  * node left is simply absent), in (host, node) order.
  */
-export async function readHostRecords(db: Db, opts: { hosts?: readonly string[]; withInstanceUuids?: boolean; withAggregates?: boolean } = {}): Promise<HostRecord[]> {
-  const only = opts.hosts;
-  if (only !== undefined && only.length === 0) return [];
-  let usageQuery = usagePerNode(db);
+/** The compute nodes of these hosts (of every host: undefined), with their services and the allocations' sums. */
+function nodesQuery(q: Kysely<Database>, only: readonly string[] | undefined) {
+  let usageQuery = usagePerNode(q);
   if (only !== undefined) usageQuery = usageQuery.where('node_uuid', 'in', (eb) => eb.selectFrom('compute_nodes').select('uuid').where('host', 'in', [...only]));
   const usage = usageQuery.as('u');
-  let nodes = db.kysely
+  let nodes = q
     .selectFrom('compute_nodes as n')
     .innerJoin('services as s', 's.id', 'n.service_id')
     .leftJoin(usage, 'u.node_uuid', 'n.uuid')
@@ -99,25 +101,46 @@ export async function readHostRecords(db: Db, opts: { hosts?: readonly string[];
     .where('s.deleted', '=', 0)
     .where('s.binary', '=', 'nova-compute');
   if (only !== undefined) nodes = nodes.where('n.host', 'in', [...only]);
-  const rows = await nodes.orderBy('n.host').orderBy('n.hypervisor_hostname').execute();
-  if (rows.length === 0) return [];
+  return nodes.orderBy('n.host').orderBy('n.hypervisor_hostname');
+}
 
-  // Reading every host, the instance and aggregate queries take every host too, instead of naming thousands.
-  const hosts = only === undefined ? undefined : [...new Set(rows.map((r) => r.host))];
-  let countQuery = db.kysely
+function countsQuery(q: Kysely<Database>, hosts: readonly string[] | undefined) {
+  let countQuery = q
     .selectFrom('instances')
     .select((eb) => ['host', eb.fn.countAll<number | string>().as('n')])
     .where('deleted', '=', 0)
     .where('host', 'is not', null);
-  if (hosts !== undefined) countQuery = countQuery.where('host', 'in', hosts);
-  const counts = await countQuery.groupBy('host').execute();
+  if (hosts !== undefined) countQuery = countQuery.where('host', 'in', [...hosts]);
+  return countQuery.groupBy('host');
+}
+
+function instancesQuery(q: Kysely<Database>, hosts: readonly string[] | undefined) {
+  const instanceQuery = q.selectFrom('instances').select(['uuid', 'host']).where('deleted', '=', 0).where('host', 'is not', null);
+  return hosts !== undefined ? instanceQuery.where('host', 'in', [...hosts]) : instanceQuery;
+}
+
+// One host read again (after a claim, a move's step, a heartbeat that
+// changed it) is the cache's usual refresh: those statements are compiled once.
+const nodesOfHost = compiledOnce((q, host: string) => nodesQuery(q, [host]));
+const countOnHost = compiledOnce((q, host: string) => countsQuery(q, [host]));
+const instancesOnHost = compiledOnce((q, host: string) => instancesQuery(q, [host]));
+
+export async function readHostRecords(db: Db, opts: { hosts?: readonly string[]; withInstanceUuids?: boolean; withAggregates?: boolean } = {}): Promise<HostRecord[]> {
+  const only = opts.hosts;
+  if (only !== undefined && only.length === 0) return [];
+  const one = only?.length === 1 ? only[0] : undefined;
+  const rows = one !== undefined ? await nodesOfHost(db.kysely, one) : await nodesQuery(db.kysely, only).execute();
+  if (rows.length === 0) return [];
+
+  // Reading every host, the instance and aggregate queries take every host too, instead of naming thousands.
+  const hosts = only === undefined ? undefined : [...new Set(rows.map((r) => r.host))];
+  const oneHost = hosts?.length === 1 ? hosts[0] : undefined;
+  const counts = oneHost !== undefined ? await countOnHost(db.kysely, oneHost) : await countsQuery(db.kysely, hosts).execute();
   const countByHost = new Map(counts.map((c) => [c.host, Number(c.n)]));
   const aggregates = opts.withAggregates ? await aggregateMetadataByHost(db.kysely, hosts ?? 'every host') : new Map<string, AggregateMetadataOf[]>();
   const byHost = new Map<string, Set<string>>();
   if (opts.withInstanceUuids) {
-    let instanceQuery = db.kysely.selectFrom('instances').select(['uuid', 'host']).where('deleted', '=', 0).where('host', 'is not', null);
-    if (hosts !== undefined) instanceQuery = instanceQuery.where('host', 'in', hosts);
-    const instances = await instanceQuery.execute();
+    const instances = oneHost !== undefined ? await instancesOnHost(db.kysely, oneHost) : await instancesQuery(db.kysely, hosts).execute();
     for (const i of instances) {
       if (i.host === null) continue;
       let set = byHost.get(i.host);
