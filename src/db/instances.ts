@@ -57,6 +57,61 @@ export interface Expected {
   readonly vmState?: readonly string[];
 }
 
+/** An update's statement without its values: which columns it sets and how many states each guard allows. */
+interface UpdateShape {
+  readonly columns: readonly string[];
+  /** Non-null task states allowed; undefined: task_state is not checked. */
+  readonly tasks: number | undefined;
+  readonly allowNoTask: boolean;
+  /** vm states allowed; undefined: vm_state is not checked. */
+  readonly vmStates: number | undefined;
+}
+
+type Slot = string | number | null;
+
+/**
+ * The conditional update of one shape, built from its arguments in order:
+ * the values of its columns, the uuid, the task states, the vm states.
+ */
+function buildUpdate(db: Kysely<Database>, shape: UpdateShape, args: readonly Slot[]) {
+  const n = shape.columns.length;
+  const set = Object.fromEntries(shape.columns.map((c, i) => [c, args[i]])) as InstanceUpdate;
+  let q = db.updateTable('instances').set(set).where('uuid', '=', args[n] as string).where('deleted', '=', 0);
+  let at = n + 1;
+  if (shape.tasks !== undefined) {
+    const tasks = args.slice(at, (at += shape.tasks)) as string[];
+    q = q.where((eb) => {
+      const ors = [];
+      if (tasks.length) ors.push(eb('task_state', 'in', tasks));
+      if (shape.allowNoTask) ors.push(eb('task_state', 'is', null));
+      return eb.or(ors);
+    });
+  }
+  if (shape.vmStates !== undefined) q = q.where('vm_state', 'in', args.slice(at, at + shape.vmStates) as string[]);
+  return q;
+}
+
+/**
+ * Every state change of every server is one of a few hundred shapes of this
+ * update: each shape is compiled once (see compiled-once.ts). Bounded, as the
+ * statement cache is, in case some caller's columns vary without end.
+ */
+const updatesByShape = new Map<string, (db: Kysely<Database>, ...args: Slot[]) => Promise<number>>();
+const MAX_UPDATE_SHAPES = 1000;
+
+function updateOfShape(shape: UpdateShape): (db: Kysely<Database>, ...args: Slot[]) => Promise<number> {
+  const key = `${shape.columns.join(',')}|${shape.tasks ?? '-'}|${shape.allowNoTask}|${shape.vmStates ?? '-'}`;
+  let run = updatesByShape.get(key);
+  if (run === undefined) {
+    if (updatesByShape.size >= MAX_UPDATE_SHAPES) updatesByShape.clear();
+    run = compiledOnceWrite((db, ...args: Slot[]) => buildUpdate(db, shape, args));
+    updatesByShape.set(key, run);
+  }
+  return run;
+}
+
+const isSlot = (v: unknown): v is Slot => v === null || typeof v === 'string' || typeof v === 'number';
+
 /**
  * Conditional update: applies only while the row still has the expected
  * states. Returns false when another request changed them first — the
@@ -70,20 +125,21 @@ export async function updateInstance(
   expected: Expected = {},
 ): Promise<boolean> {
   const sizes = values.flavor !== undefined ? flavorSizes(values.flavor) : {};
-  let q = db.updateTable('instances').set({ ...values, ...sizes, updated_at: dbTime(now) }).where('uuid', '=', uuid).where('deleted', '=', 0);
-  if (expected.taskState) {
-    const tasks = expected.taskState.filter((t): t is string => t !== null);
-    const allowNull = expected.taskState.includes(null);
-    q = q.where((eb) => {
-      const ors = [];
-      if (tasks.length) ors.push(eb('task_state', 'in', tasks));
-      if (allowNull) ors.push(eb('task_state', 'is', null));
-      return eb.or(ors);
-    });
+  // Kysely leaves out the columns set to undefined; so does the shape.
+  const entries = Object.entries({ ...values, ...sizes, updated_at: dbTime(now) }).filter(([, v]) => v !== undefined);
+  const tasks = expected.taskState?.filter((t): t is string => t !== null);
+  const shape: UpdateShape = {
+    columns: entries.map(([c]) => c),
+    tasks: tasks?.length,
+    allowNoTask: expected.taskState?.includes(null) ?? false,
+    vmStates: expected.vmState?.length,
+  };
+  const args = [...entries.map(([, v]) => v), uuid, ...(tasks ?? []), ...(expected.vmState ?? [])];
+  if (!args.every(isSlot)) {
+    const r = await buildUpdate(db, shape, args as Slot[]).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
-  if (expected.vmState) q = q.where('vm_state', 'in', [...expected.vmState]);
-  const r = await q.executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return (await updateOfShape(shape)(db, ...args)) > 0;
 }
 
 export function flavorOf(row: Pick<InstanceRow, 'flavor'>): InstanceFlavor {
