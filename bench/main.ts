@@ -17,6 +17,7 @@ import { benchAdminActions, type Yardstick } from './admin-actions.js';
 import { benchRealGuests } from './real-guests.js';
 import { startCloudAtSize, type CloudAtSize } from './lib/cloud-at-size.js';
 import { plainServerRounds } from './lib/load.js';
+import { round } from './lib/stats.js';
 import { REPO, RESULTS_DIR, RESULTS_MD } from './lib/paths.js';
 import { renderResults } from './lib/report.js';
 import { renderScale } from './lib/scale-report.js';
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
         // The same yardstick the read benchmark measures: a plain server answering a body the size of one server.
         if (!yardstick) {
           const [p] = await plainServerRounds(1500, 1);
-          yardstick = { plainRequestsPerSecond: Math.round(p!.requestsPerSecond), plainCpuMsPerRequest: p!.serverCpuMsPerRequest };
+          yardstick = { plainRequestsPerSecond: Math.round(p!.requestsPerSecond), plainCpuMsPerRequest: round(p!.serverCpuMsPerRequest, 4) };
         }
         log('== administrative actions at size');
         markStart();
