@@ -96,7 +96,6 @@ export async function zonesByHost(q: Queryable): Promise<Map<string, string[]>> 
   return out;
 }
 
-/** The metadata of the aggregates each host is in (aggregates without metadata left out), in one query. */
 function metadataQuery(q: Queryable, hosts: readonly string[] | 'every host') {
   const query = q
     .selectFrom('aggregate_hosts as h')
@@ -109,6 +108,7 @@ function metadataQuery(q: Queryable, hosts: readonly string[] | 'every host') {
 /** One host's, as the scheduler reads them again after each change to it: compiled once. */
 const metadataOfHost = compiledOnce((q, host: string) => metadataQuery(q, [host]));
 
+/** The metadata of the aggregates each host is in (aggregates without metadata left out), in one query. */
 export async function aggregateMetadataByHost(q: Queryable, hosts: readonly string[] | 'every host'): Promise<Map<string, AggregateMetadataOf[]>> {
   const out = new Map<string, AggregateMetadataOf[]>();
   if (hosts.length === 0) return out;

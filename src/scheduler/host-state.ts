@@ -77,10 +77,6 @@ export async function loadHostStates(db: Db, now: Date, serviceDownTime: number,
 /** The servers of a host that runs none: one set for all such hosts (a state's set is replaced, never changed). */
 const NO_INSTANCES: ReadonlySet<string> = new Set<string>();
 
-/**
- * The compute nodes of every host, or of the hosts named (a host with no
- * node left is simply absent), in (host, node) order.
- */
 /** The compute nodes of these hosts (of every host: undefined), with their services and the allocations' sums. */
 function nodesQuery(q: Kysely<Database>, only: readonly string[] | undefined) {
   let usageQuery = usagePerNode(q);
@@ -125,6 +121,10 @@ const nodesOfHost = compiledOnce((q, host: string) => nodesQuery(q, [host]));
 const countOnHost = compiledOnce((q, host: string) => countsQuery(q, [host]));
 const instancesOnHost = compiledOnce((q, host: string) => instancesQuery(q, [host]));
 
+/**
+ * The compute nodes of every host, or of the hosts named (a host with no
+ * node left is simply absent), in (host, node) order.
+ */
 export async function readHostRecords(db: Db, opts: { hosts?: readonly string[]; withInstanceUuids?: boolean; withAggregates?: boolean } = {}): Promise<HostRecord[]> {
   const only = opts.hosts;
   if (only !== undefined && only.length === 0) return [];
