@@ -11,19 +11,11 @@ import { openDb } from '../../../src/db/connect.js';
 import { insertInstance, updateInstance } from '../../../src/db/instances.js';
 import { counterOf } from '../../../src/compute/quota-counters.js';
 import type { NewInstance } from '../../../src/db/schema.js';
-import { dbTime } from '../../../src/db/time.js';
+import { newInstanceRow } from './instance-rows.js';
 
 const flavor = (vcpus: number, memory_mb: number): string => JSON.stringify({ id: 'f', name: 'f', vcpus, memory_mb, root_gb: 1, ephemeral_gb: 0, swap: 0, extra_specs: {} });
 
-function server(uuid: string, f: string, now: Date, vmState = 'active'): NewInstance {
-  return {
-    uuid, project_id: 'p1', user_id: 'u1', display_name: uuid, display_description: null, hostname: uuid, vm_state: vmState, task_state: null,
-    power_state: 1, host: 'h1', node: 'h1', availability_zone: 'nova', flavor: f, old_flavor: null, new_flavor: null, image_ref: 'cirros',
-    key_name: null, metadata: '{}', tags: '[]', access_ip_v4: null, access_ip_v6: null, locked_by: null, locked_reason: null, progress: 0,
-    config_drive: '', user_data: null, reservation_id: 'r-1', launch_index: 0, admin_pass: null, scheduler_hints: '{}', requested_networks: '[]',
-    launched_at: null, terminated_at: null, created_at: dbTime(now), updated_at: null, deleted_at: null, deleted: 0,
-  } as NewInstance;
-}
+const server = (uuid: string, f: string, now: Date, vmState = 'active'): NewInstance => newInstanceRow(uuid, f, now, { vm_state: vmState });
 
 it('sums the current flavors for the cores and ram quotas, through resizes and from a database that had none', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'magnetar-flavor-sizes-'));

@@ -10,19 +10,12 @@ import { join } from 'node:path';
 import { openDb } from '../../../src/db/connect.js';
 import { getInstance, insertInstance, updateInstance } from '../../../src/db/instances.js';
 import type { NewInstance } from '../../../src/db/schema.js';
-import { dbTime } from '../../../src/db/time.js';
+import { newInstanceRow } from './instance-rows.js';
 
 const FLAVOR = JSON.stringify({ id: 'f', name: 'f', vcpus: 1, memory_mb: 512, root_gb: 1, ephemeral_gb: 0, swap: 0, extra_specs: {} });
 
-function server(uuid: string, vmState: string, taskState: string | null, now: Date): NewInstance {
-  return {
-    uuid, project_id: 'p1', user_id: 'u1', display_name: uuid, display_description: null, hostname: uuid, vm_state: vmState, task_state: taskState,
-    power_state: 1, host: 'h1', node: 'h1', availability_zone: 'nova', flavor: FLAVOR, old_flavor: null, new_flavor: null, image_ref: 'cirros',
-    key_name: null, metadata: '{}', tags: '[]', access_ip_v4: null, access_ip_v6: null, locked_by: null, locked_reason: null, progress: 0,
-    config_drive: '', user_data: null, reservation_id: 'r-1', launch_index: 0, admin_pass: null, scheduler_hints: '{}', requested_networks: '[]',
-    launched_at: null, terminated_at: null, created_at: dbTime(now), updated_at: null, deleted_at: null, deleted: 0,
-  } as NewInstance;
-}
+const server = (uuid: string, vmState: string, taskState: string | null, now: Date): NewInstance =>
+  newInstanceRow(uuid, FLAVOR, now, { vm_state: vmState, task_state: taskState });
 
 it('updates of one shape and of shapes that differ in their guards each change only what they say', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'magnetar-update-shapes-'));
