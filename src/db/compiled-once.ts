@@ -16,7 +16,9 @@ const SLOT = '\u0000compiled-once-slot:';
 export const KEEPS_QUERIES = Symbol('compiled-once: the plugin keeps queries as they are');
 
 /** Arguments a compiled-once query takes: values for its parameter slots. */
-type SlotValue = string | number | null;
+export type SlotValue = string | number | null;
+
+export const isSlotValue = (v: unknown): v is SlotValue => v === null || typeof v === 'string' || typeof v === 'number';
 
 function keepsQueries(plugin: object): boolean {
   return (plugin as { [KEEPS_QUERIES]?: boolean })[KEEPS_QUERIES] === true;
@@ -77,4 +79,30 @@ export function compiledOnceWrite<A extends readonly SlotValue[]>(
 ): (db: Kysely<Database>, ...args: A) => Promise<number> {
   const run = compiledOnceResult(build);
   return async (db, ...args) => Number((await run(db, ...args)).numAffectedRows ?? 0);
+}
+
+/** Shapes kept per statement, as the statement cache bounds its entries: a caller whose shapes vary without end only recompiles. */
+const MAX_SHAPES = 1000;
+
+/**
+ * A write whose SQL depends on a shape as well as on its values (which
+ * columns it sets, how many values a guard's list holds): compiled once per
+ * shape, `keyOf` naming the shape, `build` making its statement from the
+ * arguments in slots.
+ */
+export function compiledWritePerShape<S>(
+  keyOf: (shape: S) => string,
+  build: (db: Kysely<Database>, shape: S, args: readonly SlotValue[]) => Compilable<unknown>,
+): (db: Kysely<Database>, shape: S, args: readonly SlotValue[]) => Promise<number> {
+  const byShape = new Map<string, (db: Kysely<Database>, ...args: SlotValue[]) => Promise<number>>();
+  return (db, shape, args) => {
+    const key = keyOf(shape);
+    let run = byShape.get(key);
+    if (run === undefined) {
+      if (byShape.size >= MAX_SHAPES) byShape.clear();
+      run = compiledOnceWrite((q, ...slots: SlotValue[]) => build(q, shape, slots));
+      byShape.set(key, run);
+    }
+    return run(db, ...args);
+  };
 }

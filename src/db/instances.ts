@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, InstanceRow, InstanceUpdate, NewInstance, InstanceFlavor } from './schema.js';
 import { dbTime } from './time.js';
-import { compiledOnce, compiledOnceWrite } from './compiled-once.js';
+import { compiledOnce, compiledOnceWrite, compiledWritePerShape, isSlotValue } from './compiled-once.js';
 
 const liveInstance = compiledOnce((db, uuid: string) => db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0));
 const anyInstance = compiledOnce((db, uuid: string) => db.selectFrom('instances').selectAll().where('uuid', '=', uuid));
@@ -67,13 +67,11 @@ interface UpdateShape {
   readonly vmStates: number | undefined;
 }
 
-type Slot = string | number | null;
-
 /**
  * The conditional update of one shape, built from its arguments in order:
  * the values of its columns, the uuid, the task states, the vm states.
  */
-function buildUpdate(db: Kysely<Database>, shape: UpdateShape, args: readonly Slot[]) {
+function buildUpdate(db: Kysely<Database>, shape: UpdateShape, args: readonly unknown[]) {
   const n = shape.columns.length;
   const set = Object.fromEntries(shape.columns.map((c, i) => [c, args[i]])) as InstanceUpdate;
   let q = db.updateTable('instances').set(set).where('uuid', '=', args[n] as string).where('deleted', '=', 0);
@@ -91,26 +89,11 @@ function buildUpdate(db: Kysely<Database>, shape: UpdateShape, args: readonly Sl
   return q;
 }
 
-/**
- * Every state change of every server is one of a few hundred shapes of this
- * update: each shape is compiled once (see compiled-once.ts). Bounded, as the
- * statement cache is, in case some caller's columns vary without end.
- */
-const updatesByShape = new Map<string, (db: Kysely<Database>, ...args: Slot[]) => Promise<number>>();
-const MAX_UPDATE_SHAPES = 1000;
-
-function updateOfShape(shape: UpdateShape): (db: Kysely<Database>, ...args: Slot[]) => Promise<number> {
-  const key = `${shape.columns.join(',')}|${shape.tasks ?? '-'}|${shape.allowNoTask}|${shape.vmStates ?? '-'}`;
-  let run = updatesByShape.get(key);
-  if (run === undefined) {
-    if (updatesByShape.size >= MAX_UPDATE_SHAPES) updatesByShape.clear();
-    run = compiledOnceWrite((db, ...args: Slot[]) => buildUpdate(db, shape, args));
-    updatesByShape.set(key, run);
-  }
-  return run;
-}
-
-const isSlot = (v: unknown): v is Slot => v === null || typeof v === 'string' || typeof v === 'number';
+/** Every state change of every server is one of a few hundred shapes of this update. */
+const updateOfShape = compiledWritePerShape(
+  (s: UpdateShape) => `${s.columns.join(',')}|${s.tasks ?? '-'}|${s.allowNoTask}|${s.vmStates ?? '-'}`,
+  buildUpdate,
+);
 
 /**
  * Conditional update: applies only while the row still has the expected
@@ -135,11 +118,11 @@ export async function updateInstance(
     vmStates: expected.vmState?.length,
   };
   const args = [...entries.map(([, v]) => v), uuid, ...(tasks ?? []), ...(expected.vmState ?? [])];
-  if (!args.every(isSlot)) {
-    const r = await buildUpdate(db, shape, args as Slot[]).executeTakeFirst();
+  if (!args.every(isSlotValue)) {
+    const r = await buildUpdate(db, shape, args).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
-  return (await updateOfShape(shape)(db, ...args)) > 0;
+  return (await updateOfShape(db, shape, args)) > 0;
 }
 
 export function flavorOf(row: Pick<InstanceRow, 'flavor'>): InstanceFlavor {

@@ -7,7 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Db } from './connect.js';
 import type { Database, MigrationRow, MigrationUpdate } from './schema.js';
 import { dbTime } from './time.js';
-import { compiledOnce, compiledOnceWrite } from './compiled-once.js';
+import { compiledOnce, compiledOnceWrite, compiledWritePerShape, isSlotValue } from './compiled-once.js';
 
 export type MigrationType = 'migration' | 'resize' | 'live-migration' | 'evacuation';
 
@@ -141,6 +141,24 @@ const lockServerOfMigration = compiledOnceWrite((q, id: number) =>
     .where('uuid', 'in', (eb) => eb.selectFrom('migrations').select('instance_uuid').where('id', '=', id)),
 );
 
+/** A migration update's statement without its values: the columns it sets, how many statuses its guard allows. */
+interface MigrationUpdateShape {
+  readonly columns: readonly string[];
+  /** undefined: the status is not checked. */
+  readonly statuses: number | undefined;
+}
+
+/** The update of one shape, from its arguments in order: the values of its columns, the id, the statuses. */
+function buildMigrationUpdate(q: Queryable, shape: MigrationUpdateShape, args: readonly unknown[]) {
+  const n = shape.columns.length;
+  const set = Object.fromEntries(shape.columns.map((c, i) => [c, args[i]])) as MigrationUpdate;
+  const u = q.updateTable('migrations').set(set).where('id', '=', args[n] as number).where('deleted', '=', 0);
+  return shape.statuses === undefined ? u : u.where('status', 'in', args.slice(n + 1, n + 1 + shape.statuses) as string[]);
+}
+
+/** Every step of every move updates its migration: one of a few dozen shapes, each compiled once. */
+const migrationUpdateOfShape = compiledWritePerShape((s: MigrationUpdateShape) => `${s.columns.join(',')}|${s.statuses ?? '-'}`, buildMigrationUpdate);
+
 export interface UpdateOptions {
   /** Apply only while the status is one of these; false is returned otherwise. */
   readonly expectStatus?: readonly string[];
@@ -157,18 +175,17 @@ export interface UpdateOptions {
  */
 export async function updateMigration(db: Db | Queryable, id: number, values: MigrationUpdate, opts: UpdateOptions = {}): Promise<boolean> {
   const k = 'kysely' in db ? db.kysely : db;
+  if (opts.expectStatus?.length === 0) return false;
   if (k.isTransaction) await lockServerOfMigration(k, id);
-  let q = k
-    .updateTable('migrations')
-    .set({ ...values, updated_at: dbTime(opts.now ?? new Date()) })
-    .where('id', '=', id)
-    .where('deleted', '=', 0);
-  if (opts.expectStatus) {
-    if (opts.expectStatus.length === 0) return false;
-    q = q.where('status', 'in', [...opts.expectStatus]);
+  // Kysely leaves out the columns set to undefined; so does the shape.
+  const entries = Object.entries({ ...values, updated_at: dbTime(opts.now ?? new Date()) }).filter(([, v]) => v !== undefined);
+  const shape: MigrationUpdateShape = { columns: entries.map(([c]) => c), statuses: opts.expectStatus?.length };
+  const args = [...entries.map(([, v]) => v), id, ...(opts.expectStatus ?? [])];
+  if (!args.every(isSlotValue)) {
+    const r = await buildMigrationUpdate(k, shape, args).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
-  const r = await q.executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return (await migrationUpdateOfShape(k, shape, args)) > 0;
 }
 
 /** The newest migration of a server in one of the statuses (e.g. the `finished` one a confirm acts on). */
