@@ -33,7 +33,11 @@ import {
   UnableToMigrateToSelf,
 } from '../compute/live-migration-errors.js';
 import { LIVE_MIGRATE_ACTION, type LiveMigrateMessage } from '../compute/live-migrate.js';
+import { compiledOnce } from '../db/compiled-once.js';
 import { TaskState, VmState } from '../compute/states.js';
+
+/** A host's first node, read twice by every live migration's checks: compiled once. */
+const firstNodeOfHost = compiledOnce((q, host: string) => q.selectFrom('compute_nodes').selectAll().where('host', '=', host).where('deleted', '=', 0).orderBy('id').limit(1));
 
 /** A chosen destination, its resources already held by the migration. */
 interface Destination {
@@ -217,8 +221,8 @@ class LiveMigrationTask {
     if (!svc || !serviceIsUp(svc, this.ctx.clock.now(), effectiveServiceDownTime(this.ctx.conf))) throw new ComputeServiceUnavailable(host);
   }
 
-  private nodeOf(host: string) {
-    return this.db.selectFrom('compute_nodes').selectAll().where('host', '=', host).where('deleted', '=', 0).orderBy('id').executeTakeFirst();
+  private async nodeOf(host: string) {
+    return (await firstNodeOfHost(this.db, host))[0];
   }
 
   private async checkCompatibleHypervisor(source: string, dest: { hypervisor_type: string; hypervisor_version: number }): Promise<void> {

@@ -2,6 +2,7 @@
 // availability zones). Registration and heartbeats live in services.ts.
 import type { Kysely } from 'kysely';
 import type { Database, ServiceRow, ServicesTable } from './schema.js';
+import { compiledOnce } from './compiled-once.js';
 import { dbTime } from './time.js';
 
 /** Every live service record, oldest first. */
@@ -17,15 +18,13 @@ export function serviceByUuid(db: Kysely<Database>, uuid: string): Promise<Servi
   return db.selectFrom('services').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0).executeTakeFirst();
 }
 
-export function serviceByHostBinary(db: Kysely<Database>, host: string, binary: string): Promise<ServiceRow | undefined> {
-  return db
-    .selectFrom('services')
-    .selectAll()
-    .where('host', '=', host)
-    .where('binary', '=', binary)
-    .where('deleted', '=', 0)
-    .orderBy('id')
-    .executeTakeFirst();
+/** Read for every host a move or a host API request names: compiled once (see compiled-once.ts). */
+const serviceOfHostBinary = compiledOnce((db, host: string, binary: string) =>
+  db.selectFrom('services').selectAll().where('host', '=', host).where('binary', '=', binary).where('deleted', '=', 0).orderBy('id').limit(1),
+);
+
+export async function serviceByHostBinary(db: Kysely<Database>, host: string, binary: string): Promise<ServiceRow | undefined> {
+  return (await serviceOfHostBinary(db, host, binary))[0];
 }
 
 export type ServiceChanges = Partial<Pick<ServicesTable, 'disabled' | 'disabled_reason' | 'forced_down'>>;

@@ -3,6 +3,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { Db } from '../db/connect.js';
+import { compiledOnce } from '../db/compiled-once.js';
 
 export type ResourceTable =
   | 'network_networks' | 'network_subnets' | 'network_ports' | 'network_security_groups' | 'network_security_group_rules'
@@ -58,6 +59,25 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
 }
 
+/**
+ * A table's rows whose column holds one value (a server's ports, as the
+ * compute side reads them on every move, a port's network): compiled once
+ * per table and column (see compiled-once.ts).
+ */
+const byOneValue = new Map<string, (db: Kysely<Database>, value: string) => Promise<unknown[]>>();
+
+function rowsWhereOne(table: ResourceTable, column: string): (db: Kysely<Database>, value: string) => Promise<unknown[]> {
+  const key = `${table}.${column}`;
+  let run = byOneValue.get(key);
+  if (run === undefined) {
+    run = compiledOnce((q, value: string) =>
+      (q as unknown as Kysely<Record<string, Row>>).selectFrom(table).selectAll().where(column, 'in', [value]).orderBy('created_at').orderBy('id'),
+    );
+    byOneValue.set(key, run);
+  }
+  return run;
+}
+
 export class NetworkStore {
   constructor(private readonly k: Kysely<Database> | Transaction<Database>) {}
 
@@ -78,6 +98,7 @@ export class NetworkStore {
 
   async list(table: ResourceTable, where?: { column: string; in: readonly string[] }): Promise<Resource[]> {
     if (where && where.in.length === 0) return [];
+    if (where?.in.length === 1) return (await rowsWhereOne(table, where.column)(this.k as Kysely<Database>, where.in[0]!)).map((r) => toResource(r as Row));
     let q = this.from(table);
     if (where) q = q.where(where.column, 'in', where.in as string[]);
     const rows = await q.orderBy('created_at').orderBy('id').execute();
