@@ -18,7 +18,7 @@ export const KEEPS_QUERIES = Symbol('compiled-once: the plugin keeps queries as 
 /** Arguments a compiled-once query takes: values for its parameter slots. */
 export type SlotValue = string | number | null;
 
-export const isSlotValue = (v: unknown): v is SlotValue => v === null || typeof v === 'string' || typeof v === 'number';
+const isSlotValue = (v: unknown): v is SlotValue => v === null || typeof v === 'string' || typeof v === 'number';
 
 function keepsQueries(plugin: object): boolean {
   return (plugin as { [KEEPS_QUERIES]?: boolean })[KEEPS_QUERIES] === true;
@@ -88,14 +88,17 @@ const MAX_SHAPES = 1000;
  * A write whose SQL depends on a shape as well as on its values (which
  * columns it sets, how many values a guard's list holds): compiled once per
  * shape, `keyOf` naming the shape, `build` making its statement from the
- * arguments in slots.
+ * arguments in order. Arguments that cannot sit in a slot (not a string,
+ * number or null) are built and compiled anew each time. Returns the rows
+ * changed.
  */
 export function compiledWritePerShape<S>(
   keyOf: (shape: S) => string,
-  build: (db: Kysely<Database>, shape: S, args: readonly SlotValue[]) => Compilable<unknown>,
-): (db: Kysely<Database>, shape: S, args: readonly SlotValue[]) => Promise<number> {
+  build: (db: Kysely<Database>, shape: S, args: readonly unknown[]) => Compilable<unknown>,
+): (db: Kysely<Database>, shape: S, args: readonly unknown[]) => Promise<number> {
   const byShape = new Map<string, (db: Kysely<Database>, ...args: SlotValue[]) => Promise<number>>();
-  return (db, shape, args) => {
+  return async (db, shape, args) => {
+    if (!args.every(isSlotValue)) return Number((await db.executeQuery(build(db, shape, args).compile())).numAffectedRows ?? 0);
     const key = keyOf(shape);
     let run = byShape.get(key);
     if (run === undefined) {

@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, InstanceRow, InstanceUpdate, NewInstance, InstanceFlavor } from './schema.js';
 import { dbTime } from './time.js';
-import { compiledOnce, compiledOnceWrite, compiledWritePerShape, isSlotValue } from './compiled-once.js';
+import { compiledOnce, compiledOnceWrite, compiledWritePerShape } from './compiled-once.js';
 
 const liveInstance = compiledOnce((db, uuid: string) => db.selectFrom('instances').selectAll().where('uuid', '=', uuid).where('deleted', '=', 0));
 const anyInstance = compiledOnce((db, uuid: string) => db.selectFrom('instances').selectAll().where('uuid', '=', uuid));
@@ -118,10 +118,6 @@ export async function updateInstance(
     vmStates: expected.vmState?.length,
   };
   const args = [...entries.map(([, v]) => v), uuid, ...(tasks ?? []), ...(expected.vmState ?? [])];
-  if (!args.every(isSlotValue)) {
-    const r = await buildUpdate(db, shape, args).executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
-  }
   return (await updateOfShape(db, shape, args)) > 0;
 }
 

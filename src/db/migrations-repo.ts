@@ -7,7 +7,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Db } from './connect.js';
 import type { Database, MigrationRow, MigrationUpdate } from './schema.js';
 import { dbTime } from './time.js';
-import { compiledOnce, compiledOnceWrite, compiledWritePerShape, isSlotValue } from './compiled-once.js';
+import { compiledOnce, compiledOnceWrite, compiledWritePerShape } from './compiled-once.js';
 
 export type MigrationType = 'migration' | 'resize' | 'live-migration' | 'evacuation';
 
@@ -181,10 +181,6 @@ export async function updateMigration(db: Db | Queryable, id: number, values: Mi
   const entries = Object.entries({ ...values, updated_at: dbTime(opts.now ?? new Date()) }).filter(([, v]) => v !== undefined);
   const shape: MigrationUpdateShape = { columns: entries.map(([c]) => c), statuses: opts.expectStatus?.length };
   const args = [...entries.map(([, v]) => v), id, ...(opts.expectStatus ?? [])];
-  if (!args.every(isSlotValue)) {
-    const r = await buildMigrationUpdate(k, shape, args).executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
-  }
   return (await migrationUpdateOfShape(k, shape, args)) > 0;
 }
 

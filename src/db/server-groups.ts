@@ -35,29 +35,20 @@ function rulesOf(json: string): ServerGroupRules {
 // A server's group is read for every member placed, and a boot's group twice:
 // the statements for one group are compiled once (see compiled-once.ts).
 const groupRowByUuid = compiledOnce((q, uuid: string) => q.selectFrom('instance_groups').selectAll().where('uuid', '=', uuid));
-const membersOfGroup = compiledOnce((q, groupId: number) =>
+/** The (not deleted) members of these groups, in the order they joined. */
+const membersQuery = (q: Queryable, groupIds: readonly number[]) =>
   q
     .selectFrom('instance_group_members as m')
     .innerJoin('instances as i', 'i.uuid', 'm.instance_uuid')
     .select(['m.group_id', 'm.instance_uuid'])
-    .where('m.group_id', '=', groupId)
+    .where('m.group_id', 'in', [...groupIds])
     .where('i.deleted', '=', 0)
-    .orderBy('m.id'),
-);
+    .orderBy('m.id');
+const membersOfGroup = compiledOnce((q, groupId: number) => membersQuery(q, [groupId]));
 
 async function withMembers(q: Queryable, rows: readonly InstanceGroupRow[]): Promise<ServerGroup[]> {
   if (rows.length === 0) return [];
-  const members =
-    rows.length === 1
-      ? await membersOfGroup(q, rows[0]!.id)
-      : await q
-          .selectFrom('instance_group_members as m')
-          .innerJoin('instances as i', 'i.uuid', 'm.instance_uuid')
-          .select(['m.group_id', 'm.instance_uuid'])
-          .where('m.group_id', 'in', rows.map((r) => r.id))
-          .where('i.deleted', '=', 0)
-          .orderBy('m.id')
-          .execute();
+  const members = rows.length === 1 ? await membersOfGroup(q, rows[0]!.id) : await membersQuery(q, rows.map((r) => r.id)).execute();
   return rows.map((r) => ({
     id: r.id,
     uuid: r.uuid,
