@@ -29,8 +29,16 @@ const nul = (): Buffer => Buffer.from([0x05, 0x00]);
 /** [n] EXPLICIT */
 const explicit = (n: number, inner: Buffer): Buffer => tlv(0xa0 + n, inner);
 
-function integer(v: number | Buffer): Buffer {
+/**
+ * A DER INTEGER of a byte or of big-endian bytes, taken as non-negative: in
+ * its shortest form, as DER requires (OpenSSL refuses a certificate whose
+ * random serial starts with a needless zero byte).
+ */
+export function integer(v: number | Buffer): Buffer {
   let b = typeof v === 'number' ? Buffer.from([v]) : v;
+  let start = 0;
+  while (start < b.length - 1 && b[start] === 0 && !(b[start + 1]! & 0x80)) start++;
+  b = b.subarray(start);
   if ((b[0] ?? 0) & 0x80) b = Buffer.concat([Buffer.from([0]), b]);
   return tlv(0x02, b);
 }
