@@ -18,6 +18,7 @@ import type { OsOptions } from './os-credentials.js';
 import { computeDriverKind } from '../virt/create.js';
 import { imageBuildTinyCommand } from './image-build-tiny.js';
 import { computeHostNames } from './compute-hosts.js';
+import { limitHeapGrowth } from './heap-growth.js';
 
 interface CommonOpts {
   config?: string;
@@ -40,7 +41,9 @@ function configFrom(o: CommonOpts): Config {
   const overrides = [...o.set];
   if (o.dataDir) overrides.push(`DEFAULT.state_path=${o.dataDir}`);
   if (o.bind) overrides.push(`magnetar.bind_host=${o.bind}`);
-  return loadConfig({ configFile: o.config ?? process.env['MAGNETAR_CONFIG'], overrides });
+  const conf = loadConfig({ configFile: o.config ?? process.env['MAGNETAR_CONFIG'], overrides });
+  limitHeapGrowth(conf);
+  return conf;
 }
 
 const LOOPBACK = /^(127\.|localhost$|::1$)/;
