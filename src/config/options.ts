@@ -154,8 +154,8 @@ export const OPTIONS: readonly OptionDef[] = [
   opt('magnetar', 'region', 'string', 'RegionOne', 'Region name in the service catalog'),
   opt('magnetar', 'clock_control', 'bool', false, 'Serve POST /v2.1/magnetar/clock, which moves Magnetar\'s clock forward (for testing automation that waits on long windows); never enable in production'),
   opt('magnetar', 'job_retry_interval', 'float', 10, 'Seconds after which work that no handler has taken is sent again (then backing off to 5 minutes)'),
-  opt('magnetar', 'heap_growth_percent', 'int', 100, 'How far (in percent) the JavaScript heap may grow past the data still in use before a full garbage collection; 0 = V8\'s own choice, which on a machine with much memory lets it grow to four times that data'),
   opt('magnetar', 'job_lease_time', 'float', 15, 'Seconds a handler holds work without renewing; work held by a handler that died is sent again after this'),
+  opt('magnetar', 'heap_growth_percent', 'int', 100, 'How far (in percent) the JavaScript heap may grow past the data still in use before a full garbage collection; 0 = V8\'s own choice, which on a machine with much memory lets it grow to four times that data'),
   // [identity] — embedded Keystone subset
   opt('identity', 'token_expiration', 'int', 3600, 'Token lifetime in seconds'),
   opt('identity', 'token_secret', 'string', '', 'Secret that signs tokens; empty = generated and kept under state_path'),

@@ -14,7 +14,7 @@ const CONFIG = fileURLToPath(new URL('../../../src/config/config.js', import.met
 const CHURN = `
 const { limitHeapGrowth } = await import(${JSON.stringify(HEAP_GROWTH)});
 const { loadConfig } = await import(${JSON.stringify(CONFIG)});
-limitHeapGrowth(loadConfig({ overrides: ['magnetar.heap_growth_percent=' + process.argv[1]] }));
+limitHeapGrowth(loadConfig({ overrides: process.argv[1] === 'default' ? [] : ['magnetar.heap_growth_percent=' + process.argv[1]] }));
 const kept = Array.from({ length: 40 }, () => Array.from({ length: 26000 }, (_, i) => ({ i })));
 const window = new Array(500000);
 let peak = 0;
@@ -25,15 +25,16 @@ for (let n = 0; n < 5000000; n++) {
 console.log(JSON.stringify({ peak: peak / 1048576, kept: kept.length }));
 `;
 
-function peakHeapMb(percent: number): number {
+function peakHeapMb(percent: number | 'default'): number {
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHURN, String(percent)], { encoding: 'utf8' });
   return (JSON.parse(out) as { peak: number }).peak;
 }
 
 test('the default growth bound keeps the heap well below what V8 allows on its own', () => {
-  const bounded = peakHeapMb(100);
+  const bounded = peakHeapMb('default');
   const unbounded = peakHeapMb(0);
-  assert.ok(bounded < unbounded * 0.8, `peak heap ${bounded.toFixed(1)} MB bounded, ${unbounded.toFixed(1)} MB with V8's own choice`);
+  // Seen here: about 206 MB bounded, 287 to 358 MB unbounded.
+  assert.ok(bounded < unbounded * 0.85, `peak heap ${bounded.toFixed(1)} MB bounded, ${unbounded.toFixed(1)} MB with V8's own choice`);
 });
 
 test('a negative growth percent is refused', () => {
