@@ -18,7 +18,7 @@ import type { OsOptions } from './os-credentials.js';
 import { computeDriverKind } from '../virt/create.js';
 import { imageBuildTinyCommand } from './image-build-tiny.js';
 import { computeHostNames } from './compute-hosts.js';
-import { limitHeapGrowth } from './heap-growth.js';
+import { heapGrowthPercent, limitHeapGrowth } from './heap-growth.js';
 
 interface CommonOpts {
   config?: string;
@@ -42,7 +42,7 @@ function configFrom(o: CommonOpts): Config {
   if (o.dataDir) overrides.push(`DEFAULT.state_path=${o.dataDir}`);
   if (o.bind) overrides.push(`magnetar.bind_host=${o.bind}`);
   const conf = loadConfig({ configFile: o.config ?? process.env['MAGNETAR_CONFIG'], overrides });
-  limitHeapGrowth(conf);
+  heapGrowthPercent(conf);
   return conf;
 }
 
@@ -108,6 +108,7 @@ withCommon(program.command('serve').description('run everything in one process: 
         `clouds.yaml (also written to ${cloudsFile}):\n\n${clouds}\n` +
         `Try: OS_CLIENT_CONFIG_FILE=${cloudsFile} openstack --os-cloud magnetar-admin server list\n`,
     );
+    limitHeapGrowth(conf);
     onSignals(() => aio.stop());
   },
 );
@@ -118,6 +119,7 @@ withCommon(program.command('api').description('run the compute API (with the emb
   const base = await openBase(conf, 'api');
   const api = await startApi(base);
   process.stdout.write(`compute API on port ${api.computePort}\n`);
+  limitHeapGrowth(conf);
   onSignals(async () => {
     await api.close();
     await base.bus.close();
@@ -129,6 +131,7 @@ withCommon(program.command('network').description('run the network API on its ow
   const base = await openBase(configFrom(o), 'network');
   const net = await startNetworkRole(base);
   process.stdout.write(`network running on port ${net.port}\n`);
+  limitHeapGrowth(base.conf);
   onSignals(async () => {
     await net.close();
     await base.bus.close();
@@ -141,6 +144,7 @@ withCommon(program.command('scheduler').description('run the scheduler')).action
   const sub = await startScheduler(base);
   sub.warmUpSoon();
   process.stdout.write('scheduler running\n');
+  limitHeapGrowth(base.conf);
   onSignals(async () => {
     await sub.close();
     await base.bus.close();
@@ -152,6 +156,7 @@ withCommon(program.command('conductor').description('run the conductor')).action
   const base = await openBase(configFrom(o), 'conductor');
   const sub = await startConductorRole(base);
   process.stdout.write('conductor running\n');
+  limitHeapGrowth(base.conf);
   onSignals(async () => {
     await sub.close();
     await base.bus.close();
@@ -169,6 +174,7 @@ withCommon(
     // A crash point fired on any of the hosts kills the process, and so all of them, as `kill -9` would.
     const runtime = await startComputeProcess(base, hosts);
     process.stdout.write(hosts.length === 1 ? `compute agent ${hosts[0]} running\n` : `compute agents of ${hosts.length} hosts running: ${hosts.join(', ')}\n`);
+    limitHeapGrowth(base.conf);
     onSignals(async () => {
       await runtime.close();
       await base.bus.close();
