@@ -16,7 +16,7 @@ import type { Database, InstanceFlavor, InstanceRow, MigrationRow } from '../db/
 import { addFault, flavorOf, getInstance, updateInstance } from '../db/instances.js';
 import { getMigration, updateMigration } from '../db/migrations-repo.js';
 import { transact } from '../jobs/transaction.js';
-import { computeServiceOfHost } from '../db/compute-nodes.js';
+import { computeServiceOfHost, firstNodeOfHost } from '../db/compute-nodes.js';
 import { claim, release, usage } from '../scheduler/claims.js';
 import { capacityOf } from '../scheduler/resources.js';
 import { requestedFlavorOf, resourcesOf, schedulerHintsOf, type RequestSpec } from '../scheduler/request-spec.js';
@@ -33,11 +33,7 @@ import {
   UnableToMigrateToSelf,
 } from '../compute/live-migration-errors.js';
 import { LIVE_MIGRATE_ACTION, type LiveMigrateMessage } from '../compute/live-migrate.js';
-import { compiledOnce } from '../db/compiled-once.js';
 import { TaskState, VmState } from '../compute/states.js';
-
-/** A host's first node, read twice by every live migration's checks: compiled once. */
-const firstNodeOfHost = compiledOnce((q, host: string) => q.selectFrom('compute_nodes').selectAll().where('host', '=', host).where('deleted', '=', 0).orderBy('id').limit(1));
 
 /** A chosen destination, its resources already held by the migration. */
 interface Destination {
@@ -221,8 +217,8 @@ class LiveMigrationTask {
     if (!svc || !serviceIsUp(svc, this.ctx.clock.now(), effectiveServiceDownTime(this.ctx.conf))) throw new ComputeServiceUnavailable(host);
   }
 
-  private async nodeOf(host: string) {
-    return (await firstNodeOfHost(this.db, host))[0];
+  private nodeOf(host: string) {
+    return firstNodeOfHost(this.db, host);
   }
 
   private async checkCompatibleHypervisor(source: string, dest: { hypervisor_type: string; hypervisor_version: number }): Promise<void> {

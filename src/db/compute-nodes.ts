@@ -5,6 +5,7 @@ import type { Db } from './connect.js';
 import type { ComputeNodeRow, Database, ServiceRow } from './schema.js';
 import { usage } from '../scheduler/claims.js';
 import { serviceByHostBinary } from './services-queries.js';
+import { compiledOnce } from './compiled-once.js';
 
 /** Task states that count as work in progress on a host (Nova's "current_workload"). */
 const WORKLOAD_TASK_STATES = [
@@ -48,6 +49,15 @@ export async function nodeById(db: Kysely<Database>, id: string): Promise<Comput
 
 export function nodeByUuid(db: Kysely<Database>, uuid: string): Promise<ComputeNodeRow | undefined> {
   return db.selectFrom('compute_nodes').selectAll().where('uuid', '=', uuid.toLowerCase()).where('deleted', '=', 0).executeTakeFirst();
+}
+
+const firstNodeQuery = compiledOnce((db, host: string) =>
+  db.selectFrom('compute_nodes').selectAll().where('host', '=', host).where('deleted', '=', 0).orderBy('id').limit(1),
+);
+
+/** A host's (first) live node; read twice by every live migration's checks, so compiled once. */
+export async function firstNodeOfHost(db: Kysely<Database>, host: string): Promise<ComputeNodeRow | undefined> {
+  return (await firstNodeQuery(db, host))[0];
 }
 
 /** Nodes whose hypervisor_hostname contains `pattern` (case-insensitive, as a SQL LIKE would on most databases). */

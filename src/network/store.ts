@@ -59,6 +59,14 @@ export function isUniqueViolation(err: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || /UNIQUE constraint failed/.test(e?.message ?? '');
 }
 
+/** A table's rows (those whose column holds one of the values, when given) in the order they were made. */
+function rowsQuery(k: Kysely<Database> | Transaction<Database>, table: ResourceTable, where?: { column: string; in: readonly string[] }) {
+  // The table name varies by call; kysely's types follow one table at a time.
+  let q = (k as unknown as Kysely<Record<string, Row>>).selectFrom(table).selectAll();
+  if (where) q = q.where(where.column, 'in', [...where.in]);
+  return q.orderBy('created_at').orderBy('id');
+}
+
 /**
  * A table's rows whose column holds one value (a server's ports, as the
  * compute side reads them on every move, a port's network): compiled once
@@ -70,9 +78,7 @@ function rowsWhereOne(table: ResourceTable, column: string): (db: Kysely<Databas
   const key = `${table}.${column}`;
   let run = byOneValue.get(key);
   if (run === undefined) {
-    run = compiledOnce((q, value: string) =>
-      (q as unknown as Kysely<Record<string, Row>>).selectFrom(table).selectAll().where(column, 'in', [value]).orderBy('created_at').orderBy('id'),
-    );
+    run = compiledOnce((q, value: string) => rowsQuery(q, table, { column, in: [value] }));
     byOneValue.set(key, run);
   }
   return run;
@@ -99,9 +105,7 @@ export class NetworkStore {
   async list(table: ResourceTable, where?: { column: string; in: readonly string[] }): Promise<Resource[]> {
     if (where && where.in.length === 0) return [];
     if (where?.in.length === 1) return (await rowsWhereOne(table, where.column)(this.k as Kysely<Database>, where.in[0]!)).map((r) => toResource(r as Row));
-    let q = this.from(table);
-    if (where) q = q.where(where.column, 'in', where.in as string[]);
-    const rows = await q.orderBy('created_at').orderBy('id').execute();
+    const rows = await rowsQuery(this.k, table, where).execute();
     return rows.map((r) => toResource(r as Row));
   }
 

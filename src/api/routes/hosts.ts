@@ -6,7 +6,7 @@ import type { RouteTable } from '../router.js';
 import type { ApiDeps } from '../deps.js';
 import { authorize } from '../context.js';
 import { listServices } from '../../db/services-queries.js';
-import { nodeUsage } from '../../db/compute-nodes.js';
+import { firstNodeOfHost, nodeUsage } from '../../db/compute-nodes.js';
 import { checkHostMapped, hostPowerAction, setHostEnabled, setHostMaintenance, type HostPowerAction } from '../../compute/host-api.js';
 import { NotFound } from '../../compute/errors.js';
 import { API_BINARIES } from '../views/services.js';
@@ -51,7 +51,7 @@ export function registerHostRoutes(routes: RouteTable, deps: ApiDeps): void {
       const host = params['host_name']!;
       await checkHostMapped(svc, host);
       const q = deps.db.kysely;
-      const node = await q.selectFrom('compute_nodes').selectAll().where('host', '=', host).where('deleted', '=', 0).orderBy('id').executeTakeFirst();
+      const node = await firstNodeOfHost(q, host);
       if (!node) throw new NotFound(`Compute host ${host} could not be found.`);
       const servers = await q.selectFrom('instances').selectAll().where('host', '=', host).where('deleted', '=', 0).orderBy('id').execute();
       return { host: hostResources(host, node, await nodeUsage(deps.db, node), servers) };
