@@ -14,7 +14,7 @@ import { allocate, moveAllocations, release } from '../scheduler/claims.js';
 import { resourcesOf } from '../scheduler/request-spec.js';
 import { transact } from '../jobs/transaction.js';
 import { jobsOfInstance } from '../db/jobs.js';
-import { computeServiceOfHost } from '../db/compute-nodes.js';
+import { computeServiceOfHost, firstNodeOfHost } from '../db/compute-nodes.js';
 import { ComputeHostNotFound, InstanceInvalidState, MagnetarError } from './errors.js';
 import { checkState, hostIsUp, lostRaceConflict } from './guards.js';
 import { serviceIsUp } from './service-liveness.js';
@@ -175,6 +175,6 @@ async function supersedeMoves(svc: ComputeService, q: Kysely<Database>, inst: In
     await release(q, m.uuid);
   }
   await release(q, inst.uuid);
-  const node = inst.host === null ? undefined : await q.selectFrom('compute_nodes').select('uuid').where('host', '=', inst.host).where('deleted', '=', 0).orderBy('id').executeTakeFirst();
+  const node = inst.host === null ? undefined : await firstNodeOfHost(q, inst.host);
   if (node) await allocate(q, inst.uuid, node.uuid, resourcesOf(flavorOf(inst)), now);
 }
