@@ -14,7 +14,14 @@ export class ComputeHttp {
   private readonly clouds: Record<string, { auth: CloudAuth }>;
   private readonly tokens = new Map<string, { token: string; computeUrl: string }>();
 
-  constructor(cloudsYamlText: string) {
+  /**
+   * `logs`, when given, reads the process's log: a wait that times out then
+   * quotes its warnings and errors, so a failure far from its cause says why.
+   */
+  constructor(
+    cloudsYamlText: string,
+    private readonly logs?: () => string,
+  ) {
     this.clouds = (YAML.parse(cloudsYamlText) as { clouds: Record<string, { auth: CloudAuth }> }).clouds;
   }
 
@@ -71,7 +78,7 @@ export class ComputeHttp {
       if (last && pred(last)) return last;
       await new Promise((res) => setTimeout(res, 50));
     }
-    throw new Error(`server ${id} did not reach the expected state within ${ms} ms; last: ${JSON.stringify(last)}`);
+    throw new Error(`server ${id} did not reach the expected state within ${ms} ms; last: ${JSON.stringify(last)}${await this.whatHappened(id)}`);
   }
 
   /** Polls the server's migrations list (os-migrations, as admin) until `pred` holds for it. */
@@ -84,6 +91,26 @@ export class ComputeHttp {
       if (Array.isArray(last) && pred(last)) return last;
       await new Promise((res) => setTimeout(res, 50));
     }
-    throw new Error(`migrations of ${id} did not reach the expected state within ${ms} ms; last: ${JSON.stringify(last)}`);
+    throw new Error(`migrations of ${id} did not reach the expected state within ${ms} ms; last: ${JSON.stringify(last)}${await this.whatHappened(id)}`);
+  }
+
+  /** The server's last action with its events (tracebacks included, as admin), its migrations, and the log's warnings. */
+  private async whatHappened(id: string): Promise<string> {
+    const parts: string[] = [];
+    try {
+      const actions = (await this.get('magnetar-admin', `/servers/${id}/os-instance-actions`)).body?.instanceActions ?? [];
+      const lastAction = actions[0];
+      if (lastAction) parts.push(`last action: ${JSON.stringify((await this.get('magnetar-admin', `/servers/${id}/os-instance-actions/${lastAction.request_id}`)).body?.instanceAction)}`);
+      parts.push(`migrations: ${JSON.stringify((await this.get('magnetar-admin', `/os-migrations?instance_uuid=${id}`)).body?.migrations)}`);
+    } catch (e) {
+      parts.push(`(could not read the server's history: ${(e as Error).message})`);
+    }
+    if (this.logs) {
+      const warnings = this.logs()
+        .split('\n')
+        .filter((l) => /"level":(40|50|60)\b|\b(WARN|WARNING|ERROR)\b/.test(l));
+      parts.push(`log warnings and errors (last 40 of ${warnings.length}):\n${warnings.slice(-40).join('\n')}`);
+    }
+    return `\n${parts.join('\n')}`;
   }
 }

@@ -157,6 +157,23 @@ export class DistributedCloud {
     return this.logs.get(role) ?? '';
   }
 
+  /** What a failed wait on a server should say: its fault, its last action's events, and every role's warnings and errors. */
+  async explain(serverId: string): Promise<string> {
+    const parts: string[] = [];
+    try {
+      parts.push(`fault: ${JSON.stringify((await this.api('GET', `/servers/${serverId}`)).body?.server?.fault)}`);
+      const actions = (await this.api('GET', `/servers/${serverId}/os-instance-actions`)).body?.instanceActions ?? [];
+      if (actions[0]) parts.push(`last action: ${JSON.stringify((await this.api('GET', `/servers/${serverId}/os-instance-actions/${actions[0].request_id}`)).body?.instanceAction)}`);
+    } catch (e) {
+      parts.push(`(could not read the server: ${(e as Error).message})`);
+    }
+    for (const [role, text] of this.logs) {
+      const warnings = text.split('\n').filter((l) => /"level":(40|50|60)\b/.test(l));
+      if (warnings.length > 0) parts.push(`${role} warnings and errors (last 20 of ${warnings.length}):\n${warnings.slice(-20).join('\n')}`);
+    }
+    return parts.join('\n');
+  }
+
   async api(method: string, path: string, body?: unknown, version = 'latest'): Promise<Reply> {
     if (!this.token) this.token = await this.login();
     const r = await fetch(`${this.computeUrl}/v2.1${path}`, {

@@ -132,7 +132,7 @@ export async function startMagnetar(opts: MagnetarOptions = {}): Promise<Magneta
     ports,
     output: () => stdout,
     cli,
-    http: new ComputeHttp(cloudsText),
+    http: new ComputeHttp(cloudsText, () => `${stdout}\n${stderr}`),
     logs: () => stderr,
     pid: child.pid!,
     async stop() {
