@@ -25,6 +25,7 @@ if [ "${MAGNETAR_BENCH_NO_BUILD:-}" != 1 ]; then
   # Errors reported in files a benchmark does not load do not stop it.
   npx tsc -p tsconfig.json --outDir "$out/dist" --tsBuildInfoFile "$out/tsbuildinfo" ||
     echo "bench: TypeScript reported errors; running what it emitted" >&2
+  sh scripts/bundle.sh "$out/dist" || exit 1
 fi
-[ -f "$out/dist/bench/main.js" ] && [ -f "$out/dist/src/cli/main.js" ] || { echo "bench: build output missing in $out/dist" >&2; exit 1; }
+[ -f "$out/dist/bench/main.js" ] && [ -f "$out/dist/src/magnetar.js" ] || { echo "bench: build output missing in $out/dist" >&2; exit 1; }
 MAGNETAR_BENCH_REPO="$root" node "$out/dist/bench/main.js" "$@"

@@ -21,4 +21,5 @@ trap 'rm -rf "$out"' EXIT
 cp package.json "$out/package.json"
 ln -s "$root/node_modules" "$out/node_modules"
 npx tsc -p tsconfig.json --outDir "$out/dist" --tsBuildInfoFile "$out/tsbuildinfo" || exit 1
+sh scripts/bundle.sh "$out/dist" || exit 1
 node "$out/dist/test/chaos/campaign.js" --out bench/results/chaos.json --report bench/CHAOS.md "$@"

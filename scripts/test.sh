@@ -14,6 +14,7 @@ sh scripts/install-qemu.sh || exit 1
 sh scripts/install-chromium.sh || exit 1
 rm -rf dist
 npx tsc -p tsconfig.json || exit 1
+sh scripts/bundle.sh || exit 1
 
 results=$(mktemp -d)
 total_pass=0

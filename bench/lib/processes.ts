@@ -71,7 +71,7 @@ export interface MagnetarProcess {
 }
 
 /**
- * Starts `node dist/src/cli/main.js serve` on free ports with a fresh data
+ * Starts `node dist/src/magnetar.js serve` on free ports with a fresh data
  * directory (or the one given) and the given `section.name=value` overrides. Returns at once;
  * readiness is the caller's to poll.
  */

@@ -8,7 +8,7 @@
 # further arguments go to `magnetar serve` (e.g. --set section.option=value).
 serve_for_clients() {
   # A private build: other runs (scripts/test.sh) delete and rebuild dist/ at will.
-  local main="$root/dist/src/cli/main.js"
+  local main="$root/dist/src/magnetar.js"
   if [ "${1:-}" != 1 ]; then
     local build="$work/build"
     rm -rf "$build/dist" "$build/tsbuildinfo"
@@ -17,7 +17,8 @@ serve_for_clients() {
     ln -sfn "$root/node_modules" "$build/node_modules"
     (cd "$root" && npx tsc -p tsconfig.json --outDir "$build/dist" --tsBuildInfoFile "$build/tsbuildinfo") ||
       echo "warning: TypeScript reported errors; running with what was emitted" >&2
-    main="$build/dist/src/cli/main.js"
+    sh "$root/scripts/bundle.sh" "$build/dist" || exit 1
+    main="$build/dist/src/magnetar.js"
   fi
   [ -f "$main" ] || { echo "$main missing: build failed" >&2; exit 1; }
 

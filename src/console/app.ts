@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CONSOLE_PAGE } from './page.js';
 
 export interface ConsoleAppOptions {
@@ -18,13 +18,16 @@ export interface ConsoleAppOptions {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
+// The compiled tree's src/: this module sits in its console/, or, bundled
+// (scripts/bundle.sh), the bundle sits in src/ itself.
+const srcDir = basename(here) === 'console' ? dirname(here) : here;
 // The browser modules the page loads: its own, and the drain plan it shares with `magnetar host drain`.
 const MODULES: Readonly<Record<string, string>> = {
-  'console/browser/app.js': join(here, 'browser', 'app.js'),
-  'console/browser/api.js': join(here, 'browser', 'api.js'),
-  'console/browser/render.js': join(here, 'browser', 'render.js'),
-  'console/browser/drain.js': join(here, 'browser', 'drain.js'),
-  'cli/host-moves/plan.js': join(here, '..', 'cli', 'host-moves', 'plan.js'),
+  'console/browser/app.js': join(srcDir, 'console', 'browser', 'app.js'),
+  'console/browser/api.js': join(srcDir, 'console', 'browser', 'api.js'),
+  'console/browser/render.js': join(srcDir, 'console', 'browser', 'render.js'),
+  'console/browser/drain.js': join(srcDir, 'console', 'browser', 'drain.js'),
+  'cli/host-moves/plan.js': join(srcDir, 'cli', 'host-moves', 'plan.js'),
 };
 // Headers a browser request may carry to the compute API, and back.
 const REQUEST_HEADERS = ['x-auth-token', 'openstack-api-version', 'x-openstack-nova-api-version', 'content-type', 'accept'];

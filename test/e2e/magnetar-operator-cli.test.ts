@@ -1,5 +1,5 @@
 // `magnetar audit` and `magnetar host …` as an operator runs them: the real
-// command (dist/src/cli/main.js) in a child process, against a Magnetar in
+// command (dist/src/magnetar.js) in a child process, against a Magnetar in
 // this test process, with credentials from a clouds.yaml written here or
 // from OS_* variables.
 //

@@ -1,6 +1,7 @@
 // The `magnetar` command as an operator meets it: `bin/magnetar serve` prints
 // where everything listens and a clouds.yaml it also writes to the data
-// directory; `magnetar policy sample` prints a usable policy.yaml.
+// directory, and its operator console serves the page's modules; `magnetar
+// policy sample` prints a usable policy.yaml.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
@@ -47,6 +48,13 @@ test('bin/magnetar serve prints the URLs and clouds.yaml, and writes clouds.yaml
     assert.equal(clouds['magnetar-admin'].auth.username, 'admin');
     assert.equal(clouds['magnetar'].auth.project_name, 'demo');
     assert.match(out, new RegExp(`Try: OS_CLIENT_CONFIG_FILE=${file} openstack --os-cloud magnetar-admin`));
+    // The operator console finds the modules its page loads, also when the command runs bundled into one file.
+    for (const module of ['console/browser/app.js', 'console/browser/drain.js', 'cli/host-moves/plan.js']) {
+      const r = await fetch(`http://127.0.0.1:${consolePort}/static/${module}`);
+      assert.equal(r.status, 200, module);
+      assert.match(r.headers.get('content-type') ?? '', /javascript/);
+      assert.match(await r.text(), /^(import|export) /m, module);
+    }
   } finally {
     await stopChild(child);
     rmSync(dataDir, { recursive: true, force: true });

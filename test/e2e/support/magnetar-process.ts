@@ -12,7 +12,8 @@ import { freePort } from '../../support/ports.js';
 
 /** Root of the checkout (this file is compiled to dist/test/e2e/support/). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-export const MAIN_JS = join(REPO_ROOT, 'dist/src/cli/main.js');
+/** The command as users run it: the bundle bin/magnetar starts (scripts/bundle.sh). */
+export const MAIN_JS = join(REPO_ROOT, 'dist/src/magnetar.js');
 
 /** Delays short enough that the clients' first status poll usually sees the end state
  * (their `--wait` sleeps 5 s between polls). */
