@@ -2,6 +2,7 @@
 // asynchronous work between client commands: a Python client start costs a
 // second or more, an HTTP poll a few milliseconds.
 import YAML from 'yaml';
+import { logWarnings, serverHistory } from './server-history.js';
 
 interface CloudAuth {
   auth_url: string;
@@ -94,23 +95,9 @@ export class ComputeHttp {
     throw new Error(`migrations of ${id} did not reach the expected state within ${ms} ms; last: ${JSON.stringify(last)}${await this.whatHappened(id)}`);
   }
 
-  /** The server's last action with its events (tracebacks included, as admin), its migrations, and the log's warnings. */
+  /** The server's history and the log's warnings, for a wait that timed out. */
   private async whatHappened(id: string): Promise<string> {
-    const parts: string[] = [];
-    try {
-      const actions = (await this.get('magnetar-admin', `/servers/${id}/os-instance-actions`)).body?.instanceActions ?? [];
-      const lastAction = actions[0];
-      if (lastAction) parts.push(`last action: ${JSON.stringify((await this.get('magnetar-admin', `/servers/${id}/os-instance-actions/${lastAction.request_id}`)).body?.instanceAction)}`);
-      parts.push(`migrations: ${JSON.stringify((await this.get('magnetar-admin', `/os-migrations?instance_uuid=${id}`)).body?.migrations)}`);
-    } catch (e) {
-      parts.push(`(could not read the server's history: ${(e as Error).message})`);
-    }
-    if (this.logs) {
-      const warnings = this.logs()
-        .split('\n')
-        .filter((l) => /"level":(40|50|60)\b|\b(WARN|WARNING|ERROR)\b/.test(l));
-      parts.push(`log warnings and errors (last 40 of ${warnings.length}):\n${warnings.slice(-40).join('\n')}`);
-    }
+    const parts = [...(await serverHistory((path) => this.get('magnetar-admin', path), id)), ...(this.logs ? logWarnings('magnetar', this.logs(), 40) : [])];
     return `\n${parts.join('\n')}`;
   }
 }

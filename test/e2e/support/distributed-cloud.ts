@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import amqp from 'amqplib';
 import { MAIN_JS } from './magnetar-process.js';
+import { logWarnings, serverHistory } from './server-history.js';
 import { freePort } from '../../support/ports.js';
 
 const PG_ADMIN = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -157,21 +158,10 @@ export class DistributedCloud {
     return this.logs.get(role) ?? '';
   }
 
-  /** What a failed wait on a server should say: its fault, its last action's events, and every role's warnings and errors. */
+  /** What a failed wait on a server should say: its history and every role's warnings and errors. */
   async explain(serverId: string): Promise<string> {
-    const parts: string[] = [];
-    try {
-      parts.push(`fault: ${JSON.stringify((await this.api('GET', `/servers/${serverId}`)).body?.server?.fault)}`);
-      const actions = (await this.api('GET', `/servers/${serverId}/os-instance-actions`)).body?.instanceActions ?? [];
-      if (actions[0]) parts.push(`last action: ${JSON.stringify((await this.api('GET', `/servers/${serverId}/os-instance-actions/${actions[0].request_id}`)).body?.instanceAction)}`);
-    } catch (e) {
-      parts.push(`(could not read the server: ${(e as Error).message})`);
-    }
-    for (const [role, text] of this.logs) {
-      const warnings = text.split('\n').filter((l) => /"level":(40|50|60)\b/.test(l));
-      if (warnings.length > 0) parts.push(`${role} warnings and errors (last 20 of ${warnings.length}):\n${warnings.slice(-20).join('\n')}`);
-    }
-    return parts.join('\n');
+    const history = await serverHistory((path) => this.api('GET', path), serverId);
+    return [...history, ...[...this.logs].flatMap(([role, text]) => logWarnings(role, text, 20))].join('\n');
   }
 
   async api(method: string, path: string, body?: unknown, version = 'latest'): Promise<Reply> {
