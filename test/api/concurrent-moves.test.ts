@@ -15,7 +15,7 @@ import { setForcedDown } from '../support/db.js';
 import { sleep, until } from '../support/wait.js';
 import { UNFINISHED_STATUSES } from '../../src/db/migrations-repo.js';
 
-const ROUNDS_PER_KIND = 10;
+const ROUNDS_PER_KIND = 6;
 const PARALLEL = 20;
 const HOST = 'OS-EXT-SRV-ATTR:host';
 

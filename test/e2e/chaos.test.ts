@@ -11,7 +11,7 @@ import { runCampaign } from '../chaos/campaign.js';
 import { summaryText, totalViolations } from '../chaos/report.js';
 
 const SEED = Number(process.env['MAGNETAR_CHAOS_SEED'] ?? Math.floor(Date.now() / 86_400_000));
-const ROUNDS = Number(process.env['MAGNETAR_CHAOS_ROUNDS'] ?? 7);
+const ROUNDS = Number(process.env['MAGNETAR_CHAOS_ROUNDS'] ?? 5);
 /**
  * No round starts after this long in a mode, so that a busy machine shortens
  * the run instead of stretching the test command; MIN_ROUNDS must still run.

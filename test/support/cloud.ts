@@ -144,6 +144,9 @@ async function freshPostgres(): Promise<{ url: string; drop: () => Promise<void>
   const admin = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name} TEMPLATE ${await schemaTemplate(admin)}`);
+  // Tests kill Magnetar's processes, never PostgreSQL: a commit need not wait
+  // for its WAL to reach the disk (what other sessions see is the same).
+  await admin.query(`ALTER DATABASE ${name} SET synchronous_commit = off`);
   await admin.end();
   return {
     url: `${PG_SERVER}/${name}`,
