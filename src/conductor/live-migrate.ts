@@ -127,7 +127,7 @@ class LiveMigrationTask {
     const source = inst.host ?? '';
     if (host === source) throw new UnableToMigrateToSelf(inst.uuid, host);
     await this.checkHostIsUp(host);
-    const node = await this.nodeOf(host);
+    const node = await firstNodeOfHost(this.db, host);
     if (!node) throw new ComputeServiceUnavailable(host);
     const cap = capacityOf({
       ...node,
@@ -176,7 +176,7 @@ class LiveMigrationTask {
       const [sel] = await selectDestinations(this.ctx, spec, this.migration.uuid, this.requestId);
       if (!sel) throw new NoValidHost('There are not enough hosts available.');
       try {
-        const node = await this.nodeOf(sel.host);
+        const node = await firstNodeOfHost(this.db, sel.host);
         if (node) await this.checkCompatibleHypervisor(source, node);
         const block = await this.checksOnDestination(inst, sel.host);
         return { host: sel.host, node: sel.nodename, nodeUuid: sel.nodeUuid, hostIp: sel.hostIp, blockMigration: block };
@@ -217,12 +217,8 @@ class LiveMigrationTask {
     if (!svc || !serviceIsUp(svc, this.ctx.clock.now(), effectiveServiceDownTime(this.ctx.conf))) throw new ComputeServiceUnavailable(host);
   }
 
-  private nodeOf(host: string) {
-    return firstNodeOfHost(this.db, host);
-  }
-
   private async checkCompatibleHypervisor(source: string, dest: { hypervisor_type: string; hypervisor_version: number }): Promise<void> {
-    const src = await this.nodeOf(source);
+    const src = await firstNodeOfHost(this.db, source);
     if (!src) return;
     if (src.hypervisor_type !== dest.hypervisor_type) throw new InvalidHypervisorType();
     if (src.hypervisor_version > dest.hypervisor_version) throw new DestinationHypervisorTooOld();
