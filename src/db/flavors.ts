@@ -214,9 +214,14 @@ export async function createFlavor(db: Db, f: NewFlavor, now: Date): Promise<Cre
   });
 }
 
-/** Deletes a flavor with its extra specs and access list; false when there is none. */
-export async function deleteFlavor(db: Kysely<Database>, flavorid: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+/**
+ * Deletes a flavor with its extra specs and access list; false when there is
+ * none. It takes the writers' lock first: a writer holding it that waited on
+ * a spec row this delete had removed would otherwise deadlock with it.
+ */
+export async function deleteFlavor(db: Db, flavorid: string): Promise<boolean> {
+  return db.kysely.transaction().execute(async (trx) => {
+    await lockFlavors(db, trx);
     const row = await trx.selectFrom('flavors').select('id').where('flavorid', '=', flavorid).orderBy('id').executeTakeFirst();
     if (!row) return false;
     await trx.deleteFrom('flavor_projects').where('flavor_id', '=', row.id).execute();
@@ -224,6 +229,11 @@ export async function deleteFlavor(db: Kysely<Database>, flavorid: string): Prom
     await trx.deleteFrom('flavors').where('id', '=', row.id).execute();
     return true;
   });
+}
+
+/** Whether the flavor a writer read before taking the lock is still there (a delete may have come between). */
+async function stillThere(trx: Transaction<Database>, rowId: number): Promise<boolean> {
+  return (await trx.selectFrom('flavors').select('id').where('id', '=', rowId).executeTakeFirst()) !== undefined;
 }
 
 export async function setFlavorDescription(db: Kysely<Database>, rowId: number, description: string | null, now: Date): Promise<void> {
@@ -236,14 +246,15 @@ export async function flavorProjects(db: Kysely<Database>, rowId: number): Promi
   return rows.map((r) => r.project_id);
 }
 
-/** Shares a flavor with a project; false when it already is. */
-export async function addFlavorProject(db: Db, rowId: number, projectId: string): Promise<boolean> {
+/** Shares a flavor with a project: 'exists' when it already is, 'gone' when the flavor was deleted meanwhile. */
+export async function addFlavorProject(db: Db, rowId: number, projectId: string): Promise<'added' | 'exists' | 'gone'> {
   return db.kysely.transaction().execute(async (trx) => {
     await lockFlavors(db, trx);
+    if (!(await stillThere(trx, rowId))) return 'gone' as const;
     const have = await trx.selectFrom('flavor_projects').select('flavor_id').where('flavor_id', '=', rowId).where('project_id', '=', projectId).executeTakeFirst();
-    if (have) return false;
+    if (have) return 'exists' as const;
     await trx.insertInto('flavor_projects').values({ flavor_id: rowId, project_id: projectId }).execute();
-    return true;
+    return 'added' as const;
   });
 }
 
@@ -253,14 +264,16 @@ export async function removeFlavorProject(db: Kysely<Database>, rowId: number, p
   return Number(r.numDeletedRows) > 0;
 }
 
-/** Adds or replaces extra specs. */
-export async function putExtraSpecs(db: Db, rowId: number, specs: Readonly<Record<string, string>>): Promise<void> {
-  await db.kysely.transaction().execute(async (trx) => {
+/** Adds or replaces extra specs; false when the flavor was deleted meanwhile. */
+export async function putExtraSpecs(db: Db, rowId: number, specs: Readonly<Record<string, string>>): Promise<boolean> {
+  return db.kysely.transaction().execute(async (trx) => {
     await lockFlavors(db, trx);
+    if (!(await stillThere(trx, rowId))) return false;
     for (const [key, value] of Object.entries(specs)) {
       await trx.deleteFrom('flavor_extra_specs').where('flavor_id', '=', rowId).where('key', '=', key).execute();
       await trx.insertInto('flavor_extra_specs').values({ flavor_id: rowId, key, value }).execute();
     }
+    return true;
   });
 }
 

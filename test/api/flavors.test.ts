@@ -465,5 +465,37 @@ describe('flavors', () => {
       r = await c.req('admin', 'GET', '/flavors/gone-specs/os-flavor-access');
       assert.deepEqual(r.body.flavor_access, []);
     });
+
+    it('a delete racing access and extra-spec writes: each answers 2xx, 404 or 409, never 5xx, and nothing is left behind', async () => {
+      for (let round = 0; round < 20; round++) {
+        const id = `race-${round}`;
+        let r = await create({ name: `race.${round}`, ram: 64, vcpus: 1, disk: 0, id, 'os-flavor-access:is_public': false });
+        assert.equal(r.status, 200);
+        await c.req('admin', 'POST', `/flavors/${id}/action`, { body: { addTenantAccess: { tenant: demoProject } } });
+        await c.req('admin', 'POST', `/flavors/${id}/os-extra_specs`, { body: { extra_specs: { a: 'b' } } });
+        const answers = await Promise.all([
+          c.req('admin', 'POST', `/flavors/${id}/action`, { body: { removeTenantAccess: { tenant: demoProject } } }),
+          c.req('admin', 'POST', `/flavors/${id}/action`, { body: { addTenantAccess: { tenant: `p-${round}` } } }),
+          c.req('admin', 'DELETE', `/flavors/${id}`),
+          c.req('admin', 'POST', `/flavors/${id}/os-extra_specs`, { body: { extra_specs: { a: 'c', d: 'e' } } }),
+          c.req('admin', 'POST', `/flavors/${id}/action`, { body: { addTenantAccess: { tenant: demoProject } } }),
+          c.req('admin', 'DELETE', `/flavors/${id}/os-extra_specs/a`),
+          c.req('admin', 'PUT', `/flavors/${id}/os-extra_specs/a`, { body: { a: 'f' } }),
+          c.req('admin', 'POST', `/flavors/${id}/os-extra_specs`, { body: { extra_specs: { a: 'g' } } }),
+        ]);
+        // Adding the access being removed may come first and find it there (409).
+        answers.forEach((a, i) => assert.ok(a.status < 300 || a.status === 404 || (i === 4 && a.status === 409), `round ${round}, request ${i}: ${a.status} ${a.text}`));
+        assert.equal(answers[2]!.status, 202);
+        r = await c.req('admin', 'GET', `/flavors/${id}`);
+        assert.equal(r.status, 404);
+        // The id is free again, with no access list or specs from before.
+        r = await create({ name: `race.${round}`, ram: 64, vcpus: 1, disk: 0, id, 'os-flavor-access:is_public': false });
+        assert.equal(r.status, 200);
+        r = await c.req('admin', 'GET', `/flavors/${id}/os-flavor-access`);
+        assert.deepEqual(r.body.flavor_access, []);
+        r = await c.req('admin', 'GET', `/flavors/${id}/os-extra_specs`);
+        assert.deepEqual(r.body.extra_specs, {});
+      }
+    });
   });
 });

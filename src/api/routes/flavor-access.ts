@@ -8,6 +8,7 @@ import { conflict, notFound } from '../faults.js';
 import { addFlavorProject, flavorProjects, removeFlavorProject, type FlavorWithSpecs } from '../../db/flavors.js';
 import { addTenantAccess, removeTenantAccess } from '../schemas/flavor-access.js';
 import { noParams, noParamsStrict } from '../schemas/flavors.js';
+import { FlavorNotFound } from '../../compute/errors.js';
 import { flavorOr404 } from './flavors.js';
 
 const POLICY = 'os_compute_api:os-flavor-access';
@@ -44,7 +45,10 @@ export function registerFlavorAccessRoutes(routes: RouteTable, deps: ApiDeps): v
       const f = await flavorOr404(deps, ctx, params['flavor_id']!);
       // From 2.7 sharing a public flavor is refused instead of silently recorded.
       if (ctx.version.atLeast('2.7') && f.is_public) throw conflict('Can not add access to a public flavor.');
-      if (!(await addFlavorProject(deps.db, f.id, tenant)))
+      const added = await addFlavorProject(deps.db, f.id, tenant);
+      // A delete that came between the read and the write leaves nothing to share.
+      if (added === 'gone') throw new FlavorNotFound(params['flavor_id']!);
+      if (added === 'exists')
         throw conflict(`Flavor access already exists for flavor ${f.id} and project ${tenant} combination.`);
       return accessList(deps, f);
     },

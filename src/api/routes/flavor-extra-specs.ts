@@ -8,6 +8,7 @@ import { badRequest, notFound } from '../faults.js';
 import { deleteExtraSpec, putExtraSpecs } from '../../db/flavors.js';
 import { extraSpecsCreate, extraSpecUpdate } from '../schemas/flavor-extra-specs.js';
 import { noParams, noParamsStrict } from '../schemas/flavors.js';
+import { FlavorNotFound } from '../../compute/errors.js';
 import { flavorOr404 } from './flavors.js';
 
 const POLICY = 'os_compute_api:os-flavor-extra-specs';
@@ -61,7 +62,8 @@ export function registerFlavorExtraSpecsRoutes(routes: RouteTable, deps: ApiDeps
       authorize(ctx, `${POLICY}:create`, {});
       const specs = asStrings((body as { extra_specs: Record<string, string | number> }).extra_specs);
       const f = await flavorOr404(deps, ctx, params['flavor_id']!);
-      await putExtraSpecs(deps.db, f.id, specs);
+      // A delete that came between the read and the write leaves nothing to write to.
+      if (!(await putExtraSpecs(deps.db, f.id, specs))) throw new FlavorNotFound(params['flavor_id']!);
       return body;
     },
   });
@@ -91,7 +93,7 @@ export function registerFlavorExtraSpecsRoutes(routes: RouteTable, deps: ApiDeps
       const specs = asStrings(body as Record<string, string | number>);
       if (!Object.prototype.hasOwnProperty.call(specs, params['key']!)) throw badRequest('Request body and URI mismatch');
       const f = await flavorOr404(deps, ctx, params['flavor_id']!);
-      await putExtraSpecs(deps.db, f.id, specs);
+      if (!(await putExtraSpecs(deps.db, f.id, specs))) throw new FlavorNotFound(params['flavor_id']!);
       return body;
     },
   });

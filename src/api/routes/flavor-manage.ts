@@ -100,7 +100,7 @@ export function registerFlavorManageRoutes(routes: RouteTable, deps: ApiDeps): v
     handler: async ({ ctx, params }) => {
       authorize(ctx, `${POLICY}:delete`, {});
       const id = params['flavor_id']!;
-      if (!(await deleteFlavor(deps.db.kysely, id))) throw new FlavorNotFound(id);
+      if (!(await deleteFlavor(deps.db, id))) throw new FlavorNotFound(id);
       return undefined;
     },
   });
