@@ -12,7 +12,7 @@ import type { GuestRecord } from './guest-files.js';
 import { GIB, type QemuHost } from './host.js';
 import { arrivesInPlace, bootInPlace, confirmInPlace, dropKept, movesInPlace, powerOffAndKeep, restoreKept, revertInPlace } from './in-place-move.js';
 import { destroy } from './lifecycle.js';
-import { freePorts } from './ports.js';
+import { onFreePorts } from './ports.js';
 import { livePid } from './process.js';
 import { convertFrom, imageInfo, resizeDisk } from './qemu-img.js';
 
@@ -33,11 +33,13 @@ export function migrateDiskAndPowerOff(h: QemuHost, uuid: string, destHost: stri
     rmSync(files.savedState, { force: true });
     await stopExport(files.dir, files.disk);
     const addr = h.opts.liveMigration.inboundAddr;
-    const [port] = await freePorts(addr, h.opts.liveMigration.portMin, h.opts.liveMigration.portMax, 1, h.portsInUse());
-    const served: DiskExport = { host: addr, port: port!, exportName: `disk-${uuid}` };
     const { confirmedInPlace: _earlier, ...rest } = record;
-    h.save(files, { ...rest, power: 'shutdown', startedAt: null, migratingTo: destHost, diskExport: served });
-    await startExport(files.dir, files.disk, served);
+    const served = await onFreePorts(addr, h.opts.liveMigration, 1, h.portsInUse(), async ([port]) => {
+      const served: DiskExport = { host: addr, port: port!, exportName: `disk-${uuid}` };
+      h.save(files, { ...rest, power: 'shutdown', startedAt: null, migratingTo: destHost, diskExport: served });
+      await startExport(files.dir, files.disk, served);
+      return served;
+    });
     return served as unknown as LiveMigrateData;
   });
 }

@@ -18,7 +18,7 @@ import { GuestFiles, otherSlot, type GuestRecord } from './guest-files.js';
 import type { QemuHost } from './host.js';
 import { destroy } from './lifecycle.js';
 import { incomingGuest, transferGuest, type IncomingGuest, type TransferControl } from './live-migration.js';
-import { freePorts } from './ports.js';
+import { onFreePorts } from './ports.js';
 import { killHard, livePid, ROOT_DRIVE } from './process.js';
 
 /** How long a new life of the agent waits for a post-copy transfer an earlier one left to end. */
@@ -93,21 +93,22 @@ export class LiveMigrations {
       const record: GuestRecord = { ...(await prepareDisk(h, step, spec, files)), power: 'paused', incoming: null };
       h.save(files, record);
       const addr = h.opts.liveMigration.inboundAddr;
-      const [port, nbdPort] = await freePorts(addr, h.opts.liveMigration.portMin, h.opts.liveMigration.portMax, blockMigration ? 2 : 1, h.portsInUse());
-      const uri = `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
       const postCopy = h.opts.liveMigration.permitPostCopy === true;
-      await h.launchQemu(step, files, record, { incomingUri: uri, runOnArrival: postCopy });
-      let nbd: IncomingGuest['nbd'] = null;
-      if (blockMigration) nbd = { host: addr, port: nbdPort!, exportName: ROOT_DRIVE };
-      await h.qmp(files, step, async (c) => {
-        if (nbd) {
-          await c.execute('nbd-server-start', { addr: { type: 'inet', data: { host: addr, port: String(nbd.port) } } });
-          await c.execute('nbd-server-add', { device: ROOT_DRIVE, writable: true });
-        }
-        if (postCopy) await c.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: true }] });
-      }).catch(async (e: unknown) => {
-        killHard(files, spec.uuid);
-        throw e;
+      const { uri, nbd } = await onFreePorts(addr, h.opts.liveMigration, blockMigration ? 2 : 1, h.portsInUse(), async ([port, nbdPort]) => {
+        const uri = `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
+        await h.launchQemu(step, files, record, { incomingUri: uri, runOnArrival: postCopy });
+        const nbd: IncomingGuest['nbd'] = blockMigration ? { host: addr, port: nbdPort!, exportName: ROOT_DRIVE } : null;
+        await h.qmp(files, step, async (c) => {
+          if (nbd) {
+            await c.execute('nbd-server-start', { addr: { type: 'inet', data: { host: addr, port: String(nbd.port) } } });
+            await c.execute('nbd-server-add', { device: ROOT_DRIVE, writable: true });
+          }
+          if (postCopy) await c.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: true }] });
+        }).catch(async (e: unknown) => {
+          killHard(files, spec.uuid);
+          throw e;
+        });
+        return { uri, nbd };
       });
       const data: IncomingGuest = { uri, nbd, ...(postCopy && { postCopy }) };
       h.save(files, { ...record, incoming: data });
@@ -132,11 +133,13 @@ export class LiveMigrations {
     await h.stopQemu(files, spec.uuid);
     rmSync(files.incomingFile, { force: true });
     const addr = h.opts.liveMigration.inboundAddr;
-    const [port] = await freePorts(addr, h.opts.liveMigration.portMin, h.opts.liveMigration.portMax, 1, h.portsInUse());
     const postCopy = h.opts.liveMigration.permitPostCopy === true;
-    const data: IncomingGuest = { uri: `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`, nbd: null, ...(postCopy && { postCopy }) };
-    writeFileSync(files.incomingFile, JSON.stringify(data));
-    await h.launchQemu(step, files, { ...record, spec }, { incomingUri: data.uri, runOnArrival: postCopy });
+    const data = await onFreePorts(addr, h.opts.liveMigration, 1, h.portsInUse(), async ([port]) => {
+      const data: IncomingGuest = { uri: `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`, nbd: null, ...(postCopy && { postCopy }) };
+      writeFileSync(files.incomingFile, JSON.stringify(data));
+      await h.launchQemu(step, files, { ...record, spec }, { incomingUri: data.uri, runOnArrival: postCopy });
+      return data;
+    });
     if (postCopy) {
       await h.qmp(files, step, (c) => c.execute('migrate-set-capabilities', { capabilities: [{ capability: 'postcopy-ram', state: true }] })).catch((e: unknown) => {
         killHard(files, spec.uuid);
