@@ -22,6 +22,7 @@ interface Suite {
 interface Item {
   readonly suite: Suite;
   readonly file: string;
+  /** The file's path in its suite, without `.test.js`. */
   readonly name: string;
 }
 
@@ -50,7 +51,7 @@ const SUITES: readonly Suite[] = [
  */
 const SLOW_FIRST = [
   'e2e/qemu-shared-path', 'e2e/chaos', 'e2e/network', 'e2e/qemu-moves', 'e2e/qemu-guest', 'e2e/admin-actions',
-  'e2e/server-groups', 'e2e/images', 'unit/driver-conformance', 'e2e/aggregates', 'e2e/distributed-many-hosts',
+  'e2e/server-groups', 'e2e/images', 'unit/virt/driver-conformance', 'e2e/aggregates', 'e2e/distributed-many-hosts',
   'api-postgres/concurrent-moves', 'api-postgres/cold-migration', 'e2e/qemu-same-host-resize', 'e2e/per-server',
   'e2e/operator-console', 'e2e/foundation', 'api-postgres/fuzz', 'e2e/distributed-crash', 'api-postgres/move-vif-plugging',
   'api-postgres/vif-plugging', 'api-postgres/server-networks', 'api-sqlite/vif-plugging', 'api-sqlite/move-vif-plugging',
@@ -73,7 +74,7 @@ function testFiles(dir: string): string[] {
 
 function queue(suites: readonly Suite[]): Item[] {
   const items = suites.flatMap((suite) =>
-    testFiles(suite.dir).map((file) => ({ suite, file, name: file.slice(file.lastIndexOf('/') + 1, -'.test.js'.length) })),
+    testFiles(suite.dir).map((file) => ({ suite, file, name: relative(suite.dir, file).slice(0, -'.test.js'.length) })),
   );
   const rank = (i: Item): number => {
     const slow = SLOW_FIRST.indexOf(`${i.suite.label}/${i.name}`);
@@ -89,7 +90,8 @@ function tapCount(tap: string, what: string): number {
 }
 
 function runFile(item: Item, results: string): Promise<Outcome> {
-  const base = join(results, `${item.suite.label}-${item.name}`);
+  // Named by the path in the suite: three unit files are request-input.test.js.
+  const base = join(results, `${item.suite.label}-${item.name.replaceAll('/', '-')}`);
   const started = Date.now();
   const child = spawn(
     process.execPath,
