@@ -21,6 +21,11 @@ import { incomingGuest, transferGuest, type IncomingGuest, type TransferControl 
 import { onFreePorts } from './ports.js';
 import { killHard, livePid, ROOT_DRIVE } from './process.js';
 
+/** QEMU's `-incoming` address for a port, an IPv6 address in brackets. */
+function tcpUri(addr: string, port: number): string {
+  return `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
+}
+
 /** How long a new life of the agent waits for a post-copy transfer an earlier one left to end. */
 const POST_COPY_WAIT_MS = 300_000;
 
@@ -95,7 +100,7 @@ export class LiveMigrations {
       const addr = h.opts.liveMigration.inboundAddr;
       const postCopy = h.opts.liveMigration.permitPostCopy === true;
       const { uri, nbd } = await onFreePorts(addr, h.opts.liveMigration, blockMigration ? 2 : 1, h.portsInUse(), async ([port, nbdPort]) => {
-        const uri = `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`;
+        const uri = tcpUri(addr, port!);
         await h.launchQemu(step, files, record, { incomingUri: uri, runOnArrival: postCopy });
         const nbd: IncomingGuest['nbd'] = blockMigration ? { host: addr, port: nbdPort!, exportName: ROOT_DRIVE } : null;
         await h.qmp(files, step, async (c) => {
@@ -135,7 +140,7 @@ export class LiveMigrations {
     const addr = h.opts.liveMigration.inboundAddr;
     const postCopy = h.opts.liveMigration.permitPostCopy === true;
     const data = await onFreePorts(addr, h.opts.liveMigration, 1, h.portsInUse(), async ([port]) => {
-      const data: IncomingGuest = { uri: `tcp:${addr.includes(':') ? `[${addr}]` : addr}:${port}`, nbd: null, ...(postCopy && { postCopy }) };
+      const data: IncomingGuest = { uri: tcpUri(addr, port!), nbd: null, ...(postCopy && { postCopy }) };
       writeFileSync(files.incomingFile, JSON.stringify(data));
       await h.launchQemu(step, files, { ...record, spec }, { incomingUri: data.uri, runOnArrival: postCopy });
       return data;
